@@ -1,0 +1,115 @@
+package io.caisson.linux;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * Creates namespaces that outlive any process: a short-lived platform thread unshares them and
+ * bind-mounts its {@code /proc/thread-self/ns/*} files onto paths of ours, then ends. Net, IPC and
+ * UTS namespaces may be unshared per thread in a multi-threaded process, so no helper is needed.
+ */
+public final class Namespaces {
+
+  /** The namespace kinds a pod pins, with their clone flag and /proc file name. */
+  public enum Kind {
+    NET(Syscalls.CLONE_NEWNET, "net"),
+    IPC(Syscalls.CLONE_NEWIPC, "ipc"),
+    UTS(Syscalls.CLONE_NEWUTS, "uts");
+
+    final int cloneFlag;
+    final String procName;
+
+    Kind(int cloneFlag, String procName) {
+      this.cloneFlag = cloneFlag;
+      this.procName = procName;
+    }
+
+    public String procName() {
+      return procName;
+    }
+  }
+
+  private Namespaces() {}
+
+  /**
+   * Pins one new namespace of each kind in {@code targets} at its path. On failure nothing stays
+   * mounted and the target files are removed.
+   */
+  public static void pin(Map<Kind, Path> targets) throws IOException {
+    if (targets.isEmpty()) {
+      return;
+    }
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    Thread.ofPlatform()
+        .name("ns-pin")
+        .daemon()
+        .start(
+            () -> {
+              try {
+                pinOnThisThread(targets);
+                done.complete(null);
+              } catch (Throwable t) {
+                done.completeExceptionally(t);
+              }
+            });
+    try {
+      done.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while pinning namespaces", e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof IOException io) {
+        throw io;
+      }
+      throw new IOException("pinning namespaces failed", e.getCause());
+    }
+  }
+
+  private static void pinOnThisThread(Map<Kind, Path> targets) throws IOException {
+    int flags = 0;
+    for (Kind kind : targets.keySet()) {
+      flags |= kind.cloneFlag;
+    }
+    Syscalls.unshare(flags);
+    int tid = Syscalls.gettid();
+    try {
+      for (Map.Entry<Kind, Path> entry : targets.entrySet()) {
+        Path target = entry.getValue();
+        Files.createDirectories(target.getParent());
+        if (!Files.exists(target)) {
+          Files.createFile(target);
+        }
+        Path source = Path.of("/proc", String.valueOf(tid), "task", String.valueOf(tid), "ns");
+        Syscalls.mount(
+            source.resolve(entry.getKey().procName).toString(),
+            target,
+            null,
+            Syscalls.MS_BIND,
+            null);
+      }
+    } catch (IOException e) {
+      release(targets.values());
+      throw e;
+    }
+  }
+
+  /** Unmounts and deletes pinned namespace files; missing ones are fine (idempotent). */
+  public static void release(Iterable<Path> pinned) {
+    for (Path path : pinned) {
+      try {
+        Syscalls.umount(path, Syscalls.MNT_DETACH);
+      } catch (SyscallException e) {
+        // EINVAL: not a mount point (never pinned or already released); ENOENT: gone.
+      }
+      try {
+        Files.deleteIfExists(path);
+      } catch (IOException e) {
+        // A busy or vanished file is left for the next cleanup pass.
+      }
+    }
+  }
+}

@@ -1,0 +1,276 @@
+package io.caisson.linux;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import java.nio.file.Path;
+
+/**
+ * The few Linux system calls the JDK lacks, called through {@code java.lang.foreign}. Every call
+ * captures errno atomically with the call (the JVM may overwrite it otherwise) and throws {@link
+ * SyscallException} on failure.
+ */
+public final class Syscalls {
+  public static final long MS_RDONLY = 1;
+  public static final long MS_NOSUID = 2;
+  public static final long MS_NODEV = 4;
+  public static final long MS_NOEXEC = 8;
+  public static final long MS_REMOUNT = 32;
+  public static final long MS_BIND = 4096;
+  public static final long MS_REC = 16384;
+  public static final long MS_PRIVATE = 1 << 18;
+  public static final long MS_SLAVE = 1 << 19;
+  public static final long MS_SHARED = 1 << 20;
+
+  public static final int MNT_DETACH = 2;
+
+  public static final int CLONE_NEWNS = 0x00020000;
+  public static final int CLONE_NEWUTS = 0x04000000;
+  public static final int CLONE_NEWIPC = 0x08000000;
+  public static final int CLONE_NEWNET = 0x40000000;
+
+  public static final int O_RDONLY = 0;
+  public static final int O_CLOEXEC = 0x80000;
+
+  public static final int XATTR_CREATE = 1;
+
+  private static final Linker LINKER = Linker.nativeLinker();
+  private static final SymbolLookup LIBC = LINKER.defaultLookup();
+  private static final Linker.Option CCS = Linker.Option.captureCallState("errno");
+  private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
+  private static final VarHandle ERRNO =
+      CALL_STATE.varHandle(java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
+
+  private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
+  private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
+  private static final java.lang.foreign.AddressLayout PTR = ValueLayout.ADDRESS;
+
+  private static final MethodHandle MOUNT =
+      downcall("mount", FunctionDescriptor.of(INT, PTR, PTR, PTR, LONG, PTR));
+  private static final MethodHandle UMOUNT2 =
+      downcall("umount2", FunctionDescriptor.of(INT, PTR, INT));
+  private static final MethodHandle UNSHARE = downcall("unshare", FunctionDescriptor.of(INT, INT));
+  private static final MethodHandle SETNS = downcall("setns", FunctionDescriptor.of(INT, INT, INT));
+  private static final MethodHandle OPEN =
+      LINKER.downcallHandle(
+          LIBC.find("open").orElseThrow(),
+          FunctionDescriptor.of(INT, PTR, INT, INT),
+          CCS,
+          Linker.Option.firstVariadicArg(2));
+  private static final MethodHandle CLOSE = downcall("close", FunctionDescriptor.of(INT, INT));
+  private static final MethodHandle LSETXATTR =
+      downcall("lsetxattr", FunctionDescriptor.of(INT, PTR, PTR, PTR, LONG, INT));
+  private static final MethodHandle LGETXATTR =
+      downcall("lgetxattr", FunctionDescriptor.of(LONG, PTR, PTR, PTR, LONG));
+  private static final MethodHandle MKNOD =
+      downcall("mknod", FunctionDescriptor.of(INT, PTR, INT, LONG));
+  private static final MethodHandle GETTID = downcall("gettid", FunctionDescriptor.of(INT));
+
+  private Syscalls() {}
+
+  private static MethodHandle downcall(String name, FunctionDescriptor descriptor) {
+    return LINKER.downcallHandle(LIBC.find(name).orElseThrow(), descriptor, CCS);
+  }
+
+  private static int errno(MemorySegment state) {
+    return (int) ERRNO.get(state, 0L);
+  }
+
+  private static MemorySegment cstring(Arena arena, String value) {
+    return value == null ? MemorySegment.NULL : arena.allocateFrom(value);
+  }
+
+  /** mount(2); {@code source}, {@code fstype} and {@code data} may be null. */
+  public static void mount(String source, Path target, String fstype, long flags, String data)
+      throws SyscallException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment state = arena.allocate(CALL_STATE);
+      int rc =
+          (int)
+              MOUNT.invokeExact(
+                  state,
+                  cstring(arena, source),
+                  cstring(arena, target.toString()),
+                  cstring(arena, fstype),
+                  flags,
+                  cstring(arena, data));
+      if (rc != 0) {
+        throw new SyscallException("mount", source + " on " + target, errno(state));
+      }
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new IllegalStateException("mount downcall failed", t);
+    }
+  }
+
+  /** umount2(2). */
+  public static void umount(Path target, int flags) throws SyscallException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment state = arena.allocate(CALL_STATE);
+      int rc = (int) UMOUNT2.invokeExact(state, arena.allocateFrom(target.toString()), flags);
+      if (rc != 0) {
+        throw new SyscallException("umount2", target.toString(), errno(state));
+      }
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new IllegalStateException("umount2 downcall failed", t);
+    }
+  }
+
+  /** unshare(2) for the calling thread: use only on a platform thread. */
+  public static void unshare(int flags) throws SyscallException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment state = arena.allocate(CALL_STATE);
+      int rc = (int) UNSHARE.invokeExact(state, flags);
+      if (rc != 0) {
+        throw new SyscallException("unshare", "0x" + Integer.toHexString(flags), errno(state));
+      }
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new IllegalStateException("unshare downcall failed", t);
+    }
+  }
+
+  /** setns(2) for the calling thread: use only on a platform thread. */
+  public static void setns(int fd, int nstype) throws SyscallException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment state = arena.allocate(CALL_STATE);
+      int rc = (int) SETNS.invokeExact(state, fd, nstype);
+      if (rc != 0) {
+        throw new SyscallException("setns", "fd " + fd, errno(state));
+      }
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new IllegalStateException("setns downcall failed", t);
+    }
+  }
+
+  /** open(2) read-only with O_CLOEXEC; returns the file descriptor. */
+  public static int openReadOnly(Path path) throws SyscallException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment state = arena.allocate(CALL_STATE);
+      int fd =
+          (int)
+              OPEN.invokeExact(state, arena.allocateFrom(path.toString()), O_RDONLY | O_CLOEXEC, 0);
+      if (fd < 0) {
+        throw new SyscallException("open", path.toString(), errno(state));
+      }
+      return fd;
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new IllegalStateException("open downcall failed", t);
+    }
+  }
+
+  /** close(2), ignoring errors: there is nothing useful to do about a failed close. */
+  public static void close(int fd) {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment state = arena.allocate(CALL_STATE);
+      int ignored = (int) CLOSE.invokeExact(state, fd);
+    } catch (Throwable t) {
+      throw new IllegalStateException("close downcall failed", t);
+    }
+  }
+
+  /** lsetxattr(2): sets an extended attribute on the path itself, not a symlink's target. */
+  public static void lsetxattr(Path path, String name, byte[] value) throws SyscallException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment state = arena.allocate(CALL_STATE);
+      MemorySegment buffer = arena.allocate(Math.max(1, value.length));
+      MemorySegment.copy(value, 0, buffer, ValueLayout.JAVA_BYTE, 0, value.length);
+      int rc =
+          (int)
+              LSETXATTR.invokeExact(
+                  state,
+                  arena.allocateFrom(path.toString()),
+                  arena.allocateFrom(name),
+                  buffer,
+                  (long) value.length,
+                  0);
+      if (rc != 0) {
+        throw new SyscallException("lsetxattr", path + " " + name, errno(state));
+      }
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new IllegalStateException("lsetxattr downcall failed", t);
+    }
+  }
+
+  /** lgetxattr(2); returns null when the attribute is absent. */
+  public static byte[] lgetxattr(Path path, String name) throws SyscallException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment state = arena.allocate(CALL_STATE);
+      MemorySegment buffer = arena.allocate(65536);
+      long size =
+          (long)
+              LGETXATTR.invokeExact(
+                  state,
+                  arena.allocateFrom(path.toString()),
+                  arena.allocateFrom(name),
+                  buffer,
+                  65536L);
+      if (size < 0) {
+        int errno = errno(state);
+        if (errno == Errno.ENODATA) {
+          return null;
+        }
+        throw new SyscallException("lgetxattr", path + " " + name, errno);
+      }
+      return buffer.asSlice(0, size).toArray(ValueLayout.JAVA_BYTE);
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new IllegalStateException("lgetxattr downcall failed", t);
+    }
+  }
+
+  /** mknod(2); {@code mode} includes the file type bits (S_IFCHR, S_IFBLK, S_IFIFO). */
+  public static void mknod(Path path, int mode, int major, int minor) throws SyscallException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment state = arena.allocate(CALL_STATE);
+      int rc =
+          (int)
+              MKNOD.invokeExact(
+                  state, arena.allocateFrom(path.toString()), mode, makedev(major, minor));
+      if (rc != 0) {
+        throw new SyscallException("mknod", path.toString(), errno(state));
+      }
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new IllegalStateException("mknod downcall failed", t);
+    }
+  }
+
+  /** The kernel thread id of the calling (platform) thread. */
+  public static int gettid() {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment state = arena.allocate(CALL_STATE);
+      return (int) GETTID.invokeExact(state);
+    } catch (Throwable t) {
+      throw new IllegalStateException("gettid downcall failed", t);
+    }
+  }
+
+  /** glibc's makedev encoding of a device number. */
+  static long makedev(int major, int minor) {
+    long ma = Integer.toUnsignedLong(major);
+    long mi = Integer.toUnsignedLong(minor);
+    return ((ma & 0xfffff000L) << 32)
+        | ((ma & 0x00000fffL) << 8)
+        | ((mi & 0xffffff00L) << 12)
+        | (mi & 0x000000ffL);
+  }
+}
