@@ -1,0 +1,55 @@
+package io.caisson.config;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The effective configuration: the TOML file with command-line flags applied on top. Field names
+ * are the TOML keys; {@link ConfigLoader} fills defaults and {@link ConfigValidator} checks values.
+ */
+public record CaissonConfig(
+    Path socket,
+    Path root,
+    Path state,
+    @JsonProperty("log_level") String logLevel,
+    @JsonProperty("cgroup_driver") String cgroupDriver,
+    @JsonProperty("default_runtime") String defaultRuntime,
+    Map<String, RuntimeHandler> runtimes,
+    @JsonProperty("conmon") Path conmon,
+    @JsonProperty("pause_image") String pauseImage,
+    @JsonProperty("registries_conf") Path registriesConf,
+    @JsonProperty("auth_file") Path authFile,
+    @JsonProperty("pull_stall_timeout") Duration pullStallTimeout,
+    @JsonProperty("max_concurrent_downloads") int maxConcurrentDownloads,
+    Cni cni,
+    Streaming streaming,
+    Metrics metrics) {
+
+  /** An OCI runtime a pod may ask for by name through CRI's runtime_handler. */
+  public record RuntimeHandler(Path path, Path root) {}
+
+  /** Where CNI network configs and plugin binaries live. */
+  public record Cni(
+      @JsonProperty("conf_dir") Path confDir, @JsonProperty("bin_dirs") List<Path> binDirs) {}
+
+  /** The exec / attach / port-forward server; TLS when both cert and key are set. */
+  public record Streaming(
+      String address,
+      @JsonProperty("tls_cert") Path tlsCert,
+      @JsonProperty("tls_key") Path tlsKey) {}
+
+  /** The daemon's own Prometheus endpoint; an empty address turns it off. */
+  public record Metrics(String address) {}
+
+  /** Where the given runtime handler's binary is, or null when no such handler is configured. */
+  public RuntimeHandler runtime(String handler) {
+    return runtimes.get(handler.isEmpty() ? defaultRuntime : handler);
+  }
+
+  public boolean systemdCgroups() {
+    return "systemd".equals(cgroupDriver);
+  }
+}

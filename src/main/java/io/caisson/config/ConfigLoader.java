@@ -1,0 +1,120 @@
+package io.caisson.config;
+
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * Builds the effective config in three layers: built-in defaults, then the TOML file, then
+ * command-line overrides (dotted keys such as {@code cni.conf_dir}). Each layer replaces the values
+ * it names and keeps the rest, so a file that sets one runtime keeps the default one.
+ */
+public final class ConfigLoader {
+  public static final Path DEFAULT_FILE = Path.of("/etc/caisson/caisson.toml");
+
+  private final TomlMapper mapper = ConfigJson.toml();
+
+  /**
+   * @param file the TOML file; when absent and not {@code required}, defaults apply
+   * @param required true when the operator named the file explicitly (then absence is an error)
+   * @param overrides dotted key → value (String, or a List of Strings) from flags
+   */
+  public CaissonConfig load(Path file, boolean required, Map<String, Object> overrides)
+      throws InvalidConfigException {
+    ObjectNode tree = defaults();
+    if (Files.exists(file)) {
+      merge(tree, readFile(file), "");
+    } else if (required) {
+      throw new InvalidConfigException("config file " + file + " does not exist");
+    }
+    for (Map.Entry<String, Object> override : overrides.entrySet()) {
+      set(tree, override.getKey(), mapper.valueToTree(override.getValue()));
+    }
+    CaissonConfig config = bind(tree, file);
+    ConfigValidator.validate(config);
+    return config;
+  }
+
+  /** The effective config as the TOML an operator could save as their file. */
+  public String toToml(CaissonConfig config) {
+    try {
+      return mapper.writeValueAsString(config);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot render config", e);
+    }
+  }
+
+  private ObjectNode defaults() {
+    try (InputStream in = ConfigLoader.class.getResourceAsStream("defaults.toml")) {
+      return (ObjectNode) mapper.readTree(in);
+    } catch (IOException e) {
+      throw new IllegalStateException("built-in defaults.toml is unreadable", e);
+    }
+  }
+
+  private ObjectNode readFile(Path file) throws InvalidConfigException {
+    try {
+      JsonNode node = mapper.readTree(file.toFile());
+      if (node == null || node.isMissingNode() || node.isNull()) {
+        return mapper.createObjectNode();
+      }
+      if (!(node instanceof ObjectNode object)) {
+        throw new InvalidConfigException(file + ": the top level must be a table");
+      }
+      return object;
+    } catch (IOException e) {
+      throw new InvalidConfigException(file + ": not valid TOML: " + e.getMessage(), e);
+    }
+  }
+
+  private static void merge(ObjectNode base, ObjectNode layer, String prefix) {
+    Iterator<Map.Entry<String, JsonNode>> fields = layer.properties().iterator();
+    while (fields.hasNext()) {
+      Map.Entry<String, JsonNode> field = fields.next();
+      JsonNode existing = base.get(field.getKey());
+      if (existing instanceof ObjectNode existingTable
+          && field.getValue() instanceof ObjectNode layerTable) {
+        merge(existingTable, layerTable, prefix + field.getKey() + ".");
+      } else {
+        base.set(field.getKey(), field.getValue());
+      }
+    }
+  }
+
+  private static void set(ObjectNode tree, String dottedKey, JsonNode value) {
+    String[] parts = dottedKey.split("\\.");
+    ObjectNode table = tree;
+    for (int i = 0; i < parts.length - 1; i++) {
+      table = table.get(parts[i]) instanceof ObjectNode child ? child : table.putObject(parts[i]);
+    }
+    table.set(parts[parts.length - 1], value);
+  }
+
+  private CaissonConfig bind(ObjectNode tree, Path file) throws InvalidConfigException {
+    try {
+      return mapper.treeToValue(tree, CaissonConfig.class);
+    } catch (UnrecognizedPropertyException e) {
+      throw new InvalidConfigException("%s: unknown key '%s'".formatted(file, keyPath(e)), e);
+    } catch (JsonMappingException e) {
+      throw new InvalidConfigException(
+          "%s: key '%s': %s".formatted(file, keyPath(e), e.getOriginalMessage()), e);
+    } catch (IOException e) {
+      throw new InvalidConfigException(file + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static String keyPath(JsonMappingException e) {
+    return e.getPath().stream()
+        .map(ref -> ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")
+        .collect(Collectors.joining("."));
+  }
+}

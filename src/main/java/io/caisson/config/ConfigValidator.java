@@ -1,0 +1,117 @@
+package io.caisson.config;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** Rejects a config that cannot run, naming the key and why, before anything starts. */
+final class ConfigValidator {
+  private static final Set<String> LOG_LEVELS = Set.of("trace", "debug", "info", "warn", "error");
+  private static final Set<String> CGROUP_DRIVERS = Set.of("cgroupfs", "systemd");
+
+  private ConfigValidator() {}
+
+  static void validate(CaissonConfig config) throws InvalidConfigException {
+    absolute("socket", config.socket());
+    absolute("root", config.root());
+    absolute("state", config.state());
+    oneOf("log_level", config.logLevel(), LOG_LEVELS);
+    oneOf("cgroup_driver", config.cgroupDriver(), CGROUP_DRIVERS);
+    runtimes(config.runtimes(), config.defaultRuntime());
+    absolute("conmon", config.conmon());
+    if (config.pauseImage() == null || config.pauseImage().isBlank()) {
+      throw new InvalidConfigException("key 'pause_image': must name an image");
+    }
+    absolute("registries_conf", config.registriesConf());
+    absolute("auth_file", config.authFile());
+    if (config.pullStallTimeout() == null || !config.pullStallTimeout().isPositive()) {
+      throw new InvalidConfigException("key 'pull_stall_timeout': must be a positive duration");
+    }
+    if (config.maxConcurrentDownloads() < 1 || config.maxConcurrentDownloads() > 64) {
+      throw new InvalidConfigException(
+          "key 'max_concurrent_downloads': must be between 1 and 64, not "
+              + config.maxConcurrentDownloads());
+    }
+    cni(config.cni());
+    streaming(config.streaming());
+    if (config.metrics() == null) {
+      throw new InvalidConfigException("table 'metrics' is missing");
+    }
+    if (!config.metrics().address().isEmpty()) {
+      address("metrics.address", config.metrics().address());
+    }
+  }
+
+  private static void runtimes(Map<String, CaissonConfig.RuntimeHandler> runtimes, String byDefault)
+      throws InvalidConfigException {
+    if (runtimes == null || runtimes.isEmpty()) {
+      throw new InvalidConfigException("table 'runtimes': at least one runtime handler is needed");
+    }
+    for (Map.Entry<String, CaissonConfig.RuntimeHandler> entry : runtimes.entrySet()) {
+      String prefix = "runtimes." + entry.getKey();
+      if (!entry.getKey().matches("[A-Za-z0-9][A-Za-z0-9_.-]*")) {
+        throw new InvalidConfigException(
+            "key '" + prefix + "': a handler name is letters, digits, '_', '.', '-'");
+      }
+      absolute(prefix + ".path", entry.getValue().path());
+      absolute(prefix + ".root", entry.getValue().root());
+    }
+    if (!runtimes.containsKey(byDefault)) {
+      throw new InvalidConfigException(
+          "key 'default_runtime': '%s' is not one of the runtimes %s"
+              .formatted(byDefault, runtimes.keySet()));
+    }
+  }
+
+  private static void cni(CaissonConfig.Cni cni) throws InvalidConfigException {
+    if (cni == null) {
+      throw new InvalidConfigException("table 'cni' is missing");
+    }
+    absolute("cni.conf_dir", cni.confDir());
+    List<Path> binDirs = cni.binDirs();
+    if (binDirs == null || binDirs.isEmpty()) {
+      throw new InvalidConfigException("key 'cni.bin_dirs': at least one directory is needed");
+    }
+    for (Path dir : binDirs) {
+      absolute("cni.bin_dirs", dir);
+    }
+  }
+
+  private static void streaming(CaissonConfig.Streaming streaming) throws InvalidConfigException {
+    if (streaming == null) {
+      throw new InvalidConfigException("table 'streaming' is missing");
+    }
+    address("streaming.address", streaming.address());
+    if ((streaming.tlsCert() == null) != (streaming.tlsKey() == null)) {
+      throw new InvalidConfigException(
+          "keys 'streaming.tls_cert' and 'streaming.tls_key': set both for TLS, or neither");
+    }
+  }
+
+  private static void address(String key, String value) throws InvalidConfigException {
+    try {
+      HostPort.parse(value == null ? "" : value);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidConfigException("key '" + key + "': " + e.getMessage());
+    }
+  }
+
+  private static void absolute(String key, Path path) throws InvalidConfigException {
+    if (path == null) {
+      throw new InvalidConfigException("key '" + key + "' is missing");
+    }
+    if (!path.isAbsolute()) {
+      throw new InvalidConfigException("key '" + key + "': '" + path + "' is not an absolute path");
+    }
+  }
+
+  private static void oneOf(String key, String value, Set<String> allowed)
+      throws InvalidConfigException {
+    if (value == null || !allowed.contains(value)) {
+      throw new InvalidConfigException(
+          "key '%s': '%s' is not one of %s"
+              .formatted(key, value, allowed.stream().sorted().toList()));
+    }
+  }
+}

@@ -1,0 +1,124 @@
+package io.caisson.cri;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.caisson.BuildInfo;
+import io.caisson.common.CaissonException;
+import io.caisson.config.CaissonConfig;
+import io.caisson.config.ConfigJson;
+import io.caisson.cri.v1.CgroupDriver;
+import io.caisson.cri.v1.LinuxRuntimeConfiguration;
+import io.caisson.cri.v1.RuntimeCondition;
+import io.caisson.cri.v1.RuntimeConfigResponse;
+import io.caisson.cri.v1.RuntimeFeatures;
+import io.caisson.cri.v1.RuntimeHandler;
+import io.caisson.cri.v1.RuntimeHandlerFeatures;
+import io.caisson.cri.v1.RuntimeStatus;
+import io.caisson.cri.v1.StatusRequest;
+import io.caisson.cri.v1.StatusResponse;
+import io.caisson.cri.v1.UpdateRuntimeConfigRequest;
+import io.caisson.cri.v1.UpdateRuntimeConfigResponse;
+import io.caisson.cri.v1.VersionRequest;
+import io.caisson.cri.v1.VersionResponse;
+import io.caisson.daemon.NodeState;
+import io.caisson.daemon.Readiness;
+import java.io.IOException;
+import java.util.Map;
+import java.util.Optional;
+
+/** Version, Status, RuntimeConfig and UpdateRuntimeConfig: what the runtime is and can do. */
+public final class RuntimeInfoRpcs {
+  /** The kubelet-facing API version string; CRI clients expect "0.1.0" here. */
+  private static final String KUBELET_API_VERSION = "0.1.0";
+
+  private final CaissonConfig config;
+  private final Readiness readiness;
+  private final NodeState node;
+
+  public RuntimeInfoRpcs(CaissonConfig config, Readiness readiness, NodeState node) {
+    this.config = config;
+    this.readiness = readiness;
+    this.node = node;
+  }
+
+  VersionResponse version(VersionRequest request) {
+    return VersionResponse.newBuilder()
+        .setVersion(KUBELET_API_VERSION)
+        .setRuntimeName("caisson")
+        .setRuntimeVersion(BuildInfo.version())
+        .setRuntimeApiVersion("v1")
+        .build();
+  }
+
+  StatusResponse status(StatusRequest request) {
+    RuntimeStatus status =
+        RuntimeStatus.newBuilder()
+            .addConditions(condition("RuntimeReady", readiness.runtimeNotReady()))
+            .addConditions(condition("NetworkReady", readiness.networkNotReady()))
+            .build();
+    StatusResponse.Builder response = StatusResponse.newBuilder().setStatus(status);
+    for (String handler : config.runtimes().keySet()) {
+      RuntimeHandler.Builder entry =
+          RuntimeHandler.newBuilder()
+              .setFeatures(features(readiness.handlerFeatures(handler)))
+              .setName(handler);
+      response.addRuntimeHandlers(entry);
+      if (handler.equals(config.defaultRuntime())) {
+        // The default handler is also reachable by the empty name kubelet sends.
+        response.addRuntimeHandlers(entry.clone().setName(""));
+      }
+    }
+    response.setFeatures(
+        RuntimeFeatures.newBuilder()
+            .setSupplementalGroupsPolicy(readiness.supplementalGroupsPolicy()));
+    if (request.getVerbose()) {
+      response.putAllInfo(verboseInfo());
+    }
+    return response.build();
+  }
+
+  RuntimeConfigResponse runtimeConfig() {
+    CgroupDriver driver = config.systemdCgroups() ? CgroupDriver.SYSTEMD : CgroupDriver.CGROUPFS;
+    return RuntimeConfigResponse.newBuilder()
+        .setLinux(LinuxRuntimeConfiguration.newBuilder().setCgroupDriver(driver))
+        .build();
+  }
+
+  UpdateRuntimeConfigResponse updateRuntimeConfig(UpdateRuntimeConfigRequest request)
+      throws IOException {
+    String cidr = request.getRuntimeConfig().getNetworkConfig().getPodCidr();
+    if (!cidr.isEmpty() && !cidr.equals(node.podCidr())) {
+      for (String part : cidr.split(",")) {
+        if (!part.strip().matches("[0-9a-fA-F:.]+/\\d{1,3}")) {
+          throw CaissonException.invalid("pod_cidr '%s' is not a CIDR list", cidr);
+        }
+      }
+      node.setPodCidr(cidr);
+    }
+    return UpdateRuntimeConfigResponse.getDefaultInstance();
+  }
+
+  private Map<String, String> verboseInfo() {
+    try {
+      return Map.of(
+          "config", ConfigJson.json().writeValueAsString(config), "podCIDR", node.podCidr());
+    } catch (JsonProcessingException e) {
+      throw CaissonException.internal("cannot render config as JSON", e);
+    }
+  }
+
+  private static RuntimeCondition condition(String type, Optional<Readiness.NotReady> notReady) {
+    RuntimeCondition.Builder condition = RuntimeCondition.newBuilder().setType(type);
+    notReady.ifPresentOrElse(
+        reason ->
+            condition.setStatus(false).setReason(reason.reason()).setMessage(reason.message()),
+        () -> condition.setStatus(true));
+    return condition.build();
+  }
+
+  private static RuntimeHandlerFeatures features(Readiness.HandlerFeatures features) {
+    return RuntimeHandlerFeatures.newBuilder()
+        .setRecursiveReadOnlyMounts(features.recursiveReadOnlyMounts())
+        .setUserNamespaces(features.userNamespaces())
+        .build();
+  }
+}

@@ -1,0 +1,67 @@
+package io.caisson.daemon;
+
+import io.caisson.config.CaissonConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * Answers kubelet's two questions, honestly: can this node run containers (RuntimeReady), and can
+ * it network pods (NetworkReady). A feature is advertised only once it is built and works here.
+ */
+public final class Readiness {
+
+  /** Why a condition is false: a CamelCase reason and a sentence for the operator. */
+  public record NotReady(String reason, String message) {}
+
+  /** What a runtime handler supports, as Status reports per handler. */
+  public record HandlerFeatures(boolean recursiveReadOnlyMounts, boolean userNamespaces) {}
+
+  private final CaissonConfig config;
+  private final Supplier<Optional<NotReady>> network;
+  private volatile Supplier<HandlerFeatures> handlerFeatures =
+      () -> new HandlerFeatures(false, false);
+  private volatile boolean supplementalGroupsPolicy;
+
+  public Readiness(CaissonConfig config, Supplier<Optional<NotReady>> network) {
+    this.config = config;
+    this.network = network;
+  }
+
+  public Optional<NotReady> runtimeNotReady() {
+    for (var handler : config.runtimes().entrySet()) {
+      Path binary = handler.getValue().path();
+      if (!Files.isExecutable(binary)) {
+        return Optional.of(
+            new NotReady(
+                "OCIRuntimeMissing",
+                "runtime handler '%s': %s is not an executable file"
+                    .formatted(handler.getKey(), binary)));
+      }
+    }
+    if (!Files.isExecutable(config.conmon())) {
+      return Optional.of(
+          new NotReady("ConmonMissing", config.conmon() + " is not an executable file"));
+    }
+    return Optional.empty();
+  }
+
+  public Optional<NotReady> networkNotReady() {
+    return network.get();
+  }
+
+  public HandlerFeatures handlerFeatures(String handler) {
+    return handlerFeatures.get();
+  }
+
+  public boolean supplementalGroupsPolicy() {
+    return supplementalGroupsPolicy;
+  }
+
+  /** Called by the container code once it can honour these features. */
+  public void advertise(Supplier<HandlerFeatures> features, boolean supplementalGroups) {
+    this.handlerFeatures = features;
+    this.supplementalGroupsPolicy = supplementalGroups;
+  }
+}

@@ -1,0 +1,112 @@
+package io.caisson.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+  @TempDir Path dir;
+  private final ConfigLoader loader = new ConfigLoader();
+
+  @Test
+  void anAbsentDefaultFileMeansDefaults() throws Exception {
+    CaissonConfig config = loader.load(dir.resolve("none.toml"), false, Map.of());
+    assertThat(config.socket()).isEqualTo(Path.of("/run/caisson/caisson.sock"));
+    assertThat(config.cgroupDriver()).isEqualTo("cgroupfs");
+    assertThat(config.runtime("").path()).isEqualTo(Path.of("/usr/sbin/runc"));
+    assertThat(config.cni().binDirs())
+        .containsExactly(Path.of("/usr/lib/cni"), Path.of("/opt/cni/bin"));
+    assertThat(config.pullStallTimeout()).isEqualTo(Duration.ofMinutes(1));
+  }
+
+  @Test
+  void anExplicitFileMustExist() {
+    assertThatThrownBy(() -> loader.load(dir.resolve("none.toml"), true, Map.of()))
+        .isInstanceOf(InvalidConfigException.class)
+        .hasMessageContaining("does not exist");
+  }
+
+  @Test
+  void theFileOverridesDefaultsAndFlagsOverrideTheFile() throws Exception {
+    Path file = dir.resolve("c.toml");
+    Files.writeString(
+        file,
+        """
+        log_level = "debug"
+        pull_stall_timeout = "1m30s"
+        [cni]
+        conf_dir = "/etc/other/net.d"
+        [runtimes.kata]
+        path = "/usr/bin/kata-runtime"
+        root = "/run/kata"
+        """);
+    CaissonConfig config =
+        loader.load(file, true, Map.of("log_level", "warn", "cni.bin_dirs", List.of("/x/bin")));
+    assertThat(config.logLevel()).isEqualTo("warn");
+    assertThat(config.cni().confDir()).isEqualTo(Path.of("/etc/other/net.d"));
+    assertThat(config.cni().binDirs()).containsExactly(Path.of("/x/bin"));
+    assertThat(config.runtimes()).containsKeys("runc", "kata");
+    assertThat(config.pullStallTimeout()).isEqualTo(Duration.ofSeconds(90));
+  }
+
+  @Test
+  void unknownKeysAreNamed() throws Exception {
+    Path file = dir.resolve("c.toml");
+    Files.writeString(file, "[cni]\nconfdir = \"/x\"\n");
+    assertThatThrownBy(() -> loader.load(file, true, Map.of()))
+        .isInstanceOf(InvalidConfigException.class)
+        .hasMessageContaining("unknown key 'cni.confdir'");
+  }
+
+  @Test
+  void badValuesAreNamedWithTheReason() throws Exception {
+    assertInvalid("log_level = \"loud\"", "key 'log_level'");
+    assertInvalid("root = \"relative/dir\"", "not an absolute path");
+    assertInvalid("default_runtime = \"kata\"", "'kata' is not one of the runtimes");
+    assertInvalid("pull_stall_timeout = \"soon\"", "pull_stall_timeout");
+    assertInvalid("max_concurrent_downloads = 0", "max_concurrent_downloads");
+    assertInvalid("[streaming]\naddress = \"localhost\"", "streaming.address");
+    assertInvalid("[streaming]\ntls_cert = \"/c.pem\"", "set both");
+    assertInvalid("socket = [", "not valid TOML");
+    assertInvalid("max_concurrent_downloads = \"many\"", "max_concurrent_downloads");
+  }
+
+  @Test
+  void theEffectiveConfigRoundTripsThroughToml() throws Exception {
+    CaissonConfig config = loader.load(dir.resolve("none.toml"), false, Map.of("root", "/srv/c"));
+    Path file = dir.resolve("out.toml");
+    Files.writeString(file, loader.toToml(config));
+    assertThat(loader.load(file, true, Map.of())).isEqualTo(config);
+  }
+
+  @Test
+  void durationsParseAndFormat() {
+    assertThat(DurationText.parse("500ms")).isEqualTo(Duration.ofMillis(500));
+    assertThat(DurationText.parse("2h")).isEqualTo(Duration.ofHours(2));
+    assertThat(DurationText.format(Duration.ofSeconds(90))).isEqualTo("1m30s");
+    assertThatThrownBy(() -> DurationText.parse("1x")).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void hostPortParses() {
+    assertThat(HostPort.parse("127.0.0.1:10010")).isEqualTo(new HostPort("127.0.0.1", 10010));
+    assertThat(HostPort.parse("[::1]:0")).isEqualTo(new HostPort("::1", 0));
+    assertThatThrownBy(() -> HostPort.parse("host:99999"))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  private void assertInvalid(String toml, String expected) throws Exception {
+    Path file = dir.resolve("bad.toml");
+    Files.writeString(file, toml + "\n");
+    assertThatThrownBy(() -> loader.load(file, true, Map.of()))
+        .isInstanceOf(InvalidConfigException.class)
+        .hasMessageContaining(expected);
+  }
+}

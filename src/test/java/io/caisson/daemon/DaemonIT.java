@@ -1,0 +1,202 @@
+package io.caisson.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.caisson.cri.v1.CgroupDriver;
+import io.caisson.cri.v1.ListImagesRequest;
+import io.caisson.cri.v1.NetworkConfig;
+import io.caisson.cri.v1.RuntimeCondition;
+import io.caisson.cri.v1.RuntimeConfigRequest;
+import io.caisson.cri.v1.StatusRequest;
+import io.caisson.cri.v1.StatusResponse;
+import io.caisson.cri.v1.UpdateRuntimeConfigRequest;
+import io.caisson.cri.v1.VersionRequest;
+import io.caisson.cri.v1.VersionResponse;
+import io.caisson.testing.DaemonProcess;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The real daemon on a real unix socket, driven by the generated gRPC client. */
+class DaemonIT {
+  @TempDir Path dir;
+
+  @Test
+  void answersVersionAsCaisson() throws Exception {
+    try (DaemonProcess daemon = DaemonProcess.start(dir)) {
+      VersionResponse version = daemon.runtime().version(VersionRequest.getDefaultInstance());
+      assertThat(version.getRuntimeName()).isEqualTo("caisson");
+      assertThat(version.getRuntimeApiVersion()).isEqualTo("v1");
+      assertThat(version.getVersion()).isEqualTo("0.1.0");
+      assertThat(version.getRuntimeVersion()).isNotBlank();
+    }
+  }
+
+  @Test
+  void socketIsRestrictedAndRemovedOnSigterm() throws Exception {
+    DaemonProcess daemon = DaemonProcess.start(dir);
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(daemon.socket())))
+        .isEqualTo("rw-rw----");
+    assertThat(daemon.stop()).isZero();
+    assertThat(daemon.socket()).doesNotExist();
+  }
+
+  @Test
+  void networkReadyFollowsTheCniConfDir() throws Exception {
+    Path confDir = Files.createDirectories(dir.resolve("net.d"));
+    try (DaemonProcess daemon = DaemonProcess.start(dir, "--cni-conf-dir", confDir.toString())) {
+      RuntimeCondition network = condition(daemon, "NetworkReady");
+      assertThat(network.getStatus()).isFalse();
+      assertThat(network.getReason()).isEqualTo("NetworkPluginNotReady");
+      assertThat(network.getMessage()).contains(confDir.toString());
+
+      Files.writeString(
+          confDir.resolve("10-test.conflist"),
+          """
+          {"cniVersion": "1.0.0", "name": "t", "plugins": [{"type": "loopback"}]}
+          """);
+      assertThat(condition(daemon, "NetworkReady").getStatus()).isTrue();
+    }
+  }
+
+  @Test
+  void verboseStatusCarriesTheEffectiveConfig() throws Exception {
+    try (DaemonProcess daemon = DaemonProcess.start(dir, "--pause-image", "example.com/p:1")) {
+      StatusResponse status =
+          daemon.runtime().status(StatusRequest.newBuilder().setVerbose(true).build());
+      assertThat(status.getInfoMap().get("config")).contains("\"pause_image\":\"example.com/p:1\"");
+      assertThat(status.getRuntimeHandlersList())
+          .extracting(handler -> handler.getName())
+          .contains("runc", "");
+      StatusResponse quiet = daemon.runtime().status(StatusRequest.getDefaultInstance());
+      assertThat(quiet.getInfoMap()).isEmpty();
+    }
+  }
+
+  @Test
+  void runtimeConfigReportsTheCgroupDriver() throws Exception {
+    try (DaemonProcess daemon = DaemonProcess.start(dir, "--cgroup-driver", "systemd")) {
+      assertThat(
+              daemon
+                  .runtime()
+                  .runtimeConfig(RuntimeConfigRequest.getDefaultInstance())
+                  .getLinux()
+                  .getCgroupDriver())
+          .isEqualTo(CgroupDriver.SYSTEMD);
+    }
+  }
+
+  @Test
+  void podCidrIsStoredAndSurvivesRestart() throws Exception {
+    try (DaemonProcess daemon = DaemonProcess.start(dir)) {
+      daemon
+          .runtime()
+          .updateRuntimeConfig(
+              UpdateRuntimeConfigRequest.newBuilder()
+                  .setRuntimeConfig(
+                      io.caisson.cri.v1.RuntimeConfig.newBuilder()
+                          .setNetworkConfig(NetworkConfig.newBuilder().setPodCidr("10.244.0.0/24")))
+                  .build());
+      assertThatThrownBy(
+              () ->
+                  daemon
+                      .runtime()
+                      .updateRuntimeConfig(
+                          UpdateRuntimeConfigRequest.newBuilder()
+                              .setRuntimeConfig(
+                                  io.caisson.cri.v1.RuntimeConfig.newBuilder()
+                                      .setNetworkConfig(
+                                          NetworkConfig.newBuilder().setPodCidr("not a cidr")))
+                              .build()))
+          .isInstanceOfSatisfying(
+              StatusRuntimeException.class,
+              e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
+    }
+    try (DaemonProcess daemon = DaemonProcess.start(dir)) {
+      StatusResponse status =
+          daemon.runtime().status(StatusRequest.newBuilder().setVerbose(true).build());
+      assertThat(status.getInfoMap()).containsEntry("podCIDR", "10.244.0.0/24");
+    }
+  }
+
+  @Test
+  void aLiveSocketIsNeverTakenOver() throws Exception {
+    try (DaemonProcess first = DaemonProcess.start(dir)) {
+      Path log = dir.resolve("second.log");
+      Process second = DaemonProcess.launch(dir.resolve("second"), first.socket(), log);
+      assertThat(second.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(second.exitValue()).isNotZero();
+      assertThat(Files.readString(log)).contains("another process is serving on");
+      assertThat(first.runtime().version(VersionRequest.getDefaultInstance()).getRuntimeName())
+          .isEqualTo("caisson");
+    }
+  }
+
+  @Test
+  void aStaleSocketIsReplaced() throws Exception {
+    Path socket = dir.resolve("caisson.sock");
+    try (ServerSocketChannel crashed = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      crashed.bind(UnixDomainSocketAddress.of(socket));
+    }
+    assertThat(socket).exists();
+    try (DaemonProcess daemon = DaemonProcess.start(dir)) {
+      assertThat(daemon.runtime().version(VersionRequest.getDefaultInstance()).getRuntimeName())
+          .isEqualTo("caisson");
+    }
+  }
+
+  @Test
+  void anInvalidConfigStopsStartUpNamingTheKey() throws Exception {
+    Path config = dir.resolve("bad.toml");
+    Files.writeString(config, "cgroup_driver = \"cgroupv3\"\n");
+    Path log = dir.resolve("bad.log");
+    Process process =
+        new ProcessBuilder(
+                DaemonProcess.launcher().toString(),
+                "--config",
+                config.toString(),
+                "--socket",
+                dir.resolve("bad.sock").toString())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
+    assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(process.exitValue()).isNotZero();
+    assertThat(Files.readString(log)).contains("cgroup_driver").contains("cgroupv3");
+    assertThat(dir.resolve("bad.sock")).doesNotExist();
+  }
+
+  @Test
+  void rpcsNotBuiltYetAnswerUnimplementedNamingTheMethod() throws Exception {
+    try (DaemonProcess daemon = DaemonProcess.start(dir)) {
+      assertThatThrownBy(() -> daemon.images().listImages(ListImagesRequest.getDefaultInstance()))
+          .isInstanceOfSatisfying(
+              StatusRuntimeException.class,
+              e -> {
+                assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
+                assertThat(e.getStatus().getDescription()).contains("ListImages");
+              });
+    }
+  }
+
+  private static RuntimeCondition condition(DaemonProcess daemon, String type) {
+    return daemon
+        .runtime()
+        .status(StatusRequest.getDefaultInstance())
+        .getStatus()
+        .getConditionsList()
+        .stream()
+        .filter(condition -> condition.getType().equals(type))
+        .findFirst()
+        .orElseThrow();
+  }
+}

@@ -1,0 +1,166 @@
+package io.caisson.testing;
+
+import io.caisson.cri.v1.ImageServiceGrpc;
+import io.caisson.cri.v1.RuntimeServiceGrpc;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.unix.DomainSocketAddress;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real Caisson daemon started through {@code bin/caisson} on a private socket, root and state
+ * dir, plus gRPC clients for it. Its stderr goes to a log file the test can read.
+ */
+public final class DaemonProcess implements AutoCloseable {
+  private static final EventLoopGroup CLIENT_LOOPS =
+      new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+
+  private final Path dir;
+  private final Path socket;
+  private final Path log;
+  private final Process process;
+  private final ManagedChannel channel;
+
+  private DaemonProcess(Path dir, Path socket, Path log, Process process) {
+    this.dir = dir;
+    this.socket = socket;
+    this.log = log;
+    this.process = process;
+    this.channel = channelTo(socket);
+  }
+
+  /** The launcher in the source tree; the build sets it as a system property. */
+  public static Path launcher() {
+    return Path.of(System.getProperty("caisson.launcher", "bin/caisson")).toAbsolutePath();
+  }
+
+  /** Starts a daemon with its dirs under {@code dir} and waits until its socket answers. */
+  public static DaemonProcess start(Path dir, String... extraArgs) throws Exception {
+    Path socket = dir.resolve("caisson.sock");
+    Path log = dir.resolve("daemon.log");
+    Process process = launch(dir, socket, log, extraArgs);
+    waitForSocket(socket, process, log, Duration.ofSeconds(30));
+    return new DaemonProcess(dir, socket, log, process);
+  }
+
+  /** Starts the launcher with the standard private dirs; does not wait. */
+  public static Process launch(Path dir, Path socket, Path log, String... extraArgs)
+      throws IOException {
+    Files.createDirectories(dir);
+    List<String> command = new ArrayList<>();
+    command.add(launcher().toString());
+    command.addAll(
+        List.of(
+            "--config", defaultConfig(dir).toString(),
+            "--socket", socket.toString(),
+            "--root", dir.resolve("root").toString(),
+            "--state", dir.resolve("state").toString(),
+            "--log-level", "debug"));
+    command.addAll(List.of(extraArgs));
+    ProcessBuilder builder =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    builder.environment().put("CAISSON_NATIVE_DIR", dir.resolve("native").toString());
+    return builder.start();
+  }
+
+  /** An empty config file of the test's own, so the machine's /etc/caisson is never read. */
+  private static Path defaultConfig(Path dir) throws IOException {
+    Path file = dir.resolve("caisson.toml");
+    if (!Files.exists(file)) {
+      Files.writeString(file, "# test defaults\n");
+    }
+    return file;
+  }
+
+  public static void waitForSocket(Path socket, Process process, Path log, Duration timeout)
+      throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (Files.exists(socket) && canConnect(socket)) {
+        return;
+      }
+      if (!process.isAlive()) {
+        throw new IllegalStateException(
+            "daemon exited with " + process.exitValue() + ":\n" + Files.readString(log));
+      }
+      Thread.sleep(20);
+    }
+    throw new IllegalStateException("daemon socket never answered:\n" + Files.readString(log));
+  }
+
+  private static boolean canConnect(Path socket) {
+    try (var channel = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+      channel.connect(java.net.UnixDomainSocketAddress.of(socket));
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  public static ManagedChannel channelTo(Path socket) {
+    return NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
+        .channelType(EpollDomainSocketChannel.class)
+        .eventLoopGroup(CLIENT_LOOPS)
+        .usePlaintext()
+        .maxInboundMessageSize(64 * 1024 * 1024)
+        .build();
+  }
+
+  public RuntimeServiceGrpc.RuntimeServiceBlockingStub runtime() {
+    return RuntimeServiceGrpc.newBlockingStub(channel).withDeadlineAfter(2, TimeUnit.MINUTES);
+  }
+
+  public ImageServiceGrpc.ImageServiceBlockingStub images() {
+    return ImageServiceGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.MINUTES);
+  }
+
+  public ManagedChannel channel() {
+    return channel;
+  }
+
+  public Path socket() {
+    return socket;
+  }
+
+  public Path dir() {
+    return dir;
+  }
+
+  public Process process() {
+    return process;
+  }
+
+  public String log() throws IOException {
+    return Files.readString(log);
+  }
+
+  /** SIGTERM, then wait for a clean exit; returns the exit code. */
+  public int stop() throws Exception {
+    channel.shutdownNow();
+    process.destroy();
+    if (!process.waitFor(30, TimeUnit.SECONDS)) {
+      process.destroyForcibly().waitFor();
+    }
+    return process.exitValue();
+  }
+
+  @Override
+  public void close() throws Exception {
+    if (process.isAlive()) {
+      stop();
+    }
+    channel.shutdownNow();
+  }
+}
