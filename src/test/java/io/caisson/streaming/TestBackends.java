@@ -89,9 +89,41 @@ final class TestBackends {
   }
 
   /**
-   * Attaches to {@link #container}: its output is relayed through a pipe we own, so detaching
-   * closes only our pipe and the process keeps running, as a container behind conmon would.
+   * Starts the stand-in container. One reader relays its output to whoever is attached, the way
+   * conmon serves its attach socket, so a detach only ends that client's relay.
    */
+  void startContainer(String... cmd) throws IOException {
+    Process c = new ProcessBuilder(cmd).start();
+    container = c;
+    Thread.ofVirtual()
+        .start(
+            () -> {
+              byte[] buf = new byte[8192];
+              try {
+                int n;
+                while ((n = c.getInputStream().read(buf)) >= 0) {
+                  PipedOutputStream to = attached;
+                  if (to != null) {
+                    try {
+                      to.write(buf, 0, n);
+                      to.flush();
+                    } catch (IOException detached) {
+                      attached = null;
+                    }
+                  }
+                }
+                PipedOutputStream to = attached;
+                if (to != null) {
+                  to.close();
+                }
+              } catch (IOException e) {
+                // container gone
+              }
+            });
+  }
+
+  private volatile PipedOutputStream attached;
+
   private StreamProcess attach(StreamRequest.Attach req) throws IOException {
     Process c = container;
     if (c == null || !c.isAlive()) {
@@ -99,22 +131,8 @@ final class TestBackends {
     }
     PipedInputStream out = new PipedInputStream(64 * 1024);
     PipedOutputStream relay = new PipedOutputStream(out);
-    Thread relayThread =
-        Thread.ofVirtual()
-            .start(
-                () -> {
-                  byte[] buf = new byte[8192];
-                  try {
-                    int n;
-                    while ((n = c.getInputStream().read(buf)) >= 0) {
-                      relay.write(buf, 0, n);
-                      relay.flush();
-                    }
-                    relay.close();
-                  } catch (IOException e) {
-                    // detached
-                  }
-                });
+    attached = relay;
+    java.util.concurrent.CountDownLatch over = new java.util.concurrent.CountDownLatch(1);
     return new StreamProcess() {
       @Override
       public OutputStream stdin() {
@@ -160,13 +178,17 @@ final class TestBackends {
 
       @Override
       public int waitFor() throws InterruptedException {
-        relayThread.join();
+        c.onExit().thenRun(over::countDown);
+        over.await();
         return 0;
       }
 
       @Override
       public void close() {
-        relayThread.interrupt();
+        if (attached == relay) {
+          attached = null;
+        }
+        over.countDown();
         try {
           out.close();
         } catch (IOException ignored) {
