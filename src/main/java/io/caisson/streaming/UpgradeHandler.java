@@ -180,15 +180,15 @@ final class UpgradeHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     ChannelPipeline p = ctx.pipeline();
     Runnable start;
     if (Protocols.SPDY_TUNNEL_PORT_FORWARD.equals(chosen)) {
-      p.addAfter(ctx.name(), Connections.WS_HANDLER, new WsByteTunnel());
-      p.addAfter(Connections.WS_HANDLER, "spdy", new SpdyFrameCodec(SpdyVersion.SPDY_3_1));
-      p.addAfter(
-          "spdy",
-          "spdy-session",
+      // Installed once the handshake response is out: the SPDY codec cannot write HTTP.
+      SpdySession session =
           new SpdySession(
-              ch,
-              new SpdyPortForward((StreamRequest.PortForward) request, backends.portForward())));
-      start = () -> {};
+              ch, new SpdyPortForward((StreamRequest.PortForward) request, backends.portForward()));
+      start =
+          () ->
+              p.addLast(Connections.WS_HANDLER, new WsByteTunnel())
+                  .addLast("spdy", new SpdyFrameCodec(SpdyVersion.SPDY_3_1))
+                  .addLast("spdy-session", session);
     } else {
       boolean base64 = chosen != null && chosen.contains("base64");
       WsConnection conn = new WsConnection(ch, base64);
@@ -216,7 +216,11 @@ final class UpgradeHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             f -> {
               if (f.isSuccess()) {
                 LOG.debug("{}: {} over WebSocket ({})", ch, request.kind(), chosen);
-                Thread.ofVirtual().name("stream-ws-start").start(start);
+                if (Protocols.SPDY_TUNNEL_PORT_FORWARD.equals(chosen)) {
+                  start.run(); // on the event loop, before the client's first frame is read
+                } else {
+                  Thread.ofVirtual().name("stream-ws-start").start(start);
+                }
               } else {
                 ch.close();
               }

@@ -136,6 +136,18 @@ final class SpdyTestClient implements AutoCloseable {
     }
 
     @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      done.completeExceptionally(cause);
+      ctx.close();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+      done.completeExceptionally(new IOException("connection closed during the handshake"));
+      super.channelInactive(ctx);
+    }
+
+    @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
       if (done.isDone()) {
         in.skipBytes(in.readableBytes());
