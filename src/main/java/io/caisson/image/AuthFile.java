@@ -1,0 +1,75 @@
+package io.caisson.image;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Node-wide credentials in containers-auth.json(5) form: {@code {"auths": {"host[/repo]": {"auth":
+ * base64, "identitytoken": ...}}}}. The most specific key wins (host/ns/repo before host/ns before
+ * host). Re-read on every lookup so an edited file applies to the next pull.
+ */
+public final class AuthFile {
+  private static final Logger log = LoggerFactory.getLogger(AuthFile.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final Path path;
+
+  public AuthFile(Path path) {
+    this.path = path;
+  }
+
+  /** Credentials for {@code host/repository}, or {@link Credentials#NONE}. */
+  public Credentials lookup(String host, String repository) {
+    if (path == null || !Files.isRegularFile(path)) {
+      return Credentials.NONE;
+    }
+    JsonNode auths;
+    try {
+      auths = JSON.readTree(path.toFile()).path("auths");
+    } catch (IOException e) {
+      log.warn("ignoring unreadable auth file {}: {}", path, e.getMessage());
+      return Credentials.NONE;
+    }
+    String key = repository.isEmpty() ? host : host + "/" + repository;
+    while (true) {
+      JsonNode entry = find(auths, key);
+      if (entry != null) {
+        return new Credentials(null, null, text(entry, "auth"), text(entry, "identitytoken"), null);
+      }
+      int slash = key.lastIndexOf('/');
+      if (slash < 0) {
+        break;
+      }
+      key = key.substring(0, slash);
+    }
+    if (host.equals(ImageReference.DEFAULT_REGISTRY)) {
+      JsonNode legacy = find(auths, "https://index.docker.io/v1/");
+      if (legacy != null) {
+        return new Credentials(
+            null, null, text(legacy, "auth"), text(legacy, "identitytoken"), null);
+      }
+    }
+    return Credentials.NONE;
+  }
+
+  private static JsonNode find(JsonNode auths, String key) {
+    JsonNode n = auths.get(key);
+    if (n == null) {
+      n = auths.get("https://" + key);
+    }
+    if (n == null) {
+      n = auths.get("http://" + key);
+    }
+    return n != null && n.isObject() ? n : null;
+  }
+
+  private static String text(JsonNode node, String field) {
+    JsonNode v = node.get(field);
+    return v == null || v.isNull() || v.asText().isEmpty() ? null : v.asText();
+  }
+}

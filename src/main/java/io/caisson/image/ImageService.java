@@ -1,0 +1,559 @@
+package io.caisson.image;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.caisson.common.CaissonException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.http.HttpClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's image store and puller: what the CRI ImageService RPCs and container creation call.
+ *
+ * <p>Layout under the root: {@code blobs/sha256/<hex>} (manifests, indexes, configs), {@code
+ * layers/<diff id hex>/diff} (unpacked layers, shared between images), {@code l/<16 hex>} (short
+ * links to them for overlayfs), {@code images/<id hex>.json} (one record per image, written
+ * atomically). Compressed layer blobs are not kept: layers are unpacked as they stream in.
+ *
+ * <p>Metadata changes and garbage collection happen under one lock; pulls hold "leases" on the
+ * layers and blobs they are about to use so a concurrent removal cannot collect them.
+ */
+public final class ImageService implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ImageService.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Pattern FULL_ID = Pattern.compile("(?:sha256:)?([a-f0-9]{64})");
+  private static final Pattern ID_PREFIX = Pattern.compile("(?:sha256:)?([a-f0-9]{3,63})");
+
+  private final Path root;
+  private final Path recordsDir;
+  private final BlobStore blobs;
+  private final LayerStore layers;
+  private final Puller puller;
+  private final StallWatchdog watchdog;
+  private final HttpClient https;
+  private final HttpClient http;
+  private final String pauseTag;
+  private final String pauseDigest;
+
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Map<String, ImageRecord> images = new HashMap<>();
+  private final Map<String, Set<String>> holders = new HashMap<>();
+  private final Map<Digest, Integer> leasedLayers = new HashMap<>();
+  private final Map<Digest, Integer> leasedBlobs = new HashMap<>();
+  private final ConcurrentHashMap<String, CompletableFuture<ImageRecord>> pullsInFlight =
+      new ConcurrentHashMap<>();
+
+  /**
+   * @param root directory of the store (created if missing)
+   * @param registriesConf containers registries.conf v2; null or missing means no rules
+   * @param authFile containers-auth.json style node credentials, or null
+   * @param pauseImage the sandbox image, reported as pinned
+   * @param stallTimeout a pull whose bytes stop for this long is cancelled
+   * @param maxParallelDownloads layer downloads at once, node-wide
+   */
+  public ImageService(
+      Path root,
+      Path registriesConf,
+      Path authFile,
+      String pauseImage,
+      Duration stallTimeout,
+      int maxParallelDownloads) {
+    this(
+        root,
+        registriesConf,
+        authFile,
+        pauseImage,
+        stallTimeout,
+        maxParallelDownloads,
+        Platform.host());
+  }
+
+  public ImageService(
+      Path root,
+      Path registriesConf,
+      Path authFile,
+      String pauseImage,
+      Duration stallTimeout,
+      int maxParallelDownloads,
+      Platform platform) {
+    if (maxParallelDownloads < 1) {
+      throw CaissonException.invalid("maxParallelDownloads must be at least 1");
+    }
+    try {
+      this.root = Files.createDirectories(root).toRealPath();
+      this.recordsDir = Files.createDirectories(this.root.resolve("images"));
+      this.blobs = new BlobStore(this.root);
+      this.layers = new LayerStore(this.root);
+    } catch (IOException e) {
+      throw CaissonException.internal("cannot create image store at " + root, e);
+    }
+    ImageReference pause = pauseImage == null ? null : ImageReference.parse(pauseImage);
+    this.pauseTag = pause == null ? null : pause.withDefaultTag().taggedName();
+    this.pauseDigest =
+        pause == null || pause.digest() == null ? null : pause.digestedName(pause.digest());
+    this.watchdog = new StallWatchdog(stallTimeout);
+    var executor = Executors.newVirtualThreadPerTaskExecutor();
+    this.https =
+        HttpClient.newBuilder()
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .connectTimeout(stallTimeout)
+            .executor(executor)
+            .build();
+    this.http =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .connectTimeout(stallTimeout)
+            .executor(executor)
+            .build();
+    this.puller =
+        new Puller(
+            RegistriesConf.load(registriesConf),
+            new AuthFile(authFile),
+            https,
+            http,
+            watchdog,
+            platform,
+            layers,
+            maxParallelDownloads);
+    recover();
+  }
+
+  /** Loads the records and removes what a crash may have left half-done. */
+  private void recover() {
+    lock.lock();
+    try (var files = Files.newDirectoryStream(recordsDir)) {
+      for (Path f : files) {
+        String name = f.getFileName().toString();
+        if (name.startsWith(".")) {
+          Files.deleteIfExists(f); // temp file of an interrupted write
+          continue;
+        }
+        ImageRecord r = JSON.readValue(f.toFile(), ImageRecord.class);
+        images.put(r.id(), r);
+      }
+      layers.cleanStaging();
+      collectGarbage();
+      log.info("image store {}: {} images", root, images.size());
+    } catch (IOException e) {
+      throw CaissonException.internal("cannot load image store " + root, e);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  // ---------------------------------------------------------------- pull
+
+  /**
+   * Pulls an image (a no-op for layers already present) and returns its record. Identical
+   * concurrent pulls (same reference and credentials) share one execution.
+   */
+  public ImageRecord pull(String reference, Credentials credentials) {
+    ImageReference ref = ImageReference.parse(reference).withDefaultTag();
+    Credentials creds = credentials == null ? Credentials.NONE : credentials;
+    String key = ref + "|" + creds.fingerprint();
+    CompletableFuture<ImageRecord> mine = new CompletableFuture<>();
+    CompletableFuture<ImageRecord> existing = pullsInFlight.putIfAbsent(key, mine);
+    if (existing != null) {
+      log.info("pull {}: joining a pull already in progress", ref);
+      try {
+        return existing.join();
+      } catch (CompletionException e) {
+        throw e.getCause() instanceof RuntimeException re ? re : e;
+      }
+    }
+    try {
+      ImageRecord r = doPull(ref, creds);
+      mine.complete(r);
+      return r;
+    } catch (RuntimeException e) {
+      mine.completeExceptionally(e);
+      throw e;
+    } finally {
+      pullsInFlight.remove(key, mine);
+    }
+  }
+
+  private ImageRecord doPull(ImageReference ref, Credentials creds) {
+    long start = System.nanoTime();
+    LongAdder progress = new LongAdder();
+    Puller.Resolved r = puller.resolve(ref, creds, progress);
+    List<Digest> blobDigests = new ArrayList<>();
+    r.manifests().forEach(m -> blobDigests.add(m.digest()));
+    blobDigests.add(r.configDigest());
+    lease(r.config().diffIds(), blobDigests, +1);
+    boolean ok = false;
+    try {
+      puller.fetchLayers(ref, r, progress);
+      for (var m : r.manifests()) {
+        blobs.put(m.digest(), m.body());
+      }
+      blobs.put(r.configDigest(), r.configBytes());
+      ImageRecord record = commit(ref, r);
+      ok = true;
+      log.info(
+          "pulled {} as {} in {} ms", ref, record.id(), (System.nanoTime() - start) / 1_000_000);
+      return decorate(record);
+    } catch (IOException e) {
+      throw CaissonException.internal("cannot store image " + ref, e);
+    } finally {
+      lock.lock();
+      try {
+        lease(r.config().diffIds(), blobDigests, -1);
+        if (!ok) {
+          collectGarbage(); // the failed pull's layers and blobs, unless someone else uses them
+        }
+      } catch (IOException e) {
+        log.warn("garbage collection after failed pull of {}: {}", ref, e.getMessage());
+      } finally {
+        lock.unlock();
+      }
+    }
+  }
+
+  private void lease(List<Digest> layerIds, List<Digest> blobIds, int delta) {
+    lock.lock();
+    try {
+      layerIds.forEach(d -> leasedLayers.merge(d, delta, (a, b) -> a + b == 0 ? null : a + b));
+      blobIds.forEach(d -> leasedBlobs.merge(d, delta, (a, b) -> a + b == 0 ? null : a + b));
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private ImageRecord commit(ImageReference ref, Puller.Resolved r) throws IOException {
+    String id = r.configDigest().toString();
+    String tag = ref.taggedName();
+    String repoDigest = ref.digestedName(r.topDigest());
+    long size = r.configBytes().length;
+    for (var l : r.manifest().layers()) {
+      size += l.size();
+    }
+    String user = r.config().config().user();
+    String userPart = user.contains(":") ? user.substring(0, user.indexOf(':')) : user;
+    Long uid = null;
+    String username = "";
+    if (userPart.matches("[0-9]+")) {
+      uid = Long.parseLong(userPart);
+    } else {
+      username = userPart;
+    }
+    lock.lock();
+    try {
+      ImageRecord existing = images.get(id);
+      Set<String> tags = new LinkedHashSet<>(existing == null ? List.of() : existing.repoTags());
+      Set<String> digests =
+          new LinkedHashSet<>(existing == null ? List.of() : existing.repoDigests());
+      Set<String> manifests =
+          new LinkedHashSet<>(existing == null ? List.of() : existing.manifests());
+      if (tag != null) {
+        tags.add(tag);
+        // A tag names one image: take it away from whichever image had it.
+        for (ImageRecord other : List.copyOf(images.values())) {
+          if (!other.id().equals(id) && other.repoTags().contains(tag)) {
+            List<String> rest = new ArrayList<>(other.repoTags());
+            rest.remove(tag);
+            save(other.withNames(rest, other.repoDigests()));
+          }
+        }
+      }
+      digests.add(repoDigest);
+      r.manifests().forEach(m -> manifests.add(m.digest().toString()));
+      List<String> layerIds = r.config().diffIds().stream().map(Digest::toString).toList();
+      ImageRecord record =
+          new ImageRecord(
+              id,
+              List.copyOf(tags),
+              List.copyOf(digests),
+              size,
+              uid,
+              username,
+              false,
+              r.config().config(),
+              layerIds,
+              List.copyOf(manifests));
+      save(record);
+      return record;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void save(ImageRecord r) throws IOException {
+    AtomicFiles.write(recordsDir.resolve(r.hex() + ".json"), JSON.writeValueAsBytes(r));
+    images.put(r.id(), r);
+  }
+
+  // ---------------------------------------------------------------- queries
+
+  /** All images, or those the filter reference names (id, id prefix, tag or digest). */
+  public List<ImageRecord> list(Optional<String> filterRef) {
+    lock.lock();
+    try {
+      List<ImageRecord> out = new ArrayList<>();
+      if (filterRef.isPresent() && !filterRef.get().isBlank()) {
+        find(filterRef.get()).ifPresent(m -> out.add(decorate(m.record())));
+      } else {
+        images.values().forEach(r -> out.add(decorate(r)));
+      }
+      out.sort(Comparator.comparing(ImageRecord::id));
+      return out;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The image a reference names, or empty (never an error for an absent image). */
+  public Optional<ImageRecord> status(String ref) {
+    lock.lock();
+    try {
+      return find(ref).map(m -> decorate(m.record()));
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The image's raw config JSON, for verbose ImageStatus. */
+  public Optional<String> configJson(String ref) {
+    Optional<ImageRecord> r = status(ref);
+    if (r.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(
+          new String(
+              blobs.get(Digest.parse(r.get().id())), java.nio.charset.StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw CaissonException.internal("cannot read config of " + r.get().id(), e);
+    }
+  }
+
+  private ImageRecord decorate(ImageRecord r) {
+    boolean pinned =
+        (pauseTag != null && r.repoTags().contains(pauseTag))
+            || (pauseDigest != null && r.repoDigests().contains(pauseDigest));
+    return r.withPinned(pinned);
+  }
+
+  private enum By {
+    ID,
+    TAG,
+    DIGEST
+  }
+
+  private record Match(ImageRecord record, By by, String name) {}
+
+  /** Resolves a reference: full id, then tag or digest, then a unique id prefix. */
+  private Optional<Match> find(String text) {
+    String ref = text.trim();
+    var full = FULL_ID.matcher(ref);
+    if (full.matches()) {
+      ImageRecord r = images.get("sha256:" + full.group(1));
+      if (r != null) {
+        return Optional.of(new Match(r, By.ID, r.id()));
+      }
+    }
+    ImageReference parsed = null;
+    try {
+      parsed = ImageReference.parse(ref);
+    } catch (CaissonException e) {
+      // not a reference: maybe an id prefix
+    }
+    if (parsed != null && !full.matches()) {
+      if (parsed.digest() != null) {
+        String name = parsed.digestedName(parsed.digest());
+        for (ImageRecord r : images.values()) {
+          if (r.repoDigests().contains(name)) {
+            return Optional.of(new Match(r, By.DIGEST, name));
+          }
+        }
+      } else {
+        String name = parsed.withDefaultTag().taggedName();
+        for (ImageRecord r : images.values()) {
+          if (r.repoTags().contains(name)) {
+            return Optional.of(new Match(r, By.TAG, name));
+          }
+        }
+      }
+    }
+    var prefix = ID_PREFIX.matcher(ref);
+    if (prefix.matches()) {
+      List<ImageRecord> hits =
+          images.values().stream().filter(r -> r.hex().startsWith(prefix.group(1))).toList();
+      if (hits.size() == 1) {
+        return Optional.of(new Match(hits.getFirst(), By.ID, hits.getFirst().id()));
+      }
+      if (hits.size() > 1) {
+        throw CaissonException.invalid("image id prefix %s is ambiguous", ref);
+      }
+    }
+    return Optional.empty();
+  }
+
+  // ---------------------------------------------------------------- remove, usage, gc
+
+  /**
+   * Removes an image; idempotent. A tag of an image with other tags is only untagged; otherwise the
+   * image and all its names go, and layers no other image uses are collected. Refused with
+   * FAILED_PRECONDITION while a container holds the image.
+   */
+  public void remove(String ref) {
+    lock.lock();
+    try {
+      Optional<Match> m = find(ref);
+      if (m.isEmpty()) {
+        return;
+      }
+      ImageRecord r = m.get().record();
+      if (m.get().by() == By.TAG && r.repoTags().size() > 1) {
+        List<String> rest = new ArrayList<>(r.repoTags());
+        rest.remove(m.get().name());
+        save(r.withNames(rest, r.repoDigests()));
+        log.info("untagged {} from {}", m.get().name(), r.id());
+        return;
+      }
+      Set<String> users = holders.getOrDefault(r.id(), Set.of());
+      if (!users.isEmpty()) {
+        throw CaissonException.precondition(
+            "image %s is in use by container(s) %s", r.id(), String.join(", ", users));
+      }
+      Files.deleteIfExists(recordsDir.resolve(r.hex() + ".json"));
+      AtomicFiles.syncDir(recordsDir);
+      images.remove(r.id());
+      log.info("removed image {} {}", r.id(), r.repoTags());
+      collectGarbage();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Marks an image as used by a container; removal is refused until released. */
+  public void acquire(String imageId, String holderId) {
+    lock.lock();
+    try {
+      if (!images.containsKey(imageId)) {
+        throw CaissonException.notFound("image %s not found", imageId);
+      }
+      holders.computeIfAbsent(imageId, k -> new LinkedHashSet<>()).add(holderId);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Idempotent. */
+  public void release(String imageId, String holderId) {
+    lock.lock();
+    try {
+      Set<String> set = holders.get(imageId);
+      if (set != null && set.remove(holderId) && set.isEmpty()) {
+        holders.remove(imageId);
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The layers and config a container is built from; NOT_FOUND when the image is absent. */
+  public ImageRootfs resolveForContainer(String ref) {
+    lock.lock();
+    try {
+      ImageRecord r =
+          find(ref)
+              .orElseThrow(() -> CaissonException.notFound("image %s not found", ref))
+              .record();
+      List<Path> dirs = new ArrayList<>();
+      List<Path> shortDirs = new ArrayList<>();
+      for (String l : r.layers()) {
+        Digest d = Digest.parse(l);
+        dirs.add(layers.diff(d));
+        shortDirs.add(layers.shortLink(d));
+      }
+      return new ImageRootfs(r.id(), List.copyOf(dirs), List.copyOf(shortDirs), r.config());
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** {@link #resolveForContainer} and {@link #acquire} in one step, so no removal slips between. */
+  public ImageRootfs acquireForContainer(String ref, String holderId) {
+    lock.lock();
+    try {
+      ImageRootfs rootfs = resolveForContainer(ref);
+      acquire(rootfs.imageId(), holderId);
+      return rootfs;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Deletes layers and blobs no image and no running pull uses. Caller holds the lock. */
+  private void collectGarbage() throws IOException {
+    Set<Digest> usedLayers = new HashSet<>(leasedLayers.keySet());
+    Set<Digest> usedBlobs = new HashSet<>(leasedBlobs.keySet());
+    for (ImageRecord r : images.values()) {
+      r.layers().forEach(l -> usedLayers.add(Digest.parse(l)));
+      r.manifests().forEach(m -> usedBlobs.add(Digest.parse(m)));
+      usedBlobs.add(Digest.parse(r.id()));
+    }
+    for (Digest d : layers.all()) {
+      if (!usedLayers.contains(d)) {
+        log.info("collecting unused layer {}", d);
+        layers.delete(d);
+      }
+    }
+    for (Digest d : blobs.all()) {
+      if (!usedBlobs.contains(d)) {
+        blobs.delete(d);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- fs info
+
+  /** Bytes and inodes under the store (hard links counted once) and its filesystem's mountpoint. */
+  public FsUsage fsInfo() {
+    try {
+      long[] totals = StoreUsage.measure(root);
+      return new FsUsage(
+          System.currentTimeMillis() * 1_000_000L,
+          StoreUsage.mountpointOf(root),
+          totals[0],
+          totals[1]);
+    } catch (IOException e) {
+      throw CaissonException.internal("cannot measure image store " + root, e);
+    }
+  }
+
+  public Path root() {
+    return root;
+  }
+
+  @Override
+  public void close() {
+    watchdog.close();
+    https.close();
+    http.close();
+  }
+}

@@ -1,0 +1,118 @@
+package io.caisson.image;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Unpacked layers, one per diff id: {@code layers/<hex>/diff}, plus a short link {@code l/<first 16
+ * hex>} to it. A layer is unpacked in {@code layers/.tmp-*} and renamed into place, so a directory
+ * named by a diff id is always complete.
+ */
+final class LayerStore {
+  private static final Logger log = LoggerFactory.getLogger(LayerStore.class);
+  static final int SHORT = 16;
+
+  private final Path layers;
+  private final Path links;
+
+  LayerStore(Path root) throws IOException {
+    this.layers = Files.createDirectories(root.resolve("layers"));
+    this.links = Files.createDirectories(root.resolve("l"));
+  }
+
+  boolean has(Digest diffId) {
+    return Files.isDirectory(dir(diffId).resolve("diff"), LinkOption.NOFOLLOW_LINKS);
+  }
+
+  Path diff(Digest diffId) {
+    return dir(diffId).resolve("diff");
+  }
+
+  Path shortLink(Digest diffId) {
+    return links.resolve(diffId.hex().substring(0, SHORT));
+  }
+
+  private Path dir(Digest diffId) {
+    return layers.resolve(diffId.hex());
+  }
+
+  /** A fresh staging directory with an empty {@code diff} inside. */
+  Path stage(Digest diffId) throws IOException {
+    Path staging = layers.resolve(".tmp-" + diffId.hex() + "-" + UUID.randomUUID());
+    Files.createDirectories(staging.resolve("diff"));
+    return staging;
+  }
+
+  /** Moves a finished staging directory into place; a concurrent winner makes this a no-op. */
+  void commit(Path staging, Digest diffId) throws IOException {
+    Path target = dir(diffId);
+    if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+      discard(staging);
+    } else {
+      Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+      AtomicFiles.syncDir(layers);
+    }
+    Path link = shortLink(diffId);
+    if (!Files.isSymbolicLink(link)) {
+      Files.createSymbolicLink(link, Path.of("..", "layers", diffId.hex(), "diff"));
+    }
+  }
+
+  void discard(Path staging) {
+    try {
+      LayerUnpacker.deleteTree(staging);
+    } catch (IOException e) {
+      log.warn("cannot remove staging directory {}: {}", staging, e.getMessage());
+    }
+  }
+
+  /** Removes a layer: first out of sight (renamed to a temp name), then from disk. */
+  void delete(Digest diffId) throws IOException {
+    Files.deleteIfExists(shortLink(diffId));
+    Path target = dir(diffId);
+    if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    Path doomed = layers.resolve(".tmp-del-" + diffId.hex() + "-" + UUID.randomUUID());
+    Files.move(target, doomed, StandardCopyOption.ATOMIC_MOVE);
+    LayerUnpacker.deleteTree(doomed);
+  }
+
+  /** Diff ids of all complete layers. */
+  Set<Digest> all() throws IOException {
+    Set<Digest> out = new HashSet<>();
+    try (var dirs = Files.newDirectoryStream(layers)) {
+      for (Path p : dirs) {
+        String name = p.getFileName().toString();
+        if (!name.startsWith(".")) {
+          out.add(new Digest("sha256", name));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Drops staging leftovers of a crash and dangling short links. */
+  void cleanStaging() throws IOException {
+    try (var dirs = Files.newDirectoryStream(layers, ".tmp-*")) {
+      for (Path p : dirs) {
+        LayerUnpacker.deleteTree(p);
+      }
+    }
+    try (var ls = Files.newDirectoryStream(links)) {
+      for (Path p : ls) {
+        if (!Files.exists(p)) {
+          Files.deleteIfExists(p);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,316 @@
+package io.caisson.image;
+
+import io.caisson.common.CaissonException;
+import io.caisson.common.CaissonException.Kind;
+import io.caisson.image.Manifests.Descriptor;
+import io.caisson.image.RegistrySession.FetchedManifest;
+import io.caisson.linux.SyscallException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.http.HttpClient;
+import java.nio.file.FileSystemException;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.zip.ZipException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The network half of a pull: resolves a reference through the endpoints registries.conf gives,
+ * fetches and verifies manifests and config, and downloads + unpacks missing layers in parallel
+ * (bounded by a node-wide semaphore). A layer wanted by several pulls at once is fetched once.
+ */
+final class Puller {
+  private static final Logger log = LoggerFactory.getLogger(Puller.class);
+  private static final int MAX_CONFIG = 16 << 20;
+
+  /** Everything a pull learned before fetching layers. */
+  record Resolved(
+      RegistrySession session,
+      Digest topDigest,
+      List<FetchedManifest> manifests,
+      Manifests.Manifest manifest,
+      Digest configDigest,
+      byte[] configBytes,
+      ImageConfig.Parsed config) {}
+
+  private final RegistriesConf registries;
+  private final AuthFile authFile;
+  private final HttpClient https;
+  private final HttpClient http;
+  private final StallWatchdog watchdog;
+  private final Platform platform;
+  private final LayerStore layers;
+  private final Semaphore downloadSlots;
+  private final ConcurrentHashMap<Digest, CompletableFuture<Void>> layersInFlight =
+      new ConcurrentHashMap<>();
+
+  Puller(
+      RegistriesConf registries,
+      AuthFile authFile,
+      HttpClient https,
+      HttpClient http,
+      StallWatchdog watchdog,
+      Platform platform,
+      LayerStore layers,
+      int maxParallelDownloads) {
+    this.registries = registries;
+    this.authFile = authFile;
+    this.https = https;
+    this.http = http;
+    this.watchdog = watchdog;
+    this.platform = platform;
+    this.layers = layers;
+    this.downloadSlots = new Semaphore(maxParallelDownloads, true);
+  }
+
+  /** Finds the image manifest and config at the first endpoint that has them. */
+  Resolved resolve(ImageReference ref, Credentials requestCredentials, LongAdder progress) {
+    List<RegistryEndpoint> endpoints = registries.resolve(ref);
+    List<String> failures = new ArrayList<>();
+    CaissonException last = null;
+    for (RegistryEndpoint ep : endpoints) {
+      // Request credentials go only to the upstream (or its rewrite), never to a mirror.
+      Credentials creds =
+          !ep.mirror() && !requestCredentials.isEmpty()
+              ? requestCredentials
+              : authFile.lookup(ep.host(), ep.repository());
+      RegistrySession session =
+          new RegistrySession(
+              ep.baseUri().getScheme().equals("https") ? https : http,
+              ep,
+              creds,
+              watchdog,
+              progress);
+      try {
+        return resolveAt(session, ref);
+      } catch (CaissonException e) {
+        if (e.kind() == Kind.INVALID_ARGUMENT) {
+          throw e;
+        }
+        log.info("pull {}: {} failed: {}", ref, ep, e.getMessage());
+        failures.add(ep + ": " + e.getMessage());
+        last = e;
+      }
+    }
+    if (failures.size() == 1) {
+      throw last;
+    }
+    throw new CaissonException(
+        last.kind(), "cannot pull " + ref + "; tried " + String.join("; ", failures), last);
+  }
+
+  private Resolved resolveAt(RegistrySession s, ImageReference ref) {
+    List<FetchedManifest> chain = new ArrayList<>();
+    FetchedManifest top = s.manifest(ref.manifestReference(), ref.digest());
+    chain.add(top);
+    Manifests.Parsed parsed = Manifests.parse(top.body(), top.mediaType());
+    if (parsed instanceof Manifests.Index index) {
+      Descriptor chosen = Manifests.select(index, platform);
+      log.info("pull {}: index {} -> {} for {}", ref, top.digest(), chosen.digest(), platform);
+      FetchedManifest m = s.manifest(chosen.digest().toString(), chosen.digest());
+      chain.add(m);
+      parsed = Manifests.parse(m.body(), m.mediaType());
+      if (!(parsed instanceof Manifests.Manifest)) {
+        throw CaissonException.invalid("image index %s points to another index", top.digest());
+      }
+    }
+    Manifests.Manifest manifest = (Manifests.Manifest) parsed;
+    Descriptor configDesc = manifest.config();
+    if (configDesc.size() > MAX_CONFIG) {
+      throw CaissonException.invalid("image config of %s is larger than 16 MiB", ref);
+    }
+    byte[] config;
+    try (VerifyingInputStream in =
+        new VerifyingInputStream(
+            s.blob(configDesc.digest()), configDesc.digest(), configDesc.size())) {
+      config = in.readAllBytes();
+    } catch (IOException e) {
+      throw failure("config " + configDesc.digest(), e);
+    }
+    ImageConfig.Parsed cfg = ImageConfig.parse(config);
+    if (cfg.diffIds().size() != manifest.layers().size()) {
+      throw CaissonException.invalid(
+          "image %s: manifest has %d layers but its config lists %d diff ids",
+          ref, manifest.layers().size(), cfg.diffIds().size());
+    }
+    return new Resolved(s, top.digest(), chain, manifest, configDesc.digest(), config, cfg);
+  }
+
+  /**
+   * Makes sure every layer of the image is unpacked; waits for all started work to end (so a
+   * failure leaves no download running) and then throws the first failure.
+   */
+  void fetchLayers(ImageReference ref, Resolved r, LongAdder progress) {
+    List<Descriptor> descs = r.manifest().layers();
+    List<CompletableFuture<Void>> work = new ArrayList<>();
+    long toFetch = 0;
+    AtomicInteger done = new AtomicInteger();
+    for (int i = 0; i < descs.size(); i++) {
+      Digest diffId = r.config().diffIds().get(i);
+      if (layers.has(diffId)) {
+        continue;
+      }
+      toFetch += descs.get(i).size();
+      work.add(ensureLayer(r.session(), descs.get(i), diffId, done));
+    }
+    if (work.isEmpty()) {
+      log.info("pull {}: all {} layers already present", ref, descs.size());
+      return;
+    }
+    log.info(
+        "pull {}: fetching {} of {} layers ({} MB) from {}",
+        ref,
+        work.size(),
+        descs.size(),
+        mb(toFetch),
+        r.session().endpoint());
+    long total = toFetch;
+    int count = work.size();
+    Thread reporter =
+        Thread.ofVirtual()
+            .start(
+                () -> {
+                  try {
+                    while (true) {
+                      Thread.sleep(5000);
+                      log.info(
+                          "pull {}: {} of {} MB received, {}/{} layers unpacked",
+                          ref,
+                          mb(progress.sum()),
+                          mb(total),
+                          done.get(),
+                          count);
+                    }
+                  } catch (InterruptedException e) {
+                    // pull finished
+                  }
+                });
+    RuntimeException first = null;
+    try {
+      for (CompletableFuture<Void> f : work) {
+        try {
+          f.join();
+        } catch (CompletionException e) {
+          if (first == null) {
+            first =
+                e.getCause() instanceof RuntimeException re
+                    ? re
+                    : CaissonException.internal("layer fetch failed", e.getCause());
+          }
+        }
+      }
+    } finally {
+      reporter.interrupt();
+    }
+    if (first != null) {
+      throw first;
+    }
+  }
+
+  private CompletableFuture<Void> ensureLayer(
+      RegistrySession s, Descriptor desc, Digest diffId, AtomicInteger done) {
+    CompletableFuture<Void> mine = new CompletableFuture<>();
+    CompletableFuture<Void> existing = layersInFlight.putIfAbsent(diffId, mine);
+    if (existing != null) {
+      return existing.thenRun(done::incrementAndGet);
+    }
+    Thread.ofVirtual()
+        .name("layer-" + diffId.hex().substring(0, 12))
+        .start(
+            () -> {
+              try {
+                if (!layers.has(diffId)) {
+                  fetchLayer(s, desc, diffId);
+                }
+                done.incrementAndGet();
+                mine.complete(null);
+              } catch (Throwable t) {
+                mine.completeExceptionally(t);
+              } finally {
+                layersInFlight.remove(diffId, mine);
+              }
+            });
+    return mine;
+  }
+
+  private void fetchLayer(RegistrySession s, Descriptor desc, Digest diffId) {
+    try {
+      downloadSlots.acquire();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CaissonException(Kind.UNAVAILABLE, "pull interrupted");
+    }
+    Path staging = null;
+    try {
+      staging = layers.stage(diffId);
+      long start = System.nanoTime();
+      try (InputStream net = s.blob(desc.digest())) {
+        VerifyingInputStream blob = new VerifyingInputStream(net, desc.digest(), desc.size());
+        var hasher = diffId.newHasher();
+        try (DigestInputStream tar =
+            new DigestInputStream(LayerUnpacker.decompress(blob, desc.mediaType()), hasher)) {
+          try {
+            LayerUnpacker.unpack(tar, staging.resolve("diff"));
+            tar.transferTo(OutputStream.nullOutputStream());
+          } catch (IOException | RuntimeException e) {
+            // Corrupt bytes usually break decompression first: report the digest mismatch.
+            if (!(e instanceof StallWatchdog.StallException)) {
+              blob.drainAndVerify();
+            }
+            throw e;
+          }
+          blob.drainAndVerify();
+        }
+        if (!HexFormat.of().formatHex(hasher.digest()).equals(diffId.hex())) {
+          throw new VerifyingInputStream.DigestMismatchException(
+              "uncompressed layer " + desc.digest() + " does not match its diff id " + diffId);
+        }
+      }
+      layers.commit(staging, diffId);
+      staging = null;
+      log.info(
+          "layer {} ({} MB) unpacked in {} ms",
+          desc.digest(),
+          mb(desc.size()),
+          (System.nanoTime() - start) / 1_000_000);
+    } catch (IOException e) {
+      throw failure("layer " + desc.digest(), e);
+    } finally {
+      if (staging != null) {
+        layers.discard(staging);
+      }
+      downloadSlots.release();
+    }
+  }
+
+  static CaissonException failure(String what, IOException e) {
+    return switch (e) {
+      case VerifyingInputStream.DigestMismatchException m ->
+          CaissonException.precondition("%s: %s", what, m.getMessage());
+      case LayerUnpacker.UnsafeEntryException u ->
+          CaissonException.invalid("%s is unsafe: %s", what, u.getMessage());
+      case ZipException z ->
+          CaissonException.precondition("%s cannot be decompressed: %s", what, z.getMessage());
+      case SyscallException sc ->
+          CaissonException.internal(what + ": cannot unpack: " + sc.getMessage(), sc);
+      case FileSystemException fs ->
+          CaissonException.internal(what + ": cannot unpack: " + fs.getMessage(), fs);
+      default -> RegistrySession.transferFailure(what, e);
+    };
+  }
+
+  private static String mb(long bytes) {
+    return String.format("%.1f", bytes / 1e6);
+  }
+}

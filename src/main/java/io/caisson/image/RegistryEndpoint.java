@@ -1,0 +1,41 @@
+package io.caisson.image;
+
+import java.net.URI;
+
+/**
+ * One place to pull a repository from: {@code baseUri} is {@code scheme://host[:port]}, {@code
+ * host} is the registry host as written in the configuration (used to look up credentials), and
+ * {@code repository} the path on that registry. {@code mirror} is false for the upstream or its
+ * {@code location} rewrite, the only endpoint that receives credentials from the pull request.
+ */
+public record RegistryEndpoint(URI baseUri, String host, String repository, boolean mirror) {
+
+  /** Builds an endpoint from {@code host[:port]/repo/path}; loopback hosts always use http. */
+  static RegistryEndpoint of(String hostAndRepository, boolean insecure, boolean mirror) {
+    int slash = hostAndRepository.indexOf('/');
+    String host = slash < 0 ? hostAndRepository : hostAndRepository.substring(0, slash);
+    String repository = slash < 0 ? "" : hostAndRepository.substring(slash + 1);
+    String apiHost = host.equals(ImageReference.DEFAULT_REGISTRY) ? "registry-1.docker.io" : host;
+    if (host.equals(ImageReference.DEFAULT_REGISTRY)
+        && !repository.isEmpty()
+        && !repository.contains("/")) {
+      repository = "library/" + repository;
+    }
+    String scheme = insecure || isLoopback(host) ? "http" : "https";
+    return new RegistryEndpoint(URI.create(scheme + "://" + apiHost), host, repository, mirror);
+  }
+
+  static boolean isLoopback(String host) {
+    String name = host.startsWith("[") ? host.substring(0, host.indexOf(']') + 1) : host;
+    int colon = name.startsWith("[") ? -1 : name.indexOf(':');
+    if (colon >= 0) {
+      name = name.substring(0, colon);
+    }
+    return name.equals("localhost") || name.startsWith("127.") || name.equals("[::1]");
+  }
+
+  @Override
+  public String toString() {
+    return baseUri + "/" + repository;
+  }
+}

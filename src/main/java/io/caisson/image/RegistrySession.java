@@ -1,0 +1,344 @@
+package io.caisson.image;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.caisson.common.CaissonException;
+import io.caisson.common.CaissonException.Kind;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Talks to one registry endpoint for one pull. Tokens obtained here live only in this object, so no
+ * other pull (with other or no credentials) can reuse them. Credentials and tokens are never logged
+ * or put into exception messages.
+ */
+final class RegistrySession {
+  private static final Logger log = LoggerFactory.getLogger(RegistrySession.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int MAX_MANIFEST = 4 << 20;
+  private static final Pattern PARAM =
+      Pattern.compile("([A-Za-z_]+)\\s*=\\s*(?:\"((?:[^\"\\\\]|\\\\.)*)\"|([^\\s,]+))");
+
+  static final String ACCEPT_MANIFESTS =
+      String.join(
+          ", ",
+          Manifests.OCI_MANIFEST,
+          Manifests.OCI_INDEX,
+          Manifests.DOCKER_MANIFEST,
+          Manifests.DOCKER_LIST);
+
+  /** A manifest's bytes, verified against the digest asked for (or hashed when by tag). */
+  record FetchedManifest(String mediaType, byte[] body, Digest digest) {}
+
+  private final HttpClient http;
+  private final RegistryEndpoint endpoint;
+  private final Credentials credentials;
+  private final StallWatchdog watchdog;
+  private final LongAdder progress;
+  private volatile String authorization;
+
+  RegistrySession(
+      HttpClient http,
+      RegistryEndpoint endpoint,
+      Credentials credentials,
+      StallWatchdog watchdog,
+      LongAdder progress) {
+    this.http = http;
+    this.endpoint = endpoint;
+    this.credentials = credentials;
+    this.watchdog = watchdog;
+    this.progress = progress;
+  }
+
+  RegistryEndpoint endpoint() {
+    return endpoint;
+  }
+
+  /** GETs a manifest by tag or digest; when {@code expected} is set the body must hash to it. */
+  FetchedManifest manifest(String reference, Digest expected) {
+    URI uri = api("/manifests/" + reference);
+    HttpResponse<InputStream> resp = get(uri, ACCEPT_MANIFESTS);
+    byte[] body;
+    try (InputStream in = watchdog.guard(resp.body(), uri.toString(), progress)) {
+      body = in.readNBytes(MAX_MANIFEST + 1);
+    } catch (IOException e) {
+      throw transferFailure("manifest " + reference, e);
+    }
+    if (body.length > MAX_MANIFEST) {
+      throw CaissonException.invalid("manifest %s at %s is larger than 4 MiB", reference, endpoint);
+    }
+    Digest actual = Digest.sha256(body);
+    if (expected != null) {
+      if (!expected.algorithm().equals("sha256")) {
+        var md = expected.newHasher();
+        md.update(body);
+        if (!expected.matches(md)) {
+          throw mismatch("manifest " + reference, expected);
+        }
+        actual = expected;
+      } else if (!actual.equals(expected)) {
+        throw mismatch("manifest " + reference, expected);
+      }
+    }
+    String contentType = resp.headers().firstValue("Content-Type").orElse("");
+    int semi = contentType.indexOf(';');
+    if (semi >= 0) {
+      contentType = contentType.substring(0, semi);
+    }
+    return new FetchedManifest(contentType.trim(), body, actual);
+  }
+
+  /** GETs a blob; the caller verifies size and digest while reading. */
+  InputStream blob(Digest digest) {
+    URI uri = api("/blobs/" + digest);
+    HttpResponse<InputStream> resp = get(uri, "*/*");
+    return watchdog.guard(resp.body(), uri.toString(), progress);
+  }
+
+  private URI api(String suffix) {
+    return URI.create(endpoint.baseUri() + "/v2/" + endpoint.repository() + suffix);
+  }
+
+  private HttpResponse<InputStream> get(URI start, String accept) {
+    URI uri = start;
+    boolean authenticated = false;
+    for (int hop = 0; hop < 8; hop++) {
+      boolean sameHost = sameOrigin(uri, endpoint.baseUri());
+      HttpRequest.Builder b =
+          HttpRequest.newBuilder(uri).GET().timeout(watchdog.timeout()).header("Accept", accept);
+      String auth = authorization;
+      if (auth != null && sameHost) {
+        b.header("Authorization", auth);
+      }
+      HttpResponse<InputStream> resp = send(b.build(), uri);
+      int status = resp.statusCode();
+      if (status == 401 && sameHost && !authenticated) {
+        String challenge = resp.headers().firstValue("WWW-Authenticate").orElse("");
+        discard(resp);
+        authenticate(challenge);
+        authenticated = true;
+        continue;
+      }
+      if (status == 301 || status == 302 || status == 303 || status == 307 || status == 308) {
+        String location = resp.headers().firstValue("Location").orElse(null);
+        discard(resp);
+        if (location == null) {
+          throw new CaissonException(
+              Kind.UNAVAILABLE, "redirect without Location from " + redact(uri));
+        }
+        uri = uri.resolve(location);
+        continue;
+      }
+      if (status >= 200 && status < 300) {
+        return resp;
+      }
+      String detail = errorText(resp);
+      switch (status) {
+        case 401, 403 ->
+            throw CaissonException.precondition(
+                "pull access denied for %s (HTTP %d)%s%s",
+                endpoint,
+                status,
+                credentials.isEmpty() ? ", no credentials given" : ", credentials rejected",
+                detail);
+        case 404 ->
+            throw CaissonException.notFound("%s not found at %s%s", what(uri), endpoint, detail);
+        default ->
+            throw new CaissonException(
+                Kind.UNAVAILABLE,
+                "registry %s answered HTTP %d for %s%s"
+                    .formatted(endpoint, status, what(uri), detail));
+      }
+    }
+    throw new CaissonException(Kind.UNAVAILABLE, "too many redirects from " + redact(start));
+  }
+
+  private HttpResponse<InputStream> send(HttpRequest request, URI uri) {
+    try {
+      return http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+    } catch (HttpTimeoutException e) {
+      throw new CaissonException(
+          Kind.DEADLINE_EXCEEDED,
+          "no response from %s within %s; pull cancelled"
+              .formatted(redact(uri), StallWatchdog.pretty(watchdog.timeout())),
+          e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CaissonException(Kind.UNAVAILABLE, "pull interrupted", e);
+    } catch (IOException e) {
+      throw new CaissonException(
+          Kind.UNAVAILABLE, "cannot reach registry at %s: %s".formatted(redact(uri), e), e);
+    }
+  }
+
+  /** Answers a 401 challenge; Basic uses the credentials, Bearer obtains a token for this pull. */
+  private void authenticate(String challenge) {
+    int space = challenge.indexOf(' ');
+    String scheme = (space < 0 ? challenge : challenge.substring(0, space)).trim();
+    Map<String, String> params = new LinkedHashMap<>();
+    Matcher m = PARAM.matcher(space < 0 ? "" : challenge.substring(space + 1));
+    while (m.find()) {
+      params.put(
+          m.group(1).toLowerCase(),
+          m.group(2) != null ? m.group(2).replaceAll("\\\\(.)", "$1") : m.group(3));
+    }
+    Credentials.UserPass up = credentials.userPass();
+    if (scheme.equalsIgnoreCase("basic")) {
+      if (up == null) {
+        throw CaissonException.precondition(
+            "registry %s requires authentication and no credentials were given", endpoint);
+      }
+      authorization = up.basicHeader();
+      return;
+    }
+    if (!scheme.equalsIgnoreCase("bearer")) {
+      throw CaissonException.precondition(
+          "registry %s asks for unsupported authentication scheme '%s'", endpoint, scheme);
+    }
+    if (credentials.registryToken() != null && !credentials.registryToken().isEmpty()) {
+      authorization = "Bearer " + credentials.registryToken();
+      return;
+    }
+    String realm = params.get("realm");
+    if (realm == null || !(realm.startsWith("https://") || realm.startsWith("http://"))) {
+      throw CaissonException.precondition(
+          "registry %s sent a bearer challenge without a usable realm", endpoint);
+    }
+    String scope = params.getOrDefault("scope", "repository:" + endpoint.repository() + ":pull");
+    String service = params.get("service");
+    authorization = "Bearer " + fetchToken(URI.create(realm), service, scope, up);
+  }
+
+  private String fetchToken(URI realm, String service, String scope, Credentials.UserPass up) {
+    HttpRequest.Builder b = HttpRequest.newBuilder().timeout(watchdog.timeout());
+    String identityToken = credentials.identityToken();
+    if (identityToken != null && !identityToken.isEmpty()) {
+      // OAuth2 refresh-token grant, as docker login's identity tokens expect.
+      StringBuilder form = new StringBuilder("grant_type=refresh_token&client_id=caisson");
+      form.append("&refresh_token=")
+          .append(enc(identityToken))
+          .append("&scope=")
+          .append(enc(scope));
+      if (service != null) {
+        form.append("&service=").append(enc(service));
+      }
+      b.uri(realm)
+          .header("Content-Type", "application/x-www-form-urlencoded")
+          .POST(HttpRequest.BodyPublishers.ofString(form.toString()));
+    } else {
+      StringBuilder query =
+          new StringBuilder(realm.getRawQuery() == null ? "" : realm.getRawQuery());
+      if (service != null) {
+        query.append(query.isEmpty() ? "" : "&").append("service=").append(enc(service));
+      }
+      for (String s : scope.split(" ")) {
+        query.append(query.isEmpty() ? "" : "&").append("scope=").append(enc(s));
+      }
+      String base = realm.toString();
+      int q = base.indexOf('?');
+      b.uri(URI.create((q < 0 ? base : base.substring(0, q)) + "?" + query)).GET();
+      if (up != null) {
+        b.header("Authorization", up.basicHeader());
+      }
+    }
+    HttpResponse<InputStream> resp = send(b.build(), realm);
+    int status = resp.statusCode();
+    if (status != 200) {
+      discard(resp);
+      throw CaissonException.precondition(
+          "token service %s refused a token for %s (HTTP %d)%s",
+          redact(realm),
+          scope,
+          status,
+          up == null && identityToken == null
+              ? ", no credentials given"
+              : ", credentials rejected");
+    }
+    try (InputStream in = watchdog.guard(resp.body(), redact(realm), new LongAdder())) {
+      JsonNode json = JSON.readTree(in.readNBytes(1 << 20));
+      String token = json.path("token").asText("");
+      if (token.isEmpty()) {
+        token = json.path("access_token").asText("");
+      }
+      if (token.isEmpty()) {
+        throw CaissonException.precondition("token service %s returned no token", redact(realm));
+      }
+      log.debug("obtained a bearer token for {} from {}", scope, redact(realm));
+      return token;
+    } catch (IOException e) {
+      throw transferFailure("token from " + redact(realm), e);
+    }
+  }
+
+  static CaissonException transferFailure(String what, IOException e) {
+    if (e instanceof StallWatchdog.StallException) {
+      return new CaissonException(Kind.DEADLINE_EXCEEDED, what + ": " + e.getMessage(), e);
+    }
+    if (e instanceof InterruptedIOException) {
+      return new CaissonException(Kind.UNAVAILABLE, what + ": transfer interrupted", e);
+    }
+    return new CaissonException(Kind.UNAVAILABLE, what + ": transfer failed: " + e, e);
+  }
+
+  private CaissonException mismatch(String what, Digest expected) {
+    return CaissonException.precondition(
+        "%s from %s does not match its digest %s", what, endpoint, expected);
+  }
+
+  private static String what(URI uri) {
+    String path = uri.getPath();
+    int i = path.lastIndexOf("/manifests/");
+    if (i >= 0) {
+      return "manifest " + path.substring(i + 11);
+    }
+    i = path.lastIndexOf("/blobs/");
+    return i >= 0 ? "blob " + path.substring(i + 7) : path;
+  }
+
+  private static String errorText(HttpResponse<InputStream> resp) {
+    try (InputStream in = resp.body()) {
+      String text = new String(in.readNBytes(300), StandardCharsets.UTF_8).strip();
+      return text.isEmpty() ? "" : ": " + text.replaceAll("\\s+", " ");
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  private static void discard(HttpResponse<InputStream> resp) {
+    try (InputStream in = resp.body()) {
+      in.skip(1 << 16);
+    } catch (IOException ignored) {
+      // the connection is dropped instead of reused
+    }
+  }
+
+  private static boolean sameOrigin(URI a, URI b) {
+    return a.getScheme().equalsIgnoreCase(b.getScheme())
+        && a.getHost().equalsIgnoreCase(b.getHost())
+        && a.getPort() == b.getPort();
+  }
+
+  /** The URI without query (pre-signed redirect URLs carry secrets there). */
+  static String redact(URI uri) {
+    return uri.getScheme() + "://" + uri.getRawAuthority() + uri.getRawPath();
+  }
+
+  private static String enc(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8);
+  }
+}

@@ -1,0 +1,114 @@
+package io.caisson.image;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.caisson.common.CaissonException;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class RegistriesConfTest {
+  private static final String CONF =
+      """
+      unqualified-search-registries = ["docker.io"]
+
+      [[registry]]
+      prefix = "registry.k8s.io"
+      location = "127.0.0.1:5000"
+      insecure = true
+
+      [[registry]]
+      prefix = "quay.io"
+      [[registry.mirror]]
+      location = "mirror1.example.com/quay"
+      [[registry.mirror]]
+      location = "10.0.0.5:5000/q"
+      insecure = true
+
+      [[registry]]
+      prefix = "quay.io/special"
+      location = "special.example.com/s"
+
+      [[registry]]
+      prefix = "evil.example.com"
+      blocked = true
+
+      [[registry]]
+      prefix = "docker.io"
+      mirror-by-digest-only = true
+      [[registry.mirror]]
+      location = "hubcache.local"
+      """;
+
+  private final RegistriesConf conf = RegistriesConf.parse(CONF);
+
+  private List<String> urls(String ref) {
+    return conf.resolve(ImageReference.parse(ref)).stream()
+        .map(RegistryEndpoint::toString)
+        .toList();
+  }
+
+  @Test
+  void locationRewriteReplacesUpstreamWithoutFallback() {
+    assertThat(urls("registry.k8s.io/pause:3.10")).containsExactly("http://127.0.0.1:5000/pause");
+    List<RegistryEndpoint> eps =
+        conf.resolve(ImageReference.parse("registry.k8s.io/e2e-test-images/busybox:1.29-2"));
+    assertThat(eps).hasSize(1);
+    assertThat(eps.getFirst().repository()).isEqualTo("e2e-test-images/busybox");
+    assertThat(eps.getFirst().mirror()).isFalse();
+    assertThat(eps.getFirst().host()).isEqualTo("127.0.0.1:5000");
+  }
+
+  @Test
+  void mirrorsInOrderThenUpstream() {
+    assertThat(urls("quay.io/org/app:1"))
+        .containsExactly(
+            "https://mirror1.example.com/quay/org/app",
+            "http://10.0.0.5:5000/q/org/app",
+            "https://quay.io/org/app");
+    assertThat(conf.resolve(ImageReference.parse("quay.io/org/app")).get(0).mirror()).isTrue();
+  }
+
+  @Test
+  void longestPrefixWins() {
+    assertThat(urls("quay.io/special/x")).containsExactly("https://special.example.com/s/x");
+  }
+
+  @Test
+  void prefixMatchesWholeComponentsOnly() {
+    assertThat(urls("quay.io/specialist/x")).last().isEqualTo("https://quay.io/specialist/x");
+  }
+
+  @Test
+  void unlistedRegistryGoesDirectLoopbackOverHttp() {
+    assertThat(urls("example.org/a/b")).containsExactly("https://example.org/a/b");
+    assertThat(urls("localhost:5001/a")).containsExactly("http://localhost:5001/a");
+    assertThat(urls("127.0.0.1:5001/a")).containsExactly("http://127.0.0.1:5001/a");
+  }
+
+  @Test
+  void dockerHubUsesItsApiHost() {
+    assertThat(urls("busybox")).containsExactly("https://registry-1.docker.io/library/busybox");
+    assertThat(urls("busybox@sha256:" + "b".repeat(64)))
+        .containsExactly(
+            "https://hubcache.local/library/busybox",
+            "https://registry-1.docker.io/library/busybox");
+  }
+
+  @Test
+  void blockedIsAClearError() {
+    assertThatThrownBy(() -> conf.resolve(ImageReference.parse("evil.example.com/x")))
+        .isInstanceOfSatisfying(
+            CaissonException.class,
+            e -> {
+              assertThat(e.kind()).isEqualTo(CaissonException.Kind.FAILED_PRECONDITION);
+              assertThat(e.getMessage()).contains("blocked");
+            });
+  }
+
+  @Test
+  void badTomlIsInvalid() {
+    assertThatThrownBy(() -> RegistriesConf.parse("[[registry]\nprefix="))
+        .isInstanceOf(CaissonException.class);
+  }
+}
