@@ -1,0 +1,110 @@
+package io.caisson.network;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.caisson.common.CaissonException;
+import java.io.IOException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/**
+ * What each attachment was given and what it got, one file per sandbox and interface: {@code
+ * <stateDir>/<containerId>/<ifName>.json}. The entry is written before ADD starts (without a
+ * result), so a daemon that dies in the middle of ADD still knows there is something to DEL after
+ * it restarts; it is completed with the result, and removed once DEL succeeded.
+ */
+final class AttachmentCache {
+
+  /**
+   * One cached attachment.
+   *
+   * @param pluginsStarted how many plugins of the chain may have done something; all of them unless
+   *     an ADD failed and its undo did not finish
+   */
+  record Entry(
+      CniAttachment attachment,
+      CniConfig config,
+      Optional<ObjectNode> result,
+      OptionalInt pluginsStarted) {}
+
+  private final Path dir;
+
+  AttachmentCache(Path dir) {
+    this.dir = dir;
+  }
+
+  Optional<Entry> read(String containerId, String ifName) {
+    Path file = file(containerId, ifName);
+    JsonNode json;
+    try {
+      json = CniConfig.JSON.readTree(Files.readAllBytes(file));
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    } catch (IOException e) {
+      throw CaissonException.internal("cannot read CNI cache " + file, e);
+    }
+    try {
+      CniAttachment attachment =
+          new CniAttachment(
+              json.path("containerId").asText(),
+              json.path("ifName").asText(),
+              json.path("netns").asText(),
+              json.path("cniArgs").asText(),
+              json.get("capabilityArgs") instanceof ObjectNode caps ? caps : null);
+      CniConfig config = CniConfig.fromCached(json.get("config"));
+      Optional<ObjectNode> result =
+          json.get("result") instanceof ObjectNode r ? Optional.of(r) : Optional.empty();
+      OptionalInt started =
+          json.hasNonNull("pluginsStarted")
+              ? OptionalInt.of(json.get("pluginsStarted").asInt())
+              : OptionalInt.empty();
+      return Optional.of(new Entry(attachment, config, result, started));
+    } catch (InvalidCniConfigException | CaissonException e) {
+      throw CaissonException.internal("corrupt CNI cache " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  void write(Entry entry) {
+    CniAttachment a = entry.attachment();
+    ObjectNode json = CniConfig.JSON.createObjectNode();
+    json.put("containerId", a.containerId());
+    json.put("ifName", a.ifName());
+    json.put("netns", a.netns());
+    json.put("cniArgs", a.cniArgs());
+    json.set("capabilityArgs", a.capabilityArgs());
+    json.set("config", entry.config().json());
+    entry.result().ifPresent(r -> json.set("result", r));
+    entry.pluginsStarted().ifPresent(n -> json.put("pluginsStarted", n));
+    Path file = file(a.containerId(), a.ifName());
+    try {
+      StateFiles.write(file, CniConfig.toJson(json).getBytes(), "rw-------");
+    } catch (IOException e) {
+      throw CaissonException.internal("cannot write CNI cache " + file, e);
+    }
+  }
+
+  void remove(String containerId, String ifName) {
+    Path file = file(containerId, ifName);
+    try {
+      Files.deleteIfExists(file);
+      try {
+        Files.deleteIfExists(file.getParent());
+      } catch (DirectoryNotEmptyException e) {
+        // Another interface of the same sandbox is still cached.
+      }
+      StateFiles.syncDir(dir);
+    } catch (IOException e) {
+      throw CaissonException.internal("cannot remove CNI cache " + file, e);
+    }
+  }
+
+  private Path file(String containerId, String ifName) {
+    CniAttachment.requireContainerId(containerId);
+    CniAttachment.requireIfName(ifName);
+    return dir.resolve(containerId).resolve(ifName + ".json");
+  }
+}

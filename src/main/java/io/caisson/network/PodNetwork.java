@@ -1,0 +1,157 @@
+package io.caisson.network;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.caisson.common.CaissonException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Pod sandbox networking: attach a pinned network namespace to the configured CNI network, check
+ * it, detach it. Every pod first gets the loopback plugin on {@code lo} (kubelet and its tests
+ * expect {@code lo} up, and the network config need not include it), then the configured network on
+ * {@code eth0}. Detach is idempotent and works from the cache after a daemon restart.
+ *
+ * <p>Detach before releasing the network namespace: plugins clean up rules (the bridge plugin's
+ * masquerade rules) by looking inside it.
+ */
+public final class PodNetwork {
+  public static final String POD_INTERFACE = "eth0";
+  public static final String LOOPBACK_INTERFACE = "lo";
+
+  private final CniConfDir confDir;
+  private final CniRunner runner;
+
+  public PodNetwork(CniConfDir confDir, CniRunner runner) {
+    this.confDir = confDir;
+    this.runner = runner;
+  }
+
+  /** Wiring from the daemon's configuration. */
+  public static PodNetwork create(
+      Path confDir, List<Path> binDirs, Path stateDir, Duration pluginTimeout) {
+    CniPlugins plugins = new CniPlugins(binDirs);
+    return new PodNetwork(
+        new CniConfDir(confDir, plugins), new CniRunner(plugins, stateDir, pluginTimeout));
+  }
+
+  /** Why NetworkReady is false, or empty when pods can be networked. */
+  public Optional<String> notReadyReason() {
+    return confDir.notReadyReason();
+  }
+
+  /**
+   * Attaches the pod. On failure nothing stays behind (no IP allocation, veth or port rule) and the
+   * exception carries the plugin's message.
+   *
+   * @throws CaissonException FAILED_PRECONDITION when there is no usable network config
+   */
+  public NetworkStatus attach(PodNetworkRequest request) {
+    CniConfig network =
+        confDir
+            .current()
+            .orElseThrow(
+                () ->
+                    CaissonException.precondition(
+                        "pod %s: cannot set up its network: %s",
+                        request.podId(), confDir.notReadyReason().orElse("no CNI network config")));
+    String netns = request.netns().toString();
+    runner.add(
+        CniConfig.loopback(network.cniVersion()),
+        new CniAttachment(request.podId(), LOOPBACK_INTERFACE, netns, request.cniArgs(), null));
+    try {
+      CniResult result =
+          runner.add(
+              network,
+              new CniAttachment(
+                  request.podId(),
+                  POD_INTERFACE,
+                  netns,
+                  request.cniArgs(),
+                  capabilityArgs(request)));
+      return new NetworkStatus(network.name(), result.podIps(), result);
+    } catch (RuntimeException e) {
+      try {
+        runner.del(request.podId(), LOOPBACK_INTERFACE);
+      } catch (RuntimeException undo) {
+        e.addSuppressed(undo);
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Detaches the pod from every network it was attached to, in reverse order. Succeeds when there
+   * is nothing to detach (never attached, or already detached).
+   */
+  public void detach(String podId) {
+    List<RuntimeException> failures = new ArrayList<>();
+    for (String ifName : List.of(POD_INTERFACE, LOOPBACK_INTERFACE)) {
+      try {
+        runner.del(podId, ifName);
+      } catch (RuntimeException e) {
+        failures.add(e);
+      }
+    }
+    if (!failures.isEmpty()) {
+      RuntimeException first = failures.getFirst();
+      for (RuntimeException other : failures.subList(1, failures.size())) {
+        first.addSuppressed(other);
+      }
+      throw first;
+    }
+  }
+
+  /**
+   * Asks the plugins whether the pod's network is still as ADD left it.
+   *
+   * @return false when the network's spec version or config does not allow CHECK
+   * @throws CaissonException NOT_FOUND when the pod is not attached; the plugin's complaint when
+   *     the network is broken
+   */
+  public boolean check(String podId) {
+    return runner.check(podId, POD_INTERFACE);
+  }
+
+  /** The pod's network as ADD left it, from the cache (so also after a daemon restart). */
+  public Optional<NetworkStatus> status(String podId) {
+    return runner
+        .attached(podId, POD_INTERFACE)
+        .map(a -> new NetworkStatus(a.network(), a.result().podIps(), a.result()));
+  }
+
+  /** The runtimeConfig values plugins may declare capabilities for. */
+  static ObjectNode capabilityArgs(PodNetworkRequest request) {
+    ObjectNode args = CniConfig.JSON.createObjectNode();
+    ArrayNode ports = CniConfig.JSON.createArrayNode();
+    for (PortMapping mapping : request.portMappings()) {
+      if (!mapping.published()) {
+        continue;
+      }
+      ObjectNode port = ports.addObject();
+      port.put("hostPort", mapping.hostPort());
+      port.put("containerPort", mapping.containerPort());
+      port.put("protocol", mapping.protocol().cniName());
+      if (!mapping.hostIp().isEmpty()) {
+        port.put("hostIP", mapping.hostIp());
+      }
+    }
+    if (!ports.isEmpty()) {
+      args.set("portMappings", ports);
+    }
+    request
+        .bandwidth()
+        .ifPresent(
+            b -> {
+              ObjectNode bw = args.putObject("bandwidth");
+              bw.put("ingressRate", b.ingressRate());
+              bw.put("ingressBurst", b.ingressBurst());
+              bw.put("egressRate", b.egressRate());
+              bw.put("egressBurst", b.egressBurst());
+            });
+    return args;
+  }
+}
