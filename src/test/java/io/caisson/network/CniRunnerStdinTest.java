@@ -1,0 +1,125 @@
+package io.caisson.network;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** What each plugin reads on stdin, and how its error output becomes a message. */
+class CniRunnerStdinTest {
+
+  private static final CniConfig NETWORK = config();
+
+  private static CniConfig config() {
+    try {
+      return CniConfig.parse(
+          """
+          {"cniVersion":"1.0.0","name":"podnet","plugins":[
+            {"type":"bridge","name":"ignored","cniVersion":"0.1.0","bridge":"br7"},
+            {"type":"portmap","capabilities":{"portMappings":true,"bandwidth":false},
+             "runtimeConfig":{"keep":1}},
+            {"type":"bandwidth","capabilities":{"bandwidth":true}}]}
+          """
+              .getBytes(StandardCharsets.UTF_8));
+    } catch (InvalidCniConfigException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  private static ObjectNode capabilityArgs() {
+    PodNetworkRequest request =
+        new PodNetworkRequest(
+            "abc123",
+            "web",
+            "default",
+            "uid-1",
+            Path.of("/run/netns/x"),
+            List.of(
+                new PortMapping(PortMapping.Protocol.TCP, 80, 8080, ""),
+                new PortMapping(PortMapping.Protocol.UDP, 53, 5353, "127.0.0.1"),
+                new PortMapping(PortMapping.Protocol.SCTP, 9, 0, "")),
+            Optional.of(new Bandwidth(1000, 2000, 0, 0)));
+    return PodNetwork.capabilityArgs(request);
+  }
+
+  @Test
+  void theListNameAndVersionWinAndNoRuntimeConfigWithoutCapabilities() throws Exception {
+    ObjectNode stdin =
+        CniRunner.pluginStdin(NETWORK, NETWORK.plugins().get(0), null, capabilityArgs());
+    assertThat(stdin.get("name").asText()).isEqualTo("podnet");
+    assertThat(stdin.get("cniVersion").asText()).isEqualTo("1.0.0");
+    assertThat(stdin.get("bridge").asText()).isEqualTo("br7");
+    assertThat(stdin.has("runtimeConfig")).isFalse();
+    assertThat(stdin.has("prevResult")).isFalse();
+  }
+
+  @Test
+  void declaredCapabilitiesGetTheirArgumentsAndThePreviousResult() throws Exception {
+    ObjectNode previous =
+        (ObjectNode) CniConfig.JSON.readTree("{\"cniVersion\":\"1.0.0\",\"ips\":[]}");
+    ObjectNode stdin =
+        CniRunner.pluginStdin(NETWORK, NETWORK.plugins().get(1), previous, capabilityArgs());
+    assertThat(stdin.get("prevResult")).isEqualTo(previous);
+    assertThat(stdin.at("/runtimeConfig/keep").asInt()).isEqualTo(1);
+    assertThat(stdin.at("/runtimeConfig/bandwidth").isMissingNode()).isTrue();
+    assertThat(CniConfig.toJson(stdin.at("/runtimeConfig/portMappings")))
+        .isEqualTo(
+            "[{\"hostPort\":8080,\"containerPort\":80,\"protocol\":\"tcp\"},"
+                + "{\"hostPort\":5353,\"containerPort\":53,\"protocol\":\"udp\",\"hostIP\":\"127.0.0.1\"}]");
+
+    ObjectNode shaping =
+        CniRunner.pluginStdin(NETWORK, NETWORK.plugins().get(2), previous, capabilityArgs());
+    assertThat(CniConfig.toJson(shaping.get("runtimeConfig")))
+        .isEqualTo(
+            "{\"bandwidth\":{\"ingressRate\":1000,\"ingressBurst\":2000,\"egressRate\":0,\"egressBurst\":0}}");
+  }
+
+  @Test
+  void cniArgsCarryThePodIdentity() {
+    PodNetworkRequest request =
+        new PodNetworkRequest("abc123", "web", "default", "uid-1", Path.of("/n"), List.of());
+    assertThat(request.cniArgs())
+        .isEqualTo(
+            "IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=web;"
+                + "K8S_POD_INFRA_CONTAINER_ID=abc123;K8S_POD_UID=uid-1");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> new PodNetworkRequest("abc", "web;X=1", "default", "u", Path.of("/n"), List.of()))
+        .hasMessageContaining("CNI_ARGS");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> new PodNetworkRequest("../x", "web", "default", "u", Path.of("/n"), List.of()))
+        .hasMessageContaining("container id");
+  }
+
+  @Test
+  void pluginErrorsBecomeTheirMessage() {
+    byte[] error =
+        "{\"cniVersion\":\"1.0.0\",\"code\":7,\"msg\":\"failed to allocate\",\"details\":\"range full\"}"
+            .getBytes(StandardCharsets.UTF_8);
+    assertThat(CniExec.errorText(error, new byte[0], 1))
+        .isEqualTo("failed to allocate: range full (code 7)");
+    assertThat(CniExec.errorText(new byte[0], "panic: boom\n".getBytes(StandardCharsets.UTF_8), 2))
+        .isEqualTo("panic: boom");
+    assertThat(CniExec.errorText(new byte[0], new byte[0], 3)).isEqualTo("exit status 3");
+  }
+
+  @Test
+  void bandwidthAnnotationsAreQuantities() {
+    assertThat(Bandwidth.bitsPerSecond("k", "10M")).isEqualTo(10_000_000L);
+    assertThat(Bandwidth.bitsPerSecond("k", "1Gi")).isEqualTo(1L << 30);
+    assertThat(Bandwidth.bitsPerSecond("k", "1.5k")).isEqualTo(1500L);
+    assertThat(Bandwidth.fromAnnotations(java.util.Map.of())).isEmpty();
+    Bandwidth b =
+        Bandwidth.fromAnnotations(java.util.Map.of(Bandwidth.EGRESS_ANNOTATION, "1M"))
+            .orElseThrow();
+    assertThat(b.egressRate()).isEqualTo(1_000_000L);
+    assertThat(b.egressBurst()).isPositive();
+    assertThat(b.ingressRate()).isZero();
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> Bandwidth.fromAnnotations(java.util.Map.of(Bandwidth.INGRESS_ANNOTATION, "fast")))
+        .hasMessageContaining("not a quantity");
+  }
+}
