@@ -1,0 +1,117 @@
+package io.caisson.network;
+
+import io.caisson.linux.Namespaces;
+import io.caisson.linux.Syscalls;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/** Test helpers around real network namespaces and the host's ip / iptables tools. */
+final class NetnsHost {
+  private NetnsHost() {}
+
+  static void pin(Path netns) throws IOException {
+    Namespaces.pin(Map.of(Namespaces.Kind.NET, netns));
+  }
+
+  static void release(Path netns) {
+    Namespaces.release(List.of(netns));
+  }
+
+  /** Runs a command and returns its stdout; fails on a non-zero exit. */
+  static String run(String... command) {
+    try {
+      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (p.waitFor() != 0) {
+        throw new IllegalStateException(String.join(" ", command) + " failed: " + out);
+      }
+      return out;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Runs {@code ip args...} inside the namespace. */
+  static String ipIn(Path netns, String... args) {
+    String[] command = new String[args.length + 2];
+    command[0] = "nsenter";
+    command[1] = "--net=" + netns;
+    System.arraycopy(args, 0, command, 2, args.length);
+    return run(command);
+  }
+
+  /**
+   * A TCP server bound to {@code port} inside the namespace: the socket is created on a platform
+   * thread that joined the netns (setns is per thread), then served from any thread. Each
+   * connection gets one line: "pong".
+   */
+  static ServerSocket serveIn(Path netns, int port) throws Exception {
+    CompletableFuture<ServerSocket> opened = new CompletableFuture<>();
+    Thread.ofPlatform()
+        .start(
+            () -> {
+              try {
+                int fd = Syscalls.openReadOnly(netns);
+                try {
+                  Syscalls.setns(fd, Syscalls.CLONE_NEWNET);
+                } finally {
+                  Syscalls.close(fd);
+                }
+                ServerSocket server = new ServerSocket();
+                server.bind(new InetSocketAddress("0.0.0.0", port));
+                opened.complete(server);
+              } catch (Throwable t) {
+                opened.completeExceptionally(t);
+              }
+            });
+    ServerSocket server = opened.get();
+    Thread.ofVirtual()
+        .start(
+            () -> {
+              while (!server.isClosed()) {
+                try (Socket client = server.accept();
+                    OutputStream out = client.getOutputStream()) {
+                  out.write("pong\n".getBytes(StandardCharsets.UTF_8));
+                } catch (IOException e) {
+                  // Closed at the end of the test.
+                }
+              }
+            });
+    return server;
+  }
+
+  /** Connects and reads the server's line. */
+  static String talk(String host, int port) throws IOException {
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress(host, port), 3000);
+      socket.setSoTimeout(3000);
+      return new BufferedReader(
+              new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8))
+          .readLine();
+    }
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  static List<String> natRulesMentioning(String text) {
+    return run("iptables-save", "-t", "nat").lines().filter(l -> l.contains(text)).toList();
+  }
+}

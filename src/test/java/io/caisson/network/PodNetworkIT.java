@@ -1,0 +1,344 @@
+package io.caisson.network;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.caisson.common.CaissonException;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Pod networking with the real plugins from /usr/lib/cni: bridge + host-local + portmap, and
+ * loopback. Everything is private to this test: a temp conf dir, host-local data dir and cache, a
+ * bridge and subnet of its own, so it cannot collide with the node's real setup.
+ */
+class PodNetworkIT {
+  private static final List<Path> BIN = List.of(Path.of("/usr/lib/cni"));
+  private static final String NETWORK = "caisson-it";
+  private static final Path IP_FORWARD = Path.of("/proc/sys/net/ipv4/ip_forward");
+
+  private static Path root;
+  private static String bridge;
+  private static String subnetPrefix;
+  private static Path ipamDir;
+  private static Path stateDir;
+  private static Path confDir;
+  private static String ipForward;
+
+  private final List<Path> pinned = new ArrayList<>();
+  private final List<ServerSocket> servers = new ArrayList<>();
+  private final List<String> podIds = new ArrayList<>();
+
+  @BeforeAll
+  static void setUp() throws Exception {
+    root = Files.createTempDirectory("caisson-netit");
+    // The bridge plugin turns forwarding on for gateways; put it back as found.
+    ipForward = Files.readString(IP_FORWARD).strip();
+    byte[] random = new byte[3];
+    ThreadLocalRandom.current().nextBytes(random);
+    bridge = "cit" + HexFormat.of().formatHex(random);
+    subnetPrefix = "10.%d.%d.".formatted(200 + (random[0] & 0x1f), random[1] & 0xff);
+    ipamDir = root.resolve("ipam");
+    stateDir = root.resolve("state");
+    confDir = root.resolve("net.d");
+    Files.createDirectories(confDir);
+    Files.writeString(
+        confDir.resolve("10-it.conflist"),
+        conflist(NETWORK, "{\"type\":\"portmap\",\"capabilities\":{\"portMappings\":true}}"));
+  }
+
+  /** A bridge network of this test, with the given plugins chained after the bridge. */
+  private static String conflist(String name, String... chained) {
+    String bridgePlugin =
+        """
+        {"type":"bridge","bridge":"%s","isGateway":true,"ipMasq":true,"hairpinMode":true,
+         "ipam":{"type":"host-local","dataDir":"%s","ranges":[[{"subnet":"%s0/24"}]],
+                 "routes":[{"dst":"0.0.0.0/0"}]}}
+        """
+            .formatted(bridge, ipamDir, subnetPrefix);
+    return "{\"cniVersion\":\"1.0.0\",\"name\":\"%s\",\"plugins\":[%s]}"
+        .formatted(
+            name,
+            String.join(",", Stream.concat(Stream.of(bridgePlugin), Stream.of(chained)).toList()));
+  }
+
+  @AfterEach
+  void releaseNamespaces() throws IOException {
+    for (ServerSocket server : servers) {
+      server.close();
+    }
+    // A failed test may have left a pod attached: detach before the netns goes.
+    PodNetwork cleanup = network(confDir);
+    for (String podId : podIds) {
+      cleanup.detach(podId);
+    }
+    pinned.forEach(NetnsHost::release);
+  }
+
+  @AfterAll
+  static void tearDown() throws IOException {
+    Files.writeString(IP_FORWARD, ipForward);
+    try {
+      NetnsHost.run("ip", "link", "del", bridge);
+    } catch (IllegalStateException e) {
+      // The bridge was never created.
+    }
+    try (Stream<Path> all = Files.walk(root)) {
+      for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+
+  private static PodNetwork network(Path conf) {
+    return PodNetwork.create(conf, BIN, stateDir, Duration.ofSeconds(30));
+  }
+
+  private Path netns(String podId) throws IOException {
+    podIds.add(podId);
+    Path path = root.resolve("netns").resolve(podId);
+    NetnsHost.pin(path);
+    pinned.add(path);
+    return path;
+  }
+
+  private static PodNetworkRequest request(String podId, Path netns, List<PortMapping> ports) {
+    return new PodNetworkRequest(podId, "pod-" + podId, "it-ns", "uid-" + podId, netns, ports);
+  }
+
+  private static List<String> allocatedIps() throws IOException {
+    Path dir = ipamDir.resolve(NETWORK);
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    try (Stream<Path> files = Files.list(dir)) {
+      return files
+          .map(p -> p.getFileName().toString())
+          .filter(n -> n.startsWith(subnetPrefix))
+          .toList();
+    }
+  }
+
+  private static List<String> bridgePorts() {
+    try {
+      return NetnsHost.run("ip", "-o", "link", "show", "master", bridge).lines().toList();
+    } catch (IllegalStateException e) {
+      return List.of(); // no bridge yet
+    }
+  }
+
+  private static String nodeAddress() {
+    // A non-loopback address of this node, to reach a host port the way other nodes would.
+    return NetnsHost.run("hostname", "-I").strip().split("\\s+")[0];
+  }
+
+  @Test
+  void attachGivesAReachablePodWithLoopbackUpAndHostPortsAndDetachRemovesEverything()
+      throws Exception {
+    String podId = "it" + Long.toHexString(System.nanoTime());
+    Path netns = netns(podId);
+    int hostPort = NetnsHost.freePort();
+    PodNetwork network = network(confDir);
+    assertThat(network.notReadyReason()).isEmpty();
+
+    NetworkStatus status =
+        network.attach(
+            request(
+                podId,
+                netns,
+                List.of(new PortMapping(PortMapping.Protocol.TCP, 8080, hostPort, ""))));
+
+    assertThat(status.network()).isEqualTo(NETWORK);
+    assertThat(status.ip()).startsWith(subnetPrefix);
+    assertThat(status.additionalIps()).isEmpty();
+    assertThat(allocatedIps()).containsExactly(status.ip());
+    assertThat(bridgePorts()).hasSize(1);
+    assertThat(NetnsHost.ipIn(netns, "ip", "-o", "-4", "addr", "show", "dev", "eth0"))
+        .contains("inet " + status.ip() + "/24");
+    String lo = NetnsHost.ipIn(netns, "ip", "-o", "link", "show", "dev", "lo");
+    assertThat(lo).containsPattern("<[^>]*\\bUP\\b[^>]*>");
+    assertThat(NetnsHost.ipIn(netns, "ip", "-o", "addr", "show", "dev", "lo"))
+        .contains("127.0.0.1/8");
+    assertThat(NetnsHost.natRulesMentioning(podId)).isNotEmpty();
+
+    servers.add(NetnsHost.serveIn(netns, 8080));
+    assertThat(NetnsHost.talk(status.ip(), 8080)).isEqualTo("pong");
+    assertThat(NetnsHost.talk(nodeAddress(), hostPort)).isEqualTo("pong");
+    assertThat(NetnsHost.talk("127.0.0.1", hostPort)).isEqualTo("pong");
+
+    assertThat(network.status(podId))
+        .hasValueSatisfying(s -> assertThat(s.ips()).isEqualTo(status.ips()));
+    assertThatThrownBy(() -> network.attach(request(podId, netns, List.of())))
+        .isInstanceOf(CaissonException.class)
+        .satisfies(
+            e ->
+                assertThat(((CaissonException) e).kind())
+                    .isEqualTo(CaissonException.Kind.ALREADY_EXISTS));
+
+    // A restarted daemon whose config dir lost the network still detaches from its cache.
+    Path emptyConf = Files.createDirectories(root.resolve("empty.d"));
+    PodNetwork restarted = network(emptyConf);
+    assertThat(restarted.notReadyReason()).isPresent();
+    assertThat(restarted.status(podId)).isPresent();
+    restarted.detach(podId);
+
+    assertThat(bridgePorts()).isEmpty();
+    assertThat(allocatedIps()).isEmpty();
+    assertThat(NetnsHost.natRulesMentioning(podId)).isEmpty();
+    assertThat(NetnsHost.ipIn(netns, "ip", "-o", "link", "show")).doesNotContain("eth0");
+    assertThatThrownBy(() -> NetnsHost.talk("127.0.0.1", hostPort)).isInstanceOf(IOException.class);
+    assertThat(restarted.status(podId)).isEmpty();
+    assertThat(stateDir.resolve(podId)).doesNotExist();
+
+    // Idempotent: again, and for a pod never seen.
+    restarted.detach(podId);
+    network.detach("never-attached");
+    assertThatThrownBy(() -> network.check(podId))
+        .satisfies(
+            e ->
+                assertThat(((CaissonException) e).kind())
+                    .isEqualTo(CaissonException.Kind.NOT_FOUND));
+  }
+
+  @Test
+  void checkReportsANetworkThatWasTamperedWith() throws Exception {
+    String podId = "ck" + Long.toHexString(System.nanoTime());
+    Path netns = netns(podId);
+    // Bridge only: portmap 1.1.1's CHECK fails whenever ip6tables exists and the pod has no
+    // IPv6 address ("could not check ipv6 dnat"), a plugin bug CHECK faithfully reports.
+    Path conf = Files.createDirectories(root.resolve("check.d"));
+    Files.writeString(conf.resolve("10-check.conflist"), conflist(NETWORK));
+    PodNetwork network = network(conf);
+    NetworkStatus status = network.attach(request(podId, netns, List.of()));
+    try {
+      assertThat(network.check(podId)).isTrue();
+      // Take the route away, not the address: the bridge plugin finds the masquerade rules to
+      // remove on DEL through the addresses still on eth0.
+      NetnsHost.ipIn(netns, "ip", "route", "del", "default");
+      assertThatThrownBy(() -> network.check(podId))
+          .hasMessageContaining("CNI plugin bridge failed on CHECK");
+    } finally {
+      network.detach(podId);
+    }
+    assertThat(allocatedIps()).isEmpty();
+    assertThat(bridgePorts()).isEmpty();
+    assertThat(NetnsHost.natRulesMentioning(podId)).isEmpty();
+  }
+
+  @Test
+  void aMissingPluginFailsAttachAndLeavesNothingBehind() throws Exception {
+    Path conf = Files.createDirectories(root.resolve("missing.d"));
+    Files.writeString(
+        conf.resolve("10-missing.conflist"), conflist(NETWORK, "{\"type\":\"nosuchplugin\"}"));
+    String podId = "mp" + Long.toHexString(System.nanoTime());
+    Path netns = netns(podId);
+    PodNetwork network = network(conf);
+    assertThat(network.notReadyReason())
+        .hasValueSatisfying(r -> assertThat(r).contains("nosuchplugin"));
+
+    assertThatThrownBy(
+            () ->
+                network.attach(
+                    request(
+                        podId,
+                        netns,
+                        List.of(
+                            new PortMapping(
+                                PortMapping.Protocol.TCP, 80, NetnsHost.freePort(), "")))))
+        .isInstanceOf(CaissonException.class)
+        .hasMessageContaining("CNI plugin \"nosuchplugin\" not found in [/usr/lib/cni]");
+
+    assertNothingLeft(podId, netns);
+  }
+
+  @Test
+  void aPluginErrorInTheMiddleOfTheChainFailsAttachWithItsMessageAndIsUndone() throws Exception {
+    Path conf = Files.createDirectories(root.resolve("tuning.d"));
+    Files.writeString(
+        conf.resolve("10-tuning.conflist"),
+        conflist(
+            NETWORK,
+            "{\"type\":\"portmap\",\"capabilities\":{\"portMappings\":true}}",
+            "{\"type\":\"tuning\",\"sysctl\":{\"net.ipv4.conf.eth0.no_such_knob\":\"1\"}}"));
+    String podId = "pe" + Long.toHexString(System.nanoTime());
+    Path netns = netns(podId);
+    PodNetwork network = network(conf);
+    assertThat(network.notReadyReason()).isEmpty();
+
+    assertThatThrownBy(
+            () ->
+                network.attach(
+                    request(
+                        podId,
+                        netns,
+                        List.of(
+                            new PortMapping(
+                                PortMapping.Protocol.TCP, 80, NetnsHost.freePort(), "")))))
+        .isInstanceOf(CaissonException.class)
+        .hasMessageContaining("CNI plugin tuning failed on ADD")
+        .hasMessageContaining("no_such_knob");
+
+    assertNothingLeft(podId, netns);
+  }
+
+  private void assertNothingLeft(String podId, Path netns) throws IOException {
+    assertThat(bridgePorts()).isEmpty();
+    assertThat(allocatedIps()).isEmpty();
+    assertThat(NetnsHost.natRulesMentioning(podId)).isEmpty();
+    assertThat(NetnsHost.ipIn(netns, "ip", "-o", "link", "show")).doesNotContain("eth0");
+    assertThat(stateDir.resolve(podId)).doesNotExist();
+  }
+
+  @Test
+  void twentyAttachDetachCyclesLeaveNothingBehind() throws Exception {
+    PodNetwork network = network(confDir);
+    List<String> ips = new ArrayList<>();
+    int natLinesAfterFirst = -1;
+    for (int i = 0; i < 20; i++) {
+      String podId = "cy" + i + "x" + Long.toHexString(System.nanoTime());
+      Path netns = netns(podId);
+      NetworkStatus status =
+          network.attach(
+              request(
+                  podId,
+                  netns,
+                  List.of(new PortMapping(PortMapping.Protocol.TCP, 80, 40000 + i, ""))));
+      ips.add(status.ip());
+      assertThat(bridgePorts()).hasSize(1);
+      network.detach(podId);
+      NetnsHost.release(netns);
+      pinned.remove(netns);
+      assertThat(NetnsHost.natRulesMentioning(podId)).isEmpty();
+      int natLines =
+          NetnsHost.run("iptables-save", "-t", "nat")
+              .lines()
+              .filter(l -> l.startsWith("-A") || l.startsWith(":"))
+              .toList()
+              .size();
+      if (i == 0) {
+        natLinesAfterFirst = natLines;
+      } else {
+        assertThat(natLines).as("nat rules after cycle %d", i).isEqualTo(natLinesAfterFirst);
+      }
+    }
+    assertThat(ips).allMatch(ip -> ip.startsWith(subnetPrefix));
+    assertThat(bridgePorts()).isEmpty();
+    assertThat(allocatedIps()).isEmpty();
+    try (Stream<Path> left = Files.list(stateDir)) {
+      assertThat(left.toList()).isEmpty();
+    }
+  }
+}
