@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.caisson.cri.v1.CgroupDriver;
-import io.caisson.cri.v1.ListImagesRequest;
+import io.caisson.cri.v1.ListContainerStatsRequest;
 import io.caisson.cri.v1.NetworkConfig;
 import io.caisson.cri.v1.RuntimeCondition;
 import io.caisson.cri.v1.RuntimeConfigRequest;
@@ -178,12 +178,16 @@ class DaemonIT {
   @Test
   void rpcsNotBuiltYetAnswerUnimplementedNamingTheMethod() throws Exception {
     try (DaemonProcess daemon = DaemonProcess.start(dir)) {
-      assertThatThrownBy(() -> daemon.images().listImages(ListImagesRequest.getDefaultInstance()))
+      assertThatThrownBy(
+              () ->
+                  daemon
+                      .runtime()
+                      .listContainerStats(ListContainerStatsRequest.getDefaultInstance()))
           .isInstanceOfSatisfying(
               StatusRuntimeException.class,
               e -> {
                 assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
-                assertThat(e.getStatus().getDescription()).contains("ListImages");
+                assertThat(e.getStatus().getDescription()).contains("ListContainerStats");
               });
     }
   }
