@@ -1,5 +1,6 @@
 package io.caisson.cri;
 
+import io.caisson.cri.v1.*;
 import io.caisson.cri.v1.RuntimeConfigRequest;
 import io.caisson.cri.v1.RuntimeConfigResponse;
 import io.caisson.cri.v1.RuntimeServiceGrpc;
@@ -17,9 +18,41 @@ import io.grpc.stub.StreamObserver;
  */
 public final class RuntimeApi extends RuntimeServiceGrpc.RuntimeServiceImplBase {
   private final RuntimeInfoRpcs info;
+  private final SandboxRpcs sandboxes;
 
-  public RuntimeApi(RuntimeInfoRpcs info) {
+  public RuntimeApi(RuntimeInfoRpcs info, SandboxRpcs sandboxes) {
     this.info = info;
+    this.sandboxes = sandboxes;
+  }
+
+  @Override
+  public void runPodSandbox(
+      RunPodSandboxRequest request, StreamObserver<RunPodSandboxResponse> observer) {
+    Rpc.unary(observer, () -> sandboxes.run(request));
+  }
+
+  @Override
+  public void stopPodSandbox(
+      StopPodSandboxRequest request, StreamObserver<StopPodSandboxResponse> observer) {
+    Rpc.unary(observer, () -> sandboxes.stop(request));
+  }
+
+  @Override
+  public void removePodSandbox(
+      RemovePodSandboxRequest request, StreamObserver<RemovePodSandboxResponse> observer) {
+    Rpc.unary(observer, () -> sandboxes.remove(request));
+  }
+
+  @Override
+  public void podSandboxStatus(
+      PodSandboxStatusRequest request, StreamObserver<PodSandboxStatusResponse> observer) {
+    Rpc.unary(observer, () -> sandboxes.status(request));
+  }
+
+  @Override
+  public void listPodSandbox(
+      ListPodSandboxRequest request, StreamObserver<ListPodSandboxResponse> observer) {
+    Rpc.unary(observer, () -> sandboxes.list(request));
   }
 
   @Override

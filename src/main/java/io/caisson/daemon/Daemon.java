@@ -3,8 +3,15 @@ package io.caisson.daemon;
 import io.caisson.config.CaissonConfig;
 import io.caisson.cri.CallLogging;
 import io.caisson.cri.ImageApi;
+import io.caisson.cri.ImageRpcs;
 import io.caisson.cri.RuntimeApi;
 import io.caisson.cri.RuntimeInfoRpcs;
+import io.caisson.cri.SandboxRpcs;
+import io.caisson.image.ImageService;
+import io.caisson.network.CniSandboxNetwork;
+import io.caisson.network.PodFiles;
+import io.caisson.network.PodNetwork;
+import io.caisson.sandbox.SandboxManager;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.netty.NettyServerBuilder;
@@ -30,12 +37,14 @@ import sun.misc.Signal;
 public final class Daemon implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
   private static final long DRAIN_SECONDS = 10;
+  private static final java.time.Duration CNI_PLUGIN_TIMEOUT = java.time.Duration.ofSeconds(60);
 
   private final CaissonConfig config;
   private final CountDownLatch stopRequested = new CountDownLatch(1);
   private EventLoopGroup eventLoops;
   private ExecutorService rpcExecutor;
   private Server server;
+  private ImageService images;
 
   public Daemon(CaissonConfig config) {
     this.config = config;
@@ -62,8 +71,31 @@ public final class Daemon implements AutoCloseable {
     Files.createDirectories(config.state());
     SocketGuard.prepare(config.socket());
     NodeState node = new NodeState(config.root());
-    Readiness readiness = new Readiness(config, new CniPresence(config.cni().confDir()));
+    PodNetwork podNetwork =
+        PodNetwork.create(
+            config.cni().confDir(),
+            config.cni().binDirs(),
+            config.state().resolve("cni"),
+            CNI_PLUGIN_TIMEOUT);
+    Readiness readiness =
+        new Readiness(
+            config,
+            () ->
+                podNetwork
+                    .notReadyReason()
+                    .map(reason -> new Readiness.NotReady("NetworkPluginNotReady", reason)));
     CallLogging logging = new CallLogging();
+    images =
+        new ImageService(
+            config.root().resolve("images"),
+            config.registriesConf(),
+            config.authFile(),
+            config.pauseImage(),
+            config.pullStallTimeout(),
+            config.maxConcurrentDownloads());
+    SandboxManager sandboxes =
+        new SandboxManager(config, new CniSandboxNetwork(podNetwork, new PodFiles()));
+    sandboxes.recover();
 
     eventLoops = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
     rpcExecutor = Executors.newVirtualThreadPerTaskExecutor();
@@ -76,8 +108,10 @@ public final class Daemon implements AutoCloseable {
             .maxInboundMessageSize(16 * 1024 * 1024)
             .addService(
                 ServerInterceptors.intercept(
-                    new RuntimeApi(new RuntimeInfoRpcs(config, readiness, node)), logging))
-            .addService(ServerInterceptors.intercept(new ImageApi(), logging))
+                    new RuntimeApi(
+                        new RuntimeInfoRpcs(config, readiness, node), new SandboxRpcs(sandboxes)),
+                    logging))
+            .addService(ServerInterceptors.intercept(new ImageApi(new ImageRpcs(images)), logging))
             .build();
     server.start();
     SocketGuard.restrict(config.socket());
@@ -94,6 +128,9 @@ public final class Daemon implements AutoCloseable {
     }
     if (eventLoops != null) {
       eventLoops.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(2, TimeUnit.SECONDS);
+    }
+    if (images != null) {
+      images.close();
     }
     if (rpcExecutor != null) {
       rpcExecutor.shutdownNow();

@@ -69,6 +69,47 @@ public final class Namespaces {
     }
   }
 
+  /** Work to run inside namespaces. */
+  @FunctionalInterface
+  public interface InNamespace<T> {
+    T run() throws Exception;
+  }
+
+  /**
+   * Runs {@code work} on a fresh platform thread that has joined the given namespaces, then lets
+   * that thread end, so no pooled thread is ever left in a pod's namespace.
+   */
+  public static <T> T runIn(Map<Kind, Path> namespaces, InNamespace<T> work) throws Exception {
+    CompletableFuture<T> done = new CompletableFuture<>();
+    Thread.ofPlatform()
+        .name("ns-enter")
+        .daemon()
+        .start(
+            () -> {
+              try {
+                for (Map.Entry<Kind, Path> entry : namespaces.entrySet()) {
+                  int fd = Syscalls.openReadOnly(entry.getValue());
+                  try {
+                    Syscalls.setns(fd, entry.getKey().cloneFlag);
+                  } finally {
+                    Syscalls.close(fd);
+                  }
+                }
+                done.complete(work.run());
+              } catch (Throwable t) {
+                done.completeExceptionally(t);
+              }
+            });
+    try {
+      return done.get();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof Exception cause) {
+        throw cause;
+      }
+      throw new IOException("namespace work failed", e.getCause());
+    }
+  }
+
   private static void pinOnThisThread(Map<Kind, Path> targets) throws IOException {
     int flags = 0;
     for (Kind kind : targets.keySet()) {

@@ -70,6 +70,8 @@ public final class Syscalls {
       downcall("lgetxattr", FunctionDescriptor.of(LONG, PTR, PTR, PTR, LONG));
   private static final MethodHandle MKNOD =
       downcall("mknod", FunctionDescriptor.of(INT, PTR, INT, LONG));
+  private static final MethodHandle SETHOSTNAME =
+      downcall("sethostname", FunctionDescriptor.of(INT, PTR, LONG));
   private static final MethodHandle GETTID = downcall("gettid", FunctionDescriptor.of(INT));
 
   private Syscalls() {}
@@ -251,6 +253,23 @@ public final class Syscalls {
       throw e;
     } catch (Throwable t) {
       throw new IllegalStateException("mknod downcall failed", t);
+    }
+  }
+
+  /** sethostname(2) in the calling thread's UTS namespace. */
+  public static void sethostname(String hostname) throws SyscallException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment state = arena.allocate(CALL_STATE);
+      byte[] bytes = hostname.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      int rc =
+          (int) SETHOSTNAME.invokeExact(state, arena.allocateFrom(hostname), (long) bytes.length);
+      if (rc != 0) {
+        throw new SyscallException("sethostname", hostname, errno(state));
+      }
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new IllegalStateException("sethostname downcall failed", t);
     }
   }
 

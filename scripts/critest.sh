@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Runs the CRI conformance suite (critest, cri-tools v1.32.0, built separately and on PATH)
+# against a private Caisson instance, with images served by the loopback registry of
+# ../shared/testenv (registry.k8s.io and gcr.io rewritten to 127.0.0.1:5000).
+#
+#   scripts/critest.sh [critest args...]     e.g. --ginkgo.focus='Image Manager'
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/common.sh
+require_root
+require_jdk
+command -v critest >/dev/null || { echo "critest is not on PATH" >&2; exit 1; }
+
+testenv="${TESTENV:-$(cd .. && pwd)/shared/testenv}"
+work="${CRITEST_WORK:-/tmp/caisson-critest}"
+registry_data="${REGISTRY_DATA:-/var/lib/cri-testenv-registry}"
+mkdir -p "$work"
+
+if ! curl -fs --max-time 2 http://127.0.0.1:5000/v2/ >/dev/null; then
+  "$testenv/registry.sh" start "$registry_data"
+  "$testenv/images.sh"
+fi
+
+cat >"$work/registries.conf" <<'CONF'
+[[registry]]
+prefix = "registry.k8s.io"
+location = "127.0.0.1:5000"
+insecure = true
+[[registry]]
+prefix = "gcr.io"
+location = "127.0.0.1:5000"
+insecure = true
+CONF
+
+socket="$work/caisson.sock"
+bin/caisson --config /dev/null --socket "$socket" --root "$work/root" --state "$work/state" \
+  --registries-conf "$work/registries.conf" --log-level "${CAISSON_LOG_LEVEL:-info}" \
+  >"$work/caisson.log" 2>&1 &
+daemon=$!
+trap 'kill $daemon 2>/dev/null; wait $daemon 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do [[ -S "$socket" ]] && break; sleep 0.1; done
+
+critest --runtime-endpoint "unix://$socket" --image-endpoint "unix://$socket" \
+  --ginkgo.no-color --ginkgo.skip='public image with digest' "$@"

@@ -1,0 +1,133 @@
+package io.caisson.cri;
+
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.caisson.common.Ids;
+import io.caisson.cri.v1.LinuxPodSandboxStatus;
+import io.caisson.cri.v1.ListPodSandboxRequest;
+import io.caisson.cri.v1.ListPodSandboxResponse;
+import io.caisson.cri.v1.Namespace;
+import io.caisson.cri.v1.PodIP;
+import io.caisson.cri.v1.PodSandbox;
+import io.caisson.cri.v1.PodSandboxFilter;
+import io.caisson.cri.v1.PodSandboxMetadata;
+import io.caisson.cri.v1.PodSandboxNetworkStatus;
+import io.caisson.cri.v1.PodSandboxState;
+import io.caisson.cri.v1.PodSandboxStatus;
+import io.caisson.cri.v1.PodSandboxStatusRequest;
+import io.caisson.cri.v1.PodSandboxStatusResponse;
+import io.caisson.cri.v1.RemovePodSandboxRequest;
+import io.caisson.cri.v1.RemovePodSandboxResponse;
+import io.caisson.cri.v1.RunPodSandboxRequest;
+import io.caisson.cri.v1.RunPodSandboxResponse;
+import io.caisson.cri.v1.StopPodSandboxRequest;
+import io.caisson.cri.v1.StopPodSandboxResponse;
+import io.caisson.sandbox.Sandbox;
+import io.caisson.sandbox.SandboxManager;
+import io.caisson.sandbox.SandboxRecord;
+import io.caisson.sandbox.SandboxState;
+import java.util.Map;
+
+/** RunPodSandbox, StopPodSandbox, RemovePodSandbox, PodSandboxStatus, ListPodSandbox. */
+public final class SandboxRpcs {
+  private final SandboxManager sandboxes;
+
+  public SandboxRpcs(SandboxManager sandboxes) {
+    this.sandboxes = sandboxes;
+  }
+
+  RunPodSandboxResponse run(RunPodSandboxRequest request) throws Exception {
+    String id = sandboxes.run(request.getConfig(), request.getRuntimeHandler());
+    return RunPodSandboxResponse.newBuilder().setPodSandboxId(id).build();
+  }
+
+  StopPodSandboxResponse stop(StopPodSandboxRequest request) throws Exception {
+    sandboxes.stop(request.getPodSandboxId());
+    return StopPodSandboxResponse.getDefaultInstance();
+  }
+
+  RemovePodSandboxResponse remove(RemovePodSandboxRequest request) throws Exception {
+    sandboxes.remove(request.getPodSandboxId());
+    return RemovePodSandboxResponse.getDefaultInstance();
+  }
+
+  PodSandboxStatusResponse status(PodSandboxStatusRequest request) throws Exception {
+    Sandbox sandbox = sandboxes.find(request.getPodSandboxId());
+    SandboxRecord record = sandbox.record();
+    PodSandboxStatus.Builder status =
+        PodSandboxStatus.newBuilder()
+            .setId(record.id())
+            .setMetadata(sandbox.config().getMetadata())
+            .setState(state(sandbox))
+            .setCreatedAt(record.createdAtNanos())
+            .setLinux(
+                LinuxPodSandboxStatus.newBuilder()
+                    .setNamespaces(
+                        Namespace.newBuilder()
+                            .setOptions(
+                                sandbox
+                                    .config()
+                                    .getLinux()
+                                    .getSecurityContext()
+                                    .getNamespaceOptions())))
+            .putAllLabels(sandbox.config().getLabelsMap())
+            .putAllAnnotations(sandbox.config().getAnnotationsMap())
+            .setRuntimeHandler(record.runtimeHandler());
+    if (record.ip() != null
+        && !record.ip().isEmpty()
+        && state(sandbox) == PodSandboxState.SANDBOX_READY) {
+      PodSandboxNetworkStatus.Builder network =
+          PodSandboxNetworkStatus.newBuilder().setIp(record.ip());
+      for (String ip : record.additionalIps()) {
+        network.addAdditionalIps(PodIP.newBuilder().setIp(ip));
+      }
+      status.setNetwork(network);
+    }
+    PodSandboxStatusResponse.Builder response =
+        PodSandboxStatusResponse.newBuilder()
+            .setStatus(status)
+            .setTimestamp(System.currentTimeMillis() * 1_000_000L);
+    if (request.getVerbose()) {
+      response.putAllInfo(Map.of("info", JsonMapper.builder().build().writeValueAsString(record)));
+    }
+    return response.build();
+  }
+
+  ListPodSandboxResponse list(ListPodSandboxRequest request) {
+    PodSandboxFilter filter = request.getFilter();
+    if (!filter.getId().isEmpty()) {
+      Ids.requireValid("filter.id", filter.getId());
+    }
+    ListPodSandboxResponse.Builder response = ListPodSandboxResponse.newBuilder();
+    for (Sandbox sandbox : sandboxes.all()) {
+      if (sandbox.isRemoved()) {
+        continue;
+      }
+      SandboxRecord record = sandbox.record();
+      if (!filter.getId().isEmpty() && !record.id().startsWith(filter.getId())) {
+        continue;
+      }
+      if (filter.hasState() && filter.getState().getState() != state(sandbox)) {
+        continue;
+      }
+      if (!Labels.match(filter.getLabelSelectorMap(), sandbox.config().getLabelsMap())) {
+        continue;
+      }
+      response.addItems(
+          PodSandbox.newBuilder()
+              .setId(record.id())
+              .setMetadata(PodSandboxMetadata.newBuilder(sandbox.config().getMetadata()).build())
+              .setState(state(sandbox))
+              .setCreatedAt(record.createdAtNanos())
+              .putAllLabels(sandbox.config().getLabelsMap())
+              .putAllAnnotations(sandbox.config().getAnnotationsMap())
+              .setRuntimeHandler(record.runtimeHandler()));
+    }
+    return response.build();
+  }
+
+  private static PodSandboxState state(Sandbox sandbox) {
+    return sandbox.record().state() == SandboxState.READY
+        ? PodSandboxState.SANDBOX_READY
+        : PodSandboxState.SANDBOX_NOTREADY;
+  }
+}

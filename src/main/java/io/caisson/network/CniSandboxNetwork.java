@@ -1,0 +1,77 @@
+package io.caisson.network;
+
+import io.caisson.cri.v1.DNSConfig;
+import io.caisson.cri.v1.NamespaceMode;
+import io.caisson.cri.v1.PodSandboxConfig;
+import io.caisson.cri.v1.PodSandboxMetadata;
+import io.caisson.sandbox.SandboxNetwork;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** Pod networking for the sandbox lifecycle: CRI's pod config translated to CNI and pod files. */
+public final class CniSandboxNetwork implements SandboxNetwork {
+  private final PodNetwork network;
+  private final PodFiles files;
+
+  public CniSandboxNetwork(PodNetwork network, PodFiles files) {
+    this.network = network;
+    this.files = files;
+  }
+
+  @Override
+  public PodIps attach(String sandboxId, PodSandboxConfig config, Path netns) {
+    PodSandboxMetadata metadata = config.getMetadata();
+    List<PortMapping> ports = new ArrayList<>();
+    for (io.caisson.cri.v1.PortMapping port : config.getPortMappingsList()) {
+      ports.add(
+          new PortMapping(
+              switch (port.getProtocol()) {
+                case UDP -> PortMapping.Protocol.UDP;
+                case SCTP -> PortMapping.Protocol.SCTP;
+                default -> PortMapping.Protocol.TCP;
+              },
+              port.getContainerPort(),
+              port.getHostPort(),
+              port.getHostIp()));
+    }
+    NetworkStatus status =
+        network.attach(
+            new PodNetworkRequest(
+                sandboxId,
+                metadata.getName(),
+                metadata.getNamespace(),
+                metadata.getUid(),
+                netns,
+                ports));
+    List<String> ips = status.ips();
+    return ips.isEmpty()
+        ? new PodIps("", List.of())
+        : new PodIps(ips.getFirst(), List.copyOf(ips.subList(1, ips.size())));
+  }
+
+  @Override
+  public void detach(String sandboxId, PodSandboxConfig config, Path netns) {
+    network.detach(sandboxId);
+  }
+
+  @Override
+  public void writePodFiles(Path dir, PodSandboxConfig config, String hostname, String podIp) {
+    boolean hostNetwork =
+        config.getLinux().getSecurityContext().getNamespaceOptions().getNetwork()
+            == NamespaceMode.NODE;
+    Optional<DnsConfig> dns = Optional.empty();
+    if (config.hasDnsConfig()) {
+      DNSConfig given = config.getDnsConfig();
+      dns =
+          Optional.of(
+              new DnsConfig(
+                  given.getServersList(), given.getSearchesList(), given.getOptionsList()));
+    }
+    files.write(
+        dir,
+        new PodFiles.Spec(
+            hostname, dns, podIp.isEmpty() ? List.of() : List.of(podIp), hostNetwork));
+  }
+}

@@ -1,0 +1,358 @@
+package io.caisson.sandbox;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.caisson.common.CaissonException;
+import io.caisson.common.Ids;
+import io.caisson.common.Undo;
+import io.caisson.config.CaissonConfig;
+import io.caisson.cri.v1.NamespaceMode;
+import io.caisson.cri.v1.NamespaceOption;
+import io.caisson.cri.v1.PodSandboxConfig;
+import io.caisson.cri.v1.PodSandboxMetadata;
+import io.caisson.linux.Namespaces;
+import io.caisson.linux.SyscallException;
+import io.caisson.linux.Syscalls;
+import io.caisson.store.RecordStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Pod sandbox lifecycle. A sandbox is a set of pinned namespaces (no process unless the pod shares
+ * a PID namespace), the pod's files and /dev/shm, and its CNI attachment. Each step of
+ * RunPodSandbox registers its inverse, so a failure leaves nothing behind.
+ */
+public final class SandboxManager {
+  private static final Logger LOG = LoggerFactory.getLogger(SandboxManager.class);
+  private static final String RECORD = "sandbox.json";
+  private static final String CONFIG = "config.pb";
+  private static final String SHM_OPTIONS = "mode=1777,size=65536k";
+
+  /** What stopping or removing a pod must do to its containers (the container manager). */
+  public interface PodContainers {
+    void stopAll(String sandboxId) throws Exception;
+
+    void removeAll(String sandboxId) throws Exception;
+  }
+
+  private final CaissonConfig config;
+  private final SandboxNetwork network;
+  private final RecordStore store;
+  private final Path stateDir;
+  private final SandboxNames names = new SandboxNames();
+  private final ConcurrentHashMap<String, Sandbox> sandboxes = new ConcurrentHashMap<>();
+  private final ObjectMapper json = JsonMapper.builder().build();
+  private volatile PodContainers containers = new NoContainers();
+
+  public SandboxManager(CaissonConfig config, SandboxNetwork network) throws IOException {
+    this.config = config;
+    this.network = network;
+    this.store = new RecordStore(config.root().resolve("sandboxes"));
+    this.stateDir = Files.createDirectories(config.state().resolve("sandboxes"));
+  }
+
+  public void setContainers(PodContainers containers) {
+    this.containers = containers;
+  }
+
+  // ---- RunPodSandbox ------------------------------------------------------------------------
+
+  public String run(PodSandboxConfig podConfig, String runtimeHandler) throws Exception {
+    PodSandboxMetadata metadata = podConfig.getMetadata();
+    requireField("metadata.name", metadata.getName());
+    requireField("metadata.namespace", metadata.getNamespace());
+    requireField("metadata.uid", metadata.getUid());
+    if (config.runtime(runtimeHandler) == null) {
+      throw CaissonException.invalid(
+          "runtime handler '%s' is not configured (known: %s)",
+          runtimeHandler, config.runtimes().keySet());
+    }
+    NamespaceOption namespaces = podConfig.getLinux().getSecurityContext().getNamespaceOptions();
+    boolean hostNetwork = namespaces.getNetwork() == NamespaceMode.NODE;
+    boolean hostIpc = namespaces.getIpc() == NamespaceMode.NODE;
+    // A pod-wide PID namespace (NamespaceMode.POD, the proto default) needs a process to hold
+    // it; that infra process is started with the pod's first container, so a pod that never
+    // gets one costs no process at all.
+    PodSysctls.validate(podConfig.getLinux().getSysctlsMap(), hostNetwork, hostIpc);
+
+    String id = Ids.newId();
+    String nameKey =
+        SandboxNames.key(
+            metadata.getName(), metadata.getNamespace(), metadata.getUid(), metadata.getAttempt());
+    try (Undo undo = new Undo()) {
+      names.reserve(nameKey, id);
+      undo.push(() -> names.release(nameKey, id));
+
+      Path dir = Files.createDirectories(stateDir.resolve(id));
+      undo.push(() -> RecordStore.deleteTree(dir));
+
+      Map<Namespaces.Kind, Path> pinned = new EnumMap<>(Namespaces.Kind.class);
+      if (!hostNetwork) {
+        pinned.put(Namespaces.Kind.NET, dir.resolve("ns/net"));
+        pinned.put(Namespaces.Kind.UTS, dir.resolve("ns/uts"));
+      }
+      if (!hostIpc) {
+        pinned.put(Namespaces.Kind.IPC, dir.resolve("ns/ipc"));
+      }
+      undo.push(() -> Namespaces.release(pinned.values()));
+      Namespaces.pin(pinned);
+
+      Path shm = null;
+      if (!hostIpc) {
+        shm = Files.createDirectories(dir.resolve("shm"));
+        Path shmMount = shm;
+        Syscalls.mount(
+            "shm",
+            shm,
+            "tmpfs",
+            Syscalls.MS_NOSUID | Syscalls.MS_NODEV | Syscalls.MS_NOEXEC,
+            SHM_OPTIONS);
+        undo.push(() -> unmount(shmMount));
+      }
+
+      PodSysctls.apply(
+          podConfig.getLinux().getSysctlsMap(),
+          pinned.get(Namespaces.Kind.NET),
+          pinned.get(Namespaces.Kind.IPC));
+
+      String hostname = hostname(podConfig, hostNetwork);
+      Path utsns = pinned.get(Namespaces.Kind.UTS);
+      if (utsns != null) {
+        Namespaces.runIn(
+            Map.of(Namespaces.Kind.UTS, utsns),
+            () -> {
+              Syscalls.sethostname(hostname);
+              return null;
+            });
+      }
+      SandboxNetwork.PodIps ips = new SandboxNetwork.PodIps("", List.of());
+      Path netns = pinned.get(Namespaces.Kind.NET);
+      if (netns != null) {
+        undo.push(() -> network.detach(id, podConfig, netns));
+        ips = network.attach(id, podConfig, netns);
+      }
+      network.writePodFiles(dir, podConfig, hostname, ips.primary());
+
+      SandboxRecord record =
+          new SandboxRecord(
+              id,
+              metadata.getName(),
+              metadata.getNamespace(),
+              metadata.getUid(),
+              metadata.getAttempt(),
+              runtimeHandler,
+              nowNanos(),
+              SandboxState.READY,
+              ips.primary(),
+              ips.additional(),
+              str(netns),
+              str(pinned.get(Namespaces.Kind.IPC)),
+              str(pinned.get(Namespaces.Kind.UTS)),
+              dir.toString(),
+              str(shm),
+              hostname,
+              null);
+      store.write(id, CONFIG, podConfig.toByteArray());
+      undo.push(() -> store.delete(id, RECORD));
+      persist(record);
+      sandboxes.put(id, new Sandbox(podConfig, record));
+      undo.commit();
+      LOG.info(
+          "sandbox {} ready: {}/{} ip={}", id, metadata.getNamespace(), metadata.getName(), ips);
+      return id;
+    }
+  }
+
+  // ---- StopPodSandbox / RemovePodSandbox ----------------------------------------------------
+
+  /** Stops the pod's containers and tears its network down; idempotent, also for unknown ids. */
+  public void stop(String idOrPrefix) throws Exception {
+    Optional<Sandbox> found = findOptional(idOrPrefix);
+    if (found.isEmpty()) {
+      return;
+    }
+    Sandbox sandbox = found.get();
+    sandbox.lock().lock();
+    try {
+      if (sandbox.isRemoved()) {
+        return;
+      }
+      // Refuse new containers first, so none starts while we stop the others.
+      if (sandbox.record().state() == SandboxState.READY) {
+        sandbox.update(sandbox.record().withState(SandboxState.NOTREADY));
+      }
+      containers.stopAll(sandbox.id());
+      releaseResources(sandbox);
+      persist(sandbox.record());
+      LOG.info("sandbox {} stopped", sandbox.id());
+    } finally {
+      sandbox.lock().unlock();
+    }
+  }
+
+  /** Removes the pod and everything it had; idempotent. */
+  public void remove(String idOrPrefix) throws Exception {
+    Optional<Sandbox> found = findOptional(idOrPrefix);
+    if (found.isEmpty()) {
+      return;
+    }
+    Sandbox sandbox = found.get();
+    sandbox.lock().lock();
+    try {
+      if (sandbox.isRemoved()) {
+        return;
+      }
+      sandbox.update(sandbox.record().withState(SandboxState.NOTREADY));
+      containers.stopAll(sandbox.id());
+      containers.removeAll(sandbox.id());
+      releaseResources(sandbox);
+      store.delete(sandbox.id(), RECORD);
+      RecordStore.deleteTree(Path.of(sandbox.record().dir()));
+      sandbox.markRemoved();
+      sandboxes.remove(sandbox.id());
+      names.release(sandbox.record().nameKey(), sandbox.id());
+      LOG.info("sandbox {} removed", sandbox.id());
+    } finally {
+      sandbox.lock().unlock();
+    }
+  }
+
+  /** Network detach, namespaces and /dev/shm: each step is harmless to repeat. */
+  private void releaseResources(Sandbox sandbox) throws Exception {
+    SandboxRecord record = sandbox.record();
+    if (record.netns() != null) {
+      network.detach(record.id(), sandbox.config(), Path.of(record.netns()));
+    }
+    if (record.shm() != null) {
+      unmount(Path.of(record.shm()));
+    }
+    List<Path> pinned = new ArrayList<>();
+    for (String path : new String[] {record.netns(), record.ipcns(), record.utsns()}) {
+      if (path != null) {
+        pinned.add(Path.of(path));
+      }
+    }
+    Namespaces.release(pinned);
+  }
+
+  // ---- lookups ------------------------------------------------------------------------------
+
+  /** The sandbox with this id or unique id prefix; NOT_FOUND otherwise. */
+  public Sandbox find(String idOrPrefix) {
+    return findOptional(idOrPrefix)
+        .orElseThrow(() -> CaissonException.notFound("pod sandbox %s not found", idOrPrefix));
+  }
+
+  public Optional<Sandbox> findOptional(String idOrPrefix) {
+    Ids.requireValid("pod_sandbox_id", idOrPrefix);
+    Sandbox exact = sandboxes.get(idOrPrefix);
+    if (exact != null) {
+      return Optional.of(exact);
+    }
+    List<Sandbox> matches =
+        sandboxes.values().stream().filter(s -> s.id().startsWith(idOrPrefix)).toList();
+    if (matches.size() > 1) {
+      throw CaissonException.invalid(
+          "pod sandbox id prefix %s is ambiguous (%d sandboxes match)", idOrPrefix, matches.size());
+    }
+    return matches.stream().findFirst();
+  }
+
+  public Collection<Sandbox> all() {
+    return sandboxes.values();
+  }
+
+  // ---- restart ------------------------------------------------------------------------------
+
+  /** Loads every sandbox persisted by an earlier run; half-created ones are cleaned up. */
+  public void recover() throws IOException {
+    for (String id : store.ids()) {
+      try {
+        Optional<byte[]> recordBytes = store.read(id, RECORD);
+        Optional<byte[]> configBytes = store.read(id, CONFIG);
+        if (recordBytes.isEmpty() || configBytes.isEmpty()) {
+          LOG.warn("sandbox {} was never fully created; cleaning up", id);
+          RecordStore.deleteTree(stateDir.resolve(id));
+          store.delete(id, RECORD);
+          continue;
+        }
+        SandboxRecord record = json.readValue(recordBytes.get(), SandboxRecord.class);
+        PodSandboxConfig podConfig = PodSandboxConfig.parseFrom(configBytes.get());
+        if (record.state() == SandboxState.READY
+            && record.netns() != null
+            && !Files.exists(Path.of(record.netns()))) {
+          // The node rebooted (the state dir is volatile): the namespaces are gone.
+          record = record.withState(SandboxState.NOTREADY);
+        }
+        names.reserve(record.nameKey(), id);
+        sandboxes.put(id, new Sandbox(podConfig, record));
+      } catch (Exception e) {
+        LOG.error("sandbox {} could not be loaded: {}", id, e.toString());
+      }
+    }
+    LOG.info("recovered {} sandboxes", sandboxes.size());
+  }
+
+  // ---- helpers ------------------------------------------------------------------------------
+
+  private void persist(SandboxRecord record) throws IOException {
+    store.write(record.id(), RECORD, json.writeValueAsBytes(record));
+  }
+
+  private static String hostname(PodSandboxConfig podConfig, boolean hostNetwork)
+      throws IOException {
+    if (hostNetwork) {
+      return Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+    }
+    String hostname = podConfig.getHostname();
+    if (hostname.isEmpty()) {
+      hostname = podConfig.getMetadata().getName();
+    }
+    if (!hostname.matches("[A-Za-z0-9]([A-Za-z0-9.-]{0,62})")) {
+      throw CaissonException.invalid("hostname '%s' is not a valid host name", hostname);
+    }
+    return hostname;
+  }
+
+  private static void unmount(Path path) {
+    try {
+      Syscalls.umount(path, Syscalls.MNT_DETACH);
+    } catch (SyscallException e) {
+      // Not mounted (any more): nothing to do.
+    }
+  }
+
+  private static void requireField(String field, String value) {
+    if (value.isEmpty()) {
+      throw CaissonException.invalid("pod sandbox config: %s is required", field);
+    }
+  }
+
+  private static String str(Path path) {
+    return path == null ? null : path.toString();
+  }
+
+  static long nowNanos() {
+    java.time.Instant now = java.time.Instant.now();
+    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+  }
+
+  /** Until containers exist, a pod has none to stop or remove. */
+  private static final class NoContainers implements PodContainers {
+    @Override
+    public void stopAll(String sandboxId) {}
+
+    @Override
+    public void removeAll(String sandboxId) {}
+  }
+}

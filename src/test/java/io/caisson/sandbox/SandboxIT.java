@@ -1,0 +1,304 @@
+package io.caisson.sandbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.caisson.cri.v1.DNSConfig;
+import io.caisson.cri.v1.LinuxPodSandboxConfig;
+import io.caisson.cri.v1.LinuxSandboxSecurityContext;
+import io.caisson.cri.v1.ListPodSandboxRequest;
+import io.caisson.cri.v1.NamespaceMode;
+import io.caisson.cri.v1.NamespaceOption;
+import io.caisson.cri.v1.PodSandboxConfig;
+import io.caisson.cri.v1.PodSandboxFilter;
+import io.caisson.cri.v1.PodSandboxMetadata;
+import io.caisson.cri.v1.PodSandboxState;
+import io.caisson.cri.v1.PodSandboxStateValue;
+import io.caisson.cri.v1.PodSandboxStatus;
+import io.caisson.cri.v1.PodSandboxStatusRequest;
+import io.caisson.cri.v1.RemovePodSandboxRequest;
+import io.caisson.cri.v1.RunPodSandboxRequest;
+import io.caisson.cri.v1.StopPodSandboxRequest;
+import io.caisson.testing.DaemonProcess;
+import io.caisson.testing.TestNetwork;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Pod sandboxes through the real daemon: pinned namespaces, real CNI, pod files, shm. */
+class SandboxIT {
+  @TempDir Path dir;
+  private TestNetwork network;
+  private DaemonProcess daemon;
+
+  @BeforeEach
+  void start() throws Exception {
+    network = new TestNetwork(dir);
+    daemon = DaemonProcess.start(dir.resolve("daemon"), network.daemonArgs());
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    daemon.close();
+    network.close();
+  }
+
+  @Test
+  void runStatusStopRemove() throws Exception {
+    PodSandboxConfig config =
+        pod("web")
+            .setHostname("web-host")
+            .setDnsConfig(DNSConfig.newBuilder().addServers("10.0.0.10").addSearches("svc.local"))
+            .putLabels("app", "web")
+            .putAnnotations("note", "kept")
+            .build();
+    String id = run(config);
+
+    PodSandboxStatus status = status(id);
+    assertThat(status.getState()).isEqualTo(PodSandboxState.SANDBOX_READY);
+    assertThat(status.getNetwork().getIp()).startsWith(network.subnetPrefix());
+    assertThat(status.getLabelsMap()).containsEntry("app", "web");
+    assertThat(status.getAnnotationsMap()).containsEntry("note", "kept");
+    assertThat(status.getMetadata()).isEqualTo(config.getMetadata());
+    assertThat(status.getCreatedAt()).isPositive();
+
+    Path podDir = daemon.dir().resolve("state/sandboxes").resolve(id);
+    assertThat(Files.readString(podDir.resolve("resolv.conf")))
+        .contains("nameserver 10.0.0.10")
+        .contains("search svc.local");
+    assertThat(Files.readString(podDir.resolve("hostname")).strip()).isEqualTo("web-host");
+    assertThat(Files.readString(podDir.resolve("hosts"))).contains("web-host");
+    assertThat(mounts()).contains(podDir.resolve("ns/net").toString());
+    assertThat(mounts()).contains(podDir.resolve("shm").toString());
+    assertThat(network.allocatedIps()).isEqualTo(1);
+
+    daemon.runtime().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(id).build());
+    assertThat(status(id).getState()).isEqualTo(PodSandboxState.SANDBOX_NOTREADY);
+    assertThat(network.allocatedIps()).isZero();
+    // Stop is idempotent.
+    daemon.runtime().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(id).build());
+
+    daemon
+        .runtime()
+        .removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(id).build());
+    assertThat(mounts()).doesNotContain(podDir.toString());
+    assertThat(podDir).doesNotExist();
+    assertNotFound(() -> status(id));
+    daemon
+        .runtime()
+        .removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(id).build());
+    daemon
+        .runtime()
+        .stopPodSandbox(
+            StopPodSandboxRequest.newBuilder().setPodSandboxId("abcdef0123456789").build());
+  }
+
+  @Test
+  void theSameMetadataCannotRunTwice() throws Exception {
+    PodSandboxConfig config = pod("twice").build();
+    String first = run(config);
+    assertThatThrownBy(() -> run(config))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.ALREADY_EXISTS);
+              assertThat(e.getStatus().getDescription()).contains(first);
+            });
+    remove(first);
+    remove(run(config));
+  }
+
+  @Test
+  void badInputIsRefusedAndLeavesNothing() throws Exception {
+    assertInvalid(
+        RunPodSandboxRequest.newBuilder()
+            .setConfig(PodSandboxConfig.newBuilder().setMetadata(PodSandboxMetadata.newBuilder()))
+            .build());
+    assertInvalid(
+        RunPodSandboxRequest.newBuilder().setConfig(pod("h")).setRuntimeHandler("kata").build());
+    assertInvalid(
+        RunPodSandboxRequest.newBuilder()
+            .setConfig(
+                pod("sysctl")
+                    .setLinux(LinuxPodSandboxConfig.newBuilder().putSysctls("vm.swappiness", "1")))
+            .build());
+    assertNotFound(() -> status("abcdef"));
+    assertThatThrownBy(() -> status("../etc"))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
+    assertThat(mounts()).doesNotContain(daemon.dir().toString());
+  }
+
+  @Test
+  void aCniFailureUndoesEverything() throws Exception {
+    Files.writeString(
+        network.confDir().resolve("00-broken.conflist"),
+        """
+        {"cniVersion": "1.0.0", "name": "broken", "plugins": [{"type": "no-such-plugin"}]}
+        """);
+    assertThatThrownBy(() -> run(pod("broken").build()))
+        .isInstanceOf(StatusRuntimeException.class)
+        .hasMessageContaining("no-such-plugin");
+    assertThat(mounts()).doesNotContain(daemon.dir().toString());
+    try (var left = Files.list(daemon.dir().resolve("state/sandboxes"))) {
+      assertThat(left).isEmpty();
+    }
+    Files.delete(network.confDir().resolve("00-broken.conflist"));
+    // The name was released: the same pod runs now.
+    remove(run(pod("broken").build()));
+  }
+
+  @Test
+  void sysctlsApplyInsideThePod() throws Exception {
+    String id =
+        run(
+            pod("sysctl")
+                .setLinux(
+                    LinuxPodSandboxConfig.newBuilder()
+                        .putSysctls("net.ipv4.ip_unprivileged_port_start", "80")
+                        .putSysctls("kernel.shm_rmid_forced", "1"))
+                .build());
+    Path podDir = daemon.dir().resolve("state/sandboxes").resolve(id);
+    assertThat(
+            nsenter(
+                "--net=" + podDir.resolve("ns/net"),
+                "/proc/sys/net/ipv4/ip_unprivileged_port_start"))
+        .isEqualTo("80");
+    assertThat(nsenter("--ipc=" + podDir.resolve("ns/ipc"), "/proc/sys/kernel/shm_rmid_forced"))
+        .isEqualTo("1");
+    remove(id);
+  }
+
+  @Test
+  void hostNetworkPodsGetNoNamespaceOrAddress() throws Exception {
+    String id =
+        run(
+            pod("hostnet")
+                .setLinux(
+                    LinuxPodSandboxConfig.newBuilder()
+                        .setSecurityContext(
+                            LinuxSandboxSecurityContext.newBuilder()
+                                .setNamespaceOptions(
+                                    NamespaceOption.newBuilder()
+                                        .setNetwork(NamespaceMode.NODE)
+                                        .setIpc(NamespaceMode.NODE))))
+                .build());
+    PodSandboxStatus status = status(id);
+    assertThat(status.getNetwork().getIp()).isEmpty();
+    assertThat(status.getLinux().getNamespaces().getOptions().getNetwork())
+        .isEqualTo(NamespaceMode.NODE);
+    assertThat(network.allocatedIps()).isZero();
+    remove(id);
+  }
+
+  @Test
+  void listFiltersByIdPrefixStateAndLabels() throws Exception {
+    String a = run(pod("a").putLabels("tier", "front").build());
+    String b = run(pod("b").putLabels("tier", "back").build());
+    daemon.runtime().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(b).build());
+
+    assertThat(list(PodSandboxFilter.getDefaultInstance())).hasSize(2);
+    assertThat(list(PodSandboxFilter.newBuilder().setId(a.substring(0, 12)).build()))
+        .containsExactly(a);
+    assertThat(
+            list(
+                PodSandboxFilter.newBuilder()
+                    .setState(
+                        PodSandboxStateValue.newBuilder().setState(PodSandboxState.SANDBOX_READY))
+                    .build()))
+        .containsExactly(a);
+    assertThat(list(PodSandboxFilter.newBuilder().putLabelSelector("tier", "back").build()))
+        .containsExactly(b);
+    remove(a);
+    remove(b);
+  }
+
+  @Test
+  void sandboxesSurviveADaemonRestart() throws Exception {
+    String id = run(pod("durable").build());
+    String ip = status(id).getNetwork().getIp();
+    daemon.stop();
+    daemon = DaemonProcess.start(dir.resolve("daemon"), network.daemonArgs());
+    PodSandboxStatus status = status(id);
+    assertThat(status.getState()).isEqualTo(PodSandboxState.SANDBOX_READY);
+    assertThat(status.getNetwork().getIp()).isEqualTo(ip);
+    assertThatThrownBy(() -> run(pod("durable").build()))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.ALREADY_EXISTS));
+    remove(id);
+    assertThat(network.allocatedIps()).isZero();
+  }
+
+  private static PodSandboxConfig.Builder pod(String name) {
+    return PodSandboxConfig.newBuilder()
+        .setMetadata(
+            PodSandboxMetadata.newBuilder()
+                .setName(name)
+                .setNamespace("it")
+                .setUid(UUID.nameUUIDFromBytes(name.getBytes()).toString()));
+  }
+
+  private String run(PodSandboxConfig config) {
+    return daemon
+        .runtime()
+        .runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(config).build())
+        .getPodSandboxId();
+  }
+
+  private void remove(String id) {
+    daemon
+        .runtime()
+        .removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(id).build());
+  }
+
+  private PodSandboxStatus status(String id) {
+    return daemon
+        .runtime()
+        .podSandboxStatus(PodSandboxStatusRequest.newBuilder().setPodSandboxId(id).build())
+        .getStatus();
+  }
+
+  private java.util.List<String> list(PodSandboxFilter filter) {
+    return daemon
+        .runtime()
+        .listPodSandbox(ListPodSandboxRequest.newBuilder().setFilter(filter).build())
+        .getItemsList()
+        .stream()
+        .map(item -> item.getId())
+        .toList();
+  }
+
+  private void assertInvalid(RunPodSandboxRequest request) {
+    assertThatThrownBy(() -> daemon.runtime().runPodSandbox(request))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
+  }
+
+  private static void assertNotFound(org.assertj.core.api.ThrowableAssert.ThrowingCallable call) {
+    assertThatThrownBy(call)
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
+  }
+
+  private static String mounts() throws Exception {
+    return Files.readString(Path.of("/proc/self/mountinfo"));
+  }
+
+  private static String nsenter(String namespace, String file) throws Exception {
+    Process process =
+        new ProcessBuilder("nsenter", namespace, "cat", file).redirectErrorStream(true).start();
+    String out = new String(process.getInputStream().readAllBytes()).strip();
+    process.waitFor();
+    return out;
+  }
+}

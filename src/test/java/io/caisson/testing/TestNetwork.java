@@ -1,0 +1,72 @@
+package io.caisson.testing;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HexFormat;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * A CNI network of the test's own: a conf dir with a bridge + host-local + portmap conflist on a
+ * bridge name and subnet nobody else uses, and the IPAM data dir, so daemon tests can run pods with
+ * real CNI without touching the node's own network. {@link #close()} deletes the bridge.
+ */
+public final class TestNetwork implements AutoCloseable {
+  private final Path confDir;
+  private final Path ipamDir;
+  private final String bridge;
+  private final String subnetPrefix;
+
+  public TestNetwork(Path dir) throws IOException {
+    byte[] random = new byte[3];
+    ThreadLocalRandom.current().nextBytes(random);
+    this.bridge = "cdt" + HexFormat.of().formatHex(random);
+    this.subnetPrefix = "10.%d.%d.".formatted(232 + (random[0] & 0x0f), random[1] & 0xff);
+    this.confDir = Files.createDirectories(dir.resolve("net.d"));
+    this.ipamDir = dir.resolve("ipam");
+    Files.writeString(
+        confDir.resolve("10-test.conflist"),
+        """
+        {"cniVersion": "1.0.0", "name": "caisson-test", "plugins": [
+          {"type": "bridge", "bridge": "%s", "isGateway": true, "ipMasq": true, "hairpinMode": true,
+           "ipam": {"type": "host-local", "dataDir": "%s",
+                    "ranges": [[{"subnet": "%s0/24"}]], "routes": [{"dst": "0.0.0.0/0"}]}},
+          {"type": "portmap", "capabilities": {"portMappings": true}}
+        ]}
+        """
+            .formatted(bridge, ipamDir, subnetPrefix));
+  }
+
+  /** Daemon flags that point it at this network. */
+  public String[] daemonArgs() {
+    return new String[] {"--cni-conf-dir", confDir.toString()};
+  }
+
+  public Path confDir() {
+    return confDir;
+  }
+
+  public String subnetPrefix() {
+    return subnetPrefix;
+  }
+
+  /** Addresses host-local still holds for this network. */
+  public long allocatedIps() throws IOException {
+    Path dir = ipamDir.resolve("caisson-test");
+    if (!Files.isDirectory(dir)) {
+      return 0;
+    }
+    try (var files = Files.list(dir)) {
+      return files.filter(p -> p.getFileName().toString().startsWith(subnetPrefix)).count();
+    }
+  }
+
+  @Override
+  public void close() throws Exception {
+    new ProcessBuilder("ip", "link", "del", bridge)
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+        .start()
+        .waitFor();
+  }
+}
