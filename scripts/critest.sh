@@ -32,9 +32,17 @@ location = "127.0.0.1:5000"
 insecure = true
 CONF
 
+# The node's CNI network when it has one, else the project's default bridge network.
+cni_conf_dir=/etc/cni/net.d
+if ! ls "$cni_conf_dir"/*.conflist "$cni_conf_dir"/*.conf "$cni_conf_dir"/*.json >/dev/null 2>&1; then
+  cni_conf_dir="$work/net.d"
+  install -D -m 0644 src/main/resources/cni/10-caisson-bridge.conflist \
+    "$cni_conf_dir/10-caisson-bridge.conflist"
+fi
+
 socket="$work/caisson.sock"
 bin/caisson --config /dev/null --socket "$socket" --root "$work/root" --state "$work/state" \
-  --registries-conf "$work/registries.conf" --log-level "${CAISSON_LOG_LEVEL:-info}" \
+  --registries-conf "$work/registries.conf" --cni-conf-dir "$cni_conf_dir" --log-level "${CAISSON_LOG_LEVEL:-info}" \
   >"$work/caisson.log" 2>&1 &
 daemon=$!
 trap 'kill $daemon 2>/dev/null; wait $daemon 2>/dev/null || true' EXIT

@@ -16,17 +16,17 @@ public final class Ids {
   }
 
   /**
-   * Checks an id or id prefix from a request before it touches a path or a map: empty, too long, or
-   * anything but lowercase hex is refused, so '/' and '..' never reach the file system.
+   * Checks an id or id prefix from a request before it touches a path or a map: empty, too long,
+   * '/', '..' or control characters are refused. Other strings (a UUID, say) are well-formed ids
+   * that simply match nothing, so idempotent calls on them succeed.
    */
   public static String requireValid(String what, String id) {
     if (id == null || id.isEmpty()) {
       throw CaissonException.invalid("%s is required", what);
     }
-    if (id.length() > 64
-        || !id.chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+    if (id.length() > 128 || id.contains("..") || !id.matches("[A-Za-z0-9_.-]+")) {
       throw CaissonException.invalid(
-          "%s '%s' is not an id (up to 64 lowercase hex digits)", what, shorten(id));
+          "%s '%s' is not an id (letters, digits, '_', '-', '.'; at most 128)", what, shorten(id));
     }
     return id;
   }

@@ -75,7 +75,7 @@ public final class Daemon implements AutoCloseable {
         PodNetwork.create(
             config.cni().confDir(),
             config.cni().binDirs(),
-            config.state().resolve("cni"),
+            config.root().resolve("cni"),
             CNI_PLUGIN_TIMEOUT);
     Readiness readiness =
         new Readiness(
