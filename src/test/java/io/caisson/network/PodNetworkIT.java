@@ -341,4 +341,67 @@ class PodNetworkIT {
       assertThat(left.toList()).isEmpty();
     }
   }
+
+  @Test
+  void anAttachInterruptedByACrashIsUndoneByTheNextAttachOrDetach() throws Exception {
+    String podId = "cr" + Long.toHexString(System.nanoTime());
+    Path netns = netns(podId);
+    PodNetwork network = network(confDir);
+    List<PortMapping> ports =
+        List.of(new PortMapping(PortMapping.Protocol.TCP, 80, NetnsHost.freePort(), ""));
+    network.attach(request(podId, netns, ports));
+    forgetResult(podId);
+    assertThat(network.status(podId)).isEmpty();
+
+    // A new attach first DELs what the interrupted one did (its IP, veth and rules).
+    NetworkStatus again = network.attach(request(podId, netns, ports));
+    assertThat(allocatedIps()).containsExactly(again.ip());
+    assertThat(bridgePorts()).hasSize(1);
+    assertThat(NetnsHost.natRulesMentioning(podId)).hasSize(4);
+
+    forgetResult(podId);
+    network.detach(podId);
+    assertNothingLeft(podId, netns);
+  }
+
+  /**
+   * Makes the cache look like the daemon died after the plugins ran, before it saved the result.
+   */
+  private static void forgetResult(String podId) throws IOException {
+    Path file = stateDir.resolve(podId).resolve(PodNetwork.POD_INTERFACE + ".json");
+    var json =
+        (com.fasterxml.jackson.databind.node.ObjectNode) CniConfig.JSON.readTree(file.toFile());
+    assertThat(json.remove("result")).isNotNull();
+    Files.writeString(file, CniConfig.toJson(json));
+  }
+
+  @Test
+  void aHangingPluginIsKilledAtTheTimeoutAndTheAttachUndone() throws Exception {
+    Path bin = Files.createDirectories(root.resolve("bin-hang"));
+    for (String type : List.of("bridge", "host-local", "loopback")) {
+      Files.createSymbolicLink(bin.resolve(type), Path.of("/usr/lib/cni", type));
+    }
+    Path hang = bin.resolve("hang");
+    Files.writeString(
+        hang, "#!/bin/sh\nif [ \"$CNI_COMMAND\" = ADD ]; then sleep 59.777; fi\nexit 0\n");
+    Files.setPosixFilePermissions(
+        hang, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    Path conf = Files.createDirectories(root.resolve("hang.d"));
+    Files.writeString(conf.resolve("10-hang.conflist"), conflist(NETWORK, "{\"type\":\"hang\"}"));
+    String podId = "hg" + Long.toHexString(System.nanoTime());
+    Path netns = netns(podId);
+    PodNetwork network = PodNetwork.create(conf, List.of(bin), stateDir, Duration.ofSeconds(2));
+
+    long start = System.nanoTime();
+    assertThatThrownBy(() -> network.attach(request(podId, netns, List.of())))
+        .isInstanceOf(CaissonException.class)
+        .hasMessageContaining("CNI plugin hang did not finish ADD within PT2S")
+        .satisfies(
+            e ->
+                assertThat(((CaissonException) e).kind())
+                    .isEqualTo(CaissonException.Kind.DEADLINE_EXCEEDED));
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(20));
+    assertNothingLeft(podId, netns);
+    assertThat(NetnsHost.run("ps", "-eo", "args")).doesNotContain("sleep 59.777");
+  }
 }
