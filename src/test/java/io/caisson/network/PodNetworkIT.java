@@ -37,6 +37,7 @@ class PodNetworkIT {
   private static Path stateDir;
   private static Path confDir;
   private static String ipForward;
+  private static boolean portmapChainsBefore;
 
   private final List<Path> pinned = new ArrayList<>();
   private final List<ServerSocket> servers = new ArrayList<>();
@@ -47,6 +48,7 @@ class PodNetworkIT {
     root = Files.createTempDirectory("caisson-netit");
     // The bridge plugin turns forwarding on for gateways; put it back as found.
     ipForward = Files.readString(IP_FORWARD).strip();
+    portmapChainsBefore = NetnsHost.portmapChainsExist();
     byte[] random = new byte[3];
     ThreadLocalRandom.current().nextBytes(random);
     bridge = "cit" + HexFormat.of().formatHex(random);
@@ -91,6 +93,9 @@ class PodNetworkIT {
   @AfterAll
   static void tearDown() throws IOException {
     Files.writeString(IP_FORWARD, ipForward);
+    if (!portmapChainsBefore) {
+      NetnsHost.removeUnusedPortmapChains();
+    }
     try {
       NetnsHost.run("ip", "link", "del", bridge);
     } catch (IllegalStateException e) {
