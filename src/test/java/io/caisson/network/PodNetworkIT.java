@@ -64,6 +64,10 @@ class PodNetworkIT {
 
   /** A bridge network of this test, with the given plugins chained after the bridge. */
   private static String conflist(String name, String... chained) {
+    return conflistOfVersion("1.0.0", name, chained);
+  }
+
+  private static String conflistOfVersion(String version, String name, String... chained) {
     String bridgePlugin =
         """
         {"type":"bridge","bridge":"%s","isGateway":true,"ipMasq":true,"hairpinMode":true,
@@ -71,8 +75,9 @@ class PodNetworkIT {
                  "routes":[{"dst":"0.0.0.0/0"}]}}
         """
             .formatted(bridge, ipamDir, subnetPrefix);
-    return "{\"cniVersion\":\"1.0.0\",\"name\":\"%s\",\"plugins\":[%s]}"
+    return "{\"cniVersion\":\"%s\",\"name\":\"%s\",\"plugins\":[%s]}"
         .formatted(
+            version,
             name,
             String.join(",", Stream.concat(Stream.of(bridgePlugin), Stream.of(chained)).toList()));
   }
@@ -408,5 +413,34 @@ class PodNetworkIT {
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(20));
     assertNothingLeft(podId, netns);
     assertThat(NetnsHost.run("ps", "-eo", "args")).doesNotContain("sleep 59.777");
+  }
+
+  @Test
+  void olderSpecVersionsAttachAndDetach() throws Exception {
+    for (String version : List.of("0.3.1", "0.4.0")) {
+      Path conf = Files.createDirectories(root.resolve("v" + version + ".d"));
+      Files.writeString(
+          conf.resolve("10-old.conflist"),
+          conflistOfVersion(
+              version, NETWORK, "{\"type\":\"portmap\",\"capabilities\":{\"portMappings\":true}}"));
+      String podId = "v" + version.replace(".", "") + "x" + Long.toHexString(System.nanoTime());
+      Path netns = netns(podId);
+      int hostPort = NetnsHost.freePort();
+      PodNetwork network = network(conf);
+      NetworkStatus status =
+          network.attach(
+              request(
+                  podId,
+                  netns,
+                  List.of(new PortMapping(PortMapping.Protocol.TCP, 8080, hostPort, ""))));
+      assertThat(status.result().cniVersion()).isEqualTo(version);
+      assertThat(status.ip()).startsWith(subnetPrefix);
+      ServerSocket server = NetnsHost.serveIn(netns, 8080);
+      servers.add(server);
+      assertThat(NetnsHost.talk("127.0.0.1", hostPort)).isEqualTo("pong");
+      server.close();
+      network.detach(podId);
+      assertNothingLeft(podId, netns);
+    }
   }
 }
