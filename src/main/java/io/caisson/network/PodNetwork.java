@@ -58,6 +58,12 @@ public final class PodNetwork {
                     CaissonException.precondition(
                         "pod %s: cannot set up its network: %s",
                         request.podId(), confDir.notReadyReason().orElse("no CNI network config")));
+    if (runner.attached(request.podId(), POD_INTERFACE).isPresent()) {
+      throw CaissonException.alreadyExists(
+          "pod %s is already attached to the network", request.podId());
+    }
+    // Whatever is cached now is an attach that never finished (the daemon died in it): undo it.
+    detach(request.podId());
     String netns = request.netns().toString();
     runner.add(
         CniConfig.loopback(network.cniVersion()),

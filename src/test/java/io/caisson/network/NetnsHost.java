@@ -114,4 +114,51 @@ final class NetnsHost {
   static List<String> natRulesMentioning(String text) {
     return run("iptables-save", "-t", "nat").lines().filter(l -> l.contains(text)).toList();
   }
+
+  static boolean portmapChainsExist() {
+    return run("iptables-save", "-t", "nat").contains(":CNI-HOSTPORT-DNAT ");
+  }
+
+  /**
+   * Removes the chains the portmap plugin shares between all pods, and the jumps to them, when no
+   * pod's rule is left in them (another user of portmap on this node keeps them).
+   */
+  static void removeUnusedPortmapChains() {
+    if (!portmapChainsExist()
+        || !run("iptables", "-t", "nat", "-S", "CNI-HOSTPORT-DNAT")
+            .strip()
+            .equals("-N CNI-HOSTPORT-DNAT")) {
+      return;
+    }
+    List<List<String>> jumps =
+        List.of(
+            List.of(
+                "PREROUTING", "-m", "addrtype", "--dst-type", "LOCAL", "-j", "CNI-HOSTPORT-DNAT"),
+            List.of("OUTPUT", "-m", "addrtype", "--dst-type", "LOCAL", "-j", "CNI-HOSTPORT-DNAT"),
+            List.of(
+                "POSTROUTING",
+                "-m",
+                "comment",
+                "--comment",
+                "CNI portfwd requiring masquerade",
+                "-j",
+                "CNI-HOSTPORT-MASQ"));
+    for (List<String> jump : jumps) {
+      List<String> command = new java.util.ArrayList<>(List.of("iptables", "-t", "nat", "-D"));
+      command.addAll(jump);
+      try {
+        run(command.toArray(String[]::new));
+      } catch (IllegalStateException e) {
+        // Not there.
+      }
+    }
+    for (String chain : List.of("CNI-HOSTPORT-DNAT", "CNI-HOSTPORT-MASQ", "CNI-HOSTPORT-SETMARK")) {
+      try {
+        run("iptables", "-t", "nat", "-F", chain);
+        run("iptables", "-t", "nat", "-X", chain);
+      } catch (IllegalStateException e) {
+        // Gone, or in use again.
+      }
+    }
+  }
 }

@@ -37,6 +37,7 @@ class PodNetworkIT {
   private static Path stateDir;
   private static Path confDir;
   private static String ipForward;
+  private static boolean portmapChainsBefore;
 
   private final List<Path> pinned = new ArrayList<>();
   private final List<ServerSocket> servers = new ArrayList<>();
@@ -47,6 +48,7 @@ class PodNetworkIT {
     root = Files.createTempDirectory("caisson-netit");
     // The bridge plugin turns forwarding on for gateways; put it back as found.
     ipForward = Files.readString(IP_FORWARD).strip();
+    portmapChainsBefore = NetnsHost.portmapChainsExist();
     byte[] random = new byte[3];
     ThreadLocalRandom.current().nextBytes(random);
     bridge = "cit" + HexFormat.of().formatHex(random);
@@ -62,6 +64,10 @@ class PodNetworkIT {
 
   /** A bridge network of this test, with the given plugins chained after the bridge. */
   private static String conflist(String name, String... chained) {
+    return conflistOfVersion("1.0.0", name, chained);
+  }
+
+  private static String conflistOfVersion(String version, String name, String... chained) {
     String bridgePlugin =
         """
         {"type":"bridge","bridge":"%s","isGateway":true,"ipMasq":true,"hairpinMode":true,
@@ -69,8 +75,9 @@ class PodNetworkIT {
                  "routes":[{"dst":"0.0.0.0/0"}]}}
         """
             .formatted(bridge, ipamDir, subnetPrefix);
-    return "{\"cniVersion\":\"1.0.0\",\"name\":\"%s\",\"plugins\":[%s]}"
+    return "{\"cniVersion\":\"%s\",\"name\":\"%s\",\"plugins\":[%s]}"
         .formatted(
+            version,
             name,
             String.join(",", Stream.concat(Stream.of(bridgePlugin), Stream.of(chained)).toList()));
   }
@@ -91,6 +98,9 @@ class PodNetworkIT {
   @AfterAll
   static void tearDown() throws IOException {
     Files.writeString(IP_FORWARD, ipForward);
+    if (!portmapChainsBefore) {
+      NetnsHost.removeUnusedPortmapChains();
+    }
     try {
       NetnsHost.run("ip", "link", "del", bridge);
     } catch (IllegalStateException e) {
@@ -339,6 +349,98 @@ class PodNetworkIT {
     assertThat(allocatedIps()).isEmpty();
     try (Stream<Path> left = Files.list(stateDir)) {
       assertThat(left.toList()).isEmpty();
+    }
+  }
+
+  @Test
+  void anAttachInterruptedByACrashIsUndoneByTheNextAttachOrDetach() throws Exception {
+    String podId = "cr" + Long.toHexString(System.nanoTime());
+    Path netns = netns(podId);
+    PodNetwork network = network(confDir);
+    List<PortMapping> ports =
+        List.of(new PortMapping(PortMapping.Protocol.TCP, 80, NetnsHost.freePort(), ""));
+    network.attach(request(podId, netns, ports));
+    forgetResult(podId);
+    assertThat(network.status(podId)).isEmpty();
+
+    // A new attach first DELs what the interrupted one did (its IP, veth and rules).
+    NetworkStatus again = network.attach(request(podId, netns, ports));
+    assertThat(allocatedIps()).containsExactly(again.ip());
+    assertThat(bridgePorts()).hasSize(1);
+    assertThat(NetnsHost.natRulesMentioning(podId)).hasSize(4);
+
+    forgetResult(podId);
+    network.detach(podId);
+    assertNothingLeft(podId, netns);
+  }
+
+  /**
+   * Makes the cache look like the daemon died after the plugins ran, before it saved the result.
+   */
+  private static void forgetResult(String podId) throws IOException {
+    Path file = stateDir.resolve(podId).resolve(PodNetwork.POD_INTERFACE + ".json");
+    var json =
+        (com.fasterxml.jackson.databind.node.ObjectNode) CniConfig.JSON.readTree(file.toFile());
+    assertThat(json.remove("result")).isNotNull();
+    Files.writeString(file, CniConfig.toJson(json));
+  }
+
+  @Test
+  void aHangingPluginIsKilledAtTheTimeoutAndTheAttachUndone() throws Exception {
+    Path bin = Files.createDirectories(root.resolve("bin-hang"));
+    for (String type : List.of("bridge", "host-local", "loopback")) {
+      Files.createSymbolicLink(bin.resolve(type), Path.of("/usr/lib/cni", type));
+    }
+    Path hang = bin.resolve("hang");
+    Files.writeString(
+        hang, "#!/bin/sh\nif [ \"$CNI_COMMAND\" = ADD ]; then sleep 59.777; fi\nexit 0\n");
+    Files.setPosixFilePermissions(
+        hang, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    Path conf = Files.createDirectories(root.resolve("hang.d"));
+    Files.writeString(conf.resolve("10-hang.conflist"), conflist(NETWORK, "{\"type\":\"hang\"}"));
+    String podId = "hg" + Long.toHexString(System.nanoTime());
+    Path netns = netns(podId);
+    PodNetwork network = PodNetwork.create(conf, List.of(bin), stateDir, Duration.ofSeconds(2));
+
+    long start = System.nanoTime();
+    assertThatThrownBy(() -> network.attach(request(podId, netns, List.of())))
+        .isInstanceOf(CaissonException.class)
+        .hasMessageContaining("CNI plugin hang did not finish ADD within PT2S")
+        .satisfies(
+            e ->
+                assertThat(((CaissonException) e).kind())
+                    .isEqualTo(CaissonException.Kind.DEADLINE_EXCEEDED));
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(20));
+    assertNothingLeft(podId, netns);
+    assertThat(NetnsHost.run("ps", "-eo", "args")).doesNotContain("sleep 59.777");
+  }
+
+  @Test
+  void olderSpecVersionsAttachAndDetach() throws Exception {
+    for (String version : List.of("0.3.1", "0.4.0")) {
+      Path conf = Files.createDirectories(root.resolve("v" + version + ".d"));
+      Files.writeString(
+          conf.resolve("10-old.conflist"),
+          conflistOfVersion(
+              version, NETWORK, "{\"type\":\"portmap\",\"capabilities\":{\"portMappings\":true}}"));
+      String podId = "v" + version.replace(".", "") + "x" + Long.toHexString(System.nanoTime());
+      Path netns = netns(podId);
+      int hostPort = NetnsHost.freePort();
+      PodNetwork network = network(conf);
+      NetworkStatus status =
+          network.attach(
+              request(
+                  podId,
+                  netns,
+                  List.of(new PortMapping(PortMapping.Protocol.TCP, 8080, hostPort, ""))));
+      assertThat(status.result().cniVersion()).isEqualTo(version);
+      assertThat(status.ip()).startsWith(subnetPrefix);
+      ServerSocket server = NetnsHost.serveIn(netns, 8080);
+      servers.add(server);
+      assertThat(NetnsHost.talk("127.0.0.1", hostPort)).isEqualTo("pong");
+      server.close();
+      network.detach(podId);
+      assertNothingLeft(podId, netns);
     }
   }
 }
