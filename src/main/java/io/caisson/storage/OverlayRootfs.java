@@ -1,0 +1,87 @@
+package io.caisson.storage;
+
+import io.caisson.common.CaissonException;
+import io.caisson.linux.SyscallException;
+import io.caisson.linux.Syscalls;
+import io.caisson.store.RecordStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A container's root filesystem: the image's unpacked layers as read-only overlayfs lower dirs and
+ * a writable upper dir of the container's own. The upper and work dirs are durable (under the root
+ * dir) so a container's changes survive a daemon restart; the merged mount point is not.
+ */
+public final class OverlayRootfs {
+  /** overlayfs takes its options in one page; longer lowerdir lists are refused by the kernel. */
+  private static final int MAX_OPTIONS = 4095;
+
+  private final Path layersDir;
+
+  /**
+   * @param containersDir durable per-container storage, e.g. ROOT/containers
+   */
+  public OverlayRootfs(Path containersDir) {
+    this.layersDir = containersDir;
+  }
+
+  /** The paths of one container's writable layer. */
+  public record Layer(Path upper, Path work) {}
+
+  public Layer layer(String containerId) {
+    Path base = layersDir.resolve(containerId);
+    return new Layer(base.resolve("upper"), base.resolve("work"));
+  }
+
+  /**
+   * Mounts {@code lowerDirs} (lowest first, as images list them) under the container's upper dir at
+   * {@code target}. Creates the writable layer on first use.
+   */
+  public void mount(String containerId, List<Path> lowerDirs, Path target) throws IOException {
+    if (lowerDirs.isEmpty()) {
+      throw CaissonException.precondition("image of container %s has no layers", containerId);
+    }
+    Layer layer = layer(containerId);
+    Files.createDirectories(layer.upper());
+    Files.createDirectories(layer.work());
+    Files.createDirectories(target);
+    String options = options(lowerDirs, layer);
+    if (options.length() > MAX_OPTIONS) {
+      throw CaissonException.precondition(
+          "image of container %s has too many layers for one overlay mount (%d bytes of options)",
+          containerId, options.length());
+    }
+    Syscalls.mount("overlay", target, "overlay", 0, options);
+  }
+
+  static String options(List<Path> lowerDirs, Layer layer) {
+    List<String> highestFirst = new ArrayList<>();
+    for (int i = lowerDirs.size() - 1; i >= 0; i--) {
+      highestFirst.add(lowerDirs.get(i).toString());
+    }
+    return "lowerdir="
+        + String.join(":", highestFirst)
+        + ",upperdir="
+        + layer.upper()
+        + ",workdir="
+        + layer.work()
+        + ",index=off";
+  }
+
+  /** Unmounts the merged view; harmless when it is not mounted. */
+  public static void unmount(Path target) {
+    try {
+      Syscalls.umount(target, Syscalls.MNT_DETACH);
+    } catch (SyscallException e) {
+      // EINVAL (not mounted) or ENOENT: nothing to undo.
+    }
+  }
+
+  /** Deletes the container's writable layer. */
+  public void delete(String containerId) throws IOException {
+    RecordStore.deleteTree(layersDir.resolve(containerId));
+  }
+}
