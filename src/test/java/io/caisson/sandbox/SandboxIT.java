@@ -20,6 +20,7 @@ import io.caisson.cri.v1.RemovePodSandboxRequest;
 import io.caisson.cri.v1.RunPodSandboxRequest;
 import io.caisson.cri.v1.StopPodSandboxRequest;
 import io.caisson.testing.DaemonProcess;
+import io.caisson.testing.LeakCheck;
 import io.caisson.testing.TestNetwork;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -36,9 +37,11 @@ class SandboxIT {
   @TempDir Path dir;
   private TestNetwork network;
   private DaemonProcess daemon;
+  private LeakCheck leaks;
 
   @BeforeEach
   void start() throws Exception {
+    leaks = LeakCheck.snapshot();
     network = new TestNetwork(dir);
     daemon = DaemonProcess.start(dir.resolve("daemon"), network.daemonArgs());
   }
@@ -47,6 +50,7 @@ class SandboxIT {
   void stop() throws Exception {
     daemon.close();
     network.close();
+    leaks.assertNothingLeaked();
   }
 
   @Test
