@@ -5,6 +5,7 @@ public final class Errno {
   public static final int EPERM = 1;
   public static final int ENOENT = 2;
   public static final int EINTR = 4;
+  public static final int ENXIO = 6;
   public static final int EAGAIN = 11;
   public static final int EBUSY = 16;
   public static final int EEXIST = 17;
@@ -21,6 +22,7 @@ public final class Errno {
           case EPERM -> "EPERM (operation not permitted)";
           case ENOENT -> "ENOENT (no such file or directory)";
           case EINTR -> "EINTR (interrupted)";
+          case ENXIO -> "ENXIO (no such device or address)";
           case EAGAIN -> "EAGAIN (try again)";
           case EBUSY -> "EBUSY (device or resource busy)";
           case EEXIST -> "EEXIST (file exists)";

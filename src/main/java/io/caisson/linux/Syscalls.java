@@ -36,6 +36,8 @@ public final class Syscalls {
   public static final int CLONE_NEWNET = 0x40000000;
 
   public static final int O_RDONLY = 0;
+  public static final int O_WRONLY = 1;
+  public static final int O_NONBLOCK = 0x800;
   public static final int O_CLOEXEC = 0x80000;
 
   public static final int XATTR_CREATE = 1;
@@ -64,6 +66,8 @@ public final class Syscalls {
           CCS,
           Linker.Option.firstVariadicArg(2));
   private static final MethodHandle CLOSE = downcall("close", FunctionDescriptor.of(INT, INT));
+  private static final MethodHandle WRITE =
+      downcall("write", FunctionDescriptor.of(LONG, INT, PTR, LONG));
   private static final MethodHandle LSETXATTR =
       downcall("lsetxattr", FunctionDescriptor.of(INT, PTR, PTR, PTR, LONG, INT));
   private static final MethodHandle LGETXATTR =
@@ -172,6 +176,38 @@ public final class Syscalls {
       throw e;
     } catch (Throwable t) {
       throw new IllegalStateException("open downcall failed", t);
+    }
+  }
+
+  /**
+   * Writes one message to a FIFO without ever blocking: open(2) with O_NONBLOCK fails with ENXIO
+   * when nobody holds the read end (where a plain open would wait forever), and a message of at
+   * most PIPE_BUF bytes is written whole or not at all.
+   */
+  public static void writeFifo(Path fifo, byte[] message) throws SyscallException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment state = arena.allocate(CALL_STATE);
+      int fd =
+          (int)
+              OPEN.invokeExact(
+                  state, arena.allocateFrom(fifo.toString()), O_WRONLY | O_NONBLOCK | O_CLOEXEC, 0);
+      if (fd < 0) {
+        throw new SyscallException("open", fifo.toString(), errno(state));
+      }
+      try {
+        MemorySegment buffer = arena.allocate(Math.max(1, message.length));
+        MemorySegment.copy(message, 0, buffer, ValueLayout.JAVA_BYTE, 0, message.length);
+        long n = (long) WRITE.invokeExact(state, fd, buffer, (long) message.length);
+        if (n < 0) {
+          throw new SyscallException("write", fifo.toString(), errno(state));
+        }
+      } finally {
+        close(fd);
+      }
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new IllegalStateException("fifo write downcall failed", t);
     }
   }
 

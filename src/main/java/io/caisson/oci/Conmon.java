@@ -1,0 +1,399 @@
+package io.caisson.oci;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.caisson.common.CaissonException;
+import io.caisson.common.CaissonException.Kind;
+import io.caisson.linux.Errno;
+import io.caisson.linux.SyscallException;
+import io.caisson.linux.Syscalls;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Starts one conmon per container. conmon runs {@code runc create}, then holds the container's
+ * stdio, writes the CRI log, records the exit code in {@code exitDir/ID}, serves the attach socket
+ * and the ctl fifo, and outlives Caisson: it forks, the first process exits, and the survivor calls
+ * setsid(2), so it is neither our child nor in our session.
+ *
+ * <p>conmon reports the outcome of {@code runc create} as one JSON line on the file descriptor
+ * named by {@code _OCI_SYNCPIPE}. A JVM cannot hand a child anything but fds 0–2, so conmon is
+ * started through {@code /bin/sh}, which dups our stdout pipe to fd 3 and points conmon's own
+ * stdout at /dev/null.
+ */
+public final class Conmon {
+  private static final Duration CREATE_TIMEOUT = Duration.ofMinutes(4);
+  private static final String SYNC_FD = "3";
+  private static final int WIN_RESIZE = 1;
+  private static final int REOPEN_LOGS = 2;
+
+  private final Path binary;
+  private final Runc runc;
+  private final Path exitDir;
+  private final Path socketDir;
+  private final String logLevel;
+
+  /**
+   * @param binary the conmon executable
+   * @param runc the runtime conmon drives (its binary and global flags)
+   * @param exitDir where conmon writes {@code ID} files holding exit codes
+   * @param socketDir short directory for attach socket symlinks ({@code socketDir/ID/attach}),
+   *     which keeps socket paths under the 108-byte limit
+   * @param logLevel conmon's own log level: error, warning, info, debug or trace
+   */
+  public Conmon(Path binary, Runc runc, Path exitDir, Path socketDir, String logLevel) {
+    this.binary = binary;
+    this.runc = runc;
+    this.exitDir = exitDir;
+    this.socketDir = socketDir;
+    this.logLevel = logLevel;
+  }
+
+  public Runc runc() {
+    return runc;
+  }
+
+  /** The pids of a created container's monitor and init process. */
+  public record Created(long conmonPid, long containerPid) {}
+
+  /**
+   * Creates the container: conmon runs {@code runc create}; this returns once the container is in
+   * the "created" state, or throws with runc's error message after undoing what was done.
+   */
+  public Created create(ContainerLaunch launch) {
+    String id = launch.id();
+    try {
+      Files.createDirectories(exitDir);
+      Files.createDirectories(socketDir);
+      Files.createDirectories(runc.root());
+      Files.createDirectories(launch.persistDir());
+      if (launch.logPath().getParent() != null) {
+        Files.createDirectories(launch.logPath().getParent());
+      }
+      Files.deleteIfExists(exitDir.resolve(id));
+      Files.deleteIfExists(launch.persistDir().resolve("exit"));
+      Files.deleteIfExists(launch.persistDir().resolve("oom"));
+      Files.deleteIfExists(conmonPidFile(launch.bundle()));
+    } catch (IOException e) {
+      throw CaissonException.internal("cannot prepare conmon directories for " + id, e);
+    }
+    List<String> argv = new ArrayList<>();
+    argv.add("/bin/sh");
+    argv.add("-c");
+    argv.add("exec \"$@\" " + SYNC_FD + ">&1 >/dev/null");
+    argv.add("sh");
+    argv.addAll(conmonArgs(launch));
+    ProcessBuilder pb = new ProcessBuilder(argv).directory(launch.bundle().toFile());
+    Map<String, String> env = pb.environment();
+    env.clear();
+    env.put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    env.put("_OCI_SYNCPIPE", SYNC_FD);
+    pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+
+    Process p;
+    try {
+      p = pb.start();
+    } catch (IOException e) {
+      throw CaissonException.internal("cannot start conmon for " + id, e);
+    }
+    CompletableFuture<String> syncLine = firstLine(p.getInputStream());
+    CompletableFuture<Command.Bounded> stderr = Command.drain(p.getErrorStream(), 64 << 10);
+    String line;
+    try {
+      line = syncLine.get(CREATE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      undoCreate(launch, p);
+      throw new CaissonException(
+          Kind.DEADLINE_EXCEEDED, "conmon/runc create of " + id + " did not finish in time");
+    } catch (InterruptedException e) {
+      undoCreate(launch, p);
+      Thread.currentThread().interrupt();
+      throw new CaissonException(Kind.INTERNAL, "interrupted while creating " + id, e);
+    } catch (ExecutionException e) {
+      undoCreate(launch, p);
+      throw CaissonException.internal("reading conmon's answer for " + id, e.getCause());
+    } finally {
+      closeQuietly(p.getInputStream());
+    }
+
+    if (line == null) {
+      // conmon died before runc create finished: its stderr is all we have.
+      String why = stderrText(stderr);
+      undoCreate(launch, p);
+      throw new CaissonException(
+          Kind.INTERNAL, "conmon for " + id + " exited without creating the container: " + why);
+    }
+    long pid;
+    String message;
+    try {
+      JsonNode node = OciJson.mapper().readTree(line);
+      JsonNode value = node.has("data") ? node.get("data") : node.get("pid");
+      pid = value == null ? -1 : value.asLong(-1);
+      message = node.path("message").asText("");
+    } catch (IOException e) {
+      undoCreate(launch, p);
+      throw CaissonException.internal("conmon for " + id + " sent unreadable JSON: " + line, e);
+    }
+    if (pid <= 0) {
+      undoCreate(launch, p);
+      String msg = RuncErrors.message(message);
+      throw new CaissonException(
+          RuncErrors.kindOf(msg) == Kind.ALREADY_EXISTS ? Kind.ALREADY_EXISTS : Kind.INTERNAL,
+          "creating container " + id + " failed: " + msg);
+    }
+    try {
+      // The first conmon process writes the pid file of the second, then exits.
+      p.waitFor(10, TimeUnit.SECONDS);
+      long conmonPid = Long.parseLong(Files.readString(conmonPidFile(launch.bundle())).strip());
+      return new Created(conmonPid, pid);
+    } catch (IOException | NumberFormatException e) {
+      undoCreate(launch, p);
+      throw CaissonException.internal("conmon for " + id + " left no readable pid file", e);
+    } catch (InterruptedException e) {
+      undoCreate(launch, p);
+      Thread.currentThread().interrupt();
+      throw new CaissonException(Kind.INTERNAL, "interrupted while creating " + id, e);
+    }
+  }
+
+  List<String> conmonArgs(ContainerLaunch launch) {
+    Path bundle = launch.bundle();
+    List<String> args = new ArrayList<>();
+    args.add(binary.toString());
+    args.addAll(
+        List.of(
+            "--api-version",
+            "1",
+            "-c",
+            launch.id(),
+            "-u",
+            launch.id(),
+            "-n",
+            launch.name(),
+            "-r",
+            runc.binary().toString(),
+            "-b",
+            bundle.toString(),
+            "-p",
+            bundle.resolve("pidfile").toString(),
+            "-P",
+            conmonPidFile(bundle).toString(),
+            "-l",
+            "k8s-file:" + launch.logPath(),
+            "--exit-dir",
+            exitDir.toString(),
+            "--socket-dir-path",
+            socketDir.toString(),
+            "--persist-dir",
+            launch.persistDir().toString(),
+            "--log-level",
+            logLevel));
+    for (String a : runc.globalArgs()) {
+      args.add("--runtime-arg");
+      args.add(a);
+    }
+    if (launch.terminal()) {
+      args.add("-t");
+    }
+    if (launch.stdin()) {
+      args.add("-i");
+      if (!launch.stdinOnce()) {
+        args.add("--leave-stdin-open");
+      }
+    }
+    if (launch.logSizeMax() > 0) {
+      args.add("--log-size-max");
+      args.add(Long.toString(launch.logSizeMax()));
+    }
+    return args;
+  }
+
+  private void undoCreate(ContainerLaunch launch, Process p) {
+    p.destroyForcibly();
+    try {
+      if (runc.state(launch.id()).isPresent()) {
+        runc.delete(launch.id(), true);
+      }
+    } catch (CaissonException ignored) {
+      // Nothing was created, or runc cannot say: either way there is nothing more to undo.
+    }
+    try {
+      Optional<Long> conmonPid = readPid(conmonPidFile(launch.bundle()));
+      conmonPid.flatMap(ProcessHandle::of).ifPresent(ProcessHandle::destroyForcibly);
+      Files.deleteIfExists(socketDir.resolve(launch.id()));
+      Files.deleteIfExists(exitDir.resolve(launch.id()));
+    } catch (IOException ignored) {
+      // Best effort: the caller removes the bundle directory, which holds the rest.
+    }
+  }
+
+  private static Optional<Long> readPid(Path file) {
+    try {
+      return Optional.of(Long.parseLong(Files.readString(file).strip()));
+    } catch (IOException | NumberFormatException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** {@code runc start}: the container's process begins; conmon already holds its stdio. */
+  public void start(String id) {
+    runc.start(id);
+  }
+
+  public static Path conmonPidFile(Path bundle) {
+    return bundle.resolve("conmon.pid");
+  }
+
+  /** The pid of the container's conmon, if it left its pid file. */
+  public static Optional<Long> conmonPid(Path bundle) {
+    return readPid(conmonPidFile(bundle));
+  }
+
+  /** Whether the conmon of this bundle still runs. */
+  public static boolean conmonAlive(Path bundle) {
+    return conmonPid(bundle).flatMap(ProcessHandle::of).map(ProcessHandle::isAlive).orElse(false);
+  }
+
+  /** The exit file conmon writes when the container's process has ended. */
+  public Path exitFile(String id) {
+    return exitDir.resolve(id);
+  }
+
+  /**
+   * How the container ended, once conmon has written its exit file; empty while it runs.
+   *
+   * @param persistDir the launch's persist dir (the bundle by default), where "oom" appears
+   */
+  public Optional<ExitInfo> readExit(String id, Path persistDir) {
+    Path file = exitFile(id);
+    try {
+      String text = Files.readString(file).strip();
+      Instant finished = Files.getLastModifiedTime(file).toInstant();
+      int code = text.isEmpty() ? -1 : Integer.parseInt(text);
+      boolean oom = persistDir != null && Files.exists(persistDir.resolve("oom"));
+      return Optional.of(new ExitInfo(code, finished, oom));
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    } catch (IOException | NumberFormatException e) {
+      throw CaissonException.internal("cannot read the exit file of " + id, e);
+    }
+  }
+
+  /** The attach socket (SOCK_SEQPACKET) through a short symlink to the bundle. */
+  public Path attachSocket(String id) {
+    return socketDir.resolve(id).resolve("attach");
+  }
+
+  /** Removes what conmon leaves outside the bundle once the container is gone. */
+  public void cleanup(String id) {
+    try {
+      Files.deleteIfExists(socketDir.resolve(id));
+      Files.deleteIfExists(exitDir.resolve(id));
+    } catch (IOException e) {
+      throw CaissonException.internal("cannot remove conmon files of " + id, e);
+    }
+  }
+
+  /** conmon's control fifo; messages are {@code "TYPE HEIGHT WIDTH\n"}. */
+  public static Path ctlFifo(Path bundle) {
+    return bundle.resolve("ctl");
+  }
+
+  /** Resizes the container's terminal (only meaningful with {@code terminal}). */
+  public void resize(Path bundle, int width, int height) {
+    control(bundle, WIN_RESIZE, height, width);
+  }
+
+  /**
+   * Makes conmon reopen the log file (after kubelet rotated it) and waits until the file exists
+   * again, so the caller can rely on it; a container whose conmon has gone is an error.
+   */
+  public void reopenLog(Path bundle, Path logPath) {
+    control(bundle, REOPEN_LOGS, 0, 0);
+    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    while (!Files.exists(logPath)) {
+      if (System.nanoTime() > deadline) {
+        throw new CaissonException(
+            Kind.INTERNAL, "conmon did not reopen " + logPath + " within 5 seconds");
+      }
+      try {
+        Thread.sleep(5);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new CaissonException(Kind.INTERNAL, "interrupted while reopening " + logPath, e);
+      }
+    }
+  }
+
+  private static void control(Path bundle, int type, int height, int width) {
+    byte[] msg = (type + " " + height + " " + width + "\n").getBytes(StandardCharsets.US_ASCII);
+    try {
+      Syscalls.writeFifo(ctlFifo(bundle), msg);
+    } catch (SyscallException e) {
+      if (e.errno() == Errno.ENXIO || e.errno() == Errno.ENOENT) {
+        throw CaissonException.precondition(
+            "the container of bundle %s has no running monitor (conmon)", bundle);
+      }
+      throw CaissonException.internal("cannot write to conmon's control fifo in " + bundle, e);
+    }
+  }
+
+  /** Reads up to the first newline (conmon keeps the pipe open for its whole life). */
+  private static CompletableFuture<String> firstLine(InputStream in) {
+    CompletableFuture<String> f = new CompletableFuture<>();
+    Thread.ofVirtual()
+        .name("conmon-sync")
+        .start(
+            () -> {
+              ByteArrayOutputStream buf = new ByteArrayOutputStream();
+              try {
+                int b;
+                while ((b = in.read()) >= 0 && b != '\n') {
+                  buf.write(b);
+                  if (buf.size() > (1 << 20)) {
+                    break;
+                  }
+                }
+                f.complete(buf.size() == 0 && b < 0 ? null : buf.toString(StandardCharsets.UTF_8));
+              } catch (IOException e) {
+                f.complete(buf.size() == 0 ? null : buf.toString(StandardCharsets.UTF_8));
+              }
+            });
+    return f;
+  }
+
+  private static String stderrText(CompletableFuture<Command.Bounded> f) {
+    try {
+      Command.Bounded b = f.get(2, TimeUnit.SECONDS);
+      String s = new String(b.bytes(), StandardCharsets.UTF_8).strip();
+      return s.isEmpty() ? "(no output)" : s;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "(interrupted)";
+    } catch (ExecutionException | TimeoutException e) {
+      return "(no output)";
+    }
+  }
+
+  private static void closeQuietly(InputStream in) {
+    try {
+      in.close();
+    } catch (IOException ignored) {
+      // Only our read end of conmon's sync pipe: nothing depends on closing it cleanly.
+    }
+  }
+}

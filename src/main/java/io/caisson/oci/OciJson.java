@@ -1,0 +1,56 @@
+package io.caisson.oci;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.caisson.common.CaissonException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+/** JSON for OCI documents: the bundle's config.json, process specs for exec, runc's answers. */
+public final class OciJson {
+  private static final ObjectMapper MAPPER =
+      new ObjectMapper()
+          .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+          .configure(SerializationFeature.FAIL_ON_EMPTY_BEANS, false);
+
+  private OciJson() {}
+
+  public static ObjectMapper mapper() {
+    return MAPPER;
+  }
+
+  public static byte[] bytes(Object value) {
+    try {
+      return MAPPER.writeValueAsBytes(value);
+    } catch (IOException e) {
+      throw CaissonException.internal("cannot serialize " + value.getClass().getSimpleName(), e);
+    }
+  }
+
+  public static String string(Object value) {
+    try {
+      return MAPPER.writeValueAsString(value);
+    } catch (IOException e) {
+      throw CaissonException.internal("cannot serialize " + value.getClass().getSimpleName(), e);
+    }
+  }
+
+  /** Writes {@code value} to {@code file} through a temporary sibling and a rename. */
+  public static void writeAtomically(Path file, Object value) throws IOException {
+    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    Files.write(tmp, bytes(value));
+    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  /** Writes the spec as {@code bundle/config.json}. */
+  public static void writeConfig(Path bundle, OciSpec spec) throws IOException {
+    writeAtomically(bundle.resolve("config.json"), spec);
+  }
+
+  public static OciSpec readConfig(Path bundle) throws IOException {
+    return MAPPER.readValue(bundle.resolve("config.json").toFile(), OciSpec.class);
+  }
+}

@@ -1,0 +1,280 @@
+package io.caisson.oci;
+
+import io.caisson.common.CaissonException;
+import io.caisson.common.CaissonException.Kind;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Drives the runc binary for everything but create (conmon runs that, see {@link Conmon}). All
+ * calls use Caisson's own {@code --root} so its containers stay apart from other runc users, and
+ * JSON logging so failures can be reported as runc's own message.
+ */
+public final class Runc {
+  /** Output bound per stream for ExecSync, as the CRI asks (a chatty probe must not hurt us). */
+  public static final int EXEC_OUTPUT_LIMIT = 16 << 20;
+
+  private static final Duration CALL_TIMEOUT = Duration.ofMinutes(2);
+  private static final int ERROR_OUTPUT_LIMIT = 64 << 10;
+
+  private final Path binary;
+  private final Path root;
+  private final boolean systemdCgroup;
+
+  /**
+   * @param binary the runc executable
+   * @param root runc's state directory for Caisson's containers (created if absent)
+   * @param systemdCgroup use the systemd cgroup driver instead of cgroupfs
+   */
+  public Runc(Path binary, Path root, boolean systemdCgroup) {
+    this.binary = binary;
+    this.root = root;
+    this.systemdCgroup = systemdCgroup;
+  }
+
+  public Path binary() {
+    return binary;
+  }
+
+  public Path root() {
+    return root;
+  }
+
+  /** The global flags every runc call gets; conmon passes them as {@code --runtime-arg}. */
+  public List<String> globalArgs() {
+    List<String> args = new ArrayList<>(List.of("--root=" + root, "--log-format=json"));
+    if (systemdCgroup) {
+      args.add("--systemd-cgroup");
+    }
+    return args;
+  }
+
+  private List<String> argv(String... rest) {
+    List<String> argv = new ArrayList<>();
+    argv.add(binary.toString());
+    argv.addAll(globalArgs());
+    argv.addAll(Arrays.asList(rest));
+    return argv;
+  }
+
+  private Command.Result call(String verb, String id, byte[] stdin, String... rest) {
+    try {
+      Files.createDirectories(root);
+      return Command.run(argv(rest), stdin, CALL_TIMEOUT, ERROR_OUTPUT_LIMIT, null);
+    } catch (Command.TimedOut e) {
+      throw new CaissonException(
+          Kind.DEADLINE_EXCEEDED, "runc " + verb + " " + id + " did not finish in time");
+    } catch (IOException e) {
+      throw CaissonException.internal("cannot run runc " + verb + " " + id, e);
+    }
+  }
+
+  private void checked(String verb, String id, byte[] stdin, String... rest) {
+    Command.Result r = call(verb, id, stdin, rest);
+    if (r.exitCode() != 0) {
+      throw RuncErrors.failure(verb, id, r.stderrText(), r.exitCode());
+    }
+  }
+
+  /** {@code runc state}; empty when runc does not know the container. */
+  public Optional<RuncState> state(String id) {
+    Command.Result r = call("state", id, null, "state", id);
+    if (r.exitCode() != 0) {
+      CaissonException e = RuncErrors.failure("state", id, r.stderrText(), r.exitCode());
+      if (e.kind() == Kind.NOT_FOUND) {
+        return Optional.empty();
+      }
+      throw e;
+    }
+    try {
+      return Optional.of(OciJson.mapper().readValue(r.stdout(), RuncState.class));
+    } catch (IOException e) {
+      throw CaissonException.internal("runc state " + id + " printed unreadable JSON", e);
+    }
+  }
+
+  /** {@code runc list}: every container under this root, for recovery after a restart. */
+  public List<RuncState> list() {
+    Command.Result r = call("list", "", null, "list", "--format", "json");
+    if (r.exitCode() != 0) {
+      throw RuncErrors.failure("list", "", r.stderrText(), r.exitCode());
+    }
+    String out = r.stdoutText().strip();
+    if (out.isEmpty() || out.equals("null")) {
+      return List.of();
+    }
+    try {
+      return List.of(OciJson.mapper().readValue(out, RuncState[].class));
+    } catch (IOException e) {
+      throw CaissonException.internal("runc list printed unreadable JSON", e);
+    }
+  }
+
+  /** {@code runc start}: runs the user process of a created container. */
+  public void start(String id) {
+    checked("start", id, null, "start", id);
+  }
+
+  /**
+   * {@code runc kill}. {@code all} signals every process in the container's cgroup (needed when the
+   * container shares the host's or a pod's PID namespace).
+   */
+  public void kill(String id, int signal, boolean all) {
+    if (all) {
+      checked("kill", id, null, "kill", "--all", id, Integer.toString(signal));
+    } else {
+      checked("kill", id, null, "kill", id, Integer.toString(signal));
+    }
+  }
+
+  /** {@code runc delete}; with {@code force} a running container is killed first. */
+  public void delete(String id, boolean force) {
+    if (force) {
+      checked("delete", id, null, "delete", "--force", id);
+    } else {
+      checked("delete", id, null, "delete", id);
+    }
+  }
+
+  /** {@code runc update --resources -}: applies new limits to the live cgroup. */
+  public void update(String id, OciSpec.Resources resources) {
+    checked("update", id, OciJson.bytes(resources), "update", "--resources", "-", id);
+  }
+
+  public void pause(String id) {
+    checked("pause", id, null, "pause", id);
+  }
+
+  public void resume(String id) {
+    checked("resume", id, null, "resume", id);
+  }
+
+  /** {@code runc checkpoint} through CRIU into {@code imagePath}. */
+  public void checkpoint(String id, Path imagePath, Path workPath, boolean leaveRunning) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "checkpoint",
+                "--image-path",
+                imagePath.toString(),
+                "--work-path",
+                workPath.toString()));
+    if (leaveRunning) {
+      args.add("--leave-running");
+    }
+    args.add(id);
+    checked("checkpoint", id, null, args.toArray(String[]::new));
+  }
+
+  /** Output and exit code of a finished ExecSync. */
+  public record ExecResult(int exitCode, byte[] stdout, byte[] stderr) {}
+
+  /**
+   * Runs {@code process} in container {@code id} and waits for it, capturing at most {@code
+   * maxOutput} bytes per stream. The process spec reaches runc through its stdin ({@code --process
+   * /dev/stdin}), which then closes: an ExecSync has no input. runc waits for the process as its
+   * subreaper, so on timeout killing runc's descendants ends the whole command.
+   *
+   * @param timeout null or zero for none
+   * @throws CaissonException DEADLINE_EXCEEDED on timeout (the process has been killed)
+   */
+  public ExecResult execSync(String id, OciSpec.Process process, Duration timeout, int maxOutput) {
+    List<String> argv = argv("exec", "--process", "/dev/stdin", id);
+    Process p;
+    try {
+      p = new ProcessBuilder(argv).start();
+    } catch (IOException e) {
+      throw CaissonException.internal("cannot run runc exec in " + id, e);
+    }
+    CompletableFuture<Command.Bounded> out = Command.drain(p.getInputStream(), maxOutput);
+    CompletableFuture<Command.Bounded> err = Command.drain(p.getErrorStream(), maxOutput);
+    try (var stdin = p.getOutputStream()) {
+      stdin.write(OciJson.bytes(process));
+    } catch (IOException e) {
+      // runc gave up before reading its spec; its stderr says why.
+    }
+    try {
+      boolean finished;
+      if (timeout == null || timeout.isZero() || timeout.isNegative()) {
+        p.waitFor();
+        finished = true;
+      } else {
+        finished = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      }
+      if (!finished) {
+        killTree(p);
+        throw new CaissonException(
+            Kind.DEADLINE_EXCEEDED,
+            "command " + process.args() + " in container " + id + " timed out after " + timeout);
+      }
+      Command.Bounded o = await(out);
+      Command.Bounded e = await(err);
+      int code = p.exitValue();
+      if (code != 0 && e != null && isRuncFailure(e.bytes())) {
+        throw RuncErrors.failure("exec", id, new String(e.bytes(), StandardCharsets.UTF_8), code);
+      }
+      return new ExecResult(
+          code, o == null ? new byte[0] : o.bytes(), e == null ? new byte[0] : e.bytes());
+    } catch (InterruptedException ie) {
+      killTree(p);
+      Thread.currentThread().interrupt();
+      throw new CaissonException(Kind.INTERNAL, "interrupted while executing in " + id, ie);
+    }
+  }
+
+  /**
+   * Output pipes stay open while a background child of the command lives; wait a moment for them to
+   * drain, then answer with what was read.
+   */
+  private static Command.Bounded await(CompletableFuture<Command.Bounded> f)
+      throws InterruptedException {
+    try {
+      return f.get(200, TimeUnit.MILLISECONDS);
+    } catch (TimeoutException | ExecutionException e) {
+      return null;
+    }
+  }
+
+  /** runc's own failure (a JSON log line at error level), not the command's stderr. */
+  private static boolean isRuncFailure(byte[] stderr) {
+    String s = new String(stderr, StandardCharsets.UTF_8).strip();
+    return s.startsWith("{\"level\":\"error\"") || s.startsWith("{\"level\":\"fatal\"");
+  }
+
+  /** Kills the exec'd process tree first (runc cannot forward SIGKILL), then runc. */
+  static void killTree(Process p) {
+    p.descendants().forEach(ProcessHandle::destroyForcibly);
+    p.destroyForcibly();
+    try {
+      p.waitFor(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * The container's own process spec from {@code bundle/config.json} with {@code argv} instead of
+   * its command: an exec runs as the container's user, env, cwd and capabilities.
+   */
+  public static OciSpec.Process execProcess(Path bundle, List<String> argv, boolean tty) {
+    try {
+      OciSpec spec = OciJson.readConfig(bundle);
+      return spec.process().withArgs(argv, tty);
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw CaissonException.notFound("bundle %s has no config.json", bundle);
+    } catch (IOException e) {
+      throw CaissonException.internal("cannot read the spec in " + bundle, e);
+    }
+  }
+}

@@ -1,0 +1,73 @@
+package io.caisson.oci;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.caisson.common.CaissonException;
+import io.caisson.common.CaissonException.Kind;
+
+/**
+ * Turns runc's stderr into a readable message and a category. runc runs with {@code --log-format
+ * json}, so failures arrive as lines like {@code {"level":"error","msg":"container does not
+ * exist"}}; conmon forwards the same text in its sync-pipe message.
+ */
+final class RuncErrors {
+  private RuncErrors() {}
+
+  /** The error messages of runc's output joined, or the trimmed text when it is not JSON. */
+  static String message(String stderr) {
+    StringBuilder sb = new StringBuilder();
+    for (String line : stderr.split("\n")) {
+      String trimmed = line.strip();
+      if (trimmed.isEmpty()) {
+        continue;
+      }
+      String msg = trimmed;
+      if (trimmed.startsWith("{")) {
+        try {
+          JsonNode node = OciJson.mapper().readTree(trimmed);
+          String level = node.path("level").asText("");
+          if (!level.equals("error") && !level.equals("fatal")) {
+            continue;
+          }
+          msg = node.path("msg").asText(trimmed);
+        } catch (java.io.IOException e) {
+          // Not JSON after all: keep the raw line.
+        }
+      }
+      if (!sb.isEmpty()) {
+        sb.append("; ");
+      }
+      sb.append(msg);
+    }
+    return sb.isEmpty() ? "(no error output)" : sb.toString();
+  }
+
+  /** A CaissonException for a failed {@code runc <verb>} on container {@code id}. */
+  static CaissonException failure(String verb, String id, String stderr, int exitCode) {
+    String msg = message(stderr);
+    Kind kind = kindOf(msg);
+    return new CaissonException(
+        kind, "runc " + verb + " " + id + " failed (exit " + exitCode + "): " + msg);
+  }
+
+  static Kind kindOf(String msg) {
+    String m = msg.toLowerCase();
+    if (m.contains("does not exist") || m.contains("not found")) {
+      return Kind.NOT_FOUND;
+    }
+    if (m.contains("already exists") || m.contains("id already in use")) {
+      return Kind.ALREADY_EXISTS;
+    }
+    if (m.contains("not running")
+        || m.contains("not stopped")
+        || m.contains("cannot start")
+        || m.contains("cannot delete")
+        || m.contains("is paused")
+        || m.contains("stopped container")) {
+      return Kind.FAILED_PRECONDITION;
+    }
+    if (m.contains("invalid argument") || m.contains("executable file not found")) {
+      return Kind.INVALID_ARGUMENT;
+    }
+    return Kind.INTERNAL;
+  }
+}
