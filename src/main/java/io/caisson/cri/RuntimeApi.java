@@ -19,10 +19,66 @@ import io.grpc.stub.StreamObserver;
 public final class RuntimeApi extends RuntimeServiceGrpc.RuntimeServiceImplBase {
   private final RuntimeInfoRpcs info;
   private final SandboxRpcs sandboxes;
+  private final ContainerRpcs containers;
 
-  public RuntimeApi(RuntimeInfoRpcs info, SandboxRpcs sandboxes) {
+  public RuntimeApi(RuntimeInfoRpcs info, SandboxRpcs sandboxes, ContainerRpcs containers) {
     this.info = info;
     this.sandboxes = sandboxes;
+    this.containers = containers;
+  }
+
+  @Override
+  public void createContainer(
+      CreateContainerRequest request, StreamObserver<CreateContainerResponse> observer) {
+    Rpc.unary(observer, () -> containers.create(request));
+  }
+
+  @Override
+  public void startContainer(
+      StartContainerRequest request, StreamObserver<StartContainerResponse> observer) {
+    Rpc.unary(observer, () -> containers.start(request));
+  }
+
+  @Override
+  public void stopContainer(
+      StopContainerRequest request, StreamObserver<StopContainerResponse> observer) {
+    Rpc.unary(observer, () -> containers.stop(request));
+  }
+
+  @Override
+  public void removeContainer(
+      RemoveContainerRequest request, StreamObserver<RemoveContainerResponse> observer) {
+    Rpc.unary(observer, () -> containers.remove(request));
+  }
+
+  @Override
+  public void listContainers(
+      ListContainersRequest request, StreamObserver<ListContainersResponse> observer) {
+    Rpc.unary(observer, () -> containers.list(request));
+  }
+
+  @Override
+  public void containerStatus(
+      ContainerStatusRequest request, StreamObserver<ContainerStatusResponse> observer) {
+    Rpc.unary(observer, () -> containers.status(request));
+  }
+
+  @Override
+  public void updateContainerResources(
+      UpdateContainerResourcesRequest request,
+      StreamObserver<UpdateContainerResourcesResponse> observer) {
+    Rpc.unary(observer, () -> containers.update(request));
+  }
+
+  @Override
+  public void reopenContainerLog(
+      ReopenContainerLogRequest request, StreamObserver<ReopenContainerLogResponse> observer) {
+    Rpc.unary(observer, () -> containers.reopenLog(request));
+  }
+
+  @Override
+  public void execSync(ExecSyncRequest request, StreamObserver<ExecSyncResponse> observer) {
+    Rpc.unary(observer, () -> containers.execSync(request));
   }
 
   @Override

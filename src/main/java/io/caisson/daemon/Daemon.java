@@ -1,7 +1,9 @@
 package io.caisson.daemon;
 
 import io.caisson.config.CaissonConfig;
+import io.caisson.container.ContainerManager;
 import io.caisson.cri.CallLogging;
+import io.caisson.cri.ContainerRpcs;
 import io.caisson.cri.ImageApi;
 import io.caisson.cri.ImageRpcs;
 import io.caisson.cri.RuntimeApi;
@@ -11,6 +13,8 @@ import io.caisson.image.ImageService;
 import io.caisson.network.CniSandboxNetwork;
 import io.caisson.network.PodFiles;
 import io.caisson.network.PodNetwork;
+import io.caisson.oci.Conmon;
+import io.caisson.oci.Runc;
 import io.caisson.sandbox.SandboxManager;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
@@ -96,6 +100,18 @@ public final class Daemon implements AutoCloseable {
     SandboxManager sandboxes =
         new SandboxManager(config, new CniSandboxNetwork(podNetwork, new PodFiles()));
     sandboxes.recover();
+    CaissonConfig.RuntimeHandler handler = config.runtime("");
+    Runc runc = new Runc(handler.path(), handler.root(), config.systemdCgroups());
+    Conmon conmon =
+        new Conmon(
+            config.conmon(),
+            runc,
+            config.state().resolve("exits"),
+            config.state().resolve("sockets"),
+            "error");
+    ContainerManager containers = new ContainerManager(config, sandboxes, images, runc, conmon);
+    containers.recover();
+    sandboxes.setContainers(containers);
 
     eventLoops = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
     rpcExecutor = Executors.newVirtualThreadPerTaskExecutor();
@@ -109,7 +125,9 @@ public final class Daemon implements AutoCloseable {
             .addService(
                 ServerInterceptors.intercept(
                     new RuntimeApi(
-                        new RuntimeInfoRpcs(config, readiness, node), new SandboxRpcs(sandboxes)),
+                        new RuntimeInfoRpcs(config, readiness, node),
+                        new SandboxRpcs(sandboxes),
+                        new ContainerRpcs(containers)),
                     logging))
             .addService(ServerInterceptors.intercept(new ImageApi(new ImageRpcs(images)), logging))
             .build();

@@ -190,13 +190,47 @@ public final class Runc {
    * @throws CaissonException DEADLINE_EXCEEDED on timeout (the process has been killed)
    */
   public ExecResult execSync(String id, OciSpec.Process process, Duration timeout, int maxOutput) {
-    List<String> argv = argv("exec", "--process", "/dev/stdin", id);
+    // The exec'd process may not be runc's descendant (runc's nsexec can clone it as a sibling),
+    // so on timeout it is found through the pid file runc writes for it.
+    Path pidFile;
+    try {
+      Files.createDirectories(root);
+      pidFile =
+          Files.createTempFile(root, "exec-" + id.substring(0, Math.min(12, id.length())), ".pid");
+    } catch (IOException e) {
+      throw CaissonException.internal("cannot create an exec pid file for " + id, e);
+    }
+    List<String> argv =
+        argv("exec", "--pid-file", pidFile.toString(), "--process", "/dev/stdin", id);
     Process p;
     try {
       p = new ProcessBuilder(argv).start();
     } catch (IOException e) {
+      deleteQuietly(pidFile);
       throw CaissonException.internal("cannot run runc exec in " + id, e);
     }
+    try {
+      return awaitExec(id, process, timeout, p, maxOutput, pidFile);
+    } finally {
+      deleteQuietly(pidFile);
+    }
+  }
+
+  private static void deleteQuietly(Path file) {
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      // A stale pid file in the runc root is harmless.
+    }
+  }
+
+  private ExecResult awaitExec(
+      String id,
+      OciSpec.Process process,
+      Duration timeout,
+      Process p,
+      int maxOutput,
+      Path pidFile) {
     CompletableFuture<Command.Bounded> out = Command.drain(p.getInputStream(), maxOutput);
     CompletableFuture<Command.Bounded> err = Command.drain(p.getErrorStream(), maxOutput);
     try (var stdin = p.getOutputStream()) {
@@ -213,6 +247,7 @@ public final class Runc {
         finished = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
       }
       if (!finished) {
+        killExecProcess(pidFile);
         killTree(p);
         throw new CaissonException(
             Kind.DEADLINE_EXCEEDED,
@@ -250,6 +285,22 @@ public final class Runc {
   private static boolean isRuncFailure(byte[] stderr) {
     String s = new String(stderr, StandardCharsets.UTF_8).strip();
     return s.startsWith("{\"level\":\"error\"") || s.startsWith("{\"level\":\"fatal\"");
+  }
+
+  private static void killExecProcess(Path pidFile) {
+    try {
+      String text = Files.readString(pidFile).strip();
+      if (!text.isEmpty()) {
+        ProcessHandle.of(Long.parseLong(text))
+            .ifPresent(
+                handle -> {
+                  handle.descendants().forEach(ProcessHandle::destroyForcibly);
+                  handle.destroyForcibly();
+                });
+      }
+    } catch (IOException | NumberFormatException e) {
+      // runc had not started the process yet: killing runc below is enough.
+    }
   }
 
   /** Kills the exec'd process tree first (runc cannot forward SIGKILL), then runc. */

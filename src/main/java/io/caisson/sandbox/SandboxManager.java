@@ -316,7 +316,8 @@ public final class SandboxManager {
     }
     String hostname = podConfig.getHostname();
     if (hostname.isEmpty()) {
-      hostname = podConfig.getMetadata().getName();
+      // As other CRI runtimes do: no hostname asked for means the node's.
+      return Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
     }
     if (!hostname.matches("[A-Za-z0-9]([A-Za-z0-9.-]{0,62})")) {
       throw CaissonException.invalid("hostname '%s' is not a valid host name", hostname);

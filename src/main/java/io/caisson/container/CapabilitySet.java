@@ -1,0 +1,115 @@
+package io.caisson.container;
+
+import io.caisson.common.CaissonException;
+import io.caisson.oci.OciSpecBuilder;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/** A container's capabilities: the default set, or all for privileged, with CRI's add / drop. */
+final class CapabilitySet {
+  /** Capability names in kernel number order (CAP_CHOWN is 0). */
+  private static final List<String> KERNEL_ORDER =
+      List.of(
+          "CHOWN",
+          "DAC_OVERRIDE",
+          "DAC_READ_SEARCH",
+          "FOWNER",
+          "FSETID",
+          "KILL",
+          "SETGID",
+          "SETUID",
+          "SETPCAP",
+          "LINUX_IMMUTABLE",
+          "NET_BIND_SERVICE",
+          "NET_BROADCAST",
+          "NET_ADMIN",
+          "NET_RAW",
+          "IPC_LOCK",
+          "IPC_OWNER",
+          "SYS_MODULE",
+          "SYS_RAWIO",
+          "SYS_CHROOT",
+          "SYS_PTRACE",
+          "SYS_PACCT",
+          "SYS_ADMIN",
+          "SYS_BOOT",
+          "SYS_NICE",
+          "SYS_RESOURCE",
+          "SYS_TIME",
+          "SYS_TTY_CONFIG",
+          "MKNOD",
+          "LEASE",
+          "AUDIT_WRITE",
+          "AUDIT_CONTROL",
+          "SETFCAP",
+          "MAC_OVERRIDE",
+          "MAC_ADMIN",
+          "SYSLOG",
+          "WAKE_ALARM",
+          "BLOCK_SUSPEND",
+          "AUDIT_READ",
+          "PERFMON",
+          "BPF",
+          "CHECKPOINT_RESTORE");
+
+  private CapabilitySet() {}
+
+  /** Every capability this kernel knows, with the CAP_ prefix. */
+  static List<String> all() {
+    int last = KERNEL_ORDER.size() - 1;
+    try {
+      last =
+          Math.min(
+              last,
+              Integer.parseInt(Files.readString(Path.of("/proc/sys/kernel/cap_last_cap")).strip()));
+    } catch (IOException | NumberFormatException e) {
+      // Older or unusual kernels: assume the full table.
+    }
+    List<String> all = new ArrayList<>();
+    for (int i = 0; i <= last; i++) {
+      all.add("CAP_" + KERNEL_ORDER.get(i));
+    }
+    return all;
+  }
+
+  static List<String> resolve(boolean privileged, List<String> add, List<String> drop) {
+    Set<String> caps =
+        new LinkedHashSet<>(privileged ? all() : OciSpecBuilder.DEFAULT_CAPABILITIES);
+    List<String> adds = normalise(add);
+    List<String> drops = normalise(drop);
+    if (adds.contains("CAP_ALL")) {
+      caps.addAll(all());
+    }
+    if (drops.contains("CAP_ALL")) {
+      caps.clear();
+    }
+    for (String cap : adds) {
+      if (!cap.equals("CAP_ALL")) {
+        caps.add(cap);
+      }
+    }
+    for (String cap : drops) {
+      caps.remove(cap);
+    }
+    return List.copyOf(caps);
+  }
+
+  private static List<String> normalise(List<String> names) {
+    List<String> out = new ArrayList<>();
+    for (String name : names) {
+      String upper = name.toUpperCase(Locale.ROOT);
+      String full = upper.startsWith("CAP_") ? upper : "CAP_" + upper;
+      if (!full.equals("CAP_ALL") && !KERNEL_ORDER.contains(full.substring(4))) {
+        throw CaissonException.invalid("unknown capability %s", name);
+      }
+      out.add(full);
+    }
+    return out;
+  }
+}

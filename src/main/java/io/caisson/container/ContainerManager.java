@@ -1,0 +1,540 @@
+package io.caisson.container;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.caisson.common.CaissonException;
+import io.caisson.common.Ids;
+import io.caisson.common.Undo;
+import io.caisson.config.CaissonConfig;
+import io.caisson.cri.v1.ContainerConfig;
+import io.caisson.cri.v1.LinuxContainerResources;
+import io.caisson.cri.v1.NamespaceMode;
+import io.caisson.cri.v1.PodSandboxConfig;
+import io.caisson.image.ImageRootfs;
+import io.caisson.image.ImageService;
+import io.caisson.oci.Conmon;
+import io.caisson.oci.ContainerLaunch;
+import io.caisson.oci.ExitInfo;
+import io.caisson.oci.OciJson;
+import io.caisson.oci.OciSpec;
+import io.caisson.oci.Runc;
+import io.caisson.oci.RuncState;
+import io.caisson.sandbox.Sandbox;
+import io.caisson.sandbox.SandboxManager;
+import io.caisson.storage.OverlayRootfs;
+import io.caisson.store.RecordStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Container lifecycle: an overlay rootfs, an OCI bundle built from the CRI config, conmon + runc
+ * create, start, stop with grace period, remove. Each container has its own lock; lookups and lists
+ * never take one.
+ */
+public final class ContainerManager implements SandboxManager.PodContainers {
+  private static final Logger LOG = LoggerFactory.getLogger(ContainerManager.class);
+  private static final String RECORD = "container.json";
+  private static final String CONFIG = "config.pb";
+  private static final Duration KILL_WAIT = Duration.ofSeconds(10);
+  private static final int EXEC_OUTPUT_LIMIT = 16 << 20;
+
+  private final SandboxManager sandboxes;
+  private final ImageService images;
+  private final Runc runc;
+  private final Conmon conmon;
+  private final OverlayRootfs storage;
+  private final RecordStore store;
+  private final Path bundles;
+  private final InfraContainers infra;
+  private final int daemonOomScoreAdj;
+  private final ConcurrentHashMap<String, Container> containers = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, String> names = new ConcurrentHashMap<>();
+  private final ObjectMapper json = JsonMapper.builder().build();
+
+  public ContainerManager(
+      CaissonConfig config, SandboxManager sandboxes, ImageService images, Runc runc, Conmon conmon)
+      throws IOException {
+    this.sandboxes = sandboxes;
+    this.images = images;
+    this.runc = runc;
+    this.conmon = conmon;
+    this.storage = new OverlayRootfs(config.root().resolve("containers-storage"));
+    this.store = new RecordStore(config.root().resolve("containers"));
+    this.bundles = Files.createDirectories(config.state().resolve("containers"));
+    this.infra =
+        new InfraContainers(
+            images,
+            config.pauseImage(),
+            runc,
+            conmon,
+            new OverlayRootfs(config.root().resolve("infra-storage")),
+            Files.createDirectories(config.state().resolve("infra")));
+    this.daemonOomScoreAdj = ownOomScoreAdj();
+  }
+
+  // ---- CreateContainer ----------------------------------------------------------------------
+
+  public String create(String sandboxId, ContainerConfig config) throws Exception {
+    Sandbox sandbox = sandboxes.find(sandboxId);
+    if (!sandbox.isReady()) {
+      throw CaissonException.precondition(
+          "pod sandbox %s is not ready: containers can only be created in a ready pod",
+          sandbox.id());
+    }
+    String name = config.getMetadata().getName();
+    if (name.isEmpty()) {
+      throw CaissonException.invalid("container config: metadata.name is required");
+    }
+    if (config.getImage().getImage().isEmpty()) {
+      throw CaissonException.invalid("container config: image is required");
+    }
+    PodSandboxConfig pod = sandbox.config();
+    String id = Ids.newId();
+    String nameKey = name + "_" + sandbox.id() + "_" + config.getMetadata().getAttempt();
+    Path logPath = logPath(pod.getLogDirectory(), config.getLogPath(), id);
+
+    try (Undo undo = new Undo()) {
+      String holder = names.putIfAbsent(nameKey, id);
+      if (holder != null) {
+        throw CaissonException.alreadyExists(
+            "container name %s is already in use by container %s", nameKey, holder);
+      }
+      undo.push(() -> names.remove(nameKey, id));
+
+      ImageRootfs image = images.acquireForContainer(config.getImage().getImage(), id);
+      undo.push(() -> images.release(image.imageId(), id));
+
+      Path bundle = Files.createDirectories(bundles.resolve(id));
+      undo.push(() -> RecordStore.deleteTree(bundle));
+      Path rootfs = bundle.resolve("rootfs");
+      undo.push(() -> storage.delete(id));
+      undo.push(() -> OverlayRootfs.unmount(rootfs));
+      storage.mount(id, image.shortLayerDirs(), rootfs);
+
+      ImageUsers.Identity identity = identity(config, image, rootfs);
+      Path pidNamespace = null;
+      var pidMode = config.getLinux().getSecurityContext().getNamespaceOptions().getPid();
+      if (pidMode == NamespaceMode.POD) {
+        pidNamespace = infra.pidNamespace(sandbox.record(), pod.getLinux().getCgroupParent());
+      } else if (pidMode == NamespaceMode.TARGET) {
+        pidNamespace = targetPidNamespace(config);
+      }
+      OciSpec spec =
+          ContainerSpecs.build(
+              new ContainerSpecs.Inputs(
+                  id,
+                  config,
+                  sandbox.record(),
+                  image.config(),
+                  rootfs,
+                  identity,
+                  pidNamespace,
+                  CgroupPaths.container(pod.getLinux().getCgroupParent(), id),
+                  daemonOomScoreAdj));
+      OciJson.writeConfig(bundle, spec);
+
+      ContainerLaunch launch =
+          new ContainerLaunch(
+              id,
+              name,
+              bundle,
+              logPath,
+              config.getTty(),
+              config.getStdin(),
+              config.getStdinOnce(),
+              0,
+              null);
+      undo.push(() -> conmon.cleanup(id));
+      undo.push(() -> deleteQuietly(id));
+      Conmon.Created created = conmon.create(launch);
+
+      ContainerRecord record =
+          new ContainerRecord(
+              id,
+              sandbox.id(),
+              name,
+              config.getMetadata().getAttempt(),
+              config.getImage().getImage(),
+              image.imageId(),
+              ContainerState.CREATED,
+              nowNanos(),
+              0,
+              0,
+              0,
+              "",
+              "",
+              logPath.toString(),
+              bundle.toString(),
+              created.containerPid(),
+              image.config().stopSignal(),
+              identity.uid(),
+              identity.gid(),
+              identity.additionalGids());
+      store.write(id, CONFIG, config.toByteArray());
+      undo.push(() -> store.delete(id, RECORD));
+      persist(record);
+      // The pod may have been stopped while we worked: it must not get a new container then.
+      if (!sandbox.isReady()) {
+        throw CaissonException.precondition("pod sandbox %s was stopped meanwhile", sandbox.id());
+      }
+      containers.put(id, new Container(config, record));
+      undo.commit();
+      LOG.info("container {} ({}) created in pod {}", id, name, sandbox.id());
+      return id;
+    }
+  }
+
+  private ImageUsers.Identity identity(ContainerConfig config, ImageRootfs image, Path rootfs)
+      throws IOException {
+    var security = config.getLinux().getSecurityContext();
+    String user;
+    String group = InfraContainers.groupOf(image.config().user());
+    if (security.hasRunAsUser()) {
+      user = Long.toString(security.getRunAsUser().getValue());
+      group = null;
+    } else if (!security.getRunAsUsername().isEmpty()) {
+      user = security.getRunAsUsername();
+      group = null;
+    } else {
+      user = InfraContainers.userOf(image.config().user());
+    }
+    if (security.hasRunAsGroup()) {
+      group = Long.toString(security.getRunAsGroup().getValue());
+    }
+    return ImageUsers.read(rootfs).resolve(user, group, security.getSupplementalGroupsList());
+  }
+
+  private Path targetPidNamespace(ContainerConfig config) {
+    String target = config.getLinux().getSecurityContext().getNamespaceOptions().getTargetId();
+    Container other = find(target);
+    return Path.of("/proc", Long.toString(other.record().pid()), "ns", "pid");
+  }
+
+  /** The CRI log path: relative to the pod's log directory, never outside it. */
+  static Path logPath(String logDirectory, String logPath, String id) {
+    if (logDirectory.isEmpty()) {
+      if (!logPath.isEmpty() && Path.of(logPath).isAbsolute()) {
+        return Path.of(logPath).normalize();
+      }
+      return Path.of("/var/log/caisson", id + ".log");
+    }
+    Path dir = Path.of(logDirectory).normalize();
+    if (logPath.isEmpty()) {
+      return dir.resolve(id + ".log");
+    }
+    Path resolved = dir.resolve(logPath).normalize();
+    if (!resolved.startsWith(dir) || resolved.equals(dir)) {
+      throw CaissonException.invalid(
+          "log_path %s escapes the pod's log directory %s", logPath, logDirectory);
+    }
+    return resolved;
+  }
+
+  // ---- Start / Stop / Remove ----------------------------------------------------------------
+
+  public void start(String idOrPrefix) throws Exception {
+    Container container = find(idOrPrefix);
+    container.lock().lock();
+    try {
+      ContainerRecord record = refresh(container);
+      if (record.state() != ContainerState.CREATED) {
+        throw CaissonException.precondition(
+            "container %s is %s; only a created container can start",
+            record.id(), record.state().name().toLowerCase());
+      }
+      if (!sandboxes.find(record.sandboxId()).isReady()) {
+        throw CaissonException.precondition("pod sandbox %s is not ready", record.sandboxId());
+      }
+      conmon.start(record.id());
+      container.update(record.started(record.pid(), nowNanos()));
+      persist(container.record());
+    } finally {
+      container.lock().unlock();
+    }
+  }
+
+  /** Stop signal, up to {@code timeoutSeconds} of grace, then SIGKILL; idempotent. */
+  public void stop(String idOrPrefix, long timeoutSeconds) throws Exception {
+    Optional<Container> found = findOptional(idOrPrefix);
+    if (found.isEmpty()) {
+      return;
+    }
+    Container container = found.get();
+    container.lock().lock();
+    try {
+      stopLocked(container, timeoutSeconds);
+    } finally {
+      container.lock().unlock();
+    }
+  }
+
+  private void stopLocked(Container container, long timeoutSeconds) throws Exception {
+    ContainerRecord record = refresh(container);
+    if (record.state() == ContainerState.EXITED || container.isRemoved()) {
+      return;
+    }
+    if (record.state() == ContainerState.CREATED) {
+      // Never started: kill the waiting init so conmon records an exit.
+      kill(record.id(), Signals.SIGKILL);
+      awaitExit(container, KILL_WAIT);
+      return;
+    }
+    if (timeoutSeconds > 0) {
+      kill(record.id(), Signals.parse(record.stopSignal()));
+      if (awaitExit(container, Duration.ofSeconds(timeoutSeconds))) {
+        return;
+      }
+    }
+    kill(record.id(), Signals.SIGKILL);
+    if (!awaitExit(container, KILL_WAIT)) {
+      throw CaissonException.internal(
+          "container " + record.id() + " did not exit after SIGKILL", null);
+    }
+  }
+
+  private void kill(String id, int signal) {
+    try {
+      runc.kill(id, signal, signal == Signals.SIGKILL);
+    } catch (CaissonException e) {
+      // Already gone between our check and the signal: the exit file will tell.
+      LOG.debug("kill {} {}: {}", id, signal, e.getMessage());
+    }
+  }
+
+  private boolean awaitExit(Container container, Duration timeout) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    long pause = 5;
+    while (true) {
+      if (refresh(container).state() == ContainerState.EXITED) {
+        return true;
+      }
+      if (System.nanoTime() > deadline) {
+        return false;
+      }
+      Thread.sleep(pause);
+      pause = Math.min(pause * 2, 100);
+    }
+  }
+
+  /** Removes the container whatever its state; idempotent. */
+  public void remove(String idOrPrefix) throws Exception {
+    Optional<Container> found = findOptional(idOrPrefix);
+    if (found.isEmpty()) {
+      return;
+    }
+    Container container = found.get();
+    container.lock().lock();
+    try {
+      if (container.isRemoved()) {
+        return;
+      }
+      stopLocked(container, 0);
+      ContainerRecord record = container.record();
+      deleteQuietly(record.id());
+      conmon.cleanup(record.id());
+      OverlayRootfs.unmount(Path.of(record.bundle()).resolve("rootfs"));
+      store.delete(record.id(), RECORD);
+      storage.delete(record.id());
+      RecordStore.deleteTree(Path.of(record.bundle()));
+      images.release(record.imageId(), record.id());
+      container.markRemoved();
+      containers.remove(record.id());
+      names.remove(record.nameKey(), record.id());
+      LOG.info("container {} removed", record.id());
+    } finally {
+      container.lock().unlock();
+    }
+  }
+
+  private void deleteQuietly(String id) {
+    try {
+      if (runc.state(id).isPresent()) {
+        runc.delete(id, true);
+      }
+    } catch (CaissonException e) {
+      LOG.warn("runc delete {}: {}", id, e.getMessage());
+    }
+  }
+
+  @Override
+  public void stopAll(String sandboxId) throws Exception {
+    for (Container container : ofSandbox(sandboxId)) {
+      stop(container.id(), 0);
+    }
+    infra.remove(sandboxId);
+  }
+
+  @Override
+  public void removeAll(String sandboxId) throws Exception {
+    for (Container container : ofSandbox(sandboxId)) {
+      remove(container.id());
+    }
+    infra.remove(sandboxId);
+  }
+
+  private List<Container> ofSandbox(String sandboxId) {
+    return containers.values().stream()
+        .filter(c -> c.record().sandboxId().equals(sandboxId))
+        .toList();
+  }
+
+  // ---- status, exec, update -----------------------------------------------------------------
+
+  /** The container's record brought up to date with conmon's exit file. */
+  public ContainerRecord refresh(Container container) throws IOException {
+    ContainerRecord record = container.record();
+    if (record.state() == ContainerState.EXITED) {
+      return record;
+    }
+    Optional<ExitInfo> exit = conmon.readExit(record.id(), Path.of(record.bundle()));
+    if (exit.isEmpty()) {
+      return record;
+    }
+    ExitInfo info = exit.get();
+    String reason = info.oomKilled() ? "OOMKilled" : info.exitCode() == 0 ? "Completed" : "Error";
+    Instant at = info.finishedAt();
+    ContainerRecord exited =
+        record.exited(
+            info.exitCode(), at.getEpochSecond() * 1_000_000_000L + at.getNano(), reason, "");
+    container.update(exited);
+    persist(exited);
+    return exited;
+  }
+
+  /**
+   * @param timeout null for none
+   */
+  public Runc.ExecResult execSync(String idOrPrefix, List<String> argv, Duration timeout)
+      throws Exception {
+    if (argv.isEmpty()) {
+      throw CaissonException.invalid("exec needs a command");
+    }
+    Container container = find(idOrPrefix);
+    ContainerRecord record = refresh(container);
+    if (record.state() != ContainerState.RUNNING) {
+      throw CaissonException.precondition(
+          "container %s is not running (%s)", record.id(), record.state().name().toLowerCase());
+    }
+    OciSpec.Process process = Runc.execProcess(Path.of(record.bundle()), argv, false);
+    return runc.execSync(record.id(), process, timeout, EXEC_OUTPUT_LIMIT);
+  }
+
+  public void update(String idOrPrefix, LinuxContainerResources resources) throws Exception {
+    Container container = find(idOrPrefix);
+    container.lock().lock();
+    try {
+      ContainerRecord record = refresh(container);
+      if (record.state() == ContainerState.EXITED) {
+        throw CaissonException.precondition("container %s has exited", record.id());
+      }
+      io.caisson.oci.OciSpecBuilder builder = new io.caisson.oci.OciSpecBuilder();
+      ContainerSpecs.resources(builder, resources, daemonOomScoreAdj);
+      OciSpec.Resources wanted = builder.build().linux().resources();
+      runc.update(record.id(), wanted);
+      ContainerConfig updated =
+          container.config().toBuilder()
+              .setLinux(container.config().getLinux().toBuilder().setResources(resources))
+              .build();
+      store.write(record.id(), CONFIG, updated.toByteArray());
+      container.updateConfig(updated);
+    } finally {
+      container.lock().unlock();
+    }
+  }
+
+  public void reopenLog(String idOrPrefix) throws Exception {
+    Container container = find(idOrPrefix);
+    ContainerRecord record = refresh(container);
+    if (record.state() != ContainerState.RUNNING) {
+      throw CaissonException.precondition(
+          "container %s is not running: its log cannot be reopened", record.id());
+    }
+    conmon.reopenLog(Path.of(record.bundle()), Path.of(record.logPath()));
+  }
+
+  // ---- lookups ------------------------------------------------------------------------------
+
+  public Container find(String idOrPrefix) {
+    return findOptional(idOrPrefix)
+        .orElseThrow(() -> CaissonException.notFound("container %s not found", idOrPrefix));
+  }
+
+  public Optional<Container> findOptional(String idOrPrefix) {
+    Ids.requireValid("container_id", idOrPrefix);
+    Container exact = containers.get(idOrPrefix);
+    if (exact != null) {
+      return Optional.of(exact);
+    }
+    List<Container> matches =
+        containers.values().stream().filter(c -> c.id().startsWith(idOrPrefix)).toList();
+    if (matches.size() > 1) {
+      throw CaissonException.invalid(
+          "container id prefix %s is ambiguous (%d containers match)", idOrPrefix, matches.size());
+    }
+    return matches.stream().findFirst();
+  }
+
+  public Collection<Container> all() {
+    return containers.values();
+  }
+
+  // ---- restart ------------------------------------------------------------------------------
+
+  /** Loads containers of an earlier run; conmon kept them running meanwhile. */
+  public void recover() throws IOException {
+    for (String id : store.ids()) {
+      try {
+        Optional<byte[]> recordBytes = store.read(id, RECORD);
+        Optional<byte[]> configBytes = store.read(id, CONFIG);
+        if (recordBytes.isEmpty() || configBytes.isEmpty()) {
+          LOG.warn("container {} was never fully created; cleaning up", id);
+          deleteQuietly(id);
+          OverlayRootfs.unmount(bundles.resolve(id).resolve("rootfs"));
+          RecordStore.deleteTree(bundles.resolve(id));
+          storage.delete(id);
+          store.delete(id, RECORD);
+          continue;
+        }
+        ContainerRecord record = json.readValue(recordBytes.get(), ContainerRecord.class);
+        Container container = new Container(ContainerConfig.parseFrom(configBytes.get()), record);
+        names.put(record.nameKey(), id);
+        images.acquire(record.imageId(), id);
+        containers.put(id, container);
+        if (record.state() != ContainerState.EXITED
+            && runc.state(id).map(RuncState::parsedStatus).orElse(RuncState.Status.STOPPED)
+                == RuncState.Status.STOPPED) {
+          refresh(container);
+        }
+      } catch (Exception e) {
+        LOG.error("container {} could not be loaded: {}", id, e.toString());
+      }
+    }
+    LOG.info("recovered {} containers", containers.size());
+  }
+
+  private void persist(ContainerRecord record) throws IOException {
+    store.write(record.id(), RECORD, json.writeValueAsBytes(record));
+  }
+
+  private static int ownOomScoreAdj() {
+    try {
+      return Integer.parseInt(Files.readString(Path.of("/proc/self/oom_score_adj")).strip());
+    } catch (IOException | NumberFormatException e) {
+      return 0;
+    }
+  }
+
+  static long nowNanos() {
+    Instant now = Instant.now();
+    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+  }
+}

@@ -1,0 +1,88 @@
+package io.caisson.container;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
+
+/**
+ * What Caisson keeps about a container besides its CRI config; persisted as JSON and replaced whole
+ * on every change. Times are nanoseconds since the epoch, 0 when not reached yet.
+ *
+ * @param imageRef what the container was asked to run (tag or digest reference)
+ * @param imageId the image's id (config digest) the container actually runs
+ * @param logPath the absolute CRI log file, or empty when the pod has no log directory
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record ContainerRecord(
+    String id,
+    String sandboxId,
+    String name,
+    int attempt,
+    String imageRef,
+    String imageId,
+    ContainerState state,
+    long createdAtNanos,
+    long startedAtNanos,
+    long finishedAtNanos,
+    int exitCode,
+    String reason,
+    String message,
+    String logPath,
+    String bundle,
+    long pid,
+    String stopSignal,
+    long uid,
+    long gid,
+    List<Long> groups) {
+
+  ContainerRecord started(long pidNow, long atNanos) {
+    return new ContainerRecord(
+        id,
+        sandboxId,
+        name,
+        attempt,
+        imageRef,
+        imageId,
+        ContainerState.RUNNING,
+        createdAtNanos,
+        atNanos,
+        finishedAtNanos,
+        exitCode,
+        reason,
+        message,
+        logPath,
+        bundle,
+        pidNow,
+        stopSignal,
+        uid,
+        gid,
+        groups);
+  }
+
+  ContainerRecord exited(int code, long atNanos, String why, String detail) {
+    return new ContainerRecord(
+        id,
+        sandboxId,
+        name,
+        attempt,
+        imageRef,
+        imageId,
+        ContainerState.EXITED,
+        createdAtNanos,
+        startedAtNanos,
+        atNanos,
+        code,
+        why,
+        detail,
+        logPath,
+        bundle,
+        pid,
+        stopSignal,
+        uid,
+        gid,
+        groups);
+  }
+
+  String nameKey() {
+    return name + "_" + sandboxId + "_" + attempt;
+  }
+}

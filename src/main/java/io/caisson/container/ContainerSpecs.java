@@ -1,0 +1,333 @@
+package io.caisson.container;
+
+import io.caisson.common.CaissonException;
+import io.caisson.cri.v1.ContainerConfig;
+import io.caisson.cri.v1.KeyValue;
+import io.caisson.cri.v1.LinuxContainerResources;
+import io.caisson.cri.v1.LinuxContainerSecurityContext;
+import io.caisson.cri.v1.Mount;
+import io.caisson.cri.v1.NamespaceMode;
+import io.caisson.cri.v1.SecurityProfile;
+import io.caisson.image.ImageConfig;
+import io.caisson.oci.OciSpec;
+import io.caisson.oci.OciSpecBuilder;
+import io.caisson.oci.SeccompProfiles;
+import io.caisson.sandbox.SandboxRecord;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns a CRI container config, its pod and its image into an OCI runtime spec. Pure translation:
+ * everything it needs is passed in, so the rules are testable without a kernel.
+ */
+public final class ContainerSpecs {
+  private ContainerSpecs() {}
+
+  /**
+   * @param rootfs the mounted root filesystem
+   * @param identity the user the process runs as, already resolved through the image
+   * @param pidNamespace the pod's shared PID namespace file, or null when the container has its own
+   *     (or the host's, see {@code hostPid})
+   * @param cgroupsPath where runc puts the container's cgroup
+   * @param daemonOomScoreAdj the daemon's own oom_score_adj: a container may not go below it here
+   */
+  public record Inputs(
+      String containerId,
+      ContainerConfig config,
+      SandboxRecord sandbox,
+      ImageConfig image,
+      Path rootfs,
+      ImageUsers.Identity identity,
+      Path pidNamespace,
+      String cgroupsPath,
+      int daemonOomScoreAdj) {}
+
+  public static OciSpec build(Inputs in) {
+    ContainerConfig config = in.config();
+    LinuxContainerSecurityContext security = config.getLinux().getSecurityContext();
+    boolean privileged = security.getPrivileged();
+    OciSpecBuilder spec = OciSpecBuilder.criDefaults();
+
+    spec.root(in.rootfs().toString(), security.getReadonlyRootfs());
+    spec.args(command(config, in.image()));
+    spec.env(env(in.image(), config));
+    spec.cwd(workingDir(config, in.image()));
+    spec.terminal(config.getTty());
+    spec.hostname(in.sandbox().hostname());
+    spec.user(in.identity().uid(), in.identity().gid(), in.identity().additionalGids());
+
+    List<String> caps =
+        CapabilitySet.resolve(
+            privileged,
+            security.getCapabilities().getAddCapabilitiesList(),
+            security.getCapabilities().getDropCapabilitiesList());
+    spec.capabilities(caps);
+    spec.noNewPrivileges(security.getNoNewPrivs());
+
+    namespaces(spec, in, security);
+    podMounts(spec, in.sandbox(), security.getReadonlyRootfs());
+    for (Mount mount : config.getMountsList()) {
+      userMount(spec, mount);
+    }
+    paths(spec, security, privileged);
+    seccomp(spec, security, privileged, caps);
+    refuseUnsupportedLsm(security);
+    resources(spec, config.getLinux().getResources(), in.daemonOomScoreAdj());
+    spec.cgroupsPath(in.cgroupsPath());
+    for (Map.Entry<String, String> annotation : config.getAnnotationsMap().entrySet()) {
+      spec.annotation(annotation.getKey(), annotation.getValue());
+    }
+    if (privileged) {
+      privilegedDevices(spec);
+    }
+    return spec.build();
+  }
+
+  /** CRI's command/args against the image's entrypoint/cmd, as Docker and kubelet define it. */
+  static List<String> command(ContainerConfig config, ImageConfig image) {
+    List<String> argv = new ArrayList<>();
+    if (!config.getCommandList().isEmpty()) {
+      argv.addAll(config.getCommandList());
+      argv.addAll(config.getArgsList());
+    } else {
+      argv.addAll(image.entrypoint());
+      argv.addAll(config.getArgsList().isEmpty() ? image.cmd() : config.getArgsList());
+    }
+    if (argv.isEmpty()) {
+      throw CaissonException.invalid(
+          "container %s has no command: neither the config nor the image names one",
+          config.getMetadata().getName());
+    }
+    return argv;
+  }
+
+  /** The image's environment, overridden key by key by the config's. */
+  static List<String> env(ImageConfig image, ContainerConfig config) {
+    Map<String, String> merged = new LinkedHashMap<>();
+    merged.put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    for (String entry : image.env()) {
+      int eq = entry.indexOf('=');
+      if (eq > 0) {
+        merged.put(entry.substring(0, eq), entry.substring(eq + 1));
+      }
+    }
+    for (KeyValue kv : config.getEnvsList()) {
+      if (kv.getKey().isEmpty() || kv.getKey().contains("=")) {
+        throw CaissonException.invalid("environment variable name '%s' is invalid", kv.getKey());
+      }
+      merged.put(kv.getKey(), kv.getValue());
+    }
+    List<String> env = new ArrayList<>();
+    merged.forEach((key, value) -> env.add(key + "=" + value));
+    return env;
+  }
+
+  private static String workingDir(ContainerConfig config, ImageConfig image) {
+    if (!config.getWorkingDir().isEmpty()) {
+      return config.getWorkingDir();
+    }
+    return image.workingDir().isEmpty() ? "/" : image.workingDir();
+  }
+
+  private static void namespaces(
+      OciSpecBuilder spec, Inputs in, LinuxContainerSecurityContext security) {
+    SandboxRecord pod = in.sandbox();
+    var options = security.getNamespaceOptions();
+    if (pod.netns() == null) {
+      spec.removeNamespace("network");
+      spec.removeNamespace("uts");
+    } else {
+      spec.namespace("network", pod.netns());
+      spec.namespace("uts", pod.utsns());
+    }
+    if (pod.ipcns() == null) {
+      spec.removeNamespace("ipc");
+    } else {
+      spec.namespace("ipc", pod.ipcns());
+    }
+    switch (options.getPid()) {
+      case NODE -> spec.removeNamespace("pid");
+      case CONTAINER -> spec.namespace("pid", null);
+      case TARGET, POD, UNRECOGNIZED -> {
+        if (in.pidNamespace() != null) {
+          spec.namespace("pid", in.pidNamespace().toString());
+        }
+      }
+    }
+    if (options.hasUsernsOptions() && options.getUsernsOptions().getMode() == NamespaceMode.POD) {
+      throw CaissonException.invalid(
+          "user namespaces (userns_options mode POD) are not supported by this runtime handler");
+    }
+  }
+
+  /** hosts, resolv.conf, hostname and /dev/shm come from the pod. */
+  private static void podMounts(OciSpecBuilder spec, SandboxRecord pod, boolean readonlyRootfs) {
+    Path dir = Path.of(pod.dir());
+    String mode = readonlyRootfs ? "ro" : "rw";
+    for (String file : List.of("hosts", "resolv.conf", "hostname")) {
+      spec.mount(
+          new OciSpec.Mount(
+              "/etc/" + file,
+              "bind",
+              dir.resolve(file).toString(),
+              List.of("rbind", "rprivate", mode)));
+    }
+    String shm = pod.shm() != null ? pod.shm() : "/dev/shm";
+    spec.removeMount("/dev/shm");
+    spec.mount(new OciSpec.Mount("/dev/shm", "bind", shm, List.of("rbind", "rprivate", "rw")));
+  }
+
+  private static void userMount(OciSpecBuilder spec, Mount mount) {
+    if (mount.getContainerPath().isEmpty() || !mount.getContainerPath().startsWith("/")) {
+      throw CaissonException.invalid(
+          "mount container_path '%s' must be an absolute path", mount.getContainerPath());
+    }
+    Path host = Path.of(mount.getHostPath());
+    if (!host.isAbsolute() || !Files.exists(host)) {
+      throw CaissonException.invalid(
+          "mount host_path '%s' does not exist on the node", mount.getHostPath());
+    }
+    if (mount.getRecursiveReadOnly()) {
+      throw CaissonException.invalid(
+          "recursive read-only mounts are not supported by this runtime handler (%s)",
+          mount.getContainerPath());
+    }
+    List<String> options = new ArrayList<>(List.of("rbind"));
+    options.add(mount.getReadonly() ? "ro" : "rw");
+    switch (mount.getPropagation()) {
+      case PROPAGATION_BIDIRECTIONAL -> {
+        options.add("rshared");
+        spec.rootfsPropagation("rshared");
+      }
+      case PROPAGATION_HOST_TO_CONTAINER -> {
+        options.add("rslave");
+        spec.rootfsPropagation("rslave");
+      }
+      default -> options.add("rprivate");
+    }
+    spec.removeMount(mount.getContainerPath());
+    spec.mount(
+        new OciSpec.Mount(mount.getContainerPath(), "bind", host.toString(), List.copyOf(options)));
+  }
+
+  private static void paths(
+      OciSpecBuilder spec, LinuxContainerSecurityContext security, boolean privileged) {
+    if (privileged) {
+      spec.maskedPaths(List.of());
+      spec.readonlyPaths(List.of());
+      return;
+    }
+    if (!security.getMaskedPathsList().isEmpty()) {
+      spec.maskedPaths(security.getMaskedPathsList());
+    }
+    if (!security.getReadonlyPathsList().isEmpty()) {
+      spec.readonlyPaths(security.getReadonlyPathsList());
+    }
+  }
+
+  private static void seccomp(
+      OciSpecBuilder spec,
+      LinuxContainerSecurityContext security,
+      boolean privileged,
+      List<String> caps) {
+    if (privileged) {
+      return;
+    }
+    if (security.hasSeccomp()) {
+      SecurityProfile profile = security.getSeccomp();
+      switch (profile.getProfileType()) {
+        case RuntimeDefault -> spec.seccomp(SeccompProfiles.runtimeDefault(caps));
+        case Localhost ->
+            spec.seccomp(SeccompProfiles.localhost(Path.of(profile.getLocalhostRef()), caps));
+        default -> {}
+      }
+      return;
+    }
+    String legacy = security.getSeccompProfilePath();
+    if (legacy.equals("runtime/default") || legacy.equals("docker/default")) {
+      spec.seccomp(SeccompProfiles.runtimeDefault(caps));
+    } else if (legacy.startsWith("localhost/")) {
+      spec.seccomp(
+          SeccompProfiles.localhost(Path.of(legacy.substring("localhost/".length())), caps));
+    }
+  }
+
+  /** AppArmor and SELinux are absent on this kind of node: a request for a profile is refused. */
+  private static void refuseUnsupportedLsm(LinuxContainerSecurityContext security) {
+    if (security.hasApparmor()
+        && security.getApparmor().getProfileType() == SecurityProfile.ProfileType.Localhost
+        && !apparmorEnabled()) {
+      throw CaissonException.invalid(
+          "AppArmor profile %s requested, but AppArmor is not enabled on this node",
+          security.getApparmor().getLocalhostRef());
+    }
+    var selinux = security.getSelinuxOptions();
+    if (!(selinux.getType().isEmpty()
+            && selinux.getLevel().isEmpty()
+            && selinux.getUser().isEmpty()
+            && selinux.getRole().isEmpty())
+        && !Files.exists(Path.of("/sys/fs/selinux/enforce"))) {
+      throw CaissonException.invalid("SELinux options requested, but SELinux is not enabled");
+    }
+  }
+
+  private static boolean apparmorEnabled() {
+    try {
+      return Files.readString(Path.of("/sys/module/apparmor/parameters/enabled")).startsWith("Y");
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  static void resources(OciSpecBuilder spec, LinuxContainerResources r, int daemonOomScoreAdj) {
+    if (r.getCpuShares() < 0
+        || r.getCpuQuota() < -1
+        || r.getCpuPeriod() < 0
+        || r.getMemoryLimitInBytes() < 0
+        || r.getMemorySwapLimitInBytes() < -1) {
+      throw CaissonException.invalid("container resources may not be negative: %s", r);
+    }
+    if (r.getCpuShares() > 0
+        || r.getCpuQuota() != 0
+        || r.getCpuPeriod() > 0
+        || !r.getCpusetCpus().isEmpty()
+        || !r.getCpusetMems().isEmpty()) {
+      spec.cpu(
+          new OciSpec.Cpu(
+              r.getCpuShares() > 0 ? r.getCpuShares() : null,
+              r.getCpuQuota() != 0 ? r.getCpuQuota() : null,
+              r.getCpuPeriod() > 0 ? r.getCpuPeriod() : null,
+              null,
+              null,
+              r.getCpusetCpus(),
+              r.getCpusetMems()));
+    }
+    if (r.getMemoryLimitInBytes() > 0) {
+      Long swap = r.getMemorySwapLimitInBytes() != 0 ? r.getMemorySwapLimitInBytes() : null;
+      spec.memory(
+          new OciSpec.Memory(r.getMemoryLimitInBytes(), null, swap, null, null, null, null, null));
+    }
+    if (!r.getHugepageLimitsList().isEmpty()) {
+      spec.hugepageLimits(
+          r.getHugepageLimitsList().stream()
+              .map(h -> new OciSpec.HugepageLimit(h.getPageSize(), h.getLimit()))
+              .toList());
+    }
+    if (!r.getUnifiedMap().isEmpty()) {
+      spec.unified(r.getUnifiedMap());
+    }
+    if (r.getOomScoreAdj() != 0) {
+      // The node withholds CAP_SYS_RESOURCE: a value below the daemon's own fails inside runc.
+      spec.oomScoreAdj((int) Math.max(r.getOomScoreAdj(), daemonOomScoreAdj));
+    }
+  }
+
+  private static void privilegedDevices(OciSpecBuilder spec) {
+    spec.deviceRule(new OciSpec.DeviceRule(true, null, null, null, "rwm"));
+  }
+}

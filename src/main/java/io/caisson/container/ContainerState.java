@@ -1,0 +1,9 @@
+package io.caisson.container;
+
+/** CRI's container states. */
+public enum ContainerState {
+  CREATED,
+  RUNNING,
+  EXITED,
+  UNKNOWN
+}

@@ -1,0 +1,158 @@
+package io.caisson.container;
+
+import io.caisson.common.CaissonException;
+import io.caisson.image.Credentials;
+import io.caisson.image.ImageRootfs;
+import io.caisson.image.ImageService;
+import io.caisson.oci.Conmon;
+import io.caisson.oci.ContainerLaunch;
+import io.caisson.oci.OciJson;
+import io.caisson.oci.OciSpec;
+import io.caisson.oci.OciSpecBuilder;
+import io.caisson.oci.Runc;
+import io.caisson.oci.RuncState;
+import io.caisson.sandbox.SandboxRecord;
+import io.caisson.storage.OverlayRootfs;
+import io.caisson.store.RecordStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The pause process that holds a pod's shared PID namespace. Only pods whose containers share one
+ * (NamespaceMode.POD for pid) get it, and only when their first container is created. It runs under
+ * runc with the sandbox's id, so `runc state` finds it again after a daemon restart.
+ */
+final class InfraContainers {
+  private static final Logger LOG = LoggerFactory.getLogger(InfraContainers.class);
+
+  private final ImageService images;
+  private final String pauseImage;
+  private final Runc runc;
+  private final Conmon conmon;
+  private final OverlayRootfs storage;
+  private final Path bundles;
+  private final ConcurrentHashMap<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+
+  InfraContainers(
+      ImageService images,
+      String pauseImage,
+      Runc runc,
+      Conmon conmon,
+      OverlayRootfs storage,
+      Path bundles) {
+    this.images = images;
+    this.pauseImage = pauseImage;
+    this.runc = runc;
+    this.conmon = conmon;
+    this.storage = storage;
+    this.bundles = bundles;
+  }
+
+  /** The PID namespace file of the pod's infra process, starting it first if needed. */
+  Path pidNamespace(SandboxRecord pod, String cgroupParent) throws Exception {
+    ReentrantLock lock = locks.computeIfAbsent(pod.id(), id -> new ReentrantLock());
+    lock.lock();
+    try {
+      Optional<RuncState> state = runc.state(pod.id());
+      if (state.isPresent() && state.get().parsedStatus() == RuncState.Status.RUNNING) {
+        return Path.of("/proc", Long.toString(state.get().pid()), "ns", "pid");
+      }
+      if (state.isPresent()) {
+        remove(pod.id());
+      }
+      long pid = start(pod, cgroupParent);
+      return Path.of("/proc", Long.toString(pid), "ns", "pid");
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private long start(SandboxRecord pod, String cgroupParent) throws Exception {
+    if (images.status(pauseImage).isEmpty()) {
+      LOG.info("pulling the infra image {} for pod {}", pauseImage, pod.id());
+      images.pull(pauseImage, Credentials.NONE);
+    }
+    ImageRootfs image = images.acquireForContainer(pauseImage, pod.id());
+    Path bundle = bundles.resolve(pod.id());
+    Path rootfs = bundle.resolve("rootfs");
+    try {
+      Files.createDirectories(bundle);
+      storage.mount(pod.id(), image.shortLayerDirs(), rootfs);
+      List<String> argv =
+          ContainerSpecs.command(
+              io.caisson.cri.v1.ContainerConfig.getDefaultInstance(), image.config());
+      ImageUsers.Identity user =
+          ImageUsers.read(rootfs)
+              .resolve(userOf(image.config().user()), groupOf(image.config().user()), List.of());
+      OciSpecBuilder spec =
+          OciSpecBuilder.criDefaults()
+              .root(rootfs.toString(), true)
+              .args(argv)
+              .user(user.uid(), user.gid(), List.of())
+              .capabilities(List.of())
+              .noNewPrivileges(true)
+              .cgroupsPath(CgroupPaths.container(cgroupParent, "infra-" + pod.id()));
+      if (pod.netns() != null) {
+        spec.namespace("network", pod.netns())
+            .namespace("uts", pod.utsns())
+            .hostname(pod.hostname());
+      } else {
+        spec.removeNamespace("network").removeNamespace("uts");
+      }
+      if (pod.ipcns() != null) {
+        spec.namespace("ipc", pod.ipcns());
+      } else {
+        spec.removeNamespace("ipc");
+      }
+      OciSpec built = spec.build();
+      OciJson.writeConfig(bundle, built);
+      Conmon.Created created =
+          conmon.create(ContainerLaunch.simple(pod.id(), bundle, bundle.resolve("infra.log")));
+      conmon.start(pod.id());
+      LOG.info("pod {} infra process {} holds its PID namespace", pod.id(), created.containerPid());
+      return created.containerPid();
+    } catch (Exception e) {
+      remove(pod.id());
+      throw e;
+    }
+  }
+
+  /** Stops and removes the pod's infra process and its files; harmless when there is none. */
+  void remove(String podId) {
+    try {
+      if (runc.state(podId).isPresent()) {
+        runc.delete(podId, true);
+      }
+    } catch (CaissonException e) {
+      LOG.warn("removing infra of pod {}: {}", podId, e.getMessage());
+    }
+    conmon.cleanup(podId);
+    Path bundle = bundles.resolve(podId);
+    OverlayRootfs.unmount(bundle.resolve("rootfs"));
+    try {
+      storage.delete(podId);
+      RecordStore.deleteTree(bundle);
+    } catch (IOException e) {
+      LOG.warn("removing infra files of pod {}: {}", podId, e.getMessage());
+    }
+    images.release(images.status(pauseImage).map(r -> r.id()).orElse(""), podId);
+    locks.remove(podId);
+  }
+
+  static String userOf(String user) {
+    int colon = user.indexOf(':');
+    return colon < 0 ? user : user.substring(0, colon);
+  }
+
+  static String groupOf(String user) {
+    int colon = user.indexOf(':');
+    return colon < 0 ? null : user.substring(colon + 1);
+  }
+}
