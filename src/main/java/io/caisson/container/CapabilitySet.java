@@ -67,7 +67,7 @@ final class CapabilitySet {
       last =
           Math.min(
               last,
-              Integer.parseInt(Files.readString(Path.of("/proc/sys/kernel/cap_last_cap")).strip()));
+              Integer.parseInt(io.caisson.linux.ProcFiles.read(Path.of("/proc/sys/kernel/cap_last_cap"))));
     } catch (IOException | NumberFormatException e) {
       // Older or unusual kernels: assume the full table.
     }

@@ -527,7 +527,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
 
   private static int ownOomScoreAdj() {
     try {
-      return Integer.parseInt(Files.readString(Path.of("/proc/self/oom_score_adj")).strip());
+      return Integer.parseInt(io.caisson.linux.ProcFiles.read(Path.of("/proc/self/oom_score_adj")));
     } catch (IOException | NumberFormatException e) {
       return 0;
     }

@@ -11,6 +11,7 @@ import io.caisson.cri.v1.NamespaceOption;
 import io.caisson.cri.v1.PodSandboxConfig;
 import io.caisson.cri.v1.PodSandboxMetadata;
 import io.caisson.linux.Namespaces;
+import io.caisson.linux.ProcFiles;
 import io.caisson.linux.SyscallException;
 import io.caisson.linux.Syscalls;
 import io.caisson.store.RecordStore;
@@ -312,12 +313,12 @@ public final class SandboxManager {
   private static String hostname(PodSandboxConfig podConfig, boolean hostNetwork)
       throws IOException {
     if (hostNetwork) {
-      return Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+      return ProcFiles.read(Path.of("/proc/sys/kernel/hostname"));
     }
     String hostname = podConfig.getHostname();
     if (hostname.isEmpty()) {
       // As other CRI runtimes do: no hostname asked for means the node's.
-      return Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+      return ProcFiles.read(Path.of("/proc/sys/kernel/hostname"));
     }
     if (!hostname.matches("[A-Za-z0-9]([A-Za-z0-9.-]{0,62})")) {
       throw CaissonException.invalid("hostname '%s' is not a valid host name", hostname);

@@ -1,0 +1,248 @@
+package io.caisson.container;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.caisson.cri.v1.Capability;
+import io.caisson.cri.v1.ContainerConfig;
+import io.caisson.cri.v1.ContainerMetadata;
+import io.caisson.cri.v1.ContainerState;
+import io.caisson.cri.v1.ContainerStatus;
+import io.caisson.cri.v1.ContainerStatusRequest;
+import io.caisson.cri.v1.CreateContainerRequest;
+import io.caisson.cri.v1.ExecSyncRequest;
+import io.caisson.cri.v1.ExecSyncResponse;
+import io.caisson.cri.v1.ImageSpec;
+import io.caisson.cri.v1.KeyValue;
+import io.caisson.cri.v1.LinuxContainerConfig;
+import io.caisson.cri.v1.LinuxContainerSecurityContext;
+import io.caisson.cri.v1.PodSandboxConfig;
+import io.caisson.cri.v1.PodSandboxMetadata;
+import io.caisson.cri.v1.PullImageRequest;
+import io.caisson.cri.v1.RemoveContainerRequest;
+import io.caisson.cri.v1.RemovePodSandboxRequest;
+import io.caisson.cri.v1.RunPodSandboxRequest;
+import io.caisson.cri.v1.StartContainerRequest;
+import io.caisson.cri.v1.StopContainerRequest;
+import io.caisson.testing.DaemonProcess;
+import io.caisson.testing.LeakCheck;
+import io.caisson.testing.TestImages;
+import io.caisson.testing.TestNetwork;
+import io.caisson.testing.TestRegistry;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Real containers: conmon + runc on an overlay of an image the test built and pushed. */
+class ContainerIT {
+  @TempDir static Path shared;
+  private static TestRegistry registry;
+  private static String image;
+
+  @TempDir Path dir;
+  private LeakCheck leaks;
+  private TestNetwork network;
+  private DaemonProcess daemon;
+  private String pod;
+
+  @BeforeAll
+  static void pushImage() throws Exception {
+    registry = TestRegistry.start(shared.resolve("registry"));
+    image =
+        TestImages.pushBusybox(
+            registry,
+            "it/busybox",
+            "1",
+            """
+            {"Env": ["FROM_IMAGE=yes", "OVERRIDE=image"], "Cmd": ["sleep", "3600"],
+             "User": "www-data", "WorkingDir": "/tmp"}
+            """);
+  }
+
+  @AfterAll
+  static void stopRegistry() throws Exception {
+    registry.close();
+  }
+
+  @BeforeEach
+  void start() throws Exception {
+    leaks = LeakCheck.snapshot();
+    network = new TestNetwork(dir);
+    daemon = DaemonProcess.start(dir.resolve("daemon"), network.daemonArgs());
+    daemon
+        .images()
+        .pullImage(
+            PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(image)).build());
+    pod =
+        daemon
+            .runtime()
+            .runPodSandbox(
+                RunPodSandboxRequest.newBuilder()
+                    .setConfig(
+                        PodSandboxConfig.newBuilder()
+                            .setMetadata(
+                                PodSandboxMetadata.newBuilder()
+                                    .setName("ctr-it")
+                                    .setNamespace("it")
+                                    .setUid(UUID.randomUUID().toString()))
+                            .setLogDirectory(dir.resolve("logs").toString()))
+                    .build())
+            .getPodSandboxId();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    daemon
+        .runtime()
+        .removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
+    daemon.close();
+    network.close();
+    leaks.assertNothingLeaked();
+  }
+
+  @Test
+  void runsWithTheImageConfigMergedAndLogsInCriFormat() throws Exception {
+    String id =
+        create(
+            base("merge")
+                .addAllCommand(List.of("sh", "-c", "echo $FROM_IMAGE $OVERRIDE; id -u; pwd; sleep 3600"))
+                .addEnvs(KeyValue.newBuilder().setKey("OVERRIDE").setValue("config")));
+    start(id);
+    assertThat(status(id).getState()).isEqualTo(ContainerState.CONTAINER_RUNNING);
+    Path log = dir.resolve("logs/merge.log");
+    String text = awaitLog(log, "/tmp");
+    assertThat(text).containsPattern("(?m)^\\d{4}-\\d\\d-\\d\\dT\\S+ stdout F yes config$");
+    assertThat(text).contains("stdout F 33");
+    ExecSyncResponse exec = exec(id, "sh", "-c", "echo out; echo err >&2; exit 3");
+    assertThat(exec.getExitCode()).isEqualTo(3);
+    assertThat(exec.getStdout().toStringUtf8()).isEqualTo("out\n");
+    assertThat(exec.getStderr().toStringUtf8()).isEqualTo("err\n");
+
+    daemon.runtime().stopContainer(StopContainerRequest.newBuilder().setContainerId(id).setTimeout(5).build());
+    ContainerStatus stopped = status(id);
+    assertThat(stopped.getState()).isEqualTo(ContainerState.CONTAINER_EXITED);
+    assertThat(stopped.getFinishedAt()).isGreaterThan(stopped.getStartedAt());
+    remove(id);
+  }
+
+  @Test
+  void aProcessIgnoringSigtermIsKilledAfterTheGracePeriod() throws Exception {
+    String id = create(base("stubborn").addAllCommand(List.of("sh", "-c", "trap '' TERM; while true; do sleep 1; done")));
+    start(id);
+    daemon.runtime().stopContainer(StopContainerRequest.newBuilder().setContainerId(id).setTimeout(2).build());
+    ContainerStatus status = status(id);
+    assertThat(status.getState()).isEqualTo(ContainerState.CONTAINER_EXITED);
+    // 128 + SIGKILL: the grace period ran out and the process was killed.
+    assertThat(status.getExitCode()).isEqualTo(137);
+    assertThat(status.getReason()).isEqualTo("Error");
+    remove(id);
+  }
+
+  @Test
+  void capabilitiesAndReadOnlyRootfsAreEnforced() throws Exception {
+    String id =
+        create(
+            base("secure")
+                .addAllCommand(List.of("sleep", "3600"))
+                .setLinux(
+                    LinuxContainerConfig.newBuilder()
+                        .setSecurityContext(
+                            LinuxContainerSecurityContext.newBuilder()
+                                .setReadonlyRootfs(true)
+                                .setCapabilities(
+                                    Capability.newBuilder().addDropCapabilities("ALL").addAddCapabilities("NET_ADMIN")))));
+    start(id);
+    String status = exec(id, "cat", "/proc/self/status").getStdout().toStringUtf8();
+    // CAP_NET_ADMIN is bit 12: 0x1000, and nothing else.
+    assertThat(status).containsPattern("CapBnd:\\s+0000000000001000");
+    assertThat(exec(id, "touch", "/tmp/x").getExitCode()).isNotZero();
+    remove(id);
+  }
+
+  @Test
+  void badRequestsAreRefusedClearly() throws Exception {
+    assertCode(
+        Status.Code.NOT_FOUND,
+        () ->
+            daemon
+                .runtime()
+                .createContainer(
+                    CreateContainerRequest.newBuilder()
+                        .setPodSandboxId(pod)
+                        .setConfig(base("x").setImage(ImageSpec.newBuilder().setImage("127.0.0.1:1/none:1")))
+                        .build()));
+    assertCode(
+        Status.Code.INVALID_ARGUMENT,
+        () -> create(base("escape").setLogPath("../../etc/evil.log").addCommand("true")));
+    String id = create(base("twice").addCommand("true"));
+    assertCode(Status.Code.ALREADY_EXISTS, () -> create(base("twice").addCommand("true")));
+    assertCode(
+        Status.Code.NOT_FOUND,
+        () -> status("0123456789abcdef0123456789abcdef"));
+    remove(id);
+    remove(id);
+  }
+
+  private ContainerConfig.Builder base(String name) {
+    return ContainerConfig.newBuilder()
+        .setMetadata(ContainerMetadata.newBuilder().setName(name))
+        .setImage(ImageSpec.newBuilder().setImage(image))
+        .setLogPath(name + ".log");
+  }
+
+  private String create(ContainerConfig.Builder config) {
+    return daemon
+        .runtime()
+        .createContainer(
+            CreateContainerRequest.newBuilder().setPodSandboxId(pod).setConfig(config).build())
+        .getContainerId();
+  }
+
+  private void start(String id) {
+    daemon.runtime().startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
+  }
+
+  private void remove(String id) {
+    daemon.runtime().removeContainer(RemoveContainerRequest.newBuilder().setContainerId(id).build());
+  }
+
+  private ContainerStatus status(String id) {
+    return daemon
+        .runtime()
+        .containerStatus(ContainerStatusRequest.newBuilder().setContainerId(id).build())
+        .getStatus();
+  }
+
+  private ExecSyncResponse exec(String id, String... argv) {
+    return daemon
+        .runtime()
+        .execSync(
+            ExecSyncRequest.newBuilder().setContainerId(id).addAllCmd(List.of(argv)).setTimeout(10).build());
+  }
+
+  private static String awaitLog(Path log, String expected) throws Exception {
+    for (int i = 0; i < 200; i++) {
+      if (Files.exists(log) && Files.readString(log).contains(expected)) {
+        return Files.readString(log);
+      }
+      Thread.sleep(25);
+    }
+    return Files.exists(log) ? Files.readString(log) : "";
+  }
+
+  private static void assertCode(
+      Status.Code code, org.assertj.core.api.ThrowableAssert.ThrowingCallable call) {
+    assertThatThrownBy(call)
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class, e -> assertThat(e.getStatus().getCode()).isEqualTo(code));
+  }
+}

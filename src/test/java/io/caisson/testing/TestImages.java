@@ -1,0 +1,112 @@
+package io.caisson.testing;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.zip.GZIPOutputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+
+/**
+ * Builds a small busybox image from Debian's busybox-static (one gzip layer: /bin/busybox with
+ * applet links, /etc/passwd and /etc/group) and pushes it as an OCI image.
+ */
+public final class TestImages {
+  private static final List<String> APPLETS =
+      List.of("sh", "sleep", "echo", "cat", "ls", "id", "top", "true", "false", "grep", "head",
+          "dd", "tail", "env", "ps", "kill", "touch", "mkdir", "rm");
+
+  private TestImages() {}
+
+  /**
+   * Pushes {@code repository:tag} and returns the reference to pull it by.
+   *
+   * @param config the image config's "config" object as JSON (Cmd, Env, User...)
+   */
+  public static String pushBusybox(TestRegistry registry, String repository, String tag, String config)
+      throws Exception {
+    byte[] layer = gzip(busyboxTar());
+    String layerDigest = registry.pushBlob(repository, layer);
+    String diffId = TestRegistry.digest(busyboxTar());
+    byte[] configJson =
+        """
+        {"architecture": "amd64", "os": "linux", "config": %s,
+         "rootfs": {"type": "layers", "diff_ids": ["%s"]}}
+        """
+            .formatted(config, diffId)
+            .getBytes(StandardCharsets.UTF_8);
+    String configDigest = registry.pushBlob(repository, configJson);
+    byte[] manifest =
+        """
+        {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+         "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                    "digest": "%s", "size": %d},
+         "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+                     "digest": "%s", "size": %d}]}
+        """
+            .formatted(configDigest, configJson.length, layerDigest, layer.length)
+            .getBytes(StandardCharsets.UTF_8);
+    registry.pushManifest(
+        repository, tag, "application/vnd.oci.image.manifest.v1+json", manifest);
+    return registry.host() + "/" + repository + ":" + tag;
+  }
+
+  private static byte[] busyboxTar() throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
+      tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+      directory(tar, "bin/");
+      directory(tar, "etc/");
+      directory(tar, "tmp/");
+      byte[] busybox = Files.readAllBytes(Path.of("/bin/busybox"));
+      TarArchiveEntry binary = new TarArchiveEntry("bin/busybox");
+      binary.setMode(0755);
+      binary.setSize(busybox.length);
+      binary.setModTime(0);
+      tar.putArchiveEntry(binary);
+      tar.write(busybox);
+      tar.closeArchiveEntry();
+      for (String applet : APPLETS) {
+        TarArchiveEntry link = new TarArchiveEntry("bin/" + applet, TarArchiveEntry.LF_LINK);
+        link.setLinkName("bin/busybox");
+        link.setModTime(0);
+        tar.putArchiveEntry(link);
+        tar.closeArchiveEntry();
+      }
+      file(tar, "etc/passwd", "root:x:0:0:root:/root:/bin/sh\nwww-data:x:33:33::/var/www:/bin/sh\n");
+      file(tar, "etc/group", "root:x:0:\nwww-data:x:33:\nstaff:x:50:www-data\n");
+    }
+    return bytes.toByteArray();
+  }
+
+  private static void directory(TarArchiveOutputStream tar, String name) throws IOException {
+    TarArchiveEntry dir = new TarArchiveEntry(name);
+    dir.setMode(040755);
+    dir.setModTime(0);
+    tar.putArchiveEntry(dir);
+    tar.closeArchiveEntry();
+  }
+
+  private static void file(TarArchiveOutputStream tar, String name, String text)
+      throws IOException {
+    byte[] content = text.getBytes(StandardCharsets.UTF_8);
+    TarArchiveEntry entry = new TarArchiveEntry(name);
+    entry.setMode(0644);
+    entry.setSize(content.length);
+    entry.setModTime(0);
+    tar.putArchiveEntry(entry);
+    tar.write(content);
+    tar.closeArchiveEntry();
+  }
+
+  private static byte[] gzip(byte[] content) throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (GZIPOutputStream gzip = new GZIPOutputStream(bytes)) {
+      gzip.write(content);
+    }
+    return bytes.toByteArray();
+  }
+}
