@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -247,6 +248,41 @@ class ConmonRuncIT {
         .isInstanceOf(CaissonException.class)
         .satisfies(
             e -> assertThat(((CaissonException) e).kind()).isEqualTo(Kind.FAILED_PRECONDITION));
+    rig.runc.delete(id, true);
+  }
+
+  @Test
+  void interactiveExecStreamsStdinAndStdout() throws Exception {
+    String id = OciTestRig.newId();
+    Path bundle = rig.bundle(id, List.of("sleep", "1000"));
+    rig.conmon.create(rig.launch(id, bundle));
+    rig.conmon.start(id);
+    try (ExecSession s =
+        rig.runc.startExec(
+            id,
+            Runc.execProcess(bundle, List.of("sh", "-c", "cat; echo done >&2; exit 5"), false),
+            tmp.resolve("exec"))) {
+      s.stdin().write("line one\nline two\n".getBytes(StandardCharsets.UTF_8));
+      s.stdin().close();
+      assertThat(new String(s.stdout().readAllBytes(), StandardCharsets.UTF_8))
+          .isEqualTo("line one\nline two\n");
+      assertThat(new String(s.stderr().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("done\n");
+      assertThat(s.exitCode().get(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(5);
+    }
+    try (Stream<Path> left = Files.list(tmp.resolve("exec"))) {
+      assertThat(left).isEmpty();
+    }
+    // A session that is closed early takes its process with it.
+    ExecSession hang =
+        rig.runc.startExec(
+            id, Runc.execProcess(bundle, List.of("sleep", "88"), false), tmp.resolve("exec"));
+    OciTestRig.sleep(300);
+    hang.close();
+    assertThat(hang.exitCode().get(10, java.util.concurrent.TimeUnit.SECONDS)).isNotZero();
+    Runc.ExecResult ps =
+        rig.runc.execSync(
+            id, Runc.execProcess(bundle, List.of("ps"), false), Duration.ofSeconds(10), 1 << 20);
+    assertThat(new String(ps.stdout(), StandardCharsets.UTF_8)).doesNotContain("sleep 88");
     rig.runc.delete(id, true);
   }
 }
