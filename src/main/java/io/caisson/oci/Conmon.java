@@ -32,8 +32,8 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>conmon reports the outcome of {@code runc create} as one JSON line on the file descriptor
  * named by {@code _OCI_SYNCPIPE}. A JVM cannot hand a child anything but fds 0–2, so conmon is
- * started through {@code /bin/sh}, which dups our stdout pipe to fd 3 and points conmon's own
- * stdout at /dev/null.
+ * started through {@code /bin/sh}, which dups our stdout pipe to fd 3 and points conmon's own stdio
+ * at /dev/null, then waits on its stdin so the pipe outlives conmon's first process.
  */
 public final class Conmon {
   private static final Duration CREATE_TIMEOUT = Duration.ofMinutes(4);
@@ -94,7 +94,9 @@ public final class Conmon {
     List<String> argv = new ArrayList<>();
     argv.add("/bin/sh");
     argv.add("-c");
-    argv.add("exec \"$@\" " + SYNC_FD + ">&1 >/dev/null");
+    // The shell stays until we close its stdin: the JDK closes a child's stdout pipe as soon as
+    // the child exits, and conmon's first process exits long before runc create is done.
+    argv.add("\"$@\" " + SYNC_FD + ">&1 >/dev/null </dev/null || exit $?; read -r _");
     argv.add("sh");
     argv.addAll(conmonArgs(launch));
     ProcessBuilder pb = new ProcessBuilder(argv).directory(launch.bundle().toFile());
@@ -102,7 +104,6 @@ public final class Conmon {
     env.clear();
     env.put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
     env.put("_OCI_SYNCPIPE", SYNC_FD);
-    pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
 
     Process p;
     try {
@@ -128,6 +129,7 @@ public final class Conmon {
       throw CaissonException.internal("reading conmon's answer for " + id, e.getCause());
     } finally {
       closeQuietly(p.getInputStream());
+      closeQuietly(p.getOutputStream());
     }
 
     if (line == null) {
@@ -233,7 +235,17 @@ public final class Conmon {
     }
     try {
       Optional<Long> conmonPid = readPid(conmonPidFile(launch.bundle()));
-      conmonPid.flatMap(ProcessHandle::of).ifPresent(ProcessHandle::destroyForcibly);
+      if (conmonPid.isPresent() && isConmon(conmonPid.get())) {
+        ProcessHandle.of(conmonPid.get()).ifPresent(ProcessHandle::destroyForcibly);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        while (isConmon(conmonPid.get()) && System.nanoTime() < deadline) {
+          Thread.sleep(5);
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    try {
       Files.deleteIfExists(socketDir.resolve(launch.id()));
       Files.deleteIfExists(exitDir.resolve(launch.id()));
     } catch (IOException ignored) {
@@ -265,7 +277,26 @@ public final class Conmon {
 
   /** Whether the conmon of this bundle still runs. */
   public static boolean conmonAlive(Path bundle) {
-    return conmonPid(bundle).flatMap(ProcessHandle::of).map(ProcessHandle::isAlive).orElse(false);
+    return conmonPid(bundle).map(Conmon::isConmon).orElse(false);
+  }
+
+  /**
+   * Whether {@code pid} is a live conmon. A zombie does not count: conmon's parent is init, which
+   * may reap orphans late. The name check guards against a reused pid after a reboot or restart.
+   */
+  static boolean isConmon(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      int close = stat.lastIndexOf(')');
+      int open = stat.indexOf('(');
+      if (open < 0 || close < 0 || close + 2 >= stat.length()) {
+        return false;
+      }
+      char state = stat.charAt(close + 2);
+      return stat.substring(open + 1, close).equals("conmon") && state != 'Z' && state != 'X';
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   /** The exit file conmon writes when the container's process has ended. */
@@ -389,11 +420,11 @@ public final class Conmon {
     }
   }
 
-  private static void closeQuietly(InputStream in) {
+  private static void closeQuietly(java.io.Closeable c) {
     try {
-      in.close();
+      c.close();
     } catch (IOException ignored) {
-      // Only our read end of conmon's sync pipe: nothing depends on closing it cleanly.
+      // Only our ends of the pipes to the launching shell: nothing depends on a clean close.
     }
   }
 }

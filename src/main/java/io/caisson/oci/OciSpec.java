@@ -74,8 +74,11 @@ public record OciSpec(
       @JsonInclude(Include.NON_EMPTY) List<Long> additionalGids,
       @JsonInclude(Include.NON_EMPTY) String username) {}
 
-  /** Capability names with the {@code CAP_} prefix, as the spec wants them. */
-  @JsonInclude(Include.NON_NULL)
+  /**
+   * Capability names with the {@code CAP_} prefix, as the spec wants them. An empty set and an
+   * absent one both mean "none" to runc.
+   */
+  @JsonInclude(Include.NON_EMPTY)
   @JsonIgnoreProperties(ignoreUnknown = true)
   public record Capabilities(
       List<String> bounding,

@@ -177,6 +177,14 @@ public final class Runc {
     checked("checkpoint", id, null, args.toArray(String[]::new));
   }
 
+  /**
+   * Starts an interactive exec with piped stdio (see {@link ExecSession}); the process spec is
+   * written to a temporary file in {@code scratchDir}.
+   */
+  public ExecSession startExec(String id, OciSpec.Process process, Path scratchDir) {
+    return ExecSession.start(this, id, process, scratchDir);
+  }
+
   /** Output and exit code of a finished ExecSync. */
   public record ExecResult(int exitCode, byte[] stdout, byte[] stderr) {}
 

@@ -1,0 +1,35 @@
+package io.caisson.oci;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.caisson.common.CaissonException.Kind;
+import org.junit.jupiter.api.Test;
+
+class RuncErrorsTest {
+
+  @Test
+  void jsonLogLinesBecomeTheirMessages() {
+    String stderr =
+        """
+        {"level":"warning","msg":"something minor","time":"2026-01-01T00:00:00Z"}
+        {"level":"error","msg":"container does not exist","time":"2026-01-01T00:00:00Z"}
+        """;
+    assertThat(RuncErrors.message(stderr)).isEqualTo("container does not exist");
+    var e = RuncErrors.failure("state", "abc", stderr, 1);
+    assertThat(e.kind()).isEqualTo(Kind.NOT_FOUND);
+    assertThat(e.getMessage())
+        .isEqualTo("runc state abc failed (exit 1): container does not exist");
+  }
+
+  @Test
+  void plainTextIsKeptAndCategorised() {
+    assertThat(RuncErrors.message("  boom\n")).isEqualTo("boom");
+    assertThat(RuncErrors.message("")).isEqualTo("(no error output)");
+    assertThat(RuncErrors.kindOf("container not running")).isEqualTo(Kind.FAILED_PRECONDITION);
+    assertThat(RuncErrors.kindOf("container with id exists: x already exists"))
+        .isEqualTo(Kind.ALREADY_EXISTS);
+    assertThat(RuncErrors.kindOf("cannot exec in a stopped container"))
+        .isEqualTo(Kind.FAILED_PRECONDITION);
+    assertThat(RuncErrors.kindOf("mount failed")).isEqualTo(Kind.INTERNAL);
+  }
+}
