@@ -3,7 +3,6 @@ package io.caisson.container;
 import io.caisson.common.CaissonException;
 import io.caisson.oci.OciSpecBuilder;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -67,15 +66,35 @@ final class CapabilitySet {
       last =
           Math.min(
               last,
-              Integer.parseInt(io.caisson.linux.ProcFiles.read(Path.of("/proc/sys/kernel/cap_last_cap"))));
+              Integer.parseInt(
+                  io.caisson.linux.ProcFiles.read(Path.of("/proc/sys/kernel/cap_last_cap"))));
     } catch (IOException | NumberFormatException e) {
       // Older or unusual kernels: assume the full table.
     }
+    // A runtime can only hand out what it holds itself: some nodes withhold capabilities (this
+    // one, CAP_SYS_RESOURCE) from the daemon's bounding set, and runc fails on any of those.
+    long bounding = ownBoundingSet();
     List<String> all = new ArrayList<>();
     for (int i = 0; i <= last; i++) {
-      all.add("CAP_" + KERNEL_ORDER.get(i));
+      if ((bounding & (1L << i)) != 0) {
+        all.add("CAP_" + KERNEL_ORDER.get(i));
+      }
     }
     return all;
+  }
+
+  private static long ownBoundingSet() {
+    try {
+      for (String line :
+          io.caisson.linux.ProcFiles.read(Path.of("/proc/self/status")).split("\n")) {
+        if (line.startsWith("CapBnd:")) {
+          return Long.parseUnsignedLong(line.substring(7).strip(), 16);
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      // Unknown: assume every capability.
+    }
+    return -1L;
   }
 
   static List<String> resolve(boolean privileged, List<String> add, List<String> drop) {

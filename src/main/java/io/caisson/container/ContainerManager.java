@@ -196,6 +196,11 @@ public final class ContainerManager implements SandboxManager.PodContainers {
   private ImageUsers.Identity identity(ContainerConfig config, ImageRootfs image, Path rootfs)
       throws IOException {
     var security = config.getLinux().getSecurityContext();
+    if (security.hasRunAsGroup()
+        && !security.hasRunAsUser()
+        && security.getRunAsUsername().isEmpty()) {
+      throw CaissonException.invalid("run_as_group is set without run_as_user or run_as_username");
+    }
     String user;
     String group = InfraContainers.groupOf(image.config().user());
     if (security.hasRunAsUser()) {

@@ -58,7 +58,10 @@ public final class ContainerSpecs {
     spec.env(env(in.image(), config));
     spec.cwd(workingDir(config, in.image()));
     spec.terminal(config.getTty());
-    spec.hostname(in.sandbox().hostname());
+    if (in.sandbox().utsns() != null) {
+      // runc may only set a hostname in a UTS namespace of the pod's own.
+      spec.hostname(in.sandbox().hostname());
+    }
     spec.user(in.identity().uid(), in.identity().gid(), in.identity().additionalGids());
 
     List<String> caps =

@@ -114,7 +114,8 @@ class ContainerIT {
     String id =
         create(
             base("merge")
-                .addAllCommand(List.of("sh", "-c", "echo $FROM_IMAGE $OVERRIDE; id -u; pwd; sleep 3600"))
+                .addAllCommand(
+                    List.of("sh", "-c", "echo $FROM_IMAGE $OVERRIDE; id -u; pwd; sleep 3600"))
                 .addEnvs(KeyValue.newBuilder().setKey("OVERRIDE").setValue("config")));
     start(id);
     assertThat(status(id).getState()).isEqualTo(ContainerState.CONTAINER_RUNNING);
@@ -127,7 +128,9 @@ class ContainerIT {
     assertThat(exec.getStdout().toStringUtf8()).isEqualTo("out\n");
     assertThat(exec.getStderr().toStringUtf8()).isEqualTo("err\n");
 
-    daemon.runtime().stopContainer(StopContainerRequest.newBuilder().setContainerId(id).setTimeout(5).build());
+    daemon
+        .runtime()
+        .stopContainer(StopContainerRequest.newBuilder().setContainerId(id).setTimeout(5).build());
     ContainerStatus stopped = status(id);
     assertThat(stopped.getState()).isEqualTo(ContainerState.CONTAINER_EXITED);
     assertThat(stopped.getFinishedAt()).isGreaterThan(stopped.getStartedAt());
@@ -136,9 +139,14 @@ class ContainerIT {
 
   @Test
   void aProcessIgnoringSigtermIsKilledAfterTheGracePeriod() throws Exception {
-    String id = create(base("stubborn").addAllCommand(List.of("sh", "-c", "trap '' TERM; while true; do sleep 1; done")));
+    String id =
+        create(
+            base("stubborn")
+                .addAllCommand(List.of("sh", "-c", "trap '' TERM; while true; do sleep 1; done")));
     start(id);
-    daemon.runtime().stopContainer(StopContainerRequest.newBuilder().setContainerId(id).setTimeout(2).build());
+    daemon
+        .runtime()
+        .stopContainer(StopContainerRequest.newBuilder().setContainerId(id).setTimeout(2).build());
     ContainerStatus status = status(id);
     assertThat(status.getState()).isEqualTo(ContainerState.CONTAINER_EXITED);
     // 128 + SIGKILL: the grace period ran out and the process was killed.
@@ -159,7 +167,9 @@ class ContainerIT {
                             LinuxContainerSecurityContext.newBuilder()
                                 .setReadonlyRootfs(true)
                                 .setCapabilities(
-                                    Capability.newBuilder().addDropCapabilities("ALL").addAddCapabilities("NET_ADMIN")))));
+                                    Capability.newBuilder()
+                                        .addDropCapabilities("ALL")
+                                        .addAddCapabilities("NET_ADMIN")))));
     start(id);
     String status = exec(id, "cat", "/proc/self/status").getStdout().toStringUtf8();
     // CAP_NET_ADMIN is bit 12: 0x1000, and nothing else.
@@ -178,16 +188,16 @@ class ContainerIT {
                 .createContainer(
                     CreateContainerRequest.newBuilder()
                         .setPodSandboxId(pod)
-                        .setConfig(base("x").setImage(ImageSpec.newBuilder().setImage("127.0.0.1:1/none:1")))
+                        .setConfig(
+                            base("x")
+                                .setImage(ImageSpec.newBuilder().setImage("127.0.0.1:1/none:1")))
                         .build()));
     assertCode(
         Status.Code.INVALID_ARGUMENT,
         () -> create(base("escape").setLogPath("../../etc/evil.log").addCommand("true")));
     String id = create(base("twice").addCommand("true"));
     assertCode(Status.Code.ALREADY_EXISTS, () -> create(base("twice").addCommand("true")));
-    assertCode(
-        Status.Code.NOT_FOUND,
-        () -> status("0123456789abcdef0123456789abcdef"));
+    assertCode(Status.Code.NOT_FOUND, () -> status("0123456789abcdef0123456789abcdef"));
     remove(id);
     remove(id);
   }
@@ -212,7 +222,9 @@ class ContainerIT {
   }
 
   private void remove(String id) {
-    daemon.runtime().removeContainer(RemoveContainerRequest.newBuilder().setContainerId(id).build());
+    daemon
+        .runtime()
+        .removeContainer(RemoveContainerRequest.newBuilder().setContainerId(id).build());
   }
 
   private ContainerStatus status(String id) {
@@ -226,7 +238,11 @@ class ContainerIT {
     return daemon
         .runtime()
         .execSync(
-            ExecSyncRequest.newBuilder().setContainerId(id).addAllCmd(List.of(argv)).setTimeout(10).build());
+            ExecSyncRequest.newBuilder()
+                .setContainerId(id)
+                .addAllCmd(List.of(argv))
+                .setTimeout(10)
+                .build());
   }
 
   private static String awaitLog(Path log, String expected) throws Exception {

@@ -16,8 +16,9 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
  */
 public final class TestImages {
   private static final List<String> APPLETS =
-      List.of("sh", "sleep", "echo", "cat", "ls", "id", "top", "true", "false", "grep", "head",
-          "dd", "tail", "env", "ps", "kill", "touch", "mkdir", "rm");
+      List.of(
+          "sh", "sleep", "echo", "cat", "ls", "id", "top", "true", "false", "grep", "head", "dd",
+          "tail", "env", "ps", "kill", "touch", "mkdir", "rm");
 
   private TestImages() {}
 
@@ -26,8 +27,8 @@ public final class TestImages {
    *
    * @param config the image config's "config" object as JSON (Cmd, Env, User...)
    */
-  public static String pushBusybox(TestRegistry registry, String repository, String tag, String config)
-      throws Exception {
+  public static String pushBusybox(
+      TestRegistry registry, String repository, String tag, String config) throws Exception {
     byte[] layer = gzip(busyboxTar());
     String layerDigest = registry.pushBlob(repository, layer);
     String diffId = TestRegistry.digest(busyboxTar());
@@ -49,8 +50,7 @@ public final class TestImages {
         """
             .formatted(configDigest, configJson.length, layerDigest, layer.length)
             .getBytes(StandardCharsets.UTF_8);
-    registry.pushManifest(
-        repository, tag, "application/vnd.oci.image.manifest.v1+json", manifest);
+    registry.pushManifest(repository, tag, "application/vnd.oci.image.manifest.v1+json", manifest);
     return registry.host() + "/" + repository + ":" + tag;
   }
 
@@ -76,7 +76,8 @@ public final class TestImages {
         tar.putArchiveEntry(link);
         tar.closeArchiveEntry();
       }
-      file(tar, "etc/passwd", "root:x:0:0:root:/root:/bin/sh\nwww-data:x:33:33::/var/www:/bin/sh\n");
+      file(
+          tar, "etc/passwd", "root:x:0:0:root:/root:/bin/sh\nwww-data:x:33:33::/var/www:/bin/sh\n");
       file(tar, "etc/group", "root:x:0:\nwww-data:x:33:\nstaff:x:50:www-data\n");
     }
     return bytes.toByteArray();
