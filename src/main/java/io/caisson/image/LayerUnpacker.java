@@ -14,7 +14,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
@@ -324,7 +323,7 @@ final class LayerUnpacker {
   }
 
   private static void setTimes(Path path, FileTime mtime) throws IOException {
-    Files.getFileAttributeView(path, BasicFileAttributeView.class, NOFOLLOW)
-        .setTimes(mtime, mtime, null);
+    java.time.Instant t = mtime.toInstant();
+    Syscalls.lutimens(path, t.getEpochSecond(), t.getNano());
   }
 }

@@ -77,6 +77,11 @@ public final class Syscalls {
   private static final MethodHandle SETHOSTNAME =
       downcall("sethostname", FunctionDescriptor.of(INT, PTR, LONG));
   private static final MethodHandle GETTID = downcall("gettid", FunctionDescriptor.of(INT));
+  private static final MethodHandle UTIMENSAT =
+      downcall("utimensat", FunctionDescriptor.of(INT, INT, PTR, PTR, INT));
+
+  private static final int AT_FDCWD = -100;
+  private static final int AT_SYMLINK_NOFOLLOW = 0x100;
 
   private Syscalls() {}
 
@@ -306,6 +311,32 @@ public final class Syscalls {
       throw e;
     } catch (Throwable t) {
       throw new IllegalStateException("sethostname downcall failed", t);
+    }
+  }
+
+  /**
+   * utimensat(2) with AT_SYMLINK_NOFOLLOW: sets atime and mtime of the path itself without opening
+   * it (the JDK opens the file, which blocks on a fifo and would follow no symlink).
+   */
+  public static void lutimens(Path path, long seconds, int nanos) throws SyscallException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment state = arena.allocate(CALL_STATE);
+      MemorySegment times = arena.allocate(LONG, 4); // two struct timespec {tv_sec, tv_nsec}
+      times.setAtIndex(LONG, 0, seconds);
+      times.setAtIndex(LONG, 1, nanos);
+      times.setAtIndex(LONG, 2, seconds);
+      times.setAtIndex(LONG, 3, nanos);
+      int rc =
+          (int)
+              UTIMENSAT.invokeExact(
+                  state, AT_FDCWD, arena.allocateFrom(path.toString()), times, AT_SYMLINK_NOFOLLOW);
+      if (rc != 0) {
+        throw new SyscallException("utimensat", path.toString(), errno(state));
+      }
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new IllegalStateException("utimensat downcall failed", t);
     }
   }
 

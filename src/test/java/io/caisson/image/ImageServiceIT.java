@@ -1,0 +1,541 @@
+package io.caisson.image;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.caisson.common.CaissonException;
+import io.caisson.common.CaissonException.Kind;
+import io.caisson.image.TestImages.Comp;
+import io.caisson.image.TestImages.Image;
+import io.caisson.image.TestImages.Layer;
+import io.caisson.image.TestImages.Pusher;
+import io.caisson.linux.Syscalls;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Pulls from a real docker-registry on 127.0.0.1, with images built and pushed by the test. */
+class ImageServiceIT {
+  static Path registryDir;
+  static TestRegistry registry;
+  static Pusher pusher;
+  static Layer base;
+  static Layer big;
+
+  @TempDir Path tmp;
+  private final List<ImageService> services = new ArrayList<>();
+
+  @BeforeAll
+  static void startRegistry() throws Exception {
+    registryDir = Files.createTempDirectory("caisson-registry-it");
+    registry = new TestRegistry(registryDir, null);
+    pusher = new Pusher(registry.host(), null);
+    TarBuilder b =
+        new TarBuilder()
+            .dir("bin", 0755)
+            .file("bin/busybox", "#!busybox".getBytes(StandardCharsets.UTF_8), 0755, 0, 0);
+    for (int i = 0; i < 400; i++) {
+      b.hardlink("bin/applet" + i, "bin/busybox");
+    }
+    b.dir("etc", 0755).file("etc/passwd", "root:x:0:0::/root:/bin/sh\n", 0644);
+    b.dir("var/cache", 0755).file("var/cache/old", "old", 0644);
+    base = TestImages.layer(b.build(), Comp.GZIP, false);
+    byte[] random = new byte[3 << 20];
+    new Random(42).nextBytes(random);
+    big =
+        TestImages.layer(
+            new TarBuilder().file("big", random, 0644, 0, 0).build(), Comp.GZIP, false);
+  }
+
+  @AfterAll
+  static void stopRegistry() throws Exception {
+    if (registry != null) {
+      registry.close();
+    }
+  }
+
+  @AfterEach
+  void closeServices() {
+    services.forEach(ImageService::close);
+  }
+
+  private ImageService service(Path root, Path registriesConf, Path authFile, Duration stall) {
+    ImageService s =
+        new ImageService(root, registriesConf, authFile, registry.host() + "/pause:3.10", stall, 3);
+    services.add(s);
+    return s;
+  }
+
+  private ImageService service() {
+    return service(tmp.resolve("store"), null, null, Duration.ofSeconds(60));
+  }
+
+  private String ref(String repoAndTag) {
+    return registry.host() + "/" + repoAndTag;
+  }
+
+  private static Kind kindOf(ThrowingCallable call) {
+    try {
+      call.call();
+    } catch (CaissonException e) {
+      return e.kind();
+    } catch (Throwable t) {
+      throw new AssertionError("expected a CaissonException", t);
+    }
+    throw new AssertionError("expected a failure");
+  }
+
+  private static List<String> entries(Path dir) throws Exception {
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.map(p -> p.getFileName().toString()).sorted().toList();
+    }
+  }
+
+  @Test
+  void singleLayerDockerImagePullStatusListRemove() throws Exception {
+    Image img = TestImages.image(TestImages.list(base), "1000:1000", "amd64", false);
+    pusher.push("one/busybox", "v1", img);
+    ImageService s = service();
+
+    ImageRecord r = s.pull(ref("one/busybox:v1"), Credentials.NONE);
+    assertThat(r.id()).isEqualTo(img.configDigest().toString());
+    assertThat(r.repoTags()).containsExactly(ref("one/busybox:v1"));
+    assertThat(r.repoDigests()).containsExactly(ref("one/busybox@" + img.manifestDigest()));
+    assertThat(r.uid()).isEqualTo(1000L);
+    assertThat(r.username()).isEmpty();
+    assertThat(r.size()).isEqualTo(img.config().length + base.blob().length);
+    assertThat(r.pinned()).isFalse();
+    assertThat(r.config().env()).containsExactly("PATH=/usr/bin:/bin", "FOO=bar");
+    assertThat(r.config().entrypoint()).containsExactly("/entry");
+    assertThat(r.config().cmd()).containsExactly("sh");
+    assertThat(r.config().workingDir()).isEqualTo("/work");
+    assertThat(r.config().stopSignal()).isEqualTo("SIGQUIT");
+    assertThat(r.config().volumes()).containsExactly("/data");
+    assertThat(r.config().exposedPorts()).containsExactly("80/tcp");
+    assertThat(r.config().labels()).containsEntry("arch", "amd64");
+
+    ImageRootfs rootfs = s.resolveForContainer(ref("one/busybox:v1"));
+    assertThat(rootfs.layerDirs()).hasSize(1);
+    Path diff = rootfs.layerDirs().getFirst();
+    assertThat(Files.getAttribute(diff.resolve("bin/busybox"), "unix:nlink")).isEqualTo(401);
+    assertThat(rootfs.shortLayerDirs().getFirst().toRealPath()).isEqualTo(diff.toRealPath());
+    assertThat(rootfs.shortLayerDirs().getFirst().toString().length())
+        .isLessThan(diff.toString().length());
+
+    // every way of naming it
+    String hex = img.configDigest().hex();
+    for (String name :
+        List.of(
+            r.id(),
+            hex,
+            hex.substring(0, 12),
+            "sha256:" + hex.substring(0, 8),
+            ref("one/busybox:v1"),
+            ref("one/busybox@" + img.manifestDigest()))) {
+      assertThat(s.status(name)).as(name).map(ImageRecord::id).contains(r.id());
+    }
+    assertThat(s.status(ref("one/busybox:v2"))).isEmpty();
+    assertThat(s.status("nosuch")).isEmpty();
+    assertThat(s.list(Optional.empty())).extracting(ImageRecord::id).containsExactly(r.id());
+    assertThat(s.list(Optional.of(ref("one/busybox:v1")))).hasSize(1);
+    assertThat(s.list(Optional.of(ref("other:v1")))).isEmpty();
+    assertThat(s.configJson(r.id()).orElseThrow()).contains("\"diff_ids\"");
+
+    // pulling again fetches no layer and changes nothing
+    assertThat(s.pull(ref("one/busybox:v1"), null)).isEqualTo(r);
+
+    var fs = s.fsInfo();
+    assertThat(fs.usedBytes()).isPositive();
+    assertThat(fs.inodesUsed()).isGreaterThan(4).isLessThan(401); // hard links count once
+    assertThat(s.root().startsWith(fs.mountpoint())).isTrue();
+
+    s.remove(ref("one/busybox:v1"));
+    assertThat(s.status(r.id())).isEmpty();
+    assertThat(entries(s.root().resolve("layers"))).isEmpty();
+    assertThat(entries(s.root().resolve("l"))).isEmpty();
+    assertThat(entries(s.root().resolve("blobs/sha256"))).isEmpty();
+    s.remove(ref("one/busybox:v1")); // idempotent
+    s.remove(r.id());
+  }
+
+  @Test
+  void multiLayerOciWithWhiteoutsZstdAndUncompressed() throws Exception {
+    Layer upper =
+        TestImages.layer(
+            new TarBuilder()
+                .file("etc/.wh.passwd", "", 0644)
+                .dir("var/cache", 0755)
+                .file("var/cache/.wh..wh..opq", "", 0644)
+                .file("var/cache/new", "new", 0644)
+                .build(),
+            Comp.ZSTD,
+            true);
+    Layer plain =
+        TestImages.layer(new TarBuilder().file("top", "top", 0600).build(), Comp.NONE, true);
+    Layer gz =
+        TestImages.layer(base.blob().length > 0 ? gunzip(base.blob()) : null, Comp.GZIP, true);
+    Image img = TestImages.image(TestImages.list(gz, upper, plain), "www-data", "amd64", true);
+    pusher.push("multi/app", "latest", img);
+    ImageService s = service();
+
+    ImageRecord r = s.pull(ref("multi/app"), Credentials.NONE);
+    assertThat(r.repoTags()).containsExactly(ref("multi/app:latest"));
+    assertThat(r.uid()).isNull();
+    assertThat(r.username()).isEqualTo("www-data");
+    List<Path> dirs = s.resolveForContainer(r.id()).layerDirs();
+    assertThat(dirs).hasSize(3);
+    assertThat(dirs.get(0).resolve("etc/passwd")).exists();
+    Path wh = dirs.get(1).resolve("etc/passwd");
+    assertThat((int) Files.getAttribute(wh, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 0170000)
+        .isEqualTo(0020000);
+    assertThat(Syscalls.lgetxattr(dirs.get(1).resolve("var/cache"), "trusted.overlay.opaque"))
+        .containsExactly('y');
+    assertThat(dirs.get(1).resolve("var/cache/new")).hasContent("new");
+    assertThat(dirs.get(2).resolve("top")).hasContent("top");
+  }
+
+  private static byte[] gunzip(byte[] gz) throws Exception {
+    try (var in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(gz))) {
+      return in.readAllBytes();
+    }
+  }
+
+  @Test
+  void indexSelectsThePlatform() throws Exception {
+    Layer other =
+        TestImages.layer(new TarBuilder().file("arch", "arm64", 0644).build(), Comp.GZIP, true);
+    Image amd = TestImages.image(TestImages.list(base), null, "amd64", true);
+    Image arm = TestImages.image(TestImages.list(other), null, "arm64", true);
+    for (Image im : List.of(amd, arm)) {
+      for (Layer l : im.layers()) {
+        pusher.blob("multiarch/app", l.blob(), l.digest());
+      }
+      pusher.blob("multiarch/app", im.config(), im.configDigest());
+      pusher.manifest(
+          "multiarch/app", im.manifestDigest().toString(), im.manifest(), im.manifestType());
+    }
+    byte[] index =
+        TestImages.index(List.of(arm, amd), List.of("linux/arm64/v8", "linux/amd64"), true);
+    pusher.manifest("multiarch/app", "1.0", index, Manifests.OCI_INDEX);
+    byte[] list =
+        TestImages.index(List.of(arm, amd), List.of("linux/arm64/v8", "linux/amd64"), false);
+    pusher.manifest("multiarch/app", "docker", list, Manifests.DOCKER_LIST);
+
+    ImageService s = service();
+    ImageRecord r = s.pull(ref("multiarch/app:1.0"), Credentials.NONE);
+    assertThat(r.id()).isEqualTo(amd.configDigest().toString());
+    // the repo digest names the index, as `docker pull` shows it
+    assertThat(r.repoDigests()).contains(ref("multiarch/app@" + Digest.sha256(index)));
+    assertThat(s.pull(ref("multiarch/app:docker"), null).id()).isEqualTo(r.id());
+
+    ImageService armService =
+        new ImageService(
+            tmp.resolve("arm"),
+            null,
+            null,
+            null,
+            Duration.ofSeconds(30),
+            2,
+            new Platform("linux", "arm64", "v8"));
+    services.add(armService);
+    ImageRecord a = armService.pull(ref("multiarch/app:1.0"), null);
+    assertThat(a.id()).isEqualTo(arm.configDigest().toString());
+    ImageService s390 =
+        new ImageService(
+            tmp.resolve("s390"),
+            null,
+            null,
+            null,
+            Duration.ofSeconds(30),
+            2,
+            new Platform("linux", "s390x", ""));
+    services.add(s390);
+    assertThat(kindOf(() -> s390.pull(ref("multiarch/app:1.0"), null))).isEqualTo(Kind.NOT_FOUND);
+  }
+
+  @Test
+  void sharedLayersTagsUsageAndGarbageCollection() throws Exception {
+    Layer extra =
+        TestImages.layer(new TarBuilder().file("extra", "x", 0644).build(), Comp.GZIP, false);
+    Image one = TestImages.image(TestImages.list(base), null, "amd64", false);
+    Image two = TestImages.image(TestImages.list(base, extra), null, "amd64", false);
+    pusher.push("shared/app", "one", one);
+    pusher.push("shared/app", "two", two);
+    pusher.push("shared/app", "alias", one);
+    ImageService s = service();
+    ImageRecord r1 = s.pull(ref("shared/app:one"), null);
+    ImageRecord r2 = s.pull(ref("shared/app:two"), null);
+    s.pull(ref("shared/app:alias"), null);
+    assertThat(s.status(r1.id()).orElseThrow().repoTags())
+        .containsExactly(ref("shared/app:one"), ref("shared/app:alias"));
+    assertThat(entries(s.root().resolve("layers"))).hasSize(2);
+
+    // untagging one of two tags keeps the image
+    s.remove(ref("shared/app:alias"));
+    assertThat(s.status(r1.id()).orElseThrow().repoTags()).containsExactly(ref("shared/app:one"));
+
+    // in use: refused; released: removed, shared layer kept for image two
+    ImageRootfs rootfs = s.acquireForContainer(ref("shared/app:one"), "ctr-1");
+    assertThat(rootfs.imageId()).isEqualTo(r1.id());
+    assertThat(kindOf(() -> s.remove(r1.id()))).isEqualTo(Kind.FAILED_PRECONDITION);
+    s.release(r1.id(), "ctr-1");
+    s.remove(r1.id());
+    assertThat(s.status(r1.id())).isEmpty();
+    assertThat(entries(s.root().resolve("layers"))).hasSize(2);
+    assertThat(s.resolveForContainer(r2.id()).layerDirs()).allMatch(Files::isDirectory);
+
+    // a tag moves to the image it now names
+    pusher.push("shared/app", "two", one);
+    ImageRecord moved = s.pull(ref("shared/app:two"), null);
+    assertThat(moved.id()).isEqualTo(r1.id());
+    assertThat(s.status(r2.id()).orElseThrow().repoTags()).isEmpty();
+    s.remove(r2.id());
+    assertThat(entries(s.root().resolve("layers"))).hasSize(1);
+    s.remove(ref("shared/app:two"));
+    assertThat(entries(s.root().resolve("layers"))).isEmpty();
+    assertThat(s.list(Optional.empty())).isEmpty();
+  }
+
+  @Test
+  void survivesRestart() throws Exception {
+    Image img = TestImages.image(TestImages.list(base), null, "amd64", false);
+    pusher.push("durable/app", "v1", img);
+    pusher.push("pause", "3.10", img);
+    Path root = tmp.resolve("store");
+    ImageService first = service(root, null, null, Duration.ofSeconds(30));
+    ImageRecord r = first.pull(ref("durable/app:v1"), null);
+    assertThat(first.pull(ref("pause:3.10"), null).pinned()).isTrue();
+    first.close();
+    services.remove(first);
+
+    ImageService second = service(root, null, null, Duration.ofSeconds(30));
+    ImageRecord again = second.status(ref("durable/app:v1")).orElseThrow();
+    assertThat(again.id()).isEqualTo(r.id());
+    assertThat(again.repoTags()).contains(ref("durable/app:v1"), ref("pause:3.10"));
+    assertThat(again.pinned()).isTrue();
+    assertThat(second.resolveForContainer(r.id()).layerDirs()).allMatch(Files::isDirectory);
+    second.remove(r.id());
+    assertThat(second.list(Optional.empty())).isEmpty();
+  }
+
+  @Test
+  void corruptedBlobFailsCleanly() throws Exception {
+    Layer victim =
+        TestImages.layer(
+            new TarBuilder().file("victim", "v".repeat(10000), 0644).build(), Comp.GZIP, false);
+    Image img = TestImages.image(TestImages.list(base, victim), null, "amd64", false);
+    pusher.push("corrupt/app", "v1", img);
+    Path stored = registry.blobFile(victim.digest());
+    byte[] bytes = Files.readAllBytes(stored);
+    bytes[bytes.length / 2] ^= 0x55;
+    Files.write(stored, bytes);
+
+    ImageService s = service();
+    assertThatThrownBy(() -> s.pull(ref("corrupt/app:v1"), null))
+        .isInstanceOfSatisfying(
+            CaissonException.class,
+            e -> {
+              assertThat(e.kind()).isEqualTo(Kind.FAILED_PRECONDITION);
+              assertThat(e.getMessage()).contains(victim.digest().toString()).contains("digest");
+            });
+    assertThat(s.list(Optional.empty())).isEmpty();
+    assertThat(entries(s.root().resolve("images"))).isEmpty();
+    assertThat(entries(s.root().resolve("layers"))).isEmpty();
+    assertThat(entries(s.root().resolve("l"))).isEmpty();
+  }
+
+  @Test
+  void interruptedPullLeavesNothingAndRetrySucceeds() throws Exception {
+    Image img = TestImages.image(TestImages.list(base, big), null, "amd64", false);
+    pusher.push("flaky/app", "v1", img);
+    try (FlakyProxy proxy = new FlakyProxy(registry.port)) {
+      ImageService s = service();
+      String viaProxy = proxy.host() + "/flaky/app:v1";
+      proxy.arm(FlakyProxy.Mode.CUT, 500_000);
+      assertThat(kindOf(() -> s.pull(viaProxy, null))).isEqualTo(Kind.UNAVAILABLE);
+      assertThat(s.list(Optional.empty())).isEmpty();
+      assertThat(entries(s.root().resolve("layers"))).isEmpty();
+      proxy.disarm();
+      ImageRecord r = s.pull(viaProxy, null);
+      assertThat(r.id()).isEqualTo(img.configDigest().toString());
+      assertThat(s.resolveForContainer(r.id()).layerDirs().get(1).resolve("big")).hasSize(3 << 20);
+    }
+  }
+
+  @Test
+  void stalledPullIsCancelledWithAClearError() throws Exception {
+    Image img = TestImages.image(TestImages.list(big), null, "amd64", false);
+    pusher.push("stall/app", "v1", img);
+    try (FlakyProxy proxy = new FlakyProxy(registry.port)) {
+      ImageService s = service(tmp.resolve("store"), null, null, Duration.ofSeconds(2));
+      proxy.arm(FlakyProxy.Mode.STALL, 300_000);
+      long start = System.nanoTime();
+      assertThatThrownBy(() -> s.pull(proxy.host() + "/stall/app:v1", null))
+          .isInstanceOfSatisfying(
+              CaissonException.class,
+              e -> {
+                assertThat(e.kind()).isEqualTo(Kind.DEADLINE_EXCEEDED);
+                assertThat(e.getMessage()).contains("no data").contains("2s");
+              });
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(15));
+      assertThat(entries(s.root().resolve("layers"))).isEmpty();
+    }
+  }
+
+  @Test
+  void concurrentIdenticalPullsDoTheWorkOnce() throws Exception {
+    Image img = TestImages.image(TestImages.list(base, big), null, "amd64", false);
+    pusher.push("concurrent/app", "v1", img);
+    try (FlakyProxy proxy = new FlakyProxy(registry.port);
+        var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+      ImageService s = service();
+      String r = proxy.host() + "/concurrent/app:v1";
+      List<Future<ImageRecord>> results = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        results.add(pool.submit((Callable<ImageRecord>) () -> s.pull(r, Credentials.NONE)));
+      }
+      for (Future<ImageRecord> f : results) {
+        assertThat(f.get().id()).isEqualTo(img.configDigest().toString());
+      }
+      assertThat(proxy.blobGets.get()).isEqualTo(3); // config + 2 layers
+      assertThat(proxy.manifestGets.get()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void registriesConfMirrorsThenRewrittenUpstream() throws Exception {
+    Image img = TestImages.image(TestImages.list(base), null, "amd64", false);
+    pusher.push("mirrored/app", "v1", img);
+    int deadPort = TestRegistry.freePort();
+    Path conf = tmp.resolve("registries.conf");
+    Files.writeString(
+        conf,
+        """
+        [[registry]]
+        prefix = "registry.example.invalid"
+        location = "%s"
+        [[registry.mirror]]
+        location = "127.0.0.1:%d"
+        [[registry]]
+        prefix = "blocked.example.invalid"
+        blocked = true
+        """
+            .formatted(registry.host(), deadPort));
+    ImageService s = service(tmp.resolve("store"), conf, null, Duration.ofSeconds(10));
+    ImageRecord r = s.pull("registry.example.invalid/mirrored/app:v1", null);
+    assertThat(r.repoTags()).containsExactly("registry.example.invalid/mirrored/app:v1");
+    assertThat(kindOf(() -> s.pull("registry.example.invalid/mirrored/none:v1", null)))
+        .isEqualTo(Kind.NOT_FOUND);
+    assertThat(kindOf(() -> s.pull("blocked.example.invalid/x:y", null)))
+        .isEqualTo(Kind.FAILED_PRECONDITION);
+    assertThat(kindOf(() -> s.pull("Bad/Ref", null))).isEqualTo(Kind.INVALID_ARGUMENT);
+  }
+
+  @Test
+  void basicAuthThroughHtpasswd() throws Exception {
+    Path dir = Files.createTempDirectory("caisson-registry-basic");
+    Process p =
+        new ProcessBuilder("htpasswd", "-Bbn", "alice", "s3cret").redirectErrorStream(true).start();
+    String line = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+    assertThat(p.waitFor()).isZero();
+    Files.writeString(dir.resolve("htpasswd"), line + "\n");
+    String yaml =
+        """
+        auth:
+          htpasswd:
+            realm: caisson-test
+            path: %s
+        """
+            .formatted(dir.resolve("htpasswd"));
+    try (TestRegistry secured = new TestRegistry(dir, yaml)) {
+      String basic =
+          "Basic "
+              + Base64.getEncoder().encodeToString("alice:s3cret".getBytes(StandardCharsets.UTF_8));
+      Image img = TestImages.image(TestImages.list(base), null, "amd64", false);
+      new Pusher(secured.host(), basic).push("private/app", "v1", img);
+      String ref = secured.host() + "/private/app:v1";
+
+      ImageService s = service();
+      assertThatThrownBy(() -> s.pull(ref, Credentials.NONE))
+          .isInstanceOfSatisfying(
+              CaissonException.class,
+              e -> {
+                assertThat(e.kind()).isEqualTo(Kind.FAILED_PRECONDITION);
+                assertThat(e.getMessage()).contains("no credentials");
+              });
+      assertThatThrownBy(() -> s.pull(ref, Credentials.basic("alice", "wrong")))
+          .isInstanceOfSatisfying(
+              CaissonException.class, e -> assertThat(e.getMessage()).doesNotContain("wrong"));
+      assertThat(s.pull(ref, Credentials.basic("alice", "s3cret")).id())
+          .isEqualTo(img.configDigest().toString());
+      s.remove(ref);
+      String auth =
+          Base64.getEncoder().encodeToString("alice:s3cret".getBytes(StandardCharsets.UTF_8));
+      assertThat(s.pull(ref, new Credentials(null, null, auth, null, null)).id())
+          .isEqualTo(img.configDigest().toString());
+
+      // node-wide credentials from an auth file when the request has none
+      Path authFile = tmp.resolve("auth.json");
+      Files.writeString(
+          authFile, "{\"auths\":{\"" + secured.host() + "/private\":{\"auth\":\"" + auth + "\"}}}");
+      ImageService withFile =
+          service(tmp.resolve("store2"), null, authFile, Duration.ofSeconds(30));
+      assertThat(withFile.pull(ref, null).id()).isEqualTo(img.configDigest().toString());
+    }
+  }
+
+  @Test
+  void bearerTokenAuthScopedToOnePull() throws Exception {
+    Path dir = Files.createTempDirectory("caisson-registry-token");
+    try (TokenServer tokens = new TokenServer(dir.resolve("token"), "bob", "hunter2");
+        TestRegistry secured =
+            new TestRegistry(dir.resolve("registry"), tokens.registryAuthYaml())) {
+      Image img = TestImages.image(TestImages.list(base, big), null, "amd64", true);
+      new Pusher(secured.host(), "Bearer " + tokens.mint("tok/app", "pull,push"))
+          .push("tok/app", "v1", img);
+      String ref = secured.host() + "/tok/app:v1";
+      ImageService s = service();
+
+      assertThat(kindOf(() -> s.pull(ref, Credentials.NONE))).isEqualTo(Kind.FAILED_PRECONDITION);
+      assertThat(tokens.refused.get()).isEqualTo(1);
+      ImageRecord r = s.pull(ref, Credentials.basic("bob", "hunter2"));
+      assertThat(r.id()).isEqualTo(img.configDigest().toString());
+      assertThat(tokens.issued.get()).isEqualTo(1); // one token serves the whole pull
+      s.remove(r.id());
+
+      // the token of the pull above is not reused by a pull without credentials
+      assertThat(kindOf(() -> s.pull(ref, Credentials.NONE))).isEqualTo(Kind.FAILED_PRECONDITION);
+      assertThat(tokens.refused.get()).isEqualTo(2);
+
+      // a registry token from the request is used as is
+      String token = tokens.mint("tok/app", "pull");
+      assertThat(s.pull(ref, new Credentials(null, null, null, null, token)).id())
+          .isEqualTo(r.id());
+      assertThat(tokens.issued.get()).isEqualTo(1);
+    } finally {
+      try (Stream<Path> st = Files.walk(dir)) {
+        st.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+  }
+}
