@@ -47,6 +47,7 @@ class ContainerIT {
   @TempDir static Path shared;
   private static TestRegistry registry;
   private static String image;
+  private static String pause;
 
   @TempDir Path dir;
   private LeakCheck leaks;
@@ -66,6 +67,12 @@ class ContainerIT {
             {"Env": ["FROM_IMAGE=yes", "OVERRIDE=image"], "Cmd": ["sleep", "3600"],
              "User": "www-data", "WorkingDir": "/tmp"}
             """);
+    pushPause();
+  }
+
+  private static void pushPause() throws Exception {
+    pause =
+        TestImages.pushBusybox(registry, "it/pause", "1", "{\"Cmd\": [\"sleep\", \"2147483647\"]}");
   }
 
   @AfterAll
@@ -77,7 +84,7 @@ class ContainerIT {
   void start() throws Exception {
     leaks = LeakCheck.snapshot();
     network = new TestNetwork(dir);
-    daemon = DaemonProcess.start(dir.resolve("daemon"), network.daemonArgs());
+    daemon = DaemonProcess.start(dir.resolve("daemon"), daemonArgs());
     daemon
         .images()
         .pullImage(
@@ -200,6 +207,11 @@ class ContainerIT {
     assertCode(Status.Code.NOT_FOUND, () -> status("0123456789abcdef0123456789abcdef"));
     remove(id);
     remove(id);
+  }
+
+  /** The test network, and the pause image from the test's own registry (never the internet). */
+  private String[] daemonArgs() {
+    return new String[] {"--cni-conf-dir", network.confDir().toString(), "--pause-image", pause};
   }
 
   private ContainerConfig.Builder base(String name) {

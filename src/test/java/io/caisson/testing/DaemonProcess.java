@@ -66,6 +66,14 @@ public final class DaemonProcess implements AutoCloseable {
             "--root", dir.resolve("root").toString(),
             "--state", dir.resolve("state").toString(),
             "--log-level", "debug"));
+    if (!List.of(extraArgs).contains("--registries-conf")) {
+      // Never the machine's registries.conf: tests reach only registries they started.
+      Path registries = dir.resolve("registries.conf");
+      if (!Files.exists(registries)) {
+        Files.writeString(registries, "# test: no rewrites\n");
+      }
+      command.addAll(List.of("--registries-conf", registries.toString()));
+    }
     command.addAll(List.of(extraArgs));
     ProcessBuilder builder =
         new ProcessBuilder(command)
