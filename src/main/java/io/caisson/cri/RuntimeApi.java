@@ -20,11 +20,33 @@ public final class RuntimeApi extends RuntimeServiceGrpc.RuntimeServiceImplBase 
   private final RuntimeInfoRpcs info;
   private final SandboxRpcs sandboxes;
   private final ContainerRpcs containers;
+  private final StreamingRpcs streaming;
 
-  public RuntimeApi(RuntimeInfoRpcs info, SandboxRpcs sandboxes, ContainerRpcs containers) {
+  public RuntimeApi(
+      RuntimeInfoRpcs info,
+      SandboxRpcs sandboxes,
+      ContainerRpcs containers,
+      StreamingRpcs streaming) {
     this.info = info;
     this.sandboxes = sandboxes;
     this.containers = containers;
+    this.streaming = streaming;
+  }
+
+  @Override
+  public void exec(ExecRequest request, StreamObserver<ExecResponse> observer) {
+    Rpc.unary(observer, () -> streaming.exec(request));
+  }
+
+  @Override
+  public void attach(AttachRequest request, StreamObserver<AttachResponse> observer) {
+    Rpc.unary(observer, () -> streaming.attach(request));
+  }
+
+  @Override
+  public void portForward(
+      PortForwardRequest request, StreamObserver<PortForwardResponse> observer) {
+    Rpc.unary(observer, () -> streaming.portForward(request));
   }
 
   @Override

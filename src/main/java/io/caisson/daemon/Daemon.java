@@ -1,7 +1,9 @@
 package io.caisson.daemon;
 
 import io.caisson.config.CaissonConfig;
+import io.caisson.config.HostPort;
 import io.caisson.container.ContainerManager;
+import io.caisson.container.ContainerStreams;
 import io.caisson.cri.CallLogging;
 import io.caisson.cri.ContainerRpcs;
 import io.caisson.cri.ImageApi;
@@ -9,13 +11,18 @@ import io.caisson.cri.ImageRpcs;
 import io.caisson.cri.RuntimeApi;
 import io.caisson.cri.RuntimeInfoRpcs;
 import io.caisson.cri.SandboxRpcs;
+import io.caisson.cri.StreamingRpcs;
 import io.caisson.image.ImageService;
 import io.caisson.network.CniSandboxNetwork;
 import io.caisson.network.PodFiles;
 import io.caisson.network.PodNetwork;
 import io.caisson.oci.Conmon;
 import io.caisson.oci.Runc;
+import io.caisson.sandbox.PodPortForward;
 import io.caisson.sandbox.SandboxManager;
+import io.caisson.streaming.Backends;
+import io.caisson.streaming.StreamingServer;
+import io.caisson.streaming.TokenRegistry;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.netty.NettyServerBuilder;
@@ -49,6 +56,7 @@ public final class Daemon implements AutoCloseable {
   private ExecutorService rpcExecutor;
   private Server server;
   private ImageService images;
+  private StreamingServer streamingServer;
 
   public Daemon(CaissonConfig config) {
     this.config = config;
@@ -112,6 +120,19 @@ public final class Daemon implements AutoCloseable {
     ContainerManager containers = new ContainerManager(config, sandboxes, images, runc, conmon);
     containers.recover();
     sandboxes.setContainers(containers);
+    ContainerStreams streams = new ContainerStreams(containers, runc);
+    HostPort streamAddress = HostPort.parse(config.streaming().address());
+    streamingServer =
+        new StreamingServer(
+            new StreamingServer.Config(
+                streamAddress.host(),
+                streamAddress.port(),
+                config.streaming().tlsCert(),
+                config.streaming().tlsKey(),
+                null),
+            new Backends(streams, streams, new PodPortForward(sandboxes)),
+            new TokenRegistry());
+    streamingServer.start();
 
     eventLoops = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
     rpcExecutor = Executors.newVirtualThreadPerTaskExecutor();
@@ -127,7 +148,8 @@ public final class Daemon implements AutoCloseable {
                     new RuntimeApi(
                         new RuntimeInfoRpcs(config, readiness, node),
                         new SandboxRpcs(sandboxes),
-                        new ContainerRpcs(containers)),
+                        new ContainerRpcs(containers),
+                        new StreamingRpcs(streamingServer, streams, sandboxes)),
                     logging))
             .addService(ServerInterceptors.intercept(new ImageApi(new ImageRpcs(images)), logging))
             .build();
@@ -146,6 +168,9 @@ public final class Daemon implements AutoCloseable {
     }
     if (eventLoops != null) {
       eventLoops.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(2, TimeUnit.SECONDS);
+    }
+    if (streamingServer != null) {
+      streamingServer.close();
     }
     if (images != null) {
       images.close();

@@ -1,0 +1,94 @@
+package io.caisson.container;
+
+import io.caisson.common.CaissonException;
+import io.caisson.oci.ExecSession;
+import io.caisson.oci.OciSpec;
+import io.caisson.oci.Runc;
+import io.caisson.streaming.AttachBackend;
+import io.caisson.streaming.ExecBackend;
+import io.caisson.streaming.ExecProcess;
+import io.caisson.streaming.StreamProcess;
+import io.caisson.streaming.StreamRequest;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.util.concurrent.ExecutionException;
+
+/** Exec and attach sessions of the streaming server, in Caisson's containers. */
+public final class ContainerStreams implements ExecBackend, AttachBackend {
+  private final ContainerManager containers;
+  private final Runc runc;
+
+  public ContainerStreams(ContainerManager containers, Runc runc) {
+    this.containers = containers;
+    this.runc = runc;
+  }
+
+  /** Checks a session request before a URL is handed out for it. */
+  public void requireRunning(String containerId) throws Exception {
+    ContainerRecord record = containers.refresh(containers.find(containerId));
+    if (record.state() != ContainerState.RUNNING) {
+      throw CaissonException.precondition(
+          "container %s is not running (%s)", record.id(), record.state().name().toLowerCase());
+    }
+  }
+
+  @Override
+  public ExecProcess start(StreamRequest.Exec request) {
+    if (request.tty()) {
+      throw new CaissonException(
+          CaissonException.Kind.UNIMPLEMENTED, "exec with a terminal (tty) is not supported yet");
+    }
+    ContainerRecord record = containers.find(request.containerId()).record();
+    Path bundle = Path.of(record.bundle());
+    OciSpec.Process process = Runc.execProcess(bundle, request.cmd(), false);
+    ExecSession session = runc.startExec(record.id(), process, bundle);
+    return new ExecProcess() {
+      @Override
+      public OutputStream stdin() {
+        return request.stdin() ? session.stdin() : null;
+      }
+
+      @Override
+      public InputStream stdout() {
+        return request.stdout() ? session.stdout() : null;
+      }
+
+      @Override
+      public InputStream stderr() {
+        return request.stderr() ? session.stderr() : null;
+      }
+
+      @Override
+      public void resize(int width, int height) {
+        session.resize(width, height);
+      }
+
+      @Override
+      public int waitFor() throws InterruptedException {
+        try {
+          return session.exitCode().get();
+        } catch (ExecutionException e) {
+          return -1;
+        }
+      }
+
+      @Override
+      public void close() {
+        session.close();
+      }
+
+      @Override
+      public void kill() {
+        session.kill();
+      }
+    };
+  }
+
+  @Override
+  public StreamProcess attach(StreamRequest.Attach request) {
+    throw new CaissonException(
+        CaissonException.Kind.UNIMPLEMENTED,
+        "attach is not supported yet (conmon's attach socket needs a SOCK_SEQPACKET client)");
+  }
+}
