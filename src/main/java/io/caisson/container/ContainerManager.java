@@ -492,6 +492,18 @@ public final class ContainerManager implements SandboxManager.PodContainers {
     return containers.values();
   }
 
+  /** The container's cgroup, as runc was told to create it. */
+  public String cgroupsPath(Container container) {
+    Sandbox sandbox = sandboxes.findOptional(container.record().sandboxId()).orElse(null);
+    String parent = sandbox == null ? "" : sandbox.config().getLinux().getCgroupParent();
+    return CgroupPaths.container(parent, container.id());
+  }
+
+  /** The container's writable layer: what it changed on top of its image. */
+  public Path writableLayer(Container container) {
+    return storage.layer(container.id()).upper();
+  }
+
   // ---- restart ------------------------------------------------------------------------------
 
   /** Loads containers of an earlier run; conmon kept them running meanwhile. */

@@ -21,16 +21,31 @@ public final class RuntimeApi extends RuntimeServiceGrpc.RuntimeServiceImplBase 
   private final SandboxRpcs sandboxes;
   private final ContainerRpcs containers;
   private final StreamingRpcs streaming;
+  private final StatsRpcs stats;
 
   public RuntimeApi(
       RuntimeInfoRpcs info,
       SandboxRpcs sandboxes,
       ContainerRpcs containers,
-      StreamingRpcs streaming) {
+      StreamingRpcs streaming,
+      StatsRpcs stats) {
     this.info = info;
     this.sandboxes = sandboxes;
     this.containers = containers;
     this.streaming = streaming;
+    this.stats = stats;
+  }
+
+  @Override
+  public void containerStats(
+      ContainerStatsRequest request, StreamObserver<ContainerStatsResponse> observer) {
+    Rpc.unary(observer, () -> stats.containerStats(request));
+  }
+
+  @Override
+  public void listContainerStats(
+      ListContainerStatsRequest request, StreamObserver<ListContainerStatsResponse> observer) {
+    Rpc.unary(observer, () -> stats.list(request));
   }
 
   @Override

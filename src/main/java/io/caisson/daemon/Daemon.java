@@ -11,6 +11,7 @@ import io.caisson.cri.ImageRpcs;
 import io.caisson.cri.RuntimeApi;
 import io.caisson.cri.RuntimeInfoRpcs;
 import io.caisson.cri.SandboxRpcs;
+import io.caisson.cri.StatsRpcs;
 import io.caisson.cri.StreamingRpcs;
 import io.caisson.image.ImageService;
 import io.caisson.network.CniSandboxNetwork;
@@ -20,6 +21,7 @@ import io.caisson.oci.Conmon;
 import io.caisson.oci.Runc;
 import io.caisson.sandbox.PodPortForward;
 import io.caisson.sandbox.SandboxManager;
+import io.caisson.stats.CgroupReader;
 import io.caisson.streaming.Backends;
 import io.caisson.streaming.StreamingServer;
 import io.caisson.streaming.TokenRegistry;
@@ -149,7 +151,9 @@ public final class Daemon implements AutoCloseable {
                         new RuntimeInfoRpcs(config, readiness, node),
                         new SandboxRpcs(sandboxes),
                         new ContainerRpcs(containers),
-                        new StreamingRpcs(streamingServer, streams, sandboxes)),
+                        new StreamingRpcs(streamingServer, streams, sandboxes),
+                        new StatsRpcs(
+                            containers, CgroupReader.host(), images.fsInfo().mountpoint())),
                     logging))
             .addService(ServerInterceptors.intercept(new ImageApi(new ImageRpcs(images)), logging))
             .build();

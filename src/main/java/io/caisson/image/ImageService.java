@@ -2,6 +2,7 @@ package io.caisson.image;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.caisson.common.CaissonException;
+import io.caisson.storage.DiskUsage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.http.HttpClient;
@@ -535,10 +536,10 @@ public final class ImageService implements AutoCloseable {
   /** Bytes and inodes under the store (hard links counted once) and its filesystem's mountpoint. */
   public FsUsage fsInfo() {
     try {
-      long[] totals = StoreUsage.measure(root);
+      long[] totals = DiskUsage.measure(root);
       return new FsUsage(
           System.currentTimeMillis() * 1_000_000L,
-          StoreUsage.mountpointOf(root),
+          DiskUsage.mountpointOf(root),
           totals[0],
           totals[1]);
     } catch (IOException e) {

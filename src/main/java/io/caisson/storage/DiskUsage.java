@@ -1,4 +1,4 @@
-package io.caisson.image;
+package io.caisson.storage;
 
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
@@ -10,11 +10,11 @@ import java.util.HashSet;
 import java.util.Set;
 
 /** Disk usage of a directory tree and the mountpoint of the filesystem it lives on. */
-final class StoreUsage {
-  private StoreUsage() {}
+public final class DiskUsage {
+  private DiskUsage() {}
 
   /** {bytes, inodes}; hard-linked files (busybox images have hundreds) count once. */
-  static long[] measure(Path root) throws IOException {
+  public static long[] measure(Path root) throws IOException {
     Set<Object> seen = new HashSet<>();
     long[] totals = new long[2];
     Files.walkFileTree(
@@ -49,7 +49,7 @@ final class StoreUsage {
   }
 
   /** The longest mount point in /proc/self/mountinfo that contains {@code path}. */
-  static Path mountpointOf(Path path) throws IOException {
+  public static Path mountpointOf(Path path) throws IOException {
     Path real = path.toRealPath();
     Path best = Path.of("/");
     for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {

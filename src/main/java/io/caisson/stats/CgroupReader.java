@@ -1,0 +1,105 @@
+package io.caisson.stats;
+
+import io.caisson.linux.ProcFiles;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Reads a cgroup's counters by its cgroupfs path (as given to runc), on cgroup v1 (a hierarchy per
+ * controller, also in hybrid mode) and on cgroup v2 (one unified hierarchy).
+ */
+public final class CgroupReader {
+  private static final long V1_UNLIMITED = 0x7FFFFFFFFFFFF000L;
+
+  private final Path root;
+  private final boolean unified;
+
+  public CgroupReader(Path root) {
+    this.root = root;
+    this.unified = Files.exists(root.resolve("cgroup.controllers"));
+  }
+
+  public static CgroupReader host() {
+    return new CgroupReader(Path.of("/sys/fs/cgroup"));
+  }
+
+  /** The cgroup's counters, or empty when the cgroup does not exist (any more). */
+  public Optional<CgroupSample> read(String cgroupsPath) throws IOException {
+    String relative = cgroupsPath.startsWith("/") ? cgroupsPath.substring(1) : cgroupsPath;
+    try {
+      return Optional.of(unified ? readV2(root.resolve(relative)) : readV1(relative));
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    }
+  }
+
+  private CgroupSample readV1(String relative) throws IOException {
+    Path cpu = controller("cpuacct").resolve(relative);
+    Path memory = controller("memory").resolve(relative);
+    long cpuNanos = Long.parseLong(ProcFiles.read(cpu.resolve("cpuacct.usage")));
+    long usage = Long.parseLong(ProcFiles.read(memory.resolve("memory.usage_in_bytes")));
+    Map<String, Long> stat = keyValues(ProcFiles.read(memory.resolve("memory.stat")));
+    long inactiveFile = stat.getOrDefault("total_inactive_file", 0L);
+    long limit = Long.parseLong(ProcFiles.read(memory.resolve("memory.limit_in_bytes")));
+    return new CgroupSample(
+        now(),
+        cpuNanos,
+        usage,
+        Math.max(0, usage - inactiveFile),
+        stat.getOrDefault("total_rss", 0L),
+        stat.getOrDefault("total_pgfault", 0L),
+        stat.getOrDefault("total_pgmajfault", 0L),
+        limit >= V1_UNLIMITED ? 0 : limit);
+  }
+
+  private Path controller(String name) {
+    Path direct = root.resolve(name);
+    if (Files.isDirectory(direct)) {
+      return direct;
+    }
+    return root.resolve(name.equals("cpuacct") ? "cpu,cpuacct" : name);
+  }
+
+  private CgroupSample readV2(Path dir) throws IOException {
+    Map<String, Long> cpu = keyValues(ProcFiles.read(dir.resolve("cpu.stat")));
+    long usage = Long.parseLong(ProcFiles.read(dir.resolve("memory.current")));
+    Map<String, Long> stat = keyValues(ProcFiles.read(dir.resolve("memory.stat")));
+    String max = ProcFiles.read(dir.resolve("memory.max"));
+    return new CgroupSample(
+        now(),
+        cpu.getOrDefault("usage_usec", 0L) * 1000,
+        usage,
+        Math.max(0, usage - stat.getOrDefault("inactive_file", 0L)),
+        stat.getOrDefault("anon", 0L),
+        stat.getOrDefault("pgfault", 0L),
+        stat.getOrDefault("pgmajfault", 0L),
+        max.equals("max") ? 0 : Long.parseLong(max));
+  }
+
+  /** "key value" lines, as memory.stat and cpu.stat have them. */
+  static Map<String, Long> keyValues(String text) {
+    Map<String, Long> values = new HashMap<>();
+    for (String line : text.split("\n")) {
+      String[] parts = line.strip().split("\\s+");
+      if (parts.length == 2) {
+        try {
+          values.put(parts[0], Long.parseLong(parts[1]));
+        } catch (NumberFormatException e) {
+          // Not a counter: skip.
+        }
+      }
+    }
+    return values;
+  }
+
+  private static long now() {
+    Instant now = Instant.now();
+    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+  }
+}
