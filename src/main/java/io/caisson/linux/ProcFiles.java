@@ -1,8 +1,9 @@
 package io.caisson.linux;
 
-import java.io.FileInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -14,7 +15,7 @@ public final class ProcFiles {
   private ProcFiles() {}
 
   public static String read(Path path) throws IOException {
-    try (FileInputStream in = new FileInputStream(path.toFile())) {
+    try (InputStream in = Files.newInputStream(path)) {
       return new String(in.readAllBytes(), StandardCharsets.UTF_8).strip();
     }
   }

@@ -299,15 +299,34 @@ public final class Runc {
     try {
       String text = Files.readString(pidFile).strip();
       if (!text.isEmpty()) {
-        ProcessHandle.of(Long.parseLong(text))
+        long pid = Long.parseLong(text);
+        ProcessHandle.of(pid)
             .ifPresent(
                 handle -> {
                   handle.descendants().forEach(ProcessHandle::destroyForcibly);
                   handle.destroyForcibly();
                 });
+        awaitGone(pid);
       }
     } catch (IOException | NumberFormatException e) {
       // runc had not started the process yet: killing runc below is enough.
+    }
+  }
+
+  /**
+   * Waits (briefly) until a killed process has been reaped: until then it still shows in /proc, and
+   * a caller that looks right after a timed-out exec must not find it.
+   */
+  private static void awaitGone(long pid) {
+    long deadline = System.nanoTime() + 2_000_000_000L;
+    while (System.nanoTime() < deadline
+        && java.nio.file.Files.exists(Path.of("/proc", Long.toString(pid)))) {
+      try {
+        Thread.sleep(5);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
     }
   }
 

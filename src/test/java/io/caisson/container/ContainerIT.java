@@ -214,6 +214,78 @@ class ContainerIT {
     return new String[] {"--cni-conf-dir", network.confDir().toString(), "--pause-image", pause};
   }
 
+  @Test
+  void aMemoryLimitOomKillsAndIsReportedAsOomKilled() throws Exception {
+    String id =
+        create(
+            base("hungry")
+                .addAllCommand(
+                    List.of("sh", "-c", "dd if=/dev/zero bs=1M count=200 | tail -c 150000000"))
+                .setLinux(
+                    LinuxContainerConfig.newBuilder()
+                        .setResources(
+                            io.caisson.cri.v1.LinuxContainerResources.newBuilder()
+                                .setMemoryLimitInBytes(32 << 20))));
+    start(id);
+    ContainerStatus status = awaitExit(id);
+    assertThat(status.getReason()).isEqualTo("OOMKilled");
+    assertThat(status.getExitCode()).isNotZero();
+    remove(id);
+  }
+
+  @Test
+  void longLinesAreSplitIntoPartialRecordsAndReopenFollowsRotation() throws Exception {
+    String id =
+        create(
+            base("chatty")
+                .addAllCommand(
+                    List.of(
+                        "sh",
+                        "-c",
+                        "head -c 20000 /dev/zero | tr '\\0' a; echo; echo done; "
+                            + "while true; do echo tick; sleep 0.2; done")));
+    start(id);
+    Path log = dir.resolve("logs/chatty.log");
+    String text = awaitLog(log, "done");
+    assertThat(text).contains(" stdout P ");
+    assertThat(text).containsPattern("(?m) stdout F done$");
+
+    Path rotated = dir.resolve("logs/chatty.log.1");
+    Files.move(log, rotated);
+    daemon
+        .runtime()
+        .reopenContainerLog(
+            io.caisson.cri.v1.ReopenContainerLogRequest.newBuilder().setContainerId(id).build());
+    assertThat(awaitLog(log, "tick")).contains("stdout F tick");
+    remove(id);
+  }
+
+  @Test
+  void aHundredContainersCreatedAndRemovedLeaveNothingBehind() throws Exception {
+    List<String> ids = new java.util.ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      ids.add(create(base("many-" + i).addAllCommand(List.of("sleep", "3600"))));
+    }
+    for (String id : ids) {
+      remove(id);
+    }
+    try (var left = Files.list(daemon.dir().resolve("state/containers"))) {
+      assertThat(left).isEmpty();
+    }
+    // The leak check after each test covers mounts and conmon/runc processes.
+  }
+
+  private ContainerStatus awaitExit(String id) throws InterruptedException {
+    for (int i = 0; i < 300; i++) {
+      ContainerStatus status = status(id);
+      if (status.getState() == ContainerState.CONTAINER_EXITED) {
+        return status;
+      }
+      Thread.sleep(100);
+    }
+    return status(id);
+  }
+
   private ContainerConfig.Builder base(String name) {
     return ContainerConfig.newBuilder()
         .setMetadata(ContainerMetadata.newBuilder().setName(name))

@@ -17,8 +17,8 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 public final class TestImages {
   private static final List<String> APPLETS =
       List.of(
-          "sh", "sleep", "echo", "cat", "ls", "id", "top", "true", "false", "grep", "head", "dd",
-          "tail", "env", "ps", "kill", "touch", "mkdir", "rm");
+          "sh", "sleep", "echo", "cat", "ls", "id", "top", "true", "false", "grep", "head", "tr",
+          "dd", "tail", "env", "ps", "kill", "touch", "mkdir", "rm");
 
   private TestImages() {}
 
