@@ -215,7 +215,10 @@ public final class ContainerManager implements SandboxManager.PodContainers {
     if (security.hasRunAsGroup()) {
       group = Long.toString(security.getRunAsGroup().getValue());
     }
-    return ImageUsers.read(rootfs).resolve(user, group, security.getSupplementalGroupsList());
+    boolean imageGroups =
+        security.getSupplementalGroupsPolicy() != io.caisson.cri.v1.SupplementalGroupsPolicy.Strict;
+    return ImageUsers.read(rootfs)
+        .resolve(user, group, security.getSupplementalGroupsList(), imageGroups);
   }
 
   private Path targetPidNamespace(ContainerConfig config) {

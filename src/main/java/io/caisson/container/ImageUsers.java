@@ -57,6 +57,14 @@ public final class ImageUsers {
    * numeric uid unknown to the image is fine (gid 0 unless given); an unknown name is an error.
    */
   public Identity resolve(String user, String group, List<Long> extraGroups) {
+    return resolve(user, group, extraGroups, true);
+  }
+
+  /**
+   * @param imageGroups whether the groups the image's /etc/group gives the user are added
+   *     (SupplementalGroupsPolicy Merge) or not (Strict)
+   */
+  public Identity resolve(String user, String group, List<Long> extraGroups, boolean imageGroups) {
     String userPart = user.isEmpty() ? "0" : user;
     long uid;
     long gid = 0;
@@ -87,8 +95,14 @@ public final class ImageUsers {
     if (group != null && !group.isEmpty()) {
       gid = groupId(group);
     }
+    // The pod's groups first, then the image's, as kubelet's runtimes order them.
     List<Long> additional = new ArrayList<>();
-    if (userName != null) {
+    for (Long extra : extraGroups) {
+      if (!additional.contains(extra) && extra != gid) {
+        additional.add(extra);
+      }
+    }
+    if (userName != null && imageGroups) {
       for (String[] row : this.group) {
         if (row.length > 3 && List.of(row[3].split(",")).contains(userName)) {
           long member = Long.parseLong(row[2]);
@@ -96,11 +110,6 @@ public final class ImageUsers {
             additional.add(member);
           }
         }
-      }
-    }
-    for (Long extra : extraGroups) {
-      if (!additional.contains(extra) && extra != gid) {
-        additional.add(extra);
       }
     }
     return new Identity(uid, gid, List.copyOf(additional));

@@ -122,6 +122,9 @@ public final class Daemon implements AutoCloseable {
     ContainerManager containers = new ContainerManager(config, sandboxes, images, runc, conmon);
     containers.recover();
     sandboxes.setContainers(containers);
+    // Merge and Strict supplemental-group policies are honoured; RRO mounts and user namespaces
+    // need runc >= 1.2 and idmapped mounts, which this runc lacks: not advertised.
+    readiness.advertise(() -> new Readiness.HandlerFeatures(false, false), true);
     ContainerStreams streams = new ContainerStreams(containers, runc);
     HostPort streamAddress = HostPort.parse(config.streaming().address());
     streamingServer =

@@ -33,7 +33,9 @@ class ImageUsersTest {
     assertThat(users.resolve("www-data", null, List.of()))
         .isEqualTo(new ImageUsers.Identity(33, 33, List.of(50L)));
     assertThat(users.resolve("1000", null, List.of(1234L)))
-        .isEqualTo(new ImageUsers.Identity(1000, 1000, List.of(50000L, 1234L)));
+        .isEqualTo(new ImageUsers.Identity(1000, 1000, List.of(1234L, 50000L)));
+    assertThat(users.resolve("1000", null, List.of(1234L), false))
+        .isEqualTo(new ImageUsers.Identity(1000, 1000, List.of(1234L)));
   }
 
   @Test
