@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.caisson.cri.v1.CgroupDriver;
-import io.caisson.cri.v1.ListContainerStatsRequest;
+import io.caisson.cri.v1.ListMetricDescriptorsRequest;
 import io.caisson.cri.v1.NetworkConfig;
 import io.caisson.cri.v1.RuntimeCondition;
 import io.caisson.cri.v1.RuntimeConfigRequest;
@@ -182,12 +182,12 @@ class DaemonIT {
               () ->
                   daemon
                       .runtime()
-                      .listContainerStats(ListContainerStatsRequest.getDefaultInstance()))
+                      .listMetricDescriptors(ListMetricDescriptorsRequest.getDefaultInstance()))
           .isInstanceOfSatisfying(
               StatusRuntimeException.class,
               e -> {
                 assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
-                assertThat(e.getStatus().getDescription()).contains("ListContainerStats");
+                assertThat(e.getStatus().getDescription()).contains("ListMetricDescriptors");
               });
     }
   }
