@@ -1,6 +1,8 @@
 package io.caisson.container;
 
 import io.caisson.common.CaissonException;
+import io.caisson.linux.SeqPacketSocket;
+import io.caisson.oci.Conmon;
 import io.caisson.oci.ExecSession;
 import io.caisson.oci.OciSpec;
 import io.caisson.oci.Runc;
@@ -18,10 +20,12 @@ import java.util.concurrent.ExecutionException;
 public final class ContainerStreams implements ExecBackend, AttachBackend {
   private final ContainerManager containers;
   private final Runc runc;
+  private final Conmon conmon;
 
-  public ContainerStreams(ContainerManager containers, Runc runc) {
+  public ContainerStreams(ContainerManager containers, Runc runc, Conmon conmon) {
     this.containers = containers;
     this.runc = runc;
+    this.conmon = conmon;
   }
 
   /** Checks a session request before a URL is handed out for it. */
@@ -86,9 +90,14 @@ public final class ContainerStreams implements ExecBackend, AttachBackend {
   }
 
   @Override
-  public StreamProcess attach(StreamRequest.Attach request) {
-    throw new CaissonException(
-        CaissonException.Kind.UNIMPLEMENTED,
-        "attach is not supported yet (conmon's attach socket needs a SOCK_SEQPACKET client)");
+  public StreamProcess attach(StreamRequest.Attach request) throws java.io.IOException {
+    ContainerRecord record = containers.find(request.containerId()).record();
+    Path bundle = Path.of(record.bundle());
+    return new AttachSession(
+        SeqPacketSocket.connect(conmon.attachSocket(record.id())),
+        request.stdin(),
+        request.stdout(),
+        request.stderr(),
+        (width, height) -> conmon.resize(bundle, width, height));
   }
 }

@@ -44,9 +44,14 @@ public final class StreamingRpcs {
 
   AttachResponse attach(AttachRequest request) throws Exception {
     containers.requireRunning(request.getContainerId());
-    throw new CaissonException(
-        CaissonException.Kind.UNIMPLEMENTED,
-        "attach is not supported yet (conmon's attach socket needs a SOCK_SEQPACKET client)");
+    StreamRequest.Attach attach =
+        new StreamRequest.Attach(
+            request.getContainerId(),
+            request.getTty(),
+            request.getStdin(),
+            request.getStdout(),
+            request.getStderr());
+    return AttachResponse.newBuilder().setUrl(server.url(attach).toString()).build();
   }
 
   PortForwardResponse portForward(PortForwardRequest request) {

@@ -125,7 +125,7 @@ public final class Daemon implements AutoCloseable {
     // Merge and Strict supplemental-group policies are honoured; RRO mounts and user namespaces
     // need runc >= 1.2 and idmapped mounts, which this runc lacks: not advertised.
     readiness.advertise(() -> new Readiness.HandlerFeatures(false, false), true);
-    ContainerStreams streams = new ContainerStreams(containers, runc);
+    ContainerStreams streams = new ContainerStreams(containers, runc, conmon);
     HostPort streamAddress = HostPort.parse(config.streaming().address());
     streamingServer =
         new StreamingServer(

@@ -1,0 +1,164 @@
+package io.caisson.linux;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+/**
+ * A connected AF_UNIX SOCK_SEQPACKET client, which the JDK's socket channels cannot open: conmon
+ * serves container attach on such a socket. Reads return one packet; calls block the caller, so use
+ * them from threads that may block.
+ */
+public final class SeqPacketSocket implements AutoCloseable {
+  private static final int AF_UNIX = 1;
+  private static final int SOCK_SEQPACKET = 5;
+  private static final int SOCK_CLOEXEC = 0x80000;
+  private static final int SHUT_WR = 1;
+  private static final int SHUT_RDWR = 2;
+  private static final int SUN_PATH_MAX = 108;
+
+  private static final Linker LINKER = Linker.nativeLinker();
+  private static final Linker.Option CCS = Linker.Option.captureCallState("errno");
+  private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
+  private static final VarHandle ERRNO =
+      CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+  private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
+  private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
+
+  private static final MethodHandle SOCKET =
+      handle("socket", FunctionDescriptor.of(INT, INT, INT, INT));
+  private static final MethodHandle CONNECT =
+      handle("connect", FunctionDescriptor.of(INT, INT, ValueLayout.ADDRESS, INT));
+  private static final MethodHandle READ =
+      handle("read", FunctionDescriptor.of(LONG, INT, ValueLayout.ADDRESS, LONG));
+  private static final MethodHandle WRITE =
+      handle("write", FunctionDescriptor.of(LONG, INT, ValueLayout.ADDRESS, LONG));
+  private static final MethodHandle SHUTDOWN =
+      handle("shutdown", FunctionDescriptor.of(INT, INT, INT));
+
+  private final int fd;
+  private volatile boolean closed;
+
+  private SeqPacketSocket(int fd) {
+    this.fd = fd;
+  }
+
+  private static MethodHandle handle(String name, FunctionDescriptor descriptor) {
+    return LINKER.downcallHandle(LINKER.defaultLookup().find(name).orElseThrow(), descriptor, CCS);
+  }
+
+  public static SeqPacketSocket connect(Path path) throws IOException {
+    byte[] name = path.toString().getBytes(StandardCharsets.UTF_8);
+    if (name.length >= SUN_PATH_MAX) {
+      throw new IOException("socket path too long for AF_UNIX: " + path);
+    }
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment state = arena.allocate(CALL_STATE);
+      int fd = (int) SOCKET.invokeExact(state, AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+      if (fd < 0) {
+        throw new SyscallException("socket", "AF_UNIX SOCK_SEQPACKET", (int) ERRNO.get(state, 0L));
+      }
+      MemorySegment address = arena.allocate(2 + SUN_PATH_MAX);
+      address.set(ValueLayout.JAVA_SHORT, 0, (short) AF_UNIX);
+      MemorySegment.copy(name, 0, address, ValueLayout.JAVA_BYTE, 2, name.length);
+      int rc = (int) CONNECT.invokeExact(state, fd, address, 2 + name.length + 1);
+      if (rc != 0) {
+        int errno = (int) ERRNO.get(state, 0L);
+        Syscalls.close(fd);
+        throw new SyscallException("connect", path.toString(), errno);
+      }
+      return new SeqPacketSocket(fd);
+    } catch (IOException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new IllegalStateException("socket downcall failed", t);
+    }
+  }
+
+  /** Reads one packet into {@code buffer}; returns its length, or -1 at end of stream. */
+  public int read(byte[] buffer) throws IOException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment state = arena.allocate(CALL_STATE);
+      MemorySegment native_ = arena.allocate(buffer.length);
+      long n;
+      do {
+        n = (long) READ.invokeExact(state, fd, native_, (long) buffer.length);
+      } while (n < 0 && (int) ERRNO.get(state, 0L) == Errno.EINTR);
+      if (n < 0) {
+        if (closed) {
+          return -1;
+        }
+        throw new SyscallException("read", "attach socket", (int) ERRNO.get(state, 0L));
+      }
+      if (n == 0) {
+        return -1;
+      }
+      MemorySegment.copy(native_, ValueLayout.JAVA_BYTE, 0, buffer, 0, (int) n);
+      return (int) n;
+    } catch (IOException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new IllegalStateException("read downcall failed", t);
+    }
+  }
+
+  public void write(byte[] data, int offset, int length) throws IOException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment state = arena.allocate(CALL_STATE);
+      MemorySegment native_ = arena.allocate(Math.max(1, length));
+      MemorySegment.copy(data, offset, native_, ValueLayout.JAVA_BYTE, 0, length);
+      long written = 0;
+      while (written < length) {
+        long n =
+            (long)
+                WRITE.invokeExact(state, fd, native_.asSlice(written), (long) (length - written));
+        if (n < 0) {
+          int errno = (int) ERRNO.get(state, 0L);
+          if (errno == Errno.EINTR) {
+            continue;
+          }
+          throw new SyscallException("write", "attach socket", errno);
+        }
+        written += n;
+      }
+    } catch (IOException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new IllegalStateException("write downcall failed", t);
+    }
+  }
+
+  /** Half-closes: the peer sees end of input, we can still read. */
+  public void shutdownOutput() {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment state = arena.allocate(CALL_STATE);
+      int ignored = (int) SHUTDOWN.invokeExact(state, fd, SHUT_WR);
+    } catch (Throwable t) {
+      throw new IllegalStateException("shutdown downcall failed", t);
+    }
+  }
+
+  @Override
+  public void close() {
+    if (!closed) {
+      closed = true;
+      // shutdown wakes a reader blocked in read(2); close alone would not.
+      try (Arena arena = Arena.ofConfined()) {
+        MemorySegment state = arena.allocate(CALL_STATE);
+        int ignored = (int) SHUTDOWN.invokeExact(state, fd, SHUT_RDWR);
+      } catch (Throwable t) {
+        // Closing anyway.
+      }
+      Syscalls.close(fd);
+    }
+  }
+}
