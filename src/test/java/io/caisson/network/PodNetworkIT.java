@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -27,7 +28,10 @@ import org.junit.jupiter.api.Test;
  */
 class PodNetworkIT {
   private static final List<Path> BIN = List.of(Path.of("/usr/lib/cni"));
-  private static final String NETWORK = "caisson-it";
+  // Unique per run: rules are told apart by the network name in their comments, and another copy
+  // of this test (or the daemon's) may be networking pods on this node at the same time.
+  private static final String NETWORK =
+      "caisson-it-" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 24);
   private static final Path IP_FORWARD = Path.of("/proc/sys/net/ipv4/ip_forward");
 
   private static Path root;
@@ -182,7 +186,8 @@ class PodNetworkIT {
     assertThat(lo).containsPattern("<[^>]*\\bUP\\b[^>]*>");
     assertThat(NetnsHost.ipIn(netns, "ip", "-o", "addr", "show", "dev", "lo"))
         .contains("127.0.0.1/8");
-    assertThat(NetnsHost.natRulesMentioning(podId)).isNotEmpty();
+    NetnsHost.Footprint rules = NetnsHost.iptablesFootprint(List.of(podId), Set.of());
+    assertThat(rules.chains()).hasSize(2);
 
     servers.add(NetnsHost.serveIn(netns, 8080));
     assertThat(NetnsHost.talk(status.ip(), 8080)).isEqualTo("pong");
@@ -207,7 +212,7 @@ class PodNetworkIT {
 
     assertThat(bridgePorts()).isEmpty();
     assertThat(allocatedIps()).isEmpty();
-    assertThat(NetnsHost.natRulesMentioning(podId)).isEmpty();
+    assertThat(NetnsHost.iptablesFootprint(List.of(podId), rules.chains()).lines()).isEmpty();
     assertThat(NetnsHost.ipIn(netns, "ip", "-o", "link", "show")).doesNotContain("eth0");
     assertThatThrownBy(() -> NetnsHost.talk("127.0.0.1", hostPort)).isInstanceOf(IOException.class);
     assertThat(restarted.status(podId)).isEmpty();
@@ -245,7 +250,7 @@ class PodNetworkIT {
     }
     assertThat(allocatedIps()).isEmpty();
     assertThat(bridgePorts()).isEmpty();
-    assertThat(NetnsHost.natRulesMentioning(podId)).isEmpty();
+    assertThat(NetnsHost.iptablesFootprint(List.of(podId), Set.of()).lines()).isEmpty();
   }
 
   @Test
@@ -307,7 +312,7 @@ class PodNetworkIT {
   private void assertNothingLeft(String podId, Path netns) throws IOException {
     assertThat(bridgePorts()).isEmpty();
     assertThat(allocatedIps()).isEmpty();
-    assertThat(NetnsHost.natRulesMentioning(podId)).isEmpty();
+    assertThat(NetnsHost.iptablesFootprint(List.of(podId), Set.of()).lines()).isEmpty();
     assertThat(NetnsHost.ipIn(netns, "ip", "-o", "link", "show")).doesNotContain("eth0");
     assertThat(stateDir.resolve(podId)).doesNotExist();
   }
@@ -315,8 +320,9 @@ class PodNetworkIT {
   @Test
   void twentyAttachDetachCyclesLeaveNothingBehind() throws Exception {
     PodNetwork network = network(confDir);
+    List<String> markers = List.of(NETWORK, subnetPrefix, bridge);
+    List<String> rulesBefore = NetnsHost.iptablesFootprint(markers, Set.of()).lines();
     List<String> ips = new ArrayList<>();
-    int natLinesAfterFirst = -1;
     for (int i = 0; i < 20; i++) {
       String podId = "cy" + i + "x" + Long.toHexString(System.nanoTime());
       Path netns = netns(podId);
@@ -325,28 +331,24 @@ class PodNetworkIT {
               request(
                   podId,
                   netns,
-                  List.of(new PortMapping(PortMapping.Protocol.TCP, 80, 40000 + i, ""))));
+                  List.of(
+                      new PortMapping(PortMapping.Protocol.TCP, 80, NetnsHost.freePort(), ""))));
       ips.add(status.ip());
       assertThat(bridgePorts()).hasSize(1);
+      NetnsHost.Footprint attached = NetnsHost.iptablesFootprint(List.of(podId), Set.of());
+      // bridge's masquerade chain and portmap's DNAT chain, both private to the pod.
+      assertThat(attached.chains()).hasSize(2);
       network.detach(podId);
       NetnsHost.release(netns);
       pinned.remove(netns);
-      assertThat(NetnsHost.natRulesMentioning(podId)).isEmpty();
-      int natLines =
-          NetnsHost.run("iptables-save", "-t", "nat")
-              .lines()
-              .filter(l -> l.startsWith("-A") || l.startsWith(":"))
-              .toList()
-              .size();
-      if (i == 0) {
-        natLinesAfterFirst = natLines;
-      } else {
-        assertThat(natLines).as("nat rules after cycle %d", i).isEqualTo(natLinesAfterFirst);
-      }
+      assertThat(NetnsHost.iptablesFootprint(List.of(podId), attached.chains()).lines())
+          .as("iptables lines of pod %d after detach", i)
+          .isEmpty();
     }
     assertThat(ips).allMatch(ip -> ip.startsWith(subnetPrefix));
     assertThat(bridgePorts()).isEmpty();
     assertThat(allocatedIps()).isEmpty();
+    assertThat(NetnsHost.iptablesFootprint(markers, Set.of()).lines()).isEqualTo(rulesBefore);
     try (Stream<Path> left = Files.list(stateDir)) {
       assertThat(left.toList()).isEmpty();
     }
