@@ -33,14 +33,17 @@ class PodNetworkIT {
   private static final String NETWORK =
       "caisson-it-" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 24);
   private static final Path IP_FORWARD = Path.of("/proc/sys/net/ipv4/ip_forward");
+  private static final Path IP6_FORWARD = Path.of("/proc/sys/net/ipv6/conf/all/forwarding");
 
   private static Path root;
   private static String bridge;
   private static String subnetPrefix;
+  private static String dualSubnetPrefix;
   private static Path ipamDir;
   private static Path stateDir;
   private static Path confDir;
   private static String ipForward;
+  private static String ip6Forward;
   private static boolean portmapChainsBefore;
 
   private final List<Path> pinned = new ArrayList<>();
@@ -52,11 +55,14 @@ class PodNetworkIT {
     root = Files.createTempDirectory("caisson-netit");
     // The bridge plugin turns forwarding on for gateways; put it back as found.
     ipForward = Files.readString(IP_FORWARD).strip();
+    ip6Forward = Files.readString(IP6_FORWARD).strip();
     portmapChainsBefore = NetnsHost.portmapChainsExist();
     byte[] random = new byte[3];
     ThreadLocalRandom.current().nextBytes(random);
     bridge = "cit" + HexFormat.of().formatHex(random);
     subnetPrefix = "10.%d.%d.".formatted(200 + (random[0] & 0x1f), random[1] & 0xff);
+    // A subnet of its own: two bridges routing one subnet would steal each other's traffic.
+    dualSubnetPrefix = "10.%d.%d.".formatted(200 + (random[0] & 0x1f), (random[1] ^ 0x80) & 0xff);
     ipamDir = root.resolve("ipam");
     stateDir = root.resolve("state");
     confDir = root.resolve("net.d");
@@ -102,13 +108,16 @@ class PodNetworkIT {
   @AfterAll
   static void tearDown() throws IOException {
     Files.writeString(IP_FORWARD, ipForward);
+    Files.writeString(IP6_FORWARD, ip6Forward);
     if (!portmapChainsBefore) {
       NetnsHost.removeUnusedPortmapChains();
     }
-    try {
-      NetnsHost.run("ip", "link", "del", bridge);
-    } catch (IllegalStateException e) {
-      // The bridge was never created.
+    for (String name : List.of(bridge, dualStackBridge())) {
+      try {
+        NetnsHost.run("ip", "link", "del", name);
+      } catch (IllegalStateException e) {
+        // The bridge was never created.
+      }
     }
     try (Stream<Path> all = Files.walk(root)) {
       for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
@@ -443,6 +452,125 @@ class PodNetworkIT {
       server.close();
       network.detach(podId);
       assertNothingLeft(podId, netns);
+    }
+  }
+
+  private static String dualStackBridge() {
+    return bridge + "6";
+  }
+
+  @Test
+  void aDualStackPodGetsItsIpv4AddressFirstAndDetachFreesBoth() throws Exception {
+    // The IPv6 subnet takes the random bytes of the IPv4 one, so parallel runs do not collide.
+    String v6Prefix =
+        "fd0c:%s::"
+            .formatted(
+                dualSubnetPrefix.substring(3, dualSubnetPrefix.length() - 1).replace('.', ':'));
+    Path conf = Files.createDirectories(root.resolve("dual.d"));
+    Path dualIpam = root.resolve("ipam-dual");
+    Files.writeString(
+        conf.resolve("10-dual.conflist"),
+        """
+        {"cniVersion":"1.0.0","name":"%s","plugins":[
+          {"type":"bridge","bridge":"%s","isGateway":true,"ipMasq":true,
+           "ipam":{"type":"host-local","dataDir":"%s",
+                   "ranges":[[{"subnet":"%s/64"}],[{"subnet":"%s0/24"}]],
+                   "routes":[{"dst":"0.0.0.0/0"},{"dst":"::/0"}]}},
+          {"type":"portmap","capabilities":{"portMappings":true}}]}
+        """
+            .formatted(NETWORK, dualStackBridge(), dualIpam, v6Prefix, dualSubnetPrefix));
+    String podId = "ds" + Long.toHexString(System.nanoTime());
+    Path netns = netns(podId);
+    PodNetwork network = network(conf);
+
+    // The IPv6 range is listed first: the pod IP must still be the IPv4 address.
+    NetworkStatus status = network.attach(request(podId, netns, List.of()));
+    NetnsHost.Footprint rules = NetnsHost.iptablesFootprint(List.of(podId), Set.of());
+    assertThat(status.ip()).startsWith(dualSubnetPrefix);
+    assertThat(status.additionalIps()).singleElement().asString().startsWith(v6Prefix);
+    String eth0 = NetnsHost.ipIn(netns, "ip", "-o", "addr", "show", "dev", "eth0");
+    assertThat(eth0)
+        .contains("inet " + status.ip() + "/24")
+        .contains("inet6 " + status.additionalIps().getFirst() + "/64");
+    assertThat(rules.lines()).anyMatch(l -> l.startsWith("v6 nat"));
+    try (Stream<Path> held = Files.list(dualIpam.resolve(NETWORK))) {
+      assertThat(held.map(p -> p.getFileName().toString()))
+          .contains(status.ip(), status.additionalIps().getFirst());
+    }
+
+    network.detach(podId);
+    try (Stream<Path> held = Files.list(dualIpam.resolve(NETWORK))) {
+      assertThat(held.map(p -> p.getFileName().toString()))
+          .noneMatch(n -> n.startsWith(dualSubnetPrefix) || n.startsWith(v6Prefix));
+    }
+    assertThat(NetnsHost.iptablesFootprint(List.of(podId), rules.chains()).lines()).isEmpty();
+    assertThat(NetnsHost.run("ip", "-o", "link", "show", "master", dualStackBridge())).isBlank();
+    NetnsHost.run("ip", "link", "del", dualStackBridge());
+  }
+
+  @Test
+  void podsAttachedAndDetachedConcurrentlyAreEachReachableAndLeaveNothingBehind() throws Exception {
+    int pods = 8;
+    PodNetwork network = network(confDir);
+    List<String> ids = new ArrayList<>();
+    List<Path> namespaces = new ArrayList<>();
+    List<Integer> hostPorts = new ArrayList<>();
+    for (int i = 0; i < pods; i++) {
+      String podId = "cc" + i + "x" + Long.toHexString(System.nanoTime());
+      ids.add(podId);
+      namespaces.add(netns(podId));
+      hostPorts.add(NetnsHost.freePort());
+    }
+    List<NetworkStatus> statuses = new ArrayList<>();
+    try (var executor = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+      List<java.util.concurrent.Future<NetworkStatus>> attached = new ArrayList<>();
+      for (int i = 0; i < pods; i++) {
+        int n = i;
+        attached.add(
+            executor.submit(
+                () ->
+                    network.attach(
+                        request(
+                            ids.get(n),
+                            namespaces.get(n),
+                            List.of(
+                                new PortMapping(
+                                    PortMapping.Protocol.TCP, 8080, hostPorts.get(n), ""))))));
+      }
+      for (var future : attached) {
+        statuses.add(future.get());
+      }
+    }
+    assertThat(statuses.stream().map(NetworkStatus::ip).distinct()).hasSize(pods);
+    assertThat(allocatedIps()).hasSize(pods);
+    assertThat(bridgePorts()).hasSize(pods);
+    for (int i = 0; i < pods; i++) {
+      ServerSocket server = NetnsHost.serveIn(namespaces.get(i), 8080);
+      servers.add(server);
+      assertThat(NetnsHost.talk(statuses.get(i).ip(), 8080)).isEqualTo("pong");
+      assertThat(NetnsHost.talk("127.0.0.1", hostPorts.get(i))).isEqualTo("pong");
+      server.close();
+    }
+
+    List<NetnsHost.Footprint> rules = new ArrayList<>();
+    for (String podId : ids) {
+      rules.add(NetnsHost.iptablesFootprint(List.of(podId), Set.of()));
+    }
+    try (var executor = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+      List<java.util.concurrent.Future<?>> detached = new ArrayList<>();
+      for (String podId : ids) {
+        detached.add(executor.submit(() -> network.detach(podId)));
+      }
+      for (var future : detached) {
+        future.get();
+      }
+    }
+    assertThat(allocatedIps()).isEmpty();
+    assertThat(bridgePorts()).isEmpty();
+    for (int i = 0; i < pods; i++) {
+      assertThat(NetnsHost.iptablesFootprint(List.of(ids.get(i)), rules.get(i).chains()).lines())
+          .isEmpty();
+      assertThat(stateDir.resolve(ids.get(i))).doesNotExist();
     }
   }
 }
