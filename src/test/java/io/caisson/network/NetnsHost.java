@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -97,6 +99,66 @@ final class NetnsHost {
               }
             });
     return server;
+  }
+
+  /**
+   * A UDP socket bound to {@code port} inside the namespace (made on a platform thread that joined
+   * it) that answers every datagram with "pong".
+   */
+  static DatagramSocket serveUdpIn(Path netns, int port) throws Exception {
+    CompletableFuture<DatagramSocket> opened = new CompletableFuture<>();
+    Thread.ofPlatform()
+        .start(
+            () -> {
+              try {
+                int fd = Syscalls.openReadOnly(netns);
+                try {
+                  Syscalls.setns(fd, Syscalls.CLONE_NEWNET);
+                } finally {
+                  Syscalls.close(fd);
+                }
+                opened.complete(new DatagramSocket(new InetSocketAddress("0.0.0.0", port)));
+              } catch (Throwable t) {
+                opened.completeExceptionally(t);
+              }
+            });
+    DatagramSocket socket = opened.get();
+    Thread.ofVirtual()
+        .start(
+            () -> {
+              byte[] buffer = new byte[512];
+              byte[] pong = "pong".getBytes(StandardCharsets.UTF_8);
+              while (!socket.isClosed()) {
+                try {
+                  DatagramPacket in = new DatagramPacket(buffer, buffer.length);
+                  socket.receive(in);
+                  socket.send(new DatagramPacket(pong, pong.length, in.getSocketAddress()));
+                } catch (IOException e) {
+                  // Closed at the end of the test.
+                }
+              }
+            });
+    return socket;
+  }
+
+  /** Sends one datagram and returns the answer; a lost one is retried a few times. */
+  static String udpTalk(String host, int port) throws IOException {
+    try (DatagramSocket socket = new DatagramSocket()) {
+      socket.setSoTimeout(1000);
+      byte[] ping = "ping".getBytes(StandardCharsets.UTF_8);
+      for (int attempt = 0; ; attempt++) {
+        socket.send(new DatagramPacket(ping, ping.length, new InetSocketAddress(host, port)));
+        DatagramPacket answer = new DatagramPacket(new byte[512], 512);
+        try {
+          socket.receive(answer);
+          return new String(answer.getData(), 0, answer.getLength(), StandardCharsets.UTF_8);
+        } catch (java.net.SocketTimeoutException e) {
+          if (attempt == 2) {
+            throw e;
+          }
+        }
+      }
+    }
   }
 
   /** Connects and reads the server's line. */

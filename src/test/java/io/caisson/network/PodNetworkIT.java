@@ -573,4 +573,35 @@ class PodNetworkIT {
       assertThat(stateDir.resolve(ids.get(i))).doesNotExist();
     }
   }
+
+  @Test
+  void udpAndHostIpBoundPortsAreForwardedOnlyWhereAsked() throws Exception {
+    String podId = "ud" + Long.toHexString(System.nanoTime());
+    Path netns = netns(podId);
+    int udpPort = NetnsHost.freePort();
+    int boundPort = NetnsHost.freePort();
+    String node = nodeAddress();
+    PodNetwork network = network(confDir);
+    NetworkStatus status =
+        network.attach(
+            request(
+                podId,
+                netns,
+                List.of(
+                    new PortMapping(PortMapping.Protocol.UDP, 5353, udpPort, ""),
+                    new PortMapping(PortMapping.Protocol.TCP, 8080, boundPort, node))));
+    NetnsHost.Footprint rules = NetnsHost.iptablesFootprint(List.of(podId), Set.of());
+    servers.add(NetnsHost.serveIn(netns, 8080));
+    try (var udp = NetnsHost.serveUdpIn(netns, 5353)) {
+      assertThat(NetnsHost.udpTalk(status.ip(), 5353)).isEqualTo("pong");
+      assertThat(NetnsHost.udpTalk(node, udpPort)).isEqualTo("pong");
+      assertThat(NetnsHost.talk(node, boundPort)).isEqualTo("pong");
+      // Bound to the node address only: not forwarded on loopback.
+      assertThatThrownBy(() -> NetnsHost.talk("127.0.0.1", boundPort))
+          .isInstanceOf(IOException.class);
+    }
+    network.detach(podId);
+    assertThat(NetnsHost.iptablesFootprint(List.of(podId), rules.chains()).lines()).isEmpty();
+    assertThat(allocatedIps()).isEmpty();
+  }
 }
