@@ -44,7 +44,10 @@ public final class CniSandboxNetwork implements SandboxNetwork {
                 metadata.getNamespace(),
                 metadata.getUid(),
                 netns,
-                ports));
+                ports,
+                // kubelet conveys traffic shaping only as annotations; networks whose chain has
+                // the bandwidth plugin (capability "bandwidth") apply it.
+                Bandwidth.fromAnnotations(config.getAnnotationsMap())));
     List<String> ips = status.ips();
     return ips.isEmpty()
         ? new PodIps("", List.of())

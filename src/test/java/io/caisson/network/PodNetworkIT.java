@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -27,16 +28,22 @@ import org.junit.jupiter.api.Test;
  */
 class PodNetworkIT {
   private static final List<Path> BIN = List.of(Path.of("/usr/lib/cni"));
-  private static final String NETWORK = "caisson-it";
+  // Unique per run: rules are told apart by the network name in their comments, and another copy
+  // of this test (or the daemon's) may be networking pods on this node at the same time.
+  private static final String NETWORK =
+      "caisson-it-" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 24);
   private static final Path IP_FORWARD = Path.of("/proc/sys/net/ipv4/ip_forward");
+  private static final Path IP6_FORWARD = Path.of("/proc/sys/net/ipv6/conf/all/forwarding");
 
   private static Path root;
   private static String bridge;
   private static String subnetPrefix;
+  private static String dualSubnetPrefix;
   private static Path ipamDir;
   private static Path stateDir;
   private static Path confDir;
   private static String ipForward;
+  private static String ip6Forward;
   private static boolean portmapChainsBefore;
 
   private final List<Path> pinned = new ArrayList<>();
@@ -48,11 +55,14 @@ class PodNetworkIT {
     root = Files.createTempDirectory("caisson-netit");
     // The bridge plugin turns forwarding on for gateways; put it back as found.
     ipForward = Files.readString(IP_FORWARD).strip();
+    ip6Forward = Files.readString(IP6_FORWARD).strip();
     portmapChainsBefore = NetnsHost.portmapChainsExist();
     byte[] random = new byte[3];
     ThreadLocalRandom.current().nextBytes(random);
     bridge = "cit" + HexFormat.of().formatHex(random);
     subnetPrefix = "10.%d.%d.".formatted(200 + (random[0] & 0x1f), random[1] & 0xff);
+    // A subnet of its own: two bridges routing one subnet would steal each other's traffic.
+    dualSubnetPrefix = "10.%d.%d.".formatted(200 + (random[0] & 0x1f), (random[1] ^ 0x80) & 0xff);
     ipamDir = root.resolve("ipam");
     stateDir = root.resolve("state");
     confDir = root.resolve("net.d");
@@ -98,13 +108,16 @@ class PodNetworkIT {
   @AfterAll
   static void tearDown() throws IOException {
     Files.writeString(IP_FORWARD, ipForward);
+    Files.writeString(IP6_FORWARD, ip6Forward);
     if (!portmapChainsBefore) {
       NetnsHost.removeUnusedPortmapChains();
     }
-    try {
-      NetnsHost.run("ip", "link", "del", bridge);
-    } catch (IllegalStateException e) {
-      // The bridge was never created.
+    for (String name : List.of(bridge, dualStackBridge())) {
+      try {
+        NetnsHost.run("ip", "link", "del", name);
+      } catch (IllegalStateException e) {
+        // The bridge was never created.
+      }
     }
     try (Stream<Path> all = Files.walk(root)) {
       for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
@@ -182,7 +195,8 @@ class PodNetworkIT {
     assertThat(lo).containsPattern("<[^>]*\\bUP\\b[^>]*>");
     assertThat(NetnsHost.ipIn(netns, "ip", "-o", "addr", "show", "dev", "lo"))
         .contains("127.0.0.1/8");
-    assertThat(NetnsHost.natRulesMentioning(podId)).isNotEmpty();
+    NetnsHost.Footprint rules = NetnsHost.iptablesFootprint(List.of(podId), Set.of());
+    assertThat(rules.chains()).hasSize(2);
 
     servers.add(NetnsHost.serveIn(netns, 8080));
     assertThat(NetnsHost.talk(status.ip(), 8080)).isEqualTo("pong");
@@ -207,7 +221,7 @@ class PodNetworkIT {
 
     assertThat(bridgePorts()).isEmpty();
     assertThat(allocatedIps()).isEmpty();
-    assertThat(NetnsHost.natRulesMentioning(podId)).isEmpty();
+    assertThat(NetnsHost.iptablesFootprint(List.of(podId), rules.chains()).lines()).isEmpty();
     assertThat(NetnsHost.ipIn(netns, "ip", "-o", "link", "show")).doesNotContain("eth0");
     assertThatThrownBy(() -> NetnsHost.talk("127.0.0.1", hostPort)).isInstanceOf(IOException.class);
     assertThat(restarted.status(podId)).isEmpty();
@@ -245,7 +259,7 @@ class PodNetworkIT {
     }
     assertThat(allocatedIps()).isEmpty();
     assertThat(bridgePorts()).isEmpty();
-    assertThat(NetnsHost.natRulesMentioning(podId)).isEmpty();
+    assertThat(NetnsHost.iptablesFootprint(List.of(podId), Set.of()).lines()).isEmpty();
   }
 
   @Test
@@ -307,7 +321,7 @@ class PodNetworkIT {
   private void assertNothingLeft(String podId, Path netns) throws IOException {
     assertThat(bridgePorts()).isEmpty();
     assertThat(allocatedIps()).isEmpty();
-    assertThat(NetnsHost.natRulesMentioning(podId)).isEmpty();
+    assertThat(NetnsHost.iptablesFootprint(List.of(podId), Set.of()).lines()).isEmpty();
     assertThat(NetnsHost.ipIn(netns, "ip", "-o", "link", "show")).doesNotContain("eth0");
     assertThat(stateDir.resolve(podId)).doesNotExist();
   }
@@ -315,8 +329,9 @@ class PodNetworkIT {
   @Test
   void twentyAttachDetachCyclesLeaveNothingBehind() throws Exception {
     PodNetwork network = network(confDir);
+    List<String> markers = List.of(NETWORK, subnetPrefix, bridge);
+    List<String> rulesBefore = NetnsHost.iptablesFootprint(markers, Set.of()).lines();
     List<String> ips = new ArrayList<>();
-    int natLinesAfterFirst = -1;
     for (int i = 0; i < 20; i++) {
       String podId = "cy" + i + "x" + Long.toHexString(System.nanoTime());
       Path netns = netns(podId);
@@ -325,28 +340,24 @@ class PodNetworkIT {
               request(
                   podId,
                   netns,
-                  List.of(new PortMapping(PortMapping.Protocol.TCP, 80, 40000 + i, ""))));
+                  List.of(
+                      new PortMapping(PortMapping.Protocol.TCP, 80, NetnsHost.freePort(), ""))));
       ips.add(status.ip());
       assertThat(bridgePorts()).hasSize(1);
+      NetnsHost.Footprint attached = NetnsHost.iptablesFootprint(List.of(podId), Set.of());
+      // bridge's masquerade chain and portmap's DNAT chain, both private to the pod.
+      assertThat(attached.chains()).hasSize(2);
       network.detach(podId);
       NetnsHost.release(netns);
       pinned.remove(netns);
-      assertThat(NetnsHost.natRulesMentioning(podId)).isEmpty();
-      int natLines =
-          NetnsHost.run("iptables-save", "-t", "nat")
-              .lines()
-              .filter(l -> l.startsWith("-A") || l.startsWith(":"))
-              .toList()
-              .size();
-      if (i == 0) {
-        natLinesAfterFirst = natLines;
-      } else {
-        assertThat(natLines).as("nat rules after cycle %d", i).isEqualTo(natLinesAfterFirst);
-      }
+      assertThat(NetnsHost.iptablesFootprint(List.of(podId), attached.chains()).lines())
+          .as("iptables lines of pod %d after detach", i)
+          .isEmpty();
     }
     assertThat(ips).allMatch(ip -> ip.startsWith(subnetPrefix));
     assertThat(bridgePorts()).isEmpty();
     assertThat(allocatedIps()).isEmpty();
+    assertThat(NetnsHost.iptablesFootprint(markers, Set.of()).lines()).isEqualTo(rulesBefore);
     try (Stream<Path> left = Files.list(stateDir)) {
       assertThat(left.toList()).isEmpty();
     }
@@ -442,5 +453,155 @@ class PodNetworkIT {
       network.detach(podId);
       assertNothingLeft(podId, netns);
     }
+  }
+
+  private static String dualStackBridge() {
+    return bridge + "6";
+  }
+
+  @Test
+  void aDualStackPodGetsItsIpv4AddressFirstAndDetachFreesBoth() throws Exception {
+    // The IPv6 subnet takes the random bytes of the IPv4 one, so parallel runs do not collide.
+    String v6Prefix =
+        "fd0c:%s::"
+            .formatted(
+                dualSubnetPrefix.substring(3, dualSubnetPrefix.length() - 1).replace('.', ':'));
+    Path conf = Files.createDirectories(root.resolve("dual.d"));
+    Path dualIpam = root.resolve("ipam-dual");
+    Files.writeString(
+        conf.resolve("10-dual.conflist"),
+        """
+        {"cniVersion":"1.0.0","name":"%s","plugins":[
+          {"type":"bridge","bridge":"%s","isGateway":true,"ipMasq":true,
+           "ipam":{"type":"host-local","dataDir":"%s",
+                   "ranges":[[{"subnet":"%s/64"}],[{"subnet":"%s0/24"}]],
+                   "routes":[{"dst":"0.0.0.0/0"},{"dst":"::/0"}]}},
+          {"type":"portmap","capabilities":{"portMappings":true}}]}
+        """
+            .formatted(NETWORK, dualStackBridge(), dualIpam, v6Prefix, dualSubnetPrefix));
+    String podId = "ds" + Long.toHexString(System.nanoTime());
+    Path netns = netns(podId);
+    PodNetwork network = network(conf);
+
+    // The IPv6 range is listed first: the pod IP must still be the IPv4 address.
+    NetworkStatus status = network.attach(request(podId, netns, List.of()));
+    NetnsHost.Footprint rules = NetnsHost.iptablesFootprint(List.of(podId), Set.of());
+    assertThat(status.ip()).startsWith(dualSubnetPrefix);
+    assertThat(status.additionalIps()).singleElement().asString().startsWith(v6Prefix);
+    String eth0 = NetnsHost.ipIn(netns, "ip", "-o", "addr", "show", "dev", "eth0");
+    assertThat(eth0)
+        .contains("inet " + status.ip() + "/24")
+        .contains("inet6 " + status.additionalIps().getFirst() + "/64");
+    assertThat(rules.lines()).anyMatch(l -> l.startsWith("v6 nat"));
+    try (Stream<Path> held = Files.list(dualIpam.resolve(NETWORK))) {
+      assertThat(held.map(p -> p.getFileName().toString()))
+          .contains(status.ip(), status.additionalIps().getFirst());
+    }
+
+    network.detach(podId);
+    try (Stream<Path> held = Files.list(dualIpam.resolve(NETWORK))) {
+      assertThat(held.map(p -> p.getFileName().toString()))
+          .noneMatch(n -> n.startsWith(dualSubnetPrefix) || n.startsWith(v6Prefix));
+    }
+    assertThat(NetnsHost.iptablesFootprint(List.of(podId), rules.chains()).lines()).isEmpty();
+    assertThat(NetnsHost.run("ip", "-o", "link", "show", "master", dualStackBridge())).isBlank();
+    NetnsHost.run("ip", "link", "del", dualStackBridge());
+  }
+
+  @Test
+  void podsAttachedAndDetachedConcurrentlyAreEachReachableAndLeaveNothingBehind() throws Exception {
+    int pods = 8;
+    PodNetwork network = network(confDir);
+    List<String> ids = new ArrayList<>();
+    List<Path> namespaces = new ArrayList<>();
+    List<Integer> hostPorts = new ArrayList<>();
+    for (int i = 0; i < pods; i++) {
+      String podId = "cc" + i + "x" + Long.toHexString(System.nanoTime());
+      ids.add(podId);
+      namespaces.add(netns(podId));
+      hostPorts.add(NetnsHost.freePort());
+    }
+    List<NetworkStatus> statuses = new ArrayList<>();
+    try (var executor = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+      List<java.util.concurrent.Future<NetworkStatus>> attached = new ArrayList<>();
+      for (int i = 0; i < pods; i++) {
+        int n = i;
+        attached.add(
+            executor.submit(
+                () ->
+                    network.attach(
+                        request(
+                            ids.get(n),
+                            namespaces.get(n),
+                            List.of(
+                                new PortMapping(
+                                    PortMapping.Protocol.TCP, 8080, hostPorts.get(n), ""))))));
+      }
+      for (var future : attached) {
+        statuses.add(future.get());
+      }
+    }
+    assertThat(statuses.stream().map(NetworkStatus::ip).distinct()).hasSize(pods);
+    assertThat(allocatedIps()).hasSize(pods);
+    assertThat(bridgePorts()).hasSize(pods);
+    for (int i = 0; i < pods; i++) {
+      ServerSocket server = NetnsHost.serveIn(namespaces.get(i), 8080);
+      servers.add(server);
+      assertThat(NetnsHost.talk(statuses.get(i).ip(), 8080)).isEqualTo("pong");
+      assertThat(NetnsHost.talk("127.0.0.1", hostPorts.get(i))).isEqualTo("pong");
+      server.close();
+    }
+
+    List<NetnsHost.Footprint> rules = new ArrayList<>();
+    for (String podId : ids) {
+      rules.add(NetnsHost.iptablesFootprint(List.of(podId), Set.of()));
+    }
+    try (var executor = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+      List<java.util.concurrent.Future<?>> detached = new ArrayList<>();
+      for (String podId : ids) {
+        detached.add(executor.submit(() -> network.detach(podId)));
+      }
+      for (var future : detached) {
+        future.get();
+      }
+    }
+    assertThat(allocatedIps()).isEmpty();
+    assertThat(bridgePorts()).isEmpty();
+    for (int i = 0; i < pods; i++) {
+      assertThat(NetnsHost.iptablesFootprint(List.of(ids.get(i)), rules.get(i).chains()).lines())
+          .isEmpty();
+      assertThat(stateDir.resolve(ids.get(i))).doesNotExist();
+    }
+  }
+
+  @Test
+  void udpAndHostIpBoundPortsAreForwardedOnlyWhereAsked() throws Exception {
+    String podId = "ud" + Long.toHexString(System.nanoTime());
+    Path netns = netns(podId);
+    int udpPort = NetnsHost.freePort();
+    int boundPort = NetnsHost.freePort();
+    String node = nodeAddress();
+    PodNetwork network = network(confDir);
+    NetworkStatus status =
+        network.attach(
+            request(
+                podId,
+                netns,
+                List.of(
+                    new PortMapping(PortMapping.Protocol.UDP, 5353, udpPort, ""),
+                    new PortMapping(PortMapping.Protocol.TCP, 8080, boundPort, node))));
+    NetnsHost.Footprint rules = NetnsHost.iptablesFootprint(List.of(podId), Set.of());
+    servers.add(NetnsHost.serveIn(netns, 8080));
+    try (var udp = NetnsHost.serveUdpIn(netns, 5353)) {
+      assertThat(NetnsHost.udpTalk(status.ip(), 5353)).isEqualTo("pong");
+      assertThat(NetnsHost.udpTalk(node, udpPort)).isEqualTo("pong");
+      assertThat(NetnsHost.talk(node, boundPort)).isEqualTo("pong");
+      // Bound to the node address only: not forwarded on loopback.
+      assertThatThrownBy(() -> NetnsHost.talk("127.0.0.1", boundPort))
+          .isInstanceOf(IOException.class);
+    }
+    network.detach(podId);
+    assertThat(NetnsHost.iptablesFootprint(List.of(podId), rules.chains()).lines()).isEmpty();
+    assertThat(allocatedIps()).isEmpty();
   }
 }
