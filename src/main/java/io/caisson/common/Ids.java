@@ -2,6 +2,10 @@ package io.caisson.common;
 
 import java.security.SecureRandom;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
 
 /** Object ids: 64 random hex digits, like other CRI runtimes, so tools can shorten them. */
 public final class Ids {
@@ -29,6 +33,28 @@ public final class Ids {
           "%s '%s' is not an id (letters, digits, '_', '-', '.'; at most 128)", what, shorten(id));
     }
     return id;
+  }
+
+  /**
+   * The object whose id is {@code idOrPrefix}, or the only one whose id starts with it; an
+   * ambiguous prefix is INVALID_ARGUMENT naming how many matched.
+   *
+   * @param what the request field, for messages ("container_id")
+   */
+  public static <T> Optional<T> lookup(
+      Map<String, T> byId, String what, String idOrPrefix, Function<T, String> idOf) {
+    requireValid(what, idOrPrefix);
+    T exact = byId.get(idOrPrefix);
+    if (exact != null) {
+      return Optional.of(exact);
+    }
+    List<T> matches =
+        byId.values().stream().filter(o -> idOf.apply(o).startsWith(idOrPrefix)).toList();
+    if (matches.size() > 1) {
+      throw CaissonException.invalid(
+          "%s prefix %s is ambiguous (%d objects match)", what, idOrPrefix, matches.size());
+    }
+    return matches.stream().findFirst();
   }
 
   private static String shorten(String text) {

@@ -477,18 +477,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
   }
 
   public Optional<Container> findOptional(String idOrPrefix) {
-    Ids.requireValid("container_id", idOrPrefix);
-    Container exact = containers.get(idOrPrefix);
-    if (exact != null) {
-      return Optional.of(exact);
-    }
-    List<Container> matches =
-        containers.values().stream().filter(c -> c.id().startsWith(idOrPrefix)).toList();
-    if (matches.size() > 1) {
-      throw CaissonException.invalid(
-          "container id prefix %s is ambiguous (%d containers match)", idOrPrefix, matches.size());
-    }
-    return matches.stream().findFirst();
+    return Ids.lookup(containers, "container_id", idOrPrefix, Container::id);
   }
 
   public Collection<Container> all() {

@@ -255,18 +255,7 @@ public final class SandboxManager {
   }
 
   public Optional<Sandbox> findOptional(String idOrPrefix) {
-    Ids.requireValid("pod_sandbox_id", idOrPrefix);
-    Sandbox exact = sandboxes.get(idOrPrefix);
-    if (exact != null) {
-      return Optional.of(exact);
-    }
-    List<Sandbox> matches =
-        sandboxes.values().stream().filter(s -> s.id().startsWith(idOrPrefix)).toList();
-    if (matches.size() > 1) {
-      throw CaissonException.invalid(
-          "pod sandbox id prefix %s is ambiguous (%d sandboxes match)", idOrPrefix, matches.size());
-    }
-    return matches.stream().findFirst();
+    return Ids.lookup(sandboxes, "pod_sandbox_id", idOrPrefix, Sandbox::id);
   }
 
   public Collection<Sandbox> all() {
