@@ -82,7 +82,7 @@ class ContainerIT {
 
   @BeforeEach
   void start() throws Exception {
-    leaks = LeakCheck.snapshot();
+    leaks = LeakCheck.snapshot(dir);
     network = new TestNetwork(dir);
     daemon = DaemonProcess.start(dir.resolve("daemon"), daemonArgs());
     daemon

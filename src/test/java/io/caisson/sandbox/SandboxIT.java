@@ -41,7 +41,7 @@ class SandboxIT {
 
   @BeforeEach
   void start() throws Exception {
-    leaks = LeakCheck.snapshot();
+    leaks = LeakCheck.snapshot(dir);
     network = new TestNetwork(dir);
     daemon = DaemonProcess.start(dir.resolve("daemon"), network.daemonArgs());
   }

@@ -16,20 +16,26 @@ import java.util.TreeSet;
  * integration test that touches the kernel takes a snapshot first and checks it at the end.
  */
 public final class LeakCheck {
+  private final Path scope;
   private final Set<String> mounts;
   private final Set<String> links;
   private final Set<String> natRules;
   private final Set<String> monitors;
 
-  private LeakCheck() throws IOException {
+  private LeakCheck(Path scope) throws IOException {
+    this.scope = scope;
     this.mounts = mounts();
     this.links = links();
     this.natRules = natRules();
     this.monitors = monitors();
   }
 
-  public static LeakCheck snapshot() throws IOException {
-    return new LeakCheck();
+  /**
+   * @param scope the test's own directory: mounts and monitor processes are compared only there, so
+   *     other work on the node (another daemon, a benchmark) cannot fail the test
+   */
+  public static LeakCheck snapshot(Path scope) throws IOException {
+    return new LeakCheck(scope.toAbsolutePath());
   }
 
   /** Fails naming every mount, link, NAT rule and monitor process that appeared since. */
@@ -46,11 +52,13 @@ public final class LeakCheck {
     return added;
   }
 
-  private static Set<String> mounts() throws IOException {
+  private Set<String> mounts() throws IOException {
     Set<String> points = new TreeSet<>();
     for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
       String[] fields = line.split(" ");
-      points.add(fields[4]);
+      if (fields[4].startsWith(scope.toString())) {
+        points.add(fields[4]);
+      }
     }
     return points;
   }
@@ -68,16 +76,18 @@ public final class LeakCheck {
         run("iptables-save", "-t", "nat").lines().filter(l -> l.startsWith("-A")).toList());
   }
 
-  private static Set<String> monitors() {
+  private Set<String> monitors() {
     Set<String> found = new TreeSet<>();
     ProcessHandle.allProcesses()
         .forEach(
-            process ->
-                process
-                    .info()
-                    .command()
-                    .filter(command -> command.endsWith("/conmon") || command.endsWith("/runc"))
-                    .ifPresent(command -> found.add(process.pid() + " " + command)));
+            process -> {
+              String command = process.info().command().orElse("");
+              String args = String.join(" ", process.info().arguments().orElse(new String[0]));
+              if ((command.endsWith("/conmon") || command.endsWith("/runc"))
+                  && args.contains(scope.toString())) {
+                found.add(process.pid() + " " + command);
+              }
+            });
     return found;
   }
 
