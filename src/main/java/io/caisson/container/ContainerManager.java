@@ -446,7 +446,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
       }
       io.caisson.oci.OciSpecBuilder builder = new io.caisson.oci.OciSpecBuilder();
       ContainerSpecs.resources(builder, resources, daemonOomScoreAdj);
-      OciSpec.Resources wanted = builder.build().linux().resources();
+      OciSpec.Resources wanted = builder.resources();
       runc.update(record.id(), wanted);
       ContainerConfig updated =
           container.config().toBuilder()

@@ -410,6 +410,18 @@ public final class OciSpecBuilder {
     return this;
   }
 
+  /** The cgroup resources alone, as `runc update` takes them. */
+  public OciSpec.Resources resources() {
+    return new OciSpec.Resources(
+        List.copyOf(deviceRules),
+        memory,
+        cpu,
+        pidsLimit == null ? null : new OciSpec.Pids(pidsLimit),
+        blockIo,
+        hugepageLimits,
+        Map.copyOf(unified));
+  }
+
   public OciSpec build() {
     if (args.isEmpty()) {
       throw new IllegalStateException("an OCI process needs at least one argument");
@@ -428,15 +440,7 @@ public final class OciSpecBuilder {
             oomScoreAdj,
             apparmorProfile,
             selinuxLabel);
-    var resources =
-        new OciSpec.Resources(
-            List.copyOf(deviceRules),
-            memory,
-            cpu,
-            pidsLimit == null ? null : new OciSpec.Pids(pidsLimit),
-            blockIo,
-            hugepageLimits,
-            Map.copyOf(unified));
+    var resources = resources();
     var linux =
         new OciSpec.Linux(
             uidMappings,

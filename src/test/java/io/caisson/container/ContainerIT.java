@@ -137,6 +137,21 @@ class ContainerIT {
 
     daemon
         .runtime()
+        .updateContainerResources(
+            io.caisson.cri.v1.UpdateContainerResourcesRequest.newBuilder()
+                .setContainerId(id)
+                .setLinux(
+                    io.caisson.cri.v1.LinuxContainerResources.newBuilder()
+                        .setMemoryLimitInBytes(64 << 20))
+                .build());
+    assertThat(status(id).getResources().getLinux().getMemoryLimitInBytes()).isEqualTo(64 << 20);
+    Path limit = Path.of("/sys/fs/cgroup/memory/caisson", id, "memory.limit_in_bytes");
+    if (Files.exists(limit)) {
+      assertThat(io.caisson.linux.ProcFiles.read(limit)).isEqualTo(Long.toString(64 << 20));
+    }
+
+    daemon
+        .runtime()
         .stopContainer(StopContainerRequest.newBuilder().setContainerId(id).setTimeout(5).build());
     ContainerStatus stopped = status(id);
     assertThat(stopped.getState()).isEqualTo(ContainerState.CONTAINER_EXITED);
