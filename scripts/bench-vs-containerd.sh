@@ -1,0 +1,209 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark: Caisson against Debian's containerd (CRI plugin) on this machine, same
+# CNI network, same loopback registry mirror, alternating rounds; plus the raw `runc run` floor.
+# Results (JSON + printed table) go to bench/results/.
+#
+#   scripts/bench-vs-containerd.sh [extra caisson-bench args...]
+#   env: ROUNDS (5) ITERATIONS (20) PODS (100) WORKLOADS (all) RUNC_RUNS (20)
+#
+# Both daemons get scratch roots, states and sockets of their own: /etc/containerd, the machine's
+# /run/containerd/containerd.sock and /run/caisson are never used. Both are stopped at the end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/common.sh
+require_root
+require_jdk
+
+repo="$(pwd)"
+testenv="${TESTENV:-$(cd .. && pwd)/shared/testenv}"
+registry_data="${REGISTRY_DATA:-/var/lib/cri-testenv-registry}"
+work="${BENCH_WORK:-/var/tmp/caisson-bench}"
+run="/run/bench-cri"                      # short: shim and conmon sockets live under it
+results="$repo/bench/results"
+stamp="$(date -u +%Y%m%dT%H%M%SZ)"
+pull_ref="registry.k8s.io/caisson-bench/pull:3x33m"
+busybox_ref="registry.k8s.io/e2e-test-images/busybox:1.29-2"
+
+apt_install containerd runc conmon containernetworking-plugins skopeo umoci jq curl docker-registry
+[[ -f target/lib/picocli-4.7.7.jar && -n "$(ls target/caisson-*.jar 2>/dev/null)" ]] ||
+  ./mvnw -B -q -DskipTests package
+
+# A containerd the package may have started runs on its default socket; ours never touches it.
+if pgrep -x containerd >/dev/null; then
+  echo "note: a containerd is already running (pid $(pgrep -x containerd | tr '\n' ' ')); left alone"
+fi
+
+rm -rf "$run" && mkdir -p "$run" "$work" "$results"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  # containerd's shims outlive it by design; stop the ones serving our scratch daemon.
+  pkill_ours() { local p; for p in $(pgrep -f -- "-address $run/containerd/containerd.sock" || true); do kill "$p" 2>/dev/null || true; done; }
+  pkill_ours
+  ip link del cbench0 2>/dev/null || true
+}
+trap cleanup EXIT
+
+# --- registry mirror and images -----------------------------------------------------------------
+if ! curl -fs --max-time 2 http://127.0.0.1:5000/v2/ >/dev/null; then
+  "$testenv/registry.sh" start "$registry_data"
+fi
+curl -fs --max-time 2 http://127.0.0.1:5000/v2/e2e-test-images/busybox/manifests/1.29-2 \
+  -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' >/dev/null || "$testenv/images.sh"
+# The pull workload's image: 3 layers of ~33 MB incompressible data (~100 MB), built once.
+if ! curl -fs --max-time 2 -o /dev/null http://127.0.0.1:5000/v2/caisson-bench/pull/manifests/3x33m \
+  -H 'Accept: application/vnd.oci.image.manifest.v1+json'; then
+  layout="$work/pull-layout"
+  rm -rf "$layout" "$work/pull-layers" && mkdir -p "$work/pull-layers"
+  umoci init --layout "$layout"
+  umoci new --image "$layout:scratch"
+  from=scratch
+  for i in 1 2 3; do
+    mkdir -p "$work/pull-layers/$i/data"
+    head -c 33M /dev/urandom >"$work/pull-layers/$i/data/blob$i"
+    tar -C "$work/pull-layers/$i" -cf "$work/pull-layers/$i.tar" data
+    umoci raw add-layer --image "$layout:$from" --tag "l$i" "$work/pull-layers/$i.tar"
+    from="l$i"
+  done
+  umoci config --image "$layout:l3" --tag final --config.cmd /data/blob1
+  skopeo copy -q --dest-tls-verify=false "oci:$layout:final" \
+    docker://127.0.0.1:5000/caisson-bench/pull:3x33m
+  rm -rf "$work/pull-layers" "$layout"
+fi
+
+# --- shared CNI network (own bridge and subnet), registry rewrites -------------------------------
+cni="$work/net.d"
+mkdir -p "$cni"
+cat >"$cni/10-bench.conflist" <<CONF
+{"cniVersion": "1.0.0", "name": "bench", "plugins": [
+  {"type": "bridge", "bridge": "cbench0", "isGateway": true, "ipMasq": true, "hairpinMode": true,
+   "ipam": {"type": "host-local", "dataDir": "$work/ipam",
+            "ranges": [[{"subnet": "10.239.0.0/16"}]], "routes": [{"dst": "0.0.0.0/0"}]}},
+  {"type": "portmap", "capabilities": {"portMappings": true}}
+]}
+CONF
+cat >"$work/registries.conf" <<'CONF'
+[[registry]]
+prefix = "registry.k8s.io"
+location = "127.0.0.1:5000"
+insecure = true
+[[registry]]
+prefix = "gcr.io"
+location = "127.0.0.1:5000"
+insecure = true
+CONF
+for host in registry.k8s.io gcr.io; do
+  mkdir -p "$work/certs.d/$host"
+  cat >"$work/certs.d/$host/hosts.toml" <<'CONF'
+server = "http://127.0.0.1:5000"
+[host."http://127.0.0.1:5000"]
+  capabilities = ["pull", "resolve"]
+CONF
+done
+
+containerd_config() { # name -> a config with its own root, state and sockets
+  local name=$1
+  cat <<CONF
+version = 2
+root = "$work/$name/root"
+state = "$run/$name/state"
+[grpc]
+  address = "$run/$name/containerd.sock"
+[ttrpc]
+  address = "$run/$name/containerd.sock.ttrpc"
+[debug]
+  address = ""
+[metrics]
+  address = ""
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "registry.k8s.io/pause:3.10"
+  [plugins."io.containerd.grpc.v1.cri".cni]
+    bin_dir = "/usr/lib/cni"
+    conf_dir = "$cni"
+  [plugins."io.containerd.grpc.v1.cri".registry]
+    config_path = "$work/certs.d"
+  [plugins."io.containerd.grpc.v1.cri".containerd]
+    default_runtime_name = "runc"
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+      runtime_type = "io.containerd.runc.v2"
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+        BinaryName = "/usr/sbin/runc"
+        Root = "$run/$name/runc"
+CONF
+}
+containerd_config containerd >"$work/containerd.toml"
+containerd_config containerd-start >"$work/containerd-start.toml"
+
+caisson_args() { # name -> flags for a private Caisson
+  echo "--config /dev/null --socket $run/$1/caisson.sock --root $work/$1/root --state $run/$1/state" \
+    "--registries-conf $work/registries.conf --cni-conf-dir $cni --cni-bin-dir /usr/lib/cni --log-level info"
+}
+
+wait_socket() { for _ in $(seq 1 300); do [[ -S $1 ]] && return 0; sleep 0.1; done; echo "no socket $1" >&2; exit 1; }
+
+mkdir -p "$run/containerd" "$run/caisson"
+containerd --config "$work/containerd.toml" >"$work/containerd.log" 2>&1 &
+pids+=($!)
+# shellcheck disable=SC2046
+bin/caisson $(caisson_args caisson) >"$work/caisson.log" 2>&1 &
+pids+=($!)
+wait_socket "$run/containerd/containerd.sock"
+wait_socket "$run/caisson/caisson.sock"
+
+# --- raw runc floor: the same busybox image as a bundle, `runc run` of `true` ---------------------
+floor_runs="${RUNC_RUNS:-20}"
+bundle="$work/runc-bundle"
+rm -rf "$bundle" "$work/busybox-oci"
+skopeo copy -q --src-tls-verify=false docker://127.0.0.1:5000/e2e-test-images/busybox:1.29-2 \
+  "oci:$work/busybox-oci:bb"
+umoci unpack --image "$work/busybox-oci:bb" "$bundle" >/dev/null
+jq '.process.args = ["true"] | .process.terminal = false' "$bundle/config.json" >"$bundle/config.json.new"
+mv "$bundle/config.json.new" "$bundle/config.json"
+floor=()
+for i in $(seq 1 "$floor_runs"); do
+  t0=$(date +%s%N)
+  runc --root "$run/runc-floor" run --bundle "$bundle" "bench-floor-$$-$i" </dev/null >/dev/null
+  t1=$(date +%s%N)
+  floor+=($(((t1 - t0) / 1000)))
+done
+runc_median_ms=$(printf '%s\n' "${floor[@]}" | sort -n | awk '{a[NR]=$1} END {m = NR % 2 ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2; printf "%.1f", m / 1000}')
+runc_min_ms=$(printf '%s\n' "${floor[@]}" | sort -n | head -1 | awk '{printf "%.1f", $1/1000}')
+runc_max_ms=$(printf '%s\n' "${floor[@]}" | sort -n | tail -1 | awk '{printf "%.1f", $1/1000}')
+rm -rf "$bundle" "$work/busybox-oci"
+
+# --- the comparison ----------------------------------------------------------------------------
+workloads=()
+[[ -n "${WORKLOADS:-}" ]] && workloads=(--workloads "$WORKLOADS")
+json="$results/caisson-vs-containerd-$stamp.json"
+table="$results/caisson-vs-containerd-$stamp.txt"
+set +e
+bin/caisson-bench \
+  --endpoint "unix://$run/caisson/caisson.sock" \
+  --against "unix://$run/containerd/containerd.sock" \
+  --rounds "${ROUNDS:-5}" --iterations "${ITERATIONS:-20}" --pods "${PODS:-100}" \
+  --image "$busybox_ref" --pull-image "$pull_ref" \
+  --start-command "exec $repo/bin/caisson $(caisson_args caisson-start)" \
+  --start-endpoint "unix://$run/caisson-start/caisson.sock" \
+  --against-start-command "exec containerd --config $work/containerd-start.toml" \
+  --against-start-endpoint "unix://$run/containerd-start/containerd.sock" \
+  --log-dir "$work/pod-logs" \
+  "${workloads[@]}" --json "$json" "$@" | tee "$table"
+status=${PIPESTATUS[0]}
+set -e
+
+{
+  echo
+  echo "raw runc run of busybox true ($floor_runs runs): median ${runc_median_ms} ms, min ${runc_min_ms} ms, max ${runc_max_ms} ms"
+  echo "machine: $(nproc) cpus, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r), $(. /etc/os-release; echo "$PRETTY_NAME")"
+  echo "containerd: $(containerd --version)"
+  echo "runc: $(runc --version | head -1)"
+} | tee -a "$table"
+if [[ -f "$json" ]]; then
+  jq --argjson median "$runc_median_ms" --argjson min "$runc_min_ms" --argjson max "$runc_max_ms" \
+    --argjson runs "$floor_runs" --arg containerd "$(containerd --version)" \
+    '. + {runc_floor: {runs: $runs, median_ms: $median, min_ms: $min, max_ms: $max}, containerd_version: $containerd}' \
+    "$json" >"$json.new" && mv "$json.new" "$json"
+fi
+echo "results: $json, $table"
+exit "$status"

@@ -1,0 +1,18 @@
+package io.caisson.bench;
+
+/**
+ * What a workload may use on one endpoint.
+ *
+ * @param daemonPid the endpoint's daemon process for memory sampling, or -1 when unknown
+ * @param startCommand shell command that starts a daemon serving {@code startSocket}, or null
+ */
+public record BenchContext(
+    CriClient client,
+    Fleet fleet,
+    int iterations,
+    int pods,
+    String image,
+    String pullImage,
+    long daemonPid,
+    String startCommand,
+    java.nio.file.Path startSocket) {}

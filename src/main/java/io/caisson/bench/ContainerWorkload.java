@@ -1,0 +1,64 @@
+package io.caisson.bench;
+
+import io.caisson.cri.v1.ContainerStatusRequest;
+import io.caisson.cri.v1.RemoveContainerRequest;
+import io.caisson.cri.v1.StartContainerRequest;
+import io.caisson.cri.v1.StopContainerRequest;
+
+/**
+ * CreateContainer, StartContainer, ContainerStatus, StopContainer (timeout 0: SIGKILL, as critest's
+ * benchmark does) and RemoveContainer of busybox {@code sleep 3600}, in one pod made for it.
+ */
+public final class ContainerWorkload implements Workload {
+  private String pod;
+
+  @Override
+  public String name() {
+    return "container";
+  }
+
+  @Override
+  public void setUp(BenchContext context) throws Exception {
+    pod = context.fleet().runPod("container");
+  }
+
+  @Override
+  public void round(BenchContext context, Samples samples) throws Exception {
+    Fleet fleet = context.fleet();
+    var runtime = context.client().runtime();
+    for (int i = 0; i < context.iterations(); i++) {
+      var request = fleet.createRequest(pod, fleet.configOf(pod), "c" + i);
+      String id =
+          samples.time("CreateContainer", () -> runtime.createContainer(request).getContainerId());
+      fleet.trackContainer(id, pod);
+      samples.time(
+          "StartContainer",
+          () ->
+              runtime.startContainer(
+                  StartContainerRequest.newBuilder().setContainerId(id).build()));
+      samples.time(
+          "ContainerStatus",
+          () ->
+              runtime.containerStatus(
+                  ContainerStatusRequest.newBuilder().setContainerId(id).build()));
+      samples.time(
+          "StopContainer",
+          () ->
+              runtime.stopContainer(
+                  StopContainerRequest.newBuilder().setContainerId(id).setTimeout(0).build()));
+      samples.time(
+          "RemoveContainer",
+          () ->
+              runtime.removeContainer(
+                  RemoveContainerRequest.newBuilder().setContainerId(id).build()));
+      fleet.forget(id);
+    }
+  }
+
+  @Override
+  public void tearDown(BenchContext context) {
+    if (pod != null) {
+      context.fleet().removePod(pod);
+    }
+  }
+}

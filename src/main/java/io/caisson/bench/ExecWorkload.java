@@ -1,0 +1,45 @@
+package io.caisson.bench;
+
+import io.caisson.cri.v1.ExecSyncRequest;
+
+/** ExecSync {@code true} in a running busybox container. */
+public final class ExecWorkload implements Workload {
+  private String container;
+
+  @Override
+  public String name() {
+    return "exec";
+  }
+
+  @Override
+  public void setUp(BenchContext context) throws Exception {
+    String pod = context.fleet().runPod("exec");
+    container = context.fleet().runContainer(pod, "exec");
+  }
+
+  @Override
+  public void round(BenchContext context, Samples samples) throws Exception {
+    var request =
+        ExecSyncRequest.newBuilder()
+            .setContainerId(container)
+            .addCmd("true")
+            .setTimeout(30)
+            .build();
+    var runtime = context.client().runtime();
+    for (int i = 0; i < context.iterations(); i++) {
+      var response = samples.time("ExecSync true", () -> runtime.execSync(request));
+      if (response.getExitCode() != 0) {
+        throw new IllegalStateException(
+            "ExecSync true exited "
+                + response.getExitCode()
+                + ": "
+                + response.getStderr().toStringUtf8());
+      }
+    }
+  }
+
+  @Override
+  public void tearDown(BenchContext context) {
+    context.fleet().close();
+  }
+}

@@ -1,0 +1,64 @@
+package io.caisson.bench;
+
+import io.caisson.cri.v1.Container;
+import io.caisson.cri.v1.ContainerStatusRequest;
+import io.caisson.cri.v1.ListContainersRequest;
+import io.caisson.cri.v1.ListPodSandboxRequest;
+import java.util.List;
+
+/**
+ * kubelet's relist at N pods x 2 running containers: ListPodSandbox, ListContainers, then
+ * ContainerStatus of every container, one after the other as PLEG does. The pods are created once
+ * (untimed, 4 at a time) and kept for all rounds.
+ */
+public final class RelistWorkload implements Workload {
+  @Override
+  public String name() {
+    return "relist";
+  }
+
+  @Override
+  public void setUp(BenchContext context) throws Exception {
+    Fleet fleet = context.fleet();
+    Parallel.run(
+        4,
+        context.pods(),
+        i -> {
+          String pod = fleet.runPod("relist");
+          fleet.runContainer(pod, "a");
+          fleet.runContainer(pod, "b");
+        });
+  }
+
+  @Override
+  public void round(BenchContext context, Samples samples) throws Exception {
+    var runtime = context.client().runtime();
+    String label = "%d pods x 2".formatted(context.pods());
+    for (int i = 0; i < context.iterations(); i++) {
+      long start = System.nanoTime();
+      samples.time(
+          "ListPodSandbox",
+          () -> runtime.listPodSandbox(ListPodSandboxRequest.getDefaultInstance()));
+      List<Container> containers =
+          samples
+              .time(
+                  "ListContainers",
+                  () -> runtime.listContainers(ListContainersRequest.getDefaultInstance()))
+              .getContainersList();
+      long statuses = System.nanoTime();
+      for (Container container : containers) {
+        runtime.containerStatus(
+            ContainerStatusRequest.newBuilder().setContainerId(container.getId()).build());
+      }
+      samples.add("ContainerStatus x all", "ms", (System.nanoTime() - statuses) / 1e6);
+      samples.add("relist total (" + label + ")", "ms", (System.nanoTime() - start) / 1e6);
+    }
+  }
+
+  @Override
+  public void tearDown(BenchContext context) throws Exception {
+    Fleet fleet = context.fleet();
+    List<String> pods = fleet.podIds();
+    Parallel.run(4, pods.size(), i -> fleet.removePod(pods.get(i)));
+  }
+}

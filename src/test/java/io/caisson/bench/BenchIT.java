@@ -1,0 +1,101 @@
+package io.caisson.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.caisson.cri.v1.ListPodSandboxRequest;
+import io.caisson.cri.v1.ListPodSandboxStatsRequest;
+import io.caisson.testing.DaemonProcess;
+import io.caisson.testing.TestNetwork;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The benchmark against the real daemon with a private CNI network; no timing is asserted. */
+class BenchIT {
+  @TempDir Path dir;
+
+  @Test
+  void sandboxWorkloadMeasuresAndUnbuiltRpcsAreNotApplicable() throws Exception {
+    try (TestNetwork network = new TestNetwork(dir);
+        DaemonProcess daemon = DaemonProcess.start(dir.resolve("daemon"), network.daemonArgs())) {
+      boolean statsBuilt = answers(daemon);
+      Path json = dir.resolve("results.json");
+      ByteArrayOutputStream printed = new ByteArrayOutputStream();
+      int code =
+          new CommandLine(new Bench(new PrintStream(printed, true, StandardCharsets.UTF_8)))
+              .execute(
+                  "--endpoint",
+                  "unix://" + daemon.socket(),
+                  "--workloads",
+                  "sandbox,stats,startup",
+                  "--rounds",
+                  "1",
+                  "--iterations",
+                  "2",
+                  "--log-dir",
+                  dir.resolve("logs").toString(),
+                  "--json",
+                  json.toString());
+      String table = printed.toString(StandardCharsets.UTF_8);
+
+      JsonNode root = new ObjectMapper().readTree(json.toFile());
+      assertThat(root.at("/endpoints/0/runtime").asText()).isEqualTo("caisson");
+      assertThat(root.at("/endpoints/0/daemon_pid").asLong()).isEqualTo(daemon.process().pid());
+      JsonNode sandbox = root.at("/workloads/0");
+      assertThat(sandbox.get("name").asText()).isEqualTo("sandbox");
+      JsonNode results = sandbox.at("/results/caisson");
+      assertThat(results.get("status").asText()).isEqualTo("ok");
+      for (String rpc :
+          new String[] {
+            "RunPodSandbox", "PodSandboxStatus", "StopPodSandbox", "RemovePodSandbox"
+          }) {
+        JsonNode metric = results.at("/metrics/" + rpc);
+        assertThat(metric.get("unit").asText()).isEqualTo("ms");
+        assertThat(metric.get("count").asInt()).isEqualTo(2);
+        assertThat(metric.get("samples")).hasSize(2);
+        for (String stat : new String[] {"median", "p90", "min", "max"}) {
+          assertThat(metric.get(stat).isNumber()).as(rpc + " " + stat).isTrue();
+          assertThat(metric.get(stat).asDouble()).as(rpc + " " + stat).isPositive();
+        }
+        assertThat(table).contains(rpc);
+      }
+
+      JsonNode stats = root.at("/workloads/1/results/caisson");
+      if (!statsBuilt) {
+        assertThat(stats.get("status").asText()).isEqualTo("unimplemented");
+        assertThat(stats.get("text").asText()).isEqualTo("n/a (UNIMPLEMENTED)");
+        assertThat(table).contains("n/a (UNIMPLEMENTED)");
+        assertThat(code).isZero();
+      } else {
+        assertThat(stats.get("status").asText()).isNotEqualTo("unimplemented");
+      }
+      assertThat(root.at("/workloads/2/results/caisson/status").asText()).isEqualTo("skipped");
+
+      // Everything the benchmark created is gone again.
+      assertThat(
+              daemon
+                  .runtime()
+                  .listPodSandbox(ListPodSandboxRequest.getDefaultInstance())
+                  .getItemsList())
+          .isEmpty();
+      assertThat(network.allocatedIps()).isZero();
+    }
+  }
+
+  private static boolean answers(DaemonProcess daemon) {
+    try {
+      daemon.runtime().listPodSandboxStats(ListPodSandboxStatsRequest.getDefaultInstance());
+      return true;
+    } catch (StatusRuntimeException e) {
+      return e.getStatus().getCode() != Status.Code.UNIMPLEMENTED;
+    }
+  }
+}
