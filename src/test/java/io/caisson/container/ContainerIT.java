@@ -112,6 +112,7 @@ class ContainerIT {
         .runtime()
         .removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
     daemon.close();
+    network.assertNothingAttached();
     network.close();
     leaks.assertNothingLeaked();
   }

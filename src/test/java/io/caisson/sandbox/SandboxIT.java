@@ -49,6 +49,7 @@ class SandboxIT {
   @AfterEach
   void stop() throws Exception {
     daemon.close();
+    network.assertNothingAttached();
     network.close();
     leaks.assertNothingLeaked();
   }

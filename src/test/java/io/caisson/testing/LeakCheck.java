@@ -18,15 +18,11 @@ import java.util.TreeSet;
 public final class LeakCheck {
   private final Path scope;
   private final Set<String> mounts;
-  private final Set<String> links;
-  private final Set<String> natRules;
   private final Set<String> monitors;
 
   private LeakCheck(Path scope) throws IOException {
     this.scope = scope;
     this.mounts = mounts();
-    this.links = links();
-    this.natRules = natRules();
     this.monitors = monitors();
   }
 
@@ -38,11 +34,9 @@ public final class LeakCheck {
     return new LeakCheck(scope.toAbsolutePath());
   }
 
-  /** Fails naming every mount, link, NAT rule and monitor process that appeared since. */
+  /** Fails naming every mount and monitor process that appeared since. */
   public void assertNothingLeaked() throws IOException {
     assertThat(added(mounts, mounts())).as("mounts left behind").isEmpty();
-    assertThat(added(links, links())).as("network links left behind").isEmpty();
-    assertThat(added(natRules, natRules())).as("iptables NAT rules left behind").isEmpty();
     assertThat(added(monitors, monitors())).as("conmon/runc processes left behind").isEmpty();
   }
 
@@ -63,19 +57,6 @@ public final class LeakCheck {
     return points;
   }
 
-  private static Set<String> links() throws IOException {
-    Set<String> names = new TreeSet<>();
-    try (var entries = Files.list(Path.of("/sys/class/net"))) {
-      entries.forEach(p -> names.add(p.getFileName().toString()));
-    }
-    return names;
-  }
-
-  private static Set<String> natRules() throws IOException {
-    return new TreeSet<>(
-        run("iptables-save", "-t", "nat").lines().filter(l -> l.startsWith("-A")).toList());
-  }
-
   private Set<String> monitors() {
     Set<String> found = new TreeSet<>();
     ProcessHandle.allProcesses()
@@ -89,17 +70,5 @@ public final class LeakCheck {
               }
             });
     return found;
-  }
-
-  private static String run(String... command) throws IOException {
-    try {
-      Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-      String out = new String(process.getInputStream().readAllBytes());
-      process.waitFor();
-      return out;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted running " + command[0], e);
-    }
   }
 }

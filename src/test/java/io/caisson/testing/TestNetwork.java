@@ -61,6 +61,30 @@ public final class TestNetwork implements AutoCloseable {
     }
   }
 
+  /** Fails unless no pod is attached: no port on the bridge, no address held, no NAT rule. */
+  public void assertNothingAttached() throws Exception {
+    org.assertj.core.api.Assertions.assertThat(run("ip", "-o", "link", "show", "master", bridge))
+        .as("veths left on the test bridge")
+        .isBlank();
+    org.assertj.core.api.Assertions.assertThat(allocatedIps())
+        .as("addresses left allocated")
+        .isZero();
+    org.assertj.core.api.Assertions.assertThat(
+            run("iptables-save", "-t", "nat")
+                .lines()
+                .filter(l -> l.contains(subnetPrefix))
+                .toList())
+        .as("NAT rules left for the test subnet")
+        .isEmpty();
+  }
+
+  private static String run(String... command) throws Exception {
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(process.getInputStream().readAllBytes());
+    process.waitFor();
+    return out.contains("does not exist") ? "" : out;
+  }
+
   @Override
   public void close() throws Exception {
     new ProcessBuilder("ip", "link", "del", bridge)
