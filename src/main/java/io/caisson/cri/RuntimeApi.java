@@ -49,6 +49,18 @@ public final class RuntimeApi extends RuntimeServiceGrpc.RuntimeServiceImplBase 
   }
 
   @Override
+  public void podSandboxStats(
+      PodSandboxStatsRequest request, StreamObserver<PodSandboxStatsResponse> observer) {
+    Rpc.unary(observer, () -> stats.podSandboxStats(request));
+  }
+
+  @Override
+  public void listPodSandboxStats(
+      ListPodSandboxStatsRequest request, StreamObserver<ListPodSandboxStatsResponse> observer) {
+    Rpc.unary(observer, () -> stats.listPodSandboxStats(request));
+  }
+
+  @Override
   public void exec(ExecRequest request, StreamObserver<ExecResponse> observer) {
     Rpc.unary(observer, () -> streaming.exec(request));
   }

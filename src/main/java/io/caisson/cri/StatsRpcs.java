@@ -10,36 +10,70 @@ import io.caisson.cri.v1.ContainerStatsResponse;
 import io.caisson.cri.v1.CpuUsage;
 import io.caisson.cri.v1.FilesystemIdentifier;
 import io.caisson.cri.v1.FilesystemUsage;
+import io.caisson.cri.v1.LinuxPodSandboxStats;
 import io.caisson.cri.v1.ListContainerStatsRequest;
 import io.caisson.cri.v1.ListContainerStatsResponse;
+import io.caisson.cri.v1.ListPodSandboxStatsRequest;
+import io.caisson.cri.v1.ListPodSandboxStatsResponse;
 import io.caisson.cri.v1.MemoryUsage;
+import io.caisson.cri.v1.NetworkInterfaceUsage;
+import io.caisson.cri.v1.NetworkUsage;
+import io.caisson.cri.v1.PodSandboxAttributes;
+import io.caisson.cri.v1.PodSandboxStats;
+import io.caisson.cri.v1.PodSandboxStatsFilter;
+import io.caisson.cri.v1.PodSandboxStatsRequest;
+import io.caisson.cri.v1.PodSandboxStatsResponse;
+import io.caisson.cri.v1.ProcessUsage;
 import io.caisson.cri.v1.UInt64Value;
+import io.caisson.sandbox.Sandbox;
+import io.caisson.sandbox.SandboxManager;
 import io.caisson.stats.CgroupReader;
 import io.caisson.stats.CgroupSample;
 import io.caisson.stats.CpuRates;
-import io.caisson.storage.DiskUsage;
+import io.caisson.stats.DirUsage;
+import io.caisson.stats.NetDev;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** ContainerStats and ListContainerStats from the containers' cgroups and writable layers. */
+/**
+ * ContainerStats, ListContainerStats, PodSandboxStats and ListPodSandboxStats from the containers'
+ * cgroups, their writable layers and the pods' network namespaces.
+ */
 public final class StatsRpcs {
+  private static final Logger LOG = LoggerFactory.getLogger(StatsRpcs.class);
+  private static final String POD_RATE_PREFIX = "pod:";
+
   private final ContainerManager containers;
+  private final SandboxManager sandboxes;
   private final CgroupReader cgroups;
   private final CpuRates rates = new CpuRates();
   private final Path storageMount;
 
-  public StatsRpcs(ContainerManager containers, CgroupReader cgroups, Path storageMount) {
+  public StatsRpcs(
+      ContainerManager containers,
+      SandboxManager sandboxes,
+      CgroupReader cgroups,
+      Path storageMount) {
     this.containers = containers;
+    this.sandboxes = sandboxes;
     this.cgroups = cgroups;
     this.storageMount = storageMount;
   }
 
+  /** One container, known to us: zeros rather than NOT_FOUND when its cgroup is already gone. */
   ContainerStatsResponse containerStats(ContainerStatsRequest request) throws IOException {
     Container container = containers.find(request.getContainerId());
-    return ContainerStatsResponse.newBuilder().setStats(stats(container)).build();
+    Measured measured = measure(container);
+    return ContainerStatsResponse.newBuilder().setStats(measured.stats()).build();
   }
 
+  /** Containers whose cgroup exists: a container that exited and was cleaned up has no usage. */
   ListContainerStatsResponse list(ListContainerStatsRequest request) throws IOException {
     ContainerStatsFilter filter = request.getFilter();
     ListContainerStatsResponse.Builder response = ListContainerStatsResponse.newBuilder();
@@ -51,12 +85,117 @@ public final class StatsRpcs {
           || !Labels.match(filter.getLabelSelectorMap(), container.config().getLabelsMap())) {
         continue;
       }
-      response.addStats(stats(container));
+      Measured measured = measure(container);
+      if (measured.sample().isPresent()) {
+        response.addStats(measured.stats());
+      }
     }
     return response.build();
   }
 
-  private ContainerStats stats(Container container) throws IOException {
+  PodSandboxStatsResponse podSandboxStats(PodSandboxStatsRequest request) throws IOException {
+    Sandbox sandbox = sandboxes.find(request.getPodSandboxId());
+    return PodSandboxStatsResponse.newBuilder().setStats(podStats(sandbox)).build();
+  }
+
+  ListPodSandboxStatsResponse listPodSandboxStats(ListPodSandboxStatsRequest request)
+      throws IOException {
+    PodSandboxStatsFilter filter = request.getFilter();
+    ListPodSandboxStatsResponse.Builder response = ListPodSandboxStatsResponse.newBuilder();
+    for (Sandbox sandbox : sandboxes.all()) {
+      if (sandbox.isRemoved()
+          || (!filter.getId().isEmpty() && !sandbox.id().startsWith(filter.getId()))
+          || !Labels.match(filter.getLabelSelectorMap(), sandbox.config().getLabelsMap())) {
+        continue;
+      }
+      response.addStats(podStats(sandbox));
+    }
+    return response.build();
+  }
+
+  // ---- pods ---------------------------------------------------------------------------------
+
+  /** CPU, memory and processes summed over the pod's containers; network from its namespace. */
+  private PodSandboxStats podStats(Sandbox sandbox) throws IOException {
+    List<CgroupSample> samples = new ArrayList<>();
+    LinuxPodSandboxStats.Builder linux = LinuxPodSandboxStats.newBuilder();
+    for (Container container : containers.all()) {
+      if (container.isRemoved() || !container.record().sandboxId().equals(sandbox.id())) {
+        continue;
+      }
+      Measured measured = measure(container);
+      measured.sample().ifPresent(samples::add);
+      if (measured.sample().isPresent()) {
+        linux.addContainers(measured.stats());
+      }
+    }
+    CgroupSample total = CgroupSample.sum(samples);
+    long now = nowNanos();
+    long timestamp = samples.isEmpty() ? now : total.timestampNanos();
+    String rateKey = POD_RATE_PREFIX + sandbox.id();
+    long nanoCores = samples.isEmpty() ? 0 : rates.nanoCores(rateKey, total);
+    if (samples.isEmpty()) {
+      rates.forget(rateKey);
+    }
+    linux
+        .setCpu(cpu(total, timestamp, nanoCores))
+        .setMemory(memory(total, timestamp))
+        .setProcess(
+            ProcessUsage.newBuilder()
+                .setTimestamp(timestamp)
+                .setProcessCount(u64(total.processes())));
+    network(sandbox).ifPresent(linux::setNetwork);
+    return PodSandboxStats.newBuilder()
+        .setAttributes(
+            PodSandboxAttributes.newBuilder()
+                .setId(sandbox.id())
+                .setMetadata(sandbox.config().getMetadata())
+                .putAllLabels(sandbox.config().getLabelsMap())
+                .putAllAnnotations(sandbox.config().getAnnotationsMap()))
+        .setLinux(linux)
+        .build();
+  }
+
+  /**
+   * The pod's interfaces; none for host-network pods (their traffic is the node's) or pods whose
+   * namespace is gone. A failed read is logged, not fatal: the rest of the stats still count.
+   */
+  private Optional<NetworkUsage> network(Sandbox sandbox) {
+    String netns = sandbox.record().netns();
+    if (netns == null || !sandbox.isReady() || !Files.exists(Path.of(netns))) {
+      return Optional.empty();
+    }
+    List<NetDev.Counters> counters;
+    try {
+      counters = NetDev.read(Path.of(netns));
+    } catch (Exception e) {
+      LOG.warn("network counters of pod {}: {}", sandbox.id(), e.toString());
+      return Optional.empty();
+    }
+    NetworkUsage.Builder usage = NetworkUsage.newBuilder().setTimestamp(nowNanos());
+    for (NetDev.Counters c : counters) {
+      NetworkInterfaceUsage iface =
+          NetworkInterfaceUsage.newBuilder()
+              .setName(c.name())
+              .setRxBytes(u64(c.rxBytes()))
+              .setRxErrors(u64(c.rxErrors()))
+              .setTxBytes(u64(c.txBytes()))
+              .setTxErrors(u64(c.txErrors()))
+              .build();
+      usage.addInterfaces(iface);
+      // CNI names the pod's interface eth0 (CNI_IFNAME); kubelet reports this one as the pod's.
+      if (c.name().equals("eth0")) {
+        usage.setDefaultInterface(iface);
+      }
+    }
+    return Optional.of(usage.build());
+  }
+
+  // ---- containers ---------------------------------------------------------------------------
+
+  private record Measured(ContainerStats stats, Optional<CgroupSample> sample) {}
+
+  private Measured measure(Container container) throws IOException {
     ContainerStats.Builder stats =
         ContainerStats.newBuilder()
             .setAttributes(
@@ -68,32 +207,49 @@ public final class StatsRpcs {
     Optional<CgroupSample> sample = cgroups.read(containers.cgroupsPath(container));
     if (sample.isPresent()) {
       CgroupSample s = sample.get();
-      stats.setCpu(
-          CpuUsage.newBuilder()
-              .setTimestamp(s.timestampNanos())
-              .setUsageCoreNanoSeconds(u64(s.cpuUsageNanos()))
-              .setUsageNanoCores(u64(rates.nanoCores(container.id(), s))));
-      stats.setMemory(
-          MemoryUsage.newBuilder()
-              .setTimestamp(s.timestampNanos())
-              .setWorkingSetBytes(u64(s.workingSet()))
-              .setUsageBytes(u64(s.memoryUsage()))
-              .setRssBytes(u64(s.rss()))
-              .setPageFaults(u64(s.pageFaults()))
-              .setMajorPageFaults(u64(s.majorPageFaults()))
-              .setAvailableBytes(u64(s.availableBytes())));
+      stats.setCpu(cpu(s, s.timestampNanos(), rates.nanoCores(container.id(), s)));
+      stats.setMemory(memory(s, s.timestampNanos()));
     } else {
+      // Nothing runs any more: report zero usage now instead of leaving kubelet without a value.
       rates.forget(container.id());
+      CgroupSample zero = CgroupSample.sum(List.of());
+      long now = nowNanos();
+      stats.setCpu(cpu(zero, now, 0));
+      stats.setMemory(memory(zero, now));
     }
-    Path upper = containers.writableLayer(container);
-    long[] layer = java.nio.file.Files.isDirectory(upper) ? DiskUsage.measure(upper) : new long[2];
+    DirUsage layer = DirUsage.of(containers.writableLayer(container));
     stats.setWritableLayer(
         FilesystemUsage.newBuilder()
-            .setTimestamp(System.currentTimeMillis() * 1_000_000L)
+            .setTimestamp(nowNanos())
             .setFsId(FilesystemIdentifier.newBuilder().setMountpoint(storageMount.toString()))
-            .setUsedBytes(u64(layer[0]))
-            .setInodesUsed(u64(layer[1])));
-    return stats.build();
+            .setUsedBytes(u64(layer.bytes()))
+            .setInodesUsed(u64(layer.inodes())));
+    return new Measured(stats.build(), sample);
+  }
+
+  private static CpuUsage cpu(CgroupSample s, long timestamp, long nanoCores) {
+    return CpuUsage.newBuilder()
+        .setTimestamp(timestamp)
+        .setUsageCoreNanoSeconds(u64(s.cpuUsageNanos()))
+        .setUsageNanoCores(u64(nanoCores))
+        .build();
+  }
+
+  private static MemoryUsage memory(CgroupSample s, long timestamp) {
+    return MemoryUsage.newBuilder()
+        .setTimestamp(timestamp)
+        .setWorkingSetBytes(u64(s.workingSet()))
+        .setUsageBytes(u64(s.memoryUsage()))
+        .setRssBytes(u64(s.rss()))
+        .setPageFaults(u64(s.pageFaults()))
+        .setMajorPageFaults(u64(s.majorPageFaults()))
+        .setAvailableBytes(u64(s.availableBytes()))
+        .build();
+  }
+
+  private static long nowNanos() {
+    java.time.Instant now = java.time.Instant.now();
+    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
   }
 
   private static UInt64Value u64(long value) {

@@ -156,7 +156,10 @@ public final class Daemon implements AutoCloseable {
                         new ContainerRpcs(containers),
                         new StreamingRpcs(streamingServer, streams, sandboxes),
                         new StatsRpcs(
-                            containers, CgroupReader.host(), images.fsInfo().mountpoint())),
+                            containers,
+                            sandboxes,
+                            CgroupReader.host(),
+                            images.fsInfo().mountpoint())),
                     logging))
             .addService(ServerInterceptors.intercept(new ImageApi(new ImageRpcs(images)), logging))
             .build();

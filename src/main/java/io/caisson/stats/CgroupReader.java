@@ -55,7 +55,21 @@ public final class CgroupReader {
         stat.getOrDefault("total_rss", 0L),
         stat.getOrDefault("total_pgfault", 0L),
         stat.getOrDefault("total_pgmajfault", 0L),
-        limit >= V1_UNLIMITED ? 0 : limit);
+        limit >= V1_UNLIMITED ? 0 : limit,
+        pids(controller("pids").resolve(relative)));
+  }
+
+  /** pids.current; the pids controller may be absent (not mounted, or not enabled on v2). */
+  private static long pids(Path dir) throws IOException {
+    Path current = dir.resolve("pids.current");
+    if (!Files.exists(current)) {
+      return 0;
+    }
+    try {
+      return Long.parseLong(ProcFiles.read(current));
+    } catch (NoSuchFileException e) {
+      return 0;
+    }
   }
 
   private Path controller(String name) {
@@ -79,7 +93,8 @@ public final class CgroupReader {
         stat.getOrDefault("anon", 0L),
         stat.getOrDefault("pgfault", 0L),
         stat.getOrDefault("pgmajfault", 0L),
-        max.equals("max") ? 0 : Long.parseLong(max));
+        max.equals("max") ? 0 : Long.parseLong(max),
+        pids(dir));
   }
 
   /** "key value" lines, as memory.stat and cpu.stat have them. */

@@ -1,9 +1,10 @@
 package io.caisson.stats;
 
 /**
- * One reading of a cgroup's CPU and memory counters; {@code memoryLimit} is 0 when unlimited.
+ * One reading of a cgroup's CPU, memory and pids counters; {@code memoryLimit} is 0 when unlimited.
  *
  * @param timestampNanos when it was read, nanoseconds since the epoch
+ * @param processes pids.current, 0 when the pids controller is not there
  */
 public record CgroupSample(
     long timestampNanos,
@@ -13,10 +14,36 @@ public record CgroupSample(
     long rss,
     long pageFaults,
     long majorPageFaults,
-    long memoryLimit) {
+    long memoryLimit,
+    long processes) {
 
   /** Limit minus working set, or 0 when there is no limit. */
   public long availableBytes() {
     return memoryLimit > 0 ? Math.max(0, memoryLimit - workingSet) : 0;
+  }
+
+  /**
+   * The counters of several cgroups added up (a pod's containers); the timestamp is the latest, a
+   * limit is kept only when every part has one.
+   */
+  public static CgroupSample sum(Iterable<CgroupSample> parts) {
+    long ts = 0, cpu = 0, usage = 0, ws = 0, rss = 0, faults = 0, major = 0, limit = 0, pids = 0;
+    boolean allLimited = true;
+    boolean any = false;
+    for (CgroupSample p : parts) {
+      any = true;
+      ts = Math.max(ts, p.timestampNanos);
+      cpu += p.cpuUsageNanos;
+      usage += p.memoryUsage;
+      ws += p.workingSet;
+      rss += p.rss;
+      faults += p.pageFaults;
+      major += p.majorPageFaults;
+      pids += p.processes;
+      allLimited &= p.memoryLimit > 0;
+      limit += p.memoryLimit;
+    }
+    return new CgroupSample(
+        ts, cpu, usage, ws, rss, faults, major, any && allLimited ? limit : 0, pids);
   }
 }

@@ -26,6 +26,7 @@ class CgroupReaderTest {
     assertThat(sample.rss()).isEqualTo(3000);
     assertThat(sample.pageFaults()).isEqualTo(7);
     assertThat(sample.memoryLimit()).isZero();
+    assertThat(sample.processes()).isZero(); // no pids controller in this tree
     assertThat(new CgroupReader(root).read("/pods/gone")).isEmpty();
   }
 
@@ -36,21 +37,49 @@ class CgroupReaderTest {
     Files.writeString(dir.resolve("cpu.stat"), "usage_usec 2500\nuser_usec 2000\n");
     Files.writeString(dir.resolve("memory.current"), "8192\n");
     Files.writeString(dir.resolve("memory.max"), "16384\n");
+    Files.writeString(dir.resolve("pids.current"), "3\n");
     Files.writeString(dir.resolve("memory.stat"), "anon 1024\ninactive_file 4096\npgfault 3\n");
     CgroupSample sample = new CgroupReader(root).read("pods/c2").orElseThrow();
     assertThat(sample.cpuUsageNanos()).isEqualTo(2_500_000L);
     assertThat(sample.workingSet()).isEqualTo(4096);
     assertThat(sample.availableBytes()).isEqualTo(12288);
+    assertThat(sample.rss()).isEqualTo(1024);
+    assertThat(sample.processes()).isEqualTo(3);
+  }
+
+  @Test
+  void v1PidsAndLimitedMemory() throws Exception {
+    Path cpu = Files.createDirectories(root.resolve("cpuacct/c3"));
+    Path memory = Files.createDirectories(root.resolve("memory/c3"));
+    Path pids = Files.createDirectories(root.resolve("pids/c3"));
+    Files.writeString(cpu.resolve("cpuacct.usage"), "7\n");
+    Files.writeString(memory.resolve("memory.usage_in_bytes"), "5000\n");
+    Files.writeString(memory.resolve("memory.limit_in_bytes"), "8000\n");
+    Files.writeString(memory.resolve("memory.stat"), "total_inactive_file 1000\n");
+    Files.writeString(pids.resolve("pids.current"), "2\n");
+    CgroupSample sample = new CgroupReader(root).read("c3").orElseThrow();
+    assertThat(sample.availableBytes()).isEqualTo(4000);
+    assertThat(sample.processes()).isEqualTo(2);
+  }
+
+  @Test
+  void sumAddsCountersAndKeepsALimitOnlyWhenAllHaveOne() {
+    CgroupSample a = new CgroupSample(10, 100, 50, 40, 30, 2, 1, 1000, 1);
+    CgroupSample b = new CgroupSample(20, 200, 60, 50, 20, 3, 0, 0, 2);
+    CgroupSample sum = CgroupSample.sum(java.util.List.of(a, b));
+    assertThat(sum).isEqualTo(new CgroupSample(20, 300, 110, 90, 50, 5, 1, 0, 3));
+    assertThat(CgroupSample.sum(java.util.List.of(a, a)).memoryLimit()).isEqualTo(2000);
+    assertThat(CgroupSample.sum(java.util.List.of()).memoryLimit()).isZero();
   }
 
   @Test
   void cpuRateIsTheSlopeBetweenSamples() {
     CpuRates rates = new CpuRates();
-    assertThat(rates.nanoCores("c", new CgroupSample(1_000_000_000L, 0, 0, 0, 0, 0, 0, 0)))
+    assertThat(rates.nanoCores("c", new CgroupSample(1_000_000_000L, 0, 0, 0, 0, 0, 0, 0, 0)))
         .isZero();
     assertThat(
             rates.nanoCores(
-                "c", new CgroupSample(3_000_000_000L, 1_000_000_000L, 0, 0, 0, 0, 0, 0)))
+                "c", new CgroupSample(3_000_000_000L, 1_000_000_000L, 0, 0, 0, 0, 0, 0, 0)))
         .isEqualTo(500_000_000L);
   }
 }

@@ -1,0 +1,33 @@
+package io.caisson.stats;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DirUsageTest {
+  @TempDir Path root;
+
+  @Test
+  void countsBlocksAndInodesOnceAndDoesNotFollowLinks() throws Exception {
+    Path tree = Files.createDirectories(root.resolve("tree/sub"));
+    Files.write(tree.resolve("data"), new byte[64 * 1024]);
+    Files.createLink(tree.resolve("hardlink"), tree.resolve("data"));
+    Path outside = Files.createDirectories(root.resolve("outside"));
+    Files.write(outside.resolve("big"), new byte[1024 * 1024]);
+    Files.createSymbolicLink(tree.resolve("link"), outside);
+
+    DirUsage usage = DirUsage.of(root.resolve("tree"));
+
+    // tree, sub, data (hard link counted once), the symlink itself.
+    assertThat(usage.inodes()).isEqualTo(4);
+    assertThat(usage.bytes()).isGreaterThanOrEqualTo(64 * 1024).isLessThan(128 * 1024);
+  }
+
+  @Test
+  void absentTreeIsEmpty() throws Exception {
+    assertThat(DirUsage.of(root.resolve("gone"))).isEqualTo(new DirUsage(0, 0));
+  }
+}
