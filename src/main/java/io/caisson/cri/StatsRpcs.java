@@ -47,12 +47,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class StatsRpcs {
   private static final Logger LOG = LoggerFactory.getLogger(StatsRpcs.class);
-  private static final String POD_RATE_PREFIX = "pod:";
 
   private final ContainerManager containers;
   private final SandboxManager sandboxes;
   private final CgroupReader cgroups;
   private final CpuRates rates = new CpuRates();
+  private final CpuRates podRates = new CpuRates();
   private final Path storageMount;
 
   public StatsRpcs(
@@ -77,6 +77,7 @@ public final class StatsRpcs {
   ListContainerStatsResponse list(ListContainerStatsRequest request) throws IOException {
     ContainerStatsFilter filter = request.getFilter();
     ListContainerStatsResponse.Builder response = ListContainerStatsResponse.newBuilder();
+    rates.retainOnly(liveIds(containers.all().stream().map(Container::id)));
     for (Container container : containers.all()) {
       if (container.isRemoved()
           || (!filter.getId().isEmpty() && !container.id().startsWith(filter.getId()))
@@ -102,6 +103,7 @@ public final class StatsRpcs {
       throws IOException {
     PodSandboxStatsFilter filter = request.getFilter();
     ListPodSandboxStatsResponse.Builder response = ListPodSandboxStatsResponse.newBuilder();
+    podRates.retainOnly(liveIds(sandboxes.all().stream().map(Sandbox::id)));
     for (Sandbox sandbox : sandboxes.all()) {
       if (sandbox.isRemoved()
           || (!filter.getId().isEmpty() && !sandbox.id().startsWith(filter.getId()))
@@ -132,10 +134,9 @@ public final class StatsRpcs {
     CgroupSample total = CgroupSample.sum(samples);
     long now = nowNanos();
     long timestamp = samples.isEmpty() ? now : total.timestampNanos();
-    String rateKey = POD_RATE_PREFIX + sandbox.id();
-    long nanoCores = samples.isEmpty() ? 0 : rates.nanoCores(rateKey, total);
+    long nanoCores = samples.isEmpty() ? 0 : podRates.nanoCores(sandbox.id(), total);
     if (samples.isEmpty()) {
-      rates.forget(rateKey);
+      podRates.forget(sandbox.id());
     }
     linux
         .setCpu(cpu(total, timestamp, nanoCores))
@@ -250,6 +251,11 @@ public final class StatsRpcs {
   private static long nowNanos() {
     java.time.Instant now = java.time.Instant.now();
     return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+  }
+
+  /** Ids still known; kubelet lists periodically, so pruning there bounds the rate tables. */
+  private static java.util.Set<String> liveIds(java.util.stream.Stream<String> ids) {
+    return ids.collect(java.util.stream.Collectors.toSet());
   }
 
   private static UInt64Value u64(long value) {

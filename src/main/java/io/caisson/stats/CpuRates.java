@@ -25,4 +25,9 @@ public final class CpuRates {
   public void forget(String id) {
     last.remove(id);
   }
+
+  /** Drops the samples of ids not in {@code live}: containers and pods that were removed. */
+  public void retainOnly(java.util.Set<String> live) {
+    last.keySet().retainAll(live);
+  }
 }
