@@ -1,0 +1,215 @@
+package io.caisson.stats;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.caisson.cri.v1.ContainerConfig;
+import io.caisson.cri.v1.ContainerMetadata;
+import io.caisson.cri.v1.ContainerStats;
+import io.caisson.cri.v1.ContainerStatsFilter;
+import io.caisson.cri.v1.ContainerStatsRequest;
+import io.caisson.cri.v1.CreateContainerRequest;
+import io.caisson.cri.v1.ExecSyncRequest;
+import io.caisson.cri.v1.ImageSpec;
+import io.caisson.cri.v1.LinuxContainerConfig;
+import io.caisson.cri.v1.LinuxContainerResources;
+import io.caisson.cri.v1.LinuxPodSandboxStats;
+import io.caisson.cri.v1.ListContainerStatsRequest;
+import io.caisson.cri.v1.ListPodSandboxStatsRequest;
+import io.caisson.cri.v1.PodSandboxConfig;
+import io.caisson.cri.v1.PodSandboxMetadata;
+import io.caisson.cri.v1.PodSandboxStatsFilter;
+import io.caisson.cri.v1.PodSandboxStatsRequest;
+import io.caisson.cri.v1.PullImageRequest;
+import io.caisson.cri.v1.RemoveContainerRequest;
+import io.caisson.cri.v1.RemovePodSandboxRequest;
+import io.caisson.cri.v1.RunPodSandboxRequest;
+import io.caisson.cri.v1.StartContainerRequest;
+import io.caisson.testing.DaemonProcess;
+import io.caisson.testing.LeakCheck;
+import io.caisson.testing.TestImages;
+import io.caisson.testing.TestNetwork;
+import io.caisson.testing.TestRegistry;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Stats of a real busy container and its pod, through the daemon's CRI socket. */
+class StatsIT {
+  @TempDir static Path shared;
+  private static TestRegistry registry;
+  private static String image;
+  private static String pause;
+
+  @TempDir Path dir;
+  private LeakCheck leaks;
+  private TestNetwork network;
+  private DaemonProcess daemon;
+  private String pod;
+
+  @BeforeAll
+  static void pushImages() throws Exception {
+    registry = TestRegistry.start(shared.resolve("registry"));
+    image = TestImages.pushBusybox(registry, "it/busybox", "1", "{\"Cmd\": [\"sleep\", \"3600\"]}");
+    pause =
+        TestImages.pushBusybox(registry, "it/pause", "1", "{\"Cmd\": [\"sleep\", \"2147483647\"]}");
+  }
+
+  @AfterAll
+  static void stopRegistry() throws Exception {
+    registry.close();
+  }
+
+  @BeforeEach
+  void start() throws Exception {
+    leaks = LeakCheck.snapshot();
+    network = new TestNetwork(dir);
+    daemon =
+        DaemonProcess.start(
+            dir.resolve("daemon"),
+            "--cni-conf-dir",
+            network.confDir().toString(),
+            "--pause-image",
+            pause);
+    daemon
+        .images()
+        .pullImage(
+            PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(image)).build());
+    pod =
+        daemon
+            .runtime()
+            .runPodSandbox(
+                RunPodSandboxRequest.newBuilder()
+                    .setConfig(
+                        PodSandboxConfig.newBuilder()
+                            .setMetadata(
+                                PodSandboxMetadata.newBuilder()
+                                    .setName("stats-it")
+                                    .setNamespace("it")
+                                    .setUid(UUID.randomUUID().toString()))
+                            .putLabels("pod", "stats")
+                            .setLogDirectory(dir.resolve("logs").toString()))
+                    .build())
+            .getPodSandboxId();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    daemon
+        .runtime()
+        .removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
+    daemon.close();
+    network.close();
+    leaks.assertNothingLeaked();
+  }
+
+  @Test
+  void aBusyContainerAndItsPodReportCpuMemoryDiskProcessesAndNetwork() throws Exception {
+    String id =
+        daemon
+            .runtime()
+            .createContainer(
+                CreateContainerRequest.newBuilder()
+                    .setPodSandboxId(pod)
+                    .setConfig(
+                        ContainerConfig.newBuilder()
+                            .setMetadata(ContainerMetadata.newBuilder().setName("busy"))
+                            .setImage(ImageSpec.newBuilder().setImage(image))
+                            .setLogPath("busy.log")
+                            .putLabels("role", "spin")
+                            .addAllCommand(List.of("sh", "-c", "while true; do :; done"))
+                            .setLinux(
+                                LinuxContainerConfig.newBuilder()
+                                    .setResources(
+                                        LinuxContainerResources.newBuilder()
+                                            .setMemoryLimitInBytes(64L << 20))))
+                    .build())
+            .getContainerId();
+    daemon.runtime().startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
+    daemon
+        .runtime()
+        .execSync(
+            ExecSyncRequest.newBuilder()
+                .setContainerId(id)
+                .addAllCmd(List.of("dd", "if=/dev/zero", "of=/written", "bs=1024", "count=100"))
+                .setTimeout(10)
+                .build());
+
+    containerStats(id);
+    Thread.sleep(500);
+    ContainerStats stats = containerStats(id);
+    assertThat(stats.getAttributes().getMetadata().getName()).isEqualTo("busy");
+    assertThat(stats.getAttributes().getLabelsMap()).containsEntry("role", "spin");
+    assertThat(stats.getCpu().getUsageCoreNanoSeconds().getValue()).isPositive();
+    assertThat(stats.getCpu().getUsageNanoCores().getValue())
+        .as("a shell spinning on one core")
+        .isGreaterThan(200_000_000L);
+    assertThat(stats.getMemory().getWorkingSetBytes().getValue()).isPositive();
+    assertThat(stats.getMemory().getAvailableBytes().getValue()).isPositive().isLessThan(64L << 20);
+    assertThat(stats.getWritableLayer().getUsedBytes().getValue()).isGreaterThanOrEqualTo(100_000);
+    assertThat(stats.getWritableLayer().getInodesUsed().getValue()).isGreaterThanOrEqualTo(2);
+
+    assertThat(listIds(ContainerStatsFilter.newBuilder().putLabelSelector("role", "spin")))
+        .containsExactly(id);
+    assertThat(listIds(ContainerStatsFilter.newBuilder().putLabelSelector("role", "idle")))
+        .isEmpty();
+    assertThat(listIds(ContainerStatsFilter.newBuilder().setPodSandboxId(pod.substring(0, 12))))
+        .containsExactly(id);
+
+    LinuxPodSandboxStats podStats =
+        daemon
+            .runtime()
+            .podSandboxStats(PodSandboxStatsRequest.newBuilder().setPodSandboxId(pod).build())
+            .getStats()
+            .getLinux();
+    assertThat(podStats.getContainersList())
+        .extracting(c -> c.getAttributes().getId())
+        .contains(id);
+    assertThat(podStats.getCpu().getUsageCoreNanoSeconds().getValue()).isPositive();
+    assertThat(podStats.getMemory().getWorkingSetBytes().getValue()).isPositive();
+    assertThat(podStats.getProcess().getProcessCount().getValue()).isGreaterThanOrEqualTo(1);
+    assertThat(podStats.getNetwork().getDefaultInterface().getName()).isEqualTo("eth0");
+    assertThat(podStats.getNetwork().getInterfacesList())
+        .extracting(i -> i.getName())
+        .doesNotContain("lo");
+    assertThat(
+            daemon
+                .runtime()
+                .listPodSandboxStats(
+                    ListPodSandboxStatsRequest.newBuilder()
+                        .setFilter(
+                            PodSandboxStatsFilter.newBuilder()
+                                .putAllLabelSelector(Map.of("pod", "x")))
+                        .build())
+                .getStatsList())
+        .isEmpty();
+
+    daemon
+        .runtime()
+        .removeContainer(RemoveContainerRequest.newBuilder().setContainerId(id).build());
+    assertThat(listIds(ContainerStatsFilter.newBuilder())).doesNotContain(id);
+  }
+
+  private ContainerStats containerStats(String id) {
+    return daemon
+        .runtime()
+        .containerStats(ContainerStatsRequest.newBuilder().setContainerId(id).build())
+        .getStats();
+  }
+
+  private List<String> listIds(ContainerStatsFilter.Builder filter) {
+    return daemon
+        .runtime()
+        .listContainerStats(ListContainerStatsRequest.newBuilder().setFilter(filter).build())
+        .getStatsList()
+        .stream()
+        .map(s -> s.getAttributes().getId())
+        .toList();
+  }
+}
