@@ -68,7 +68,7 @@ class StatsIT {
 
   @BeforeEach
   void start() throws Exception {
-    leaks = LeakCheck.snapshot();
+    leaks = LeakCheck.snapshot(dir);
     network = new TestNetwork(dir);
     daemon =
         DaemonProcess.start(
@@ -105,6 +105,7 @@ class StatsIT {
         .runtime()
         .removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
     daemon.close();
+    network.assertNothingAttached();
     network.close();
     leaks.assertNothingLeaked();
   }
