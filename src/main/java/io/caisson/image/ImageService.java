@@ -2,6 +2,7 @@ package io.caisson.image;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.caisson.common.CaissonException;
+import io.caisson.stats.DirUsage;
 import io.caisson.storage.DiskUsage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -536,12 +537,12 @@ public final class ImageService implements AutoCloseable {
   /** Bytes and inodes under the store (hard links counted once) and its filesystem's mountpoint. */
   public FsUsage fsInfo() {
     try {
-      long[] totals = DiskUsage.measure(root);
+      DirUsage totals = DirUsage.of(root);
       return new FsUsage(
           System.currentTimeMillis() * 1_000_000L,
           DiskUsage.mountpointOf(root),
-          totals[0],
-          totals[1]);
+          totals.bytes(),
+          totals.inodes());
     } catch (IOException e) {
       throw CaissonException.internal("cannot measure image store " + root, e);
     }

@@ -1,52 +1,14 @@
 package io.caisson.storage;
 
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.util.HashSet;
-import java.util.Set;
 
-/** Disk usage of a directory tree and the mountpoint of the filesystem it lives on. */
+/** The mountpoint of the filesystem a path lives on (sizes: {@link io.caisson.stats.DirUsage}). */
 public final class DiskUsage {
   private DiskUsage() {}
 
   /** {bytes, inodes}; hard-linked files (busybox images have hundreds) count once. */
-  public static long[] measure(Path root) throws IOException {
-    Set<Object> seen = new HashSet<>();
-    long[] totals = new long[2];
-    Files.walkFileTree(
-        root,
-        new SimpleFileVisitor<>() {
-          @Override
-          public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-            count(attrs);
-            return FileVisitResult.CONTINUE;
-          }
-
-          @Override
-          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-            count(attrs);
-            return FileVisitResult.CONTINUE;
-          }
-
-          @Override
-          public FileVisitResult visitFileFailed(Path file, IOException e) {
-            return FileVisitResult.CONTINUE; // removed while we walked
-          }
-
-          private void count(BasicFileAttributes attrs) {
-            Object key = attrs.fileKey();
-            if (key == null || seen.add(key)) {
-              totals[0] += attrs.size();
-              totals[1]++;
-            }
-          }
-        });
-    return totals;
-  }
 
   /** The longest mount point in /proc/self/mountinfo that contains {@code path}. */
   public static Path mountpointOf(Path path) throws IOException {
