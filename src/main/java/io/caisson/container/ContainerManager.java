@@ -504,17 +504,27 @@ public final class ContainerManager implements SandboxManager.PodContainers {
       try {
         Optional<byte[]> recordBytes = store.read(id, RECORD);
         Optional<byte[]> configBytes = store.read(id, CONFIG);
-        if (recordBytes.isEmpty() || configBytes.isEmpty()) {
-          LOG.warn("container {} was never fully created; cleaning up", id);
+        ContainerRecord record;
+        ContainerConfig config;
+        try {
+          if (recordBytes.isEmpty() || configBytes.isEmpty()) {
+            throw new IOException("record incomplete");
+          }
+          record = json.readValue(recordBytes.get(), ContainerRecord.class);
+          config = ContainerConfig.parseFrom(configBytes.get());
+        } catch (IOException e) {
+          // A crash between reserving the record dir and the first complete write: the
+          // container never existed for any client, so nothing of it may stay.
+          LOG.warn("container {} was never fully created ({}); cleaning up", id, e.getMessage());
           deleteQuietly(id);
+          conmon.cleanup(id);
           OverlayRootfs.unmount(bundles.resolve(id).resolve("rootfs"));
           RecordStore.deleteTree(bundles.resolve(id));
           storage.delete(id);
           store.delete(id, RECORD);
           continue;
         }
-        ContainerRecord record = json.readValue(recordBytes.get(), ContainerRecord.class);
-        Container container = new Container(ContainerConfig.parseFrom(configBytes.get()), record);
+        Container container = new Container(config, record);
         names.put(record.nameKey(), id);
         images.acquire(record.imageId(), id);
         containers.put(id, container);

@@ -121,6 +121,7 @@ public final class Daemon implements AutoCloseable {
             "error");
     ContainerManager containers = new ContainerManager(config, sandboxes, images, runc, conmon);
     containers.recover();
+    new Leftovers(config.root(), config.state(), runc, conmon).sweep();
     sandboxes.setContainers(containers);
     // Merge and Strict supplemental-group policies are honoured; RRO mounts and user namespaces
     // need runc >= 1.2 and idmapped mounts, which this runc lacks: not advertised.

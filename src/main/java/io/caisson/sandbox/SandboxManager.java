@@ -270,14 +270,19 @@ public final class SandboxManager {
       try {
         Optional<byte[]> recordBytes = store.read(id, RECORD);
         Optional<byte[]> configBytes = store.read(id, CONFIG);
-        if (recordBytes.isEmpty() || configBytes.isEmpty()) {
-          LOG.warn("sandbox {} was never fully created; cleaning up", id);
-          RecordStore.deleteTree(stateDir.resolve(id));
-          store.delete(id, RECORD);
+        SandboxRecord record;
+        PodSandboxConfig podConfig;
+        try {
+          if (recordBytes.isEmpty() || configBytes.isEmpty()) {
+            throw new IOException("record incomplete");
+          }
+          record = json.readValue(recordBytes.get(), SandboxRecord.class);
+          podConfig = PodSandboxConfig.parseFrom(configBytes.get());
+        } catch (IOException e) {
+          LOG.warn("sandbox {} was never fully created ({}); cleaning up", id, e.getMessage());
+          discardHalfCreated(id);
           continue;
         }
-        SandboxRecord record = json.readValue(recordBytes.get(), SandboxRecord.class);
-        PodSandboxConfig podConfig = PodSandboxConfig.parseFrom(configBytes.get());
         if (record.state() == SandboxState.READY
             && record.netns() != null
             && !Files.exists(Path.of(record.netns()))) {
@@ -291,6 +296,26 @@ public final class SandboxManager {
       }
     }
     LOG.info("recovered {} sandboxes", sandboxes.size());
+  }
+
+  /**
+   * Undoes what a RunPodSandbox cut short by a crash may have done: the CNI attachment (the plugins
+   * find it by the pod id in their cache), the pinned namespaces and /dev/shm, the files.
+   */
+  private void discardHalfCreated(String id) throws IOException {
+    Path dir = stateDir.resolve(id);
+    Path netns = dir.resolve("ns/net");
+    if (Files.exists(netns)) {
+      try {
+        network.detach(id, PodSandboxConfig.getDefaultInstance(), netns);
+      } catch (Exception e) {
+        LOG.warn("sandbox {}: network detach failed: {}", id, e.getMessage());
+      }
+    }
+    unmount(dir.resolve("shm"));
+    Namespaces.release(List.of(netns, dir.resolve("ns/ipc"), dir.resolve("ns/uts")));
+    RecordStore.deleteTree(dir);
+    store.delete(id, RECORD);
   }
 
   // ---- helpers ------------------------------------------------------------------------------
