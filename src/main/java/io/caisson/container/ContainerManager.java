@@ -97,6 +97,8 @@ public final class ContainerManager implements SandboxManager.PodContainers {
     if (config.getImage().getImage().isEmpty()) {
       throw CaissonException.invalid("container config: image is required");
     }
+    io.caisson.common.MetadataLimits.require(
+        "container config", config.getLabelsMap(), config.getAnnotationsMap());
     PodSandboxConfig pod = sandbox.config();
     String id = Ids.newId();
     String nameKey = name + "_" + sandbox.id() + "_" + config.getMetadata().getAttempt();

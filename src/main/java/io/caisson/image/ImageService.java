@@ -376,10 +376,12 @@ public final class ImageService implements AutoCloseable {
       }
     }
     ImageReference parsed = null;
+    CaissonException notAReference = null;
     try {
       parsed = ImageReference.parse(ref);
     } catch (CaissonException e) {
       // not a reference: maybe an id prefix
+      notAReference = e;
     }
     if (parsed != null && !full.matches()) {
       if (parsed.digest() != null) {
@@ -408,6 +410,11 @@ public final class ImageService implements AutoCloseable {
       if (hits.size() > 1) {
         throw CaissonException.invalid("image id prefix %s is ambiguous", ref);
       }
+    } else if (notAReference != null) {
+      // Neither a reference nor an id: a client bug, not an absent image.
+      throw CaissonException.invalid(
+          "'%s' is neither an image reference nor an image id: %s",
+          ref, notAReference.getMessage());
     }
     return Optional.empty();
   }

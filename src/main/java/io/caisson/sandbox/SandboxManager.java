@@ -73,6 +73,8 @@ public final class SandboxManager {
     requireField("metadata.name", metadata.getName());
     requireField("metadata.namespace", metadata.getNamespace());
     requireField("metadata.uid", metadata.getUid());
+    io.caisson.common.MetadataLimits.require(
+        "pod sandbox config", podConfig.getLabelsMap(), podConfig.getAnnotationsMap());
     if (config.runtime(runtimeHandler) == null) {
       throw CaissonException.invalid(
           "runtime handler '%s' is not configured (known: %s)",
