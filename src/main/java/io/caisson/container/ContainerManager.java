@@ -185,13 +185,41 @@ public final class ContainerManager implements SandboxManager.PodContainers {
       undo.push(() -> store.delete(id, RECORD));
       persist(record);
       // The pod may have been stopped while we worked: it must not get a new container then.
-      if (!sandbox.isReady()) {
-        throw CaissonException.precondition("pod sandbox %s was stopped meanwhile", sandbox.id());
+      // Under the pod's lock, so a StopPodSandbox either sees this container (and stops it) or
+      // has set the pod not-ready before we look.
+      sandbox.lock().lock();
+      try {
+        if (!sandbox.isReady()) {
+          throw CaissonException.precondition("pod sandbox %s was stopped meanwhile", sandbox.id());
+        }
+        containers.put(id, new Container(config, record));
+      } finally {
+        sandbox.lock().unlock();
       }
-      containers.put(id, new Container(config, record));
       undo.commit();
       LOG.info("container {} ({}) created in pod {}", id, name, sandbox.id());
       return id;
+    } catch (Exception e) {
+      // A StopPodSandbox that ran meanwhile took the namespaces away under runc's feet: that is
+      // the pod's state, not a runtime fault, and the undo above already cleaned up.
+      if (!sandbox.isReady()) {
+        // The infra process this create may have started after the stop removed it.
+        sandbox.lock().lock();
+        try {
+          infra.remove(sandbox.id());
+        } finally {
+          sandbox.lock().unlock();
+        }
+      }
+      if (!sandbox.isReady()
+          && !(e instanceof CaissonException c
+              && c.kind() == CaissonException.Kind.FAILED_PRECONDITION)) {
+        throw new CaissonException(
+            CaissonException.Kind.FAILED_PRECONDITION,
+            "pod sandbox " + sandbox.id() + " was stopped while the container was being created",
+            e);
+      }
+      throw e;
     }
   }
 

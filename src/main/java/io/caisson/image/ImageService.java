@@ -410,7 +410,7 @@ public final class ImageService implements AutoCloseable {
       if (hits.size() > 1) {
         throw CaissonException.invalid("image id prefix %s is ambiguous", ref);
       }
-    } else if (notAReference != null) {
+    } else if (notAReference != null && !full.matches()) {
       // Neither a reference nor an id: a client bug, not an absent image.
       throw CaissonException.invalid(
           "'%s' is neither an image reference nor an image id: %s",
