@@ -349,13 +349,16 @@ public final class ContainerManager implements SandboxManager.PodContainers {
   }
 
   private boolean awaitExit(Container container, Duration timeout) throws Exception {
-    long deadline = System.nanoTime() + timeout.toNanos();
+    long start = System.nanoTime();
+    // A client may ask for any grace period, up to Long.MAX_VALUE seconds: saturate, don't wrap.
+    long limit =
+        timeout.compareTo(Duration.ofDays(365 * 100)) > 0 ? Long.MAX_VALUE : timeout.toNanos();
     long pause = 5;
     while (true) {
       if (refresh(container).state() == ContainerState.EXITED) {
         return true;
       }
-      if (System.nanoTime() > deadline) {
+      if (System.nanoTime() - start > limit) {
         return false;
       }
       Thread.sleep(pause);

@@ -73,6 +73,13 @@ public final class SandboxManager {
     requireField("metadata.name", metadata.getName());
     requireField("metadata.namespace", metadata.getNamespace());
     requireField("metadata.uid", metadata.getUid());
+    if (!podConfig.getLogDirectory().isEmpty()
+        && !Path.of(podConfig.getLogDirectory()).isAbsolute()) {
+      // A relative one would put container logs wherever the daemon happens to run.
+      throw CaissonException.invalid(
+          "pod sandbox config: log_directory '%s' must be an absolute path",
+          podConfig.getLogDirectory());
+    }
     io.caisson.common.MetadataLimits.require(
         "pod sandbox config", podConfig.getLabelsMap(), podConfig.getAnnotationsMap());
     if (config.runtime(runtimeHandler) == null) {
