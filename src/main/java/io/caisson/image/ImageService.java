@@ -58,6 +58,14 @@ public final class ImageService implements AutoCloseable {
   private final String pauseDigest;
 
   private final ReentrantLock lock = new ReentrantLock();
+
+  /**
+   * Layer trees taken out of the store under the lock, deleted after it is released: deleting
+   * thousands of files must not block every CreateContainer and ImageStatus meanwhile.
+   */
+  private final java.util.concurrent.ConcurrentLinkedQueue<Path> retired =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+
   private final Map<String, ImageRecord> images = new HashMap<>();
   private final Map<String, Set<String>> holders = new HashMap<>();
   private final Map<Digest, Integer> leasedLayers = new HashMap<>();
@@ -161,6 +169,7 @@ public final class ImageService implements AutoCloseable {
       throw CaissonException.internal("cannot load image store " + root, e);
     } finally {
       lock.unlock();
+      deleteRetired();
     }
   }
 
@@ -229,6 +238,7 @@ public final class ImageService implements AutoCloseable {
         log.warn("garbage collection after failed pull of {}: {}", ref, e.getMessage());
       } finally {
         lock.unlock();
+        deleteRetired();
       }
     }
   }
@@ -455,6 +465,7 @@ public final class ImageService implements AutoCloseable {
       throw new UncheckedIOException(e);
     } finally {
       lock.unlock();
+      deleteRetired();
     }
   }
 
@@ -517,6 +528,20 @@ public final class ImageService implements AutoCloseable {
     }
   }
 
+  /** Call without the lock held. */
+  private void deleteRetired() {
+    for (Path doomed = retired.poll(); doomed != null; doomed = retired.poll()) {
+      try {
+        LayerUnpacker.deleteTree(doomed);
+      } catch (IOException e) {
+        log.warn(
+            "could not delete collected layer {}: {} (retried at next start)",
+            doomed,
+            e.getMessage());
+      }
+    }
+  }
+
   /** Deletes layers and blobs no image and no running pull uses. Caller holds the lock. */
   private void collectGarbage() throws IOException {
     Set<Digest> usedLayers = new HashSet<>(leasedLayers.keySet());
@@ -529,7 +554,10 @@ public final class ImageService implements AutoCloseable {
     for (Digest d : layers.all()) {
       if (!usedLayers.contains(d)) {
         log.info("collecting unused layer {}", d);
-        layers.delete(d);
+        Path doomed = layers.retire(d);
+        if (doomed != null) {
+          retired.add(doomed);
+        }
       }
     }
     for (Digest d : blobs.all()) {
