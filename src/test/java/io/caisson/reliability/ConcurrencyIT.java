@@ -92,9 +92,10 @@ class ConcurrencyIT {
     watchdog(
         Duration.ofMinutes(3),
         () -> {
-          for (int i = 0; i < 8; i++) {
+          // Stop delays from 0 to 330 ms: before, during and after the create's work.
+          for (int i = 0; i < 12; i++) {
             String name = "race-" + i;
-            long delay = i * 15L;
+            long delay = i * 30L;
             String pod = node.runPod(name);
             CountDownLatch go = new CountDownLatch(1);
             List<Callable<String>> racers =
@@ -124,6 +125,8 @@ class ConcurrencyIT {
               go.countDown();
               String created = results.get(0).get();
               results.get(1).get();
+              System.out.println(
+                  "stop/create race " + i + ": " + (created != null ? "created" : "refused"));
               if (created != null) {
                 // Created before the stop took the pod: the stop stopped it.
                 assertThat(node.status(created).getState())
@@ -189,6 +192,7 @@ class ConcurrencyIT {
               go.countDown();
               Object created = create.get();
               Object removed = remove.get();
+              System.out.println("remove/create race " + i + ": " + created + " / " + removed);
               if (created instanceof String id) {
                 assertThat(removed)
                     .as("image removal while container %s uses it", id)
