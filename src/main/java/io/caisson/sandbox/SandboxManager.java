@@ -304,6 +304,17 @@ public final class SandboxManager {
         LOG.error("sandbox {} could not be loaded: {}", id, e.toString());
       }
     }
+    // A crash before the first record write leaves a state dir (pinned namespaces, perhaps a CNI
+    // attachment) and no record dir at all.
+    try (var dirs = Files.list(stateDir)) {
+      for (Path dir : dirs.toList()) {
+        String id = dir.getFileName().toString();
+        if (!sandboxes.containsKey(id) && !store.ids().contains(id)) {
+          LOG.warn("sandbox {} was cut short before its record was written; cleaning up", id);
+          discardHalfCreated(id);
+        }
+      }
+    }
     LOG.info("recovered {} sandboxes", sandboxes.size());
   }
 

@@ -95,6 +95,76 @@ class CrashSafetyIT {
     node.cleanUpAndAssertNothingLeaked();
   }
 
+  @Test
+  void aCrashInTheMiddleOfCreatingLeavesWholeObjectsOrNone() throws Exception {
+    node = Node.start(dir);
+    String pod = node.runPod("busy");
+    for (long delay : new long[] {80, 200, 350, 600}) {
+      java.util.concurrent.atomic.AtomicInteger started =
+          new java.util.concurrent.atomic.AtomicInteger();
+      List<Thread> clients = new java.util.ArrayList<>();
+      for (int c = 0; c < 4; c++) {
+        int client = c;
+        clients.add(
+            Thread.ofVirtual()
+                .start(
+                    () -> {
+                      try {
+                        started.incrementAndGet();
+                        if (client % 2 == 0) {
+                          node.runPod("cut-" + delay + "-" + client);
+                        } else {
+                          node.run(
+                              pod,
+                              "busy",
+                              node.container("cut-" + delay + "-" + client, "sleep", "3600"));
+                        }
+                      } catch (RuntimeException e) {
+                        // The daemon died under the call: expected.
+                      }
+                    }));
+      }
+      Thread.sleep(delay);
+      node.daemon.kill();
+      for (Thread t : clients) {
+        t.join();
+      }
+      node.startDaemon();
+      System.out.println(
+          "killed after "
+              + delay
+              + " ms; clean-ups at start: "
+              + node.daemon
+                  .log()
+                  .lines()
+                  .filter(
+                      l ->
+                          l.contains("cleaning up")
+                              || l.contains("no owner")
+                              || l.contains("no record"))
+                  .count());
+      // Whatever survived is whole: its status answers and it can be removed.
+      for (var c :
+          node.daemon
+              .runtime()
+              .listContainers(ListContainersRequest.getDefaultInstance())
+              .getContainersList()) {
+        node.status(c.getId());
+        node.removeContainer(c.getId());
+      }
+      for (var p :
+          node.daemon
+              .runtime()
+              .listPodSandbox(ListPodSandboxRequest.getDefaultInstance())
+              .getItemsList()) {
+        if (!p.getId().equals(pod)) {
+          node.removePod(p.getId());
+        }
+      }
+    }
+    node.cleanUpAndAssertNothingLeaked();
+  }
+
   private long pid(String id) throws Exception {
     return com.fasterxml.jackson.databind.json.JsonMapper.builder()
         .build()
