@@ -68,6 +68,9 @@ class RestartIT {
                 "sh",
                 "-c",
                 "i=0; while true; do i=$((i+1)); echo line $i; sleep 0.2; done"));
+    String waiting =
+        node.create(
+            pod, "restart", node.container("waiting", "sh", "-c", "echo began; sleep 3600"));
     Path log = node.logs().resolve("restart/logger.log");
     awaitLine(log, 3);
     long sleeperPid = recordedPid(sleeper);
@@ -104,7 +107,14 @@ class RestartIT {
             .runtime()
             .listContainers(ListContainersRequest.getDefaultInstance())
             .getContainersList();
-    assertThat(listed).hasSize(3);
+    assertThat(listed).hasSize(4);
+    // Created before the restart, started only now: exactly once.
+    assertThat(node.status(waiting).getState()).isEqualTo(ContainerState.CONTAINER_CREATED);
+    node.daemon
+        .runtime()
+        .startContainer(
+            io.caisson.cri.v1.StartContainerRequest.newBuilder().setContainerId(waiting).build());
+    assertThat(node.status(waiting).getState()).isEqualTo(ContainerState.CONTAINER_RUNNING);
     assertThat(node.status(sleeper).getState()).isEqualTo(ContainerState.CONTAINER_RUNNING);
     assertThat(node.status(logger).getState()).isEqualTo(ContainerState.CONTAINER_RUNNING);
     ContainerStatus exited = node.status(exiter);
@@ -145,7 +155,15 @@ class RestartIT {
                 .runtime()
                 .listContainers(ListContainersRequest.getDefaultInstance())
                 .getContainersCount())
-        .isEqualTo(2);
+        .isEqualTo(3);
+    Path waitingLog = node.logs().resolve("restart/waiting.log");
+    for (int i = 0;
+        i < 100 && !(Files.exists(waitingLog) && Files.readString(waitingLog).contains("began"));
+        i++) {
+      Thread.sleep(50);
+    }
+    assertThat(Files.readString(waitingLog).lines().filter(l -> l.endsWith(" began")).count())
+        .isEqualTo(1);
     node.removePod(pod);
     node.cleanUpAndAssertNothingLeaked();
   }
