@@ -57,6 +57,22 @@ public final class SeqPacketSocket implements AutoCloseable {
   }
 
   public static SeqPacketSocket connect(Path path) throws IOException {
+    if (path.toString().getBytes(StandardCharsets.UTF_8).length >= SUN_PATH_MAX
+        && path.getParent() != null) {
+      // sun_path holds 108 bytes; a deep state dir overflows it. Reach the socket through an fd
+      // of its directory instead: /proc/self/fd/N/name is short whatever the real path.
+      int dir = Syscalls.openReadOnly(path.getParent());
+      try {
+        return connectTo(
+            Path.of("/proc/self/fd", Integer.toString(dir)).resolve(path.getFileName()));
+      } finally {
+        Syscalls.close(dir);
+      }
+    }
+    return connectTo(path);
+  }
+
+  private static SeqPacketSocket connectTo(Path path) throws IOException {
     byte[] name = path.toString().getBytes(StandardCharsets.UTF_8);
     if (name.length >= SUN_PATH_MAX) {
       throw new IOException("socket path too long for AF_UNIX: " + path);

@@ -68,6 +68,12 @@ class RestartIT {
                 "sh",
                 "-c",
                 "i=0; while true; do i=$((i+1)); echo line $i; sleep 0.2; done"));
+    String echoer =
+        node.run(
+            pod,
+            "restart",
+            node.container("echoer", "sh", "-c", "while read l; do echo \"c:$l\"; done")
+                .setStdin(true));
     String waiting =
         node.create(
             pod, "restart", node.container("waiting", "sh", "-c", "echo began; sleep 3600"));
@@ -79,6 +85,7 @@ class RestartIT {
     String loggerStart = processStart(loggerPid);
     assertThat(sleeperPid).isPositive();
 
+    assertThat(attachAndEcho(echoer, "before")).contains("c:before");
     long stoppedAt = nanosNow();
     if (crash) {
       node.daemon.kill();
@@ -107,7 +114,9 @@ class RestartIT {
             .runtime()
             .listContainers(ListContainersRequest.getDefaultInstance())
             .getContainersList();
-    assertThat(listed).hasSize(4);
+    assertThat(listed).hasSize(5);
+    // Attach reaches the same process through conmon, which kept its stdin all along.
+    assertThat(attachAndEcho(echoer, "after restart")).contains("c:after restart");
     // Created before the restart, started only now: exactly once.
     assertThat(node.status(waiting).getState()).isEqualTo(ContainerState.CONTAINER_CREATED);
     node.daemon
@@ -155,7 +164,7 @@ class RestartIT {
                 .runtime()
                 .listContainers(ListContainersRequest.getDefaultInstance())
                 .getContainersCount())
-        .isEqualTo(3);
+        .isEqualTo(4);
     Path waitingLog = node.logs().resolve("restart/waiting.log");
     for (int i = 0;
         i < 100 && !(Files.exists(waitingLog) && Files.readString(waitingLog).contains("began"));
@@ -166,6 +175,23 @@ class RestartIT {
         .isEqualTo(1);
     node.removePod(pod);
     node.cleanUpAndAssertNothingLeaked();
+  }
+
+  private String attachAndEcho(String id, String line) throws Exception {
+    String url =
+        node.daemon
+            .runtime()
+            .attach(
+                io.caisson.cri.v1.AttachRequest.newBuilder()
+                    .setContainerId(id)
+                    .setStdin(true)
+                    .setStdout(true)
+                    .build())
+            .getUrl();
+    try (AttachClient attach = AttachClient.connect(url)) {
+      attach.type(line + "\n");
+      return attach.awaitStdout("c:" + line);
+    }
   }
 
   private long recordedPid(String id) throws Exception {
