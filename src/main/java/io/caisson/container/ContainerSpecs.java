@@ -132,6 +132,10 @@ public final class ContainerSpecs {
 
   private static String workingDir(ContainerConfig config, ImageConfig image) {
     if (!config.getWorkingDir().isEmpty()) {
+      if (!config.getWorkingDir().startsWith("/")) {
+        throw CaissonException.invalid(
+            "working_dir '%s' must be an absolute path", config.getWorkingDir());
+      }
       return config.getWorkingDir();
     }
     return image.workingDir().isEmpty() ? "/" : image.workingDir();

@@ -58,7 +58,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class FuzzIT {
   private static final int MAX_CALLS = Integer.getInteger("fuzz.calls", 2000);
-  private static final long MAX_NANOS = TimeUnit.SECONDS.toNanos(90);
+  private static final long MAX_NANOS = TimeUnit.SECONDS.toNanos(50);
 
   @TempDir Path dir;
   private Node node;
