@@ -50,7 +50,8 @@ public final class CgroupReader {
     Map<String, Long> stat = keyValues(ProcFiles.read(memory.resolve("memory.stat")));
     long inactiveFile = stat.getOrDefault("total_inactive_file", 0L);
     long limit = Long.parseLong(ProcFiles.read(memory.resolve("memory.limit_in_bytes")));
-    Map<String, Long> ticks = keyValues(ProcFiles.read(cpu.resolve("cpuacct.stat")));
+    Path cpuStat = cpu.resolve("cpuacct.stat");
+    Map<String, Long> ticks = Files.exists(cpuStat) ? keyValues(ProcFiles.read(cpuStat)) : Map.of();
     return new CgroupSample(
         now(),
         cpuNanos,
