@@ -10,6 +10,7 @@ import io.caisson.cri.v1.ContainerConfig;
 import io.caisson.cri.v1.LinuxContainerResources;
 import io.caisson.cri.v1.NamespaceMode;
 import io.caisson.cri.v1.PodSandboxConfig;
+import io.caisson.events.Lifecycle;
 import io.caisson.image.ImageRootfs;
 import io.caisson.image.ImageService;
 import io.caisson.oci.Conmon;
@@ -59,6 +60,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
   private final ConcurrentHashMap<String, Container> containers = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, String> names = new ConcurrentHashMap<>();
   private final ObjectMapper json = JsonMapper.builder().build();
+  private volatile Lifecycle events = Lifecycle.NONE;
 
   public ContainerManager(
       CaissonConfig config, SandboxManager sandboxes, ImageService images, Runc runc, Conmon conmon)
@@ -79,6 +81,11 @@ public final class ContainerManager implements SandboxManager.PodContainers {
             new OverlayRootfs(config.root().resolve("infra-storage")),
             Files.createDirectories(config.state().resolve("infra")));
     this.daemonOomScoreAdj = ownOomScoreAdj();
+  }
+
+  /** Where lifecycle events go (the CRI event stream); none until set. */
+  public void setEvents(Lifecycle events) {
+    this.events = events;
   }
 
   // ---- CreateContainer ----------------------------------------------------------------------
@@ -189,7 +196,11 @@ public final class ContainerManager implements SandboxManager.PodContainers {
       if (!sandbox.isReady()) {
         throw CaissonException.precondition("pod sandbox %s was stopped meanwhile", sandbox.id());
       }
-      containers.put(id, new Container(config, record));
+      Container container = new Container(config, record);
+      synchronized (container) {
+        containers.put(id, container);
+        events.changed(Lifecycle.Kind.CREATED, id, sandbox.id());
+      }
       undo.commit();
       LOG.info("container {} ({}) created in pod {}", id, name, sandbox.id());
       LOG.debug(
@@ -271,9 +282,16 @@ public final class ContainerManager implements SandboxManager.PodContainers {
       if (!sandboxes.find(record.sandboxId()).isReady()) {
         throw CaissonException.precondition("pod sandbox %s is not ready", record.sandboxId());
       }
-      conmon.start(record.id());
-      container.update(record.started(record.pid(), nowNanos()));
-      persistTransition(container.record());
+      // Under the container's monitor, so an exit seen meanwhile is recorded after the start.
+      synchronized (container) {
+        if (container.record().state() != ContainerState.CREATED) {
+          throw CaissonException.precondition("container %s exited before it started", record.id());
+        }
+        conmon.start(record.id());
+        container.update(record.started(record.pid(), nowNanos()));
+        persistTransition(container.record());
+        events.changed(Lifecycle.Kind.STARTED, record.id(), record.sandboxId());
+      }
     } finally {
       container.lock().unlock();
     }
@@ -366,6 +384,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
       container.markRemoved();
       containers.remove(record.id());
       names.remove(record.nameKey(), record.id());
+      events.changed(Lifecycle.Kind.DELETED, record.id(), record.sandboxId());
       LOG.info("container {} removed", record.id());
     } finally {
       container.lock().unlock();
@@ -406,7 +425,10 @@ public final class ContainerManager implements SandboxManager.PodContainers {
 
   // ---- status, exec, update -----------------------------------------------------------------
 
-  /** The container's record brought up to date with conmon's exit file. */
+  /**
+   * The container's record brought up to date with conmon's exit file. The transition to EXITED
+   * happens once, under the container's monitor, and raises the STOPPED event there.
+   */
   public ContainerRecord refresh(Container container) throws IOException {
     ContainerRecord record = container.record();
     if (record.state() == ContainerState.EXITED) {
@@ -416,7 +438,16 @@ public final class ContainerManager implements SandboxManager.PodContainers {
     if (exit.isEmpty()) {
       return record;
     }
-    ExitInfo info = exit.get();
+    synchronized (container) {
+      return recordExit(container, exit.get());
+    }
+  }
+
+  private ContainerRecord recordExit(Container container, ExitInfo info) throws IOException {
+    ContainerRecord record = container.record();
+    if (record.state() == ContainerState.EXITED) {
+      return record;
+    }
     String reason = info.oomKilled() ? "OOMKilled" : info.exitCode() == 0 ? "Completed" : "Error";
     Instant at = info.finishedAt();
     ContainerRecord exited =
@@ -424,6 +455,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
             info.exitCode(), at.getEpochSecond() * 1_000_000_000L + at.getNano(), reason, "");
     container.update(exited);
     persistTransition(exited);
+    events.changed(Lifecycle.Kind.STOPPED, exited.id(), exited.sandboxId());
     return exited;
   }
 
