@@ -393,7 +393,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
 
   private void deleteQuietly(String id) {
     try {
-      if (runc.state(id).isPresent()) {
+      if (runc.knows(id)) {
         runc.delete(id, true);
       }
     } catch (CaissonException e) {

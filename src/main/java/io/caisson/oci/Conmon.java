@@ -227,7 +227,7 @@ public final class Conmon {
   private void undoCreate(ContainerLaunch launch, Process p) {
     p.destroyForcibly();
     try {
-      if (runc.state(launch.id()).isPresent()) {
+      if (runc.knows(launch.id())) {
         runc.delete(launch.id(), true);
       }
     } catch (CaissonException ignored) {
