@@ -311,6 +311,9 @@ public final class Conmon {
    */
   public Optional<ExitInfo> readExit(String id, Path persistDir) {
     Path file = exitFile(id);
+    if (!Files.exists(file)) {
+      return Optional.empty(); // the common case, on every list and status: no exception thrown
+    }
     try {
       String text = Files.readString(file).strip();
       Instant finished = Files.getLastModifiedTime(file).toInstant();
