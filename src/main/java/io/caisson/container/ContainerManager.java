@@ -104,6 +104,8 @@ public final class ContainerManager implements SandboxManager.PodContainers {
     if (config.getImage().getImage().isEmpty()) {
       throw CaissonException.invalid("container config: image is required");
     }
+    io.caisson.common.MetadataLimits.require(
+        "container config", config.getLabelsMap(), config.getAnnotationsMap());
     PodSandboxConfig pod = sandbox.config();
     String id = Ids.newId();
     String nameKey = name + "_" + sandbox.id() + "_" + config.getMetadata().getAttempt();
@@ -193,13 +195,20 @@ public final class ContainerManager implements SandboxManager.PodContainers {
       undo.push(() -> store.delete(id, RECORD));
       persist(record);
       // The pod may have been stopped while we worked: it must not get a new container then.
-      if (!sandbox.isReady()) {
-        throw CaissonException.precondition("pod sandbox %s was stopped meanwhile", sandbox.id());
-      }
-      Container container = new Container(config, record);
-      synchronized (container) {
-        containers.put(id, container);
-        events.changed(Lifecycle.Kind.CREATED, id, sandbox.id());
+      // Under the pod's lock, so a StopPodSandbox either sees this container (and stops it) or
+      // has set the pod not-ready before we look.
+      sandbox.lock().lock();
+      try {
+        if (!sandbox.isReady()) {
+          throw CaissonException.precondition("pod sandbox %s was stopped meanwhile", sandbox.id());
+        }
+        Container container = new Container(config, record);
+        synchronized (container) {
+          containers.put(id, container);
+          events.changed(Lifecycle.Kind.CREATED, id, sandbox.id());
+        }
+      } finally {
+        sandbox.lock().unlock();
       }
       undo.commit();
       LOG.info("container {} ({}) created in pod {}", id, name, sandbox.id());
@@ -210,6 +219,27 @@ public final class ContainerManager implements SandboxManager.PodContainers {
           (t2 - t1) / 1000,
           (System.nanoTime() - t2) / 1000);
       return id;
+    } catch (Exception e) {
+      // A StopPodSandbox that ran meanwhile took the namespaces away under runc's feet: that is
+      // the pod's state, not a runtime fault, and the undo above already cleaned up.
+      if (!sandbox.isReady()) {
+        // The infra process this create may have started after the stop removed it.
+        sandbox.lock().lock();
+        try {
+          infra.remove(sandbox.id());
+        } finally {
+          sandbox.lock().unlock();
+        }
+      }
+      if (!sandbox.isReady()
+          && !(e instanceof CaissonException c
+              && c.kind() == CaissonException.Kind.FAILED_PRECONDITION)) {
+        throw new CaissonException(
+            CaissonException.Kind.FAILED_PRECONDITION,
+            "pod sandbox " + sandbox.id() + " was stopped while the container was being created",
+            e);
+      }
+      throw e;
     }
   }
 
@@ -346,13 +376,16 @@ public final class ContainerManager implements SandboxManager.PodContainers {
   }
 
   private boolean awaitExit(Container container, Duration timeout) throws Exception {
-    long deadline = System.nanoTime() + timeout.toNanos();
+    long start = System.nanoTime();
+    // A client may ask for any grace period, up to Long.MAX_VALUE seconds: saturate, don't wrap.
+    long limit =
+        timeout.compareTo(Duration.ofDays(365 * 100)) > 0 ? Long.MAX_VALUE : timeout.toNanos();
     long pause = 5;
     while (true) {
       if (refresh(container).state() == ContainerState.EXITED) {
         return true;
       }
-      if (System.nanoTime() > deadline) {
+      if (System.nanoTime() - start > limit) {
         return false;
       }
       Thread.sleep(pause);
@@ -545,17 +578,27 @@ public final class ContainerManager implements SandboxManager.PodContainers {
       try {
         Optional<byte[]> recordBytes = store.read(id, RECORD);
         Optional<byte[]> configBytes = store.read(id, CONFIG);
-        if (recordBytes.isEmpty() || configBytes.isEmpty()) {
-          LOG.warn("container {} was never fully created; cleaning up", id);
+        ContainerRecord record;
+        ContainerConfig config;
+        try {
+          if (recordBytes.isEmpty() || configBytes.isEmpty()) {
+            throw new IOException("record incomplete");
+          }
+          record = json.readValue(recordBytes.get(), ContainerRecord.class);
+          config = ContainerConfig.parseFrom(configBytes.get());
+        } catch (IOException e) {
+          // A crash between reserving the record dir and the first complete write: the
+          // container never existed for any client, so nothing of it may stay.
+          LOG.warn("container {} was never fully created ({}); cleaning up", id, e.getMessage());
           deleteQuietly(id);
+          conmon.cleanup(id);
           OverlayRootfs.unmount(bundles.resolve(id).resolve("rootfs"));
           RecordStore.deleteTree(bundles.resolve(id));
           storage.delete(id);
           store.delete(id, RECORD);
           continue;
         }
-        ContainerRecord record = json.readValue(recordBytes.get(), ContainerRecord.class);
-        Container container = new Container(ContainerConfig.parseFrom(configBytes.get()), record);
+        Container container = new Container(config, record);
         names.put(record.nameKey(), id);
         images.acquire(record.imageId(), id);
         containers.put(id, container);

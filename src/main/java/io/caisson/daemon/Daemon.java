@@ -139,6 +139,7 @@ public final class Daemon implements AutoCloseable {
             "error");
     ContainerManager containers = new ContainerManager(config, sandboxes, images, runc, conmon);
     containers.recover();
+    new Leftovers(config.root(), config.state(), runc, conmon).sweep();
     sandboxes.setContainers(containers);
     events = new ContainerEvents(new EventBus<>(EVENT_BUFFER), sandboxes, containers);
     containers.setEvents(events);

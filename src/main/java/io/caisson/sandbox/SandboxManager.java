@@ -82,6 +82,15 @@ public final class SandboxManager {
     requireField("metadata.name", metadata.getName());
     requireField("metadata.namespace", metadata.getNamespace());
     requireField("metadata.uid", metadata.getUid());
+    if (!podConfig.getLogDirectory().isEmpty()
+        && !Path.of(podConfig.getLogDirectory()).isAbsolute()) {
+      // A relative one would put container logs wherever the daemon happens to run.
+      throw CaissonException.invalid(
+          "pod sandbox config: log_directory '%s' must be an absolute path",
+          podConfig.getLogDirectory());
+    }
+    io.caisson.common.MetadataLimits.require(
+        "pod sandbox config", podConfig.getLabelsMap(), podConfig.getAnnotationsMap());
     if (config.runtime(runtimeHandler) == null) {
       throw CaissonException.invalid(
           "runtime handler '%s' is not configured (known: %s)",
@@ -291,14 +300,19 @@ public final class SandboxManager {
       try {
         Optional<byte[]> recordBytes = store.read(id, RECORD);
         Optional<byte[]> configBytes = store.read(id, CONFIG);
-        if (recordBytes.isEmpty() || configBytes.isEmpty()) {
-          LOG.warn("sandbox {} was never fully created; cleaning up", id);
-          RecordStore.deleteTree(stateDir.resolve(id));
-          store.delete(id, RECORD);
+        SandboxRecord record;
+        PodSandboxConfig podConfig;
+        try {
+          if (recordBytes.isEmpty() || configBytes.isEmpty()) {
+            throw new IOException("record incomplete");
+          }
+          record = json.readValue(recordBytes.get(), SandboxRecord.class);
+          podConfig = PodSandboxConfig.parseFrom(configBytes.get());
+        } catch (IOException e) {
+          LOG.warn("sandbox {} was never fully created ({}); cleaning up", id, e.getMessage());
+          discardHalfCreated(id);
           continue;
         }
-        SandboxRecord record = json.readValue(recordBytes.get(), SandboxRecord.class);
-        PodSandboxConfig podConfig = PodSandboxConfig.parseFrom(configBytes.get());
         if (record.state() == SandboxState.READY
             && record.netns() != null
             && !Files.exists(Path.of(record.netns()))) {
@@ -311,7 +325,38 @@ public final class SandboxManager {
         LOG.error("sandbox {} could not be loaded: {}", id, e.toString());
       }
     }
+    // A crash before the first record write leaves a state dir (pinned namespaces, perhaps a CNI
+    // attachment) and no record dir at all.
+    try (var dirs = Files.list(stateDir)) {
+      for (Path dir : dirs.toList()) {
+        String id = dir.getFileName().toString();
+        if (!sandboxes.containsKey(id) && !store.ids().contains(id)) {
+          LOG.warn("sandbox {} was cut short before its record was written; cleaning up", id);
+          discardHalfCreated(id);
+        }
+      }
+    }
     LOG.info("recovered {} sandboxes", sandboxes.size());
+  }
+
+  /**
+   * Undoes what a RunPodSandbox cut short by a crash may have done: the CNI attachment (the plugins
+   * find it by the pod id in their cache), the pinned namespaces and /dev/shm, the files.
+   */
+  private void discardHalfCreated(String id) throws IOException {
+    Path dir = stateDir.resolve(id);
+    Path netns = dir.resolve("ns/net");
+    if (Files.exists(netns)) {
+      try {
+        network.detach(id, PodSandboxConfig.getDefaultInstance(), netns);
+      } catch (Exception e) {
+        LOG.warn("sandbox {}: network detach failed: {}", id, e.getMessage());
+      }
+    }
+    unmount(dir.resolve("shm"));
+    Namespaces.release(List.of(netns, dir.resolve("ns/ipc"), dir.resolve("ns/uts")));
+    RecordStore.deleteTree(dir);
+    store.delete(id, RECORD);
   }
 
   // ---- helpers ------------------------------------------------------------------------------
