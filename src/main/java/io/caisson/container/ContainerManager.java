@@ -48,6 +48,9 @@ public final class ContainerManager implements SandboxManager.PodContainers {
   private static final Duration KILL_WAIT = Duration.ofSeconds(10);
   private static final int EXEC_OUTPUT_LIMIT = 16 << 20;
 
+  /** What a container whose end nobody saw reports, as other runtimes do. */
+  static final int UNKNOWN_EXIT_CODE = 255;
+
   private final SandboxManager sandboxes;
   private final ImageService images;
   private final Runc runc;
@@ -605,7 +608,19 @@ public final class ContainerManager implements SandboxManager.PodContainers {
         if (record.state() != ContainerState.EXITED
             && runc.state(id).map(RuncState::parsedStatus).orElse(RuncState.Status.STOPPED)
                 == RuncState.Status.STOPPED) {
-          refresh(container);
+          if (refresh(container).state() != ContainerState.EXITED && !runc.knows(id)) {
+            // Neither runc nor conmon remembers it: their state lives in tmpfs, so the node
+            // rebooted (or someone wiped it). The process is gone; its exit code is unknowable.
+            ContainerRecord lost =
+                record.exited(
+                    UNKNOWN_EXIT_CODE,
+                    nowNanos(),
+                    "Unknown",
+                    "the runtime's state of this container was lost (node restarted?)");
+            container.update(lost);
+            persistTransition(lost);
+            LOG.warn("container {} had no runtime state left: marked exited (unknown)", id);
+          }
         }
       } catch (Exception e) {
         LOG.error("container {} could not be loaded: {}", id, e.toString());
