@@ -174,6 +174,7 @@ public final class Daemon implements AutoCloseable {
             .bossEventLoopGroup(eventLoops)
             .workerEventLoopGroup(eventLoops)
             .executor(rpcExecutor)
+            .callExecutor(new InlineCalls())
             .maxInboundMessageSize(16 * 1024 * 1024)
             .addService(
                 ServerInterceptors.intercept(
