@@ -55,6 +55,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
   private final RecordStore store;
   private final Path bundles;
   private final InfraContainers infra;
+  private final ContainerCheckpoints checkpoints;
   private final int daemonOomScoreAdj;
   private final ConcurrentHashMap<String, Container> containers = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, String> names = new ConcurrentHashMap<>();
@@ -79,11 +80,23 @@ public final class ContainerManager implements SandboxManager.PodContainers {
             new OverlayRootfs(config.root().resolve("infra-storage")),
             Files.createDirectories(config.state().resolve("infra")));
     this.daemonOomScoreAdj = ownOomScoreAdj();
+    this.checkpoints =
+        new ContainerCheckpoints(
+            this, runc, conmon, io.caisson.oci.Criu.onPath(), config.root().resolve("tmp"));
+  }
+
+  /** CheckpointContainer, and the CRIU support it depends on. */
+  public ContainerCheckpoints checkpoints() {
+    return checkpoints;
   }
 
   // ---- CreateContainer ----------------------------------------------------------------------
 
-  public String create(String sandboxId, ContainerConfig config) throws Exception {
+  public String create(String sandboxId, ContainerConfig requested) throws Exception {
+    // An image naming a checkpoint archive creates the checkpointed container (CRI-O does so).
+    Optional<ContainerCheckpoints.RestorePlan> restore = checkpoints.restorePlan(requested);
+    ContainerConfig config =
+        restore.map(ContainerCheckpoints.RestorePlan::config).orElse(requested);
     Sandbox sandbox = sandboxes.find(sandboxId);
     if (!sandbox.isReady()) {
       throw CaissonException.precondition(
@@ -118,6 +131,9 @@ public final class ContainerManager implements SandboxManager.PodContainers {
       Path rootfs = bundle.resolve("rootfs");
       undo.push(() -> storage.delete(id));
       undo.push(() -> OverlayRootfs.unmount(rootfs));
+      if (restore.isPresent()) {
+        checkpoints.unpack(restore.get(), storage.layer(id));
+      }
       storage.mount(id, image.shortLayerDirs(), rootfs);
 
       ImageUsers.Identity identity = identity(config, image, rootfs);
@@ -142,20 +158,13 @@ public final class ContainerManager implements SandboxManager.PodContainers {
                   daemonOomScoreAdj));
       OciJson.writeConfig(bundle, spec);
 
-      ContainerLaunch launch =
-          new ContainerLaunch(
-              id,
-              name,
-              bundle,
-              logPath,
-              config.getTty(),
-              config.getStdin(),
-              config.getStdinOnce(),
-              0,
-              null);
       undo.push(() -> conmon.cleanup(id));
       undo.push(() -> deleteQuietly(id));
-      Conmon.Created created = conmon.create(launch);
+      // A restored container gets its processes at StartContainer, from runc restore.
+      long pid =
+          restore.isPresent()
+              ? 0
+              : conmon.create(launch(id, name, bundle, logPath, config)).containerPid();
 
       ContainerRecord record =
           new ContainerRecord(
@@ -174,7 +183,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
               "",
               logPath.toString(),
               bundle.toString(),
-              created.containerPid(),
+              pid,
               image.config().stopSignal(),
               identity.uid(),
               identity.gid(),
@@ -191,6 +200,20 @@ public final class ContainerManager implements SandboxManager.PodContainers {
       LOG.info("container {} ({}) created in pod {}", id, name, sandbox.id());
       return id;
     }
+  }
+
+  private static ContainerLaunch launch(
+      String id, String name, Path bundle, Path logPath, ContainerConfig config) {
+    return new ContainerLaunch(
+        id,
+        name,
+        bundle,
+        logPath,
+        config.getTty(),
+        config.getStdin(),
+        config.getStdinOnce(),
+        0,
+        null);
   }
 
   private ImageUsers.Identity identity(ContainerConfig config, ImageRootfs image, Path rootfs)
@@ -262,8 +285,20 @@ public final class ContainerManager implements SandboxManager.PodContainers {
       if (!sandboxes.find(record.sandboxId()).isReady()) {
         throw CaissonException.precondition("pod sandbox %s is not ready", record.sandboxId());
       }
-      conmon.start(record.id());
-      container.update(record.started(record.pid(), nowNanos()));
+      long pid = record.pid();
+      if (checkpoints.pendingRestore(storage.layer(record.id()))) {
+        ContainerLaunch launch =
+            launch(
+                record.id(),
+                record.name(),
+                Path.of(record.bundle()),
+                Path.of(record.logPath()),
+                container.config());
+        pid = checkpoints.restore(launch, storage.layer(record.id())).containerPid();
+      } else {
+        conmon.start(record.id());
+      }
+      container.update(record.started(pid, nowNanos()));
       persist(container.record());
     } finally {
       container.lock().unlock();
@@ -288,6 +323,16 @@ public final class ContainerManager implements SandboxManager.PodContainers {
   private void stopLocked(Container container, long timeoutSeconds) throws Exception {
     ContainerRecord record = refresh(container);
     if (record.state() == ContainerState.EXITED || container.isRemoved()) {
+      return;
+    }
+    if (record.state() == ContainerState.CREATED
+        && checkpoints.pendingRestore(storage.layer(record.id()))) {
+      // Created from a checkpoint and never restored: there is no process to stop.
+      checkpoints.discardRestore(storage.layer(record.id()));
+      ContainerRecord exited =
+          record.exited(0, nowNanos(), "Stopped", "stopped before its checkpoint was restored");
+      container.update(exited);
+      persist(exited);
       return;
     }
     if (record.state() == ContainerState.CREATED) {
