@@ -185,10 +185,10 @@ public final class RootfsDiff {
 
   private static boolean isOpaque(Path dir) {
     try {
-      byte[] value = Syscalls.lgetxattr(dir, OPAQUE_XATTR);
-      return value.length == 1 && value[0] == 'y';
+      byte[] value = Syscalls.lgetxattr(dir, OPAQUE_XATTR); // null: an ordinary directory
+      return value != null && value.length == 1 && value[0] == 'y';
     } catch (SyscallException e) {
-      return false; // ENODATA: an ordinary directory
+      return false; // a filesystem without trusted xattrs has no opaque directories
     }
   }
 
