@@ -10,6 +10,7 @@ import io.caisson.cri.v1.ContainerConfig;
 import io.caisson.cri.v1.LinuxContainerResources;
 import io.caisson.cri.v1.NamespaceMode;
 import io.caisson.cri.v1.PodSandboxConfig;
+import io.caisson.events.Lifecycle;
 import io.caisson.image.ImageRootfs;
 import io.caisson.image.ImageService;
 import io.caisson.oci.Conmon;
@@ -47,6 +48,9 @@ public final class ContainerManager implements SandboxManager.PodContainers {
   private static final Duration KILL_WAIT = Duration.ofSeconds(10);
   private static final int EXEC_OUTPUT_LIMIT = 16 << 20;
 
+  /** What a container whose end nobody saw reports, as other runtimes do. */
+  static final int UNKNOWN_EXIT_CODE = 255;
+
   private final SandboxManager sandboxes;
   private final ImageService images;
   private final Runc runc;
@@ -60,6 +64,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
   private final ConcurrentHashMap<String, Container> containers = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, String> names = new ConcurrentHashMap<>();
   private final ObjectMapper json = JsonMapper.builder().build();
+  private volatile Lifecycle events = Lifecycle.NONE;
 
   public ContainerManager(
       CaissonConfig config, SandboxManager sandboxes, ImageService images, Runc runc, Conmon conmon)
@@ -90,6 +95,11 @@ public final class ContainerManager implements SandboxManager.PodContainers {
     return checkpoints;
   }
 
+  /** Where lifecycle events go (the CRI event stream); none until set. */
+  public void setEvents(Lifecycle events) {
+    this.events = events;
+  }
+
   // ---- CreateContainer ----------------------------------------------------------------------
 
   public String create(String sandboxId, ContainerConfig requested) throws Exception {
@@ -110,11 +120,14 @@ public final class ContainerManager implements SandboxManager.PodContainers {
     if (config.getImage().getImage().isEmpty()) {
       throw CaissonException.invalid("container config: image is required");
     }
+    io.caisson.common.MetadataLimits.require(
+        "container config", config.getLabelsMap(), config.getAnnotationsMap());
     PodSandboxConfig pod = sandbox.config();
     String id = Ids.newId();
     String nameKey = name + "_" + sandbox.id() + "_" + config.getMetadata().getAttempt();
     Path logPath = logPath(pod.getLogDirectory(), config.getLogPath(), id);
 
+    long t0 = System.nanoTime();
     try (Undo undo = new Undo()) {
       String holder = names.putIfAbsent(nameKey, id);
       if (holder != null) {
@@ -157,6 +170,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
                   CgroupPaths.container(pod.getLinux().getCgroupParent(), id),
                   daemonOomScoreAdj));
       OciJson.writeConfig(bundle, spec);
+      long t1 = System.nanoTime();
 
       undo.push(() -> conmon.cleanup(id));
       undo.push(() -> deleteQuietly(id));
@@ -165,6 +179,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
           restore.isPresent()
               ? 0
               : conmon.create(launch(id, name, bundle, logPath, config)).containerPid();
+      long t2 = System.nanoTime();
 
       ContainerRecord record =
           new ContainerRecord(
@@ -192,13 +207,51 @@ public final class ContainerManager implements SandboxManager.PodContainers {
       undo.push(() -> store.delete(id, RECORD));
       persist(record);
       // The pod may have been stopped while we worked: it must not get a new container then.
-      if (!sandbox.isReady()) {
-        throw CaissonException.precondition("pod sandbox %s was stopped meanwhile", sandbox.id());
+      // Under the pod's lock, so a StopPodSandbox either sees this container (and stops it) or
+      // has set the pod not-ready before we look.
+      sandbox.lock().lock();
+      try {
+        if (!sandbox.isReady()) {
+          throw CaissonException.precondition("pod sandbox %s was stopped meanwhile", sandbox.id());
+        }
+        Container container = new Container(config, record);
+        synchronized (container) {
+          containers.put(id, container);
+          events.changed(Lifecycle.Kind.CREATED, id, sandbox.id());
+        }
+      } finally {
+        sandbox.lock().unlock();
       }
-      containers.put(id, new Container(config, record));
       undo.commit();
       LOG.info("container {} ({}) created in pod {}", id, name, sandbox.id());
+      LOG.debug(
+          "create {}: rootfs and spec {} µs, conmon + runc create {} µs, records {} µs",
+          id,
+          (t1 - t0) / 1000,
+          (t2 - t1) / 1000,
+          (System.nanoTime() - t2) / 1000);
       return id;
+    } catch (Exception e) {
+      // A StopPodSandbox that ran meanwhile took the namespaces away under runc's feet: that is
+      // the pod's state, not a runtime fault, and the undo above already cleaned up.
+      if (!sandbox.isReady()) {
+        // The infra process this create may have started after the stop removed it.
+        sandbox.lock().lock();
+        try {
+          infra.remove(sandbox.id());
+        } finally {
+          sandbox.lock().unlock();
+        }
+      }
+      if (!sandbox.isReady()
+          && !(e instanceof CaissonException c
+              && c.kind() == CaissonException.Kind.FAILED_PRECONDITION)) {
+        throw new CaissonException(
+            CaissonException.Kind.FAILED_PRECONDITION,
+            "pod sandbox " + sandbox.id() + " was stopped while the container was being created",
+            e);
+      }
+      throw e;
     }
   }
 
@@ -285,21 +338,28 @@ public final class ContainerManager implements SandboxManager.PodContainers {
       if (!sandboxes.find(record.sandboxId()).isReady()) {
         throw CaissonException.precondition("pod sandbox %s is not ready", record.sandboxId());
       }
-      long pid = record.pid();
-      if (checkpoints.pendingRestore(storage.layer(record.id()))) {
-        ContainerLaunch launch =
-            launch(
-                record.id(),
-                record.name(),
-                Path.of(record.bundle()),
-                Path.of(record.logPath()),
-                container.config());
-        pid = checkpoints.restore(launch, storage.layer(record.id())).containerPid();
-      } else {
-        conmon.start(record.id());
+      // Under the container's monitor, so an exit seen meanwhile is recorded after the start.
+      synchronized (container) {
+        if (container.record().state() != ContainerState.CREATED) {
+          throw CaissonException.precondition("container %s exited before it started", record.id());
+        }
+        long pid = record.pid();
+        if (checkpoints.pendingRestore(storage.layer(record.id()))) {
+          ContainerLaunch launch =
+              launch(
+                  record.id(),
+                  record.name(),
+                  Path.of(record.bundle()),
+                  Path.of(record.logPath()),
+                  container.config());
+          pid = checkpoints.restore(launch, storage.layer(record.id())).containerPid();
+        } else {
+          conmon.start(record.id());
+        }
+        container.update(record.started(pid, nowNanos()));
+        persistTransition(container.record());
+        events.changed(Lifecycle.Kind.STARTED, record.id(), record.sandboxId());
       }
-      container.update(record.started(pid, nowNanos()));
-      persist(container.record());
     } finally {
       container.lock().unlock();
     }
@@ -329,10 +389,13 @@ public final class ContainerManager implements SandboxManager.PodContainers {
         && checkpoints.pendingRestore(storage.layer(record.id()))) {
       // Created from a checkpoint and never restored: there is no process to stop.
       checkpoints.discardRestore(storage.layer(record.id()));
-      ContainerRecord exited =
-          record.exited(0, nowNanos(), "Stopped", "stopped before its checkpoint was restored");
-      container.update(exited);
-      persist(exited);
+      synchronized (container) {
+        ContainerRecord exited =
+            record.exited(0, nowNanos(), "Stopped", "stopped before its checkpoint was restored");
+        container.update(exited);
+        persistTransition(exited);
+        events.changed(Lifecycle.Kind.STOPPED, exited.id(), exited.sandboxId());
+      }
       return;
     }
     if (record.state() == ContainerState.CREATED) {
@@ -364,13 +427,16 @@ public final class ContainerManager implements SandboxManager.PodContainers {
   }
 
   private boolean awaitExit(Container container, Duration timeout) throws Exception {
-    long deadline = System.nanoTime() + timeout.toNanos();
+    long start = System.nanoTime();
+    // A client may ask for any grace period, up to Long.MAX_VALUE seconds: saturate, don't wrap.
+    long limit =
+        timeout.compareTo(Duration.ofDays(365 * 100)) > 0 ? Long.MAX_VALUE : timeout.toNanos();
     long pause = 5;
     while (true) {
       if (refresh(container).state() == ContainerState.EXITED) {
         return true;
       }
-      if (System.nanoTime() > deadline) {
+      if (System.nanoTime() - start > limit) {
         return false;
       }
       Thread.sleep(pause);
@@ -402,6 +468,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
       container.markRemoved();
       containers.remove(record.id());
       names.remove(record.nameKey(), record.id());
+      events.changed(Lifecycle.Kind.DELETED, record.id(), record.sandboxId());
       LOG.info("container {} removed", record.id());
     } finally {
       container.lock().unlock();
@@ -410,7 +477,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
 
   private void deleteQuietly(String id) {
     try {
-      if (runc.state(id).isPresent()) {
+      if (runc.knows(id)) {
         runc.delete(id, true);
       }
     } catch (CaissonException e) {
@@ -442,7 +509,10 @@ public final class ContainerManager implements SandboxManager.PodContainers {
 
   // ---- status, exec, update -----------------------------------------------------------------
 
-  /** The container's record brought up to date with conmon's exit file. */
+  /**
+   * The container's record brought up to date with conmon's exit file. The transition to EXITED
+   * happens once, under the container's monitor, and raises the STOPPED event there.
+   */
   public ContainerRecord refresh(Container container) throws IOException {
     ContainerRecord record = container.record();
     if (record.state() == ContainerState.EXITED) {
@@ -452,14 +522,24 @@ public final class ContainerManager implements SandboxManager.PodContainers {
     if (exit.isEmpty()) {
       return record;
     }
-    ExitInfo info = exit.get();
+    synchronized (container) {
+      return recordExit(container, exit.get());
+    }
+  }
+
+  private ContainerRecord recordExit(Container container, ExitInfo info) throws IOException {
+    ContainerRecord record = container.record();
+    if (record.state() == ContainerState.EXITED) {
+      return record;
+    }
     String reason = info.oomKilled() ? "OOMKilled" : info.exitCode() == 0 ? "Completed" : "Error";
     Instant at = info.finishedAt();
     ContainerRecord exited =
         record.exited(
             info.exitCode(), at.getEpochSecond() * 1_000_000_000L + at.getNano(), reason, "");
     container.update(exited);
-    persist(exited);
+    persistTransition(exited);
+    events.changed(Lifecycle.Kind.STOPPED, exited.id(), exited.sandboxId());
     return exited;
   }
 
@@ -549,24 +629,49 @@ public final class ContainerManager implements SandboxManager.PodContainers {
       try {
         Optional<byte[]> recordBytes = store.read(id, RECORD);
         Optional<byte[]> configBytes = store.read(id, CONFIG);
-        if (recordBytes.isEmpty() || configBytes.isEmpty()) {
-          LOG.warn("container {} was never fully created; cleaning up", id);
+        ContainerRecord record;
+        ContainerConfig config;
+        try {
+          if (recordBytes.isEmpty() || configBytes.isEmpty()) {
+            throw new IOException("record incomplete");
+          }
+          record = json.readValue(recordBytes.get(), ContainerRecord.class);
+          config = ContainerConfig.parseFrom(configBytes.get());
+        } catch (IOException e) {
+          // A crash between reserving the record dir and the first complete write: the
+          // container never existed for any client, so nothing of it may stay.
+          LOG.warn("container {} was never fully created ({}); cleaning up", id, e.getMessage());
           deleteQuietly(id);
+          conmon.cleanup(id);
           OverlayRootfs.unmount(bundles.resolve(id).resolve("rootfs"));
           RecordStore.deleteTree(bundles.resolve(id));
           storage.delete(id);
           store.delete(id, RECORD);
           continue;
         }
-        ContainerRecord record = json.readValue(recordBytes.get(), ContainerRecord.class);
-        Container container = new Container(ContainerConfig.parseFrom(configBytes.get()), record);
+        Container container = new Container(config, record);
         names.put(record.nameKey(), id);
         images.acquire(record.imageId(), id);
         containers.put(id, container);
         if (record.state() != ContainerState.EXITED
             && runc.state(id).map(RuncState::parsedStatus).orElse(RuncState.Status.STOPPED)
                 == RuncState.Status.STOPPED) {
-          refresh(container);
+          if (refresh(container).state() != ContainerState.EXITED
+              && !runc.knows(id)
+              // Created from a checkpoint: it has no runtime state until StartContainer.
+              && !checkpoints.pendingRestore(storage.layer(id))) {
+            // Neither runc nor conmon remembers it: their state lives in tmpfs, so the node
+            // rebooted (or someone wiped it). The process is gone; its exit code is unknowable.
+            ContainerRecord lost =
+                record.exited(
+                    UNKNOWN_EXIT_CODE,
+                    nowNanos(),
+                    "Unknown",
+                    "the runtime's state of this container was lost (node restarted?)");
+            container.update(lost);
+            persistTransition(lost);
+            LOG.warn("container {} had no runtime state left: marked exited (unknown)", id);
+          }
         }
       } catch (Exception e) {
         LOG.error("container {} could not be loaded: {}", id, e.toString());
@@ -577,6 +682,14 @@ public final class ContainerManager implements SandboxManager.PodContainers {
 
   private void persist(ContainerRecord record) throws IOException {
     store.write(record.id(), RECORD, json.writeValueAsBytes(record));
+  }
+
+  /**
+   * Records a started or exited state: atomic, not flushed. After a machine crash every container
+   * has ended whatever the record says, and recovery reads that from runc and conmon.
+   */
+  private void persistTransition(ContainerRecord record) throws IOException {
+    store.update(record.id(), RECORD, json.writeValueAsBytes(record));
   }
 
   private static int ownOomScoreAdj() {

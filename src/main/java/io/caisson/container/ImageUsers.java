@@ -39,6 +39,11 @@ public final class ImageUsers {
     if (!Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
       return List.of();
     }
+    // The last component is no link, but a parent may be (an image's etc -> /etc): the file
+    // read must still be the image's own, never the node's.
+    if (!file.toRealPath().startsWith(rootfs.toRealPath())) {
+      return List.of();
+    }
     return split(Files.readString(file, java.nio.charset.StandardCharsets.ISO_8859_1));
   }
 

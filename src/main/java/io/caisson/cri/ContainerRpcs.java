@@ -112,6 +112,16 @@ public final class ContainerRpcs {
   ContainerStatusResponse status(ContainerStatusRequest request) throws Exception {
     Container container = containers.find(request.getContainerId());
     ContainerRecord record = containers.refresh(container);
+    ContainerStatusResponse.Builder response =
+        ContainerStatusResponse.newBuilder().setStatus(statusOf(container, record));
+    if (request.getVerbose()) {
+      response.putAllInfo(Map.of("info", JsonMapper.builder().build().writeValueAsString(record)));
+    }
+    return response.build();
+  }
+
+  /** The container's CRI status from this record of it. */
+  static ContainerStatus statusOf(Container container, ContainerRecord record) {
     ContainerStatus.Builder status =
         ContainerStatus.newBuilder()
             .setId(record.id())
@@ -141,12 +151,7 @@ public final class ContainerRpcs {
                             .setGid(record.gid())
                             .addSupplementalGroups(record.gid())
                             .addAllSupplementalGroups(record.groups())));
-    ContainerStatusResponse.Builder response =
-        ContainerStatusResponse.newBuilder().setStatus(status);
-    if (request.getVerbose()) {
-      response.putAllInfo(Map.of("info", JsonMapper.builder().build().writeValueAsString(record)));
-    }
-    return response.build();
+    return status.build();
   }
 
   UpdateContainerResourcesResponse update(UpdateContainerResourcesRequest request)

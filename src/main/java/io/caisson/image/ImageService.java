@@ -58,6 +58,14 @@ public final class ImageService implements AutoCloseable {
   private final String pauseDigest;
 
   private final ReentrantLock lock = new ReentrantLock();
+
+  /**
+   * Layer trees taken out of the store under the lock, deleted after it is released: deleting
+   * thousands of files must not block every CreateContainer and ImageStatus meanwhile.
+   */
+  private final java.util.concurrent.ConcurrentLinkedQueue<Path> retired =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+
   private final Map<String, ImageRecord> images = new HashMap<>();
   private final Map<String, Set<String>> holders = new HashMap<>();
   private final Map<Digest, Integer> leasedLayers = new HashMap<>();
@@ -161,10 +169,22 @@ public final class ImageService implements AutoCloseable {
       throw CaissonException.internal("cannot load image store " + root, e);
     } finally {
       lock.unlock();
+      deleteRetired();
     }
   }
 
   // ---------------------------------------------------------------- pull
+
+  /** Told of each pull that fetched: bytes downloaded, how long it took, whether it succeeded. */
+  public interface PullListener {
+    void pulled(long bytes, long nanos, boolean succeeded);
+  }
+
+  private volatile PullListener pullListener = (bytes, nanos, succeeded) -> {};
+
+  public void setPullListener(PullListener listener) {
+    this.pullListener = listener;
+  }
 
   /**
    * Pulls an image (a no-op for layers already present) and returns its record. Identical
@@ -219,6 +239,7 @@ public final class ImageService implements AutoCloseable {
     } catch (IOException e) {
       throw CaissonException.internal("cannot store image " + ref, e);
     } finally {
+      pullListener.pulled(progress.sum(), System.nanoTime() - start, ok);
       lock.lock();
       try {
         lease(r.config().diffIds(), blobDigests, -1);
@@ -229,6 +250,7 @@ public final class ImageService implements AutoCloseable {
         log.warn("garbage collection after failed pull of {}: {}", ref, e.getMessage());
       } finally {
         lock.unlock();
+        deleteRetired();
       }
     }
   }
@@ -376,10 +398,12 @@ public final class ImageService implements AutoCloseable {
       }
     }
     ImageReference parsed = null;
+    CaissonException notAReference = null;
     try {
       parsed = ImageReference.parse(ref);
     } catch (CaissonException e) {
       // not a reference: maybe an id prefix
+      notAReference = e;
     }
     if (parsed != null && !full.matches()) {
       if (parsed.digest() != null) {
@@ -408,6 +432,11 @@ public final class ImageService implements AutoCloseable {
       if (hits.size() > 1) {
         throw CaissonException.invalid("image id prefix %s is ambiguous", ref);
       }
+    } else if (notAReference != null && !full.matches()) {
+      // Neither a reference nor an id: a client bug, not an absent image.
+      throw CaissonException.invalid(
+          "'%s' is neither an image reference nor an image id: %s",
+          ref, notAReference.getMessage());
     }
     return Optional.empty();
   }
@@ -448,6 +477,7 @@ public final class ImageService implements AutoCloseable {
       throw new UncheckedIOException(e);
     } finally {
       lock.unlock();
+      deleteRetired();
     }
   }
 
@@ -510,6 +540,20 @@ public final class ImageService implements AutoCloseable {
     }
   }
 
+  /** Call without the lock held. */
+  private void deleteRetired() {
+    for (Path doomed = retired.poll(); doomed != null; doomed = retired.poll()) {
+      try {
+        LayerUnpacker.deleteTree(doomed);
+      } catch (IOException e) {
+        log.warn(
+            "could not delete collected layer {}: {} (retried at next start)",
+            doomed,
+            e.getMessage());
+      }
+    }
+  }
+
   /** Deletes layers and blobs no image and no running pull uses. Caller holds the lock. */
   private void collectGarbage() throws IOException {
     Set<Digest> usedLayers = new HashSet<>(leasedLayers.keySet());
@@ -522,7 +566,10 @@ public final class ImageService implements AutoCloseable {
     for (Digest d : layers.all()) {
       if (!usedLayers.contains(d)) {
         log.info("collecting unused layer {}", d);
-        layers.delete(d);
+        Path doomed = layers.retire(d);
+        if (doomed != null) {
+          retired.add(doomed);
+        }
       }
     }
     for (Digest d : blobs.all()) {

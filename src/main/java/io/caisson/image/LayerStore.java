@@ -76,14 +76,26 @@ final class LayerStore {
 
   /** Removes a layer: first out of sight (renamed to a temp name), then from disk. */
   void delete(Digest diffId) throws IOException {
+    Path doomed = retire(diffId);
+    if (doomed != null) {
+      LayerUnpacker.deleteTree(doomed);
+    }
+  }
+
+  /**
+   * Takes the layer out of the store at once (a rename) and returns the directory still to delete,
+   * or null when there was none: the slow tree deletion can then run without the store's lock. A
+   * crash before it is done leaves a {@code .tmp-} dir, removed at the next start.
+   */
+  Path retire(Digest diffId) throws IOException {
     Files.deleteIfExists(shortLink(diffId));
     Path target = dir(diffId);
     if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
-      return;
+      return null;
     }
     Path doomed = layers.resolve(".tmp-del-" + diffId.hex() + "-" + UUID.randomUUID());
     Files.move(target, doomed, StandardCopyOption.ATOMIC_MOVE);
-    LayerUnpacker.deleteTree(doomed);
+    return doomed;
   }
 
   /** Diff ids of all complete layers. */

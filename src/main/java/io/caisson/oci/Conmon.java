@@ -249,7 +249,7 @@ public final class Conmon {
   private void undoCreate(ContainerLaunch launch, Process p) {
     p.destroyForcibly();
     try {
-      if (runc.state(launch.id()).isPresent()) {
+      if (runc.knows(launch.id())) {
         runc.delete(launch.id(), true);
       }
     } catch (CaissonException ignored) {
@@ -333,6 +333,9 @@ public final class Conmon {
    */
   public Optional<ExitInfo> readExit(String id, Path persistDir) {
     Path file = exitFile(id);
+    if (!Files.exists(file)) {
+      return Optional.empty(); // the common case, on every list and status: no exception thrown
+    }
     try {
       String text = Files.readString(file).strip();
       Instant finished = Files.getLastModifiedTime(file).toInstant();

@@ -87,6 +87,15 @@ public final class Runc {
     }
   }
 
+  /**
+   * Whether runc holds state for {@code id}: its state file under the root. Far cheaper than {@link
+   * #state} (no process), for the clean-up paths that only need to know whether there is anything
+   * to delete.
+   */
+  public boolean knows(String id) {
+    return Files.exists(root.resolve(id).resolve("state.json"));
+  }
+
   /** {@code runc state}; empty when runc does not know the container. */
   public Optional<RuncState> state(String id) {
     Command.Result r = call("state", id, null, "state", id);

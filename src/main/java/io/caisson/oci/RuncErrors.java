@@ -65,7 +65,9 @@ final class RuncErrors {
         || m.contains("stopped container")) {
       return Kind.FAILED_PRECONDITION;
     }
-    if (m.contains("invalid argument") || m.contains("executable file not found")) {
+    if (m.contains("invalid argument")
+        || m.contains("invalid configuration")
+        || m.contains("executable file not found")) {
       return Kind.INVALID_ARGUMENT;
     }
     return Kind.INTERNAL;

@@ -10,6 +10,7 @@ import io.caisson.cri.v1.NamespaceMode;
 import io.caisson.cri.v1.NamespaceOption;
 import io.caisson.cri.v1.PodSandboxConfig;
 import io.caisson.cri.v1.PodSandboxMetadata;
+import io.caisson.events.Lifecycle;
 import io.caisson.linux.Namespaces;
 import io.caisson.linux.ProcFiles;
 import io.caisson.linux.SyscallException;
@@ -54,6 +55,7 @@ public final class SandboxManager {
   private final ConcurrentHashMap<String, Sandbox> sandboxes = new ConcurrentHashMap<>();
   private final ObjectMapper json = JsonMapper.builder().build();
   private volatile PodContainers containers = new NoContainers();
+  private volatile Lifecycle events = Lifecycle.NONE;
 
   public SandboxManager(CaissonConfig config, SandboxNetwork network) throws IOException {
     this.config = config;
@@ -66,6 +68,13 @@ public final class SandboxManager {
     this.containers = containers;
   }
 
+  /**
+   * Where the pods' own lifecycle events go (the sandbox id is their subject, as in containerd).
+   */
+  public void setEvents(Lifecycle events) {
+    this.events = events;
+  }
+
   // ---- RunPodSandbox ------------------------------------------------------------------------
 
   public String run(PodSandboxConfig podConfig, String runtimeHandler) throws Exception {
@@ -73,6 +82,15 @@ public final class SandboxManager {
     requireField("metadata.name", metadata.getName());
     requireField("metadata.namespace", metadata.getNamespace());
     requireField("metadata.uid", metadata.getUid());
+    if (!podConfig.getLogDirectory().isEmpty()
+        && !Path.of(podConfig.getLogDirectory()).isAbsolute()) {
+      // A relative one would put container logs wherever the daemon happens to run.
+      throw CaissonException.invalid(
+          "pod sandbox config: log_directory '%s' must be an absolute path",
+          podConfig.getLogDirectory());
+    }
+    io.caisson.common.MetadataLimits.require(
+        "pod sandbox config", podConfig.getLabelsMap(), podConfig.getAnnotationsMap());
     if (config.runtime(runtimeHandler) == null) {
       throw CaissonException.invalid(
           "runtime handler '%s' is not configured (known: %s)",
@@ -168,6 +186,8 @@ public final class SandboxManager {
       persist(record);
       sandboxes.put(id, new Sandbox(podConfig, record));
       undo.commit();
+      events.changed(Lifecycle.Kind.CREATED, id, id);
+      events.changed(Lifecycle.Kind.STARTED, id, id);
       LOG.info(
           "sandbox {} ready: {}/{} ip={}", id, metadata.getNamespace(), metadata.getName(), ips);
       return id;
@@ -189,12 +209,16 @@ public final class SandboxManager {
         return;
       }
       // Refuse new containers first, so none starts while we stop the others.
-      if (sandbox.record().state() == SandboxState.READY) {
+      boolean wasReady = sandbox.record().state() == SandboxState.READY;
+      if (wasReady) {
         sandbox.update(sandbox.record().withState(SandboxState.NOTREADY));
       }
       containers.stopAll(sandbox.id());
       releaseResources(sandbox);
       persist(sandbox.record());
+      if (wasReady) {
+        events.changed(Lifecycle.Kind.STOPPED, sandbox.id(), sandbox.id());
+      }
       LOG.info("sandbox {} stopped", sandbox.id());
     } finally {
       sandbox.lock().unlock();
@@ -213,12 +237,18 @@ public final class SandboxManager {
       if (sandbox.isRemoved()) {
         return;
       }
+      boolean wasReady = sandbox.record().state() == SandboxState.READY;
       sandbox.update(sandbox.record().withState(SandboxState.NOTREADY));
       containers.stopAll(sandbox.id());
+      if (wasReady) {
+        events.changed(Lifecycle.Kind.STOPPED, sandbox.id(), sandbox.id());
+      }
       containers.removeAll(sandbox.id());
       releaseResources(sandbox);
       store.delete(sandbox.id(), RECORD);
       RecordStore.deleteTree(Path.of(sandbox.record().dir()));
+      // Raised while the sandbox can still be looked up, so the event carries its last status.
+      events.changed(Lifecycle.Kind.DELETED, sandbox.id(), sandbox.id());
       sandbox.markRemoved();
       sandboxes.remove(sandbox.id());
       names.release(sandbox.record().nameKey(), sandbox.id());
@@ -270,14 +300,19 @@ public final class SandboxManager {
       try {
         Optional<byte[]> recordBytes = store.read(id, RECORD);
         Optional<byte[]> configBytes = store.read(id, CONFIG);
-        if (recordBytes.isEmpty() || configBytes.isEmpty()) {
-          LOG.warn("sandbox {} was never fully created; cleaning up", id);
-          RecordStore.deleteTree(stateDir.resolve(id));
-          store.delete(id, RECORD);
+        SandboxRecord record;
+        PodSandboxConfig podConfig;
+        try {
+          if (recordBytes.isEmpty() || configBytes.isEmpty()) {
+            throw new IOException("record incomplete");
+          }
+          record = json.readValue(recordBytes.get(), SandboxRecord.class);
+          podConfig = PodSandboxConfig.parseFrom(configBytes.get());
+        } catch (IOException e) {
+          LOG.warn("sandbox {} was never fully created ({}); cleaning up", id, e.getMessage());
+          discardHalfCreated(id);
           continue;
         }
-        SandboxRecord record = json.readValue(recordBytes.get(), SandboxRecord.class);
-        PodSandboxConfig podConfig = PodSandboxConfig.parseFrom(configBytes.get());
         if (record.state() == SandboxState.READY
             && record.netns() != null
             && !Files.exists(Path.of(record.netns()))) {
@@ -290,7 +325,38 @@ public final class SandboxManager {
         LOG.error("sandbox {} could not be loaded: {}", id, e.toString());
       }
     }
+    // A crash before the first record write leaves a state dir (pinned namespaces, perhaps a CNI
+    // attachment) and no record dir at all.
+    try (var dirs = Files.list(stateDir)) {
+      for (Path dir : dirs.toList()) {
+        String id = dir.getFileName().toString();
+        if (!sandboxes.containsKey(id) && !store.ids().contains(id)) {
+          LOG.warn("sandbox {} was cut short before its record was written; cleaning up", id);
+          discardHalfCreated(id);
+        }
+      }
+    }
     LOG.info("recovered {} sandboxes", sandboxes.size());
+  }
+
+  /**
+   * Undoes what a RunPodSandbox cut short by a crash may have done: the CNI attachment (the plugins
+   * find it by the pod id in their cache), the pinned namespaces and /dev/shm, the files.
+   */
+  private void discardHalfCreated(String id) throws IOException {
+    Path dir = stateDir.resolve(id);
+    Path netns = dir.resolve("ns/net");
+    if (Files.exists(netns)) {
+      try {
+        network.detach(id, PodSandboxConfig.getDefaultInstance(), netns);
+      } catch (Exception e) {
+        LOG.warn("sandbox {}: network detach failed: {}", id, e.getMessage());
+      }
+    }
+    unmount(dir.resolve("shm"));
+    Namespaces.release(List.of(netns, dir.resolve("ns/ipc"), dir.resolve("ns/uts")));
+    RecordStore.deleteTree(dir);
+    store.delete(id, RECORD);
   }
 
   // ---- helpers ------------------------------------------------------------------------------

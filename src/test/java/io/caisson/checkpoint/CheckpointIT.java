@@ -92,13 +92,7 @@ class CheckpointIT {
   void start() throws Exception {
     leaks = LeakCheck.snapshot(dir);
     network = new TestNetwork(dir);
-    daemon =
-        DaemonProcess.start(
-            dir.resolve("daemon"),
-            "--cni-conf-dir",
-            network.confDir().toString(),
-            "--pause-image",
-            pause);
+    daemon = DaemonProcess.start(dir.resolve("daemon"), daemonArgs());
     daemon
         .images()
         .pullImage(
@@ -244,6 +238,12 @@ class CheckpointIT {
     assertThat(layer.resolve("upper/count")).hasContent("41\n");
     assertThat(layer.resolve("restore/checkpoint/inventory.img")).exists();
 
+    // A daemon restart keeps it waiting for its restore (runc knows nothing of it yet).
+    daemon.stop();
+    daemon = DaemonProcess.start(dir.resolve("daemon"), daemonArgs());
+    assertThat(status(id).getState()).isEqualTo(ContainerState.CONTAINER_CREATED);
+    assertThat(layer.resolve("restore/checkpoint/inventory.img")).exists();
+
     if (criuUnusable.isPresent()) {
       assertThatThrownBy(() -> start(id))
           .isInstanceOfSatisfying(
@@ -294,6 +294,10 @@ class CheckpointIT {
   }
 
   // ---- helpers ------------------------------------------------------------------------------
+
+  private String[] daemonArgs() {
+    return new String[] {"--cni-conf-dir", network.confDir().toString(), "--pause-image", pause};
+  }
 
   private int awaitCount(String id, int atLeast) throws Exception {
     int n = 0;

@@ -58,4 +58,15 @@ class ImageUsersTest {
     assertThat(users.resolve("", null, List.of()))
         .isEqualTo(new ImageUsers.Identity(0, 0, List.of()));
   }
+
+  @Test
+  void anEtcLinkOutOfTheRootfsIsNotFollowed(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    java.nio.file.Path host = java.nio.file.Files.createDirectories(dir.resolve("host-etc"));
+    java.nio.file.Files.writeString(host.resolve("passwd"), "leaked:x:4242:4242::/:/bin/sh\n");
+    java.nio.file.Path rootfs = java.nio.file.Files.createDirectories(dir.resolve("rootfs"));
+    java.nio.file.Files.createSymbolicLink(rootfs.resolve("etc"), host);
+    assertThatThrownBy(() -> ImageUsers.read(rootfs).resolve("leaked", null, List.of()))
+        .isInstanceOf(CaissonException.class);
+  }
 }

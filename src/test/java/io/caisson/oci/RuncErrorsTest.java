@@ -31,5 +31,8 @@ class RuncErrorsTest {
     assertThat(RuncErrors.kindOf("cannot exec in a stopped container"))
         .isEqualTo(Kind.FAILED_PRECONDITION);
     assertThat(RuncErrors.kindOf("mount failed")).isEqualTo(Kind.INTERNAL);
+    // runc's own validation of what it was given: the request's fault, not the runtime's.
+    assertThat(RuncErrors.kindOf("invalid configuration: cannot use unified on cgroup v1"))
+        .isEqualTo(Kind.INVALID_ARGUMENT);
   }
 }

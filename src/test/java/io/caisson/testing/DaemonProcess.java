@@ -164,6 +164,13 @@ public final class DaemonProcess implements AutoCloseable {
     return process.exitValue();
   }
 
+  /** SIGKILL, as a crash would: the daemon gets no chance to clean up or flush anything. */
+  public void kill() throws Exception {
+    channel.shutdownNow();
+    process.destroyForcibly();
+    process.waitFor(30, TimeUnit.SECONDS);
+  }
+
   @Override
   public void close() throws Exception {
     if (process.isAlive()) {

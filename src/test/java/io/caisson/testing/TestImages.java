@@ -18,7 +18,7 @@ public final class TestImages {
   private static final List<String> APPLETS =
       List.of(
           "sh", "sleep", "echo", "cat", "ls", "id", "top", "true", "false", "grep", "head", "tr",
-          "dd", "tail", "env", "ps", "kill", "touch", "mkdir", "rm");
+          "dd", "tail", "env", "ps", "kill", "touch", "mkdir", "rm", "stty", "httpd", "tty");
 
   private TestImages() {}
 
@@ -29,9 +29,24 @@ public final class TestImages {
    */
   public static String pushBusybox(
       TestRegistry registry, String repository, String tag, String config) throws Exception {
-    byte[] layer = gzip(busyboxTar());
+    return pushBusybox(registry, repository, tag, config, java.util.Map.of());
+  }
+
+  /**
+   * As {@link #pushBusybox(TestRegistry, String, String, String)}, with extra symlinks in the
+   * layer: name (relative) to target, as an image may carry them.
+   */
+  public static String pushBusybox(
+      TestRegistry registry,
+      String repository,
+      String tag,
+      String config,
+      java.util.Map<String, String> symlinks)
+      throws Exception {
+    byte[] tar = busyboxTar(symlinks);
+    byte[] layer = gzip(tar);
     String layerDigest = registry.pushBlob(repository, layer);
-    String diffId = TestRegistry.digest(busyboxTar());
+    String diffId = TestRegistry.digest(tar);
     byte[] configJson =
         """
         {"architecture": "amd64", "os": "linux", "config": %s,
@@ -54,7 +69,7 @@ public final class TestImages {
     return registry.host() + "/" + repository + ":" + tag;
   }
 
-  private static byte[] busyboxTar() throws IOException {
+  private static byte[] busyboxTar(java.util.Map<String, String> symlinks) throws IOException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
       tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
@@ -79,6 +94,13 @@ public final class TestImages {
       file(
           tar, "etc/passwd", "root:x:0:0:root:/root:/bin/sh\nwww-data:x:33:33::/var/www:/bin/sh\n");
       file(tar, "etc/group", "root:x:0:\nwww-data:x:33:\nstaff:x:50:www-data\n");
+      for (var link : new java.util.TreeMap<>(symlinks).entrySet()) {
+        TarArchiveEntry entry = new TarArchiveEntry(link.getKey(), TarArchiveEntry.LF_SYMLINK);
+        entry.setLinkName(link.getValue());
+        entry.setModTime(0);
+        tar.putArchiveEntry(entry);
+        tar.closeArchiveEntry();
+      }
     }
     return bytes.toByteArray();
   }

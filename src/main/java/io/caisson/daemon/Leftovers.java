@@ -1,0 +1,184 @@
+package io.caisson.daemon;
+
+import io.caisson.common.CaissonException;
+import io.caisson.oci.Conmon;
+import io.caisson.oci.Runc;
+import io.caisson.oci.RuncState;
+import io.caisson.storage.OverlayRootfs;
+import io.caisson.store.RecordStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What a crash can leave with no record to own it, swept once at start after the managers loaded
+ * their records: runc containers whose bundle is one of ours, overlay and namespace mounts under
+ * our state dir, bundle and writable-layer dirs. Ownership is decided by path, never by runc id
+ * alone, because several daemons (and tests) may share one runc root.
+ */
+final class Leftovers {
+  private static final Logger LOG = LoggerFactory.getLogger(Leftovers.class);
+
+  private final Path root;
+  private final Path state;
+  private final Runc runc;
+  private final Conmon conmon;
+
+  Leftovers(Path root, Path state, Runc runc, Conmon conmon) {
+    this.root = root.toAbsolutePath().normalize();
+    this.state = state.toAbsolutePath().normalize();
+    this.runc = runc;
+    this.conmon = conmon;
+  }
+
+  /** Directories of per-object volatile state: one child per container or pod id. */
+  private List<Path> stateDirs() {
+    return List.of(state.resolve("containers"), state.resolve("infra"), state.resolve("sandboxes"));
+  }
+
+  /** Directories of per-object durable data: one child per container or pod id. */
+  private List<Path> dataDirs() {
+    return List.of(root.resolve("containers-storage"), root.resolve("infra-storage"));
+  }
+
+  /** Sweeps; returns how many objects were cleaned up. */
+  int sweep() throws IOException {
+    Set<String> known = new HashSet<>();
+    known.addAll(children(root.resolve("containers")));
+    known.addAll(children(root.resolve("sandboxes")));
+    int cleaned = 0;
+    cleaned += orphanRuncContainers(known);
+    cleaned += orphanMounts(known);
+    cleaned += orphanDirs(known);
+    if (cleaned > 0) {
+      LOG.warn("cleaned up {} leftovers of an earlier run", cleaned);
+    }
+    return cleaned;
+  }
+
+  private int orphanRuncContainers(Set<String> known) {
+    List<RuncState> all;
+    try {
+      all = runc.list();
+    } catch (CaissonException e) {
+      LOG.warn("cannot list runc containers, orphans are not swept: {}", e.getMessage());
+      return 0;
+    }
+    int cleaned = 0;
+    for (RuncState container : all) {
+      if (container.bundle() == null || known.contains(container.id())) {
+        continue;
+      }
+      Path bundle = Path.of(container.bundle()).toAbsolutePath().normalize();
+      if (stateDirs().stream().noneMatch(dir -> bundle.getParent().equals(dir))) {
+        continue; // Another daemon's, or nobody's we know of: not ours to kill.
+      }
+      LOG.warn(
+          "runc container {} ({}) has no record: killing and deleting it",
+          container.id(),
+          container.status());
+      try {
+        runc.delete(container.id(), true);
+      } catch (CaissonException e) {
+        LOG.warn("runc delete {}: {}", container.id(), e.getMessage());
+      }
+      try {
+        conmon.cleanup(container.id());
+      } catch (CaissonException e) {
+        LOG.warn("conmon files of {}: {}", container.id(), e.getMessage());
+      }
+      cleaned++;
+    }
+    return cleaned;
+  }
+
+  private int orphanMounts(Set<String> known) throws IOException {
+    List<Path> orphans = new ArrayList<>();
+    for (Path point : mountPoints()) {
+      for (Path dir : stateDirs()) {
+        if (point.startsWith(dir)
+            && point.getNameCount() > dir.getNameCount()
+            && !known.contains(point.getName(dir.getNameCount()).toString())) {
+          orphans.add(point);
+        }
+      }
+    }
+    // Deepest first, so a mount on top of another comes off before the one below.
+    orphans.sort(Comparator.comparingInt(Path::getNameCount).reversed());
+    for (Path point : orphans) {
+      LOG.warn("mount {} has no owner: unmounting it", point);
+      OverlayRootfs.unmount(point);
+    }
+    return orphans.size();
+  }
+
+  private int orphanDirs(Set<String> known) throws IOException {
+    int cleaned = 0;
+    List<Path> mounted = mountPoints();
+    for (Path dir : Stream.concat(stateDirs().stream(), dataDirs().stream()).toList()) {
+      for (String id : children(dir)) {
+        if (known.contains(id)) {
+          continue;
+        }
+        Path orphan = dir.resolve(id);
+        if (mounted.stream().anyMatch(p -> p.startsWith(orphan))) {
+          // Never delete through a mount we could not take off: that would delete its content.
+          LOG.warn("{} has no owner but is still mounted; leaving it", orphan);
+          continue;
+        }
+        LOG.warn("{} has no owner: deleting it", orphan);
+        RecordStore.deleteTree(orphan);
+        cleaned++;
+      }
+    }
+    return cleaned;
+  }
+
+  private static List<String> children(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    try (Stream<Path> entries = Files.list(dir)) {
+      return entries
+          .filter(p -> !p.getFileName().toString().startsWith("."))
+          .map(p -> p.getFileName().toString())
+          .toList();
+    }
+  }
+
+  /** Mount points of this mount namespace, with mountinfo's octal escapes decoded. */
+  static List<Path> mountPoints() throws IOException {
+    List<Path> points = new ArrayList<>();
+    for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+      String[] fields = line.split(" ");
+      if (fields.length > 4) {
+        points.add(Path.of(unescape(fields[4])));
+      }
+    }
+    return points;
+  }
+
+  static String unescape(String field) {
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < field.length(); i++) {
+      char c = field.charAt(i);
+      if (c == '\\'
+          && i + 3 < field.length()
+          && field.substring(i + 1, i + 4).matches("[0-7]{3}")) {
+        out.append((char) Integer.parseInt(field.substring(i + 1, i + 4), 8));
+        i += 3;
+      } else {
+        out.append(c);
+      }
+    }
+    return out.toString();
+  }
+}

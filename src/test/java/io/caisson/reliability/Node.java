@@ -1,0 +1,224 @@
+package io.caisson.reliability;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.caisson.cri.v1.ContainerConfig;
+import io.caisson.cri.v1.ContainerMetadata;
+import io.caisson.cri.v1.ContainerStatus;
+import io.caisson.cri.v1.ContainerStatusRequest;
+import io.caisson.cri.v1.CreateContainerRequest;
+import io.caisson.cri.v1.ImageSpec;
+import io.caisson.cri.v1.ListContainersRequest;
+import io.caisson.cri.v1.ListImagesRequest;
+import io.caisson.cri.v1.ListPodSandboxRequest;
+import io.caisson.cri.v1.PodSandboxConfig;
+import io.caisson.cri.v1.PodSandboxMetadata;
+import io.caisson.cri.v1.PullImageRequest;
+import io.caisson.cri.v1.RemoveContainerRequest;
+import io.caisson.cri.v1.RemovePodSandboxRequest;
+import io.caisson.cri.v1.RunPodSandboxRequest;
+import io.caisson.cri.v1.StartContainerRequest;
+import io.caisson.cri.v1.StopPodSandboxRequest;
+import io.caisson.testing.DaemonProcess;
+import io.caisson.testing.LeakCheck;
+import io.caisson.testing.TestImages;
+import io.caisson.testing.TestNetwork;
+import io.caisson.testing.TestRegistry;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+/**
+ * One test's node: a loopback registry with a busybox and a pause image, a CNI network of its own,
+ * a leak snapshot and a daemon that can be stopped, killed and started again on the same dirs.
+ */
+final class Node implements AutoCloseable {
+  final Path dir;
+  final TestRegistry registry;
+  final String image;
+  final String pause;
+  final TestNetwork network;
+  final LeakCheck leaks;
+  DaemonProcess daemon;
+
+  private Node(Path dir) throws Exception {
+    this.dir = dir;
+    this.leaks = LeakCheck.snapshot(dir);
+    this.registry = TestRegistry.start(dir.resolve("registry"));
+    this.image =
+        TestImages.pushBusybox(registry, "rel/busybox", "1", "{\"Cmd\": [\"sleep\", \"3600\"]}");
+    this.pause =
+        TestImages.pushBusybox(
+            registry, "rel/pause", "1", "{\"Cmd\": [\"sleep\", \"2147483647\"]}");
+    this.network = new TestNetwork(dir);
+  }
+
+  /** A node with its daemon up and the test image pulled. */
+  static Node start(Path dir) throws Exception {
+    Node node = new Node(dir);
+    node.startDaemon();
+    node.daemon
+        .images()
+        .pullImage(
+            PullImageRequest.newBuilder()
+                .setImage(ImageSpec.newBuilder().setImage(node.image))
+                .build());
+    return node;
+  }
+
+  void startDaemon() throws Exception {
+    daemon =
+        DaemonProcess.start(
+            dir.resolve("daemon"),
+            "--cni-conf-dir",
+            network.confDir().toString(),
+            "--pause-image",
+            pause);
+  }
+
+  Path daemonRoot() {
+    return dir.resolve("daemon/root");
+  }
+
+  Path daemonState() {
+    return dir.resolve("daemon/state");
+  }
+
+  Path logs() {
+    return dir.resolve("logs");
+  }
+
+  PodSandboxConfig pod(String name) {
+    return PodSandboxConfig.newBuilder()
+        .setMetadata(
+            PodSandboxMetadata.newBuilder()
+                .setName(name)
+                .setNamespace("rel")
+                .setUid(UUID.randomUUID().toString()))
+        .setLogDirectory(logs().resolve(name).toString())
+        .build();
+  }
+
+  String runPod(String name) {
+    return daemon
+        .runtime()
+        .runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(pod(name)).build())
+        .getPodSandboxId();
+  }
+
+  ContainerConfig.Builder container(String name, String... command) {
+    return ContainerConfig.newBuilder()
+        .setMetadata(ContainerMetadata.newBuilder().setName(name))
+        .setImage(ImageSpec.newBuilder().setImage(image))
+        .setLogPath(name + ".log")
+        .addAllCommand(List.of(command));
+  }
+
+  String create(String pod, String podName, ContainerConfig.Builder config) {
+    return daemon
+        .runtime()
+        .createContainer(
+            CreateContainerRequest.newBuilder()
+                .setPodSandboxId(pod)
+                .setSandboxConfig(pod(podName))
+                .setConfig(config)
+                .build())
+        .getContainerId();
+  }
+
+  String run(String pod, String podName, ContainerConfig.Builder config) {
+    String id = create(pod, podName, config);
+    daemon.runtime().startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
+    return id;
+  }
+
+  ContainerStatus status(String id) {
+    return daemon
+        .runtime()
+        .containerStatus(ContainerStatusRequest.newBuilder().setContainerId(id).build())
+        .getStatus();
+  }
+
+  void removeContainer(String id) {
+    daemon
+        .runtime()
+        .removeContainer(RemoveContainerRequest.newBuilder().setContainerId(id).build());
+  }
+
+  void removePod(String id) {
+    daemon.runtime().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(id).build());
+    daemon
+        .runtime()
+        .removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(id).build());
+  }
+
+  /** Everything the daemon lists, as comparable text: what "nothing changed" is checked against. */
+  String listing() {
+    TreeSet<String> lines = new TreeSet<>();
+    daemon
+        .runtime()
+        .listPodSandbox(ListPodSandboxRequest.getDefaultInstance())
+        .getItemsList()
+        .forEach(p -> lines.add("pod " + p.getId() + " " + p.getState()));
+    daemon
+        .runtime()
+        .listContainers(ListContainersRequest.getDefaultInstance())
+        .getContainersList()
+        .forEach(c -> lines.add("ctr " + c.getId() + " " + c.getState()));
+    daemon
+        .images()
+        .listImages(ListImagesRequest.getDefaultInstance())
+        .getImagesList()
+        .forEach(i -> lines.add("img " + i.getId()));
+    return String.join("\n", lines);
+  }
+
+  /** Removes every pod the daemon still has, then checks the node is as before the test. */
+  void cleanUpAndAssertNothingLeaked() throws Exception {
+    for (var pod :
+        daemon
+            .runtime()
+            .listPodSandbox(ListPodSandboxRequest.getDefaultInstance())
+            .getItemsList()) {
+      removePod(pod.getId());
+    }
+    assertThat(
+            daemon
+                .runtime()
+                .listContainers(ListContainersRequest.getDefaultInstance())
+                .getContainersList())
+        .as("containers outliving their pods")
+        .isEmpty();
+    daemon.close();
+    network.assertNothingAttached();
+    for (String sub : List.of("state/containers", "state/sandboxes", "state/infra")) {
+      Path path = dir.resolve("daemon").resolve(sub);
+      if (Files.isDirectory(path)) {
+        try (Stream<Path> left = Files.list(path)) {
+          assertThat(left.toList()).as("left in " + sub).isEmpty();
+        }
+      }
+    }
+    for (String sub : List.of("root/containers", "root/sandboxes", "root/containers-storage")) {
+      Path path = dir.resolve("daemon").resolve(sub);
+      if (Files.isDirectory(path)) {
+        try (Stream<Path> left = Files.list(path)) {
+          assertThat(left.toList()).as("left in " + sub).isEmpty();
+        }
+      }
+    }
+    leaks.assertNothingLeaked();
+  }
+
+  @Override
+  public void close() throws Exception {
+    if (daemon != null) {
+      daemon.close();
+    }
+    network.close();
+    registry.close();
+  }
+}

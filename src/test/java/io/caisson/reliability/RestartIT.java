@@ -1,0 +1,301 @@
+package io.caisson.reliability;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.caisson.cri.v1.ContainerState;
+import io.caisson.cri.v1.ContainerStatus;
+import io.caisson.cri.v1.ExecSyncRequest;
+import io.caisson.cri.v1.ExecSyncResponse;
+import io.caisson.cri.v1.ListContainersRequest;
+import io.caisson.cri.v1.ListPodSandboxRequest;
+import io.caisson.cri.v1.PodSandboxState;
+import io.caisson.cri.v1.StopContainerRequest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The daemon stops (SIGTERM) or crashes (SIGKILL) with a pod running; meanwhile one container
+ * exits. The daemon that starts on the same dirs finds everything as it really is and nothing is
+ * started twice.
+ */
+class RestartIT {
+  private static final Pattern LINE = Pattern.compile("stdout F line (\\d+)$", Pattern.MULTILINE);
+
+  @TempDir Path dir;
+  private Node node;
+
+  @AfterEach
+  void tearDown() throws Exception {
+    if (node != null) {
+      node.close();
+    }
+  }
+
+  @Test
+  void containersSurviveAGracefulStop() throws Exception {
+    survivesRestart(false);
+  }
+
+  @Test
+  void containersSurviveACrash() throws Exception {
+    survivesRestart(true);
+  }
+
+  private void survivesRestart(boolean crash) throws Exception {
+    node = Node.start(dir);
+    String pod = node.runPod("restart");
+    String sleeper = node.run(pod, "restart", node.container("sleeper", "sleep", "3600"));
+    String exiter =
+        node.run(
+            pod,
+            "restart",
+            node.container(
+                "exiter", "sh", "-c", "while [ ! -e /tmp/go ]; do sleep 0.1; done; exit 3"));
+    String logger =
+        node.run(
+            pod,
+            "restart",
+            node.container(
+                "logger",
+                "sh",
+                "-c",
+                "i=0; while true; do i=$((i+1)); echo line $i; sleep 0.2; done"));
+    String echoer =
+        node.run(
+            pod,
+            "restart",
+            node.container("echoer", "sh", "-c", "while read l; do echo \"c:$l\"; done")
+                .setStdin(true));
+    String waiting =
+        node.create(
+            pod, "restart", node.container("waiting", "sh", "-c", "echo began; sleep 3600"));
+    Path log = node.logs().resolve("restart/logger.log");
+    awaitLine(log, 3);
+    long sleeperPid = recordedPid(sleeper);
+    long loggerPid = recordedPid(logger);
+    String sleeperStart = processStart(sleeperPid);
+    String loggerStart = processStart(loggerPid);
+    assertThat(sleeperPid).isPositive();
+
+    assertThat(attachAndEcho(echoer, "before")).contains("c:before");
+    long stoppedAt = nanosNow();
+    if (crash) {
+      node.daemon.kill();
+    } else {
+      assertThat(node.daemon.stop()).isZero();
+    }
+    // While nobody watches: the exiter ends with code 3, the logger keeps writing.
+    long exiterPid = recordedPid(exiter);
+    Files.writeString(bundleRootfs(exiter).resolve("tmp/go"), "");
+    awaitGone(exiterPid);
+    int lastBefore = awaitLine(log, lastLine(log) + 2);
+    Thread.sleep(200);
+    long restartedAt = nanosNow();
+    node.startDaemon();
+
+    var pods = node.daemon.runtime().listPodSandbox(ListPodSandboxRequest.getDefaultInstance());
+    assertThat(pods.getItemsList())
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.getId()).isEqualTo(pod);
+              assertThat(p.getState()).isEqualTo(PodSandboxState.SANDBOX_READY);
+            });
+    var listed =
+        node.daemon
+            .runtime()
+            .listContainers(ListContainersRequest.getDefaultInstance())
+            .getContainersList();
+    assertThat(listed).hasSize(5);
+    // Attach reaches the same process through conmon, which kept its stdin all along.
+    assertThat(attachAndEcho(echoer, "after restart")).contains("c:after restart");
+    // Created before the restart, started only now: exactly once.
+    assertThat(node.status(waiting).getState()).isEqualTo(ContainerState.CONTAINER_CREATED);
+    node.daemon
+        .runtime()
+        .startContainer(
+            io.caisson.cri.v1.StartContainerRequest.newBuilder().setContainerId(waiting).build());
+    assertThat(node.status(waiting).getState()).isEqualTo(ContainerState.CONTAINER_RUNNING);
+    assertThat(node.status(sleeper).getState()).isEqualTo(ContainerState.CONTAINER_RUNNING);
+    assertThat(node.status(logger).getState()).isEqualTo(ContainerState.CONTAINER_RUNNING);
+    ContainerStatus exited = node.status(exiter);
+    assertThat(exited.getState()).isEqualTo(ContainerState.CONTAINER_EXITED);
+    assertThat(exited.getExitCode()).isEqualTo(3);
+    assertThat(exited.getReason()).isEqualTo("Error");
+    assertThat(exited.getFinishedAt()).isBetween(stoppedAt, restartedAt);
+
+    // Same processes, not new ones: same pid, same start time, the log counter never restarted.
+    assertThat(recordedPid(sleeper)).isEqualTo(sleeperPid);
+    assertThat(processStart(sleeperPid)).isEqualTo(sleeperStart);
+    assertThat(processStart(loggerPid)).isEqualTo(loggerStart);
+    awaitLine(log, lastBefore + 3);
+    String text = Files.readString(log);
+    assertThat(Pattern.compile("stdout F line 1$", Pattern.MULTILINE).matcher(text).results())
+        .hasSize(1);
+
+    ExecSyncResponse exec =
+        node.daemon
+            .runtime()
+            .execSync(
+                ExecSyncRequest.newBuilder()
+                    .setContainerId(sleeper)
+                    .addAllCmd(List.of("sh", "-c", "echo alive; exit 7"))
+                    .setTimeout(10)
+                    .build());
+    assertThat(exec.getStdout().toStringUtf8()).isEqualTo("alive\n");
+    assertThat(exec.getExitCode()).isEqualTo(7);
+
+    node.daemon
+        .runtime()
+        .stopContainer(
+            StopContainerRequest.newBuilder().setContainerId(logger).setTimeout(5).build());
+    assertThat(node.status(logger).getState()).isEqualTo(ContainerState.CONTAINER_EXITED);
+    node.removeContainer(exiter);
+    assertThat(
+            node.daemon
+                .runtime()
+                .listContainers(ListContainersRequest.getDefaultInstance())
+                .getContainersCount())
+        .isEqualTo(4);
+    Path waitingLog = node.logs().resolve("restart/waiting.log");
+    for (int i = 0;
+        i < 100 && !(Files.exists(waitingLog) && Files.readString(waitingLog).contains("began"));
+        i++) {
+      Thread.sleep(50);
+    }
+    assertThat(Files.readString(waitingLog).lines().filter(l -> l.endsWith(" began")).count())
+        .isEqualTo(1);
+    node.removePod(pod);
+    node.cleanUpAndAssertNothingLeaked();
+  }
+
+  /**
+   * What a reboot leaves: records on disk, but runc's state, conmon and the exit file (all in
+   * tmpfs) gone. The container is reported exited with an unknown code, and can be removed.
+   */
+  @Test
+  void aContainerWhoseRuntimeStateVanishedIsReportedExitedUnknown() throws Exception {
+    node = Node.start(dir);
+    String pod = node.runPod("reboot");
+    String lost = node.run(pod, "reboot", node.container("lost", "sleep", "3600"));
+    long pid = recordedPid(lost);
+    Path bundle = node.daemonState().resolve("containers").resolve(lost);
+    long conmon = Long.parseLong(Files.readString(bundle.resolve("conmon.pid")).strip());
+    node.daemon.kill();
+    ProcessHandle.of(conmon).ifPresent(ProcessHandle::destroyForcibly);
+    awaitGone(conmon);
+    ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+    awaitGone(pid);
+    Process delete =
+        new ProcessBuilder(
+                "/usr/sbin/runc",
+                "--root",
+                node.daemonState().resolve("runc").toString(),
+                "delete",
+                "--force",
+                lost)
+            .inheritIO()
+            .start();
+    assertThat(delete.waitFor()).isZero();
+    Files.deleteIfExists(node.daemonState().resolve("exits").resolve(lost));
+
+    long restartedAt = nanosNow();
+    node.startDaemon();
+    ContainerStatus status = node.status(lost);
+    assertThat(status.getState()).isEqualTo(ContainerState.CONTAINER_EXITED);
+    assertThat(status.getExitCode()).isEqualTo(255);
+    assertThat(status.getReason()).isEqualTo("Unknown");
+    assertThat(status.getFinishedAt()).isGreaterThanOrEqualTo(restartedAt);
+    node.removeContainer(lost);
+    node.removePod(pod);
+    node.cleanUpAndAssertNothingLeaked();
+  }
+
+  private String attachAndEcho(String id, String line) throws Exception {
+    String url =
+        node.daemon
+            .runtime()
+            .attach(
+                io.caisson.cri.v1.AttachRequest.newBuilder()
+                    .setContainerId(id)
+                    .setStdin(true)
+                    .setStdout(true)
+                    .build())
+            .getUrl();
+    try (AttachClient attach = AttachClient.connect(url)) {
+      attach.type(line + "\n");
+      return attach.awaitStdout("c:" + line);
+    }
+  }
+
+  private long recordedPid(String id) throws Exception {
+    JsonNode record =
+        JsonMapper.builder()
+            .build()
+            .readTree(
+                node.daemonRoot()
+                    .resolve("containers")
+                    .resolve(id)
+                    .resolve("container.json")
+                    .toFile());
+    return record.get("pid").asLong();
+  }
+
+  private Path bundleRootfs(String id) {
+    return node.daemonState().resolve("containers").resolve(id).resolve("rootfs");
+  }
+
+  /** Field 22 of /proc/PID/stat: when the process started, in clock ticks since boot. */
+  private static String processStart(long pid) throws Exception {
+    String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return fields[19];
+  }
+
+  private static void awaitGone(long pid) throws InterruptedException {
+    for (int i = 0;
+        i < 200 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+        i++) {
+      Thread.sleep(50);
+    }
+    assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+    // conmon writes the exit file right after reaping; give it a moment.
+    Thread.sleep(300);
+  }
+
+  private static int lastLine(Path log) throws Exception {
+    if (!Files.exists(log)) {
+      return 0;
+    }
+    Matcher m = LINE.matcher(Files.readString(log));
+    int last = 0;
+    while (m.find()) {
+      last = Integer.parseInt(m.group(1));
+    }
+    return last;
+  }
+
+  private static int awaitLine(Path log, int atLeast) throws Exception {
+    for (int i = 0; i < 200; i++) {
+      int last = lastLine(log);
+      if (last >= atLeast) {
+        return last;
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("log " + log + " never reached line " + atLeast);
+  }
+
+  private static long nanosNow() {
+    java.time.Instant now = java.time.Instant.now();
+    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+  }
+}
