@@ -59,6 +59,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
   private final RecordStore store;
   private final Path bundles;
   private final InfraContainers infra;
+  private final ContainerCheckpoints checkpoints;
   private final int daemonOomScoreAdj;
   private final ConcurrentHashMap<String, Container> containers = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, String> names = new ConcurrentHashMap<>();
@@ -84,6 +85,14 @@ public final class ContainerManager implements SandboxManager.PodContainers {
             new OverlayRootfs(config.root().resolve("infra-storage")),
             Files.createDirectories(config.state().resolve("infra")));
     this.daemonOomScoreAdj = ownOomScoreAdj();
+    this.checkpoints =
+        new ContainerCheckpoints(
+            this, runc, conmon, io.caisson.oci.Criu.onPath(), config.root().resolve("tmp"));
+  }
+
+  /** CheckpointContainer, and the CRIU support it depends on. */
+  public ContainerCheckpoints checkpoints() {
+    return checkpoints;
   }
 
   /** Where lifecycle events go (the CRI event stream); none until set. */
@@ -93,7 +102,11 @@ public final class ContainerManager implements SandboxManager.PodContainers {
 
   // ---- CreateContainer ----------------------------------------------------------------------
 
-  public String create(String sandboxId, ContainerConfig config) throws Exception {
+  public String create(String sandboxId, ContainerConfig requested) throws Exception {
+    // An image naming a checkpoint archive creates the checkpointed container (CRI-O does so).
+    Optional<ContainerCheckpoints.RestorePlan> restore = checkpoints.restorePlan(requested);
+    ContainerConfig config =
+        restore.map(ContainerCheckpoints.RestorePlan::config).orElse(requested);
     Sandbox sandbox = sandboxes.find(sandboxId);
     if (!sandbox.isReady()) {
       throw CaissonException.precondition(
@@ -131,6 +144,9 @@ public final class ContainerManager implements SandboxManager.PodContainers {
       Path rootfs = bundle.resolve("rootfs");
       undo.push(() -> storage.delete(id));
       undo.push(() -> OverlayRootfs.unmount(rootfs));
+      if (restore.isPresent()) {
+        checkpoints.unpack(restore.get(), storage.layer(id));
+      }
       storage.mount(id, image.shortLayerDirs(), rootfs);
 
       ImageUsers.Identity identity = identity(config, image, rootfs);
@@ -156,20 +172,13 @@ public final class ContainerManager implements SandboxManager.PodContainers {
       OciJson.writeConfig(bundle, spec);
       long t1 = System.nanoTime();
 
-      ContainerLaunch launch =
-          new ContainerLaunch(
-              id,
-              name,
-              bundle,
-              logPath,
-              config.getTty(),
-              config.getStdin(),
-              config.getStdinOnce(),
-              0,
-              null);
       undo.push(() -> conmon.cleanup(id));
       undo.push(() -> deleteQuietly(id));
-      Conmon.Created created = conmon.create(launch);
+      // A restored container gets its processes at StartContainer, from runc restore.
+      long pid =
+          restore.isPresent()
+              ? 0
+              : conmon.create(launch(id, name, bundle, logPath, config)).containerPid();
       long t2 = System.nanoTime();
 
       ContainerRecord record =
@@ -189,7 +198,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
               "",
               logPath.toString(),
               bundle.toString(),
-              created.containerPid(),
+              pid,
               image.config().stopSignal(),
               identity.uid(),
               identity.gid(),
@@ -244,6 +253,20 @@ public final class ContainerManager implements SandboxManager.PodContainers {
       }
       throw e;
     }
+  }
+
+  private static ContainerLaunch launch(
+      String id, String name, Path bundle, Path logPath, ContainerConfig config) {
+    return new ContainerLaunch(
+        id,
+        name,
+        bundle,
+        logPath,
+        config.getTty(),
+        config.getStdin(),
+        config.getStdinOnce(),
+        0,
+        null);
   }
 
   private ImageUsers.Identity identity(ContainerConfig config, ImageRootfs image, Path rootfs)
@@ -320,8 +343,20 @@ public final class ContainerManager implements SandboxManager.PodContainers {
         if (container.record().state() != ContainerState.CREATED) {
           throw CaissonException.precondition("container %s exited before it started", record.id());
         }
-        conmon.start(record.id());
-        container.update(record.started(record.pid(), nowNanos()));
+        long pid = record.pid();
+        if (checkpoints.pendingRestore(storage.layer(record.id()))) {
+          ContainerLaunch launch =
+              launch(
+                  record.id(),
+                  record.name(),
+                  Path.of(record.bundle()),
+                  Path.of(record.logPath()),
+                  container.config());
+          pid = checkpoints.restore(launch, storage.layer(record.id())).containerPid();
+        } else {
+          conmon.start(record.id());
+        }
+        container.update(record.started(pid, nowNanos()));
         persistTransition(container.record());
         events.changed(Lifecycle.Kind.STARTED, record.id(), record.sandboxId());
       }
@@ -348,6 +383,19 @@ public final class ContainerManager implements SandboxManager.PodContainers {
   private void stopLocked(Container container, long timeoutSeconds) throws Exception {
     ContainerRecord record = refresh(container);
     if (record.state() == ContainerState.EXITED || container.isRemoved()) {
+      return;
+    }
+    if (record.state() == ContainerState.CREATED
+        && checkpoints.pendingRestore(storage.layer(record.id()))) {
+      // Created from a checkpoint and never restored: there is no process to stop.
+      checkpoints.discardRestore(storage.layer(record.id()));
+      synchronized (container) {
+        ContainerRecord exited =
+            record.exited(0, nowNanos(), "Stopped", "stopped before its checkpoint was restored");
+        container.update(exited);
+        persistTransition(exited);
+        events.changed(Lifecycle.Kind.STOPPED, exited.id(), exited.sandboxId());
+      }
       return;
     }
     if (record.state() == ContainerState.CREATED) {
@@ -608,7 +656,10 @@ public final class ContainerManager implements SandboxManager.PodContainers {
         if (record.state() != ContainerState.EXITED
             && runc.state(id).map(RuncState::parsedStatus).orElse(RuncState.Status.STOPPED)
                 == RuncState.Status.STOPPED) {
-          if (refresh(container).state() != ContainerState.EXITED && !runc.knows(id)) {
+          if (refresh(container).state() != ContainerState.EXITED
+              && !runc.knows(id)
+              // Created from a checkpoint: it has no runtime state until StartContainer.
+              && !checkpoints.pendingRestore(storage.layer(id))) {
             // Neither runc nor conmon remembers it: their state lives in tmpfs, so the node
             // rebooted (or someone wiped it). The process is gone; its exit code is unknowable.
             ContainerRecord lost =

@@ -6,6 +6,8 @@ import io.caisson.common.Ids;
 import io.caisson.container.Container;
 import io.caisson.container.ContainerManager;
 import io.caisson.container.ContainerRecord;
+import io.caisson.cri.v1.CheckpointContainerRequest;
+import io.caisson.cri.v1.CheckpointContainerResponse;
 import io.caisson.cri.v1.ContainerFilter;
 import io.caisson.cri.v1.ContainerMetadata;
 import io.caisson.cri.v1.ContainerResources;
@@ -156,6 +158,13 @@ public final class ContainerRpcs {
       throws Exception {
     containers.update(request.getContainerId(), request.getLinux());
     return UpdateContainerResourcesResponse.getDefaultInstance();
+  }
+
+  CheckpointContainerResponse checkpoint(CheckpointContainerRequest request) throws Exception {
+    containers
+        .checkpoints()
+        .checkpoint(request.getContainerId(), request.getLocation(), request.getTimeout());
+    return CheckpointContainerResponse.getDefaultInstance();
   }
 
   ReopenContainerLogResponse reopenLog(ReopenContainerLogRequest request) throws Exception {

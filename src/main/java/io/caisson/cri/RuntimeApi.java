@@ -152,6 +152,12 @@ public final class RuntimeApi extends RuntimeServiceGrpc.RuntimeServiceImplBase 
   }
 
   @Override
+  public void checkpointContainer(
+      CheckpointContainerRequest request, StreamObserver<CheckpointContainerResponse> observer) {
+    Rpc.unary(observer, () -> containers.checkpoint(request));
+  }
+
+  @Override
   public void execSync(ExecSyncRequest request, StreamObserver<ExecSyncResponse> observer) {
     Rpc.unary(observer, () -> containers.execSync(request));
   }

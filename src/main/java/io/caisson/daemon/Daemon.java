@@ -179,7 +179,8 @@ public final class Daemon implements AutoCloseable {
             .addService(
                 ServerInterceptors.intercept(
                     new RuntimeApi(
-                        new RuntimeInfoRpcs(config, readiness, node),
+                        new RuntimeInfoRpcs(
+                            config, readiness, node, containers.checkpoints().criu()),
                         new SandboxRpcs(sandboxes),
                         new ContainerRpcs(containers),
                         new StreamingRpcs(streamingServer, streams, sandboxes),
