@@ -85,9 +85,10 @@ public final class Daemon implements AutoCloseable {
   /** Serves until SIGTERM or SIGINT, then drains and returns the process exit code. */
   public int runUntilSignalled() throws Exception {
     long started = System.nanoTime();
-    start();
+    // Before the socket exists: a SIGTERM as soon as it appears must drain, not kill the JVM.
     Signal.handle(new Signal("TERM"), signal -> stopRequested.countDown());
     Signal.handle(new Signal("INT"), signal -> stopRequested.countDown());
+    start();
     LOG.info(
         "caisson serving CRI on {} (ready in {} ms)",
         config.socket(),
