@@ -9,6 +9,7 @@ require_jdk
 apt_install "${RUNTIME_PACKAGES[@]}"
 
 ./mvnw -B -q -DskipTests package
+bash scripts/aot-cache.sh
 
 if ! ls /etc/cni/net.d/*.conflist /etc/cni/net.d/*.conf /etc/cni/net.d/*.json >/dev/null 2>&1; then
   install -D -m 0644 src/main/resources/cni/10-caisson-bridge.conflist \

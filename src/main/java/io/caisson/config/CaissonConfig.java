@@ -44,9 +44,18 @@ public record CaissonConfig(
   /** The daemon's own Prometheus endpoint; an empty address turns it off. */
   public record Metrics(String address) {}
 
-  /** Where the given runtime handler's binary is, or null when no such handler is configured. */
+  /**
+   * The given runtime handler (the default one for ""), or null when no such handler is configured.
+   * A handler without a root of its own keeps its state under {@code state/NAME}, so two daemons
+   * with different state directories never see each other's containers.
+   */
   public RuntimeHandler runtime(String handler) {
-    return runtimes.get(handler.isEmpty() ? defaultRuntime : handler);
+    String name = handler.isEmpty() ? defaultRuntime : handler;
+    RuntimeHandler configured = runtimes.get(name);
+    if (configured == null || configured.root() != null) {
+      return configured;
+    }
+    return new RuntimeHandler(configured.path(), state.resolve(name));
   }
 
   public boolean systemdCgroups() {

@@ -55,7 +55,9 @@ final class ConfigValidator {
             "key '" + prefix + "': a handler name is letters, digits, '_', '.', '-'");
       }
       absolute(prefix + ".path", entry.getValue().path());
-      absolute(prefix + ".root", entry.getValue().root());
+      if (entry.getValue().root() != null) {
+        absolute(prefix + ".root", entry.getValue().root());
+      }
     }
     if (!runtimes.containsKey(byDefault)) {
       throw new InvalidConfigException(

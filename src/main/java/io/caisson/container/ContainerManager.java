@@ -10,6 +10,7 @@ import io.caisson.cri.v1.ContainerConfig;
 import io.caisson.cri.v1.LinuxContainerResources;
 import io.caisson.cri.v1.NamespaceMode;
 import io.caisson.cri.v1.PodSandboxConfig;
+import io.caisson.events.Lifecycle;
 import io.caisson.image.ImageRootfs;
 import io.caisson.image.ImageService;
 import io.caisson.oci.Conmon;
@@ -47,6 +48,9 @@ public final class ContainerManager implements SandboxManager.PodContainers {
   private static final Duration KILL_WAIT = Duration.ofSeconds(10);
   private static final int EXEC_OUTPUT_LIMIT = 16 << 20;
 
+  /** What a container whose end nobody saw reports, as other runtimes do. */
+  static final int UNKNOWN_EXIT_CODE = 255;
+
   private final SandboxManager sandboxes;
   private final ImageService images;
   private final Runc runc;
@@ -55,10 +59,12 @@ public final class ContainerManager implements SandboxManager.PodContainers {
   private final RecordStore store;
   private final Path bundles;
   private final InfraContainers infra;
+  private final ContainerCheckpoints checkpoints;
   private final int daemonOomScoreAdj;
   private final ConcurrentHashMap<String, Container> containers = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, String> names = new ConcurrentHashMap<>();
   private final ObjectMapper json = JsonMapper.builder().build();
+  private volatile Lifecycle events = Lifecycle.NONE;
 
   public ContainerManager(
       CaissonConfig config, SandboxManager sandboxes, ImageService images, Runc runc, Conmon conmon)
@@ -79,11 +85,28 @@ public final class ContainerManager implements SandboxManager.PodContainers {
             new OverlayRootfs(config.root().resolve("infra-storage")),
             Files.createDirectories(config.state().resolve("infra")));
     this.daemonOomScoreAdj = ownOomScoreAdj();
+    this.checkpoints =
+        new ContainerCheckpoints(
+            this, runc, conmon, io.caisson.oci.Criu.onPath(), config.root().resolve("tmp"));
+  }
+
+  /** CheckpointContainer, and the CRIU support it depends on. */
+  public ContainerCheckpoints checkpoints() {
+    return checkpoints;
+  }
+
+  /** Where lifecycle events go (the CRI event stream); none until set. */
+  public void setEvents(Lifecycle events) {
+    this.events = events;
   }
 
   // ---- CreateContainer ----------------------------------------------------------------------
 
-  public String create(String sandboxId, ContainerConfig config) throws Exception {
+  public String create(String sandboxId, ContainerConfig requested) throws Exception {
+    // An image naming a checkpoint archive creates the checkpointed container (CRI-O does so).
+    Optional<ContainerCheckpoints.RestorePlan> restore = checkpoints.restorePlan(requested);
+    ContainerConfig config =
+        restore.map(ContainerCheckpoints.RestorePlan::config).orElse(requested);
     Sandbox sandbox = sandboxes.find(sandboxId);
     if (!sandbox.isReady()) {
       throw CaissonException.precondition(
@@ -104,6 +127,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
     String nameKey = name + "_" + sandbox.id() + "_" + config.getMetadata().getAttempt();
     Path logPath = logPath(pod.getLogDirectory(), config.getLogPath(), id);
 
+    long t0 = System.nanoTime();
     try (Undo undo = new Undo()) {
       String holder = names.putIfAbsent(nameKey, id);
       if (holder != null) {
@@ -120,6 +144,9 @@ public final class ContainerManager implements SandboxManager.PodContainers {
       Path rootfs = bundle.resolve("rootfs");
       undo.push(() -> storage.delete(id));
       undo.push(() -> OverlayRootfs.unmount(rootfs));
+      if (restore.isPresent()) {
+        checkpoints.unpack(restore.get(), storage.layer(id));
+      }
       storage.mount(id, image.shortLayerDirs(), rootfs);
 
       ImageUsers.Identity identity = identity(config, image, rootfs);
@@ -143,21 +170,16 @@ public final class ContainerManager implements SandboxManager.PodContainers {
                   CgroupPaths.container(pod.getLinux().getCgroupParent(), id),
                   daemonOomScoreAdj));
       OciJson.writeConfig(bundle, spec);
+      long t1 = System.nanoTime();
 
-      ContainerLaunch launch =
-          new ContainerLaunch(
-              id,
-              name,
-              bundle,
-              logPath,
-              config.getTty(),
-              config.getStdin(),
-              config.getStdinOnce(),
-              0,
-              null);
       undo.push(() -> conmon.cleanup(id));
       undo.push(() -> deleteQuietly(id));
-      Conmon.Created created = conmon.create(launch);
+      // A restored container gets its processes at StartContainer, from runc restore.
+      long pid =
+          restore.isPresent()
+              ? 0
+              : conmon.create(launch(id, name, bundle, logPath, config)).containerPid();
+      long t2 = System.nanoTime();
 
       ContainerRecord record =
           new ContainerRecord(
@@ -176,7 +198,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
               "",
               logPath.toString(),
               bundle.toString(),
-              created.containerPid(),
+              pid,
               image.config().stopSignal(),
               identity.uid(),
               identity.gid(),
@@ -192,12 +214,22 @@ public final class ContainerManager implements SandboxManager.PodContainers {
         if (!sandbox.isReady()) {
           throw CaissonException.precondition("pod sandbox %s was stopped meanwhile", sandbox.id());
         }
-        containers.put(id, new Container(config, record));
+        Container container = new Container(config, record);
+        synchronized (container) {
+          containers.put(id, container);
+          events.changed(Lifecycle.Kind.CREATED, id, sandbox.id());
+        }
       } finally {
         sandbox.lock().unlock();
       }
       undo.commit();
       LOG.info("container {} ({}) created in pod {}", id, name, sandbox.id());
+      LOG.debug(
+          "create {}: rootfs and spec {} µs, conmon + runc create {} µs, records {} µs",
+          id,
+          (t1 - t0) / 1000,
+          (t2 - t1) / 1000,
+          (System.nanoTime() - t2) / 1000);
       return id;
     } catch (Exception e) {
       // A StopPodSandbox that ran meanwhile took the namespaces away under runc's feet: that is
@@ -221,6 +253,20 @@ public final class ContainerManager implements SandboxManager.PodContainers {
       }
       throw e;
     }
+  }
+
+  private static ContainerLaunch launch(
+      String id, String name, Path bundle, Path logPath, ContainerConfig config) {
+    return new ContainerLaunch(
+        id,
+        name,
+        bundle,
+        logPath,
+        config.getTty(),
+        config.getStdin(),
+        config.getStdinOnce(),
+        0,
+        null);
   }
 
   private ImageUsers.Identity identity(ContainerConfig config, ImageRootfs image, Path rootfs)
@@ -292,9 +338,28 @@ public final class ContainerManager implements SandboxManager.PodContainers {
       if (!sandboxes.find(record.sandboxId()).isReady()) {
         throw CaissonException.precondition("pod sandbox %s is not ready", record.sandboxId());
       }
-      conmon.start(record.id());
-      container.update(record.started(record.pid(), nowNanos()));
-      persist(container.record());
+      // Under the container's monitor, so an exit seen meanwhile is recorded after the start.
+      synchronized (container) {
+        if (container.record().state() != ContainerState.CREATED) {
+          throw CaissonException.precondition("container %s exited before it started", record.id());
+        }
+        long pid = record.pid();
+        if (checkpoints.pendingRestore(storage.layer(record.id()))) {
+          ContainerLaunch launch =
+              launch(
+                  record.id(),
+                  record.name(),
+                  Path.of(record.bundle()),
+                  Path.of(record.logPath()),
+                  container.config());
+          pid = checkpoints.restore(launch, storage.layer(record.id())).containerPid();
+        } else {
+          conmon.start(record.id());
+        }
+        container.update(record.started(pid, nowNanos()));
+        persistTransition(container.record());
+        events.changed(Lifecycle.Kind.STARTED, record.id(), record.sandboxId());
+      }
     } finally {
       container.lock().unlock();
     }
@@ -318,6 +383,19 @@ public final class ContainerManager implements SandboxManager.PodContainers {
   private void stopLocked(Container container, long timeoutSeconds) throws Exception {
     ContainerRecord record = refresh(container);
     if (record.state() == ContainerState.EXITED || container.isRemoved()) {
+      return;
+    }
+    if (record.state() == ContainerState.CREATED
+        && checkpoints.pendingRestore(storage.layer(record.id()))) {
+      // Created from a checkpoint and never restored: there is no process to stop.
+      checkpoints.discardRestore(storage.layer(record.id()));
+      synchronized (container) {
+        ContainerRecord exited =
+            record.exited(0, nowNanos(), "Stopped", "stopped before its checkpoint was restored");
+        container.update(exited);
+        persistTransition(exited);
+        events.changed(Lifecycle.Kind.STOPPED, exited.id(), exited.sandboxId());
+      }
       return;
     }
     if (record.state() == ContainerState.CREATED) {
@@ -390,6 +468,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
       container.markRemoved();
       containers.remove(record.id());
       names.remove(record.nameKey(), record.id());
+      events.changed(Lifecycle.Kind.DELETED, record.id(), record.sandboxId());
       LOG.info("container {} removed", record.id());
     } finally {
       container.lock().unlock();
@@ -398,7 +477,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
 
   private void deleteQuietly(String id) {
     try {
-      if (runc.state(id).isPresent()) {
+      if (runc.knows(id)) {
         runc.delete(id, true);
       }
     } catch (CaissonException e) {
@@ -430,7 +509,10 @@ public final class ContainerManager implements SandboxManager.PodContainers {
 
   // ---- status, exec, update -----------------------------------------------------------------
 
-  /** The container's record brought up to date with conmon's exit file. */
+  /**
+   * The container's record brought up to date with conmon's exit file. The transition to EXITED
+   * happens once, under the container's monitor, and raises the STOPPED event there.
+   */
   public ContainerRecord refresh(Container container) throws IOException {
     ContainerRecord record = container.record();
     if (record.state() == ContainerState.EXITED) {
@@ -440,14 +522,24 @@ public final class ContainerManager implements SandboxManager.PodContainers {
     if (exit.isEmpty()) {
       return record;
     }
-    ExitInfo info = exit.get();
+    synchronized (container) {
+      return recordExit(container, exit.get());
+    }
+  }
+
+  private ContainerRecord recordExit(Container container, ExitInfo info) throws IOException {
+    ContainerRecord record = container.record();
+    if (record.state() == ContainerState.EXITED) {
+      return record;
+    }
     String reason = info.oomKilled() ? "OOMKilled" : info.exitCode() == 0 ? "Completed" : "Error";
     Instant at = info.finishedAt();
     ContainerRecord exited =
         record.exited(
             info.exitCode(), at.getEpochSecond() * 1_000_000_000L + at.getNano(), reason, "");
     container.update(exited);
-    persist(exited);
+    persistTransition(exited);
+    events.changed(Lifecycle.Kind.STOPPED, exited.id(), exited.sandboxId());
     return exited;
   }
 
@@ -564,7 +656,22 @@ public final class ContainerManager implements SandboxManager.PodContainers {
         if (record.state() != ContainerState.EXITED
             && runc.state(id).map(RuncState::parsedStatus).orElse(RuncState.Status.STOPPED)
                 == RuncState.Status.STOPPED) {
-          refresh(container);
+          if (refresh(container).state() != ContainerState.EXITED
+              && !runc.knows(id)
+              // Created from a checkpoint: it has no runtime state until StartContainer.
+              && !checkpoints.pendingRestore(storage.layer(id))) {
+            // Neither runc nor conmon remembers it: their state lives in tmpfs, so the node
+            // rebooted (or someone wiped it). The process is gone; its exit code is unknowable.
+            ContainerRecord lost =
+                record.exited(
+                    UNKNOWN_EXIT_CODE,
+                    nowNanos(),
+                    "Unknown",
+                    "the runtime's state of this container was lost (node restarted?)");
+            container.update(lost);
+            persistTransition(lost);
+            LOG.warn("container {} had no runtime state left: marked exited (unknown)", id);
+          }
         }
       } catch (Exception e) {
         LOG.error("container {} could not be loaded: {}", id, e.toString());
@@ -575,6 +682,14 @@ public final class ContainerManager implements SandboxManager.PodContainers {
 
   private void persist(ContainerRecord record) throws IOException {
     store.write(record.id(), RECORD, json.writeValueAsBytes(record));
+  }
+
+  /**
+   * Records a started or exited state: atomic, not flushed. After a machine crash every container
+   * has ended whatever the record says, and recovery reads that from runc and conmon.
+   */
+  private void persistTransition(ContainerRecord record) throws IOException {
+    store.update(record.id(), RECORD, json.writeValueAsBytes(record));
   }
 
   private static int ownOomScoreAdj() {

@@ -319,9 +319,10 @@ public final class ContainerSpecs {
       spec.memory(
           new OciSpec.Memory(r.getMemoryLimitInBytes(), null, swap, null, null, null, null, null));
     }
-    if (!r.getHugepageLimitsList().isEmpty()) {
+    List<io.caisson.cri.v1.HugepageLimit> hugepages = HugePages.checked(r.getHugepageLimitsList());
+    if (!hugepages.isEmpty()) {
       spec.hugepageLimits(
-          r.getHugepageLimitsList().stream()
+          hugepages.stream()
               .map(h -> new OciSpec.HugepageLimit(h.getPageSize(), h.getLimit()))
               .toList());
     }

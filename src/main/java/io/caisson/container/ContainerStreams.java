@@ -39,13 +39,9 @@ public final class ContainerStreams implements ExecBackend, AttachBackend {
 
   @Override
   public ExecProcess start(StreamRequest.Exec request) {
-    if (request.tty()) {
-      throw new CaissonException(
-          CaissonException.Kind.UNIMPLEMENTED, "exec with a terminal (tty) is not supported yet");
-    }
     ContainerRecord record = containers.find(request.containerId()).record();
     Path bundle = Path.of(record.bundle());
-    OciSpec.Process process = Runc.execProcess(bundle, request.cmd(), false);
+    OciSpec.Process process = Runc.execProcess(bundle, request.cmd(), request.tty());
     ExecSession session = runc.startExec(record.id(), process, bundle);
     return new ExecProcess() {
       @Override
@@ -60,7 +56,8 @@ public final class ContainerStreams implements ExecBackend, AttachBackend {
 
       @Override
       public InputStream stderr() {
-        return request.stderr() ? session.stderr() : null;
+        // A terminal has one output: stderr is part of stdout.
+        return request.stderr() && !request.tty() ? session.stderr() : null;
       }
 
       @Override

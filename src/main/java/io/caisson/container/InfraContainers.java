@@ -127,7 +127,7 @@ final class InfraContainers {
   /** Stops and removes the pod's infra process and its files; harmless when there is none. */
   void remove(String podId) {
     try {
-      if (runc.state(podId).isPresent()) {
+      if (runc.knows(podId)) {
         runc.delete(podId, true);
       }
     } catch (CaissonException e) {

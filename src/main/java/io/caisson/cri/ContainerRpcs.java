@@ -6,6 +6,8 @@ import io.caisson.common.Ids;
 import io.caisson.container.Container;
 import io.caisson.container.ContainerManager;
 import io.caisson.container.ContainerRecord;
+import io.caisson.cri.v1.CheckpointContainerRequest;
+import io.caisson.cri.v1.CheckpointContainerResponse;
 import io.caisson.cri.v1.ContainerFilter;
 import io.caisson.cri.v1.ContainerMetadata;
 import io.caisson.cri.v1.ContainerResources;
@@ -110,6 +112,16 @@ public final class ContainerRpcs {
   ContainerStatusResponse status(ContainerStatusRequest request) throws Exception {
     Container container = containers.find(request.getContainerId());
     ContainerRecord record = containers.refresh(container);
+    ContainerStatusResponse.Builder response =
+        ContainerStatusResponse.newBuilder().setStatus(statusOf(container, record));
+    if (request.getVerbose()) {
+      response.putAllInfo(Map.of("info", JsonMapper.builder().build().writeValueAsString(record)));
+    }
+    return response.build();
+  }
+
+  /** The container's CRI status from this record of it. */
+  static ContainerStatus statusOf(Container container, ContainerRecord record) {
     ContainerStatus.Builder status =
         ContainerStatus.newBuilder()
             .setId(record.id())
@@ -139,18 +151,20 @@ public final class ContainerRpcs {
                             .setGid(record.gid())
                             .addSupplementalGroups(record.gid())
                             .addAllSupplementalGroups(record.groups())));
-    ContainerStatusResponse.Builder response =
-        ContainerStatusResponse.newBuilder().setStatus(status);
-    if (request.getVerbose()) {
-      response.putAllInfo(Map.of("info", JsonMapper.builder().build().writeValueAsString(record)));
-    }
-    return response.build();
+    return status.build();
   }
 
   UpdateContainerResourcesResponse update(UpdateContainerResourcesRequest request)
       throws Exception {
     containers.update(request.getContainerId(), request.getLinux());
     return UpdateContainerResourcesResponse.getDefaultInstance();
+  }
+
+  CheckpointContainerResponse checkpoint(CheckpointContainerRequest request) throws Exception {
+    containers
+        .checkpoints()
+        .checkpoint(request.getContainerId(), request.getLocation(), request.getTimeout());
+    return CheckpointContainerResponse.getDefaultInstance();
   }
 
   ReopenContainerLogResponse reopenLog(ReopenContainerLogRequest request) throws Exception {

@@ -22,18 +22,44 @@ public final class RuntimeApi extends RuntimeServiceGrpc.RuntimeServiceImplBase 
   private final ContainerRpcs containers;
   private final StreamingRpcs streaming;
   private final StatsRpcs stats;
+  private final ContainerEvents events;
+  private final PodMetricsRpcs metrics;
 
   public RuntimeApi(
       RuntimeInfoRpcs info,
       SandboxRpcs sandboxes,
       ContainerRpcs containers,
       StreamingRpcs streaming,
-      StatsRpcs stats) {
+      StatsRpcs stats,
+      ContainerEvents events,
+      PodMetricsRpcs metrics) {
     this.info = info;
     this.sandboxes = sandboxes;
     this.containers = containers;
     this.streaming = streaming;
     this.stats = stats;
+    this.events = events;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public void getContainerEvents(
+      GetEventsRequest request, StreamObserver<ContainerEventResponse> observer) {
+    events.stream(observer);
+  }
+
+  @Override
+  public void listMetricDescriptors(
+      ListMetricDescriptorsRequest request,
+      StreamObserver<ListMetricDescriptorsResponse> observer) {
+    Rpc.unary(observer, metrics::descriptors);
+  }
+
+  @Override
+  public void listPodSandboxMetrics(
+      ListPodSandboxMetricsRequest request,
+      StreamObserver<ListPodSandboxMetricsResponse> observer) {
+    Rpc.unary(observer, metrics::list);
   }
 
   @Override
@@ -123,6 +149,12 @@ public final class RuntimeApi extends RuntimeServiceGrpc.RuntimeServiceImplBase 
   public void reopenContainerLog(
       ReopenContainerLogRequest request, StreamObserver<ReopenContainerLogResponse> observer) {
     Rpc.unary(observer, () -> containers.reopenLog(request));
+  }
+
+  @Override
+  public void checkpointContainer(
+      CheckpointContainerRequest request, StreamObserver<CheckpointContainerResponse> observer) {
+    Rpc.unary(observer, () -> containers.checkpoint(request));
   }
 
   @Override

@@ -21,6 +21,7 @@ import io.caisson.cri.v1.VersionRequest;
 import io.caisson.cri.v1.VersionResponse;
 import io.caisson.daemon.NodeState;
 import io.caisson.daemon.Readiness;
+import io.caisson.oci.Criu;
 import java.io.IOException;
 import java.util.Map;
 import java.util.Optional;
@@ -33,11 +34,16 @@ public final class RuntimeInfoRpcs {
   private final CaissonConfig config;
   private final Readiness readiness;
   private final NodeState node;
+  private final Criu criu;
 
-  public RuntimeInfoRpcs(CaissonConfig config, Readiness readiness, NodeState node) {
+  /**
+   * @param criu CRIU, whose usability (for CheckpointContainer) the verbose status reports
+   */
+  public RuntimeInfoRpcs(CaissonConfig config, Readiness readiness, NodeState node, Criu criu) {
     this.config = config;
     this.readiness = readiness;
     this.node = node;
+    this.criu = criu;
   }
 
   VersionResponse version(VersionRequest request) {
@@ -100,7 +106,12 @@ public final class RuntimeInfoRpcs {
   private Map<String, String> verboseInfo() {
     try {
       return Map.of(
-          "config", ConfigJson.json().writeValueAsString(config), "podCIDR", node.podCidr());
+          "config",
+          ConfigJson.json().writeValueAsString(config),
+          "podCIDR",
+          node.podCidr(),
+          "checkpointRestore",
+          criu.unusableReason().map(why -> "unavailable: " + why).orElse("available"));
     } catch (JsonProcessingException e) {
       throw CaissonException.internal("cannot render config as JSON", e);
     }

@@ -53,6 +53,19 @@ public final class SandboxRpcs {
   PodSandboxStatusResponse status(PodSandboxStatusRequest request) throws Exception {
     Sandbox sandbox = sandboxes.find(request.getPodSandboxId());
     SandboxRecord record = sandbox.record();
+    PodSandboxStatusResponse.Builder response =
+        PodSandboxStatusResponse.newBuilder()
+            .setStatus(statusOf(sandbox))
+            .setTimestamp(System.currentTimeMillis() * 1_000_000L);
+    if (request.getVerbose()) {
+      response.putAllInfo(Map.of("info", JsonMapper.builder().build().writeValueAsString(record)));
+    }
+    return response.build();
+  }
+
+  /** The sandbox's CRI status as it is now. */
+  static PodSandboxStatus statusOf(Sandbox sandbox) {
+    SandboxRecord record = sandbox.record();
     PodSandboxStatus.Builder status =
         PodSandboxStatus.newBuilder()
             .setId(record.id())
@@ -82,14 +95,7 @@ public final class SandboxRpcs {
       }
       status.setNetwork(network);
     }
-    PodSandboxStatusResponse.Builder response =
-        PodSandboxStatusResponse.newBuilder()
-            .setStatus(status)
-            .setTimestamp(System.currentTimeMillis() * 1_000_000L);
-    if (request.getVerbose()) {
-      response.putAllInfo(Map.of("info", JsonMapper.builder().build().writeValueAsString(record)));
-    }
-    return response.build();
+    return status.build();
   }
 
   ListPodSandboxResponse list(ListPodSandboxRequest request) {

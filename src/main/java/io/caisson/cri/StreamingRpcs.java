@@ -27,9 +27,11 @@ public final class StreamingRpcs {
 
   ExecResponse exec(ExecRequest request) throws Exception {
     containers.requireRunning(request.getContainerId());
-    if (request.getTty()) {
-      throw new CaissonException(
-          CaissonException.Kind.UNIMPLEMENTED, "exec with a terminal (tty) is not supported yet");
+    if (request.getCmdCount() == 0) {
+      throw CaissonException.invalid("exec needs a command (cmd is empty)");
+    }
+    if (!request.getStdin() && !request.getStdout() && !request.getStderr()) {
+      throw CaissonException.invalid("exec needs at least one of stdin, stdout and stderr");
     }
     StreamRequest.Exec exec =
         new StreamRequest.Exec(

@@ -4,16 +4,24 @@ import io.caisson.config.CaissonConfig;
 import io.caisson.config.HostPort;
 import io.caisson.container.ContainerManager;
 import io.caisson.container.ContainerStreams;
+import io.caisson.container.ExitWatcher;
 import io.caisson.cri.CallLogging;
+import io.caisson.cri.ContainerEvents;
 import io.caisson.cri.ContainerRpcs;
 import io.caisson.cri.ImageApi;
 import io.caisson.cri.ImageRpcs;
+import io.caisson.cri.PodMetricsRpcs;
 import io.caisson.cri.RuntimeApi;
 import io.caisson.cri.RuntimeInfoRpcs;
 import io.caisson.cri.SandboxRpcs;
 import io.caisson.cri.StatsRpcs;
 import io.caisson.cri.StreamingRpcs;
+import io.caisson.events.EventBus;
 import io.caisson.image.ImageService;
+import io.caisson.metrics.DaemonMetrics;
+import io.caisson.metrics.MetricRegistry;
+import io.caisson.metrics.MetricsServer;
+import io.caisson.metrics.RpcMetrics;
 import io.caisson.network.CniSandboxNetwork;
 import io.caisson.network.PodFiles;
 import io.caisson.network.PodNetwork;
@@ -22,6 +30,7 @@ import io.caisson.oci.Runc;
 import io.caisson.sandbox.PodPortForward;
 import io.caisson.sandbox.SandboxManager;
 import io.caisson.stats.CgroupReader;
+import io.caisson.stats.MountSource;
 import io.caisson.streaming.Backends;
 import io.caisson.streaming.StreamingServer;
 import io.caisson.streaming.TokenRegistry;
@@ -52,6 +61,12 @@ public final class Daemon implements AutoCloseable {
   private static final long DRAIN_SECONDS = 10;
   private static final java.time.Duration CNI_PLUGIN_TIMEOUT = java.time.Duration.ofSeconds(60);
 
+  /** Events a GetContainerEvents client may leave unread before its stream is cut off. */
+  private static final int EVENT_BUFFER = 1024;
+
+  /** How often exits are looked for even without an inotify event. */
+  private static final java.time.Duration EXIT_SWEEP = java.time.Duration.ofSeconds(5);
+
   private final CaissonConfig config;
   private final CountDownLatch stopRequested = new CountDownLatch(1);
   private EventLoopGroup eventLoops;
@@ -59,6 +74,9 @@ public final class Daemon implements AutoCloseable {
   private Server server;
   private ImageService images;
   private StreamingServer streamingServer;
+  private ContainerEvents events;
+  private ExitWatcher exitWatcher;
+  private MetricsServer metricsServer;
 
   public Daemon(CaissonConfig config) {
     this.config = config;
@@ -67,9 +85,10 @@ public final class Daemon implements AutoCloseable {
   /** Serves until SIGTERM or SIGINT, then drains and returns the process exit code. */
   public int runUntilSignalled() throws Exception {
     long started = System.nanoTime();
-    start();
+    // Before the socket exists: a SIGTERM as soon as it appears must drain, not kill the JVM.
     Signal.handle(new Signal("TERM"), signal -> stopRequested.countDown());
     Signal.handle(new Signal("INT"), signal -> stopRequested.countDown());
+    start();
     LOG.info(
         "caisson serving CRI on {} (ready in {} ms)",
         config.socket(),
@@ -123,6 +142,14 @@ public final class Daemon implements AutoCloseable {
     containers.recover();
     new Leftovers(config.root(), config.state(), runc, conmon).sweep();
     sandboxes.setContainers(containers);
+    events = new ContainerEvents(new EventBus<>(EVENT_BUFFER), sandboxes, containers);
+    containers.setEvents(events);
+    sandboxes.setEvents(events);
+    exitWatcher = new ExitWatcher(containers, config.state().resolve("exits"), EXIT_SWEEP).start();
+    MetricRegistry registry = new MetricRegistry();
+    RpcMetrics rpcMetrics = new RpcMetrics(registry);
+    DaemonMetrics.register(
+        registry, images, containers, sandboxes, () -> events.bus().subscriberCount());
     // Merge and Strict supplemental-group policies are honoured; RRO mounts and user namespaces
     // need runc >= 1.2 and idmapped mounts, which this runc lacks: not advertised.
     readiness.advertise(() -> new Readiness.HandlerFeatures(false, false), true);
@@ -148,11 +175,13 @@ public final class Daemon implements AutoCloseable {
             .bossEventLoopGroup(eventLoops)
             .workerEventLoopGroup(eventLoops)
             .executor(rpcExecutor)
+            .callExecutor(new InlineCalls())
             .maxInboundMessageSize(16 * 1024 * 1024)
             .addService(
                 ServerInterceptors.intercept(
                     new RuntimeApi(
-                        new RuntimeInfoRpcs(config, readiness, node),
+                        new RuntimeInfoRpcs(
+                            config, readiness, node, containers.checkpoints().criu()),
                         new SandboxRpcs(sandboxes),
                         new ContainerRpcs(containers),
                         new StreamingRpcs(streamingServer, streams, sandboxes),
@@ -160,16 +189,43 @@ public final class Daemon implements AutoCloseable {
                             containers,
                             sandboxes,
                             CgroupReader.host(),
-                            images.fsInfo().mountpoint())),
-                    logging))
-            .addService(ServerInterceptors.intercept(new ImageApi(new ImageRpcs(images)), logging))
+                            images.fsInfo().mountpoint()),
+                        events,
+                        new PodMetricsRpcs(
+                            containers,
+                            sandboxes,
+                            CgroupReader.host(),
+                            MountSource.of(images.fsInfo().mountpoint()))),
+                    logging,
+                    rpcMetrics))
+            .addService(
+                ServerInterceptors.intercept(
+                    new ImageApi(new ImageRpcs(images)), logging, rpcMetrics))
             .build();
     server.start();
     SocketGuard.restrict(config.socket());
+    if (!config.metrics().address().isEmpty()) {
+      HostPort metricsAddress = HostPort.parse(config.metrics().address());
+      metricsServer =
+          new MetricsServer(metricsAddress.host(), metricsAddress.port(), registry).start();
+    }
   }
 
   @Override
   public void close() throws InterruptedException {
+    if (events != null) {
+      events.close(); // event streams never end by themselves: end them so draining can finish
+    }
+    if (metricsServer != null) {
+      metricsServer.close();
+    }
+    if (exitWatcher != null) {
+      try {
+        exitWatcher.close();
+      } catch (IOException e) {
+        LOG.warn("exit watcher: {}", e.getMessage());
+      }
+    }
     if (server != null) {
       server.shutdown();
       if (!server.awaitTermination(DRAIN_SECONDS, TimeUnit.SECONDS)) {

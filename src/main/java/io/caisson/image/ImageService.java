@@ -175,6 +175,17 @@ public final class ImageService implements AutoCloseable {
 
   // ---------------------------------------------------------------- pull
 
+  /** Told of each pull that fetched: bytes downloaded, how long it took, whether it succeeded. */
+  public interface PullListener {
+    void pulled(long bytes, long nanos, boolean succeeded);
+  }
+
+  private volatile PullListener pullListener = (bytes, nanos, succeeded) -> {};
+
+  public void setPullListener(PullListener listener) {
+    this.pullListener = listener;
+  }
+
   /**
    * Pulls an image (a no-op for layers already present) and returns its record. Identical
    * concurrent pulls (same reference and credentials) share one execution.
@@ -228,6 +239,7 @@ public final class ImageService implements AutoCloseable {
     } catch (IOException e) {
       throw CaissonException.internal("cannot store image " + ref, e);
     } finally {
+      pullListener.pulled(progress.sum(), System.nanoTime() - start, ok);
       lock.lock();
       try {
         lease(r.config().diffIds(), blobDigests, -1);

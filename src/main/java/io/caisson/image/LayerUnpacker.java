@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * fifos are kept. No entry may leave the directory: {@code ..} components are refused, and so is
  * any path whose parent is a symlink (nothing is ever written through a link).
  */
-final class LayerUnpacker {
+public final class LayerUnpacker {
   private static final Logger log = LoggerFactory.getLogger(LayerUnpacker.class);
   private static final LinkOption NOFOLLOW = LinkOption.NOFOLLOW_LINKS;
   private static final String WHITEOUT = ".wh.";
@@ -66,9 +66,10 @@ final class LayerUnpacker {
 
   /**
    * Unpacks an uncompressed tar stream into {@code root}, which must exist and be empty. Reads up
-   * to the end-of-archive marker; the caller drains the rest for hashing.
+   * to the end-of-archive marker; the caller drains the rest for hashing. Also applies a
+   * checkpoint's writable-layer diff to a new container's upper dir.
    */
-  static void unpack(InputStream tarStream, Path root) throws IOException {
+  public static void unpack(InputStream tarStream, Path root) throws IOException {
     new LayerUnpacker(root).run(tarStream);
   }
 

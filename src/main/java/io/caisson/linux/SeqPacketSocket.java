@@ -56,23 +56,25 @@ public final class SeqPacketSocket implements AutoCloseable {
     return LINKER.downcallHandle(LINKER.defaultLookup().find(name).orElseThrow(), descriptor, CCS);
   }
 
+  /**
+   * Connects to the socket at {@code path}. A path longer than AF_UNIX allows (108 bytes) is
+   * reached through its directory, opened here and named as {@code /proc/self/fd/N/NAME}.
+   */
   public static SeqPacketSocket connect(Path path) throws IOException {
-    if (path.toString().getBytes(StandardCharsets.UTF_8).length >= SUN_PATH_MAX
-        && path.getParent() != null) {
-      // sun_path holds 108 bytes; a deep state dir overflows it. Reach the socket through an fd
-      // of its directory instead: /proc/self/fd/N/name is short whatever the real path.
-      int dir = Syscalls.openReadOnly(path.getParent());
-      try {
-        return connectTo(
-            Path.of("/proc/self/fd", Integer.toString(dir)).resolve(path.getFileName()));
-      } finally {
-        Syscalls.close(dir);
-      }
+    if (path.toString().getBytes(StandardCharsets.UTF_8).length < SUN_PATH_MAX
+        || path.getParent() == null) {
+      return connectShort(path);
     }
-    return connectTo(path);
+    int dir = Syscalls.openReadOnly(path.getParent());
+    try {
+      return connectShort(
+          Path.of("/proc/self/fd", Integer.toString(dir)).resolve(path.getFileName()));
+    } finally {
+      Syscalls.close(dir);
+    }
   }
 
-  private static SeqPacketSocket connectTo(Path path) throws IOException {
+  private static SeqPacketSocket connectShort(Path path) throws IOException {
     byte[] name = path.toString().getBytes(StandardCharsets.UTF_8);
     if (name.length >= SUN_PATH_MAX) {
       throw new IOException("socket path too long for AF_UNIX: " + path);

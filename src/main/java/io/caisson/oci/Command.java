@@ -60,6 +60,8 @@ final class Command {
               ? p.waitFor() >= Integer.MIN_VALUE
               : p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
       if (!done) {
+        // Helpers a command started (criu under runc) go first: they must not outlive it.
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
         p.destroyForcibly();
         p.waitFor();
         throw new TimedOut(String.join(" ", argv.subList(0, Math.min(argv.size(), 4))));

@@ -75,7 +75,28 @@ public final class Conmon {
    * the "created" state, or throws with runc's error message after undoing what was done.
    */
   public Created create(ContainerLaunch launch) {
+    return launch(launch, List.of());
+  }
+
+  /**
+   * Restores the container from the CRIU images in {@code imagePath}: conmon runs {@code runc
+   * restore --detach} instead of {@code runc create}, so this returns with the container running
+   * (or throws with runc's error after undoing what was done, as create does).
+   *
+   * @param runtimeOpts extra {@code runc restore} flags, e.g. {@code --tcp-established}
+   */
+  public Created restore(ContainerLaunch launch, Path imagePath, List<String> runtimeOpts) {
+    List<String> extra = new ArrayList<>(List.of("--restore", imagePath.toString()));
+    for (String opt : runtimeOpts) {
+      extra.add("--runtime-opt");
+      extra.add(opt);
+    }
+    return launch(launch, extra);
+  }
+
+  private Created launch(ContainerLaunch launch, List<String> extraArgs) {
     String id = launch.id();
+    String verb = extraArgs.isEmpty() ? "create" : "restore";
     try {
       Files.createDirectories(exitDir);
       Files.createDirectories(socketDir);
@@ -99,6 +120,7 @@ public final class Conmon {
     argv.add("\"$@\" " + SYNC_FD + ">&1 >/dev/null </dev/null || exit $?; read -r _");
     argv.add("sh");
     argv.addAll(conmonArgs(launch));
+    argv.addAll(extraArgs);
     ProcessBuilder pb = new ProcessBuilder(argv).directory(launch.bundle().toFile());
     Map<String, String> env = pb.environment();
     env.clear();
@@ -119,7 +141,7 @@ public final class Conmon {
     } catch (TimeoutException e) {
       undoCreate(launch, p);
       throw new CaissonException(
-          Kind.DEADLINE_EXCEEDED, "conmon/runc create of " + id + " did not finish in time");
+          Kind.DEADLINE_EXCEEDED, "conmon/runc " + verb + " of " + id + " did not finish in time");
     } catch (InterruptedException e) {
       undoCreate(launch, p);
       Thread.currentThread().interrupt();
@@ -155,7 +177,7 @@ public final class Conmon {
       String msg = RuncErrors.message(message);
       throw new CaissonException(
           RuncErrors.kindOf(msg) == Kind.ALREADY_EXISTS ? Kind.ALREADY_EXISTS : Kind.INTERNAL,
-          "creating container " + id + " failed: " + msg);
+          verb + " of container " + id + " failed: " + msg);
     }
     try {
       // The first conmon process writes the pid file of the second, then exits.
@@ -227,7 +249,7 @@ public final class Conmon {
   private void undoCreate(ContainerLaunch launch, Process p) {
     p.destroyForcibly();
     try {
-      if (runc.state(launch.id()).isPresent()) {
+      if (runc.knows(launch.id())) {
         runc.delete(launch.id(), true);
       }
     } catch (CaissonException ignored) {
@@ -311,6 +333,9 @@ public final class Conmon {
    */
   public Optional<ExitInfo> readExit(String id, Path persistDir) {
     Path file = exitFile(id);
+    if (!Files.exists(file)) {
+      return Optional.empty(); // the common case, on every list and status: no exception thrown
+    }
     try {
       String text = Files.readString(file).strip();
       Instant finished = Files.getLastModifiedTime(file).toInstant();

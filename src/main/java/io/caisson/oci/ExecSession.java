@@ -1,7 +1,7 @@
 package io.caisson.oci;
 
 import io.caisson.common.CaissonException;
-import io.caisson.common.CaissonException.Kind;
+import io.caisson.linux.PseudoTerminal;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -15,15 +15,23 @@ import java.util.concurrent.CompletableFuture;
  * An interactive exec for the streaming server: {@code runc exec} with the process's stdio as pipes
  * to us. runc stays in the middle as the process's parent and subreaper, forwards signals, and
  * exits with the process's status. Closing {@link #stdin()} gives the process EOF.
+ *
+ * <p>With a terminal, runc is given a pseudo-terminal of ours as its controlling terminal (in a
+ * session of its own, through setsid(1)); runc then makes the process's terminal itself and copies
+ * between the two, and forwards the window size when the kernel signals it a change of ours. This
+ * keeps runc in the foreground, so its exit status is the process's, without receiving a terminal
+ * descriptor over a socket.
  */
 public final class ExecSession implements AutoCloseable {
   private final Process runc;
   private final Path specFile;
+  private final PseudoTerminal terminal; // null without a terminal
   private final CompletableFuture<Integer> exit;
 
-  private ExecSession(Process runc, Path specFile) {
+  private ExecSession(Process runc, Path specFile, PseudoTerminal terminal) {
     this.runc = runc;
     this.specFile = specFile;
+    this.terminal = terminal;
     this.exit =
         runc.onExit()
             .thenApply(
@@ -38,12 +46,7 @@ public final class ExecSession implements AutoCloseable {
    * (stdin belongs to the process), removed when the process ends.
    */
   static ExecSession start(Runc driver, String id, OciSpec.Process process, Path scratchDir) {
-    if (Boolean.TRUE.equals(process.terminal())) {
-      // runc hands a terminal's master fd over a unix socket (SCM_RIGHTS), which a JVM cannot
-      // receive without native help; see the package notes on TTY exec.
-      throw new CaissonException(
-          Kind.UNIMPLEMENTED, "exec with a TTY is not supported by this runc driver yet");
-    }
+    boolean tty = Boolean.TRUE.equals(process.terminal());
     Path spec;
     try {
       Files.createDirectories(scratchDir);
@@ -52,13 +55,29 @@ public final class ExecSession implements AutoCloseable {
     } catch (IOException e) {
       throw CaissonException.internal("cannot write the exec spec for " + id, e);
     }
-    List<String> argv = new ArrayList<>();
-    argv.add(driver.binary().toString());
-    argv.addAll(driver.globalArgs());
-    argv.addAll(List.of("exec", "--process", spec.toString(), id));
+    List<String> runcArgv = new ArrayList<>();
+    runcArgv.add(driver.binary().toString());
+    runcArgv.addAll(driver.globalArgs());
+    runcArgv.addAll(List.of("exec", "--process", spec.toString(), id));
+    PseudoTerminal terminal = null;
     try {
-      return new ExecSession(new ProcessBuilder(argv).start(), spec);
+      if (!tty) {
+        return new ExecSession(new ProcessBuilder(runcArgv).start(), spec, null);
+      }
+      terminal = PseudoTerminal.open(id.substring(0, Math.min(12, id.length())));
+      List<String> argv = new ArrayList<>(List.of(SETSID, "--wait", "/bin/sh", "-c", ON_TTY));
+      argv.add(terminal.slave().toString());
+      argv.addAll(runcArgv);
+      ProcessBuilder pb =
+          new ProcessBuilder(argv)
+              .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+              .redirectError(ProcessBuilder.Redirect.DISCARD);
+      return new ExecSession(pb.start(), spec, terminal);
     } catch (IOException e) {
+      if (terminal != null) {
+        terminal.close();
+      }
       try {
         Files.deleteIfExists(spec);
       } catch (IOException ignored) {
@@ -68,12 +87,19 @@ public final class ExecSession implements AutoCloseable {
     }
   }
 
+  private static final String SETSID = "/usr/bin/setsid";
+
+  // The shell, already leading a new session, opens the slave ($0) without O_NOCTTY so it becomes
+  // the controlling terminal, then becomes runc.
+  private static final String ON_TTY = "exec \"$@\" <\"$0\" >\"$0\" 2>&1";
+
   public OutputStream stdin() {
-    return runc.getOutputStream();
+    return terminal != null ? terminal.input() : runc.getOutputStream();
   }
 
+  /** The process's output; with a terminal, everything it prints, stderr included. */
   public InputStream stdout() {
-    return runc.getInputStream();
+    return terminal != null ? terminal.output() : runc.getInputStream();
   }
 
   /**
@@ -90,7 +116,15 @@ public final class ExecSession implements AutoCloseable {
   }
 
   /** Only terminals have a size; a pipe-backed session ignores resizes, as kubelet does. */
-  public void resize(int width, int height) {}
+  public void resize(int width, int height) {
+    if (terminal != null) {
+      try {
+        terminal.resize(width, height);
+      } catch (IOException e) {
+        // The session is ending; a lost resize does no harm.
+      }
+    }
+  }
 
   /** Kills the exec'd process tree and runc. */
   public void kill() {
@@ -101,6 +135,9 @@ public final class ExecSession implements AutoCloseable {
   public void close() {
     if (runc.isAlive()) {
       kill();
+    }
+    if (terminal != null) {
+      terminal.close();
     }
     deleteSpec();
   }

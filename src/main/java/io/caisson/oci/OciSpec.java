@@ -50,7 +50,7 @@ public record OciSpec(
           null,
           user,
           List.copyOf(newArgs),
-          env,
+          tty ? withTerm(env) : env,
           cwd,
           capabilities,
           rlimits,
@@ -60,6 +60,17 @@ public record OciSpec(
           apparmorProfile,
           selinuxLabel);
     }
+  }
+
+  /** A terminal session needs TERM to be usable; the image's or the container's value wins. */
+  static List<String> withTerm(List<String> env) {
+    List<String> base = env == null ? List.of() : env;
+    if (base.stream().anyMatch(e -> e.startsWith("TERM="))) {
+      return base;
+    }
+    List<String> out = new java.util.ArrayList<>(base);
+    out.add("TERM=xterm");
+    return List.copyOf(out);
   }
 
   @JsonInclude(Include.NON_NULL)

@@ -87,6 +87,15 @@ public final class Runc {
     }
   }
 
+  /**
+   * Whether runc holds state for {@code id}: its state file under the root. Far cheaper than {@link
+   * #state} (no process), for the clean-up paths that only need to know whether there is anything
+   * to delete.
+   */
+  public boolean knows(String id) {
+    return Files.exists(root.resolve(id).resolve("state.json"));
+  }
+
   /** {@code runc state}; empty when runc does not know the container. */
   public Optional<RuncState> state(String id) {
     Command.Result r = call("state", id, null, "state", id);
@@ -160,8 +169,18 @@ public final class Runc {
     checked("resume", id, null, "resume", id);
   }
 
-  /** {@code runc checkpoint} through CRIU into {@code imagePath}. */
-  public void checkpoint(String id, Path imagePath, Path workPath, boolean leaveRunning) {
+  /** How {@code runc checkpoint} dumps a container. */
+  public record CheckpointOptions(
+      boolean leaveRunning, boolean tcpEstablished, boolean fileLocks, Duration timeout) {}
+
+  /**
+   * {@code runc checkpoint}: CRIU dumps the container's processes into {@code imagePath} (its logs
+   * go to {@code workPath}). On timeout runc and CRIU are killed and a container CRIU left frozen
+   * is thawed, so a slow dump never leaves the workload stopped.
+   *
+   * @throws CaissonException DEADLINE_EXCEEDED on timeout, runc's error otherwise
+   */
+  public void checkpoint(String id, Path imagePath, Path workPath, CheckpointOptions options) {
     List<String> args =
         new ArrayList<>(
             List.of(
@@ -170,11 +189,43 @@ public final class Runc {
                 imagePath.toString(),
                 "--work-path",
                 workPath.toString()));
-    if (leaveRunning) {
+    if (options.leaveRunning()) {
       args.add("--leave-running");
     }
+    if (options.tcpEstablished()) {
+      args.add("--tcp-established");
+    }
+    if (options.fileLocks()) {
+      args.add("--file-locks");
+    }
     args.add(id);
-    checked("checkpoint", id, null, args.toArray(String[]::new));
+    Command.Result r;
+    try {
+      Files.createDirectories(root);
+      r =
+          Command.run(
+              argv(args.toArray(String[]::new)), null, options.timeout(), ERROR_OUTPUT_LIMIT, null);
+    } catch (Command.TimedOut e) {
+      thawQuietly(id);
+      throw new CaissonException(
+          Kind.DEADLINE_EXCEEDED,
+          "checkpoint of " + id + " did not finish in " + options.timeout().toSeconds() + " s");
+    } catch (IOException e) {
+      throw CaissonException.internal("cannot run runc checkpoint " + id, e);
+    }
+    if (r.exitCode() != 0) {
+      throw RuncErrors.failure("checkpoint", id, r.stderrText(), r.exitCode());
+    }
+  }
+
+  private void thawQuietly(String id) {
+    try {
+      if (state(id).map(RuncState::parsedStatus).orElse(null) == RuncState.Status.PAUSED) {
+        resume(id);
+      }
+    } catch (CaissonException e) {
+      // The container is gone or was never frozen: nothing to thaw.
+    }
   }
 
   /**

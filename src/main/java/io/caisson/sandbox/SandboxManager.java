@@ -10,6 +10,7 @@ import io.caisson.cri.v1.NamespaceMode;
 import io.caisson.cri.v1.NamespaceOption;
 import io.caisson.cri.v1.PodSandboxConfig;
 import io.caisson.cri.v1.PodSandboxMetadata;
+import io.caisson.events.Lifecycle;
 import io.caisson.linux.Namespaces;
 import io.caisson.linux.ProcFiles;
 import io.caisson.linux.SyscallException;
@@ -54,6 +55,7 @@ public final class SandboxManager {
   private final ConcurrentHashMap<String, Sandbox> sandboxes = new ConcurrentHashMap<>();
   private final ObjectMapper json = JsonMapper.builder().build();
   private volatile PodContainers containers = new NoContainers();
+  private volatile Lifecycle events = Lifecycle.NONE;
 
   public SandboxManager(CaissonConfig config, SandboxNetwork network) throws IOException {
     this.config = config;
@@ -64,6 +66,13 @@ public final class SandboxManager {
 
   public void setContainers(PodContainers containers) {
     this.containers = containers;
+  }
+
+  /**
+   * Where the pods' own lifecycle events go (the sandbox id is their subject, as in containerd).
+   */
+  public void setEvents(Lifecycle events) {
+    this.events = events;
   }
 
   // ---- RunPodSandbox ------------------------------------------------------------------------
@@ -177,6 +186,8 @@ public final class SandboxManager {
       persist(record);
       sandboxes.put(id, new Sandbox(podConfig, record));
       undo.commit();
+      events.changed(Lifecycle.Kind.CREATED, id, id);
+      events.changed(Lifecycle.Kind.STARTED, id, id);
       LOG.info(
           "sandbox {} ready: {}/{} ip={}", id, metadata.getNamespace(), metadata.getName(), ips);
       return id;
@@ -198,12 +209,16 @@ public final class SandboxManager {
         return;
       }
       // Refuse new containers first, so none starts while we stop the others.
-      if (sandbox.record().state() == SandboxState.READY) {
+      boolean wasReady = sandbox.record().state() == SandboxState.READY;
+      if (wasReady) {
         sandbox.update(sandbox.record().withState(SandboxState.NOTREADY));
       }
       containers.stopAll(sandbox.id());
       releaseResources(sandbox);
       persist(sandbox.record());
+      if (wasReady) {
+        events.changed(Lifecycle.Kind.STOPPED, sandbox.id(), sandbox.id());
+      }
       LOG.info("sandbox {} stopped", sandbox.id());
     } finally {
       sandbox.lock().unlock();
@@ -222,12 +237,18 @@ public final class SandboxManager {
       if (sandbox.isRemoved()) {
         return;
       }
+      boolean wasReady = sandbox.record().state() == SandboxState.READY;
       sandbox.update(sandbox.record().withState(SandboxState.NOTREADY));
       containers.stopAll(sandbox.id());
+      if (wasReady) {
+        events.changed(Lifecycle.Kind.STOPPED, sandbox.id(), sandbox.id());
+      }
       containers.removeAll(sandbox.id());
       releaseResources(sandbox);
       store.delete(sandbox.id(), RECORD);
       RecordStore.deleteTree(Path.of(sandbox.record().dir()));
+      // Raised while the sandbox can still be looked up, so the event carries its last status.
+      events.changed(Lifecycle.Kind.DELETED, sandbox.id(), sandbox.id());
       sandbox.markRemoved();
       sandboxes.remove(sandbox.id());
       names.release(sandbox.record().nameKey(), sandbox.id());

@@ -17,6 +17,9 @@ import java.util.Optional;
 public final class CgroupReader {
   private static final long V1_UNLIMITED = 0x7FFFFFFFFFFFF000L;
 
+  /** cpuacct.stat counts in USER_HZ, which is 100 on every Linux architecture we run on. */
+  private static final long NANOS_PER_TICK = 10_000_000L;
+
   private final Path root;
   private final boolean unified;
 
@@ -47,6 +50,8 @@ public final class CgroupReader {
     Map<String, Long> stat = keyValues(ProcFiles.read(memory.resolve("memory.stat")));
     long inactiveFile = stat.getOrDefault("total_inactive_file", 0L);
     long limit = Long.parseLong(ProcFiles.read(memory.resolve("memory.limit_in_bytes")));
+    Path cpuStat = cpu.resolve("cpuacct.stat");
+    Map<String, Long> ticks = Files.exists(cpuStat) ? keyValues(ProcFiles.read(cpuStat)) : Map.of();
     return new CgroupSample(
         now(),
         cpuNanos,
@@ -56,7 +61,10 @@ public final class CgroupReader {
         stat.getOrDefault("total_pgfault", 0L),
         stat.getOrDefault("total_pgmajfault", 0L),
         limit >= V1_UNLIMITED ? 0 : limit,
-        pids(controller("pids").resolve(relative)));
+        pids(controller("pids").resolve(relative)),
+        ticks.getOrDefault("user", 0L) * NANOS_PER_TICK,
+        ticks.getOrDefault("system", 0L) * NANOS_PER_TICK,
+        stat.getOrDefault("total_cache", 0L));
   }
 
   /** pids.current; the pids controller may be absent (not mounted, or not enabled on v2). */
@@ -94,7 +102,10 @@ public final class CgroupReader {
         stat.getOrDefault("pgfault", 0L),
         stat.getOrDefault("pgmajfault", 0L),
         max.equals("max") ? 0 : Long.parseLong(max),
-        pids(dir));
+        pids(dir),
+        cpu.getOrDefault("user_usec", 0L) * 1000,
+        cpu.getOrDefault("system_usec", 0L) * 1000,
+        stat.getOrDefault("file", 0L));
   }
 
   /** "key value" lines, as memory.stat and cpu.stat have them. */

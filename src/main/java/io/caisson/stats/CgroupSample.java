@@ -5,6 +5,9 @@ package io.caisson.stats;
  *
  * @param timestampNanos when it was read, nanoseconds since the epoch
  * @param processes pids.current, 0 when the pids controller is not there
+ * @param cpuUserNanos CPU time in user mode (cgroup v1 counts it in 10 ms ticks)
+ * @param cpuSystemNanos CPU time in kernel mode
+ * @param cache page cache charged to the cgroup (file-backed memory)
  */
 public record CgroupSample(
     long timestampNanos,
@@ -15,7 +18,10 @@ public record CgroupSample(
     long pageFaults,
     long majorPageFaults,
     long memoryLimit,
-    long processes) {
+    long processes,
+    long cpuUserNanos,
+    long cpuSystemNanos,
+    long cache) {
 
   /** Limit minus working set, or 0 when there is no limit. */
   public long availableBytes() {
@@ -28,6 +34,7 @@ public record CgroupSample(
    */
   public static CgroupSample sum(Iterable<CgroupSample> parts) {
     long ts = 0, cpu = 0, usage = 0, ws = 0, rss = 0, faults = 0, major = 0, limit = 0, pids = 0;
+    long user = 0, system = 0, cache = 0;
     boolean allLimited = true;
     boolean any = false;
     for (CgroupSample p : parts) {
@@ -40,10 +47,24 @@ public record CgroupSample(
       faults += p.pageFaults;
       major += p.majorPageFaults;
       pids += p.processes;
+      user += p.cpuUserNanos;
+      system += p.cpuSystemNanos;
+      cache += p.cache;
       allLimited &= p.memoryLimit > 0;
       limit += p.memoryLimit;
     }
     return new CgroupSample(
-        ts, cpu, usage, ws, rss, faults, major, any && allLimited ? limit : 0, pids);
+        ts,
+        cpu,
+        usage,
+        ws,
+        rss,
+        faults,
+        major,
+        any && allLimited ? limit : 0,
+        pids,
+        user,
+        system,
+        cache);
   }
 }

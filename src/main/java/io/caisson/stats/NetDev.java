@@ -12,7 +12,16 @@ public final class NetDev {
   private NetDev() {}
 
   /** One interface's counters since it was created. */
-  public record Counters(String name, long rxBytes, long rxErrors, long txBytes, long txErrors) {}
+  public record Counters(
+      String name,
+      long rxBytes,
+      long rxErrors,
+      long txBytes,
+      long txErrors,
+      long rxPackets,
+      long rxDropped,
+      long txPackets,
+      long txDropped) {}
 
   /**
    * The interfaces of the namespace pinned at {@code netns}, loopback left out (traffic that never
@@ -48,7 +57,11 @@ public final class NetDev {
               Long.parseLong(f[0]),
               Long.parseLong(f[2]),
               Long.parseLong(f[8]),
-              Long.parseLong(f[10])));
+              Long.parseLong(f[10]),
+              Long.parseLong(f[1]),
+              Long.parseLong(f[3]),
+              Long.parseLong(f[9]),
+              Long.parseLong(f[11])));
     }
     return out;
   }

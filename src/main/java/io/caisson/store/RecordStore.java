@@ -27,6 +27,14 @@ public final class RecordStore {
     AtomicFiles.write(dir.resolve(id).resolve(file), content);
   }
 
+  /**
+   * Replaces a file atomically but without flushing it to disk: for state that a reboot makes moot
+   * (a container's running/exited state: after a reboot every container has ended).
+   */
+  public void update(String id, String file, byte[] content) throws IOException {
+    AtomicFiles.replace(dir.resolve(id).resolve(file), content);
+  }
+
   public Optional<byte[]> read(String id, String file) throws IOException {
     Path path = dir.resolve(id).resolve(file);
     return Files.exists(path) ? Optional.of(Files.readAllBytes(path)) : Optional.empty();

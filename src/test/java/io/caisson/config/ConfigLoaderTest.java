@@ -27,6 +27,15 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aRuntimeWithoutARootKeepsItsStateUnderTheDaemonsStateDirectory() throws Exception {
+    CaissonConfig byDefault = loader.load(dir.resolve("none.toml"), false, Map.of());
+    assertThat(byDefault.runtime("").root()).isEqualTo(Path.of("/run/caisson/runc"));
+    CaissonConfig elsewhere =
+        loader.load(dir.resolve("none.toml"), false, Map.of("state", "/run/other"));
+    assertThat(elsewhere.runtime("runc").root()).isEqualTo(Path.of("/run/other/runc"));
+  }
+
+  @Test
   void anExplicitFileMustExist() {
     assertThatThrownBy(() -> loader.load(dir.resolve("none.toml"), true, Map.of()))
         .isInstanceOf(InvalidConfigException.class)
@@ -53,6 +62,7 @@ class ConfigLoaderTest {
     assertThat(config.cni().confDir()).isEqualTo(Path.of("/etc/other/net.d"));
     assertThat(config.cni().binDirs()).containsExactly(Path.of("/x/bin"));
     assertThat(config.runtimes()).containsKeys("runc", "kata");
+    assertThat(config.runtime("kata").root()).isEqualTo(Path.of("/run/kata"));
     assertThat(config.pullStallTimeout()).isEqualTo(Duration.ofSeconds(90));
   }
 

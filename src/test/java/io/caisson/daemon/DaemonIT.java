@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.caisson.cri.v1.CgroupDriver;
-import io.caisson.cri.v1.ListMetricDescriptorsRequest;
 import io.caisson.cri.v1.NetworkConfig;
 import io.caisson.cri.v1.RuntimeCondition;
 import io.caisson.cri.v1.RuntimeConfigRequest;
@@ -173,23 +172,6 @@ class DaemonIT {
     assertThat(process.exitValue()).isNotZero();
     assertThat(Files.readString(log)).contains("cgroup_driver").contains("cgroupv3");
     assertThat(dir.resolve("bad.sock")).doesNotExist();
-  }
-
-  @Test
-  void rpcsNotBuiltYetAnswerUnimplementedNamingTheMethod() throws Exception {
-    try (DaemonProcess daemon = DaemonProcess.start(dir)) {
-      assertThatThrownBy(
-              () ->
-                  daemon
-                      .runtime()
-                      .listMetricDescriptors(ListMetricDescriptorsRequest.getDefaultInstance()))
-          .isInstanceOfSatisfying(
-              StatusRuntimeException.class,
-              e -> {
-                assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
-                assertThat(e.getStatus().getDescription()).contains("ListMetricDescriptors");
-              });
-    }
   }
 
   private static RuntimeCondition condition(DaemonProcess daemon, String type) {

@@ -131,6 +131,13 @@ class FuzzIT {
   }
 
   private Map<String, Message> freshTargets() {
+    // A fuzzed RemoveImage may have taken the image once no container used it.
+    node.daemon
+        .images()
+        .pullImage(
+            io.caisson.cri.v1.PullImageRequest.newBuilder()
+                .setImage(io.caisson.cri.v1.ImageSpec.newBuilder().setImage(node.image))
+                .build());
     String pod = node.runPod("fuzz-" + random.nextInt(1_000_000));
     String container = node.run(pod, "fuzz", node.container("target", "sleep", "3600"));
     strings = stringPool(pod, container);

@@ -177,6 +177,48 @@ class RestartIT {
     node.cleanUpAndAssertNothingLeaked();
   }
 
+  /**
+   * What a reboot leaves: records on disk, but runc's state, conmon and the exit file (all in
+   * tmpfs) gone. The container is reported exited with an unknown code, and can be removed.
+   */
+  @Test
+  void aContainerWhoseRuntimeStateVanishedIsReportedExitedUnknown() throws Exception {
+    node = Node.start(dir);
+    String pod = node.runPod("reboot");
+    String lost = node.run(pod, "reboot", node.container("lost", "sleep", "3600"));
+    long pid = recordedPid(lost);
+    Path bundle = node.daemonState().resolve("containers").resolve(lost);
+    long conmon = Long.parseLong(Files.readString(bundle.resolve("conmon.pid")).strip());
+    node.daemon.kill();
+    ProcessHandle.of(conmon).ifPresent(ProcessHandle::destroyForcibly);
+    awaitGone(conmon);
+    ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+    awaitGone(pid);
+    Process delete =
+        new ProcessBuilder(
+                "/usr/sbin/runc",
+                "--root",
+                node.daemonState().resolve("runc").toString(),
+                "delete",
+                "--force",
+                lost)
+            .inheritIO()
+            .start();
+    assertThat(delete.waitFor()).isZero();
+    Files.deleteIfExists(node.daemonState().resolve("exits").resolve(lost));
+
+    long restartedAt = nanosNow();
+    node.startDaemon();
+    ContainerStatus status = node.status(lost);
+    assertThat(status.getState()).isEqualTo(ContainerState.CONTAINER_EXITED);
+    assertThat(status.getExitCode()).isEqualTo(255);
+    assertThat(status.getReason()).isEqualTo("Unknown");
+    assertThat(status.getFinishedAt()).isGreaterThanOrEqualTo(restartedAt);
+    node.removeContainer(lost);
+    node.removePod(pod);
+    node.cleanUpAndAssertNothingLeaked();
+  }
+
   private String attachAndEcho(String id, String line) throws Exception {
     String url =
         node.daemon

@@ -15,16 +15,20 @@ class CgroupReaderTest {
     Path cpu = Files.createDirectories(root.resolve("cpuacct/pods/c1"));
     Path memory = Files.createDirectories(root.resolve("memory/pods/c1"));
     Files.writeString(cpu.resolve("cpuacct.usage"), "1500000000\n");
+    Files.writeString(cpu.resolve("cpuacct.stat"), "user 120\nsystem 30\n");
     Files.writeString(memory.resolve("memory.usage_in_bytes"), "10000\n");
     Files.writeString(memory.resolve("memory.limit_in_bytes"), "9223372036854771712\n");
     Files.writeString(
         memory.resolve("memory.stat"),
-        "cache 5\ntotal_inactive_file 4000\ntotal_rss 3000\ntotal_pgfault 7\ntotal_pgmajfault 1\n");
+        "cache 5\ntotal_cache 9000\ntotal_inactive_file 4000\ntotal_rss 3000\ntotal_pgfault 7\ntotal_pgmajfault 1\n");
     CgroupSample sample = new CgroupReader(root).read("/pods/c1").orElseThrow();
     assertThat(sample.cpuUsageNanos()).isEqualTo(1_500_000_000L);
     assertThat(sample.workingSet()).isEqualTo(6000);
     assertThat(sample.rss()).isEqualTo(3000);
     assertThat(sample.pageFaults()).isEqualTo(7);
+    assertThat(sample.cpuUserNanos()).isEqualTo(1_200_000_000L);
+    assertThat(sample.cpuSystemNanos()).isEqualTo(300_000_000L);
+    assertThat(sample.cache()).isEqualTo(9000);
     assertThat(sample.memoryLimit()).isZero();
     assertThat(sample.processes()).isZero(); // no pids controller in this tree
     assertThat(new CgroupReader(root).read("/pods/gone")).isEmpty();
@@ -34,17 +38,22 @@ class CgroupReaderTest {
   void readsCgroupV2Files() throws Exception {
     Files.writeString(root.resolve("cgroup.controllers"), "cpu memory pids\n");
     Path dir = Files.createDirectories(root.resolve("pods/c2"));
-    Files.writeString(dir.resolve("cpu.stat"), "usage_usec 2500\nuser_usec 2000\n");
+    Files.writeString(
+        dir.resolve("cpu.stat"), "usage_usec 2500\nuser_usec 2000\nsystem_usec 500\n");
     Files.writeString(dir.resolve("memory.current"), "8192\n");
     Files.writeString(dir.resolve("memory.max"), "16384\n");
     Files.writeString(dir.resolve("pids.current"), "3\n");
-    Files.writeString(dir.resolve("memory.stat"), "anon 1024\ninactive_file 4096\npgfault 3\n");
+    Files.writeString(
+        dir.resolve("memory.stat"), "anon 1024\nfile 6000\ninactive_file 4096\npgfault 3\n");
     CgroupSample sample = new CgroupReader(root).read("pods/c2").orElseThrow();
     assertThat(sample.cpuUsageNanos()).isEqualTo(2_500_000L);
     assertThat(sample.workingSet()).isEqualTo(4096);
     assertThat(sample.availableBytes()).isEqualTo(12288);
     assertThat(sample.rss()).isEqualTo(1024);
     assertThat(sample.processes()).isEqualTo(3);
+    assertThat(sample.cpuUserNanos()).isEqualTo(2_000_000L);
+    assertThat(sample.cpuSystemNanos()).isEqualTo(500_000L);
+    assertThat(sample.cache()).isEqualTo(6000);
   }
 
   @Test
@@ -64,10 +73,10 @@ class CgroupReaderTest {
 
   @Test
   void sumAddsCountersAndKeepsALimitOnlyWhenAllHaveOne() {
-    CgroupSample a = new CgroupSample(10, 100, 50, 40, 30, 2, 1, 1000, 1);
-    CgroupSample b = new CgroupSample(20, 200, 60, 50, 20, 3, 0, 0, 2);
+    CgroupSample a = new CgroupSample(10, 100, 50, 40, 30, 2, 1, 1000, 1, 60, 40, 5);
+    CgroupSample b = new CgroupSample(20, 200, 60, 50, 20, 3, 0, 0, 2, 150, 50, 7);
     CgroupSample sum = CgroupSample.sum(java.util.List.of(a, b));
-    assertThat(sum).isEqualTo(new CgroupSample(20, 300, 110, 90, 50, 5, 1, 0, 3));
+    assertThat(sum).isEqualTo(new CgroupSample(20, 300, 110, 90, 50, 5, 1, 0, 3, 210, 90, 12));
     assertThat(CgroupSample.sum(java.util.List.of(a, a)).memoryLimit()).isEqualTo(2000);
     assertThat(CgroupSample.sum(java.util.List.of()).memoryLimit()).isZero();
   }

@@ -18,7 +18,7 @@ public final class TestImages {
   private static final List<String> APPLETS =
       List.of(
           "sh", "sleep", "echo", "cat", "ls", "id", "top", "true", "false", "grep", "head", "tr",
-          "dd", "tail", "env", "ps", "kill", "touch", "mkdir", "rm");
+          "dd", "tail", "env", "ps", "kill", "touch", "mkdir", "rm", "stty", "httpd", "tty");
 
   private TestImages() {}
 

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Builds target/caisson.aot, the JDK's ahead-of-time cache of the classes Caisson loads and links
+# while it starts and answers kubelet's first calls (JEP 483/514). bin/caisson uses the cache
+# when it exists and matches the jar; it roughly halves the time from process start to the first
+# answer. The training run is a private daemon on scratch directories: nothing of the node's is
+# touched. Run after every build of the jar (scripts/setup.sh does).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/common.sh
+require_root
+require_jdk
+
+jar="$(ls target/caisson-*.jar 2>/dev/null | grep -v -e sources -e tests | head -n 1 || true)"
+[[ -n "$jar" ]] || { echo "aot-cache: build the jar first (./mvnw -DskipTests package)" >&2; exit 1; }
+scratch="$(mktemp -d /tmp/caisson-aot.XXXXXX)"
+trap 'rm -rf "$scratch"' EXIT
+rm -f target/caisson.aot
+
+CAISSON_JAVA_OPTS="-XX:AOTCacheOutput=$scratch/caisson.aot -Xlog:aot=error" \
+  bin/caisson --config /dev/null --socket "$scratch/cri.sock" --root "$scratch/root" \
+  --state "$scratch/state" --cni-conf-dir "$scratch/net.d" >"$scratch/daemon.log" 2>&1 &
+daemon=$!
+for _ in $(seq 1 300); do [[ -S "$scratch/cri.sock" ]] && break; sleep 0.1; done
+java="${CAISSON_JAVA:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}"
+"$java" -cp "$jar:target/lib/*" --enable-native-access=ALL-UNNAMED \
+  --sun-misc-unsafe-memory-access=allow io.caisson.bench.Probe "unix://$scratch/cri.sock"
+kill -TERM "$daemon"
+wait "$daemon" || true # the JVM writes the cache as it exits
+if [[ ! -s "$scratch/caisson.aot" ]]; then
+  echo "aot-cache: the training run wrote no cache; see below" >&2
+  tail -n 20 "$scratch/daemon.log" >&2
+  exit 1
+fi
+mv "$scratch/caisson.aot" target/caisson.aot
+echo "aot-cache: target/caisson.aot ($(du -h target/caisson.aot | cut -f1))"

@@ -1,0 +1,288 @@
+package io.caisson.container;
+
+import io.caisson.checkpoint.CheckpointArchive;
+import io.caisson.checkpoint.CheckpointMetadata;
+import io.caisson.checkpoint.RootfsDiff;
+import io.caisson.common.CaissonException;
+import io.caisson.cri.v1.ContainerConfig;
+import io.caisson.cri.v1.Mount;
+import io.caisson.image.LayerUnpacker;
+import io.caisson.oci.Conmon;
+import io.caisson.oci.ContainerLaunch;
+import io.caisson.oci.Criu;
+import io.caisson.oci.Runc;
+import io.caisson.storage.OverlayRootfs;
+import io.caisson.store.RecordStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * CheckpointContainer and its other half, creating a container from a checkpoint archive (the CRI-O
+ * way: CreateContainer whose image is the archive's path, then StartContainer restores).
+ *
+ * <p>Checkpoint: runc/CRIU dump the running container into a work dir under the daemon's root and
+ * leave it running; the dump, the OCI spec, the metadata and the writable layer's changes are
+ * packed into the archive at the requested location, atomically. The work dir goes whatever
+ * happens.
+ *
+ * <p>Restore: the archive's metadata gives the container config, the layer diff is applied to the
+ * new container's upper dir and CRIU's images wait beside it ({@code restore/checkpoint} in the
+ * container's storage) until StartContainer has conmon run {@code runc restore} on them.
+ */
+public final class ContainerCheckpoints {
+  private static final Logger LOG = LoggerFactory.getLogger(ContainerCheckpoints.class);
+
+  /** Established TCP connections and file locks are dumped and restored rather than refused. */
+  private static final List<String> RESTORE_OPTS = List.of("--tcp-established", "--file-locks");
+
+  private static final String RESTORE_DIR = "restore";
+
+  private final ContainerManager containers;
+  private final Runc runc;
+  private final Conmon conmon;
+  private final Criu criu;
+  private final Path tmpDir;
+
+  /**
+   * @param tmpDir where checkpoints are staged (under the daemon's root, so a large dump never
+   *     lands on a small /tmp); created on demand, emptied after each checkpoint
+   */
+  ContainerCheckpoints(
+      ContainerManager containers, Runc runc, Conmon conmon, Criu criu, Path tmpDir) {
+    this.containers = containers;
+    this.runc = runc;
+    this.conmon = conmon;
+    this.criu = criu;
+    this.tmpDir = tmpDir;
+  }
+
+  public Criu criu() {
+    return criu;
+  }
+
+  // ---- CheckpointContainer ------------------------------------------------------------------
+
+  /**
+   * Checkpoints a running container into the archive {@code location}; the container keeps running.
+   *
+   * @param timeoutSeconds 0 for no limit
+   */
+  public void checkpoint(String idOrPrefix, String location, long timeoutSeconds) throws Exception {
+    Container container = containers.find(idOrPrefix);
+    Path target = archiveLocation(location);
+    if (timeoutSeconds < 0) {
+      throw CaissonException.invalid("checkpoint timeout must not be negative: %d", timeoutSeconds);
+    }
+    container.lock().lock();
+    try {
+      ContainerRecord record = containers.refresh(container);
+      if (container.isRemoved() || record.state() != ContainerState.RUNNING) {
+        throw CaissonException.precondition(
+            "container %s is %s; only a running container can be checkpointed",
+            record.id(), container.isRemoved() ? "removed" : record.state().name().toLowerCase());
+      }
+      Optional<String> unusable = criu.unusableReason();
+      if (unusable.isPresent()) {
+        throw CaissonException.precondition(
+            "CRIU cannot checkpoint on this host: %s", unusable.get());
+      }
+      Files.createDirectories(tmpDir);
+      Path work = Files.createTempDirectory(tmpDir, "checkpoint-" + shortId(record.id()) + "-");
+      try {
+        dump(container, record, work, target, timeoutSeconds);
+      } finally {
+        deleteQuietly(work);
+      }
+      LOG.info("container {} checkpointed to {}", record.id(), target);
+    } finally {
+      container.lock().unlock();
+    }
+  }
+
+  private void dump(
+      Container container, ContainerRecord record, Path work, Path target, long timeoutSeconds)
+      throws IOException {
+    Path staging = Files.createDirectory(work.resolve("archive"));
+    Path criuWork = Files.createDirectory(work.resolve("criu"));
+    Path images = Files.createDirectory(staging.resolve(CheckpointArchive.IMAGES));
+    runc.checkpoint(
+        record.id(),
+        images,
+        criuWork,
+        new Runc.CheckpointOptions(
+            true, true, true, timeoutSeconds == 0 ? null : Duration.ofSeconds(timeoutSeconds)));
+    Files.copy(
+        Path.of(record.bundle()).resolve("config.json"),
+        staging.resolve(CheckpointArchive.OCI_CONFIG));
+    RootfsDiff.write(
+        containers.writableLayer(container), staging.resolve(CheckpointArchive.ROOTFS_DIFF));
+    CheckpointArchive.writeMetadata(
+        staging,
+        CheckpointMetadata.of(
+            record.id(),
+            record.imageRef(),
+            record.imageId(),
+            container.config(),
+            ContainerManager.nowNanos()));
+    CheckpointArchive.write(staging, target);
+  }
+
+  /** The archive path: absolute, in an existing directory, not itself a directory. */
+  static Path archiveLocation(String location) {
+    if (location.isEmpty()) {
+      throw CaissonException.invalid("checkpoint location is required");
+    }
+    Path path = Path.of(location);
+    if (!path.isAbsolute()) {
+      throw CaissonException.invalid("checkpoint location %s must be an absolute path", location);
+    }
+    path = path.normalize();
+    Path parent = path.getParent();
+    if (parent == null || !Files.isDirectory(parent)) {
+      throw CaissonException.invalid(
+          "checkpoint location %s: directory %s does not exist", location, parent);
+    }
+    if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
+      throw CaissonException.invalid(
+          "checkpoint location %s is a directory; it must name the archive file", location);
+    }
+    return path;
+  }
+
+  // ---- restore: CreateContainer from an archive ---------------------------------------------
+
+  /** A CreateContainer whose image is a checkpoint archive. */
+  record RestorePlan(Path archive, CheckpointMetadata metadata, ContainerConfig config) {}
+
+  /** A restore plan when {@code requested} names a checkpoint archive as its image. */
+  Optional<RestorePlan> restorePlan(ContainerConfig requested) throws IOException {
+    String image = requested.getImage().getImage();
+    if (!CheckpointArchive.isArchivePath(image)) {
+      return Optional.empty();
+    }
+    Path archive = Path.of(image);
+    CheckpointMetadata metadata = CheckpointArchive.readMetadata(archive);
+    return Optional.of(new RestorePlan(archive, metadata, merge(metadata, requested)));
+  }
+
+  /**
+   * The config to create: the checkpointed one (command, env, security context, stdio — what the
+   * dumped processes ran with), named and logged as kubelet asks now, with its labels and
+   * annotations when it sends any, and its resources. A request's mounts may move a checkpointed
+   * mount's host path but must cover every checkpointed mount point.
+   */
+  static ContainerConfig merge(CheckpointMetadata metadata, ContainerConfig requested) {
+    ContainerConfig original = metadata.containerConfig();
+    ContainerConfig.Builder merged =
+        original.toBuilder()
+            .setMetadata(requested.getMetadata())
+            .setImage(original.getImage().toBuilder().setImage(metadata.imageRef()))
+            .setLogPath(requested.getLogPath());
+    if (requested.getLabelsCount() > 0) {
+      merged.clearLabels().putAllLabels(requested.getLabelsMap());
+    }
+    if (requested.getAnnotationsCount() > 0) {
+      merged.clearAnnotations().putAllAnnotations(requested.getAnnotationsMap());
+    }
+    if (requested.getLinux().hasResources()) {
+      merged.setLinux(
+          merged.getLinux().toBuilder().setResources(requested.getLinux().getResources()));
+    }
+    if (requested.getMountsCount() > 0) {
+      Map<String, Mount> byPath = new HashMap<>();
+      for (Mount m : requested.getMountsList()) {
+        byPath.put(Path.of(m.getContainerPath()).normalize().toString(), m);
+      }
+      for (Mount m : original.getMountsList()) {
+        if (!byPath.containsKey(Path.of(m.getContainerPath()).normalize().toString())) {
+          throw CaissonException.invalid(
+              "the checkpointed container had a mount at %s; the request must mount something"
+                  + " there too",
+              m.getContainerPath());
+        }
+      }
+      merged.clearMounts().addAllMounts(requested.getMountsList());
+    }
+    return merged.build();
+  }
+
+  /**
+   * Unpacks the archive for a new container: the layer diff into its (still empty, unmounted) upper
+   * dir, CRIU's images beside it for StartContainer. The caller's undo deletes the container's
+   * storage, which holds both.
+   */
+  void unpack(RestorePlan plan, OverlayRootfs.Layer layer) throws IOException {
+    Path restore = restoreDir(layer);
+    Files.createDirectories(restore);
+    CheckpointArchive.extract(plan.archive(), restore);
+    if (!Files.isDirectory(restore.resolve(CheckpointArchive.IMAGES))) {
+      throw CaissonException.invalid(
+          "%s is not a checkpoint archive: it holds no %s/ directory",
+          plan.archive(), CheckpointArchive.IMAGES);
+    }
+    Files.createDirectories(layer.upper());
+    Path diff = restore.resolve(CheckpointArchive.ROOTFS_DIFF);
+    if (Files.isRegularFile(diff)) {
+      try (InputStream in = Files.newInputStream(diff)) {
+        LayerUnpacker.unpack(in, layer.upper());
+      } catch (IOException e) {
+        throw CaissonException.invalid(
+            "%s: its %s cannot be applied: %s",
+            plan.archive(), CheckpointArchive.ROOTFS_DIFF, e.getMessage());
+      }
+      Files.delete(diff);
+    }
+  }
+
+  /** Whether the container was created from a checkpoint and waits for its restore. */
+  boolean pendingRestore(OverlayRootfs.Layer layer) {
+    return Files.isDirectory(restoreDir(layer).resolve(CheckpointArchive.IMAGES));
+  }
+
+  /**
+   * StartContainer of a container created from a checkpoint: conmon runs {@code runc restore}, the
+   * container is running when this returns, and the images are dropped. On failure they stay, so
+   * the start can be tried again.
+   */
+  Conmon.Created restore(ContainerLaunch launch, OverlayRootfs.Layer layer) throws IOException {
+    Optional<String> unusable = criu.unusableReason();
+    if (unusable.isPresent()) {
+      throw CaissonException.precondition("CRIU cannot restore on this host: %s", unusable.get());
+    }
+    Conmon.Created created =
+        conmon.restore(launch, restoreDir(layer).resolve(CheckpointArchive.IMAGES), RESTORE_OPTS);
+    discardRestore(layer);
+    return created;
+  }
+
+  /** Drops a pending restore's images (after the restore, or when the container is stopped). */
+  void discardRestore(OverlayRootfs.Layer layer) {
+    deleteQuietly(restoreDir(layer));
+  }
+
+  private static Path restoreDir(OverlayRootfs.Layer layer) {
+    return layer.upper().resolveSibling(RESTORE_DIR);
+  }
+
+  private static String shortId(String id) {
+    return id.substring(0, Math.min(12, id.length()));
+  }
+
+  private static void deleteQuietly(Path dir) {
+    try {
+      RecordStore.deleteTree(dir);
+    } catch (IOException e) {
+      LOG.warn("cannot remove {}: {}", dir, e.getMessage());
+    }
+  }
+}

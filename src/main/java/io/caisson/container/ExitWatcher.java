@@ -1,0 +1,109 @@
+package io.caisson.container;
+
+import java.io.IOException;
+import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchEvent;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Notices containers that exit on their own: conmon writes {@code exitDir/ID} when the container's
+ * process ends, and this watcher refreshes that container at once, which records the exit and
+ * raises its STOPPED event. Without it an exit would only be seen when someone next asked. A
+ * periodic sweep covers events the kernel's inotify queue dropped.
+ */
+public final class ExitWatcher implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ExitWatcher.class);
+
+  private final ContainerManager containers;
+  private final Path exitDir;
+  private final Duration sweepEvery;
+  private final WatchService watcher;
+  private final Thread thread;
+  private volatile boolean closed;
+
+  public ExitWatcher(ContainerManager containers, Path exitDir, Duration sweepEvery)
+      throws IOException {
+    this.containers = containers;
+    this.exitDir = Files.createDirectories(exitDir);
+    this.sweepEvery = sweepEvery;
+    this.watcher = exitDir.getFileSystem().newWatchService();
+    exitDir.register(
+        watcher, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
+    this.thread = Thread.ofPlatform().daemon().name("exit-watcher").unstarted(this::run);
+  }
+
+  public ExitWatcher start() {
+    thread.start();
+    sweep();
+    return this;
+  }
+
+  private void run() {
+    long nextSweep = System.nanoTime() + sweepEvery.toNanos();
+    while (!closed) {
+      try {
+        WatchKey key = watcher.poll(sweepEvery.toMillis(), TimeUnit.MILLISECONDS);
+        if (key != null) {
+          for (WatchEvent<?> event : key.pollEvents()) {
+            if (event.kind() == StandardWatchEventKinds.OVERFLOW) {
+              sweep();
+            } else if (event.context() instanceof Path name) {
+              exited(name.toString());
+            }
+          }
+          key.reset();
+        }
+        if (System.nanoTime() - nextSweep >= 0) {
+          sweep();
+          nextSweep = System.nanoTime() + sweepEvery.toNanos();
+        }
+      } catch (InterruptedException | ClosedWatchServiceException e) {
+        return;
+      } catch (RuntimeException e) {
+        LOG.warn("exit watcher: {}", e.toString());
+      }
+    }
+  }
+
+  /** Refreshes every container that is not known to have exited but has an exit file. */
+  private void sweep() {
+    for (Container container : containers.all()) {
+      if (container.record().state() != ContainerState.EXITED
+          && Files.exists(exitDir.resolve(container.id()))) {
+        exited(container.id());
+      }
+    }
+  }
+
+  private void exited(String id) {
+    try {
+      // conmon may have created the file and not yet written the code: the MODIFY event or the
+      // next sweep comes back for it.
+      Path file = exitDir.resolve(id);
+      if (!Files.exists(file) || Files.size(file) == 0) {
+        return;
+      }
+      var found = containers.all().stream().filter(c -> c.id().equals(id)).findFirst();
+      if (found.isPresent() && !found.get().isRemoved()) {
+        containers.refresh(found.get());
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("exit of container {}: {}", id, e.toString());
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    closed = true;
+    watcher.close();
+    thread.interrupt();
+  }
+}

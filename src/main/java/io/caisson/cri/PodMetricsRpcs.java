@@ -1,0 +1,298 @@
+package io.caisson.cri;
+
+import io.caisson.container.Container;
+import io.caisson.container.ContainerManager;
+import io.caisson.container.ContainerRecord;
+import io.caisson.cri.v1.ContainerMetrics;
+import io.caisson.cri.v1.ListMetricDescriptorsResponse;
+import io.caisson.cri.v1.ListPodSandboxMetricsResponse;
+import io.caisson.cri.v1.Metric;
+import io.caisson.cri.v1.MetricDescriptor;
+import io.caisson.cri.v1.MetricType;
+import io.caisson.cri.v1.PodSandboxMetrics;
+import io.caisson.cri.v1.UInt64Value;
+import io.caisson.sandbox.Sandbox;
+import io.caisson.sandbox.SandboxManager;
+import io.caisson.stats.CgroupReader;
+import io.caisson.stats.CgroupSample;
+import io.caisson.stats.DirUsage;
+import io.caisson.stats.NetDev;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * ListMetricDescriptors and ListPodSandboxMetrics: the cAdvisor metrics kubelet serves on
+ * /metrics/cadvisor, named and labelled as cAdvisor does, from the same cgroup, writable-layer and
+ * netns readings as the stats RPCs. kubelet turns each {@link Metric} into a Prometheus sample of
+ * the descriptor with the same name, so names, label keys and types here are the contract.
+ *
+ * <p>Values are unsigned integers on the wire: CPU seconds are whole seconds (rounded down).
+ */
+public final class PodMetricsRpcs {
+  private static final Logger LOG = LoggerFactory.getLogger(PodMetricsRpcs.class);
+  private static final long NANOS = 1_000_000_000L;
+
+  /** cAdvisor's container labels as kubelet sets them, in this order, before any extra ones. */
+  static final List<String> BASE_LABELS =
+      List.of("container", "id", "image", "name", "namespace", "pod");
+
+  /** One metric family: cAdvisor's name and help, its type and the labels after the base ones. */
+  enum Family {
+    CPU_USAGE(
+        "container_cpu_usage_seconds_total",
+        "Cumulative cpu time consumed in seconds.",
+        MetricType.COUNTER,
+        "cpu"),
+    CPU_USER(
+        "container_cpu_user_seconds_total",
+        "Cumulative user cpu time consumed in seconds.",
+        MetricType.COUNTER),
+    CPU_SYSTEM(
+        "container_cpu_system_seconds_total",
+        "Cumulative system cpu time consumed in seconds.",
+        MetricType.COUNTER),
+    MEMORY_USAGE(
+        "container_memory_usage_bytes",
+        "Current memory usage in bytes, including all memory regardless of when it was accessed",
+        MetricType.GAUGE),
+    MEMORY_WORKING_SET(
+        "container_memory_working_set_bytes", "Current working set in bytes.", MetricType.GAUGE),
+    MEMORY_RSS("container_memory_rss", "Size of RSS in bytes.", MetricType.GAUGE),
+    MEMORY_CACHE(
+        "container_memory_cache", "Number of bytes of page cache memory.", MetricType.GAUGE),
+    MEMORY_FAILURES(
+        "container_memory_failures_total",
+        "Cumulative count of memory allocation failures.",
+        MetricType.COUNTER,
+        "failure_type",
+        "scope"),
+    MEMORY_LIMIT(
+        "container_spec_memory_limit_bytes", "Memory limit for the container.", MetricType.GAUGE),
+    PROCESSES(
+        "container_processes",
+        "Number of processes running inside the container.",
+        MetricType.GAUGE),
+    START_TIME(
+        "container_start_time_seconds",
+        "Start time of the container since unix epoch in seconds.",
+        MetricType.GAUGE),
+    FS_USAGE(
+        "container_fs_usage_bytes",
+        "Number of bytes that are consumed by the container on this filesystem.",
+        MetricType.GAUGE,
+        "device"),
+    RX_BYTES(
+        "container_network_receive_bytes_total",
+        "Cumulative count of bytes received",
+        MetricType.COUNTER,
+        "interface"),
+    RX_PACKETS(
+        "container_network_receive_packets_total",
+        "Cumulative count of packets received",
+        MetricType.COUNTER,
+        "interface"),
+    RX_DROPPED(
+        "container_network_receive_packets_dropped_total",
+        "Cumulative count of packets dropped while receiving",
+        MetricType.COUNTER,
+        "interface"),
+    RX_ERRORS(
+        "container_network_receive_errors_total",
+        "Cumulative count of errors encountered while receiving",
+        MetricType.COUNTER,
+        "interface"),
+    TX_BYTES(
+        "container_network_transmit_bytes_total",
+        "Cumulative count of bytes transmitted",
+        MetricType.COUNTER,
+        "interface"),
+    TX_PACKETS(
+        "container_network_transmit_packets_total",
+        "Cumulative count of packets transmitted",
+        MetricType.COUNTER,
+        "interface"),
+    TX_DROPPED(
+        "container_network_transmit_packets_dropped_total",
+        "Cumulative count of packets dropped while transmitting",
+        MetricType.COUNTER,
+        "interface"),
+    TX_ERRORS(
+        "container_network_transmit_errors_total",
+        "Cumulative count of errors encountered while transmitting",
+        MetricType.COUNTER,
+        "interface");
+
+    final String metricName;
+    final String help;
+    final MetricType type;
+    final List<String> extraLabels;
+
+    Family(String metricName, String help, MetricType type, String... extraLabels) {
+      this.metricName = metricName;
+      this.help = help;
+      this.type = type;
+      this.extraLabels = List.of(extraLabels);
+    }
+
+    MetricDescriptor descriptor() {
+      return MetricDescriptor.newBuilder()
+          .setName(metricName)
+          .setHelp(help)
+          .addAllLabelKeys(BASE_LABELS)
+          .addAllLabelKeys(extraLabels)
+          .build();
+    }
+  }
+
+  private final ContainerManager containers;
+  private final SandboxManager sandboxes;
+  private final CgroupReader cgroups;
+  private final String storageDevice;
+
+  public PodMetricsRpcs(
+      ContainerManager containers,
+      SandboxManager sandboxes,
+      CgroupReader cgroups,
+      String storageDevice) {
+    this.containers = containers;
+    this.sandboxes = sandboxes;
+    this.cgroups = cgroups;
+    this.storageDevice = storageDevice;
+  }
+
+  ListMetricDescriptorsResponse descriptors() {
+    ListMetricDescriptorsResponse.Builder response = ListMetricDescriptorsResponse.newBuilder();
+    for (Family family : Family.values()) {
+      response.addDescriptors(family.descriptor());
+    }
+    return response.build();
+  }
+
+  ListPodSandboxMetricsResponse list() throws IOException {
+    ListPodSandboxMetricsResponse.Builder response = ListPodSandboxMetricsResponse.newBuilder();
+    for (Sandbox sandbox : sandboxes.all()) {
+      if (!sandbox.isRemoved()) {
+        response.addPodMetrics(pod(sandbox));
+      }
+    }
+    return response.build();
+  }
+
+  /** The pod's own series (its containers summed, its interfaces) and one set per container. */
+  private PodSandboxMetrics pod(Sandbox sandbox) throws IOException {
+    PodSandboxMetrics.Builder pod = PodSandboxMetrics.newBuilder().setPodSandboxId(sandbox.id());
+    String namespace = sandbox.config().getMetadata().getNamespace();
+    String podName = sandbox.config().getMetadata().getName();
+    List<CgroupSample> samples = new ArrayList<>();
+    for (Container container : containers.all()) {
+      if (container.isRemoved() || !container.record().sandboxId().equals(sandbox.id())) {
+        continue;
+      }
+      var sample = cgroups.read(containers.cgroupsPath(container));
+      if (sample.isEmpty()) {
+        continue; // nothing runs: cAdvisor has no such container either
+      }
+      samples.add(sample.get());
+      ContainerRecord record = container.record();
+      Labels base =
+          new Labels(
+              container.config().getMetadata().getName(),
+              containers.cgroupsPath(container),
+              record.imageRef(),
+              container.id(),
+              namespace,
+              podName);
+      List<Metric> metrics = new ArrayList<>(usage(base, sample.get()));
+      long now = nowNanos();
+      if (record.startedAtNanos() > 0) {
+        metrics.add(base.metric(Family.START_TIME, now, record.startedAtNanos() / NANOS));
+      }
+      DirUsage layer = DirUsage.of(containers.writableLayer(container));
+      metrics.add(base.metric(Family.FS_USAGE, now, layer.bytes(), storageDevice));
+      pod.addContainerMetrics(
+          ContainerMetrics.newBuilder().setContainerId(container.id()).addAllMetrics(metrics));
+    }
+    // The pod level is cAdvisor's pod cgroup: no container, no image.
+    Labels base =
+        new Labels("", sandbox.config().getLinux().getCgroupParent(), "", "", namespace, podName);
+    if (!samples.isEmpty()) {
+      pod.addAllMetrics(usage(base, CgroupSample.sum(samples)));
+    }
+    pod.addAllMetrics(network(sandbox, base));
+    return pod.build();
+  }
+
+  private static List<Metric> usage(Labels base, CgroupSample s) {
+    long t = s.timestampNanos();
+    return List.of(
+        base.metric(Family.CPU_USAGE, t, s.cpuUsageNanos() / NANOS, "total"),
+        base.metric(Family.CPU_USER, t, s.cpuUserNanos() / NANOS),
+        base.metric(Family.CPU_SYSTEM, t, s.cpuSystemNanos() / NANOS),
+        base.metric(Family.MEMORY_USAGE, t, s.memoryUsage()),
+        base.metric(Family.MEMORY_WORKING_SET, t, s.workingSet()),
+        base.metric(Family.MEMORY_RSS, t, s.rss()),
+        base.metric(Family.MEMORY_CACHE, t, s.cache()),
+        base.metric(Family.MEMORY_FAILURES, t, s.pageFaults(), "pgfault", "hierarchy"),
+        base.metric(Family.MEMORY_FAILURES, t, s.majorPageFaults(), "pgmajfault", "hierarchy"),
+        base.metric(Family.MEMORY_LIMIT, t, s.memoryLimit()),
+        base.metric(Family.PROCESSES, t, s.processes()));
+  }
+
+  /** The pod's interfaces (loopback left out); none for host-network pods. */
+  private List<Metric> network(Sandbox sandbox, Labels base) {
+    String netns = sandbox.record().netns();
+    if (netns == null || !sandbox.isReady() || !Files.exists(Path.of(netns))) {
+      return List.of();
+    }
+    List<NetDev.Counters> counters;
+    try {
+      counters = NetDev.read(Path.of(netns));
+    } catch (Exception e) {
+      LOG.warn("network counters of pod {}: {}", sandbox.id(), e.toString());
+      return List.of();
+    }
+    long t = nowNanos();
+    return counters.stream()
+        .flatMap(
+            c ->
+                Stream.of(
+                    base.metric(Family.RX_BYTES, t, c.rxBytes(), c.name()),
+                    base.metric(Family.RX_PACKETS, t, c.rxPackets(), c.name()),
+                    base.metric(Family.RX_DROPPED, t, c.rxDropped(), c.name()),
+                    base.metric(Family.RX_ERRORS, t, c.rxErrors(), c.name()),
+                    base.metric(Family.TX_BYTES, t, c.txBytes(), c.name()),
+                    base.metric(Family.TX_PACKETS, t, c.txPackets(), c.name()),
+                    base.metric(Family.TX_DROPPED, t, c.txDropped(), c.name()),
+                    base.metric(Family.TX_ERRORS, t, c.txErrors(), c.name())))
+        .toList();
+  }
+
+  /** Values of {@link #BASE_LABELS}, in that order. */
+  private record Labels(
+      String container, String id, String image, String name, String namespace, String pod) {
+    Metric metric(Family family, long timestamp, long value, String... extra) {
+      if (extra.length != family.extraLabels.size()) {
+        throw new IllegalArgumentException(family.metricName + " takes " + family.extraLabels);
+      }
+      return Metric.newBuilder()
+          .setName(family.metricName)
+          .setTimestamp(timestamp)
+          .setMetricType(family.type)
+          .addAllLabelValues(List.of(container, id, image, name, namespace, pod))
+          .addAllLabelValues(List.of(extra))
+          .setValue(UInt64Value.newBuilder().setValue(Math.max(0, value)))
+          .build();
+    }
+  }
+
+  private static long nowNanos() {
+    java.time.Instant now = java.time.Instant.now();
+    return now.getEpochSecond() * NANOS + now.getNano();
+  }
+}

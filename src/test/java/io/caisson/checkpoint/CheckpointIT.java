@@ -1,0 +1,394 @@
+package io.caisson.checkpoint;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.caisson.cri.v1.CheckpointContainerRequest;
+import io.caisson.cri.v1.ContainerConfig;
+import io.caisson.cri.v1.ContainerMetadata;
+import io.caisson.cri.v1.ContainerState;
+import io.caisson.cri.v1.ContainerStatus;
+import io.caisson.cri.v1.ContainerStatusRequest;
+import io.caisson.cri.v1.CreateContainerRequest;
+import io.caisson.cri.v1.ExecSyncRequest;
+import io.caisson.cri.v1.ImageSpec;
+import io.caisson.cri.v1.PodSandboxConfig;
+import io.caisson.cri.v1.PodSandboxMetadata;
+import io.caisson.cri.v1.PullImageRequest;
+import io.caisson.cri.v1.RemoveContainerRequest;
+import io.caisson.cri.v1.RemovePodSandboxRequest;
+import io.caisson.cri.v1.RunPodSandboxRequest;
+import io.caisson.cri.v1.StartContainerRequest;
+import io.caisson.cri.v1.StatusRequest;
+import io.caisson.cri.v1.StopContainerRequest;
+import io.caisson.testing.DaemonProcess;
+import io.caisson.testing.LeakCheck;
+import io.caisson.testing.TestImages;
+import io.caisson.testing.TestNetwork;
+import io.caisson.testing.TestRegistry;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** CheckpointContainer and restore through CreateContainer, against the real daemon. */
+class CheckpointIT {
+  /** Prints and stores an ever-growing counter; the shell holds it in memory, not in the file. */
+  private static final String COUNTER =
+      "i=0; while true; do i=$((i+1)); echo $i > /count; echo $i; sleep 0.2; done";
+
+  @TempDir static Path shared;
+  private static TestRegistry registry;
+  private static String image;
+  private static String pause;
+
+  /** Why {@code criu check} fails on this host, empty when it passes. */
+  private static Optional<String> criuUnusable;
+
+  @TempDir Path dir;
+  private LeakCheck leaks;
+  private TestNetwork network;
+  private DaemonProcess daemon;
+  private String pod;
+
+  @BeforeAll
+  static void pushImages() throws Exception {
+    registry = TestRegistry.start(shared.resolve("registry"));
+    image = TestImages.pushBusybox(registry, "it/busybox", "1", "{\"Cmd\": [\"sleep\", \"3600\"]}");
+    pause =
+        TestImages.pushBusybox(registry, "it/pause", "1", "{\"Cmd\": [\"sleep\", \"2147483647\"]}");
+    criuUnusable = criuCheck();
+  }
+
+  private static Optional<String> criuCheck() throws Exception {
+    Process p = new ProcessBuilder("criu", "check").redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (p.waitFor() == 0) {
+      return Optional.empty();
+    }
+    return out.lines().filter(l -> l.startsWith("Error")).findFirst().or(() -> Optional.of(out));
+  }
+
+  @AfterAll
+  static void stopRegistry() throws Exception {
+    registry.close();
+  }
+
+  @BeforeEach
+  void start() throws Exception {
+    leaks = LeakCheck.snapshot(dir);
+    network = new TestNetwork(dir);
+    daemon = DaemonProcess.start(dir.resolve("daemon"), daemonArgs());
+    daemon
+        .images()
+        .pullImage(
+            PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(image)).build());
+    pod =
+        daemon
+            .runtime()
+            .runPodSandbox(
+                RunPodSandboxRequest.newBuilder()
+                    .setConfig(
+                        PodSandboxConfig.newBuilder()
+                            .setMetadata(
+                                PodSandboxMetadata.newBuilder()
+                                    .setName("ckpt-it")
+                                    .setNamespace("it")
+                                    .setUid(UUID.randomUUID().toString()))
+                            .setLogDirectory(dir.resolve("logs").toString()))
+                    .build())
+            .getPodSandboxId();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    daemon
+        .runtime()
+        .removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
+    daemon.close();
+    network.assertNothingAttached();
+    network.close();
+    leaks.assertNothingLeaked();
+  }
+
+  @Test
+  void badRequestsAreRefusedBeforeAnythingIsDone() throws Exception {
+    Path location = dir.resolve("ckpt.tar");
+    assertCode(
+        Status.Code.NOT_FOUND, () -> checkpoint("0123456789abcdef0123456789abcdef", location, 0));
+
+    String created = create(base("created").addAllCommand(List.of("sleep", "3600")));
+    assertCode(Status.Code.FAILED_PRECONDITION, () -> checkpoint(created, location, 0));
+
+    String exited = create(base("exited").addAllCommand(List.of("true")));
+    start(exited);
+    awaitState(exited, ContainerState.CONTAINER_EXITED);
+    assertCode(Status.Code.FAILED_PRECONDITION, () -> checkpoint(exited, location, 0));
+
+    String running = create(base("running").addAllCommand(List.of("sleep", "3600")));
+    start(running);
+    for (String bad :
+        List.of("", "relative/ckpt.tar", dir.resolve("no-such-dir/ckpt.tar").toString())) {
+      assertCode(
+          Status.Code.INVALID_ARGUMENT,
+          () ->
+              daemon
+                  .runtime()
+                  .checkpointContainer(
+                      CheckpointContainerRequest.newBuilder()
+                          .setContainerId(running)
+                          .setLocation(bad)
+                          .build()));
+    }
+    assertCode(Status.Code.INVALID_ARGUMENT, () -> checkpoint(running, dir, 0));
+    assertThat(location).doesNotExist();
+    for (String id : List.of(created, exited, running)) {
+      remove(id);
+    }
+  }
+
+  @Test
+  void withoutAWorkingCriuTheCheckpointIsRefusedAndLeavesNothing() throws Exception {
+    Assumptions.assumeTrue(
+        criuUnusable.isPresent(), "criu check passes on this host: the refusal cannot be seen");
+    String id = create(base("counter").addAllCommand(List.of("sh", "-c", COUNTER)));
+    start(id);
+    Path out = Files.createDirectories(dir.resolve("out"));
+    Path location = out.resolve("counter.tar");
+
+    assertThatThrownBy(() -> checkpoint(id, location, 30))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+              assertThat(e.getStatus().getDescription())
+                  .contains("CRIU cannot checkpoint on this host")
+                  .contains(criuUnusable.get().strip());
+            });
+
+    assertThat(location).doesNotExist();
+    try (Stream<Path> left = Files.list(out)) {
+      assertThat(left).isEmpty();
+    }
+    Path tmp = daemon.dir().resolve("root/tmp");
+    if (Files.exists(tmp)) {
+      try (Stream<Path> left = Files.list(tmp)) {
+        assertThat(left).isEmpty();
+      }
+    }
+    // The workload was not disturbed, and the runtime says why checkpoints cannot work.
+    assertThat(status(id).getState()).isEqualTo(ContainerState.CONTAINER_RUNNING);
+    assertThat(
+            daemon
+                .runtime()
+                .status(StatusRequest.newBuilder().setVerbose(true).build())
+                .getInfoMap()
+                .get("checkpointRestore"))
+        .startsWith("unavailable: ")
+        .contains(criuUnusable.get().strip());
+    remove(id);
+  }
+
+  @Test
+  void aContainerCreatedFromAnArchiveGetsItsLayerAndIsRestoredOnStart() throws Exception {
+    // An archive as a checkpoint on another node would have left it: the counter file changed.
+    Path upper = Files.createDirectories(dir.resolve("upper"));
+    Files.writeString(upper.resolve("count"), "41\n");
+    Path staging = Files.createDirectories(dir.resolve("staging"));
+    Files.createDirectories(staging.resolve(CheckpointArchive.IMAGES));
+    Files.writeString(staging.resolve("checkpoint/inventory.img"), "not a real dump");
+    RootfsDiff.write(upper, staging.resolve(CheckpointArchive.ROOTFS_DIFF));
+    ContainerConfig original = base("counter").addAllCommand(List.of("sh", "-c", COUNTER)).build();
+    CheckpointArchive.writeMetadata(
+        staging, CheckpointMetadata.of("feed", image, "sha256:unused", original, 1));
+    Path archive = dir.resolve("archive.tar");
+    CheckpointArchive.write(staging, archive);
+
+    // Not an archive at all: refused, nothing created.
+    Path junk = Files.writeString(dir.resolve("junk.tar"), "junk".repeat(300));
+    assertCode(
+        Status.Code.INVALID_ARGUMENT,
+        () -> create(base("junk").setImage(ImageSpec.newBuilder().setImage(junk.toString()))));
+
+    String id =
+        create(
+            ContainerConfig.newBuilder()
+                .setMetadata(ContainerMetadata.newBuilder().setName("restored"))
+                .setImage(ImageSpec.newBuilder().setImage(archive.toString()))
+                .setLogPath("restored.log"));
+    ContainerStatus created = status(id);
+    assertThat(created.getState()).isEqualTo(ContainerState.CONTAINER_CREATED);
+    assertThat(created.getMetadata().getName()).isEqualTo("restored");
+    assertThat(created.getImage().getImage()).isEqualTo(image);
+    Path layer = daemon.dir().resolve("root/containers-storage").resolve(id);
+    assertThat(layer.resolve("upper/count")).hasContent("41\n");
+    assertThat(layer.resolve("restore/checkpoint/inventory.img")).exists();
+
+    // A daemon restart keeps it waiting for its restore (runc knows nothing of it yet).
+    daemon.stop();
+    daemon = DaemonProcess.start(dir.resolve("daemon"), daemonArgs());
+    assertThat(status(id).getState()).isEqualTo(ContainerState.CONTAINER_CREATED);
+    assertThat(layer.resolve("restore/checkpoint/inventory.img")).exists();
+
+    if (criuUnusable.isPresent()) {
+      assertThatThrownBy(() -> start(id))
+          .isInstanceOfSatisfying(
+              StatusRuntimeException.class,
+              e -> {
+                assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+                assertThat(e.getStatus().getDescription()).contains("CRIU cannot restore");
+              });
+      assertThat(status(id).getState()).isEqualTo(ContainerState.CONTAINER_CREATED);
+    }
+    // Stopping a container that never got its processes back just ends it.
+    daemon
+        .runtime()
+        .stopContainer(StopContainerRequest.newBuilder().setContainerId(id).setTimeout(1).build());
+    assertThat(status(id).getState()).isEqualTo(ContainerState.CONTAINER_EXITED);
+    assertThat(layer.resolve("restore")).doesNotExist();
+    remove(id);
+    assertThat(layer).doesNotExist();
+  }
+
+  @Test
+  void aCountingProcessContinuesFromItsCheckpoint() throws Exception {
+    Assumptions.assumeTrue(
+        criuUnusable.isEmpty(),
+        () -> "CRIU does not work on this host (criu check: " + criuUnusable.orElse("") + ")");
+    String id = create(base("counter").addAllCommand(List.of("sh", "-c", COUNTER)));
+    start(id);
+    int before = awaitCount(id, 5);
+    Path location = dir.resolve("counter.tar");
+    checkpoint(id, location, 60);
+    assertThat(location).isRegularFile();
+    assertThat(status(id).getState()).isEqualTo(ContainerState.CONTAINER_RUNNING);
+    remove(id);
+
+    String restored =
+        create(
+            ContainerConfig.newBuilder()
+                .setMetadata(ContainerMetadata.newBuilder().setName("counter-restored"))
+                .setImage(ImageSpec.newBuilder().setImage(location.toString()))
+                .setLogPath("counter-restored.log"));
+    start(restored);
+    assertThat(status(restored).getState()).isEqualTo(ContainerState.CONTAINER_RUNNING);
+    Path log = dir.resolve("logs/counter-restored.log");
+    int first = firstLoggedNumber(log);
+    assertThat(first).as("the restored counter resumes, it does not restart").isGreaterThan(before);
+    assertThat(awaitCount(restored, first + 3)).isGreaterThan(first);
+    remove(restored);
+  }
+
+  // ---- helpers ------------------------------------------------------------------------------
+
+  private String[] daemonArgs() {
+    return new String[] {"--cni-conf-dir", network.confDir().toString(), "--pause-image", pause};
+  }
+
+  private int awaitCount(String id, int atLeast) throws Exception {
+    int n = 0;
+    for (int i = 0; i < 200 && n < atLeast; i++) {
+      String text =
+          daemon
+              .runtime()
+              .execSync(
+                  ExecSyncRequest.newBuilder()
+                      .setContainerId(id)
+                      .addAllCmd(List.of("cat", "/count"))
+                      .setTimeout(10)
+                      .build())
+              .getStdout()
+              .toStringUtf8()
+              .strip();
+      n = text.isEmpty() ? 0 : Integer.parseInt(text);
+      Thread.sleep(100);
+    }
+    assertThat(n).isGreaterThanOrEqualTo(atLeast);
+    return n;
+  }
+
+  private static int firstLoggedNumber(Path log) throws Exception {
+    Pattern line = Pattern.compile("(?m)^\\S+ stdout F (\\d+)$");
+    for (int i = 0; i < 200; i++) {
+      if (Files.exists(log)) {
+        Matcher m = line.matcher(Files.readString(log));
+        if (m.find()) {
+          return Integer.parseInt(m.group(1));
+        }
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("the restored container logged no number in " + log);
+  }
+
+  private void checkpoint(String id, Path location, long timeout) {
+    daemon
+        .runtime()
+        .checkpointContainer(
+            CheckpointContainerRequest.newBuilder()
+                .setContainerId(id)
+                .setLocation(location.toString())
+                .setTimeout(timeout)
+                .build());
+  }
+
+  private void awaitState(String id, ContainerState state) throws InterruptedException {
+    for (int i = 0; i < 200 && status(id).getState() != state; i++) {
+      Thread.sleep(50);
+    }
+    assertThat(status(id).getState()).isEqualTo(state);
+  }
+
+  private ContainerConfig.Builder base(String name) {
+    return ContainerConfig.newBuilder()
+        .setMetadata(ContainerMetadata.newBuilder().setName(name))
+        .setImage(ImageSpec.newBuilder().setImage(image))
+        .setLogPath(name + ".log");
+  }
+
+  private String create(ContainerConfig.Builder config) {
+    return daemon
+        .runtime()
+        .createContainer(
+            CreateContainerRequest.newBuilder().setPodSandboxId(pod).setConfig(config).build())
+        .getContainerId();
+  }
+
+  private void start(String id) {
+    daemon.runtime().startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
+  }
+
+  private void remove(String id) {
+    daemon
+        .runtime()
+        .removeContainer(RemoveContainerRequest.newBuilder().setContainerId(id).build());
+  }
+
+  private ContainerStatus status(String id) {
+    return daemon
+        .runtime()
+        .containerStatus(ContainerStatusRequest.newBuilder().setContainerId(id).build())
+        .getStatus();
+  }
+
+  private static void assertCode(
+      Status.Code code, org.assertj.core.api.ThrowableAssert.ThrowingCallable call) {
+    assertThatThrownBy(call)
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class, e -> assertThat(e.getStatus().getCode()).isEqualTo(code));
+  }
+}

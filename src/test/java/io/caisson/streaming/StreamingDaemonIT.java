@@ -1,0 +1,390 @@
+package io.caisson.streaming;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.caisson.cri.v1.AttachRequest;
+import io.caisson.cri.v1.ContainerConfig;
+import io.caisson.cri.v1.ContainerMetadata;
+import io.caisson.cri.v1.ContainerState;
+import io.caisson.cri.v1.ContainerStatusRequest;
+import io.caisson.cri.v1.CreateContainerRequest;
+import io.caisson.cri.v1.ExecRequest;
+import io.caisson.cri.v1.ExecSyncRequest;
+import io.caisson.cri.v1.ExecSyncResponse;
+import io.caisson.cri.v1.ImageSpec;
+import io.caisson.cri.v1.PodSandboxConfig;
+import io.caisson.cri.v1.PodSandboxMetadata;
+import io.caisson.cri.v1.PortForwardRequest;
+import io.caisson.cri.v1.PullImageRequest;
+import io.caisson.cri.v1.RemovePodSandboxRequest;
+import io.caisson.cri.v1.RunPodSandboxRequest;
+import io.caisson.cri.v1.StartContainerRequest;
+import io.caisson.cri.v1.StopContainerRequest;
+import io.caisson.testing.DaemonProcess;
+import io.caisson.testing.LeakCheck;
+import io.caisson.testing.TestImages;
+import io.caisson.testing.TestNetwork;
+import io.caisson.testing.TestRegistry;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Exec, attach, port-forward and ExecSync end to end: CRI calls on the daemon's socket, URLs on its
+ * streaming server, real SPDY and WebSocket clients, real containers.
+ */
+@Timeout(180)
+class StreamingDaemonIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  @TempDir static Path shared;
+  private static TestRegistry registry;
+  private static String image;
+  private static String pause;
+
+  @TempDir Path dir;
+  private LeakCheck leaks;
+  private TestNetwork network;
+  private DaemonProcess daemon;
+  private String pod;
+
+  @BeforeAll
+  static void pushImages() throws Exception {
+    registry = TestRegistry.start(shared.resolve("registry"));
+    image = TestImages.pushBusybox(registry, "it/busybox", "1", "{\"Cmd\": [\"sleep\", \"3600\"]}");
+    pause =
+        TestImages.pushBusybox(registry, "it/pause", "1", "{\"Cmd\": [\"sleep\", \"2147483647\"]}");
+  }
+
+  @AfterAll
+  static void stopRegistry() throws Exception {
+    registry.close();
+  }
+
+  @BeforeEach
+  void start() throws Exception {
+    leaks = LeakCheck.snapshot(dir);
+    network = new TestNetwork(dir);
+    daemon =
+        DaemonProcess.start(
+            dir.resolve("daemon"),
+            "--cni-conf-dir",
+            network.confDir().toString(),
+            "--pause-image",
+            pause);
+    daemon
+        .images()
+        .pullImage(
+            PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(image)).build());
+    pod =
+        daemon
+            .runtime()
+            .runPodSandbox(
+                RunPodSandboxRequest.newBuilder()
+                    .setConfig(
+                        PodSandboxConfig.newBuilder()
+                            .setMetadata(
+                                PodSandboxMetadata.newBuilder()
+                                    .setName("streaming-it")
+                                    .setNamespace("it")
+                                    .setUid(UUID.randomUUID().toString()))
+                            .setLogDirectory(dir.resolve("logs").toString()))
+                    .build())
+            .getPodSandboxId();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    daemon
+        .runtime()
+        .removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
+    daemon.close();
+    network.assertNothingAttached();
+    network.close();
+    leaks.assertNothingLeaked();
+  }
+
+  private String run(String name, boolean tty, String... command) {
+    String id =
+        daemon
+            .runtime()
+            .createContainer(
+                CreateContainerRequest.newBuilder()
+                    .setPodSandboxId(pod)
+                    .setConfig(
+                        ContainerConfig.newBuilder()
+                            .setMetadata(ContainerMetadata.newBuilder().setName(name))
+                            .setImage(ImageSpec.newBuilder().setImage(image))
+                            .setLogPath(name + ".log")
+                            .setTty(tty)
+                            .setStdin(tty)
+                            .addAllCommand(List.of(command)))
+                    .build())
+            .getContainerId();
+    daemon.runtime().startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
+    return id;
+  }
+
+  private URI exec(ExecRequest.Builder request) {
+    return URI.create(daemon.runtime().exec(request.build()).getUrl());
+  }
+
+  @Test
+  void ttyExecOverSpdyFollowsResizesAndReportsTheExitCode() throws Exception {
+    String id = run("shell", false, "sleep", "3600");
+    URI url =
+        exec(
+            ExecRequest.newBuilder()
+                .setContainerId(id)
+                .addAllCmd(List.of("sh"))
+                .setTty(true)
+                .setStdin(true)
+                .setStdout(true));
+    try (SpdyTestClient c = SpdyTestClient.connect(url, SpdyStreamingIT.CRICTL_OFFERS, false)) {
+      assertThat(c.handshake.header("X-Stream-Protocol-Version")).isEqualTo("v4.channel.k8s.io");
+      SpdyTestClient.Stream error = c.open("error");
+      error.closeWrite();
+      SpdyTestClient.Stream stdin = c.open("stdin");
+      SpdyTestClient.Stream stdout = c.open("stdout");
+      SpdyTestClient.Stream resize = c.open("resize");
+      resize.write("{\"Width\":123,\"Height\":45}");
+      StringBuffer seen = new StringBuffer();
+      Thread reader = Thread.ofVirtual().start(() -> copyInto(stdout.in(), seen));
+      // The resize and the typing travel on different streams: ask until the new size shows.
+      for (int attempt = 0; !seen.toString().contains("45 123"); attempt++) {
+        assertThat(attempt).as("terminal size never became 45x123: %s", seen).isLessThan(50);
+        stdin.write("stty size; tty\n");
+        Thread.sleep(200);
+      }
+      assertThat(seen.toString()).contains("/dev/pts/");
+      stdin.write("echo TERM=$TERM; exit 3\n");
+      reader.join(TimeUnit.SECONDS.toMillis(30));
+      assertThat(seen.toString()).contains("TERM=xterm");
+      JsonNode status = JSON.readTree(error.readAll());
+      assertThat(status.path("reason").asText()).isEqualTo("NonZeroExitCode");
+      assertThat(status.at("/details/causes/0/message").asText()).isEqualTo("3");
+    }
+  }
+
+  private static void copyInto(InputStream in, StringBuffer into) {
+    byte[] buf = new byte[4096];
+    try {
+      for (int n; (n = in.read(buf)) >= 0; ) {
+        into.append(new String(buf, 0, n, StandardCharsets.UTF_8));
+      }
+    } catch (java.io.IOException e) {
+      into.append("\n[read failed: ").append(e).append(']');
+    }
+  }
+
+  @Test
+  void aHundredMebibytesThroughExecStdoutOverWebSocket() throws Exception {
+    String id = run("bulk", false, "sleep", "3600");
+    URI url =
+        exec(
+            ExecRequest.newBuilder()
+                .setContainerId(id)
+                .addAllCmd(List.of("head", "-c", Integer.toString(100 << 20), "/dev/zero"))
+                .setStdout(true)
+                .setStderr(true));
+    try (WsTestClient ws = WsTestClient.connect(wsUrl(url), "v5.channel.k8s.io")) {
+      long stdout = 0;
+      String status = "";
+      for (WsTestClient.Message m = ws.next(); m != WsTestClient.CLOSED; m = ws.next()) {
+        switch (m.channel()) {
+          case 1 -> stdout += m.data().length;
+          case 3 -> status += new String(m.data(), StandardCharsets.UTF_8);
+          default -> {}
+        }
+      }
+      assertThat(stdout).isEqualTo(100L << 20);
+      assertThat(JSON.readTree(status).path("status").asText()).isEqualTo("Success");
+    }
+  }
+
+  private static URI wsUrl(URI http) {
+    return URI.create(http.toString().replaceFirst("^http", "ws"));
+  }
+
+  @Test
+  void attachToATerminalContainerThenDetachLeavesItRunning() throws Exception {
+    String id = run("console", true, "sh");
+    URI url =
+        URI.create(
+            daemon
+                .runtime()
+                .attach(
+                    AttachRequest.newBuilder()
+                        .setContainerId(id)
+                        .setStdin(true)
+                        .setStdout(true)
+                        .setTty(true)
+                        .build())
+                .getUrl());
+    try (WsTestClient ws = WsTestClient.connect(wsUrl(url), "v5.channel.k8s.io")) {
+      ws.send(0, "echo attached-$((40+2))\n");
+      StringBuilder out = new StringBuilder();
+      while (!out.toString().contains("attached-42")) {
+        WsTestClient.Message m = ws.next();
+        assertThat(m)
+            .as("the session ended before the echo: %s", out)
+            .isNotSameAs(WsTestClient.CLOSED);
+        if (m.channel() == 1) {
+          out.append(new String(m.data(), StandardCharsets.UTF_8));
+        }
+      }
+    }
+    Thread.sleep(200);
+    assertThat(
+            daemon
+                .runtime()
+                .containerStatus(ContainerStatusRequest.newBuilder().setContainerId(id).build())
+                .getStatus()
+                .getState())
+        .isEqualTo(ContainerState.CONTAINER_RUNNING);
+  }
+
+  @Test
+  void portForwardReachesAnHttpServerInThePod() throws Exception {
+    run(
+        "web",
+        false,
+        "sh",
+        "-c",
+        "mkdir -p /www && echo pod-page > /www/index.html && exec httpd -f -p 8080 -h /www");
+    for (int attempt = 0; ; attempt++) {
+      URI url =
+          URI.create(
+              daemon
+                  .runtime()
+                  .portForward(
+                      PortForwardRequest.newBuilder().setPodSandboxId(pod).addPort(8080).build())
+                  .getUrl());
+      try (SpdyTestClient c = SpdyTestClient.connect(url, List.of("portforward.k8s.io"), false)) {
+        Map<String, String> h = Map.of("port", "8080", "requestid", "0");
+        SpdyTestClient.Stream error = c.open(with(h, "streamtype", "error"));
+        error.closeWrite();
+        SpdyTestClient.Stream data = c.open(with(h, "streamtype", "data"));
+        data.write("GET /index.html HTTP/1.0\r\nHost: pod\r\n\r\n");
+        String response = data.readAll();
+        String problem = error.readAll();
+        if (problem.isEmpty() && response.startsWith("HTTP/1.")) {
+          assertThat(response).contains(" 200 ").endsWith("pod-page\n");
+          return;
+        }
+        // httpd may not listen yet.
+        assertThat(attempt).as("port-forward kept failing: %s", problem).isLessThan(50);
+        Thread.sleep(100);
+      }
+    }
+  }
+
+  private static Map<String, String> with(Map<String, String> h, String k, String v) {
+    Map<String, String> m = new java.util.HashMap<>(h);
+    m.put(k, v);
+    return m;
+  }
+
+  @Test
+  void anExecUrlIsSingleUse() throws Exception {
+    String id = run("once", false, "sleep", "3600");
+    URI url = exec(ExecRequest.newBuilder().setContainerId(id).addCmd("true").setStdout(true));
+    try (WsTestClient ws = WsTestClient.connect(wsUrl(url), "v5.channel.k8s.io")) {
+      assertThat(ws.collect()).containsKey(3);
+    }
+    assertThatThrownBy(() -> WsTestClient.connect(wsUrl(url), "v5.channel.k8s.io"))
+        .hasStackTraceContaining("404");
+  }
+
+  @Test
+  void execSyncReportsOutputExitCodeBoundsOutputAndTimesOut() throws Exception {
+    String id = run("sync", false, "sleep", "3600");
+    ExecSyncResponse r =
+        daemon
+            .runtime()
+            .execSync(
+                ExecSyncRequest.newBuilder()
+                    .setContainerId(id)
+                    .addAllCmd(List.of("sh", "-c", "echo out; echo err >&2; exit 5"))
+                    .build());
+    assertThat(r.getStdout().toStringUtf8()).isEqualTo("out\n");
+    assertThat(r.getStderr().toStringUtf8()).isEqualTo("err\n");
+    assertThat(r.getExitCode()).isEqualTo(5);
+
+    ExecSyncResponse chatty =
+        daemon
+            .runtime()
+            .execSync(
+                ExecSyncRequest.newBuilder()
+                    .setContainerId(id)
+                    .addAllCmd(List.of("head", "-c", Integer.toString(40 << 20), "/dev/zero"))
+                    .build());
+    assertThat(chatty.getStdout().size()).as("capped at 16 MiB").isEqualTo(16 << 20);
+
+    long before = System.nanoTime();
+    assertThatThrownBy(
+            () ->
+                daemon
+                    .runtime()
+                    .execSync(
+                        ExecSyncRequest.newBuilder()
+                            .setContainerId(id)
+                            .addAllCmd(List.of("sleep", "60"))
+                            .setTimeout(1)
+                            .build()))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
+    assertThat(System.nanoTime() - before).isLessThan(TimeUnit.SECONDS.toNanos(30));
+    ExecSyncResponse ps =
+        daemon
+            .runtime()
+            .execSync(
+                ExecSyncRequest.newBuilder().setContainerId(id).addAllCmd(List.of("ps")).build());
+    assertThat(ps.getStdout().toStringUtf8())
+        .as("the timed-out sleep was killed")
+        .doesNotContain("sleep 60");
+
+    daemon
+        .runtime()
+        .stopContainer(StopContainerRequest.newBuilder().setContainerId(id).setTimeout(1).build());
+    assertThatThrownBy(
+            () ->
+                daemon
+                    .runtime()
+                    .execSync(
+                        ExecSyncRequest.newBuilder().setContainerId(id).addCmd("true").build()))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION));
+    assertThatThrownBy(
+            () ->
+                daemon
+                    .runtime()
+                    .exec(
+                        ExecRequest.newBuilder()
+                            .setContainerId("nosuch")
+                            .addCmd("true")
+                            .setStdout(true)
+                            .build()))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
+  }
+}
