@@ -239,7 +239,13 @@ class ConcurrencyIT {
   /** runc containers of this daemon (bundle under its state dir) whose process still runs. */
   private List<String> liveRuncContainers() throws Exception {
     Process list =
-        new ProcessBuilder("runc", "--root", "/run/caisson/runc", "list", "-f", "json")
+        new ProcessBuilder(
+                "runc",
+                "--root",
+                node.daemonState().resolve("runc").toString(),
+                "list",
+                "-f",
+                "json")
             .redirectErrorStream(true)
             .start();
     String out = new String(list.getInputStream().readAllBytes());
