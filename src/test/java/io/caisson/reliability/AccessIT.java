@@ -8,6 +8,7 @@ import io.caisson.cri.v1.ImageSpec;
 import io.caisson.cri.v1.Mount;
 import io.caisson.cri.v1.PullImageRequest;
 import io.caisson.testing.TestImages;
+import io.caisson.testing.TestNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributes;
@@ -26,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class AccessIT {
   @TempDir Path dir;
-  private Node node;
+  private TestNode node;
 
   @AfterEach
   void tearDown() throws Exception {
@@ -37,7 +38,7 @@ class AccessIT {
 
   @Test
   void theSocketIsRootOwnedAndGroupOnly() throws Exception {
-    node = Node.start(dir);
+    node = TestNode.start(dir);
     PosixFileAttributes socket =
         Files.readAttributes(node.daemon.socket(), PosixFileAttributes.class);
     assertThat(PosixFilePermissions.toString(socket.permissions())).isEqualTo("rw-rw----");
@@ -51,7 +52,7 @@ class AccessIT {
     Path hostTarget = Files.createDirectories(dir.resolve("host-target"));
     Path hostData = Files.createDirectories(dir.resolve("host-data"));
     Files.writeString(hostData.resolve("marker"), "hello\n");
-    node = Node.start(dir);
+    node = TestNode.start(dir);
     String tricky =
         TestImages.pushBusybox(
             node.registry,

@@ -26,6 +26,7 @@ import io.caisson.cri.v1.StartContainerRequest;
 import io.caisson.cri.v1.StopContainerRequest;
 import io.caisson.cri.v1.StopPodSandboxRequest;
 import io.caisson.cri.v1.UpdateContainerResourcesRequest;
+import io.caisson.testing.TestNode;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Path;
@@ -43,13 +44,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class BadInputIT {
   @TempDir static Path dir;
-  private static Node node;
+  private static TestNode node;
   private static String pod;
   private static String running;
 
   @BeforeAll
   static void startNode() throws Exception {
-    node = Node.start(dir);
+    node = TestNode.start(dir);
     pod = node.runPod("bad");
     running = node.run(pod, "bad", node.container("target", "sleep", "3600"));
   }

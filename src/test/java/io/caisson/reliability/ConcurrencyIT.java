@@ -11,6 +11,7 @@ import io.caisson.cri.v1.RemoveImageRequest;
 import io.caisson.cri.v1.StopContainerRequest;
 import io.caisson.cri.v1.StopPodSandboxRequest;
 import io.caisson.testing.TestImages;
+import io.caisson.testing.TestNode;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
@@ -36,11 +37,11 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ConcurrencyIT {
   @TempDir Path dir;
-  private Node node;
+  private TestNode node;
 
   @BeforeEach
   void startNode() throws Exception {
-    node = Node.start(dir);
+    node = TestNode.start(dir);
   }
 
   @AfterEach

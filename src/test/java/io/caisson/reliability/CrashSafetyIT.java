@@ -6,6 +6,7 @@ import io.caisson.cri.v1.ListContainersRequest;
 import io.caisson.cri.v1.ListPodSandboxRequest;
 import io.caisson.linux.Syscalls;
 import io.caisson.store.RecordStore;
+import io.caisson.testing.TestNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -19,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CrashSafetyIT {
   @TempDir Path dir;
-  private Node node;
+  private TestNode node;
 
   @AfterEach
   void tearDown() throws Exception {
@@ -30,7 +31,7 @@ class CrashSafetyIT {
 
   @Test
   void halfCreatedObjectsAreCleanedUpAtStart() throws Exception {
-    node = Node.start(dir);
+    node = TestNode.start(dir);
     String pod = node.runPod("whole");
     String kept = node.run(pod, "whole", node.container("kept", "sleep", "3600"));
     String torn = node.run(pod, "whole", node.container("torn", "sleep", "3600"));
@@ -97,7 +98,7 @@ class CrashSafetyIT {
 
   @Test
   void aCrashInTheMiddleOfCreatingLeavesWholeObjectsOrNone() throws Exception {
-    node = Node.start(dir);
+    node = TestNode.start(dir);
     String pod = node.runPod("busy");
     for (long delay : new long[] {80, 200, 350, 600}) {
       java.util.concurrent.atomic.AtomicInteger started =

@@ -32,6 +32,7 @@ import io.caisson.cri.v1.StopContainerRequest;
 import io.caisson.cri.v1.StopPodSandboxRequest;
 import io.caisson.cri.v1.UpdateContainerResourcesRequest;
 import io.caisson.cri.v1.VersionRequest;
+import io.caisson.testing.TestNode;
 import io.grpc.CallOptions;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
@@ -61,7 +62,7 @@ class FuzzIT {
   private static final long MAX_NANOS = TimeUnit.SECONDS.toNanos(50);
 
   @TempDir Path dir;
-  private Node node;
+  private TestNode node;
   private Random random;
   private List<String> strings;
 
@@ -77,7 +78,7 @@ class FuzzIT {
     long seed = Long.getLong("fuzz.seed", System.nanoTime());
     System.out.println("FuzzIT seed: " + seed + " (re-run with -Dfuzz.seed=" + seed + ")");
     random = new Random(seed);
-    node = Node.start(dir);
+    node = TestNode.start(dir);
     Map<String, Message> bases = freshTargets();
     List<MethodDescriptor<?, ?>> methods = unaryMethods();
 

@@ -12,6 +12,7 @@ import io.caisson.cri.v1.ListContainersRequest;
 import io.caisson.cri.v1.ListPodSandboxRequest;
 import io.caisson.cri.v1.PodSandboxState;
 import io.caisson.cri.v1.StopContainerRequest;
+import io.caisson.testing.TestNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -30,7 +31,7 @@ class RestartIT {
   private static final Pattern LINE = Pattern.compile("stdout F line (\\d+)$", Pattern.MULTILINE);
 
   @TempDir Path dir;
-  private Node node;
+  private TestNode node;
 
   @AfterEach
   void tearDown() throws Exception {
@@ -50,7 +51,7 @@ class RestartIT {
   }
 
   private void survivesRestart(boolean crash) throws Exception {
-    node = Node.start(dir);
+    node = TestNode.start(dir);
     String pod = node.runPod("restart");
     String sleeper = node.run(pod, "restart", node.container("sleeper", "sleep", "3600"));
     String exiter =
@@ -183,7 +184,7 @@ class RestartIT {
    */
   @Test
   void aContainerWhoseRuntimeStateVanishedIsReportedExitedUnknown() throws Exception {
-    node = Node.start(dir);
+    node = TestNode.start(dir);
     String pod = node.runPod("reboot");
     String lost = node.run(pod, "reboot", node.container("lost", "sleep", "3600"));
     long pid = recordedPid(lost);

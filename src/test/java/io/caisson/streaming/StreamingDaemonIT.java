@@ -6,28 +6,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.caisson.cri.v1.AttachRequest;
-import io.caisson.cri.v1.ContainerConfig;
-import io.caisson.cri.v1.ContainerMetadata;
 import io.caisson.cri.v1.ContainerState;
 import io.caisson.cri.v1.ContainerStatusRequest;
-import io.caisson.cri.v1.CreateContainerRequest;
 import io.caisson.cri.v1.ExecRequest;
 import io.caisson.cri.v1.ExecSyncRequest;
 import io.caisson.cri.v1.ExecSyncResponse;
-import io.caisson.cri.v1.ImageSpec;
-import io.caisson.cri.v1.PodSandboxConfig;
-import io.caisson.cri.v1.PodSandboxMetadata;
 import io.caisson.cri.v1.PortForwardRequest;
-import io.caisson.cri.v1.PullImageRequest;
-import io.caisson.cri.v1.RemovePodSandboxRequest;
-import io.caisson.cri.v1.RunPodSandboxRequest;
-import io.caisson.cri.v1.StartContainerRequest;
 import io.caisson.cri.v1.StopContainerRequest;
 import io.caisson.testing.DaemonProcess;
-import io.caisson.testing.LeakCheck;
-import io.caisson.testing.TestImages;
-import io.caisson.testing.TestNetwork;
-import io.caisson.testing.TestRegistry;
+import io.caisson.testing.TestNode;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.InputStream;
@@ -36,11 +23,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -53,92 +37,31 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(180)
 class StreamingDaemonIT {
   private static final ObjectMapper JSON = new ObjectMapper();
-  @TempDir static Path shared;
-  private static TestRegistry registry;
-  private static String image;
-  private static String pause;
+  private static final String POD = "streaming-it";
 
   @TempDir Path dir;
-  private LeakCheck leaks;
-  private TestNetwork network;
+  private TestNode node;
   private DaemonProcess daemon;
   private String pod;
 
-  @BeforeAll
-  static void pushImages() throws Exception {
-    registry = TestRegistry.start(shared.resolve("registry"));
-    image = TestImages.pushBusybox(registry, "it/busybox", "1", "{\"Cmd\": [\"sleep\", \"3600\"]}");
-    pause =
-        TestImages.pushBusybox(registry, "it/pause", "1", "{\"Cmd\": [\"sleep\", \"2147483647\"]}");
-  }
-
-  @AfterAll
-  static void stopRegistry() throws Exception {
-    registry.close();
-  }
-
   @BeforeEach
   void start() throws Exception {
-    leaks = LeakCheck.snapshot(dir);
-    network = new TestNetwork(dir);
-    daemon =
-        DaemonProcess.start(
-            dir.resolve("daemon"),
-            "--cni-conf-dir",
-            network.confDir().toString(),
-            "--pause-image",
-            pause);
-    daemon
-        .images()
-        .pullImage(
-            PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(image)).build());
-    pod =
-        daemon
-            .runtime()
-            .runPodSandbox(
-                RunPodSandboxRequest.newBuilder()
-                    .setConfig(
-                        PodSandboxConfig.newBuilder()
-                            .setMetadata(
-                                PodSandboxMetadata.newBuilder()
-                                    .setName("streaming-it")
-                                    .setNamespace("it")
-                                    .setUid(UUID.randomUUID().toString()))
-                            .setLogDirectory(dir.resolve("logs").toString()))
-                    .build())
-            .getPodSandboxId();
+    node = TestNode.start(dir);
+    daemon = node.daemon;
+    pod = node.runPod(POD);
   }
 
   @AfterEach
   void stop() throws Exception {
-    daemon
-        .runtime()
-        .removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
-    daemon.close();
-    network.assertNothingAttached();
-    network.close();
-    leaks.assertNothingLeaked();
+    try {
+      node.cleanUpAndAssertNothingLeaked();
+    } finally {
+      node.close();
+    }
   }
 
   private String run(String name, boolean tty, String... command) {
-    String id =
-        daemon
-            .runtime()
-            .createContainer(
-                CreateContainerRequest.newBuilder()
-                    .setPodSandboxId(pod)
-                    .setConfig(
-                        ContainerConfig.newBuilder()
-                            .setMetadata(ContainerMetadata.newBuilder().setName(name))
-                            .setImage(ImageSpec.newBuilder().setImage(image))
-                            .setLogPath(name + ".log")
-                            .setTty(tty)
-                            .setStdin(tty)
-                            .addAllCommand(List.of(command)))
-                    .build())
-            .getContainerId();
-    daemon.runtime().startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
-    return id;
+    return node.run(pod, POD, node.container(name, command).setTty(tty).setStdin(tty));
   }
 
   private URI exec(ExecRequest.Builder request) {

@@ -1,4 +1,4 @@
-package io.caisson.reliability;
+package io.caisson.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -19,11 +19,6 @@ import io.caisson.cri.v1.RemovePodSandboxRequest;
 import io.caisson.cri.v1.RunPodSandboxRequest;
 import io.caisson.cri.v1.StartContainerRequest;
 import io.caisson.cri.v1.StopPodSandboxRequest;
-import io.caisson.testing.DaemonProcess;
-import io.caisson.testing.LeakCheck;
-import io.caisson.testing.TestImages;
-import io.caisson.testing.TestNetwork;
-import io.caisson.testing.TestRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -35,16 +30,16 @@ import java.util.stream.Stream;
  * One test's node: a loopback registry with a busybox and a pause image, a CNI network of its own,
  * a leak snapshot and a daemon that can be stopped, killed and started again on the same dirs.
  */
-final class Node implements AutoCloseable {
-  final Path dir;
-  final TestRegistry registry;
-  final String image;
-  final String pause;
-  final TestNetwork network;
-  final LeakCheck leaks;
-  DaemonProcess daemon;
+public final class TestNode implements AutoCloseable {
+  public final Path dir;
+  public final TestRegistry registry;
+  public final String image;
+  public final String pause;
+  public final TestNetwork network;
+  public final LeakCheck leaks;
+  public DaemonProcess daemon;
 
-  private Node(Path dir) throws Exception {
+  private TestNode(Path dir) throws Exception {
     this.dir = dir;
     this.leaks = LeakCheck.snapshot(dir);
     this.registry = TestRegistry.start(dir.resolve("registry"));
@@ -57,8 +52,8 @@ final class Node implements AutoCloseable {
   }
 
   /** A node with its daemon up and the test image pulled. */
-  static Node start(Path dir) throws Exception {
-    Node node = new Node(dir);
+  public static TestNode start(Path dir) throws Exception {
+    TestNode node = new TestNode(dir);
     node.startDaemon();
     node.daemon
         .images()
@@ -69,7 +64,7 @@ final class Node implements AutoCloseable {
     return node;
   }
 
-  void startDaemon() throws Exception {
+  public void startDaemon() throws Exception {
     daemon =
         DaemonProcess.start(
             dir.resolve("daemon"),
@@ -79,19 +74,19 @@ final class Node implements AutoCloseable {
             pause);
   }
 
-  Path daemonRoot() {
+  public Path daemonRoot() {
     return dir.resolve("daemon/root");
   }
 
-  Path daemonState() {
+  public Path daemonState() {
     return dir.resolve("daemon/state");
   }
 
-  Path logs() {
+  public Path logs() {
     return dir.resolve("logs");
   }
 
-  PodSandboxConfig pod(String name) {
+  public PodSandboxConfig pod(String name) {
     return PodSandboxConfig.newBuilder()
         .setMetadata(
             PodSandboxMetadata.newBuilder()
@@ -102,14 +97,14 @@ final class Node implements AutoCloseable {
         .build();
   }
 
-  String runPod(String name) {
+  public String runPod(String name) {
     return daemon
         .runtime()
         .runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(pod(name)).build())
         .getPodSandboxId();
   }
 
-  ContainerConfig.Builder container(String name, String... command) {
+  public ContainerConfig.Builder container(String name, String... command) {
     return ContainerConfig.newBuilder()
         .setMetadata(ContainerMetadata.newBuilder().setName(name))
         .setImage(ImageSpec.newBuilder().setImage(image))
@@ -117,7 +112,7 @@ final class Node implements AutoCloseable {
         .addAllCommand(List.of(command));
   }
 
-  String create(String pod, String podName, ContainerConfig.Builder config) {
+  public String create(String pod, String podName, ContainerConfig.Builder config) {
     return daemon
         .runtime()
         .createContainer(
@@ -129,26 +124,26 @@ final class Node implements AutoCloseable {
         .getContainerId();
   }
 
-  String run(String pod, String podName, ContainerConfig.Builder config) {
+  public String run(String pod, String podName, ContainerConfig.Builder config) {
     String id = create(pod, podName, config);
     daemon.runtime().startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
     return id;
   }
 
-  ContainerStatus status(String id) {
+  public ContainerStatus status(String id) {
     return daemon
         .runtime()
         .containerStatus(ContainerStatusRequest.newBuilder().setContainerId(id).build())
         .getStatus();
   }
 
-  void removeContainer(String id) {
+  public void removeContainer(String id) {
     daemon
         .runtime()
         .removeContainer(RemoveContainerRequest.newBuilder().setContainerId(id).build());
   }
 
-  void removePod(String id) {
+  public void removePod(String id) {
     daemon.runtime().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(id).build());
     daemon
         .runtime()
@@ -156,7 +151,7 @@ final class Node implements AutoCloseable {
   }
 
   /** Everything the daemon lists, as comparable text: what "nothing changed" is checked against. */
-  String listing() {
+  public String listing() {
     TreeSet<String> lines = new TreeSet<>();
     daemon
         .runtime()
@@ -177,7 +172,7 @@ final class Node implements AutoCloseable {
   }
 
   /** Removes every pod the daemon still has, then checks the node is as before the test. */
-  void cleanUpAndAssertNothingLeaked() throws Exception {
+  public void cleanUpAndAssertNothingLeaked() throws Exception {
     for (var pod :
         daemon
             .runtime()
