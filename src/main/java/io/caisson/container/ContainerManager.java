@@ -203,7 +203,9 @@ public final class ContainerManager implements SandboxManager.PodContainers {
               identity.uid(),
               identity.gid(),
               identity.additionalGids());
-      store.write(id, CONFIG, config.toByteArray());
+      // Atomic, not flushed (as every later state of it): a machine crash ends the container
+      // anyway, and recovery cleans up a bundle whose record did not make it to disk.
+      store.update(id, CONFIG, config.toByteArray());
       undo.push(() -> store.delete(id, RECORD));
       persist(record);
       // The pod may have been stopped while we worked: it must not get a new container then.
@@ -354,10 +356,10 @@ public final class ContainerManager implements SandboxManager.PodContainers {
                   container.config());
           pid = checkpoints.restore(launch, storage.layer(record.id())).containerPid();
         } else {
-          conmon.start(record.id());
+          conmon.start(record.id(), pid);
         }
         container.update(record.started(pid, nowNanos()));
-        persistTransition(container.record());
+        persist(container.record());
         events.changed(Lifecycle.Kind.STARTED, record.id(), record.sandboxId());
       }
     } finally {
@@ -393,7 +395,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
         ContainerRecord exited =
             record.exited(0, nowNanos(), "Stopped", "stopped before its checkpoint was restored");
         container.update(exited);
-        persistTransition(exited);
+        persist(exited);
         events.changed(Lifecycle.Kind.STOPPED, exited.id(), exited.sandboxId());
       }
       return;
@@ -538,7 +540,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
         record.exited(
             info.exitCode(), at.getEpochSecond() * 1_000_000_000L + at.getNano(), reason, "");
     container.update(exited);
-    persistTransition(exited);
+    persist(exited);
     events.changed(Lifecycle.Kind.STOPPED, exited.id(), exited.sandboxId());
     return exited;
   }
@@ -557,8 +559,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
       throw CaissonException.precondition(
           "container %s is not running (%s)", record.id(), record.state().name().toLowerCase());
     }
-    OciSpec.Process process = Runc.execProcess(Path.of(record.bundle()), argv, false);
-    return runc.execSync(record.id(), process, timeout, EXEC_OUTPUT_LIMIT);
+    return runc.execSync(record.id(), argv, timeout, EXEC_OUTPUT_LIMIT);
   }
 
   public void update(String idOrPrefix, LinuxContainerResources resources) throws Exception {
@@ -632,7 +633,8 @@ public final class ContainerManager implements SandboxManager.PodContainers {
         ContainerRecord record;
         ContainerConfig config;
         try {
-          if (recordBytes.isEmpty() || configBytes.isEmpty()) {
+          // An empty config is one a machine crash cut short (a real one always has a name).
+          if (recordBytes.isEmpty() || configBytes.isEmpty() || configBytes.get().length == 0) {
             throw new IOException("record incomplete");
           }
           record = json.readValue(recordBytes.get(), ContainerRecord.class);
@@ -669,7 +671,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
                     "Unknown",
                     "the runtime's state of this container was lost (node restarted?)");
             container.update(lost);
-            persistTransition(lost);
+            persist(lost);
             LOG.warn("container {} had no runtime state left: marked exited (unknown)", id);
           }
         }
@@ -680,15 +682,12 @@ public final class ContainerManager implements SandboxManager.PodContainers {
     LOG.info("recovered {} containers", containers.size());
   }
 
-  private void persist(ContainerRecord record) throws IOException {
-    store.write(record.id(), RECORD, json.writeValueAsBytes(record));
-  }
-
   /**
-   * Records a started or exited state: atomic, not flushed. After a machine crash every container
-   * has ended whatever the record says, and recovery reads that from runc and conmon.
+   * Records a container's state: atomic, not flushed. After a machine crash every container has
+   * ended whatever the record says, and recovery reads that from runc and conmon (or, with no
+   * readable record, removes what the container left).
    */
-  private void persistTransition(ContainerRecord record) throws IOException {
+  private void persist(ContainerRecord record) throws IOException {
     store.update(record.id(), RECORD, json.writeValueAsBytes(record));
   }
 

@@ -79,6 +79,34 @@ public final class Syscalls {
   private static final MethodHandle GETTID = downcall("gettid", FunctionDescriptor.of(INT));
   private static final MethodHandle UTIMENSAT =
       downcall("utimensat", FunctionDescriptor.of(INT, INT, PTR, PTR, INT));
+  private static final MethodHandle READ =
+      downcall("read", FunctionDescriptor.of(LONG, INT, PTR, LONG));
+  private static final MethodHandle POLL =
+      downcall("poll", FunctionDescriptor.of(INT, PTR, LONG, INT));
+  private static final MethodHandle SOCKET =
+      downcall("socket", FunctionDescriptor.of(INT, INT, INT, INT));
+  private static final MethodHandle IOCTL =
+      LINKER.downcallHandle(
+          LIBC.find("ioctl").orElseThrow(),
+          FunctionDescriptor.of(INT, INT, LONG, PTR),
+          CCS,
+          Linker.Option.firstVariadicArg(2));
+
+  public static final short POLLIN = 0x1;
+  public static final short POLLHUP = 0x10;
+  private static final int EINTR = 4;
+  private static final int EAGAIN = 11;
+  private static final int AF_INET = 2;
+  private static final int SOCK_DGRAM = 2;
+  private static final int SOCK_CLOEXEC = 0x80000;
+  private static final long SIOCGIFFLAGS = 0x8913;
+  private static final long SIOCSIFFLAGS = 0x8914;
+  private static final short IFF_UP = 0x1;
+
+  /** struct ifreq: a 16-byte interface name, then a 24-byte union whose first member is flags. */
+  private static final int IFREQ_SIZE = 40;
+
+  private static final int IFNAMSIZ = 16;
 
   private static final int AT_FDCWD = -100;
   private static final int AT_SYMLINK_NOFOLLOW = 0x100;
@@ -181,6 +209,117 @@ public final class Syscalls {
       throw e;
     } catch (Throwable t) {
       throw new IllegalStateException("open downcall failed", t);
+    }
+  }
+
+  /** open(2) read-only, non-blocking, with O_CLOEXEC; returns the file descriptor. */
+  public static int openReadNonBlocking(Path path) throws SyscallException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment state = arena.allocate(CALL_STATE);
+      int fd =
+          (int)
+              OPEN.invokeExact(
+                  state, arena.allocateFrom(path.toString()), O_RDONLY | O_NONBLOCK | O_CLOEXEC, 0);
+      if (fd < 0) {
+        throw new SyscallException("open", path.toString(), errno(state));
+      }
+      return fd;
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new IllegalStateException("open downcall failed", t);
+    }
+  }
+
+  /**
+   * read(2) into {@code buffer}: the byte count, 0 at end of file, or -1 when a non-blocking
+   * descriptor has nothing to read yet.
+   */
+  public static int read(int fd, byte[] buffer) throws SyscallException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment state = arena.allocate(CALL_STATE);
+      MemorySegment nativeBuffer = arena.allocate(Math.max(1, buffer.length));
+      while (true) {
+        long n = (long) READ.invokeExact(state, fd, nativeBuffer, (long) buffer.length);
+        if (n >= 0) {
+          MemorySegment.copy(nativeBuffer, ValueLayout.JAVA_BYTE, 0, buffer, 0, (int) n);
+          return (int) n;
+        }
+        int errno = errno(state);
+        if (errno == EAGAIN) {
+          return -1;
+        }
+        if (errno != EINTR) {
+          throw new SyscallException("read", "fd " + fd, errno);
+        }
+      }
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new IllegalStateException("read downcall failed", t);
+    }
+  }
+
+  /**
+   * poll(2) on one descriptor: the events that occurred ({@link #POLLIN}, {@link #POLLHUP}, ...), 0
+   * when {@code timeoutMillis} passed first or a signal interrupted the wait.
+   */
+  public static short poll(int fd, short events, int timeoutMillis) throws SyscallException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment state = arena.allocate(CALL_STATE);
+      // struct pollfd { int fd; short events; short revents; }
+      MemorySegment pollfd = arena.allocate(8, 4);
+      pollfd.set(ValueLayout.JAVA_INT, 0, fd);
+      pollfd.set(ValueLayout.JAVA_SHORT, 4, events);
+      int rc = (int) POLL.invokeExact(state, pollfd, 1L, timeoutMillis);
+      if (rc < 0) {
+        int errno = errno(state);
+        if (errno == EINTR) {
+          return 0;
+        }
+        throw new SyscallException("poll", "fd " + fd, errno);
+      }
+      return rc == 0 ? 0 : pollfd.get(ValueLayout.JAVA_SHORT, 6);
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new IllegalStateException("poll downcall failed", t);
+    }
+  }
+
+  /**
+   * Sets a network interface of the calling thread's network namespace up (SIOCSIFFLAGS with
+   * IFF_UP), as {@code ip link set NAME up} does.
+   */
+  public static void setInterfaceUp(String name) throws SyscallException {
+    byte[] nameBytes = name.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    if (nameBytes.length >= IFNAMSIZ) {
+      throw new IllegalArgumentException("interface name too long: " + name);
+    }
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment state = arena.allocate(CALL_STATE);
+      int fd = (int) SOCKET.invokeExact(state, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+      if (fd < 0) {
+        throw new SyscallException("socket", "AF_INET", errno(state));
+      }
+      try {
+        MemorySegment ifreq = arena.allocate(IFREQ_SIZE, 8);
+        MemorySegment.copy(nameBytes, 0, ifreq, ValueLayout.JAVA_BYTE, 0, nameBytes.length);
+        if ((int) IOCTL.invokeExact(state, fd, SIOCGIFFLAGS, ifreq) != 0) {
+          throw new SyscallException("ioctl SIOCGIFFLAGS", name, errno(state));
+        }
+        short flags = ifreq.get(ValueLayout.JAVA_SHORT, IFNAMSIZ);
+        ifreq.set(ValueLayout.JAVA_SHORT, IFNAMSIZ, (short) (flags | IFF_UP));
+        if ((int) IOCTL.invokeExact(state, fd, SIOCSIFFLAGS, ifreq) != 0) {
+          throw new SyscallException("ioctl SIOCSIFFLAGS", name, errno(state));
+        }
+      } finally {
+        close(fd);
+      }
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new IllegalStateException("interface downcall failed", t);
     }
   }
 

@@ -284,8 +284,8 @@ public final class Conmon {
   }
 
   /** {@code runc start}: the container's process begins; conmon already holds its stdio. */
-  public void start(String id) {
-    runc.start(id);
+  public void start(String id, long initPid) {
+    runc.start(id, initPid);
   }
 
   public static Path conmonPidFile(Path bundle) {

@@ -27,6 +27,7 @@ public final class Runc {
 
   private static final Duration CALL_TIMEOUT = Duration.ofMinutes(2);
   private static final int ERROR_OUTPUT_LIMIT = 64 << 10;
+  private static final java.io.File DEV_NULL = new java.io.File("/dev/null");
 
   private final Path binary;
   private final Path root;
@@ -130,8 +131,17 @@ public final class Runc {
     }
   }
 
-  /** {@code runc start}: runs the user process of a created container. */
-  public void start(String id) {
+  /**
+   * Runs the user process of a created container: through its exec FIFO when runc keeps one (see
+   * {@link ExecFifo}), else with {@code runc start}.
+   *
+   * @param initPid the container's init process, as runc create reported it
+   */
+  public void start(String id, long initPid) {
+    if (initPid > 0
+        && ExecFifo.release(id, root.resolve(id).resolve(ExecFifo.NAME), initPid, CALL_TIMEOUT)) {
+      return;
+    }
     checked("start", id, null, "start", id);
   }
 
@@ -240,15 +250,15 @@ public final class Runc {
   public record ExecResult(int exitCode, byte[] stdout, byte[] stderr) {}
 
   /**
-   * Runs {@code process} in container {@code id} and waits for it, capturing at most {@code
-   * maxOutput} bytes per stream. The process spec reaches runc through its stdin ({@code --process
-   * /dev/stdin}), which then closes: an ExecSync has no input. runc waits for the process as its
-   * subreaper, so on timeout killing runc's descendants ends the whole command.
+   * Runs {@code command} in container {@code id} as the container's process would run (its user,
+   * environment, working dir, capabilities, limits) and waits for it, capturing at most {@code
+   * maxOutput} bytes per stream; its input is empty, as an ExecSync has none. runc waits for the
+   * process as its subreaper, so on timeout killing runc's descendants ends the whole command.
    *
    * @param timeout null or zero for none
    * @throws CaissonException DEADLINE_EXCEEDED on timeout (the process has been killed)
    */
-  public ExecResult execSync(String id, OciSpec.Process process, Duration timeout, int maxOutput) {
+  public ExecResult execSync(String id, List<String> command, Duration timeout, int maxOutput) {
     // The exec'd process may not be runc's descendant (runc's nsexec can clone it as a sibling),
     // so on timeout it is found through the pid file runc writes for it.
     Path pidFile;
@@ -259,17 +269,25 @@ public final class Runc {
     } catch (IOException e) {
       throw CaissonException.internal("cannot create an exec pid file for " + id, e);
     }
-    List<String> argv =
-        argv("exec", "--pid-file", pidFile.toString(), "--process", "/dev/stdin", id);
+    // The process is the container's own (runc takes it from the bundle's config.json: user,
+    // environment, capabilities, limits) with these arguments; no spec to read and write here.
+    List<String> argv = argv("exec", "--pid-file", pidFile.toString(), id);
+    argv.addAll(command);
+    ProcessBuilder builder =
+        new ProcessBuilder(argv).redirectInput(ProcessBuilder.Redirect.from(DEV_NULL));
+    // runc is a Go program that lives for one probe: collecting garbage less often while it
+    // parses the container's state and spec takes ~2 ms off each exec (measured on a 2-core node).
+    // The process in the container never sees this variable: runc init clears its environment.
+    builder.environment().put("GOGC", "400");
     Process p;
     try {
-      p = new ProcessBuilder(argv).start();
+      p = builder.start();
     } catch (IOException e) {
       deleteQuietly(pidFile);
       throw CaissonException.internal("cannot run runc exec in " + id, e);
     }
     try {
-      return awaitExec(id, process, timeout, p, maxOutput, pidFile);
+      return awaitExec(id, command, timeout, p, maxOutput, pidFile);
     } finally {
       deleteQuietly(pidFile);
     }
@@ -284,19 +302,9 @@ public final class Runc {
   }
 
   private ExecResult awaitExec(
-      String id,
-      OciSpec.Process process,
-      Duration timeout,
-      Process p,
-      int maxOutput,
-      Path pidFile) {
+      String id, List<String> command, Duration timeout, Process p, int maxOutput, Path pidFile) {
     CompletableFuture<Command.Bounded> out = Command.drain(p.getInputStream(), maxOutput);
     CompletableFuture<Command.Bounded> err = Command.drain(p.getErrorStream(), maxOutput);
-    try (var stdin = p.getOutputStream()) {
-      stdin.write(OciJson.bytes(process));
-    } catch (IOException e) {
-      // runc gave up before reading its spec; its stderr says why.
-    }
     try {
       boolean finished;
       if (timeout == null || timeout.isZero() || timeout.isNegative()) {
@@ -310,7 +318,7 @@ public final class Runc {
         killTree(p);
         throw new CaissonException(
             Kind.DEADLINE_EXCEEDED,
-            "command " + process.args() + " in container " + id + " timed out after " + timeout);
+            "command " + command + " in container " + id + " timed out after " + timeout);
       }
       Command.Bounded o = await(out);
       Command.Bounded e = await(err);

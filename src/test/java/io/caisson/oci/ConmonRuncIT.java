@@ -74,7 +74,7 @@ class ConmonRuncIT {
     assertThat(Files.exists(Conmon.ctlFifo(bundle))).isTrue();
     assertThat(OciTestRig.cgroupExists("/" + rig.cgroupParent + "/" + id)).isTrue();
 
-    rig.conmon.start(id);
+    rig.conmon.start(id, created.containerPid());
     assertThat(rig.runc.state(id).orElseThrow().parsedStatus()).isEqualTo(RuncState.Status.RUNNING);
 
     Path log = rig.logPath(id);
@@ -122,6 +122,39 @@ class ConmonRuncIT {
   }
 
   @Test
+  void startingAContainerWhoseProcessDiedIsAPreconditionFailure() throws Exception {
+    String id = OciTestRig.newId();
+    Path bundle = rig.bundle(id, List.of("sleep", "1000"));
+    long pid = rig.conmon.create(rig.launch(id, bundle)).containerPid();
+    rig.runc.kill(id, 9, false);
+    waitFor("exit file", () -> Files.exists(rig.conmon.exitFile(id)));
+    assertThatThrownBy(() -> rig.conmon.start(id, pid))
+        .isInstanceOfSatisfying(
+            CaissonException.class,
+            e -> assertThat(e.kind()).isEqualTo(CaissonException.Kind.FAILED_PRECONDITION));
+    rig.runc.delete(id, true);
+  }
+
+  @Test
+  void startReleasesTheProcessThroughItsExecFifo() throws Exception {
+    String id = OciTestRig.newId();
+    Path bundle = rig.bundle(id, List.of("sh", "-c", "echo started; exec sleep 1000"));
+    long pid = rig.conmon.create(rig.launch(id, bundle)).containerPid();
+    Path fifo = rig.runc.root().resolve(id).resolve("exec.fifo");
+    assertThat(fifo).exists();
+    rig.conmon.start(id, pid);
+    // runc tells running from created by the FIFO being gone.
+    assertThat(fifo).doesNotExist();
+    assertThat(rig.runc.state(id).orElseThrow().parsedStatus()).isEqualTo(RuncState.Status.RUNNING);
+    waitFor("output", () -> lines(rig.logPath(id)).stream().anyMatch(l -> l.endsWith("started")));
+    assertThatThrownBy(() -> rig.conmon.start(id, pid))
+        .isInstanceOfSatisfying(
+            CaissonException.class,
+            e -> assertThat(e.kind()).isEqualTo(CaissonException.Kind.FAILED_PRECONDITION));
+    rig.runc.delete(id, true);
+  }
+
+  @Test
   void failedCreateReportsRuncsMessageAndLeavesNothing() throws Exception {
     String id = OciTestRig.newId();
     Path bundle = rig.bundle(id, List.of("/no/such/binary"));
@@ -141,8 +174,7 @@ class ConmonRuncIT {
             id,
             List.of(
                 "sh", "-c", "trap 'echo got TERM' TERM; echo ready; while true; do sleep 1; done"));
-    rig.conmon.create(rig.launch(id, bundle));
-    rig.conmon.start(id);
+    rig.conmon.start(id, rig.conmon.create(rig.launch(id, bundle)).containerPid());
     waitFor("ready", () -> lines(rig.logPath(id)).stream().anyMatch(l -> l.endsWith("ready")));
     rig.runc.kill(id, 15, false);
     OciTestRig.sleep(1500);
@@ -163,13 +195,12 @@ class ConmonRuncIT {
   void execSyncReturnsOutputExitCodeAndHonoursTimeout() throws Exception {
     String id = OciTestRig.newId();
     Path bundle = rig.bundle(id, List.of("sleep", "1000"));
-    rig.conmon.create(rig.launch(id, bundle));
-    rig.conmon.start(id);
+    rig.conmon.start(id, rig.conmon.create(rig.launch(id, bundle)).containerPid());
 
     Runc.ExecResult r =
         rig.runc.execSync(
             id,
-            Runc.execProcess(bundle, List.of("sh", "-c", "echo out; echo err >&2; exit 3"), false),
+            List.of("sh", "-c", "echo out; echo err >&2; exit 3"),
             Duration.ofSeconds(10),
             Runc.EXEC_OUTPUT_LIMIT);
     assertThat(r.exitCode()).isEqualTo(3);
@@ -179,38 +210,24 @@ class ConmonRuncIT {
     // Bounded output: a flood is cut at the limit and the call still returns.
     Runc.ExecResult big =
         rig.runc.execSync(
-            id,
-            Runc.execProcess(bundle, List.of("sh", "-c", "yes | head -c 3000000"), false),
-            Duration.ofSeconds(20),
-            1 << 20);
+            id, List.of("sh", "-c", "yes | head -c 3000000"), Duration.ofSeconds(20), 1 << 20);
     assertThat(big.stdout()).hasSize(1 << 20);
 
     long start = System.nanoTime();
     assertThatThrownBy(
             () ->
                 rig.runc.execSync(
-                    id,
-                    Runc.execProcess(bundle, List.of("sleep", "77"), false),
-                    Duration.ofSeconds(1),
-                    Runc.EXEC_OUTPUT_LIMIT))
+                    id, List.of("sleep", "77"), Duration.ofSeconds(1), Runc.EXEC_OUTPUT_LIMIT))
         .isInstanceOf(CaissonException.class)
         .satisfies(
             e -> assertThat(((CaissonException) e).kind()).isEqualTo(Kind.DEADLINE_EXCEEDED));
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
     // The timed-out process is gone.
-    Runc.ExecResult ps =
-        rig.runc.execSync(
-            id, Runc.execProcess(bundle, List.of("ps"), false), Duration.ofSeconds(10), 1 << 20);
+    Runc.ExecResult ps = rig.runc.execSync(id, List.of("ps"), Duration.ofSeconds(10), 1 << 20);
     assertThat(new String(ps.stdout(), StandardCharsets.UTF_8)).doesNotContain("sleep 77");
 
     rig.runc.delete(id, true);
-    assertThatThrownBy(
-            () ->
-                rig.runc.execSync(
-                    id,
-                    Runc.execProcess(bundle, List.of("true"), false),
-                    Duration.ofSeconds(5),
-                    1024))
+    assertThatThrownBy(() -> rig.runc.execSync(id, List.of("true"), Duration.ofSeconds(5), 1024))
         .isInstanceOf(CaissonException.class)
         .satisfies(e -> assertThat(((CaissonException) e).kind()).isEqualTo(Kind.NOT_FOUND));
   }
@@ -219,8 +236,7 @@ class ConmonRuncIT {
   void reopenLogAfterRotationAndUpdateResources() throws Exception {
     String id = OciTestRig.newId();
     Path bundle = rig.bundle(id, List.of("sh", "-c", "while true; do echo tick; sleep 0.1; done"));
-    rig.conmon.create(rig.launch(id, bundle));
-    rig.conmon.start(id);
+    rig.conmon.start(id, rig.conmon.create(rig.launch(id, bundle)).containerPid());
     Path log = rig.logPath(id);
     waitFor("first lines", () -> !lines(log).isEmpty());
     Path rotated = log.resolveSibling(log.getFileName() + ".1");
@@ -255,8 +271,7 @@ class ConmonRuncIT {
   void interactiveExecStreamsStdinAndStdout() throws Exception {
     String id = OciTestRig.newId();
     Path bundle = rig.bundle(id, List.of("sleep", "1000"));
-    rig.conmon.create(rig.launch(id, bundle));
-    rig.conmon.start(id);
+    rig.conmon.start(id, rig.conmon.create(rig.launch(id, bundle)).containerPid());
     try (ExecSession s =
         rig.runc.startExec(
             id,
@@ -279,9 +294,7 @@ class ConmonRuncIT {
     OciTestRig.sleep(300);
     hang.close();
     assertThat(hang.exitCode().get(10, java.util.concurrent.TimeUnit.SECONDS)).isNotZero();
-    Runc.ExecResult ps =
-        rig.runc.execSync(
-            id, Runc.execProcess(bundle, List.of("ps"), false), Duration.ofSeconds(10), 1 << 20);
+    Runc.ExecResult ps = rig.runc.execSync(id, List.of("ps"), Duration.ofSeconds(10), 1 << 20);
     assertThat(new String(ps.stdout(), StandardCharsets.UTF_8)).doesNotContain("sleep 88");
     rig.runc.delete(id, true);
   }
