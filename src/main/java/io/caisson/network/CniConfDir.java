@@ -53,7 +53,7 @@ public final class CniConfDir {
 
   /**
    * Why pods cannot be networked right now, or empty when they can: no config, only invalid ones,
-   * or a plugin binary of the chosen network (or the loopback plugin) missing from the bin dirs.
+   * or a plugin binary of the chosen network missing from the bin dirs.
    */
   public Optional<String> notReadyReason() {
     Loaded now = load();
@@ -61,9 +61,7 @@ public final class CniConfDir {
       return Optional.of(now.problem());
     }
     CniConfig config = now.config().get();
-    List<String> types = new ArrayList<>(config.pluginTypes());
-    types.add("loopback");
-    for (String type : types) {
+    for (String type : config.pluginTypes()) {
       if (plugins.find(type).isEmpty()) {
         return Optional.of("network \"%s\": %s".formatted(config.name(), plugins.notFound(type)));
       }

@@ -60,19 +60,6 @@ public record CniConfig(
     return object.has("plugins") ? fromList(object) : fromSingle(object);
   }
 
-  /** The network every pod gets first: the loopback plugin brings {@code lo} up in the netns. */
-  public static CniConfig loopback(String cniVersion) {
-    ObjectNode list = JSON.createObjectNode();
-    list.put("cniVersion", cniVersion);
-    list.put("name", "cni-loopback");
-    list.putArray("plugins").addObject().put("type", "loopback");
-    try {
-      return fromList(list);
-    } catch (InvalidCniConfigException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
   /** Re-creates a config from the JSON cached with an attachment. */
   static CniConfig fromCached(JsonNode json) throws InvalidCniConfigException {
     if (!(json instanceof ObjectNode object)) {

@@ -111,9 +111,9 @@ class CniConfDirTest {
     assertThat(dir.notReadyReason())
         .hasValueSatisfying(
             r -> assertThat(r).contains("\"nosuchplugin\" not found").contains(bin.toString()));
+    // lo is brought up by Caisson itself: a node without the loopback plugin can network pods.
     Files.delete(bin.resolve("loopback"));
     Files.writeString(conf.resolve("10-net.conflist"), list("net", "bridge"));
-    assertThat(dir.notReadyReason())
-        .hasValueSatisfying(r -> assertThat(r).contains("\"loopback\" not found"));
+    assertThat(dir.notReadyReason()).isEmpty();
   }
 }

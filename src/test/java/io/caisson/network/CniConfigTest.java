@@ -73,13 +73,6 @@ class CniConfigTest {
   }
 
   @Test
-  void theLoopbackNetworkHasOnePlugin() {
-    CniConfig loopback = CniConfig.loopback("1.0.0");
-    assertThat(loopback.pluginTypes()).containsExactly("loopback");
-    assertThat(loopback.cniVersion()).isEqualTo("1.0.0");
-  }
-
-  @Test
   void theShippedDefaultIsValid() throws Exception {
     try (var in = getClass().getResourceAsStream("/cni/10-caisson-bridge.conflist")) {
       CniConfig config = CniConfig.parse(in.readAllBytes());
