@@ -59,6 +59,15 @@ public final class Bench implements Callable<Integer> {
   @Option(names = "--pods", defaultValue = "100", description = "pods (x 2 containers) for relist")
   int pods;
 
+  @Option(
+      names = "--client-warmup",
+      defaultValue = "3000",
+      description =
+          "Version calls per endpoint before the first round (default ${DEFAULT-VALUE}): this client"
+              + " is a JVM, and until its JIT has compiled the gRPC path, per-call timings measure"
+              + " the client's interpreter as much as the endpoint")
+  int clientWarmup;
+
   @Option(names = "--json", paramLabel = "FILE", description = "write the results as JSON")
   Path json;
 
@@ -132,6 +141,7 @@ public final class Bench implements Callable<Integer> {
         targets.add(target(against, againstDaemonPid, againstStartCommand, againstStartEndpoint));
       }
       List<String> labels = labels(targets);
+      warmUpClient(targets);
       ObjectNode header = header(targets, labels);
       Runner runner =
           new Runner(
@@ -175,6 +185,21 @@ public final class Bench implements Callable<Integer> {
     }
   }
 
+  /**
+   * Alternating endpoints, so both see the same calls at the same point of the client's warm-up.
+   */
+  private void warmUpClient(List<Runner.Target> targets) {
+    if (clientWarmup <= 0) {
+      return;
+    }
+    out.printf("client warm-up: %d Version calls per endpoint%n", clientWarmup);
+    for (int i = 0; i < clientWarmup; i++) {
+      for (Runner.Target target : targets) {
+        target.client().runtime().version(VersionRequest.getDefaultInstance());
+      }
+    }
+  }
+
   private List<String> selectedWorkloads() {
     List<String> names =
         workloads != null
@@ -214,6 +239,7 @@ public final class Bench implements Callable<Integer> {
     header.put("cpus", Runtime.getRuntime().availableProcessors());
     header.put("kernel", ProcMemory.read(Path.of("/proc/sys/kernel/osrelease")).trim());
     header.put("rounds", rounds).put("iterations", iterations).put("pods", pods);
+    header.put("client_warmup_calls", clientWarmup);
     header.put("image", image).put("pull_image", pullImage);
     var endpoints = header.putArray("endpoints");
     for (int e = 0; e < targets.size(); e++) {
