@@ -1,10 +1,10 @@
 package io.caisson;
 
+import io.caisson.common.log.LogLevels;
 import io.caisson.config.CaissonConfig;
 import io.caisson.config.ConfigLoader;
 import io.caisson.config.InvalidConfigException;
 import io.caisson.daemon.Daemon;
-import io.caisson.daemon.Logging;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -78,7 +78,7 @@ public final class Main implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     CaissonConfig config = loadOrExit();
-    Logging.setLevel(config.logLevel());
+    LogLevels.setCaissonLevel(config.logLevel());
     return new Daemon(config).runUntilSignalled();
   }
 
