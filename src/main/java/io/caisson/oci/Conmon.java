@@ -176,8 +176,7 @@ public final class Conmon {
       undoCreate(launch, p);
       String msg = RuncErrors.message(message);
       throw new CaissonException(
-          RuncErrors.kindOf(msg) == Kind.ALREADY_EXISTS ? Kind.ALREADY_EXISTS : Kind.INTERNAL,
-          verb + " of container " + id + " failed: " + msg);
+          RuncErrors.createKindOf(msg), verb + " of container " + id + " failed: " + msg);
     }
     try {
       // The first conmon process writes the pid file of the second, then exits.

@@ -49,6 +49,24 @@ final class RuncErrors {
         kind, "runc " + verb + " " + id + " failed (exit " + exitCode + "): " + msg);
   }
 
+  /**
+   * What a failed {@code runc create} means for CreateContainer: besides a taken id, the request's
+   * fault when runc refused its values or the container's command cannot be run from the image
+   * (runc create execs it in the new container); anything else is the runtime's.
+   */
+  static Kind createKindOf(String msg) {
+    String m = msg.toLowerCase();
+    if (m.contains("exec:")
+        && (m.contains("no such file or directory")
+            || m.contains("executable file not found")
+            || m.contains("permission denied")
+            || m.contains("not a directory"))) {
+      return Kind.INVALID_ARGUMENT;
+    }
+    Kind kind = kindOf(msg);
+    return kind == Kind.ALREADY_EXISTS || kind == Kind.INVALID_ARGUMENT ? kind : Kind.INTERNAL;
+  }
+
   static Kind kindOf(String msg) {
     String m = msg.toLowerCase();
     if (m.contains("does not exist") || m.contains("not found")) {
@@ -66,6 +84,7 @@ final class RuncErrors {
       return Kind.FAILED_PRECONDITION;
     }
     if (m.contains("invalid argument")
+        || m.contains("numerical result out of range") // a cgroup value (cpuset) the node lacks
         || m.contains("invalid configuration")
         || m.contains("executable file not found")) {
       return Kind.INVALID_ARGUMENT;

@@ -159,7 +159,8 @@ class ConmonRuncIT {
     String id = OciTestRig.newId();
     Path bundle = rig.bundle(id, List.of("/no/such/binary"));
     assertThatThrownBy(() -> rig.conmon.create(rig.launch(id, bundle)))
-        .isInstanceOf(CaissonException.class)
+        .isInstanceOfSatisfying(
+            CaissonException.class, e -> assertThat(e.kind()).isEqualTo(Kind.INVALID_ARGUMENT))
         .hasMessageContaining("/no/such/binary");
     assertThat(rig.runc.state(id)).isEmpty();
     assertThat(Conmon.conmonAlive(bundle)).isFalse();

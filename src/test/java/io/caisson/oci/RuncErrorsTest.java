@@ -34,5 +34,28 @@ class RuncErrorsTest {
     // runc's own validation of what it was given: the request's fault, not the runtime's.
     assertThat(RuncErrors.kindOf("invalid configuration: cannot use unified on cgroup v1"))
         .isEqualTo(Kind.INVALID_ARGUMENT);
+    assertThat(
+            RuncErrors.kindOf(
+                "failed to write \"6597\": write /sys/fs/cgroup/cpuset/x/cpuset.mems: numerical"
+                    + " result out of range"))
+        .isEqualTo(Kind.INVALID_ARGUMENT);
+  }
+
+  @Test
+  void createFailuresBlameTheRequestOnlyForItsOwnValues() {
+    assertThat(
+            RuncErrors.createKindOf(
+                "runc create failed: unable to start container process: exec:"
+                    + " \"kubernetes.io/test\": stat kubernetes.io/test: no such file or directory"))
+        .isEqualTo(Kind.INVALID_ARGUMENT);
+    assertThat(
+            RuncErrors.createKindOf(
+                "unable to start container process: exec: \"nope\": executable file not found in"
+                    + " $PATH"))
+        .isEqualTo(Kind.INVALID_ARGUMENT);
+    assertThat(RuncErrors.createKindOf("container with id exists: x already exists"))
+        .isEqualTo(Kind.ALREADY_EXISTS);
+    assertThat(RuncErrors.createKindOf("container does not exist")).isEqualTo(Kind.INTERNAL);
+    assertThat(RuncErrors.createKindOf("mount failed")).isEqualTo(Kind.INTERNAL);
   }
 }
