@@ -291,6 +291,15 @@ public final class ContainerSpecs {
     }
   }
 
+  /** cgroup v1 cpu.shares' ceiling; runc maps shares onto cgroup v2's weight in the same range. */
+  static final long MAX_CPU_SHARES = 262_144;
+
+  /** CFS bandwidth bounds of the kernel (cpu.cfs_period_us / cpu.max). */
+  static final long MIN_CPU_PERIOD_US = 1_000;
+
+  static final long MAX_CPU_PERIOD_US = 1_000_000;
+  static final long MIN_CPU_QUOTA_US = 1_000;
+
   static void resources(OciSpecBuilder spec, LinuxContainerResources r, int daemonOomScoreAdj) {
     if (r.getCpuShares() < 0
         || r.getCpuQuota() < -1
@@ -298,6 +307,22 @@ public final class ContainerSpecs {
         || r.getMemoryLimitInBytes() < 0
         || r.getMemorySwapLimitInBytes() < -1) {
       throw CaissonException.invalid("container resources may not be negative: %s", r);
+    }
+    // The kernel's (and runc's) bounds, checked here so a bad value is the caller's error with a
+    // clear message rather than a runc failure after the container's files exist.
+    if (r.getCpuShares() > MAX_CPU_SHARES) {
+      throw CaissonException.invalid(
+          "cpu_shares %d is above the maximum of %d", r.getCpuShares(), MAX_CPU_SHARES);
+    }
+    if (r.getCpuPeriod() > 0
+        && (r.getCpuPeriod() < MIN_CPU_PERIOD_US || r.getCpuPeriod() > MAX_CPU_PERIOD_US)) {
+      throw CaissonException.invalid(
+          "cpu_period %d us is outside %d..%d us",
+          r.getCpuPeriod(), MIN_CPU_PERIOD_US, MAX_CPU_PERIOD_US);
+    }
+    if (r.getCpuQuota() > 0 && r.getCpuQuota() < MIN_CPU_QUOTA_US) {
+      throw CaissonException.invalid(
+          "cpu_quota %d us is below the minimum of %d us", r.getCpuQuota(), MIN_CPU_QUOTA_US);
     }
     if (r.getCpuShares() > 0
         || r.getCpuQuota() != 0

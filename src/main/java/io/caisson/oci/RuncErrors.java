@@ -86,6 +86,8 @@ final class RuncErrors {
     if (m.contains("invalid argument")
         || m.contains("numerical result out of range") // a cgroup value (cpuset) the node lacks
         || m.contains("invalid configuration")
+        || m.contains("maximum allowed") // runc's own bounds on a resource value
+        || m.contains("minimum allowed")
         || m.contains("executable file not found")) {
       return Kind.INVALID_ARGUMENT;
     }

@@ -120,7 +120,16 @@ class CheckpointIT {
         .runtime()
         .removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
     daemon.close();
-    network.assertNothingAttached();
+    try {
+      network.assertNothingAttached();
+    } catch (AssertionError e) {
+      String log = daemon.log();
+      throw new AssertionError(
+          e.getMessage()
+              + "\ndaemon log (end):\n"
+              + log.substring(Math.max(0, log.length() - 20_000)),
+          e);
+    }
     network.close();
     leaks.assertNothingLeaked();
   }

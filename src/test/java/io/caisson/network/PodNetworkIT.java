@@ -10,11 +10,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -461,11 +463,12 @@ class PodNetworkIT {
 
   @Test
   void aDualStackPodGetsItsIpv4AddressFirstAndDetachFreesBoth() throws Exception {
-    // The IPv6 subnet takes the random bytes of the IPv4 one, so parallel runs do not collide.
+    // The IPv6 subnet takes the random bytes of the IPv4 one, so parallel runs do not collide;
+    // each group gets a leading 1 so none is zero, which the address's canonical form would drop.
     String v6Prefix =
-        "fd0c:%s::"
-            .formatted(
-                dualSubnetPrefix.substring(3, dualSubnetPrefix.length() - 1).replace('.', ':'));
+        Arrays.stream(dualSubnetPrefix.substring(3, dualSubnetPrefix.length() - 1).split("\\."))
+            .map(octet -> "1" + octet)
+            .collect(Collectors.joining(":", "fd0c:", "::"));
     Path conf = Files.createDirectories(root.resolve("dual.d"));
     Path dualIpam = root.resolve("ipam-dual");
     Files.writeString(

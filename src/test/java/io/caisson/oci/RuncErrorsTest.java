@@ -39,6 +39,8 @@ class RuncErrorsTest {
                 "failed to write \"6597\": write /sys/fs/cgroup/cpuset/x/cpuset.mems: numerical"
                     + " result out of range"))
         .isEqualTo(Kind.INVALID_ARGUMENT);
+    assertThat(RuncErrors.kindOf("the maximum allowed cpu-shares is 262144"))
+        .isEqualTo(Kind.INVALID_ARGUMENT);
   }
 
   @Test

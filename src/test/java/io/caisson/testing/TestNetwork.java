@@ -15,26 +15,30 @@ public final class TestNetwork implements AutoCloseable {
   private final Path confDir;
   private final Path ipamDir;
   private final String bridge;
+  private final String name;
   private final String subnetPrefix;
 
   public TestNetwork(Path dir) throws IOException {
     byte[] random = new byte[3];
     ThreadLocalRandom.current().nextBytes(random);
     this.bridge = "cdt" + HexFormat.of().formatHex(random);
+    // The network's name is in every NAT rule's comment: checks match on it, so rules another
+    // test left for the same (random) subnet never count against this one.
+    this.name = "caisson-test-" + HexFormat.of().formatHex(random);
     this.subnetPrefix = "10.%d.%d.".formatted(232 + (random[0] & 0x0f), random[1] & 0xff);
     this.confDir = Files.createDirectories(dir.resolve("net.d"));
     this.ipamDir = dir.resolve("ipam");
     Files.writeString(
         confDir.resolve("10-test.conflist"),
         """
-        {"cniVersion": "1.0.0", "name": "caisson-test", "plugins": [
+        {"cniVersion": "1.0.0", "name": "%s", "plugins": [
           {"type": "bridge", "bridge": "%s", "isGateway": true, "ipMasq": true, "hairpinMode": true,
            "ipam": {"type": "host-local", "dataDir": "%s",
                     "ranges": [[{"subnet": "%s0/24"}]], "routes": [{"dst": "0.0.0.0/0"}]}},
           {"type": "portmap", "capabilities": {"portMappings": true}}
         ]}
         """
-            .formatted(bridge, ipamDir, subnetPrefix));
+            .formatted(name, bridge, ipamDir, subnetPrefix));
   }
 
   /** Daemon flags that point it at this network. */
@@ -52,7 +56,7 @@ public final class TestNetwork implements AutoCloseable {
 
   /** Addresses host-local still holds for this network. */
   public long allocatedIps() throws IOException {
-    Path dir = ipamDir.resolve("caisson-test");
+    Path dir = ipamDir.resolve(name);
     if (!Files.isDirectory(dir)) {
       return 0;
     }
@@ -72,7 +76,7 @@ public final class TestNetwork implements AutoCloseable {
     org.assertj.core.api.Assertions.assertThat(
             run("iptables-save", "-t", "nat")
                 .lines()
-                .filter(l -> l.contains(subnetPrefix))
+                .filter(l -> l.contains("name: \\\"" + name + "\\\""))
                 .toList())
         .as("NAT rules left for the test subnet")
         .isEmpty();

@@ -211,9 +211,35 @@ public final class TestNode implements AutoCloseable {
   @Override
   public void close() throws Exception {
     if (daemon != null) {
+      removePodsQuietly();
       daemon.close();
     }
     network.close();
     registry.close();
+  }
+
+  /**
+   * After a failed test: its pods would otherwise keep their veths, NAT rules, mounts and cgroups
+   * on the node, where they make later tests fail for a fault that is not theirs.
+   */
+  private void removePodsQuietly() {
+    try {
+      if (!daemon.process().isAlive()) {
+        return;
+      }
+      for (var pod :
+          daemon
+              .runtime()
+              .listPodSandbox(ListPodSandboxRequest.getDefaultInstance())
+              .getItemsList()) {
+        try {
+          removePod(pod.getId());
+        } catch (RuntimeException e) {
+          System.err.println("could not remove pod " + pod.getId() + ": " + e);
+        }
+      }
+    } catch (RuntimeException e) {
+      System.err.println("could not list pods to remove: " + e);
+    }
   }
 }

@@ -1,0 +1,47 @@
+package io.caisson.container;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.caisson.common.CaissonException;
+import io.caisson.cri.v1.LinuxContainerResources;
+import io.caisson.oci.OciSpecBuilder;
+import org.junit.jupiter.api.Test;
+
+/** The kernel's bounds on CPU values are the request's fault, refused before runc is asked. */
+class ResourceBoundsTest {
+  @Test
+  void valuesOutsideTheKernelsBoundsAreInvalidArguments() {
+    assertRefused(
+        LinuxContainerResources.newBuilder().setCpuShares(4475082244788652094L), "cpu_shares");
+    assertRefused(LinuxContainerResources.newBuilder().setCpuShares(262_145), "cpu_shares");
+    assertRefused(LinuxContainerResources.newBuilder().setCpuPeriod(999), "cpu_period");
+    assertRefused(LinuxContainerResources.newBuilder().setCpuPeriod(1_000_001), "cpu_period");
+    assertRefused(LinuxContainerResources.newBuilder().setCpuQuota(999), "cpu_quota");
+  }
+
+  @Test
+  void valuesAtTheBoundsAndUnlimitedQuotaAreTaken() {
+    OciSpecBuilder spec = new OciSpecBuilder();
+    ContainerSpecs.resources(
+        spec,
+        LinuxContainerResources.newBuilder()
+            .setCpuShares(262_144)
+            .setCpuPeriod(1_000)
+            .setCpuQuota(-1)
+            .build(),
+        0);
+    assertThat(spec.resources().cpu().shares()).isEqualTo(262_144L);
+    assertThat(spec.resources().cpu().quota()).isEqualTo(-1L);
+  }
+
+  private static void assertRefused(LinuxContainerResources.Builder resources, String field) {
+    assertThatThrownBy(() -> ContainerSpecs.resources(new OciSpecBuilder(), resources.build(), 0))
+        .isInstanceOfSatisfying(
+            CaissonException.class,
+            e -> {
+              assertThat(e.kind()).isEqualTo(CaissonException.Kind.INVALID_ARGUMENT);
+              assertThat(e.getMessage()).contains(field);
+            });
+  }
+}
