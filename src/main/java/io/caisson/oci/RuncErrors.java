@@ -44,7 +44,7 @@ final class RuncErrors {
   /** A CaissonException for a failed {@code runc <verb>} on container {@code id}. */
   static CaissonException failure(String verb, String id, String stderr, int exitCode) {
     String msg = message(stderr);
-    Kind kind = kindOf(msg);
+    Kind kind = verb.equals("exec") ? execKindOf(msg) : kindOf(msg);
     return new CaissonException(
         kind, "runc " + verb + " " + id + " failed (exit " + exitCode + "): " + msg);
   }
@@ -55,16 +55,26 @@ final class RuncErrors {
    * (runc create execs it in the new container); anything else is the runtime's.
    */
   static Kind createKindOf(String msg) {
-    String m = msg.toLowerCase();
-    if (m.contains("exec:")
-        && (m.contains("no such file or directory")
-            || m.contains("executable file not found")
-            || m.contains("permission denied")
-            || m.contains("not a directory"))) {
+    if (commandNotRunnable(msg)) {
       return Kind.INVALID_ARGUMENT;
     }
     Kind kind = kindOf(msg);
     return kind == Kind.ALREADY_EXISTS || kind == Kind.INVALID_ARGUMENT ? kind : Kind.INTERNAL;
+  }
+
+  /** A failed {@code runc exec}: a command the container cannot run is the request's fault. */
+  static Kind execKindOf(String msg) {
+    return commandNotRunnable(msg) ? Kind.INVALID_ARGUMENT : kindOf(msg);
+  }
+
+  /** runc's init could not exec the command: it is missing, not executable, or not a file. */
+  private static boolean commandNotRunnable(String msg) {
+    String m = msg.toLowerCase();
+    return m.contains("exec:")
+        && (m.contains("no such file or directory")
+            || m.contains("executable file not found")
+            || m.contains("permission denied")
+            || m.contains("not a directory"));
   }
 
   static Kind kindOf(String msg) {

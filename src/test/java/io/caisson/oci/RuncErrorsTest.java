@@ -44,6 +44,21 @@ class RuncErrorsTest {
   }
 
   @Test
+  void anExecOfACommandTheContainerLacksIsTheRequestsFault() {
+    assertThat(
+            RuncErrors.failure(
+                    "exec",
+                    "c1",
+                    "{\"level\":\"error\",\"msg\":\"exec failed: unable to start container"
+                        + " process: exec: \\\"nope\\\": stat nope: no such file or directory\"}",
+                    255)
+                .kind())
+        .isEqualTo(Kind.INVALID_ARGUMENT);
+    assertThat(RuncErrors.execKindOf("cannot exec in a stopped container"))
+        .isEqualTo(Kind.FAILED_PRECONDITION);
+  }
+
+  @Test
   void createFailuresBlameTheRequestOnlyForItsOwnValues() {
     assertThat(
             RuncErrors.createKindOf(
