@@ -305,8 +305,27 @@ public final class ContainerManager implements SandboxManager.PodContainers {
     return Path.of("/proc", Long.toString(other.record().pid()), "ns", "pid");
   }
 
+  /** Linux's NAME_MAX and PATH_MAX: a longer log path could never be opened. */
+  private static final int NAME_MAX = 255;
+
+  private static final int PATH_MAX = 4095;
+
   /** The CRI log path: relative to the pod's log directory, never outside it. */
   static Path logPath(String logDirectory, String logPath, String id) {
+    Path path = unboundedLogPath(logDirectory, logPath, id);
+    if (path.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > PATH_MAX) {
+      throw CaissonException.invalid("log path %s is longer than %d bytes", path, PATH_MAX);
+    }
+    for (Path name : path) {
+      if (name.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > NAME_MAX) {
+        throw CaissonException.invalid(
+            "log path %s has a name longer than %d bytes", path, NAME_MAX);
+      }
+    }
+    return path;
+  }
+
+  private static Path unboundedLogPath(String logDirectory, String logPath, String id) {
     if (logDirectory.isEmpty()) {
       if (!logPath.isEmpty() && Path.of(logPath).isAbsolute()) {
         return Path.of(logPath).normalize();
