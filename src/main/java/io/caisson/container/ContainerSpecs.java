@@ -291,6 +291,18 @@ public final class ContainerSpecs {
     }
   }
 
+  /** The kernel's list format for CPUs and memory nodes: {@code 0-3,5,7-8}. */
+  private static final java.util.regex.Pattern CPU_LIST =
+      java.util.regex.Pattern.compile("\\d{1,5}(-\\d{1,5})?(,\\d{1,5}(-\\d{1,5})?)*");
+
+  /** Empty means "not set"; anything else must be a list the kernel can parse. */
+  private static void requireCpuList(String field, String value) {
+    if (!value.isEmpty() && !CPU_LIST.matcher(value).matches()) {
+      throw CaissonException.invalid(
+          "%s '%s' is not a list of numbers and ranges such as 0-3,5", field, value);
+    }
+  }
+
   /** cgroup v1 cpu.shares' ceiling; runc maps shares onto cgroup v2's weight in the same range. */
   static final long MAX_CPU_SHARES = 262_144;
 
@@ -324,6 +336,8 @@ public final class ContainerSpecs {
       throw CaissonException.invalid(
           "cpu_quota %d us is below the minimum of %d us", r.getCpuQuota(), MIN_CPU_QUOTA_US);
     }
+    requireCpuList("cpuset_cpus", r.getCpusetCpus());
+    requireCpuList("cpuset_mems", r.getCpusetMems());
     if (r.getCpuShares() > 0
         || r.getCpuQuota() != 0
         || r.getCpuPeriod() > 0

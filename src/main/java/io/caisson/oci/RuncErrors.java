@@ -90,7 +90,9 @@ final class RuncErrors {
         || m.contains("cannot start")
         || m.contains("cannot delete")
         || m.contains("is paused")
-        || m.contains("stopped container")) {
+        || m.contains("stopped container")
+        // a memory limit below what the container already uses: the kernel will not reclaim it
+        || m.contains("unable to set memory limit")) {
       return Kind.FAILED_PRECONDITION;
     }
     if (m.contains("invalid argument")

@@ -18,6 +18,9 @@ class ResourceBoundsTest {
     assertRefused(LinuxContainerResources.newBuilder().setCpuPeriod(999), "cpu_period");
     assertRefused(LinuxContainerResources.newBuilder().setCpuPeriod(1_000_001), "cpu_period");
     assertRefused(LinuxContainerResources.newBuilder().setCpuQuota(999), "cpu_quota");
+    assertRefused(LinuxContainerResources.newBuilder().setCpusetCpus("\n"), "cpuset_cpus");
+    assertRefused(LinuxContainerResources.newBuilder().setCpusetCpus("0-"), "cpuset_cpus");
+    assertRefused(LinuxContainerResources.newBuilder().setCpusetMems("all"), "cpuset_mems");
   }
 
   @Test
@@ -29,6 +32,8 @@ class ResourceBoundsTest {
             .setCpuShares(262_144)
             .setCpuPeriod(1_000)
             .setCpuQuota(-1)
+            .setCpusetCpus("0-1,3")
+            .setCpusetMems("0")
             .build(),
         0);
     assertThat(spec.resources().cpu().shares()).isEqualTo(262_144L);

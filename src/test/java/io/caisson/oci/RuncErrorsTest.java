@@ -41,6 +41,10 @@ class RuncErrorsTest {
         .isEqualTo(Kind.INVALID_ARGUMENT);
     assertThat(RuncErrors.kindOf("the maximum allowed cpu-shares is 262144"))
         .isEqualTo(Kind.INVALID_ARGUMENT);
+    assertThat(
+            RuncErrors.kindOf(
+                "unable to set memory limit to 4096 (current usage: 225280, peak usage: 2789376)"))
+        .isEqualTo(Kind.FAILED_PRECONDITION);
   }
 
   @Test
