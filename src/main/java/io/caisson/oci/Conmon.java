@@ -125,6 +125,9 @@ public final class Conmon {
     Map<String, String> env = pb.environment();
     env.clear();
     env.put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    // conmon's option parser (GLib) converts arguments from the locale's charset: in the C locale
+    // a non-ASCII log path fails the parse and conmon exits before doing anything.
+    env.put("LC_ALL", "C.UTF-8");
     env.put("_OCI_SYNCPIPE", SYNC_FD);
 
     Process p;

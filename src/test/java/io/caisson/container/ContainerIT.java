@@ -218,6 +218,14 @@ class ContainerIT {
     assertCode(
         Status.Code.INVALID_ARGUMENT,
         () -> create(base("escape").setLogPath("../../etc/evil.log").addCommand("true")));
+    assertCode(
+        Status.Code.INVALID_ARGUMENT,
+        () -> create(base("long").setLogPath("x".repeat(256)).addCommand("true")));
+    // Any UTF-8 log path is a path: created whatever the locale the daemon was started in.
+    String unicode =
+        create(base("unicode").setLogPath("\u00e9\u4e2d/\u00fc.log").addCommand("true"));
+    assertThat(dir.resolve("logs/\u00e9\u4e2d/\u00fc.log")).exists();
+    remove(unicode);
     String id = create(base("twice").addCommand("true"));
     assertCode(Status.Code.ALREADY_EXISTS, () -> create(base("twice").addCommand("true")));
     assertCode(Status.Code.NOT_FOUND, () -> status("0123456789abcdef0123456789abcdef"));

@@ -108,6 +108,11 @@ class FuzzIT {
           .isTrue();
     }
     System.out.println("FuzzIT: " + calls + " calls, outcomes " + codes);
+    if (!failures.isEmpty()) {
+      // The daemon's side of a fault: what it logged just before answering.
+      String log = node.daemon.log();
+      System.out.println("daemon log (end):\n" + log.substring(Math.max(0, log.length() - 30_000)));
+    }
     assertThat(failures).as("server faults for bad input (seed %d)", seed).isEmpty();
 
     // Consistent: every listed object answers its status call, then everything is removable.
