@@ -25,6 +25,7 @@ import io.caisson.sandbox.SandboxManager;
 import io.caisson.storage.OverlayRootfs;
 import io.caisson.store.RecordStore;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -313,11 +314,11 @@ public final class ContainerManager implements SandboxManager.PodContainers {
   /** The CRI log path: relative to the pod's log directory, never outside it. */
   static Path logPath(String logDirectory, String logPath, String id) {
     Path path = unboundedLogPath(logDirectory, logPath, id);
-    if (path.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > PATH_MAX) {
+    if (path.toString().getBytes(StandardCharsets.UTF_8).length > PATH_MAX) {
       throw CaissonException.invalid("log path %s is longer than %d bytes", path, PATH_MAX);
     }
     for (Path name : path) {
-      if (name.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > NAME_MAX) {
+      if (name.toString().getBytes(StandardCharsets.UTF_8).length > NAME_MAX) {
         throw CaissonException.invalid(
             "log path %s has a name longer than %d bytes", path, NAME_MAX);
       }

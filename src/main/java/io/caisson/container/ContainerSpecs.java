@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * Turns a CRI container config, its pod and its image into an OCI runtime spec. Pure translation:
@@ -292,8 +293,8 @@ public final class ContainerSpecs {
   }
 
   /** The kernel's list format for CPUs and memory nodes: {@code 0-3,5,7-8}. */
-  private static final java.util.regex.Pattern CPU_LIST =
-      java.util.regex.Pattern.compile("\\d{1,5}(-\\d{1,5})?(,\\d{1,5}(-\\d{1,5})?)*");
+  private static final Pattern CPU_LIST =
+      Pattern.compile("\\d{1,5}(-\\d{1,5})?(,\\d{1,5}(-\\d{1,5})?)*");
 
   /** Empty means "not set"; anything else must be a list the kernel can parse. */
   private static void requireCpuList(String field, String value) {

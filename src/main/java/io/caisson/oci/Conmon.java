@@ -161,13 +161,9 @@ public final class Conmon {
       // conmon died before runc create finished: its stderr is all we have.
       String why = stderrText(stderr);
       undoCreate(launch, p);
-      // The one request value conmon itself opens is the log path; the rest is the runtime's.
-      Kind kind =
-          why.toLowerCase().contains("failed to open log file")
-              ? Kind.INVALID_ARGUMENT
-              : Kind.INTERNAL;
       throw new CaissonException(
-          kind, "conmon for " + id + " exited without creating the container: " + why);
+          RuncErrors.conmonExitKindOf(why),
+          "conmon for " + id + " exited without creating the container: " + why);
     }
     long pid;
     String message;

@@ -44,7 +44,7 @@ final class RuncErrors {
   /** A CaissonException for a failed {@code runc <verb>} on container {@code id}. */
   static CaissonException failure(String verb, String id, String stderr, int exitCode) {
     String msg = message(stderr);
-    Kind kind = verb.equals("exec") ? execKindOf(msg) : kindOf(msg);
+    Kind kind = kindOf(msg);
     return new CaissonException(
         kind, "runc " + verb + " " + id + " failed (exit " + exitCode + "): " + msg);
   }
@@ -55,16 +55,8 @@ final class RuncErrors {
    * (runc create execs it in the new container); anything else is the runtime's.
    */
   static Kind createKindOf(String msg) {
-    if (commandNotRunnable(msg)) {
-      return Kind.INVALID_ARGUMENT;
-    }
     Kind kind = kindOf(msg);
     return kind == Kind.ALREADY_EXISTS || kind == Kind.INVALID_ARGUMENT ? kind : Kind.INTERNAL;
-  }
-
-  /** A failed {@code runc exec}: a command the container cannot run is the request's fault. */
-  static Kind execKindOf(String msg) {
-    return commandNotRunnable(msg) ? Kind.INVALID_ARGUMENT : kindOf(msg);
   }
 
   /** runc's init could not exec the command: it is missing, not executable, or not a file. */
@@ -77,7 +69,22 @@ final class RuncErrors {
             || m.contains("not a directory"));
   }
 
+  /**
+   * What conmon's stderr means when it exited before runc answered: the one request value conmon
+   * itself opens is the log path; anything else is the runtime's.
+   */
+  static Kind conmonExitKindOf(String stderr) {
+    return stderr.toLowerCase().contains("failed to open log file")
+        ? Kind.INVALID_ARGUMENT
+        : Kind.INTERNAL;
+  }
+
   static Kind kindOf(String msg) {
+    // Before "not found": runc's "executable file not found" is the command's fault, not a
+    // missing container's.
+    if (commandNotRunnable(msg)) {
+      return Kind.INVALID_ARGUMENT;
+    }
     String m = msg.toLowerCase();
     if (m.contains("does not exist") || m.contains("not found")) {
       return Kind.NOT_FOUND;
@@ -99,8 +106,7 @@ final class RuncErrors {
         || m.contains("numerical result out of range") // a cgroup value (cpuset) the node lacks
         || m.contains("invalid configuration")
         || m.contains("maximum allowed") // runc's own bounds on a resource value
-        || m.contains("minimum allowed")
-        || m.contains("executable file not found")) {
+        || m.contains("minimum allowed")) {
       return Kind.INVALID_ARGUMENT;
     }
     return Kind.INTERNAL;

@@ -58,8 +58,14 @@ class RuncErrorsTest {
                     255)
                 .kind())
         .isEqualTo(Kind.INVALID_ARGUMENT);
-    assertThat(RuncErrors.execKindOf("cannot exec in a stopped container"))
-        .isEqualTo(Kind.FAILED_PRECONDITION);
+  }
+
+  @Test
+  void conmonExitingEarlyBlamesTheRequestOnlyForItsLogPath() {
+    assertThat(
+            RuncErrors.conmonExitKindOf("[conmon:e]: Failed to open log file File name too long"))
+        .isEqualTo(Kind.INVALID_ARGUMENT);
+    assertThat(RuncErrors.conmonExitKindOf("(no output)")).isEqualTo(Kind.INTERNAL);
   }
 
   @Test
