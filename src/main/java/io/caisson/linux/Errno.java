@@ -7,6 +7,7 @@ public final class Errno {
   public static final int EINTR = 4;
   public static final int ENXIO = 6;
   public static final int EAGAIN = 11;
+  public static final int EACCES = 13;
   public static final int EBUSY = 16;
   public static final int EEXIST = 17;
   public static final int EINVAL = 22;
@@ -24,6 +25,7 @@ public final class Errno {
           case EINTR -> "EINTR (interrupted)";
           case ENXIO -> "ENXIO (no such device or address)";
           case EAGAIN -> "EAGAIN (try again)";
+          case EACCES -> "EACCES (permission denied)";
           case EBUSY -> "EBUSY (device or resource busy)";
           case EEXIST -> "EEXIST (file exists)";
           case EINVAL -> "EINVAL (invalid argument)";

@@ -2,6 +2,8 @@ package io.caisson.network;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.caisson.common.CaissonException;
+import io.caisson.linux.Spawn;
+import io.caisson.linux.Spawn.Stdio;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -9,6 +11,8 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -35,15 +39,15 @@ final class CniExec {
 
   /** Runs the plugin; returns its stdout, which may be empty (DEL, CHECK). */
   byte[] run(Call call) {
-    ProcessBuilder builder = new ProcessBuilder(call.binary().toString());
-    Map<String, String> env = builder.environment();
+    Map<String, String> env = new HashMap<>(System.getenv());
     env.keySet().removeIf(k -> k.startsWith("CNI_"));
     env.merge("PATH", SYSTEM_PATH, (mine, system) -> mine + ":" + system);
     env.putAll(call.cniEnv());
     String command = call.cniEnv().get("CNI_COMMAND");
     Process process;
     try {
-      process = builder.start();
+      process =
+          new Spawn(List.of(call.binary().toString())).environment(env).stdin(Stdio.PIPE).start();
     } catch (IOException e) {
       throw new CaissonException(
           CaissonException.Kind.FAILED_PRECONDITION,

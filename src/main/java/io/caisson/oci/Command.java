@@ -1,5 +1,7 @@
 package io.caisson.oci;
 
+import io.caisson.linux.Spawn;
+import io.caisson.linux.Spawn.Stdio;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -37,14 +39,11 @@ final class Command {
 
   static Result run(List<String> argv, byte[] stdin, Duration timeout, int maxOutput, Path cwd)
       throws IOException, TimedOut {
-    ProcessBuilder pb = new ProcessBuilder(argv);
+    Spawn spawn = new Spawn(argv).stdin(stdin == null ? Stdio.NULL : Stdio.PIPE);
     if (cwd != null) {
-      pb.directory(cwd.toFile());
+      spawn.directory(cwd);
     }
-    if (stdin == null) {
-      pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-    }
-    Process p = pb.start();
+    Process p = spawn.start();
     CompletableFuture<Bounded> out = drain(p.getInputStream(), maxOutput);
     CompletableFuture<Bounded> err = drain(p.getErrorStream(), maxOutput);
     if (stdin != null) {

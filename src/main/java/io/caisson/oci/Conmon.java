@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.caisson.common.CaissonException;
 import io.caisson.common.CaissonException.Kind;
 import io.caisson.linux.Errno;
+import io.caisson.linux.Spawn;
+import io.caisson.linux.Spawn.Stdio;
+import io.caisson.linux.SpawnedProcess;
 import io.caisson.linux.SyscallException;
 import io.caisson.linux.Syscalls;
 import java.io.ByteArrayOutputStream;
@@ -31,9 +34,9 @@ import java.util.concurrent.TimeoutException;
  * setsid(2), so it is neither our child nor in our session.
  *
  * <p>conmon reports the outcome of {@code runc create} as one JSON line on the file descriptor
- * named by {@code _OCI_SYNCPIPE}. A JVM cannot hand a child anything but fds 0–2, so conmon is
- * started through {@code /bin/sh}, which dups our stdout pipe to fd 3 and points conmon's own stdio
- * at /dev/null, then waits on its stdin so the pipe outlives conmon's first process.
+ * named by {@code _OCI_SYNCPIPE}: fd 3, a pipe {@link Spawn} hands it directly (ProcessBuilder can
+ * only give a child fds 0–2). Its stdin and stdout are /dev/null; its stderr is read only when it
+ * dies before answering.
  */
 public final class Conmon {
   private static final Duration CREATE_TIMEOUT = Duration.ofMinutes(4);
@@ -112,31 +115,33 @@ public final class Conmon {
     } catch (IOException e) {
       throw CaissonException.internal("cannot prepare conmon directories for " + id, e);
     }
-    List<String> argv = new ArrayList<>();
-    argv.add("/bin/sh");
-    argv.add("-c");
-    // The shell stays until we close its stdin: the JDK closes a child's stdout pipe as soon as
-    // the child exits, and conmon's first process exits long before runc create is done.
-    argv.add("\"$@\" " + SYNC_FD + ">&1 >/dev/null </dev/null || exit $?; read -r _");
-    argv.add("sh");
-    argv.addAll(conmonArgs(launch));
+    List<String> argv = new ArrayList<>(conmonArgs(launch));
     argv.addAll(extraArgs);
-    ProcessBuilder pb = new ProcessBuilder(argv).directory(launch.bundle().toFile());
-    Map<String, String> env = pb.environment();
-    env.clear();
-    env.put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-    // conmon's option parser (GLib) converts arguments from the locale's charset: in the C locale
-    // a non-ASCII log path fails the parse and conmon exits before doing anything.
-    env.put("LC_ALL", "C.UTF-8");
-    env.put("_OCI_SYNCPIPE", SYNC_FD);
-
-    Process p;
+    Map<String, String> env =
+        Map.of(
+            "PATH",
+            "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            // conmon's option parser (GLib) converts arguments from the locale's charset: in the C
+            // locale a non-ASCII log path fails the parse and conmon exits before doing anything.
+            "LC_ALL",
+            "C.UTF-8",
+            "_OCI_SYNCPIPE",
+            SYNC_FD);
+    SpawnedProcess p;
     try {
-      p = pb.start();
+      p =
+          new Spawn(argv)
+              .environment(env)
+              .directory(launch.bundle())
+              .stdin(Stdio.NULL)
+              .stdout(Stdio.NULL)
+              .stderr(Stdio.PIPE)
+              .outputOnFd3()
+              .start();
     } catch (IOException e) {
       throw CaissonException.internal("cannot start conmon for " + id, e);
     }
-    CompletableFuture<String> syncLine = firstLine(p.getInputStream());
+    CompletableFuture<String> syncLine = firstLine(p.fd3());
     CompletableFuture<Command.Bounded> stderr = Command.drain(p.getErrorStream(), 64 << 10);
     String line;
     try {
@@ -153,8 +158,8 @@ public final class Conmon {
       undoCreate(launch, p);
       throw CaissonException.internal("reading conmon's answer for " + id, e.getCause());
     } finally {
-      closeQuietly(p.getInputStream());
-      closeQuietly(p.getOutputStream());
+      // conmon keeps its end for its whole life; our end is only for this one line.
+      closeQuietly(p.fd3());
     }
 
     if (line == null) {
@@ -183,7 +188,7 @@ public final class Conmon {
           RuncErrors.createKindOf(msg), verb + " of container " + id + " failed: " + msg);
     }
     try {
-      // The first conmon process writes the pid file of the second, then exits.
+      // The first conmon process writes the pid file of the second, then exits (and is reaped).
       p.waitFor(10, TimeUnit.SECONDS);
       long conmonPid = Long.parseLong(Files.readString(conmonPidFile(launch.bundle())).strip());
       return new Created(conmonPid, pid);

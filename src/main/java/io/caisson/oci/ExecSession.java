@@ -2,6 +2,8 @@ package io.caisson.oci;
 
 import io.caisson.common.CaissonException;
 import io.caisson.linux.PseudoTerminal;
+import io.caisson.linux.Spawn;
+import io.caisson.linux.Spawn.Stdio;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -17,10 +19,10 @@ import java.util.concurrent.CompletableFuture;
  * exits with the process's status. Closing {@link #stdin()} gives the process EOF.
  *
  * <p>With a terminal, runc is given a pseudo-terminal of ours as its controlling terminal (in a
- * session of its own, through setsid(1)); runc then makes the process's terminal itself and copies
- * between the two, and forwards the window size when the kernel signals it a change of ours. This
- * keeps runc in the foreground, so its exit status is the process's, without receiving a terminal
- * descriptor over a socket.
+ * session of its own, see {@link Spawn#controllingTerminal}); runc then makes the process's
+ * terminal itself and copies between the two, and forwards the window size when the kernel signals
+ * it a change of ours. This keeps runc in the foreground, so its exit status is the process's,
+ * without receiving a terminal descriptor over a socket.
  */
 public final class ExecSession implements AutoCloseable {
   private final Process runc;
@@ -62,18 +64,11 @@ public final class ExecSession implements AutoCloseable {
     PseudoTerminal terminal = null;
     try {
       if (!tty) {
-        return new ExecSession(new ProcessBuilder(runcArgv).start(), spec, null);
+        return new ExecSession(new Spawn(runcArgv).stdin(Stdio.PIPE).start(), spec, null);
       }
       terminal = PseudoTerminal.open(id.substring(0, Math.min(12, id.length())));
-      List<String> argv = new ArrayList<>(List.of(SETSID, "--wait", "/bin/sh", "-c", ON_TTY));
-      argv.add(terminal.slave().toString());
-      argv.addAll(runcArgv);
-      ProcessBuilder pb =
-          new ProcessBuilder(argv)
-              .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-              .redirectError(ProcessBuilder.Redirect.DISCARD);
-      return new ExecSession(pb.start(), spec, terminal);
+      Process runc = new Spawn(runcArgv).controllingTerminal(terminal.slave()).start();
+      return new ExecSession(runc, spec, terminal);
     } catch (IOException e) {
       if (terminal != null) {
         terminal.close();
@@ -86,12 +81,6 @@ public final class ExecSession implements AutoCloseable {
       throw CaissonException.internal("cannot run runc exec in " + id, e);
     }
   }
-
-  private static final String SETSID = "/usr/bin/setsid";
-
-  // The shell, already leading a new session, opens the slave ($0) without O_NOCTTY so it becomes
-  // the controlling terminal, then becomes runc.
-  private static final String ON_TTY = "exec \"$@\" <\"$0\" >\"$0\" 2>&1";
 
   public OutputStream stdin() {
     return terminal != null ? terminal.input() : runc.getOutputStream();

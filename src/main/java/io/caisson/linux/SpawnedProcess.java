@@ -1,0 +1,229 @@
+package io.caisson.linux;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
+
+/**
+ * A child started by {@link Spawn}. It is a {@link Process}, so the code that waits for it, reads
+ * its output and kills it is the code that handled ProcessBuilder's children.
+ *
+ * <p>A platform thread waits for the child with waitid(2) without reaping it, then reaps it under
+ * the same lock {@link #destroy} takes: the pid is never signalled once it may belong to someone
+ * else. (The JDK reaps only the pids it started, so it never takes these.)
+ */
+public final class SpawnedProcess extends Process {
+  private static final Linker LINKER = Linker.nativeLinker();
+  private static final SymbolLookup LIBC = LINKER.defaultLookup();
+  private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
+  private static final VarHandle ERRNO =
+      CALL_STATE.varHandle(java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
+  private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
+  private static final MethodHandle WAITID =
+      LINKER.downcallHandle(
+          LIBC.find("waitid").orElseThrow(),
+          FunctionDescriptor.of(INT, INT, INT, ValueLayout.ADDRESS, INT),
+          Linker.Option.captureCallState("errno"));
+  private static final MethodHandle WAITPID =
+      LINKER.downcallHandle(
+          LIBC.find("waitpid").orElseThrow(),
+          FunctionDescriptor.of(INT, INT, ValueLayout.ADDRESS, INT));
+  private static final MethodHandle KILL =
+      LINKER.downcallHandle(LIBC.find("kill").orElseThrow(), FunctionDescriptor.of(INT, INT, INT));
+
+  private static final int P_PID = 1;
+  private static final int WEXITED = 4;
+  private static final int WNOWAIT = 0x01000000;
+  private static final int WNOHANG = 1;
+  private static final int EINTR = 4;
+  private static final int SIGTERM = 15;
+  private static final int SIGKILL = 9;
+  private static final long SIGINFO_SIZE = 128;
+
+  /**
+   * Blocking waits pin a thread, so they get platform threads of their own, small ones, reused
+   * across children (as the JDK's own process reaper does).
+   */
+  private static final ExecutorService WAITERS =
+      Executors.newCachedThreadPool(
+          Thread.ofPlatform().name("child-waiter-", 0).daemon().stackSize(128 << 10).factory());
+
+  private final long pid;
+  private final OutputStream stdin;
+  private final InputStream stdout;
+  private final InputStream stderr;
+  private final InputStream fd3;
+  private final CompletableFuture<Integer> exit = new CompletableFuture<>();
+  private boolean reaped; // guarded by this
+
+  SpawnedProcess(
+      long pid, OutputStream stdin, InputStream stdout, InputStream stderr, InputStream fd3) {
+    this.pid = pid;
+    this.stdin = stdin;
+    this.stdout = stdout;
+    this.stderr = stderr;
+    this.fd3 = fd3;
+    WAITERS.execute(this::awaitExit);
+  }
+
+  private void awaitExit() {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment info = arena.allocate(SIGINFO_SIZE, 8);
+      MemorySegment state = arena.allocate(CALL_STATE);
+      while ((int) WAITID.invokeExact(state, P_PID, (int) pid, info, WEXITED | WNOWAIT) != 0) {
+        if ((int) ERRNO.get(state, 0L) != EINTR) {
+          exit.completeExceptionally(
+              new IllegalStateException(
+                  "waitid(" + pid + "): " + Errno.describe((int) ERRNO.get(state, 0L))));
+          return;
+        }
+      }
+      MemorySegment status = arena.allocate(INT);
+      synchronized (this) {
+        int rc = (int) WAITPID.invokeExact((int) pid, status, WNOHANG);
+        reaped = true;
+        if (rc != pid) {
+          exit.completeExceptionally(new IllegalStateException("waitpid(" + pid + ") = " + rc));
+          return;
+        }
+      }
+      exit.complete(exitCode(status.get(INT, 0)));
+    } catch (Throwable t) {
+      exit.completeExceptionally(t);
+    }
+  }
+
+  /** The shell's convention, as the JDK reports it: the exit status, or 128 + the signal. */
+  static int exitCode(int status) {
+    int signal = status & 0x7f;
+    return signal == 0 ? (status >> 8) & 0xff : 0x80 + signal;
+  }
+
+  @Override
+  public long pid() {
+    return pid;
+  }
+
+  @Override
+  public OutputStream getOutputStream() {
+    return stdin;
+  }
+
+  @Override
+  public InputStream getInputStream() {
+    return stdout;
+  }
+
+  @Override
+  public InputStream getErrorStream() {
+    return stderr;
+  }
+
+  /** What the child writes on its fd 3 (empty unless {@link Spawn#outputOnFd3} asked for it). */
+  public InputStream fd3() {
+    return fd3;
+  }
+
+  @Override
+  public int waitFor() throws InterruptedException {
+    try {
+      return exit.get();
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("cannot wait for pid " + pid, e.getCause());
+    }
+  }
+
+  @Override
+  public boolean waitFor(long timeout, TimeUnit unit) throws InterruptedException {
+    try {
+      exit.get(timeout, unit);
+      return true;
+    } catch (TimeoutException e) {
+      return false;
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("cannot wait for pid " + pid, e.getCause());
+    }
+  }
+
+  @Override
+  public int exitValue() {
+    Integer code = exit.getNow(null);
+    if (code == null) {
+      throw new IllegalThreadStateException("process " + pid + " has not exited");
+    }
+    return code;
+  }
+
+  @Override
+  public boolean isAlive() {
+    return !exit.isDone();
+  }
+
+  @Override
+  public CompletableFuture<Process> onExit() {
+    return exit.handle((code, failure) -> this);
+  }
+
+  @Override
+  public void destroy() {
+    signal(SIGTERM);
+  }
+
+  @Override
+  public Process destroyForcibly() {
+    signal(SIGKILL);
+    return this;
+  }
+
+  @Override
+  public ProcessHandle toHandle() {
+    return ProcessHandle.of(pid)
+        .orElseThrow(() -> new IllegalStateException("process " + pid + " is gone"));
+  }
+
+  @Override
+  public Stream<ProcessHandle> children() {
+    return ProcessHandle.of(pid).map(ProcessHandle::children).orElseGet(Stream::empty);
+  }
+
+  @Override
+  public Stream<ProcessHandle> descendants() {
+    return ProcessHandle.of(pid).map(ProcessHandle::descendants).orElseGet(Stream::empty);
+  }
+
+  @Override
+  public boolean supportsNormalTermination() {
+    return true;
+  }
+
+  private synchronized void signal(int signal) {
+    if (reaped) {
+      return; // the pid may be someone else's by now
+    }
+    try {
+      int ignored = (int) KILL.invokeExact((int) pid, signal);
+    } catch (Throwable t) {
+      throw new IllegalStateException("kill(" + pid + ") downcall failed", t);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "SpawnedProcess[pid=" + pid + ", exit=" + exit.getNow(null) + "]";
+  }
+}
