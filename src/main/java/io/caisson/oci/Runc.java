@@ -7,6 +7,7 @@ import io.caisson.linux.Spawn.Stdio;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
 
 /**
  * Drives the runc binary for everything but create (conmon runs that, see {@link Conmon}). All
@@ -118,6 +120,9 @@ public final class Runc {
 
   /** {@code runc list}: every container under this root, for recovery after a restart. */
   public List<RuncState> list() {
+    if (!anyContainer()) {
+      return List.of(); // the common start-up case: no runc process to learn that
+    }
     Command.Result r = call("list", "", null, "list", "--format", "json");
     if (r.exitCode() != 0) {
       throw RuncErrors.failure("list", "", r.stderrText(), r.exitCode());
@@ -130,6 +135,17 @@ public final class Runc {
       return List.of(OciJson.mapper().readValue(out, RuncState[].class));
     } catch (IOException e) {
       throw CaissonException.internal("runc list printed unreadable JSON", e);
+    }
+  }
+
+  /** Whether runc's root holds any container state (what {@code runc list} would read). */
+  private boolean anyContainer() {
+    try (Stream<Path> entries = Files.list(root)) {
+      return entries.anyMatch(dir -> Files.exists(dir.resolve("state.json")));
+    } catch (NoSuchFileException e) {
+      return false;
+    } catch (IOException e) {
+      return true; // let runc itself say what is wrong
     }
   }
 
