@@ -14,7 +14,7 @@ jar="$(ls target/caisson-*.jar 2>/dev/null | grep -v -e sources -e tests | head 
 [[ -n "$jar" ]] || { echo "aot-cache: build the jar first (./mvnw -DskipTests package)" >&2; exit 1; }
 scratch="$(mktemp -d /tmp/caisson-aot.XXXXXX)"
 trap 'rm -rf "$scratch"' EXIT
-rm -f target/caisson.aot
+rm -f target/caisson.aot target/caisson.aot.jar
 
 CAISSON_JAVA_OPTS="-XX:AOTCacheOutput=$scratch/caisson.aot -Xlog:aot=error" \
   bin/caisson --config /dev/null --socket "$scratch/cri.sock" --root "$scratch/root" \
@@ -32,4 +32,5 @@ if [[ ! -s "$scratch/caisson.aot" ]]; then
   exit 1
 fi
 mv "$scratch/caisson.aot" target/caisson.aot
+stat -c '%s %Y' "$jar" >target/caisson.aot.jar # which jar the cache belongs to (bin/caisson checks)
 echo "aot-cache: target/caisson.aot ($(du -h target/caisson.aot | cut -f1))"

@@ -29,7 +29,7 @@ apt_install containerd runc conmon containernetworking-plugins skopeo umoci jq c
   ./mvnw -B -q -DskipTests package
 # bin/caisson starts from the AOT cache, as a node set up by scripts/setup.sh does.
 jar_file="$(ls target/caisson-*.jar | grep -v -e sources -e tests | head -n 1)"
-[[ target/caisson.aot -nt "$jar_file" ]] || bash scripts/aot-cache.sh
+[[ "$(cat target/caisson.aot.jar 2>/dev/null)" == "$(stat -c '%s %Y' "$jar_file")" ]] || bash scripts/aot-cache.sh
 
 # A containerd the package may have started runs on its default socket; ours never touches it.
 if pgrep -x containerd >/dev/null; then
