@@ -2,6 +2,7 @@ package io.caisson.oci;
 
 import io.caisson.common.CaissonException;
 import io.caisson.common.CaissonException.Kind;
+import io.caisson.linux.ProcessStamp;
 import io.caisson.linux.SyscallException;
 import io.caisson.linux.Syscalls;
 import java.io.IOException;
@@ -103,13 +104,6 @@ final class ExecFifo {
 
   /** A zombie is dead: conmon reaps the init it parents, but maybe not yet. */
   private static boolean alive(long pid) {
-    try {
-      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-      int close = stat.lastIndexOf(')');
-      char state = close >= 0 && close + 2 < stat.length() ? stat.charAt(close + 2) : 'X';
-      return state != 'Z' && state != 'X';
-    } catch (IOException e) {
-      return false;
-    }
+    return ProcessStamp.of(pid).isPresent();
   }
 }
