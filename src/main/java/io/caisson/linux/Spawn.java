@@ -38,9 +38,7 @@ public final class Spawn {
     /** A pipe to or from the parent (see {@link SpawnedProcess}'s streams). */
     PIPE,
     /** /dev/null. */
-    NULL,
-    /** The parent's own descriptor (the daemon's stdout or stderr). */
-    INHERIT
+    NULL
   }
 
   private static final Linker LINKER = Linker.nativeLinker();
@@ -172,16 +170,11 @@ public final class Spawn {
     List<Integer> parentEnds = new ArrayList<>(); // closed unless a stream took it
     List<Integer> childEnds = new ArrayList<>(); // closed once the child has them
     try (Arena arena = Arena.ofConfined()) {
-      int[] in = stdin == Stdio.PIPE && terminal == null ? pipe(arena) : null;
-      int[] out = stdout == Stdio.PIPE && terminal == null ? pipe(arena) : null;
-      int[] err = stderr == Stdio.PIPE && terminal == null ? pipe(arena) : null;
-      int[] fd3 = outputOnFd3 ? pipe(arena) : null;
-      for (int[] p : new int[][] {in, out, err, fd3}) {
-        if (p != null) {
-          parentEnds.add(p == in ? p[1] : p[0]);
-          childEnds.add(p == in ? p[0] : p[1]);
-        }
-      }
+      boolean pipes = terminal == null;
+      int[] in = pipes && stdin == Stdio.PIPE ? pipe(arena, true, parentEnds, childEnds) : null;
+      int[] out = pipes && stdout == Stdio.PIPE ? pipe(arena, false, parentEnds, childEnds) : null;
+      int[] err = pipes && stderr == Stdio.PIPE ? pipe(arena, false, parentEnds, childEnds) : null;
+      int[] fd3 = outputOnFd3 ? pipe(arena, false, parentEnds, childEnds) : null;
       MemorySegment actions = arena.allocate(FILE_ACTIONS_SIZE, 16);
       MemorySegment attr = arena.allocate(ATTR_SIZE, 16);
       check("posix_spawn_file_actions_init", (int) ACTIONS_INIT.invokeExact(actions));
@@ -273,9 +266,6 @@ public final class Spawn {
                       arena.allocateFrom("/dev/null"),
                       fd == 0 ? O_RDONLY : O_WRONLY,
                       0));
-      case INHERIT -> {
-        // The child keeps the parent's descriptor: nothing to do.
-      }
     }
   }
 
@@ -293,6 +283,20 @@ public final class Spawn {
     }
     array.setAtIndex(ValueLayout.ADDRESS, values.size(), MemorySegment.NULL);
     return array;
+  }
+
+  /**
+   * A close-on-exec pipe; its ends are added to the lists at once, so a later failure closes them.
+   *
+   * @param childReads whether the child reads (its stdin) or writes
+   */
+  private static int[] pipe(
+      Arena arena, boolean childReads, List<Integer> parentEnds, List<Integer> childEnds)
+      throws Throwable {
+    int[] fds = pipe(arena);
+    parentEnds.add(childReads ? fds[1] : fds[0]);
+    childEnds.add(childReads ? fds[0] : fds[1]);
+    return fds;
   }
 
   private static int[] pipe(Arena arena) throws Throwable {
