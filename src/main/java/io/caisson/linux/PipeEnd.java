@@ -7,11 +7,8 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
-import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.lang.ref.Cleaner;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -23,41 +20,22 @@ import java.util.concurrent.locks.ReentrantLock;
  * child's output for as long as it likes without holding a carrier.
  */
 final class PipeEnd {
-  private static final Linker LINKER = Linker.nativeLinker();
-  private static final SymbolLookup LIBC = LINKER.defaultLookup();
-  private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
-  private static final VarHandle ERRNO =
-      CALL_STATE.varHandle(java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
   private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
   private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
-  private static final Linker.Option CCS = Linker.Option.captureCallState("errno");
   private static final MethodHandle READ =
-      LINKER.downcallHandle(
-          LIBC.find("read").orElseThrow(),
-          FunctionDescriptor.of(LONG, INT, ValueLayout.ADDRESS, LONG),
-          CCS);
+      Libc.withErrno("read", FunctionDescriptor.of(LONG, INT, ValueLayout.ADDRESS, LONG));
   private static final MethodHandle WRITE =
-      LINKER.downcallHandle(
-          LIBC.find("write").orElseThrow(),
-          FunctionDescriptor.of(LONG, INT, ValueLayout.ADDRESS, LONG),
-          CCS);
+      Libc.withErrno("write", FunctionDescriptor.of(LONG, INT, ValueLayout.ADDRESS, LONG));
   private static final MethodHandle FCNTL =
-      LINKER.downcallHandle(
-          LIBC.find("fcntl").orElseThrow(),
-          FunctionDescriptor.of(INT, INT, INT, INT),
-          CCS,
-          Linker.Option.firstVariadicArg(2));
-  private static final MethodHandle CLOSE =
-      LINKER.downcallHandle(LIBC.find("close").orElseThrow(), FunctionDescriptor.of(INT, INT));
+      Libc.withErrno(
+          "fcntl", FunctionDescriptor.of(INT, INT, INT, INT), Linker.Option.firstVariadicArg(2));
+  private static final MethodHandle CLOSE = Libc.function("close", FunctionDescriptor.of(INT, INT));
 
   /** Closes the descriptors of streams dropped without close(), as the JDK's own streams do. */
   private static final Cleaner CLEANER = Cleaner.create();
 
   private static final int F_GETFL = 3;
   private static final int F_SETFL = 4;
-  private static final int O_NONBLOCK = 0x800;
-  private static final int EAGAIN = 11;
-  private static final int EINTR = 4;
   private static final int CHUNK = 64 << 10;
 
   private final int fd;
@@ -138,7 +116,7 @@ final class PipeEnd {
   private int transfer(byte[] b, int off, int len) throws IOException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment buffer = arena.allocate(len);
-      MemorySegment state = arena.allocate(CALL_STATE);
+      MemorySegment state = Libc.callState(arena);
       if (write) {
         MemorySegment.copy(b, off, buffer, ValueLayout.JAVA_BYTE, 0, len);
       }
@@ -162,11 +140,11 @@ final class PipeEnd {
             }
             return (int) n;
           }
-          int errno = (int) ERRNO.get(state, 0L);
-          if (errno == EINTR) {
+          int errno = Libc.errno(state);
+          if (errno == Errno.EINTR) {
             continue;
           }
-          if (errno != EAGAIN) {
+          if (errno != Errno.EAGAIN) {
             throw new SyscallException(write ? "write" : "read", "pipe fd " + fd, errno);
           }
           ready = PipePoller.get().watch(fd, PipePoller.interest(write));
@@ -201,10 +179,11 @@ final class PipeEnd {
 
   private static void setNonBlocking(int fd) throws IOException {
     try (Arena arena = Arena.ofConfined()) {
-      MemorySegment state = arena.allocate(CALL_STATE);
+      MemorySegment state = Libc.callState(arena);
       int flags = (int) FCNTL.invokeExact(state, fd, F_GETFL, 0);
-      if (flags < 0 || (int) FCNTL.invokeExact(state, fd, F_SETFL, flags | O_NONBLOCK) < 0) {
-        throw new SyscallException("fcntl", "O_NONBLOCK on fd " + fd, (int) ERRNO.get(state, 0L));
+      if (flags < 0
+          || (int) FCNTL.invokeExact(state, fd, F_SETFL, flags | Syscalls.O_NONBLOCK) < 0) {
+        throw new SyscallException("fcntl", "O_NONBLOCK on fd " + fd, Libc.errno(state));
       }
     } catch (IOException e) {
       throw e;

@@ -4,13 +4,9 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
-import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -35,9 +31,6 @@ final class PipePoller {
   private static final int EPOLL_CTL_ADD = 1;
   private static final int EPOLL_CTL_DEL = 2;
   private static final int EPOLL_CTL_MOD = 3;
-  private static final int ENOENT = 2;
-  private static final int EEXIST = 17;
-  private static final int EINTR = 4;
   private static final int MAX_EVENTS = 64;
 
   /** struct epoll_event is packed on x86_64 (12 bytes), naturally aligned elsewhere (16). */
@@ -48,26 +41,13 @@ final class PipePoller {
   private static final long EVENT_SIZE = PACKED ? 12 : 16;
   private static final long DATA_OFFSET = PACKED ? 4 : 8;
 
-  private static final Linker LINKER = Linker.nativeLinker();
-  private static final SymbolLookup LIBC = LINKER.defaultLookup();
-  private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
-  private static final VarHandle ERRNO =
-      CALL_STATE.varHandle(java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
   private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
-  private static final Linker.Option CCS = Linker.Option.captureCallState("errno");
   private static final MethodHandle EPOLL_CREATE1 =
-      LINKER.downcallHandle(
-          LIBC.find("epoll_create1").orElseThrow(), FunctionDescriptor.of(INT, INT), CCS);
+      Libc.withErrno("epoll_create1", FunctionDescriptor.of(INT, INT));
   private static final MethodHandle EPOLL_CTL =
-      LINKER.downcallHandle(
-          LIBC.find("epoll_ctl").orElseThrow(),
-          FunctionDescriptor.of(INT, INT, INT, INT, ValueLayout.ADDRESS),
-          CCS);
+      Libc.withErrno("epoll_ctl", FunctionDescriptor.of(INT, INT, INT, INT, ValueLayout.ADDRESS));
   private static final MethodHandle EPOLL_WAIT =
-      LINKER.downcallHandle(
-          LIBC.find("epoll_wait").orElseThrow(),
-          FunctionDescriptor.of(INT, INT, ValueLayout.ADDRESS, INT, INT),
-          CCS);
+      Libc.withErrno("epoll_wait", FunctionDescriptor.of(INT, INT, ValueLayout.ADDRESS, INT, INT));
 
   private static final class Holder {
     static final PipePoller INSTANCE = new PipePoller();
@@ -78,11 +58,10 @@ final class PipePoller {
 
   private PipePoller() {
     try (Arena arena = Arena.ofConfined()) {
-      MemorySegment state = arena.allocate(CALL_STATE);
+      MemorySegment state = Libc.callState(arena);
       epfd = (int) EPOLL_CREATE1.invokeExact(state, EPOLL_CLOEXEC);
       if (epfd < 0) {
-        throw new IllegalStateException(
-            "epoll_create1: " + Errno.describe((int) ERRNO.get(state, 0L)));
+        throw new IllegalStateException("epoll_create1: " + Errno.describe(Libc.errno(state)));
       }
     } catch (Throwable t) {
       throw t instanceof IllegalStateException e ? e : new IllegalStateException(t);
@@ -138,10 +117,10 @@ final class PipePoller {
   private void arm(int fd, int events) throws IOException {
     int mask = events | EPOLLONESHOT;
     int errno = ctl(EPOLL_CTL_MOD, fd, mask);
-    if (errno == ENOENT) {
+    if (errno == Errno.ENOENT) {
       errno = ctl(EPOLL_CTL_ADD, fd, mask);
     }
-    if (errno != 0 && errno != EEXIST) {
+    if (errno != 0 && errno != Errno.EEXIST) {
       throw new IOException("epoll_ctl(fd " + fd + "): " + Errno.describe(errno));
     }
   }
@@ -149,12 +128,12 @@ final class PipePoller {
   /** epoll_ctl(2); returns 0 or the errno. */
   private int ctl(int op, int fd, int events) {
     try (Arena arena = Arena.ofConfined()) {
-      MemorySegment state = arena.allocate(CALL_STATE);
+      MemorySegment state = Libc.callState(arena);
       MemorySegment event = arena.allocate(EVENT_SIZE, 4);
       event.set(INT, 0, events);
       event.set(INT, DATA_OFFSET, fd);
       int rc = (int) EPOLL_CTL.invokeExact(state, epfd, op, fd, event);
-      return rc == 0 ? 0 : (int) ERRNO.get(state, 0L);
+      return rc == 0 ? 0 : Libc.errno(state);
     } catch (Throwable t) {
       throw new IllegalStateException("epoll_ctl downcall failed", t);
     }
@@ -162,16 +141,15 @@ final class PipePoller {
 
   private void loop() {
     try (Arena arena = Arena.ofConfined()) {
-      MemorySegment state = arena.allocate(CALL_STATE);
+      MemorySegment state = Libc.callState(arena);
       MemorySegment events = arena.allocate(EVENT_SIZE * MAX_EVENTS, 8);
       while (true) {
         int n = (int) EPOLL_WAIT.invokeExact(state, epfd, events, MAX_EVENTS, -1);
         if (n < 0) {
-          if ((int) ERRNO.get(state, 0L) == EINTR) {
+          if (Libc.errno(state) == Errno.EINTR) {
             continue;
           }
-          throw new IllegalStateException(
-              "epoll_wait: " + Errno.describe((int) ERRNO.get(state, 0L)));
+          throw new IllegalStateException("epoll_wait: " + Errno.describe(Libc.errno(state)));
         }
         for (int i = 0; i < n; i++) {
           int fd = events.get(INT, i * EVENT_SIZE + DATA_OFFSET);

@@ -7,14 +7,10 @@ import java.io.OutputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -40,11 +36,6 @@ public final class PseudoTerminal implements AutoCloseable {
   private static final int POLL_MILLIS = 250;
   private static final byte[] END = new byte[0];
 
-  private static final Linker LINKER = Linker.nativeLinker();
-  private static final Linker.Option CCS = Linker.Option.captureCallState("errno");
-  private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
-  private static final VarHandle ERRNO =
-      CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
   private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
   private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
 
@@ -85,18 +76,16 @@ public final class PseudoTerminal implements AutoCloseable {
 
   private static MethodHandle handle(
       String name, FunctionDescriptor descriptor, Linker.Option... options) {
-    Linker.Option[] all = Arrays.copyOf(options, options.length + 1);
-    all[options.length] = CCS;
-    return LINKER.downcallHandle(LINKER.defaultLookup().find(name).orElseThrow(), descriptor, all);
+    return Libc.withErrno(name, descriptor, options);
   }
 
   /** Opens a new pair; {@code name} names the reader thread. */
   public static PseudoTerminal open(String name) throws IOException {
     try (Arena arena = Arena.ofConfined()) {
-      MemorySegment state = arena.allocate(CALL_STATE);
+      MemorySegment state = Libc.callState(arena);
       int fd = (int) POSIX_OPENPT.invokeExact(state, O_RDWR | O_NOCTTY | Syscalls.O_CLOEXEC);
       if (fd < 0) {
-        throw new SyscallException("posix_openpt", "/dev/ptmx", (int) ERRNO.get(state, 0L));
+        throw new SyscallException("posix_openpt", "/dev/ptmx", Libc.errno(state));
       }
       try {
         check((int) GRANTPT.invokeExact(state, fd), "grantpt", state);
@@ -126,7 +115,7 @@ public final class PseudoTerminal implements AutoCloseable {
 
   private static void check(int rc, String call, MemorySegment state) throws SyscallException {
     if (rc < 0) {
-      throw new SyscallException(call, "pty master", (int) ERRNO.get(state, 0L));
+      throw new SyscallException(call, "pty master", Libc.errno(state));
     }
   }
 
@@ -159,7 +148,7 @@ public final class PseudoTerminal implements AutoCloseable {
 
   private void setSize(int columns, int rows) throws IOException {
     try (Arena arena = Arena.ofConfined()) {
-      MemorySegment state = arena.allocate(CALL_STATE);
+      MemorySegment state = Libc.callState(arena);
       MemorySegment size = arena.allocate(8);
       size.set(ValueLayout.JAVA_SHORT, 0, (short) rows);
       size.set(ValueLayout.JAVA_SHORT, 2, (short) columns);
@@ -174,7 +163,7 @@ public final class PseudoTerminal implements AutoCloseable {
   /** Moves output from the master into {@link #chunks} until the slave side is gone. */
   private void pump() {
     try (Arena arena = Arena.ofConfined()) {
-      MemorySegment state = arena.allocate(CALL_STATE);
+      MemorySegment state = Libc.callState(arena);
       MemorySegment pollFd = arena.allocate(8);
       MemorySegment buffer = arena.allocate(32 << 10);
       pollFd.set(ValueLayout.JAVA_INT, 0, master);
@@ -182,7 +171,7 @@ public final class PseudoTerminal implements AutoCloseable {
         pollFd.set(ValueLayout.JAVA_SHORT, 4, POLLIN);
         pollFd.set(ValueLayout.JAVA_SHORT, 6, (short) 0);
         int ready = (int) POLL.invokeExact(state, pollFd, 1L, POLL_MILLIS);
-        if (ready == 0 || (ready < 0 && (int) ERRNO.get(state, 0L) == Errno.EINTR)) {
+        if (ready == 0 || (ready < 0 && Libc.errno(state) == Errno.EINTR)) {
           continue;
         }
         long n = (long) READ.invokeExact(state, master, buffer, buffer.byteSize());
@@ -193,7 +182,7 @@ public final class PseudoTerminal implements AutoCloseable {
           }
           continue;
         }
-        int errno = n < 0 ? (int) ERRNO.get(state, 0L) : 0;
+        int errno = n < 0 ? Libc.errno(state) : 0;
         if (n < 0 && (errno == Errno.EAGAIN || errno == Errno.EINTR)) {
           continue;
         }
@@ -286,7 +275,7 @@ public final class PseudoTerminal implements AutoCloseable {
     @Override
     public synchronized void write(byte[] b, int off, int len) throws IOException {
       try (Arena arena = Arena.ofConfined()) {
-        MemorySegment state = arena.allocate(CALL_STATE);
+        MemorySegment state = Libc.callState(arena);
         MemorySegment data = arena.allocate(Math.max(1, len));
         MemorySegment.copy(b, off, data, ValueLayout.JAVA_BYTE, 0, len);
         long written = 0;
@@ -299,7 +288,7 @@ public final class PseudoTerminal implements AutoCloseable {
             written += n;
             continue;
           }
-          int errno = (int) ERRNO.get(state, 0L);
+          int errno = Libc.errno(state);
           if (errno == Errno.EAGAIN) {
             Thread.sleep(10); // the terminal's input queue is full: the process reads slowly
           } else if (errno == EIO) {

@@ -3,13 +3,9 @@ package io.caisson.linux;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
@@ -26,11 +22,6 @@ public final class SeqPacketSocket implements AutoCloseable {
   private static final int SHUT_RDWR = 2;
   private static final int SUN_PATH_MAX = 108;
 
-  private static final Linker LINKER = Linker.nativeLinker();
-  private static final Linker.Option CCS = Linker.Option.captureCallState("errno");
-  private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
-  private static final VarHandle ERRNO =
-      CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
   private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
   private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
 
@@ -53,7 +44,7 @@ public final class SeqPacketSocket implements AutoCloseable {
   }
 
   private static MethodHandle handle(String name, FunctionDescriptor descriptor) {
-    return LINKER.downcallHandle(LINKER.defaultLookup().find(name).orElseThrow(), descriptor, CCS);
+    return Libc.withErrno(name, descriptor);
   }
 
   /**
@@ -80,17 +71,17 @@ public final class SeqPacketSocket implements AutoCloseable {
       throw new IOException("socket path too long for AF_UNIX: " + path);
     }
     try (Arena arena = Arena.ofConfined()) {
-      MemorySegment state = arena.allocate(CALL_STATE);
+      MemorySegment state = Libc.callState(arena);
       int fd = (int) SOCKET.invokeExact(state, AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
       if (fd < 0) {
-        throw new SyscallException("socket", "AF_UNIX SOCK_SEQPACKET", (int) ERRNO.get(state, 0L));
+        throw new SyscallException("socket", "AF_UNIX SOCK_SEQPACKET", Libc.errno(state));
       }
       MemorySegment address = arena.allocate(2 + SUN_PATH_MAX);
       address.set(ValueLayout.JAVA_SHORT, 0, (short) AF_UNIX);
       MemorySegment.copy(name, 0, address, ValueLayout.JAVA_BYTE, 2, name.length);
       int rc = (int) CONNECT.invokeExact(state, fd, address, 2 + name.length + 1);
       if (rc != 0) {
-        int errno = (int) ERRNO.get(state, 0L);
+        int errno = Libc.errno(state);
         Syscalls.close(fd);
         throw new SyscallException("connect", path.toString(), errno);
       }
@@ -105,17 +96,17 @@ public final class SeqPacketSocket implements AutoCloseable {
   /** Reads one packet into {@code buffer}; returns its length, or -1 at end of stream. */
   public int read(byte[] buffer) throws IOException {
     try (Arena arena = Arena.ofConfined()) {
-      MemorySegment state = arena.allocate(CALL_STATE);
+      MemorySegment state = Libc.callState(arena);
       MemorySegment native_ = arena.allocate(buffer.length);
       long n;
       do {
         n = (long) READ.invokeExact(state, fd, native_, (long) buffer.length);
-      } while (n < 0 && (int) ERRNO.get(state, 0L) == Errno.EINTR);
+      } while (n < 0 && Libc.errno(state) == Errno.EINTR);
       if (n < 0) {
         if (closed) {
           return -1;
         }
-        throw new SyscallException("read", "attach socket", (int) ERRNO.get(state, 0L));
+        throw new SyscallException("read", "attach socket", Libc.errno(state));
       }
       if (n == 0) {
         return -1;
@@ -131,7 +122,7 @@ public final class SeqPacketSocket implements AutoCloseable {
 
   public void write(byte[] data, int offset, int length) throws IOException {
     try (Arena arena = Arena.ofConfined()) {
-      MemorySegment state = arena.allocate(CALL_STATE);
+      MemorySegment state = Libc.callState(arena);
       MemorySegment native_ = arena.allocate(Math.max(1, length));
       MemorySegment.copy(data, offset, native_, ValueLayout.JAVA_BYTE, 0, length);
       long written = 0;
@@ -140,7 +131,7 @@ public final class SeqPacketSocket implements AutoCloseable {
             (long)
                 WRITE.invokeExact(state, fd, native_.asSlice(written), (long) (length - written));
         if (n < 0) {
-          int errno = (int) ERRNO.get(state, 0L);
+          int errno = Libc.errno(state);
           if (errno == Errno.EINTR) {
             continue;
           }
@@ -158,7 +149,7 @@ public final class SeqPacketSocket implements AutoCloseable {
   /** Half-closes: the peer sees end of input, we can still read. */
   public void shutdownOutput() {
     try (Arena arena = Arena.ofConfined()) {
-      MemorySegment state = arena.allocate(CALL_STATE);
+      MemorySegment state = Libc.callState(arena);
       int ignored = (int) SHUTDOWN.invokeExact(state, fd, SHUT_WR);
     } catch (Throwable t) {
       throw new IllegalStateException("shutdown downcall failed", t);
@@ -171,7 +162,7 @@ public final class SeqPacketSocket implements AutoCloseable {
       closed = true;
       // shutdown wakes a reader blocked in read(2); close alone would not.
       try (Arena arena = Arena.ofConfined()) {
-        MemorySegment state = arena.allocate(CALL_STATE);
+        MemorySegment state = Libc.callState(arena);
         int ignored = (int) SHUTDOWN.invokeExact(state, fd, SHUT_RDWR);
       } catch (Throwable t) {
         // Closing anyway.

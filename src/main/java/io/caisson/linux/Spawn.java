@@ -5,13 +5,9 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
-import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,12 +37,6 @@ public final class Spawn {
     NULL
   }
 
-  private static final Linker LINKER = Linker.nativeLinker();
-  private static final SymbolLookup LIBC = LINKER.defaultLookup();
-  private static final Linker.Option CCS = Linker.Option.captureCallState("errno");
-  private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
-  private static final VarHandle ERRNO =
-      CALL_STATE.varHandle(java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
   private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
   private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT;
   private static final ValueLayout PTR = ValueLayout.ADDRESS;
@@ -62,16 +52,11 @@ public final class Spawn {
   private static final short POSIX_SPAWN_SETSID = 0x80;
   private static final int SIGKILL = 9;
   private static final int SIGSTOP = 19;
-  private static final int O_RDONLY = 0;
-  private static final int O_WRONLY = 1;
   private static final int O_RDWR = 2;
-  private static final int O_CLOEXEC = 0x80000;
 
   private static final MethodHandle PIPE2 =
-      LINKER.downcallHandle(
-          LIBC.find("pipe2").orElseThrow(), FunctionDescriptor.of(INT, PTR, INT), CCS);
-  private static final MethodHandle CLOSE =
-      LINKER.downcallHandle(LIBC.find("close").orElseThrow(), FunctionDescriptor.of(INT, INT));
+      Libc.withErrno("pipe2", FunctionDescriptor.of(INT, PTR, INT));
+  private static final MethodHandle CLOSE = Libc.function("close", FunctionDescriptor.of(INT, INT));
   private static final MethodHandle ACTIONS_INIT = libc("posix_spawn_file_actions_init", PTR);
   private static final MethodHandle ACTIONS_DESTROY = libc("posix_spawn_file_actions_destroy", PTR);
   private static final MethodHandle ADD_DUP2 =
@@ -113,7 +98,7 @@ public final class Spawn {
   }
 
   private static MethodHandle libc(String name, ValueLayout... args) {
-    return LINKER.downcallHandle(LIBC.find(name).orElseThrow(), FunctionDescriptor.of(INT, args));
+    return Libc.function(name, FunctionDescriptor.of(INT, args));
   }
 
   /** The child's whole environment (the daemon's own by default). */
@@ -264,7 +249,7 @@ public final class Spawn {
                       actions,
                       fd,
                       arena.allocateFrom("/dev/null"),
-                      fd == 0 ? O_RDONLY : O_WRONLY,
+                      fd == 0 ? Syscalls.O_RDONLY : Syscalls.O_WRONLY,
                       0));
     }
   }
@@ -301,10 +286,10 @@ public final class Spawn {
 
   private static int[] pipe(Arena arena) throws Throwable {
     MemorySegment fds = arena.allocate(INT, 2);
-    MemorySegment state = arena.allocate(CALL_STATE);
-    int rc = (int) PIPE2.invokeExact(state, fds, O_CLOEXEC);
+    MemorySegment state = Libc.callState(arena);
+    int rc = (int) PIPE2.invokeExact(state, fds, Syscalls.O_CLOEXEC);
     if (rc != 0) {
-      throw new SyscallException("pipe2", "O_CLOEXEC", (int) ERRNO.get(state, 0L));
+      throw new SyscallException("pipe2", "O_CLOEXEC", Libc.errno(state));
     }
     return new int[] {fds.getAtIndex(INT, 0), fds.getAtIndex(INT, 1)};
   }

@@ -4,13 +4,9 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
-import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -28,29 +24,18 @@ import java.util.stream.Stream;
  * else. (The JDK reaps only the pids it started, so it never takes these.)
  */
 public final class SpawnedProcess extends Process {
-  private static final Linker LINKER = Linker.nativeLinker();
-  private static final SymbolLookup LIBC = LINKER.defaultLookup();
-  private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
-  private static final VarHandle ERRNO =
-      CALL_STATE.varHandle(java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
   private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
   private static final MethodHandle WAITID =
-      LINKER.downcallHandle(
-          LIBC.find("waitid").orElseThrow(),
-          FunctionDescriptor.of(INT, INT, INT, ValueLayout.ADDRESS, INT),
-          Linker.Option.captureCallState("errno"));
+      Libc.withErrno("waitid", FunctionDescriptor.of(INT, INT, INT, ValueLayout.ADDRESS, INT));
   private static final MethodHandle WAITPID =
-      LINKER.downcallHandle(
-          LIBC.find("waitpid").orElseThrow(),
-          FunctionDescriptor.of(INT, INT, ValueLayout.ADDRESS, INT));
+      Libc.function("waitpid", FunctionDescriptor.of(INT, INT, ValueLayout.ADDRESS, INT));
   private static final MethodHandle KILL =
-      LINKER.downcallHandle(LIBC.find("kill").orElseThrow(), FunctionDescriptor.of(INT, INT, INT));
+      Libc.function("kill", FunctionDescriptor.of(INT, INT, INT));
 
   private static final int P_PID = 1;
   private static final int WEXITED = 4;
   private static final int WNOWAIT = 0x01000000;
   private static final int WNOHANG = 1;
-  private static final int EINTR = 4;
   private static final int SIGTERM = 15;
   private static final int SIGKILL = 9;
   private static final long SIGINFO_SIZE = 128;
@@ -84,12 +69,12 @@ public final class SpawnedProcess extends Process {
   private void awaitExit() {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment info = arena.allocate(SIGINFO_SIZE, 8);
-      MemorySegment state = arena.allocate(CALL_STATE);
+      MemorySegment state = Libc.callState(arena);
       while ((int) WAITID.invokeExact(state, P_PID, (int) pid, info, WEXITED | WNOWAIT) != 0) {
-        if ((int) ERRNO.get(state, 0L) != EINTR) {
+        if (Libc.errno(state) != Errno.EINTR) {
           exit.completeExceptionally(
               new IllegalStateException(
-                  "waitid(" + pid + "): " + Errno.describe((int) ERRNO.get(state, 0L))));
+                  "waitid(" + pid + "): " + Errno.describe(Libc.errno(state))));
           return;
         }
       }

@@ -4,11 +4,8 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
-import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.nio.file.Path;
 
 /**
@@ -42,13 +39,6 @@ public final class Syscalls {
 
   public static final int XATTR_CREATE = 1;
 
-  private static final Linker LINKER = Linker.nativeLinker();
-  private static final SymbolLookup LIBC = LINKER.defaultLookup();
-  private static final Linker.Option CCS = Linker.Option.captureCallState("errno");
-  private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
-  private static final VarHandle ERRNO =
-      CALL_STATE.varHandle(java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
-
   private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
   private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
   private static final java.lang.foreign.AddressLayout PTR = ValueLayout.ADDRESS;
@@ -60,11 +50,8 @@ public final class Syscalls {
   private static final MethodHandle UNSHARE = downcall("unshare", FunctionDescriptor.of(INT, INT));
   private static final MethodHandle SETNS = downcall("setns", FunctionDescriptor.of(INT, INT, INT));
   private static final MethodHandle OPEN =
-      LINKER.downcallHandle(
-          LIBC.find("open").orElseThrow(),
-          FunctionDescriptor.of(INT, PTR, INT, INT),
-          CCS,
-          Linker.Option.firstVariadicArg(2));
+      Libc.withErrno(
+          "open", FunctionDescriptor.of(INT, PTR, INT, INT), Linker.Option.firstVariadicArg(2));
   private static final MethodHandle CLOSE = downcall("close", FunctionDescriptor.of(INT, INT));
   private static final MethodHandle WRITE =
       downcall("write", FunctionDescriptor.of(LONG, INT, PTR, LONG));
@@ -86,16 +73,11 @@ public final class Syscalls {
   private static final MethodHandle SOCKET =
       downcall("socket", FunctionDescriptor.of(INT, INT, INT, INT));
   private static final MethodHandle IOCTL =
-      LINKER.downcallHandle(
-          LIBC.find("ioctl").orElseThrow(),
-          FunctionDescriptor.of(INT, INT, LONG, PTR),
-          CCS,
-          Linker.Option.firstVariadicArg(2));
+      Libc.withErrno(
+          "ioctl", FunctionDescriptor.of(INT, INT, LONG, PTR), Linker.Option.firstVariadicArg(2));
 
   public static final short POLLIN = 0x1;
   public static final short POLLHUP = 0x10;
-  private static final int EINTR = 4;
-  private static final int EAGAIN = 11;
   private static final int AF_INET = 2;
   private static final int SOCK_DGRAM = 2;
   private static final int SOCK_CLOEXEC = 0x80000;
@@ -114,11 +96,7 @@ public final class Syscalls {
   private Syscalls() {}
 
   private static MethodHandle downcall(String name, FunctionDescriptor descriptor) {
-    return LINKER.downcallHandle(LIBC.find(name).orElseThrow(), descriptor, CCS);
-  }
-
-  private static int errno(MemorySegment state) {
-    return (int) ERRNO.get(state, 0L);
+    return Libc.withErrno(name, descriptor);
   }
 
   private static MemorySegment cstring(Arena arena, String value) {
@@ -129,7 +107,7 @@ public final class Syscalls {
   public static void mount(String source, Path target, String fstype, long flags, String data)
       throws SyscallException {
     try (Arena arena = Arena.ofConfined()) {
-      MemorySegment state = arena.allocate(CALL_STATE);
+      MemorySegment state = Libc.callState(arena);
       int rc =
           (int)
               MOUNT.invokeExact(
@@ -140,7 +118,7 @@ public final class Syscalls {
                   flags,
                   cstring(arena, data));
       if (rc != 0) {
-        throw new SyscallException("mount", source + " on " + target, errno(state));
+        throw new SyscallException("mount", source + " on " + target, Libc.errno(state));
       }
     } catch (SyscallException e) {
       throw e;
@@ -152,10 +130,10 @@ public final class Syscalls {
   /** umount2(2). */
   public static void umount(Path target, int flags) throws SyscallException {
     try (Arena arena = Arena.ofConfined()) {
-      MemorySegment state = arena.allocate(CALL_STATE);
+      MemorySegment state = Libc.callState(arena);
       int rc = (int) UMOUNT2.invokeExact(state, arena.allocateFrom(target.toString()), flags);
       if (rc != 0) {
-        throw new SyscallException("umount2", target.toString(), errno(state));
+        throw new SyscallException("umount2", target.toString(), Libc.errno(state));
       }
     } catch (SyscallException e) {
       throw e;
@@ -167,10 +145,10 @@ public final class Syscalls {
   /** unshare(2) for the calling thread: use only on a platform thread. */
   public static void unshare(int flags) throws SyscallException {
     try (Arena arena = Arena.ofConfined()) {
-      MemorySegment state = arena.allocate(CALL_STATE);
+      MemorySegment state = Libc.callState(arena);
       int rc = (int) UNSHARE.invokeExact(state, flags);
       if (rc != 0) {
-        throw new SyscallException("unshare", "0x" + Integer.toHexString(flags), errno(state));
+        throw new SyscallException("unshare", "0x" + Integer.toHexString(flags), Libc.errno(state));
       }
     } catch (SyscallException e) {
       throw e;
@@ -182,10 +160,10 @@ public final class Syscalls {
   /** setns(2) for the calling thread: use only on a platform thread. */
   public static void setns(int fd, int nstype) throws SyscallException {
     try (Arena arena = Arena.ofConfined()) {
-      MemorySegment state = arena.allocate(CALL_STATE);
+      MemorySegment state = Libc.callState(arena);
       int rc = (int) SETNS.invokeExact(state, fd, nstype);
       if (rc != 0) {
-        throw new SyscallException("setns", "fd " + fd, errno(state));
+        throw new SyscallException("setns", "fd " + fd, Libc.errno(state));
       }
     } catch (SyscallException e) {
       throw e;
@@ -197,12 +175,12 @@ public final class Syscalls {
   /** open(2) read-only with O_CLOEXEC; returns the file descriptor. */
   public static int openReadOnly(Path path) throws SyscallException {
     try (Arena arena = Arena.ofConfined()) {
-      MemorySegment state = arena.allocate(CALL_STATE);
+      MemorySegment state = Libc.callState(arena);
       int fd =
           (int)
               OPEN.invokeExact(state, arena.allocateFrom(path.toString()), O_RDONLY | O_CLOEXEC, 0);
       if (fd < 0) {
-        throw new SyscallException("open", path.toString(), errno(state));
+        throw new SyscallException("open", path.toString(), Libc.errno(state));
       }
       return fd;
     } catch (SyscallException e) {
@@ -215,13 +193,13 @@ public final class Syscalls {
   /** open(2) read-only, non-blocking, with O_CLOEXEC; returns the file descriptor. */
   public static int openReadNonBlocking(Path path) throws SyscallException {
     try (Arena arena = Arena.ofConfined()) {
-      MemorySegment state = arena.allocate(CALL_STATE);
+      MemorySegment state = Libc.callState(arena);
       int fd =
           (int)
               OPEN.invokeExact(
                   state, arena.allocateFrom(path.toString()), O_RDONLY | O_NONBLOCK | O_CLOEXEC, 0);
       if (fd < 0) {
-        throw new SyscallException("open", path.toString(), errno(state));
+        throw new SyscallException("open", path.toString(), Libc.errno(state));
       }
       return fd;
     } catch (SyscallException e) {
@@ -237,7 +215,7 @@ public final class Syscalls {
    */
   public static int read(int fd, byte[] buffer) throws SyscallException {
     try (Arena arena = Arena.ofConfined()) {
-      MemorySegment state = arena.allocate(CALL_STATE);
+      MemorySegment state = Libc.callState(arena);
       MemorySegment nativeBuffer = arena.allocate(Math.max(1, buffer.length));
       while (true) {
         long n = (long) READ.invokeExact(state, fd, nativeBuffer, (long) buffer.length);
@@ -245,11 +223,11 @@ public final class Syscalls {
           MemorySegment.copy(nativeBuffer, ValueLayout.JAVA_BYTE, 0, buffer, 0, (int) n);
           return (int) n;
         }
-        int errno = errno(state);
-        if (errno == EAGAIN) {
+        int errno = Libc.errno(state);
+        if (errno == Errno.EAGAIN) {
           return -1;
         }
-        if (errno != EINTR) {
+        if (errno != Errno.EINTR) {
           throw new SyscallException("read", "fd " + fd, errno);
         }
       }
@@ -266,15 +244,15 @@ public final class Syscalls {
    */
   public static short poll(int fd, short events, int timeoutMillis) throws SyscallException {
     try (Arena arena = Arena.ofConfined()) {
-      MemorySegment state = arena.allocate(CALL_STATE);
+      MemorySegment state = Libc.callState(arena);
       // struct pollfd { int fd; short events; short revents; }
       MemorySegment pollfd = arena.allocate(8, 4);
       pollfd.set(ValueLayout.JAVA_INT, 0, fd);
       pollfd.set(ValueLayout.JAVA_SHORT, 4, events);
       int rc = (int) POLL.invokeExact(state, pollfd, 1L, timeoutMillis);
       if (rc < 0) {
-        int errno = errno(state);
-        if (errno == EINTR) {
+        int errno = Libc.errno(state);
+        if (errno == Errno.EINTR) {
           return 0;
         }
         throw new SyscallException("poll", "fd " + fd, errno);
@@ -297,21 +275,21 @@ public final class Syscalls {
       throw new IllegalArgumentException("interface name too long: " + name);
     }
     try (Arena arena = Arena.ofConfined()) {
-      MemorySegment state = arena.allocate(CALL_STATE);
+      MemorySegment state = Libc.callState(arena);
       int fd = (int) SOCKET.invokeExact(state, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
       if (fd < 0) {
-        throw new SyscallException("socket", "AF_INET", errno(state));
+        throw new SyscallException("socket", "AF_INET", Libc.errno(state));
       }
       try {
         MemorySegment ifreq = arena.allocate(IFREQ_SIZE, 8);
         MemorySegment.copy(nameBytes, 0, ifreq, ValueLayout.JAVA_BYTE, 0, nameBytes.length);
         if ((int) IOCTL.invokeExact(state, fd, SIOCGIFFLAGS, ifreq) != 0) {
-          throw new SyscallException("ioctl SIOCGIFFLAGS", name, errno(state));
+          throw new SyscallException("ioctl SIOCGIFFLAGS", name, Libc.errno(state));
         }
         short flags = ifreq.get(ValueLayout.JAVA_SHORT, IFNAMSIZ);
         ifreq.set(ValueLayout.JAVA_SHORT, IFNAMSIZ, (short) (flags | IFF_UP));
         if ((int) IOCTL.invokeExact(state, fd, SIOCSIFFLAGS, ifreq) != 0) {
-          throw new SyscallException("ioctl SIOCSIFFLAGS", name, errno(state));
+          throw new SyscallException("ioctl SIOCSIFFLAGS", name, Libc.errno(state));
         }
       } finally {
         close(fd);
@@ -330,20 +308,20 @@ public final class Syscalls {
    */
   public static void writeFifo(Path fifo, byte[] message) throws SyscallException {
     try (Arena arena = Arena.ofConfined()) {
-      MemorySegment state = arena.allocate(CALL_STATE);
+      MemorySegment state = Libc.callState(arena);
       int fd =
           (int)
               OPEN.invokeExact(
                   state, arena.allocateFrom(fifo.toString()), O_WRONLY | O_NONBLOCK | O_CLOEXEC, 0);
       if (fd < 0) {
-        throw new SyscallException("open", fifo.toString(), errno(state));
+        throw new SyscallException("open", fifo.toString(), Libc.errno(state));
       }
       try {
         MemorySegment buffer = arena.allocate(Math.max(1, message.length));
         MemorySegment.copy(message, 0, buffer, ValueLayout.JAVA_BYTE, 0, message.length);
         long n = (long) WRITE.invokeExact(state, fd, buffer, (long) message.length);
         if (n < 0) {
-          throw new SyscallException("write", fifo.toString(), errno(state));
+          throw new SyscallException("write", fifo.toString(), Libc.errno(state));
         }
       } finally {
         close(fd);
@@ -358,7 +336,7 @@ public final class Syscalls {
   /** close(2), ignoring errors: there is nothing useful to do about a failed close. */
   public static void close(int fd) {
     try (Arena arena = Arena.ofConfined()) {
-      MemorySegment state = arena.allocate(CALL_STATE);
+      MemorySegment state = Libc.callState(arena);
       int ignored = (int) CLOSE.invokeExact(state, fd);
     } catch (Throwable t) {
       throw new IllegalStateException("close downcall failed", t);
@@ -368,7 +346,7 @@ public final class Syscalls {
   /** lsetxattr(2): sets an extended attribute on the path itself, not a symlink's target. */
   public static void lsetxattr(Path path, String name, byte[] value) throws SyscallException {
     try (Arena arena = Arena.ofConfined()) {
-      MemorySegment state = arena.allocate(CALL_STATE);
+      MemorySegment state = Libc.callState(arena);
       MemorySegment buffer = arena.allocate(Math.max(1, value.length));
       MemorySegment.copy(value, 0, buffer, ValueLayout.JAVA_BYTE, 0, value.length);
       int rc =
@@ -381,7 +359,7 @@ public final class Syscalls {
                   (long) value.length,
                   0);
       if (rc != 0) {
-        throw new SyscallException("lsetxattr", path + " " + name, errno(state));
+        throw new SyscallException("lsetxattr", path + " " + name, Libc.errno(state));
       }
     } catch (SyscallException e) {
       throw e;
@@ -393,7 +371,7 @@ public final class Syscalls {
   /** lgetxattr(2); returns null when the attribute is absent. */
   public static byte[] lgetxattr(Path path, String name) throws SyscallException {
     try (Arena arena = Arena.ofConfined()) {
-      MemorySegment state = arena.allocate(CALL_STATE);
+      MemorySegment state = Libc.callState(arena);
       MemorySegment buffer = arena.allocate(65536);
       long size =
           (long)
@@ -404,7 +382,7 @@ public final class Syscalls {
                   buffer,
                   65536L);
       if (size < 0) {
-        int errno = errno(state);
+        int errno = Libc.errno(state);
         if (errno == Errno.ENODATA) {
           return null;
         }
@@ -421,13 +399,13 @@ public final class Syscalls {
   /** mknod(2); {@code mode} includes the file type bits (S_IFCHR, S_IFBLK, S_IFIFO). */
   public static void mknod(Path path, int mode, int major, int minor) throws SyscallException {
     try (Arena arena = Arena.ofConfined()) {
-      MemorySegment state = arena.allocate(CALL_STATE);
+      MemorySegment state = Libc.callState(arena);
       int rc =
           (int)
               MKNOD.invokeExact(
                   state, arena.allocateFrom(path.toString()), mode, makedev(major, minor));
       if (rc != 0) {
-        throw new SyscallException("mknod", path.toString(), errno(state));
+        throw new SyscallException("mknod", path.toString(), Libc.errno(state));
       }
     } catch (SyscallException e) {
       throw e;
@@ -439,12 +417,12 @@ public final class Syscalls {
   /** sethostname(2) in the calling thread's UTS namespace. */
   public static void sethostname(String hostname) throws SyscallException {
     try (Arena arena = Arena.ofConfined()) {
-      MemorySegment state = arena.allocate(CALL_STATE);
+      MemorySegment state = Libc.callState(arena);
       byte[] bytes = hostname.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
       int rc =
           (int) SETHOSTNAME.invokeExact(state, arena.allocateFrom(hostname), (long) bytes.length);
       if (rc != 0) {
-        throw new SyscallException("sethostname", hostname, errno(state));
+        throw new SyscallException("sethostname", hostname, Libc.errno(state));
       }
     } catch (SyscallException e) {
       throw e;
@@ -459,7 +437,7 @@ public final class Syscalls {
    */
   public static void lutimens(Path path, long seconds, int nanos) throws SyscallException {
     try (Arena arena = Arena.ofConfined()) {
-      MemorySegment state = arena.allocate(CALL_STATE);
+      MemorySegment state = Libc.callState(arena);
       MemorySegment times = arena.allocate(LONG, 4); // two struct timespec {tv_sec, tv_nsec}
       times.setAtIndex(LONG, 0, seconds);
       times.setAtIndex(LONG, 1, nanos);
@@ -470,7 +448,7 @@ public final class Syscalls {
               UTIMENSAT.invokeExact(
                   state, AT_FDCWD, arena.allocateFrom(path.toString()), times, AT_SYMLINK_NOFOLLOW);
       if (rc != 0) {
-        throw new SyscallException("utimensat", path.toString(), errno(state));
+        throw new SyscallException("utimensat", path.toString(), Libc.errno(state));
       }
     } catch (SyscallException e) {
       throw e;
@@ -482,7 +460,7 @@ public final class Syscalls {
   /** The kernel thread id of the calling (platform) thread. */
   public static int gettid() {
     try (Arena arena = Arena.ofConfined()) {
-      MemorySegment state = arena.allocate(CALL_STATE);
+      MemorySegment state = Libc.callState(arena);
       return (int) GETTID.invokeExact(state);
     } catch (Throwable t) {
       throw new IllegalStateException("gettid downcall failed", t);
