@@ -28,11 +28,29 @@ public final class Ids {
     if (id == null || id.isEmpty()) {
       throw CaissonException.invalid("%s is required", what);
     }
-    if (id.length() > 128 || id.contains("..") || !id.matches("[A-Za-z0-9_.-]+")) {
+    if (id.length() > 128 || id.contains("..") || !idCharacters(id)) {
       throw CaissonException.invalid(
           "%s '%s' is not an id (letters, digits, '_', '-', '.'; at most 128)", what, shorten(id));
     }
     return id;
+  }
+
+  /** Letters, digits, '_', '.' and '-' only; checked by hand, as every status call does it. */
+  private static boolean idCharacters(String id) {
+    for (int i = 0; i < id.length(); i++) {
+      char c = id.charAt(i);
+      boolean ok =
+          (c >= 'a' && c <= 'z')
+              || (c >= 'A' && c <= 'Z')
+              || (c >= '0' && c <= '9')
+              || c == '_'
+              || c == '.'
+              || c == '-';
+      if (!ok) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**

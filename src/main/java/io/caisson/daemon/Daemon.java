@@ -174,8 +174,11 @@ public final class Daemon implements AutoCloseable {
             .channelType(EpollServerDomainSocketChannel.class)
             .bossEventLoopGroup(eventLoops)
             .workerEventLoopGroup(eventLoops)
-            .executor(rpcExecutor)
-            .callExecutor(new InlineCalls())
+            // grpc-java looks a call's method up on the server executor before the call executor
+            // takes over: a direct one keeps that lookup on the event loop, and InlineCalls hands
+            // every call that may block to a virtual thread.
+            .directExecutor()
+            .callExecutor(new InlineCalls(rpcExecutor))
             .maxInboundMessageSize(16 * 1024 * 1024)
             .addService(
                 ServerInterceptors.intercept(
