@@ -4,6 +4,7 @@ import io.caisson.config.CaissonConfig;
 import io.caisson.config.HostPort;
 import io.caisson.container.ContainerManager;
 import io.caisson.container.ContainerStreams;
+import io.caisson.container.DefaultCgroupParent;
 import io.caisson.container.ExitWatcher;
 import io.caisson.cri.CallLogging;
 import io.caisson.cri.ContainerEvents;
@@ -44,6 +45,7 @@ import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -59,6 +61,7 @@ import sun.misc.Signal;
 public final class Daemon implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
   private static final long DRAIN_SECONDS = 10;
+  private static final Path CGROUP_ROOT = Path.of("/sys/fs/cgroup");
   private static final java.time.Duration CNI_PLUGIN_TIMEOUT = java.time.Duration.ofSeconds(60);
 
   /** Events a GetContainerEvents client may leave unread before its stream is cut off. */
@@ -248,10 +251,23 @@ public final class Daemon implements AutoCloseable {
     if (rpcExecutor != null) {
       rpcExecutor.shutdownNow();
     }
+    removeDefaultCgroupParent();
     try {
       Files.deleteIfExists(config.socket());
     } catch (IOException e) {
       LOG.warn("could not remove socket {}: {}", config.socket(), e.getMessage());
+    }
+  }
+
+  /** After the last call: no create of ours can be between runc's mkdir of parent and child. */
+  private static void removeDefaultCgroupParent() {
+    try {
+      int removed = DefaultCgroupParent.removeIfEmpty(CGROUP_ROOT);
+      if (removed > 0) {
+        LOG.debug("removed the empty default cgroup parent from {} hierarchies", removed);
+      }
+    } catch (IOException e) {
+      LOG.warn("could not remove the default cgroup parent: {}", e.getMessage());
     }
   }
 }

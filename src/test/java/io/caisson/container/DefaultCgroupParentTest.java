@@ -1,0 +1,44 @@
+package io.caisson.container;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DefaultCgroupParentTest {
+  @TempDir Path root;
+
+  @Test
+  void v1RemovesTheEmptyParentFromEachHierarchyAndKeepsOneWithAContainerBelow() throws Exception {
+    Files.createDirectories(root.resolve("memory/caisson"));
+    Files.createDirectories(root.resolve("pids/caisson/running-container"));
+    Files.createDirectories(root.resolve("cpu"));
+    Files.createSymbolicLink(root.resolve("cpu,cpuacct"), root.resolve("cpu"));
+
+    assertThat(DefaultCgroupParent.hierarchies(root))
+        .containsExactly(root.resolve("cpu"), root.resolve("memory"), root.resolve("pids"));
+    assertThat(DefaultCgroupParent.removeIfEmpty(root)).isEqualTo(1);
+    assertThat(root.resolve("memory/caisson")).doesNotExist();
+    assertThat(root.resolve("pids/caisson/running-container")).isDirectory();
+  }
+
+  @Test
+  void v2HasOneHierarchy() throws Exception {
+    Files.writeString(root.resolve("cgroup.controllers"), "cpu memory pids\n");
+    Files.createDirectories(root.resolve("caisson"));
+    Files.createDirectories(root.resolve("kubepods"));
+
+    assertThat(DefaultCgroupParent.hierarchies(root)).containsExactly(root);
+    assertThat(DefaultCgroupParent.removeIfEmpty(root)).isEqualTo(1);
+    assertThat(root.resolve("caisson")).doesNotExist();
+    assertThat(root.resolve("kubepods")).isDirectory();
+  }
+
+  @Test
+  void nothingToRemoveWhenNoContainerEverUsedTheParent() throws Exception {
+    Files.createDirectories(root.resolve("memory"));
+    assertThat(DefaultCgroupParent.removeIfEmpty(root)).isZero();
+  }
+}
