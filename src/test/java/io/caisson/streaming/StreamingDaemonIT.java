@@ -89,13 +89,17 @@ class StreamingDaemonIT {
       resize.write("{\"Width\":123,\"Height\":45}");
       StringBuffer seen = new StringBuffer();
       Thread reader = Thread.ofVirtual().start(() -> copyInto(stdout.in(), seen));
-      // The resize and the typing travel on different streams: ask until the new size shows.
-      for (int attempt = 0; !seen.toString().contains("45 123"); attempt++) {
-        assertThat(attempt).as("terminal size never became 45x123: %s", seen).isLessThan(50);
-        stdin.write("stty size; tty\n");
+      // The resize and the typing travel on different streams: ask until the new size shows. The
+      // answer may arrive in more than one read, so wait for the tty's name as well.
+      for (int attempt = 0; !sizeAndTtyShown(seen.toString()); attempt++) {
+        assertThat(attempt)
+            .as("terminal size never became 45x123 on a pts: %s", seen)
+            .isLessThan(50);
+        if (!seen.toString().contains("45 123")) {
+          stdin.write("stty size; tty\n");
+        }
         Thread.sleep(200);
       }
-      assertThat(seen.toString()).contains("/dev/pts/");
       stdin.write("echo TERM=$TERM; exit 3\n");
       reader.join(TimeUnit.SECONDS.toMillis(30));
       assertThat(seen.toString()).contains("TERM=xterm");
@@ -103,6 +107,11 @@ class StreamingDaemonIT {
       assertThat(status.path("reason").asText()).isEqualTo("NonZeroExitCode");
       assertThat(status.at("/details/causes/0/message").asText()).isEqualTo("3");
     }
+  }
+
+  private static boolean sizeAndTtyShown(String output) {
+    int size = output.indexOf("45 123");
+    return size >= 0 && output.indexOf("/dev/pts/", size) > 0;
   }
 
   private static void copyInto(InputStream in, StringBuffer into) {
