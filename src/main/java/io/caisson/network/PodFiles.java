@@ -127,7 +127,9 @@ public final class PodFiles {
     }
   }
 
+  // The files live in the sandbox's dir under the volatile state dir (tmpfs on most nodes): a
+  // reboot takes them with the pod's namespaces, so they need to be whole, never flushed to disk.
   private static void write(Path file, String text) throws IOException {
-    StateFiles.write(file, text.getBytes(StandardCharsets.UTF_8), "rw-r--r--");
+    StateFiles.replace(file, text.getBytes(StandardCharsets.UTF_8), "rw-r--r--");
   }
 }

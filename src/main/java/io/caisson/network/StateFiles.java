@@ -10,11 +10,25 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.UUID;
 
-/** Small files that must be whole after a crash: temp file, fsync, rename, fsync of the dir. */
+/**
+ * Small files that must be whole after a crash: temp file, fsync, rename, fsync of the dir. {@link
+ * #replace} skips the two fsyncs, for files in the volatile state dir that a reboot discards
+ * anyway.
+ */
 final class StateFiles {
   private StateFiles() {}
 
   static void write(Path target, byte[] data, String permissions) throws IOException {
+    write(target, data, permissions, true);
+  }
+
+  /** Atomic against a killed daemon, not durable against a crash of the machine. */
+  static void replace(Path target, byte[] data, String permissions) throws IOException {
+    write(target, data, permissions, false);
+  }
+
+  private static void write(Path target, byte[] data, String permissions, boolean durable)
+      throws IOException {
     Path dir = target.getParent();
     Files.createDirectories(dir);
     Path tmp = dir.resolve("." + target.getFileName() + ".tmp-" + UUID.randomUUID());
@@ -28,7 +42,9 @@ final class StateFiles {
         while (buf.hasRemaining()) {
           ch.write(buf);
         }
-        ch.force(true);
+        if (durable) {
+          ch.force(true);
+        }
       }
       // The umask may have narrowed the mode given at creation.
       Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString(permissions));
@@ -36,7 +52,9 @@ final class StateFiles {
     } finally {
       Files.deleteIfExists(tmp);
     }
-    syncDir(dir);
+    if (durable) {
+      syncDir(dir);
+    }
   }
 
   static void syncDir(Path dir) throws IOException {
