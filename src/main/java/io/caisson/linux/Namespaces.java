@@ -40,6 +40,15 @@ public final class Namespaces {
    * mounted and the target files are removed.
    */
   public static void pin(Map<Kind, Path> targets) throws IOException {
+    pin(targets, () -> null);
+  }
+
+  /**
+   * Pins the namespaces as {@link #pin(Map)} does, then runs {@code setUp} on the thread that
+   * created them, still inside them: a hostname or an interface set there costs no second thread
+   * and no setns. When {@code setUp} fails the namespaces are released and its exception thrown.
+   */
+  public static void pin(Map<Kind, Path> targets, InNamespace<?> setUp) throws IOException {
     if (targets.isEmpty()) {
       return;
     }
@@ -51,6 +60,12 @@ public final class Namespaces {
             () -> {
               try {
                 pinOnThisThread(targets);
+                try {
+                  setUp.run();
+                } catch (Throwable t) {
+                  release(targets.values());
+                  throw t;
+                }
                 done.complete(null);
               } catch (Throwable t) {
                 done.completeExceptionally(t);
@@ -64,6 +79,9 @@ public final class Namespaces {
     } catch (ExecutionException e) {
       if (e.getCause() instanceof IOException io) {
         throw io;
+      }
+      if (e.getCause() instanceof RuntimeException unchecked) {
+        throw unchecked;
       }
       throw new IOException("pinning namespaces failed", e.getCause());
     }

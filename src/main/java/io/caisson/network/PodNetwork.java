@@ -3,21 +3,21 @@ package io.caisson.network;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.caisson.common.CaissonException;
-import io.caisson.linux.Namespaces;
+import io.caisson.linux.SyscallException;
 import io.caisson.linux.Syscalls;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
  * Pod sandbox networking: attach a pinned network namespace to the configured CNI network, check
- * it, detach it. Every pod first gets {@code lo} up (kubelet and its tests expect it, and the
- * network config need not include the loopback plugin), set directly in the namespace rather than
- * by exec'ing that plugin, which costs a process per pod for one flag; then the configured network
- * on {@code eth0}. Detach is idempotent and works from the cache after a daemon restart.
+ * it, detach it. Every pod gets {@code lo} up (kubelet and its tests expect it, and the network
+ * config need not include the loopback plugin): whoever creates the namespace calls {@link
+ * #loopbackUp()} inside it, which costs neither a process per pod (the loopback plugin) nor a
+ * thread to enter it; then attach puts the configured network on {@code eth0}. Detach is idempotent
+ * and works from the cache after a daemon restart.
  *
  * <p>Detach before releasing the network namespace: plugins clean up rules (the bridge plugin's
  * masquerade rules) by looking inside it.
@@ -68,7 +68,6 @@ public final class PodNetwork {
     }
     // Whatever is cached now is an attach that never finished (the daemon died in it): undo it.
     detach(request.podId());
-    loopbackUp(request);
     CniResult result =
         runner.add(
             network,
@@ -81,21 +80,12 @@ public final class PodNetwork {
     return new NetworkStatus(network.name(), result.podIps(), result);
   }
 
-  /** Nothing to undo: {@code lo} goes away with the namespace. */
-  private static void loopbackUp(PodNetworkRequest request) {
-    try {
-      Namespaces.runIn(
-          Map.of(Namespaces.Kind.NET, request.netns()),
-          () -> {
-            Syscalls.setInterfaceUp(LOOPBACK_INTERFACE);
-            return null;
-          });
-    } catch (Exception e) {
-      throw CaissonException.internal(
-          "pod %s: cannot bring %s up in %s"
-              .formatted(request.podId(), LOOPBACK_INTERFACE, request.netns()),
-          e);
-    }
+  /**
+   * Brings {@code lo} up in the calling thread's network namespace: call it on the thread that has
+   * just created the pod's namespace. Nothing to undo: {@code lo} goes away with the namespace.
+   */
+  public static void loopbackUp() throws SyscallException {
+    Syscalls.setInterfaceUp(LOOPBACK_INTERFACE);
   }
 
   /**

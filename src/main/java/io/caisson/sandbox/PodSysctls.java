@@ -5,7 +5,6 @@ import io.caisson.linux.Namespaces;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.EnumMap;
 import java.util.Map;
 
 /**
@@ -52,27 +51,22 @@ final class PodSysctls {
     }
   }
 
-  static void apply(Map<String, String> sysctls, Path netns, Path ipcns) throws Exception {
+  /**
+   * Writes the sysctls in the calling thread's namespaces: call it on the thread that has just
+   * created the pod's network and IPC namespaces ({@link #validate} rejected any the pod lacks).
+   */
+  static void applyHere(Map<String, String> sysctls) {
     for (Map.Entry<String, String> sysctl : sysctls.entrySet()) {
-      Namespaces.Kind kind = namespaceOf(sysctl.getKey());
-      Map<Namespaces.Kind, Path> join = new EnumMap<>(Namespaces.Kind.class);
-      join.put(kind, kind == Namespaces.Kind.NET ? netns : ipcns);
       String key = sysctl.getKey();
       Path file = Path.of("/proc/sys", key.contains("/") ? key : key.replace('.', '/'));
-      Namespaces.runIn(
-          join,
-          () -> {
-            try {
-              Files.writeString(file, sysctl.getValue());
-            } catch (NoSuchFileException e) {
-              throw CaissonException.invalid("sysctl %s does not exist", sysctl.getKey());
-            } catch (java.io.IOException e) {
-              throw CaissonException.invalid(
-                  "sysctl %s=%s was refused by the kernel: %s",
-                  sysctl.getKey(), sysctl.getValue(), e.getMessage());
-            }
-            return null;
-          });
+      try {
+        Files.writeString(file, sysctl.getValue());
+      } catch (NoSuchFileException e) {
+        throw CaissonException.invalid("sysctl %s does not exist", key);
+      } catch (java.io.IOException e) {
+        throw CaissonException.invalid(
+            "sysctl %s=%s was refused by the kernel: %s", key, sysctl.getValue(), e.getMessage());
+      }
     }
   }
 }

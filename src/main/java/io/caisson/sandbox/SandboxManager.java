@@ -15,6 +15,7 @@ import io.caisson.linux.Namespaces;
 import io.caisson.linux.ProcFiles;
 import io.caisson.linux.SyscallException;
 import io.caisson.linux.Syscalls;
+import io.caisson.network.PodNetwork;
 import io.caisson.store.RecordStore;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -26,6 +27,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -116,6 +119,22 @@ public final class SandboxManager {
       Path dir = Files.createDirectories(stateDir.resolve(id));
       undo.push(() -> RecordStore.deleteTree(dir));
 
+      // The pod's config is known now and its flush to disk needs nothing below: it overlaps the
+      // namespaces and the CNI plugins instead of adding to them. Without the record it is a
+      // half-created object, which recovery removes.
+      FutureTask<Void> configWritten =
+          new FutureTask<>(
+              () -> {
+                store.write(id, CONFIG, podConfig.toByteArray());
+                return null;
+              });
+      Thread.ofVirtual().name("sandbox-config-" + id).start(configWritten);
+      undo.push(
+          () -> {
+            awaitQuietly(configWritten);
+            store.delete(id, RECORD);
+          });
+
       Map<Namespaces.Kind, Path> pinned = new EnumMap<>(Namespaces.Kind.class);
       if (!hostNetwork) {
         pinned.put(Namespaces.Kind.NET, dir.resolve("ns/net"));
@@ -125,7 +144,21 @@ public final class SandboxManager {
         pinned.put(Namespaces.Kind.IPC, dir.resolve("ns/ipc"));
       }
       undo.push(() -> Namespaces.release(pinned.values()));
-      Namespaces.pin(pinned);
+      String hostname = hostname(podConfig, hostNetwork);
+      // Set up on the thread that creates the namespaces, while it is inside them: the sysctls
+      // (validated above to name only namespaces the pod has), the hostname, lo.
+      Namespaces.pin(
+          pinned,
+          () -> {
+            PodSysctls.applyHere(podConfig.getLinux().getSysctlsMap());
+            if (pinned.containsKey(Namespaces.Kind.UTS)) {
+              Syscalls.sethostname(hostname);
+            }
+            if (pinned.containsKey(Namespaces.Kind.NET)) {
+              PodNetwork.loopbackUp();
+            }
+            return null;
+          });
 
       Path shm = null;
       if (!hostIpc) {
@@ -140,21 +173,6 @@ public final class SandboxManager {
         undo.push(() -> unmount(shmMount));
       }
 
-      PodSysctls.apply(
-          podConfig.getLinux().getSysctlsMap(),
-          pinned.get(Namespaces.Kind.NET),
-          pinned.get(Namespaces.Kind.IPC));
-
-      String hostname = hostname(podConfig, hostNetwork);
-      Path utsns = pinned.get(Namespaces.Kind.UTS);
-      if (utsns != null) {
-        Namespaces.runIn(
-            Map.of(Namespaces.Kind.UTS, utsns),
-            () -> {
-              Syscalls.sethostname(hostname);
-              return null;
-            });
-      }
       long t1 = System.nanoTime();
       SandboxNetwork.PodIps ips = new SandboxNetwork.PodIps("", List.of());
       Path netns = pinned.get(Namespaces.Kind.NET);
@@ -184,8 +202,7 @@ public final class SandboxManager {
               str(shm),
               hostname,
               null);
-      store.write(id, CONFIG, podConfig.toByteArray());
-      undo.push(() -> store.delete(id, RECORD));
+      await(configWritten);
       persist(record);
       sandboxes.put(id, new Sandbox(podConfig, record));
       undo.commit();
@@ -369,6 +386,36 @@ public final class SandboxManager {
   }
 
   // ---- helpers ------------------------------------------------------------------------------
+
+  /** The task's outcome, its own exception unwrapped. */
+  private static void await(FutureTask<Void> task) throws IOException, InterruptedException {
+    try {
+      task.get();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof IOException io) {
+        throw io;
+      }
+      throw new IOException(e.getCause());
+    }
+  }
+
+  /** Waits for the task to end however it ends: undo must not race a write still under way. */
+  private static void awaitQuietly(FutureTask<Void> task) {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        task.get();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      } catch (ExecutionException e) {
+        break; // the failure was reported by whoever awaited it, or does not matter any more
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
 
   private void persist(SandboxRecord record) throws IOException {
     store.write(record.id(), RECORD, json.writeValueAsBytes(record));

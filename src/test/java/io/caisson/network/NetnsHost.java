@@ -27,8 +27,14 @@ import java.util.regex.Pattern;
 final class NetnsHost {
   private NetnsHost() {}
 
+  /** A pod's network namespace as the sandbox manager creates one: new, with lo up. */
   static void pin(Path netns) throws IOException {
-    Namespaces.pin(Map.of(Namespaces.Kind.NET, netns));
+    Namespaces.pin(
+        Map.of(Namespaces.Kind.NET, netns),
+        () -> {
+          PodNetwork.loopbackUp();
+          return null;
+        });
   }
 
   static void release(Path netns) {

@@ -26,6 +26,8 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -80,6 +82,10 @@ class SandboxIT {
     assertThat(Files.readString(podDir.resolve("hostname")).strip()).isEqualTo("web-host");
     assertThat(Files.readString(podDir.resolve("hosts"))).contains("web-host");
     assertThat(mounts()).contains(podDir.resolve("ns/net").toString());
+    // Set up inside the new namespaces: the hostname in the pod's UTS one, lo up in its network.
+    assertThat(nsenter("--uts=" + podDir.resolve("ns/uts"), "uname", "-n")).isEqualTo("web-host");
+    assertThat(nsenter("--net=" + podDir.resolve("ns/net"), "ip", "-o", "link", "show", "lo"))
+        .containsPattern("<[^>]*\\bUP\\b[^>]*>");
     assertThat(mounts()).contains(podDir.resolve("shm").toString());
     assertThat(network.allocatedIps()).isEqualTo(1);
 
@@ -174,9 +180,11 @@ class SandboxIT {
     assertThat(
             nsenter(
                 "--net=" + podDir.resolve("ns/net"),
+                "cat",
                 "/proc/sys/net/ipv4/ip_unprivileged_port_start"))
         .isEqualTo("80");
-    assertThat(nsenter("--ipc=" + podDir.resolve("ns/ipc"), "/proc/sys/kernel/shm_rmid_forced"))
+    assertThat(
+            nsenter("--ipc=" + podDir.resolve("ns/ipc"), "cat", "/proc/sys/kernel/shm_rmid_forced"))
         .isEqualTo("1");
     remove(id);
   }
@@ -317,11 +325,13 @@ class SandboxIT {
     return Files.readString(Path.of("/proc/self/mountinfo"));
   }
 
-  private static String nsenter(String namespace, String file) throws Exception {
-    Process process =
-        new ProcessBuilder("nsenter", namespace, "cat", file).redirectErrorStream(true).start();
+  /** A command's trimmed output, run in the namespaces the options name. */
+  private static String nsenter(String namespace, String... command) throws Exception {
+    List<String> argv = new ArrayList<>(List.of("nsenter", namespace, "--"));
+    argv.addAll(List.of(command));
+    Process process = new ProcessBuilder(argv).redirectErrorStream(true).start();
     String out = new String(process.getInputStream().readAllBytes()).strip();
-    process.waitFor();
+    assertThat(process.waitFor()).as("%s: %s", argv, out).isZero();
     return out;
   }
 }
