@@ -2,6 +2,7 @@ package io.caisson.sandbox;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.google.common.util.concurrent.Uninterruptibles;
 import io.caisson.common.CaissonException;
 import io.caisson.common.Ids;
 import io.caisson.common.Undo;
@@ -401,19 +402,10 @@ public final class SandboxManager {
 
   /** Waits for the task to end however it ends: undo must not race a write still under way. */
   private static void awaitQuietly(FutureTask<Void> task) {
-    boolean interrupted = false;
-    while (true) {
-      try {
-        task.get();
-        break;
-      } catch (InterruptedException e) {
-        interrupted = true;
-      } catch (ExecutionException e) {
-        break; // the failure was reported by whoever awaited it, or does not matter any more
-      }
-    }
-    if (interrupted) {
-      Thread.currentThread().interrupt();
+    try {
+      Uninterruptibles.getUninterruptibly(task);
+    } catch (ExecutionException e) {
+      // The failure was reported by whoever awaited it, or does not matter any more.
     }
   }
 
