@@ -1,5 +1,6 @@
 package io.caisson.image;
 
+import io.caisson.store.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

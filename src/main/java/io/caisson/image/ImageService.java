@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.caisson.common.CaissonException;
 import io.caisson.stats.DirUsage;
 import io.caisson.storage.DiskUsage;
+import io.caisson.store.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.http.HttpClient;
@@ -469,7 +470,7 @@ public final class ImageService implements AutoCloseable {
             "image %s is in use by container(s) %s", r.id(), String.join(", ", users));
       }
       Files.deleteIfExists(recordsDir.resolve(r.hex() + ".json"));
-      AtomicFiles.syncDir(recordsDir);
+      AtomicFiles.syncDirectory(recordsDir);
       images.remove(r.id());
       log.info("removed image {} {}", r.id(), r.repoTags());
       collectGarbage();

@@ -1,5 +1,6 @@
 package io.caisson.image;
 
+import io.caisson.store.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -58,7 +59,7 @@ final class LayerStore {
       discard(staging);
     } else {
       Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
-      AtomicFiles.syncDir(layers);
+      AtomicFiles.syncDirectory(layers);
     }
     Path link = shortLink(diffId);
     if (!Files.isSymbolicLink(link)) {

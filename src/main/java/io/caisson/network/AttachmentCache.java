@@ -3,6 +3,7 @@ package io.caisson.network;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.caisson.common.CaissonException;
+import io.caisson.store.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
@@ -81,7 +82,7 @@ final class AttachmentCache {
     entry.pluginsStarted().ifPresent(n -> json.put("pluginsStarted", n));
     Path file = file(a.containerId(), a.ifName());
     try {
-      StateFiles.write(file, CniConfig.toJson(json).getBytes(), "rw-------");
+      AtomicFiles.write(file, CniConfig.toJson(json).getBytes(), "rw-------");
     } catch (IOException e) {
       throw CaissonException.internal("cannot write CNI cache " + file, e);
     }
@@ -96,7 +97,7 @@ final class AttachmentCache {
       } catch (DirectoryNotEmptyException e) {
         // Another interface of the same sandbox is still cached.
       }
-      StateFiles.syncDir(dir);
+      AtomicFiles.syncDirectory(dir);
     } catch (IOException e) {
       throw CaissonException.internal("cannot remove CNI cache " + file, e);
     }

@@ -1,6 +1,7 @@
 package io.caisson.network;
 
 import io.caisson.common.CaissonException;
+import io.caisson.store.AtomicFiles;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -130,6 +131,6 @@ public final class PodFiles {
   // The files live in the sandbox's dir under the volatile state dir (tmpfs on most nodes): a
   // reboot takes them with the pod's namespaces, so they need to be whole, never flushed to disk.
   private static void write(Path file, String text) throws IOException {
-    StateFiles.replace(file, text.getBytes(StandardCharsets.UTF_8), "rw-r--r--");
+    AtomicFiles.replace(file, text.getBytes(StandardCharsets.UTF_8), "rw-r--r--");
   }
 }

@@ -3,11 +3,15 @@ package io.caisson.store;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+import java.util.UUID;
 
 /**
  * Crash-safe file replacement: write a temp file beside the target, fsync it, rename it over the
@@ -15,51 +19,61 @@ import java.nio.file.StandardOpenOption;
  *
  * <p>{@link #replace} is the same without the fsyncs: still all-or-nothing against a killed process
  * (the rename is atomic and the page cache survives the process), but an operating-system crash may
- * roll it back to the previous version. It is for facts the next boot recomputes anyway, which
- * saves two disk flushes (several milliseconds here) on hot paths.
+ * roll it back to the previous version. It is for facts the next boot recomputes or discards
+ * anyway, which saves two disk flushes (several milliseconds here) on hot paths.
+ *
+ * <p>The variants taking a mode ({@code "rw-------"}) give the file exactly that mode, whatever the
+ * umask; the others leave it to the umask.
  */
 public final class AtomicFiles {
   private AtomicFiles() {}
 
   public static void write(Path target, byte[] content) throws IOException {
-    write(target, content, true);
+    write(target, content, null, true);
+  }
+
+  public static void write(Path target, byte[] content, String mode) throws IOException {
+    write(target, content, PosixFilePermissions.fromString(mode), true);
   }
 
   /** Atomic against a killed process, not durable against a crash of the machine. */
   public static void replace(Path target, byte[] content) throws IOException {
-    write(target, content, false);
+    write(target, content, null, false);
   }
 
-  private static void write(Path target, byte[] content, boolean durable) throws IOException {
+  /** {@link #replace(Path, byte[])} with the file's mode. */
+  public static void replace(Path target, byte[] content, String mode) throws IOException {
+    write(target, content, PosixFilePermissions.fromString(mode), false);
+  }
+
+  private static void write(
+      Path target, byte[] content, Set<PosixFilePermission> mode, boolean durable)
+      throws IOException {
     Path dir = target.toAbsolutePath().getParent();
     Files.createDirectories(dir);
-    Path temp =
-        dir.resolve(
-            "."
-                + target.getFileName()
-                + ".tmp-"
-                + ProcessHandle.current().pid()
-                + "-"
-                + Thread.currentThread().threadId());
-    try (FileChannel channel =
-        FileChannel.open(
-            temp,
-            StandardOpenOption.CREATE,
-            StandardOpenOption.TRUNCATE_EXISTING,
-            StandardOpenOption.WRITE)) {
-      ByteBuffer buffer = ByteBuffer.wrap(content);
-      while (buffer.hasRemaining()) {
-        channel.write(buffer);
-      }
-      if (durable) {
-        channel.force(true);
-      }
-    }
+    Path temp = dir.resolve("." + target.getFileName() + ".tmp-" + UUID.randomUUID());
+    FileAttribute<?>[] attributes =
+        mode == null
+            ? new FileAttribute<?>[0]
+            : new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(mode)};
     try {
+      try (FileChannel channel =
+          FileChannel.open(
+              temp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), attributes)) {
+        ByteBuffer buffer = ByteBuffer.wrap(content);
+        while (buffer.hasRemaining()) {
+          channel.write(buffer);
+        }
+        if (durable) {
+          channel.force(true);
+        }
+      }
+      if (mode != null) {
+        Files.setPosixFilePermissions(temp, mode); // the umask may have narrowed it at creation
+      }
       Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (AtomicMoveNotSupportedException e) {
+    } finally {
       Files.deleteIfExists(temp);
-      throw e;
     }
     if (durable) {
       syncDirectory(dir);
@@ -73,6 +87,7 @@ public final class AtomicFiles {
     }
   }
 
+  /** fsync of a directory, making renames and deletions in it durable. */
   public static void syncDirectory(Path dir) throws IOException {
     try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
       channel.force(true);
