@@ -50,13 +50,28 @@ public final class CniRunner {
     return plugins;
   }
 
+  /** An ADD whose intent is on disk and whose plugins have not run yet: see {@link #prepareAdd}. */
+  public record PendingAdd(CniConfig network, CniAttachment attachment) {}
+
   /**
-   * ADD over the chain. On failure the plugins that ran are DELeted and the cache entry removed,
-   * and the exception names the failing plugin and carries its message.
+   * ADD over the chain: {@link #prepareAdd} then {@link #add(PendingAdd)}.
    *
    * @throws CaissonException ALREADY_EXISTS when this attachment was already added
    */
   public CniResult add(CniConfig network, CniAttachment attachment) {
+    return add(prepareAdd(network, attachment));
+  }
+
+  /**
+   * The first half of ADD, which runs no plugin: refuses an attachment that is already complete,
+   * DELs one that a crash cut short, and flushes the intent (the cache entry without a result) that
+   * lets a restarted daemon undo an ADD it died in. A caller may do this while it sets up what the
+   * plugins need (the network namespace), as it needs none of it; then {@link #add(PendingAdd)} or,
+   * if no plugin is to run after all, {@link #abandon}.
+   *
+   * @throws CaissonException ALREADY_EXISTS when this attachment was already added
+   */
+  public PendingAdd prepareAdd(CniConfig network, CniAttachment attachment) {
     Optional<AttachmentCache.Entry> existing =
         cache.read(attachment.containerId(), attachment.ifName());
     if (existing.isPresent()) {
@@ -70,6 +85,16 @@ public final class CniRunner {
     }
     cache.write(
         new AttachmentCache.Entry(attachment, network, Optional.empty(), OptionalInt.empty()));
+    return new PendingAdd(network, attachment);
+  }
+
+  /**
+   * Runs the chain of a prepared ADD. On failure the plugins that ran are DELeted and the cache
+   * entry removed, and the exception names the failing plugin and carries its message.
+   */
+  public CniResult add(PendingAdd pending) {
+    CniConfig network = pending.network();
+    CniAttachment attachment = pending.attachment();
     int started = 0;
     JsonNode previous = null;
     try {
@@ -92,6 +117,11 @@ public final class CniRunner {
       undo(network, attachment, started, failure);
       throw failure;
     }
+  }
+
+  /** Drops a prepared ADD none of whose plugins ran: its intent is all there is to remove. */
+  public void abandon(PendingAdd pending) {
+    cache.remove(pending.attachment().containerId(), pending.attachment().ifName());
   }
 
   /**

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /** Pod networking for the sandbox lifecycle: CRI's pod config translated to CNI and pod files. */
 public final class CniSandboxNetwork implements SandboxNetwork {
@@ -21,7 +22,11 @@ public final class CniSandboxNetwork implements SandboxNetwork {
   }
 
   @Override
-  public PodIps attach(String sandboxId, PodSandboxConfig config, Path netns) {
+  public PendingAttach prepare(String sandboxId, PodSandboxConfig config, Path netns) {
+    return new Pending(network, network.prepare(request(sandboxId, config, netns)));
+  }
+
+  private static PodNetworkRequest request(String sandboxId, PodSandboxConfig config, Path netns) {
     PodSandboxMetadata metadata = config.getMetadata();
     List<PortMapping> ports = new ArrayList<>();
     for (io.caisson.cri.v1.PortMapping port : config.getPortMappingsList()) {
@@ -36,22 +41,46 @@ public final class CniSandboxNetwork implements SandboxNetwork {
               port.getHostPort(),
               port.getHostIp()));
     }
-    NetworkStatus status =
-        network.attach(
-            new PodNetworkRequest(
-                sandboxId,
-                metadata.getName(),
-                metadata.getNamespace(),
-                metadata.getUid(),
-                netns,
-                ports,
-                // kubelet conveys traffic shaping only as annotations; networks whose chain has
-                // the bandwidth plugin (capability "bandwidth") apply it.
-                Bandwidth.fromAnnotations(config.getAnnotationsMap())));
-    List<String> ips = status.ips();
-    return ips.isEmpty()
-        ? new PodIps("", List.of())
-        : new PodIps(ips.getFirst(), List.copyOf(ips.subList(1, ips.size())));
+    return new PodNetworkRequest(
+        sandboxId,
+        metadata.getName(),
+        metadata.getNamespace(),
+        metadata.getUid(),
+        netns,
+        ports,
+        // kubelet conveys traffic shaping only as annotations; networks whose chain has the
+        // bandwidth plugin (capability "bandwidth") apply it.
+        Bandwidth.fromAnnotations(config.getAnnotationsMap()));
+  }
+
+  /** A prepared CNI attach; {@code started} tells abandon whether the plugins were reached. */
+  private static final class Pending implements PendingAttach {
+    private final PodNetwork network;
+    private final CniRunner.PendingAdd add;
+    private final AtomicBoolean started = new AtomicBoolean();
+
+    Pending(PodNetwork network, CniRunner.PendingAdd add) {
+      this.network = network;
+      this.add = add;
+    }
+
+    @Override
+    public PodIps attach() {
+      if (!started.compareAndSet(false, true)) {
+        throw new IllegalStateException("attach of " + add.attachment().containerId() + " ran");
+      }
+      List<String> ips = network.attach(add).ips();
+      return ips.isEmpty()
+          ? new PodIps("", List.of())
+          : new PodIps(ips.getFirst(), List.copyOf(ips.subList(1, ips.size())));
+    }
+
+    @Override
+    public void abandon() {
+      if (started.compareAndSet(false, true)) {
+        network.abandon(add);
+      }
+    }
   }
 
   @Override

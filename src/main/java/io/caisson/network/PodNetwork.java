@@ -48,12 +48,25 @@ public final class PodNetwork {
   }
 
   /**
-   * Attaches the pod. On failure nothing stays behind (no IP allocation, veth or port rule) and the
-   * exception carries the plugin's message.
+   * Attaches the pod: {@link #prepare} then {@link #attach(CniRunner.PendingAdd)}. On failure
+   * nothing stays behind (no IP allocation, veth or port rule) and the exception carries the
+   * plugin's message.
    *
    * @throws CaissonException FAILED_PRECONDITION when there is no usable network config
    */
   public NetworkStatus attach(PodNetworkRequest request) {
+    return attach(prepare(request));
+  }
+
+  /**
+   * Everything of an attach but the plugins: picks the network, refuses a pod already attached,
+   * undoes an attach a crash cut short, and flushes the intent a restart would undo. It does not
+   * touch the namespace, which need not exist yet; follow it with {@link
+   * #attach(CniRunner.PendingAdd)} or {@link #abandon}.
+   *
+   * @throws CaissonException FAILED_PRECONDITION when there is no usable network config
+   */
+  public CniRunner.PendingAdd prepare(PodNetworkRequest request) {
     CniConfig network =
         confDir
             .current()
@@ -68,16 +81,28 @@ public final class PodNetwork {
     }
     // Whatever is cached now is an attach that never finished (the daemon died in it): undo it.
     detach(request.podId());
-    CniResult result =
-        runner.add(
-            network,
-            new CniAttachment(
-                request.podId(),
-                POD_INTERFACE,
-                request.netns().toString(),
-                request.cniArgs(),
-                capabilityArgs(request)));
-    return new NetworkStatus(network.name(), result.podIps(), result);
+    return runner.prepareAdd(
+        network,
+        new CniAttachment(
+            request.podId(),
+            POD_INTERFACE,
+            request.netns().toString(),
+            request.cniArgs(),
+            capabilityArgs(request)));
+  }
+
+  /**
+   * Runs the plugins of a prepared attach in the pod's namespace, which must exist by now. On
+   * failure nothing stays behind and the exception carries the plugin's message.
+   */
+  public NetworkStatus attach(CniRunner.PendingAdd pending) {
+    CniResult result = runner.add(pending);
+    return new NetworkStatus(pending.network().name(), result.podIps(), result);
+  }
+
+  /** Drops a prepared attach whose plugins never ran. */
+  public void abandon(CniRunner.PendingAdd pending) {
+    runner.abandon(pending);
   }
 
   /**

@@ -144,6 +144,23 @@ public final class SandboxManager {
       if (!hostIpc) {
         pinned.put(Namespaces.Kind.IPC, dir.resolve("ns/ipc"));
       }
+      // The CNI attach's crash-safe intent is flushed while the namespaces are created: it needs
+      // only the network namespace's path. Until the plugins start, undoing it means dropping it.
+      Path netns = pinned.get(Namespaces.Kind.NET);
+      FutureTask<SandboxNetwork.PendingAttach> networkPrepared = null;
+      if (netns != null) {
+        FutureTask<SandboxNetwork.PendingAttach> prepared =
+            new FutureTask<>(() -> network.prepare(id, podConfig, netns));
+        Thread.ofVirtual().name("sandbox-network-" + id).start(prepared);
+        undo.push(
+            () -> {
+              SandboxNetwork.PendingAttach pending = awaitQuietly(prepared);
+              if (pending != null) {
+                pending.abandon();
+              }
+            });
+        networkPrepared = prepared;
+      }
       undo.push(() -> Namespaces.release(pinned.values()));
       String hostname = hostname(podConfig, hostNetwork);
       // Set up on the thread that creates the namespaces, while it is inside them: the sysctls
@@ -176,10 +193,10 @@ public final class SandboxManager {
 
       long t1 = System.nanoTime();
       SandboxNetwork.PodIps ips = new SandboxNetwork.PodIps("", List.of());
-      Path netns = pinned.get(Namespaces.Kind.NET);
-      if (netns != null) {
+      if (networkPrepared != null) {
+        SandboxNetwork.PendingAttach pending = await(networkPrepared);
         undo.push(() -> network.detach(id, podConfig, netns));
-        ips = network.attach(id, podConfig, netns);
+        ips = pending.attach();
       }
       network.writePodFiles(dir, podConfig, hostname, ips.primary());
       long t2 = System.nanoTime();
@@ -389,23 +406,30 @@ public final class SandboxManager {
   // ---- helpers ------------------------------------------------------------------------------
 
   /** The task's outcome, its own exception unwrapped. */
-  private static void await(FutureTask<Void> task) throws IOException, InterruptedException {
+  /** The task's result, or what it threw (an unchecked exception or error as it was). */
+  private static <T> T await(FutureTask<T> task) throws Exception {
     try {
-      task.get();
+      return task.get();
     } catch (ExecutionException e) {
-      if (e.getCause() instanceof IOException io) {
-        throw io;
+      switch (e.getCause()) {
+        case Exception cause -> throw cause;
+        case Error error -> throw error;
+        default -> throw e;
       }
-      throw new IOException(e.getCause());
     }
   }
 
-  /** Waits for the task to end however it ends: undo must not race a write still under way. */
-  private static void awaitQuietly(FutureTask<Void> task) {
+  /**
+   * Waits for the task to end however it ends, as undo must not race work still under way.
+   *
+   * @return its result, or null when it failed
+   */
+  private static <T> T awaitQuietly(FutureTask<T> task) {
     try {
-      Uninterruptibles.getUninterruptibly(task);
+      return Uninterruptibles.getUninterruptibly(task);
     } catch (ExecutionException e) {
       // The failure was reported by whoever awaited it, or does not matter any more.
+      return null;
     }
   }
 

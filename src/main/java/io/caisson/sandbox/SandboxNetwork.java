@@ -10,8 +10,24 @@ public interface SandboxNetwork {
   /** The addresses the network gave the pod: the primary first. */
   record PodIps(String primary, List<String> additional) {}
 
-  /** Attaches the pod's network namespace; on failure nothing stays attached. */
-  PodIps attach(String sandboxId, PodSandboxConfig config, Path netns) throws Exception;
+  /**
+   * Prepares the attachment of the pod's network namespace at {@code netns}, which need not exist
+   * yet: whatever a crash during the attach would need to undo it is on disk when this returns, so
+   * the caller may run it while it creates the namespace.
+   */
+  PendingAttach prepare(String sandboxId, PodSandboxConfig config, Path netns) throws Exception;
+
+  /** A prepared attachment: {@link #attach} once the namespace exists, or {@link #abandon}. */
+  interface PendingAttach {
+    /** Attaches the namespace; on failure nothing stays attached. */
+    PodIps attach() throws Exception;
+
+    /**
+     * Removes what {@link #prepare} left when {@link #attach} never started; once it has started,
+     * {@link SandboxNetwork#detach} is what undoes it, and this does nothing.
+     */
+    void abandon() throws Exception;
+  }
 
   /** Detaches; harmless when never attached or already detached. */
   void detach(String sandboxId, PodSandboxConfig config, Path netns) throws Exception;

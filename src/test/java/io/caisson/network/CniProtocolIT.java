@@ -171,7 +171,7 @@ class CniProtocolIT {
             .build();
     CniSandboxNetwork sandboxNetwork = new CniSandboxNetwork(network(conf), new PodFiles());
 
-    SandboxNetwork.PodIps ips = sandboxNetwork.attach(podId, config, netns);
+    SandboxNetwork.PodIps ips = sandboxNetwork.prepare(podId, config, netns).attach();
 
     assertThat(ips).isEqualTo(new SandboxNetwork.PodIps("192.0.2.5", List.of("fd00:db8::5")));
     assertThat(calls()).containsExactly("ADD-rec-a", "ADD-rec-b");
@@ -260,5 +260,40 @@ class CniProtocolIT {
     assertThat(state.resolve(podId)).doesNotExist();
     network.detach(podId);
     assertThat(calls()).hasSize(4);
+  }
+
+  @Test
+  void aPreparedAttachRunsNoPluginAndADaemonThatDiedBeforeThePluginsIsUndoneInFull()
+      throws Exception {
+    writeConf("{\"type\":\"rec-a\"},{\"type\":\"rec-b\"}");
+    String podId = "prepared" + Long.toHexString(System.nanoTime());
+    PodSandboxConfig config =
+        PodSandboxConfig.newBuilder()
+            .setMetadata(
+                PodSandboxMetadata.newBuilder().setName("web").setNamespace("shop").setUid("u-3"))
+            .build();
+    CniSandboxNetwork sandboxNetwork = new CniSandboxNetwork(network(conf), new PodFiles());
+
+    // Prepared before its namespace exists: the intent is on disk and no plugin ran; abandoned,
+    // nothing is left and still no plugin ran.
+    SandboxNetwork.PendingAttach pending =
+        sandboxNetwork.prepare(podId, config, root.resolve("netns-not-yet"));
+    assertThat(calls()).isEmpty();
+    assertThat(state.resolve(podId)).isDirectory();
+    pending.abandon();
+    assertThat(calls()).isEmpty();
+    assertThat(state.resolve(podId)).doesNotExist();
+    assertThatThrownBy(pending::attach).isInstanceOf(IllegalStateException.class);
+
+    // A daemon that died between the prepare and the plugins: as it cannot tell how far the
+    // plugins got, the next attach DELs the whole chain first.
+    PodNetworkRequest request =
+        new PodNetworkRequest(podId, "web", "shop", "u-3", netns, List.of());
+    network(conf).prepare(request);
+    PodNetwork restarted = network(conf);
+    assertThat(restarted.attach(request).ips()).isNotEmpty();
+    assertThat(calls()).containsExactly("DEL-rec-b", "DEL-rec-a", "ADD-rec-a", "ADD-rec-b");
+    restarted.detach(podId);
+    assertThat(state.resolve(podId)).doesNotExist();
   }
 }

@@ -167,6 +167,45 @@ class SandboxIT {
   }
 
   @Test
+  void aSysctlTheKernelRefusesUndoesEverythingWithTheNetworksIntent() throws Exception {
+    // Valid by name, refused by the kernel inside the new namespace: the namespaces fail after
+    // the CNI attach was prepared (its intent flushed), so the undo must drop that intent too.
+    assertThatThrownBy(
+            () ->
+                run(
+                    pod("refused-sysctl")
+                        .setLinux(
+                            LinuxPodSandboxConfig.newBuilder()
+                                .putSysctls("net.ipv4.ip_unprivileged_port_start", "many"))
+                        .build()))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+              assertThat(e.getStatus().getDescription())
+                  .contains("net.ipv4.ip_unprivileged_port_start");
+            });
+    assertThat(mounts()).doesNotContain(daemon.dir().toString());
+    try (var left = Files.list(daemon.dir().resolve("state/sandboxes"))) {
+      assertThat(left).isEmpty();
+    }
+    Path cniCache = daemon.dir().resolve("root/cni");
+    if (Files.isDirectory(cniCache)) {
+      try (var left = Files.list(cniCache)) {
+        assertThat(left).isEmpty();
+      }
+    }
+    // The name was released and nothing stands in the way of the same pod with a good value.
+    remove(
+        run(
+            pod("refused-sysctl")
+                .setLinux(
+                    LinuxPodSandboxConfig.newBuilder()
+                        .putSysctls("net.ipv4.ip_unprivileged_port_start", "80"))
+                .build()));
+  }
+
+  @Test
   void sysctlsApplyInsideThePod() throws Exception {
     String id =
         run(
