@@ -19,6 +19,7 @@ import io.caisson.cri.v1.StartContainerRequest;
 import io.caisson.cri.v1.StopContainerRequest;
 import io.caisson.cri.v1.StopPodSandboxRequest;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -48,23 +49,31 @@ public final class Fleet implements AutoCloseable {
   private final String run = UUID.randomUUID().toString().substring(0, 8);
   private final Map<String, PodSandboxConfig> pods = new ConcurrentHashMap<>();
   private final Map<String, String> containers = new ConcurrentHashMap<>();
+  private final PodCgroups cgroups;
 
   public Fleet(CriClient client, String image, Path logRoot) {
     this.client = client;
     this.image = image;
     this.logRoot = logRoot;
+    try {
+      this.cgroups = new PodCgroups(run);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read this node's cgroup mounts", e);
+    }
   }
 
   public CriClient client() {
     return client;
   }
 
-  /** A config for a fresh pod with a unique name and its log directory created. */
+  /** A config for a fresh pod with a unique name, its log directory and its cgroup created. */
   public PodSandboxConfig podConfig(String prefix) throws IOException {
     String name = "%s-%s-%d".formatted(prefix, run, SEQUENCE.incrementAndGet());
     String uid = UUID.randomUUID().toString();
-    // kubelet creates the pod log directory; runtimes only create files in it.
+    // kubelet creates the pod log directory and the pod cgroup; runtimes only fill them.
     Path logs = Files.createDirectories(logRoot.resolve("caisson-bench_" + name + "_" + uid));
+    String cgroupParent = cgroups.parentFor(uid);
+    cgroups.create(cgroupParent);
     return PodSandboxConfig.newBuilder()
         .setMetadata(
             PodSandboxMetadata.newBuilder()
@@ -76,6 +85,7 @@ public final class Fleet implements AutoCloseable {
         .setLogDirectory(logs.toString())
         .setLinux(
             LinuxPodSandboxConfig.newBuilder()
+                .setCgroupParent(cgroupParent)
                 .setSecurityContext(
                     LinuxSandboxSecurityContext.newBuilder().setNamespaceOptions(KUBELET_DEFAULT)))
         .build();
@@ -120,9 +130,14 @@ public final class Fleet implements AutoCloseable {
     return containerId;
   }
 
+  /** Stops tracking a pod or container the workload removed; a pod's cgroup goes with it. */
   public void forget(String id) {
-    pods.remove(id);
+    PodSandboxConfig pod = pods.remove(id);
     containers.remove(id);
+    if (pod != null) {
+      // Left for close() when the runtime still has something in it.
+      cgroups.remove(pod.getLinux().getCgroupParent());
+    }
   }
 
   /** Runs a pod (untimed) and returns its id. */
@@ -195,6 +210,9 @@ public final class Fleet implements AutoCloseable {
       } catch (RuntimeException e) {
         first = first == null ? e : first;
       }
+    }
+    if (!cgroups.removeAll() && first == null) {
+      first = new IllegalStateException("pod cgroups of this run are still in use: " + run);
     }
     if (first != null) {
       throw first;

@@ -13,6 +13,7 @@ import io.grpc.StatusRuntimeException;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -87,6 +88,15 @@ class BenchIT {
                   .getItemsList())
           .isEmpty();
       assertThat(network.allocatedIps()).isZero();
+      // So are the pod cgroups it made as kubelet would, in every hierarchy.
+      for (Path hierarchy :
+          PodCgroups.hierarchies(Files.readAllLines(Path.of("/proc/self/mountinfo")))) {
+        try (var names = Files.list(hierarchy)) {
+          assertThat(names.map(p -> p.getFileName().toString()))
+              .as(hierarchy.toString())
+              .noneMatch(n -> n.startsWith("caisson-bench-"));
+        }
+      }
     }
   }
 
