@@ -202,13 +202,24 @@ public final class CniRunner {
       CniConfig network, CniAttachment attachment, int started, RuntimeException failure) {
     // No prevResult: the chain never produced a final result, and a partial one would mislead.
     List<RuntimeException> failures = delChain(network, attachment, started, Optional.empty());
+    // The failure to report stays ADD's: one of the cache, here, only goes along with it (the
+    // entry left behind makes a later DEL run the chain again, which plugins tolerate).
     if (failures.isEmpty()) {
-      cache.remove(attachment.containerId(), attachment.ifName());
+      try {
+        cache.remove(attachment.containerId(), attachment.ifName());
+      } catch (RuntimeException e) {
+        failure.addSuppressed(e);
+      }
       return;
     }
     // Remember how far ADD got, so a later DEL retries exactly those plugins.
-    cache.write(
-        new AttachmentCache.Entry(attachment, network, Optional.empty(), OptionalInt.of(started)));
+    try {
+      cache.write(
+          new AttachmentCache.Entry(
+              attachment, network, Optional.empty(), OptionalInt.of(started)));
+    } catch (RuntimeException e) {
+      failure.addSuppressed(e);
+    }
     for (RuntimeException f : failures) {
       failure.addSuppressed(f);
     }

@@ -2,6 +2,7 @@ package io.caisson.network;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.caisson.common.CaissonException;
@@ -295,5 +296,51 @@ class CniProtocolIT {
     assertThat(calls()).containsExactly("DEL-rec-b", "DEL-rec-a", "ADD-rec-a", "ADD-rec-b");
     restarted.detach(podId);
     assertThat(state.resolve(podId)).doesNotExist();
+  }
+
+  @Test
+  void aResultThatCannotBeSavedFailsTheAttachAfterTheChainIsDeleted() throws Exception {
+    // The last plugin makes the pod's cache dir immutable, as a failing disk would refuse the
+    // write: the chain has run and its result cannot be saved.
+    Path probe = Files.createDirectories(root.resolve("probe"));
+    assumeTrue(chattr("+i", probe), "chattr +i works on " + root);
+    chattr("-i", probe);
+    executable(
+        bin.resolve("freeze"),
+        """
+        #!/bin/sh
+        in=$(cat)
+        [ "$CNI_COMMAND" = ADD ] || exit 0
+        chattr +i %s/$CNI_CONTAINERID || exit 1
+        echo "$in" | jq -c .prevResult
+        """
+            .formatted(state));
+    writeConf("{\"type\":\"rec-a\"},{\"type\":\"freeze\"}");
+    String podId = "unsaved" + Long.toHexString(System.nanoTime());
+    PodNetwork network = network(conf);
+    PodNetworkRequest request =
+        new PodNetworkRequest(podId, "web", "shop", "u-4", netns, List.of());
+    try {
+      assertThatThrownBy(() -> network.attach(request))
+          .isInstanceOf(CaissonException.class)
+          .hasMessageContaining("cannot write CNI cache");
+      assertThat(calls()).containsExactly("ADD-rec-a", "DEL-rec-a");
+      assertThat(network.status(podId)).isEmpty();
+    } finally {
+      chattr("-i", state.resolve(podId));
+    }
+    // The intent the undo could not remove makes a later DEL run the chain once more.
+    network.detach(podId);
+    assertThat(calls()).containsExactly("ADD-rec-a", "DEL-rec-a", "DEL-rec-a");
+    assertThat(state.resolve(podId)).doesNotExist();
+  }
+
+  private static boolean chattr(String flag, Path dir) throws Exception {
+    return new ProcessBuilder("chattr", flag, dir.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .start()
+            .waitFor()
+        == 0;
   }
 }
