@@ -67,7 +67,10 @@ public final class CniSandboxNetwork implements SandboxNetwork {
     @Override
     public PodIps attach() {
       if (!started.compareAndSet(false, true)) {
-        throw new IllegalStateException("attach of " + add.attachment().containerId() + " ran");
+        throw new IllegalStateException(
+            "the attach of "
+                + add.attachment().containerId()
+                + " was started or abandoned already");
       }
       List<String> ips = network.attach(add).ips();
       return ips.isEmpty()

@@ -405,8 +405,7 @@ public final class SandboxManager {
 
   // ---- helpers ------------------------------------------------------------------------------
 
-  /** The task's outcome, its own exception unwrapped. */
-  /** The task's result, or what it threw (an unchecked exception or error as it was). */
+  /** The task's result, or what it threw, unwrapped. */
   private static <T> T await(FutureTask<T> task) throws Exception {
     try {
       return task.get();
