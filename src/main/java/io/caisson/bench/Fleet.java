@@ -58,7 +58,7 @@ public final class Fleet implements AutoCloseable {
     try {
       this.cgroups = new PodCgroups(run);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read this node's cgroup mounts", e);
+      throw new UncheckedIOException("cannot list this node's cgroup hierarchies", e);
     }
   }
 

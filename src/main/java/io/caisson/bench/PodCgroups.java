@@ -1,11 +1,11 @@
 package io.caisson.bench;
 
+import io.caisson.linux.CgroupHierarchies;
 import java.io.IOException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
@@ -26,25 +26,7 @@ final class PodCgroups {
    */
   PodCgroups(String run) throws IOException {
     this.root = "/caisson-bench-" + run;
-    this.hierarchies = hierarchies(Files.readAllLines(Path.of("/proc/self/mountinfo")));
-  }
-
-  /** The mount points of the node's cgroup hierarchies (v1 controllers, named ones, v2). */
-  static List<Path> hierarchies(List<String> mountinfo) {
-    List<Path> found = new ArrayList<>();
-    for (String line : mountinfo) {
-      // "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPER_OPTIONS"
-      String[] halves = line.split(" - ", 2);
-      if (halves.length < 2) {
-        continue;
-      }
-      String fsType = halves[1].split(" ", 2)[0];
-      String[] fields = halves[0].split(" ");
-      if ((fsType.equals("cgroup") || fsType.equals("cgroup2")) && fields.length > 4) {
-        found.add(Path.of(fields[4].replace("\\040", " ")));
-      }
-    }
-    return List.copyOf(found);
+    this.hierarchies = CgroupHierarchies.of(Path.of("/sys/fs/cgroup"));
   }
 
   /** The cgroup parent to give a pod, as CRI's {@code linux.cgroup_parent}. */

@@ -1,14 +1,12 @@
 package io.caisson.container;
 
+import io.caisson.linux.CgroupHierarchies;
 import java.io.IOException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * The cgroup parent of containers whose pod names none. runc creates it (as {@code mkdir -p}) with
@@ -28,7 +26,7 @@ public final class DefaultCgroupParent {
    */
   public static int removeIfEmpty(Path cgroupRoot) throws IOException {
     int removed = 0;
-    for (Path hierarchy : hierarchies(cgroupRoot)) {
+    for (Path hierarchy : CgroupHierarchies.of(cgroupRoot)) {
       try {
         Files.delete(hierarchy.resolve(PATH.substring(1)));
         removed++;
@@ -39,21 +37,5 @@ public final class DefaultCgroupParent {
       }
     }
     return removed;
-  }
-
-  /**
-   * cgroup v2: the root itself. v1 and hybrid: one directory per mounted hierarchy (cpu, memory,
-   * ..., unified); the {@code cpu,cpuacct} style links to them are skipped.
-   */
-  static List<Path> hierarchies(Path cgroupRoot) throws IOException {
-    if (Files.exists(cgroupRoot.resolve("cgroup.controllers"))) {
-      return List.of(cgroupRoot);
-    }
-    try (Stream<Path> children = Files.list(cgroupRoot)) {
-      return children
-          .filter(child -> Files.isDirectory(child, LinkOption.NOFOLLOW_LINKS))
-          .sorted()
-          .toList();
-    }
   }
 }

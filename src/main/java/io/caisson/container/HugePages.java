@@ -2,6 +2,7 @@ package io.caisson.container;
 
 import io.caisson.common.CaissonException;
 import io.caisson.cri.v1.HugepageLimit;
+import io.caisson.linux.CgroupHierarchies;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -75,10 +76,10 @@ final class HugePages {
   }
 
   private static boolean controllerAvailable() {
-    Path unified = CGROUP.resolve("cgroup.controllers");
     try {
-      if (Files.exists(unified)) {
-        return Set.of(Files.readString(unified).strip().split("\\s+")).contains("hugetlb");
+      if (CgroupHierarchies.unified(CGROUP)) {
+        String controllers = Files.readString(CGROUP.resolve("cgroup.controllers"));
+        return Set.of(controllers.strip().split("\\s+")).contains("hugetlb");
       }
     } catch (IOException e) {
       return false;

@@ -27,6 +27,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
@@ -124,12 +125,12 @@ public final class SandboxManager {
       // namespaces and the CNI plugins instead of adding to them. Without the record it is a
       // half-created object, which recovery removes.
       FutureTask<Void> configWritten =
-          new FutureTask<>(
+          inBackground(
+              "sandbox-config-" + id,
               () -> {
                 store.write(id, CONFIG, podConfig.toByteArray());
                 return null;
               });
-      Thread.ofVirtual().name("sandbox-config-" + id).start(configWritten);
       undo.push(
           () -> {
             awaitQuietly(configWritten);
@@ -147,19 +148,18 @@ public final class SandboxManager {
       // The CNI attach's crash-safe intent is flushed while the namespaces are created: it needs
       // only the network namespace's path. Until the plugins start, undoing it means dropping it.
       Path netns = pinned.get(Namespaces.Kind.NET);
-      FutureTask<SandboxNetwork.PendingAttach> networkPrepared = null;
-      if (netns != null) {
-        FutureTask<SandboxNetwork.PendingAttach> prepared =
-            new FutureTask<>(() -> network.prepare(id, podConfig, netns));
-        Thread.ofVirtual().name("sandbox-network-" + id).start(prepared);
+      FutureTask<SandboxNetwork.PendingAttach> networkPrepared =
+          netns == null
+              ? null
+              : inBackground("sandbox-network-" + id, () -> network.prepare(id, podConfig, netns));
+      if (networkPrepared != null) {
         undo.push(
             () -> {
-              SandboxNetwork.PendingAttach pending = awaitQuietly(prepared);
+              SandboxNetwork.PendingAttach pending = awaitQuietly(networkPrepared);
               if (pending != null) {
                 pending.abandon();
               }
             });
-        networkPrepared = prepared;
       }
       undo.push(() -> Namespaces.release(pinned.values()));
       String hostname = hostname(podConfig, hostNetwork);
@@ -404,6 +404,13 @@ public final class SandboxManager {
   }
 
   // ---- helpers ------------------------------------------------------------------------------
+
+  /** Starts {@code work} on a virtual thread of its own; the task holds its result or failure. */
+  private static <T> FutureTask<T> inBackground(String name, Callable<T> work) {
+    FutureTask<T> task = new FutureTask<>(work);
+    Thread.ofVirtual().name(name).start(task);
+    return task;
+  }
 
   /** The task's result, or what it threw, unwrapped. */
   private static <T> T await(FutureTask<T> task) throws Exception {

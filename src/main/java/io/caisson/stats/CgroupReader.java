@@ -1,5 +1,6 @@
 package io.caisson.stats;
 
+import io.caisson.linux.CgroupHierarchies;
 import io.caisson.linux.ProcFiles;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -25,7 +26,7 @@ public final class CgroupReader {
 
   public CgroupReader(Path root) {
     this.root = root;
-    this.unified = Files.exists(root.resolve("cgroup.controllers"));
+    this.unified = CgroupHierarchies.unified(root);
   }
 
   public static CgroupReader host() {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.caisson.cri.v1.ListPodSandboxRequest;
 import io.caisson.cri.v1.ListPodSandboxStatsRequest;
+import io.caisson.linux.CgroupHierarchies;
 import io.caisson.testing.DaemonProcess;
 import io.caisson.testing.TestNetwork;
 import io.grpc.Status;
@@ -89,8 +90,7 @@ class BenchIT {
           .isEmpty();
       assertThat(network.allocatedIps()).isZero();
       // So are the pod cgroups it made as kubelet would, in every hierarchy.
-      for (Path hierarchy :
-          PodCgroups.hierarchies(Files.readAllLines(Path.of("/proc/self/mountinfo")))) {
+      for (Path hierarchy : CgroupHierarchies.of(Path.of("/sys/fs/cgroup"))) {
         try (var names = Files.list(hierarchy)) {
           assertThat(names.map(p -> p.getFileName().toString()))
               .as(hierarchy.toString())
