@@ -23,7 +23,7 @@ daemon=$!
 for _ in $(seq 1 300); do [[ -S "$scratch/cri.sock" ]] && break; sleep 0.1; done
 java="${CAISSON_JAVA:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}"
 "$java" -cp "$jar:target/lib/*" --enable-native-access=ALL-UNNAMED \
-  --sun-misc-unsafe-memory-access=allow io.caisson.bench.Probe "unix://$scratch/cri.sock"
+  --sun-misc-unsafe-memory-access=allow io.caisson.bench.Probe "unix://$scratch/cri.sock" --pull-nowhere
 kill -TERM "$daemon"
 wait "$daemon" || true # the JVM writes the cache as it exits
 if [[ ! -s "$scratch/caisson.aot" ]]; then

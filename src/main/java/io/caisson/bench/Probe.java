@@ -1,25 +1,35 @@
 package io.caisson.bench;
 
 import io.caisson.cri.v1.ImageFsInfoRequest;
+import io.caisson.cri.v1.ImageSpec;
 import io.caisson.cri.v1.ListContainersRequest;
 import io.caisson.cri.v1.ListImagesRequest;
 import io.caisson.cri.v1.ListPodSandboxRequest;
+import io.caisson.cri.v1.PullImageRequest;
 import io.caisson.cri.v1.StatusRequest;
 import io.caisson.cri.v1.VersionRequest;
 import io.caisson.cri.v1.VersionResponse;
+import io.grpc.StatusRuntimeException;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Asks a CRI endpoint the read-only questions kubelet asks first (Version, Status, the lists,
  * ImageFsInfo) and prints the runtime's name and version. {@code scripts/aot-cache.sh} runs it
- * against a training daemon so that the AOT cache holds the classes serving those calls.
+ * against a training daemon so that the AOT cache holds the classes serving those calls; with
+ * {@code --pull-nowhere} it also asks for an image from a loopback port nothing listens on, so that
+ * the cache holds the registry client's classes too (its TLS context among them) although a pull
+ * does not happen during training.
  */
 public final class Probe {
+  /** An image on a loopback port where no registry listens (port 1, tcpmux, is never served). */
+  private static final String NOWHERE = "127.0.0.1:1/caisson/aot-training:none";
+
   private Probe() {}
 
   public static void main(String[] args) {
-    if (args.length != 1) {
-      System.err.println("usage: Probe unix:///path/to/cri.sock");
+    boolean pullNowhere = args.length == 2 && args[1].equals("--pull-nowhere");
+    if (args.length != 1 && !pullNowhere) {
+      System.err.println("usage: Probe unix:///path/to/cri.sock [--pull-nowhere]");
       System.exit(2);
     }
     try (CriClient client = new CriClient(args[0], CriClient.socketOf(args[0]))) {
@@ -31,6 +41,17 @@ public final class Probe {
       runtime.listContainers(ListContainersRequest.getDefaultInstance());
       images.listImages(ListImagesRequest.getDefaultInstance());
       images.imageFsInfo(ImageFsInfoRequest.getDefaultInstance());
+      if (pullNowhere) {
+        try {
+          images.pullImage(
+              PullImageRequest.newBuilder()
+                  .setImage(ImageSpec.newBuilder().setImage(NOWHERE))
+                  .build());
+          System.err.println("Probe: " + NOWHERE + " was pulled; expected a refused connection");
+        } catch (StatusRuntimeException expected) {
+          // the registry is not there: the client was built and tried, which is the point
+        }
+      }
       System.out.println(version.getRuntimeName() + " " + version.getRuntimeVersion());
     }
     System.exit(0);

@@ -7,7 +7,6 @@ import io.caisson.storage.DiskUsage;
 import io.caisson.store.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,7 +22,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Pattern;
@@ -53,8 +51,7 @@ public final class ImageService implements AutoCloseable {
   private final LayerStore layers;
   private final Puller puller;
   private final StallWatchdog watchdog;
-  private final HttpClient https;
-  private final HttpClient http;
+  private final RegistryClients clients;
   private final String pauseTag;
   private final String pauseDigest;
 
@@ -123,26 +120,12 @@ public final class ImageService implements AutoCloseable {
     this.pauseDigest =
         pause == null || pause.digest() == null ? null : pause.digestedName(pause.digest());
     this.watchdog = new StallWatchdog(stallTimeout);
-    var executor = Executors.newVirtualThreadPerTaskExecutor();
-    this.https =
-        HttpClient.newBuilder()
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .connectTimeout(stallTimeout)
-            .executor(executor)
-            .build();
-    this.http =
-        HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .connectTimeout(stallTimeout)
-            .executor(executor)
-            .build();
+    this.clients = new RegistryClients(stallTimeout);
     this.puller =
         new Puller(
             RegistriesConf.load(registriesConf),
             new AuthFile(authFile),
-            https,
-            http,
+            clients,
             watchdog,
             platform,
             layers,
@@ -603,7 +586,6 @@ public final class ImageService implements AutoCloseable {
   @Override
   public void close() {
     watchdog.close();
-    https.close();
-    http.close();
+    clients.close();
   }
 }

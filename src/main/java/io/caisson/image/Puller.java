@@ -8,7 +8,6 @@ import io.caisson.linux.SyscallException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.http.HttpClient;
 import java.nio.file.FileSystemException;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
@@ -46,8 +45,7 @@ final class Puller {
 
   private final RegistriesConf registries;
   private final AuthFile authFile;
-  private final HttpClient https;
-  private final HttpClient http;
+  private final RegistryClients clients;
   private final StallWatchdog watchdog;
   private final Platform platform;
   private final LayerStore layers;
@@ -58,16 +56,14 @@ final class Puller {
   Puller(
       RegistriesConf registries,
       AuthFile authFile,
-      HttpClient https,
-      HttpClient http,
+      RegistryClients clients,
       StallWatchdog watchdog,
       Platform platform,
       LayerStore layers,
       int maxParallelDownloads) {
     this.registries = registries;
     this.authFile = authFile;
-    this.https = https;
-    this.http = http;
+    this.clients = clients;
     this.watchdog = watchdog;
     this.platform = platform;
     this.layers = layers;
@@ -86,12 +82,7 @@ final class Puller {
               ? requestCredentials
               : authFile.lookup(ep.host(), ep.repository());
       RegistrySession session =
-          new RegistrySession(
-              ep.baseUri().getScheme().equals("https") ? https : http,
-              ep,
-              creds,
-              watchdog,
-              progress);
+          new RegistrySession(clients.forEndpoint(ep.baseUri()), ep, creds, watchdog, progress);
       try {
         return resolveAt(session, ref);
       } catch (CaissonException e) {
