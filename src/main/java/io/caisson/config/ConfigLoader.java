@@ -1,8 +1,8 @@
 package io.caisson.config;
 
-import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import java.io.IOException;
@@ -10,8 +10,8 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 
 /**
  * Builds the effective config in three layers: built-in defaults, then the TOML file, then
@@ -37,7 +37,7 @@ public final class ConfigLoader {
       throw new InvalidConfigException("config file " + file + " does not exist");
     }
     for (Map.Entry<String, Object> override : overrides.entrySet()) {
-      set(tree, override.getKey(), mapper.valueToTree(override.getValue()));
+      set(tree, override.getKey(), overrideValue(override.getValue()));
     }
     CaissonConfig config = bind(tree, file);
     ConfigValidator.validate(config);
@@ -99,22 +99,21 @@ public final class ConfigLoader {
     table.set(parts[parts.length - 1], value);
   }
 
-  private CaissonConfig bind(ObjectNode tree, Path file) throws InvalidConfigException {
+  private static CaissonConfig bind(ObjectNode tree, Path file) throws InvalidConfigException {
     try {
-      return mapper.treeToValue(tree, CaissonConfig.class);
-    } catch (UnrecognizedPropertyException e) {
-      throw new InvalidConfigException("%s: unknown key '%s'".formatted(file, keyPath(e)), e);
-    } catch (JsonMappingException e) {
-      throw new InvalidConfigException(
-          "%s: key '%s': %s".formatted(file, keyPath(e), e.getOriginalMessage()), e);
-    } catch (IOException e) {
+      return ConfigBinder.bind(tree);
+    } catch (InvalidConfigException e) {
       throw new InvalidConfigException(file + ": " + e.getMessage(), e);
     }
   }
 
-  private static String keyPath(JsonMappingException e) {
-    return e.getPath().stream()
-        .map(ref -> ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")
-        .collect(Collectors.joining("."));
+  /** A flag's value as a tree node: a string, or a list of strings for a repeated flag. */
+  private static JsonNode overrideValue(Object value) {
+    if (value instanceof List<?> list) {
+      ArrayNode array = JsonNodeFactory.instance.arrayNode();
+      list.forEach(element -> array.add(String.valueOf(element)));
+      return array;
+    }
+    return JsonNodeFactory.instance.textNode(String.valueOf(value));
   }
 }

@@ -89,6 +89,31 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void valuesOfTheWrongKindAndUnknownNestedKeysNameTheirPath() throws Exception {
+    assertInvalid("log_level = 5", "key 'log_level': expected a string, not 5");
+    assertInvalid("[cni]\nbin_dirs = \"/x\"", "key 'cni.bin_dirs': expected a list of paths");
+    assertInvalid("cni = \"x\"", "key 'cni': expected a table");
+    assertInvalid("[runtimes.kata]\npaht = \"/x\"", "unknown key 'runtimes.kata.paht'");
+    assertInvalid("[metrics]\nadress = \"\"", "unknown key 'metrics.adress'");
+    assertInvalid("max_concurrent_downloads = 2.5", "key 'max_concurrent_downloads'");
+  }
+
+  @Test
+  void flagsOverrideTheFileWithStringsAndLists() throws Exception {
+    Path file = dir.resolve("flags.toml");
+    Files.writeString(file, "log_level = \"warn\"\n");
+    CaissonConfig config =
+        loader.load(
+            file,
+            true,
+            Map.of(
+                "log_level", "debug", "cni.bin_dirs", List.of("/a", "/b"), "metrics.address", ""));
+    assertThat(config.logLevel()).isEqualTo("debug");
+    assertThat(config.cni().binDirs()).containsExactly(Path.of("/a"), Path.of("/b"));
+    assertThat(config.metrics().address()).isEmpty();
+  }
+
+  @Test
   void theEffectiveConfigRoundTripsThroughToml() throws Exception {
     CaissonConfig config = loader.load(dir.resolve("none.toml"), false, Map.of("root", "/srv/c"));
     Path file = dir.resolve("out.toml");

@@ -1,0 +1,192 @@
+package io.caisson.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.caisson.config.CaissonConfig.Cni;
+import io.caisson.config.CaissonConfig.Metrics;
+import io.caisson.config.CaissonConfig.RuntimeHandler;
+import io.caisson.config.CaissonConfig.Streaming;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Turns the merged TOML tree into a {@link CaissonConfig}, key by key. Written out rather than left
+ * to Jackson's data binding, whose reflection over the records was a third of the daemon's start-up
+ * before its socket answers. Strict like the file's readers expect: a key it does not know, or a
+ * value of the wrong kind, is an error naming the key's dotted path.
+ */
+final class ConfigBinder {
+  private ConfigBinder() {}
+
+  static CaissonConfig bind(ObjectNode tree) throws InvalidConfigException {
+    Table top = new Table(tree, "");
+    CaissonConfig config =
+        new CaissonConfig(
+            top.path("socket"),
+            top.path("root"),
+            top.path("state"),
+            top.string("log_level"),
+            top.string("cgroup_driver"),
+            top.string("default_runtime"),
+            top.runtimes("runtimes"),
+            top.path("conmon"),
+            top.string("pause_image"),
+            top.path("registries_conf"),
+            top.path("auth_file"),
+            top.duration("pull_stall_timeout"),
+            top.integer("max_concurrent_downloads"),
+            cni(top.table("cni")),
+            streaming(top.table("streaming")),
+            metrics(top.table("metrics")));
+    top.rejectUnknown();
+    return config;
+  }
+
+  private static Cni cni(Table t) throws InvalidConfigException {
+    Cni cni = new Cni(t.path("conf_dir"), t.paths("bin_dirs"));
+    t.rejectUnknown();
+    return cni;
+  }
+
+  private static Streaming streaming(Table t) throws InvalidConfigException {
+    Streaming streaming = new Streaming(t.string("address"), t.path("tls_cert"), t.path("tls_key"));
+    t.rejectUnknown();
+    return streaming;
+  }
+
+  private static Metrics metrics(Table t) throws InvalidConfigException {
+    Metrics metrics = new Metrics(t.string("address"));
+    t.rejectUnknown();
+    return metrics;
+  }
+
+  /** One TOML table and the keys read from it so far. */
+  private static final class Table {
+    private final ObjectNode node;
+    private final String prefix;
+    private final Set<String> known = new HashSet<>();
+
+    Table(ObjectNode node, String prefix) {
+      this.node = node;
+      this.prefix = prefix;
+    }
+
+    /** The value at key, or null when the key is absent or set to nothing. */
+    private JsonNode value(String key) {
+      known.add(key);
+      JsonNode value = node.get(key);
+      return value == null || value.isNull() || value.isMissingNode() ? null : value;
+    }
+
+    private InvalidConfigException wrong(String key, String expected, JsonNode value) {
+      return new InvalidConfigException(
+          "key '%s%s': expected %s, not %s".formatted(prefix, key, expected, value));
+    }
+
+    String string(String key) throws InvalidConfigException {
+      JsonNode value = value(key);
+      if (value == null) {
+        return null;
+      }
+      if (!value.isTextual()) {
+        throw wrong(key, "a string", value);
+      }
+      return value.textValue();
+    }
+
+    /** A path; the empty string means none, as an unset key does. */
+    Path path(String key) throws InvalidConfigException {
+      String text = string(key);
+      return text == null || text.isEmpty() ? null : Path.of(text);
+    }
+
+    List<Path> paths(String key) throws InvalidConfigException {
+      JsonNode value = value(key);
+      if (value == null) {
+        return null;
+      }
+      if (!value.isArray()) {
+        throw wrong(key, "a list of paths", value);
+      }
+      List<Path> paths = new ArrayList<>();
+      for (JsonNode element : value) {
+        if (!element.isTextual()) {
+          throw wrong(key, "a list of paths", value);
+        }
+        paths.add(Path.of(element.textValue()));
+      }
+      return List.copyOf(paths);
+    }
+
+    /** A duration such as "90s" or "1m30s". */
+    Duration duration(String key) throws InvalidConfigException {
+      String text = string(key);
+      if (text == null) {
+        return null;
+      }
+      try {
+        return DurationText.parse(text);
+      } catch (IllegalArgumentException e) {
+        throw new InvalidConfigException(
+            "key '%s%s': %s".formatted(prefix, key, e.getMessage()), e);
+      }
+    }
+
+    /** An integer: a TOML integer, or its digits as text (a command-line flag's value). */
+    int integer(String key) throws InvalidConfigException {
+      JsonNode value = value(key);
+      if (value == null) {
+        throw new InvalidConfigException("key '%s%s': must be set".formatted(prefix, key));
+      }
+      if (value.isInt()) {
+        return value.intValue();
+      }
+      if (value.isTextual() && value.textValue().matches("-?[0-9]{1,9}")) {
+        return Integer.parseInt(value.textValue());
+      }
+      throw wrong(key, "an integer", value);
+    }
+
+    /** A sub-table; an absent one reads as empty. */
+    Table table(String key) throws InvalidConfigException {
+      JsonNode value = value(key);
+      if (value == null) {
+        return new Table(JsonNodeFactory.instance.objectNode(), prefix + key + ".");
+      }
+      if (!(value instanceof ObjectNode object)) {
+        throw wrong(key, "a table", value);
+      }
+      return new Table(object, prefix + key + ".");
+    }
+
+    /** {@code [runtimes.NAME]} tables, in the order the file names them. */
+    Map<String, RuntimeHandler> runtimes(String key) throws InvalidConfigException {
+      Table runtimes = table(key);
+      Map<String, RuntimeHandler> handlers = new LinkedHashMap<>();
+      for (Map.Entry<String, JsonNode> entry : runtimes.node.properties()) {
+        String name = entry.getKey();
+        Table handler = runtimes.table(name);
+        handlers.put(name, new RuntimeHandler(handler.path("path"), handler.path("root")));
+        handler.rejectUnknown();
+      }
+      return handlers;
+    }
+
+    /** Fails on the first key of this table that nothing read: a typo must not pass silently. */
+    void rejectUnknown() throws InvalidConfigException {
+      for (Map.Entry<String, JsonNode> entry : node.properties()) {
+        String key = entry.getKey();
+        if (!known.contains(key)) {
+          throw new InvalidConfigException("unknown key '%s%s'".formatted(prefix, key));
+        }
+      }
+    }
+  }
+}
