@@ -37,6 +37,11 @@ class DaemonIT {
       assertThat(version.getRuntimeApiVersion()).isEqualTo("v1");
       assertThat(version.getVersion()).isEqualTo("0.1.0");
       assertThat(version.getRuntimeVersion()).isNotBlank();
+      // bin/caisson names the logging backend: the daemon's own lines, and nothing from SLF4J
+      // about how it found one.
+      assertThat(daemon.log())
+          .contains("INFO  Daemon: caisson serving CRI on")
+          .doesNotContain("SLF4J");
     }
   }
 
