@@ -26,8 +26,15 @@ public final class TokenRegistry {
 
   private record Pending(StreamRequest request, Instant expires) {}
 
+  /**
+   * Made by the first token, not with the registry: seeding it loads the JDK's security providers,
+   * ~10 ms of the daemon's start-up that no call but exec, attach and port-forward needs.
+   */
+  private static final class Random {
+    static final SecureRandom SOURCE = new SecureRandom();
+  }
+
   private final Map<String, Pending> pending = new ConcurrentHashMap<>();
-  private final SecureRandom random = new SecureRandom();
   private final Base64.Encoder encoder = Base64.getUrlEncoder().withoutPadding();
   private final Duration ttl;
   private final InstantSource clock;
@@ -52,7 +59,7 @@ public final class TokenRegistry {
     }
     byte[] bytes = new byte[TOKEN_BYTES];
     while (true) {
-      random.nextBytes(bytes);
+      Random.SOURCE.nextBytes(bytes);
       String token = encoder.encodeToString(bytes);
       if (pending.putIfAbsent(token, new Pending(req, now.plus(ttl))) == null) {
         return token;
