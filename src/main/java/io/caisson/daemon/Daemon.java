@@ -172,6 +172,9 @@ public final class Daemon implements AutoCloseable {
 
     eventLoops = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
     rpcExecutor = Executors.newVirtualThreadPerTaskExecutor();
+    // Stats report the image filesystem by its mount point; fsInfo() would measure the whole store
+    // (every file of every image) to find it.
+    Path imageMount = images.mountpoint();
     server =
         NettyServerBuilder.forAddress(new DomainSocketAddress(config.socket().toString()))
             .channelType(EpollServerDomainSocketChannel.class)
@@ -191,17 +194,13 @@ public final class Daemon implements AutoCloseable {
                         new SandboxRpcs(sandboxes),
                         new ContainerRpcs(containers),
                         new StreamingRpcs(streamingServer, streams, sandboxes),
-                        new StatsRpcs(
-                            containers,
-                            sandboxes,
-                            CgroupReader.host(),
-                            images.fsInfo().mountpoint()),
+                        new StatsRpcs(containers, sandboxes, CgroupReader.host(), imageMount),
                         events,
                         new PodMetricsRpcs(
                             containers,
                             sandboxes,
                             CgroupReader.host(),
-                            MountSource.of(images.fsInfo().mountpoint()))),
+                            MountSource.of(imageMount))),
                     logging,
                     rpcMetrics))
             .addService(

@@ -583,6 +583,15 @@ public final class ImageService implements AutoCloseable {
     return root;
   }
 
+  /** The mount point of the filesystem the store is on, found without measuring the store. */
+  public Path mountpoint() {
+    try {
+      return DiskUsage.mountpointOf(root);
+    } catch (IOException e) {
+      throw CaissonException.internal("cannot find the mount of image store " + root, e);
+    }
+  }
+
   @Override
   public void close() {
     watchdog.close();
