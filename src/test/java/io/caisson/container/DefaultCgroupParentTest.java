@@ -2,6 +2,7 @@ package io.caisson.container;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.caisson.testing.FakeCgroupRoots;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -12,10 +13,7 @@ class DefaultCgroupParentTest {
 
   @Test
   void v1RemovesTheEmptyParentFromEachHierarchyAndKeepsOneWithAContainerBelow() throws Exception {
-    Files.createDirectories(root.resolve("memory/caisson"));
-    Files.createDirectories(root.resolve("pids/caisson/running-container"));
-    Files.createDirectories(root.resolve("cpu"));
-    Files.createSymbolicLink(root.resolve("cpu,cpuacct"), root.resolve("cpu"));
+    FakeCgroupRoots.v1(root);
 
     assertThat(DefaultCgroupParent.removeIfEmpty(root)).isEqualTo(1);
     assertThat(root.resolve("memory/caisson")).doesNotExist();
@@ -24,8 +22,7 @@ class DefaultCgroupParentTest {
 
   @Test
   void v2HasOneHierarchy() throws Exception {
-    Files.writeString(root.resolve("cgroup.controllers"), "cpu memory pids\n");
-    Files.createDirectories(root.resolve("caisson"));
+    FakeCgroupRoots.v2(root);
     Files.createDirectories(root.resolve("kubepods"));
 
     assertThat(DefaultCgroupParent.removeIfEmpty(root)).isEqualTo(1);

@@ -2,7 +2,7 @@ package io.caisson.linux;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
+import io.caisson.testing.FakeCgroupRoots;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -12,10 +12,7 @@ class CgroupHierarchiesTest {
 
   @Test
   void v1HasADirectoryPerHierarchyAndItsLinksAreSkipped() throws Exception {
-    Files.createDirectories(root.resolve("memory/caisson"));
-    Files.createDirectories(root.resolve("pids/caisson/running-container"));
-    Files.createDirectories(root.resolve("cpu"));
-    Files.createSymbolicLink(root.resolve("cpu,cpuacct"), root.resolve("cpu"));
+    FakeCgroupRoots.v1(root);
 
     assertThat(CgroupHierarchies.unified(root)).isFalse();
     assertThat(CgroupHierarchies.of(root))
@@ -24,8 +21,7 @@ class CgroupHierarchiesTest {
 
   @Test
   void v2HasOneHierarchy() throws Exception {
-    Files.writeString(root.resolve("cgroup.controllers"), "cpu memory pids\n");
-    Files.createDirectories(root.resolve("caisson"));
+    FakeCgroupRoots.v2(root);
 
     assertThat(CgroupHierarchies.unified(root)).isTrue();
     assertThat(CgroupHierarchies.of(root)).containsExactly(root);
