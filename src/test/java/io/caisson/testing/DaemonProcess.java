@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
  * dir, plus gRPC clients for it. Its stderr goes to a log file the test can read.
  */
 public final class DaemonProcess implements AutoCloseable {
+  private static final String PARANOID_LEAK_DETECTION = "-Dio.netty.leakDetection.level=paranoid";
   private static final EventLoopGroup CLIENT_LOOPS =
       new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
 
@@ -80,6 +81,10 @@ public final class DaemonProcess implements AutoCloseable {
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     builder.environment().put("CAISSON_NATIVE_DIR", dir.resolve("native").toString());
+    // The daemon tracks every Netty buffer, as the test JVM does; stop() fails on a leak it logged.
+    builder
+        .environment()
+        .merge("CAISSON_JAVA_OPTS", PARANOID_LEAK_DETECTION, (given, ours) -> ours + " " + given);
     return builder.start();
   }
 
@@ -154,21 +159,44 @@ public final class DaemonProcess implements AutoCloseable {
     return Files.readString(log);
   }
 
-  /** SIGTERM, then wait for a clean exit; returns the exit code. */
+  /**
+   * SIGTERM, then wait for a clean exit; returns the exit code.
+   *
+   * @throws AssertionError when the daemon logged a Netty buffer it never released
+   */
   public int stop() throws Exception {
     channel.shutdownNow();
     process.destroy();
     if (!process.waitFor(30, TimeUnit.SECONDS)) {
       process.destroyForcibly().waitFor();
     }
+    assertNoBufferLeaks(log);
     return process.exitValue();
   }
 
-  /** SIGKILL, as a crash would: the daemon gets no chance to clean up or flush anything. */
+  /**
+   * Fails with the daemon's leak reports, if its log has any. Netty reports a buffer only once the
+   * collector found it unreleased, so a clean log is evidence, not proof.
+   */
+  public static void assertNoBufferLeaks(Path log) throws IOException {
+    List<String> leaks =
+        Files.readAllLines(log).stream().filter(line -> line.contains("LEAK:")).toList();
+    if (!leaks.isEmpty()) {
+      throw new AssertionError(
+          "the daemon leaked Netty buffers (see " + log + "):\n" + String.join("\n", leaks));
+    }
+  }
+
+  /**
+   * SIGKILL, as a crash would: the daemon gets no chance to clean up or flush anything.
+   *
+   * @throws AssertionError when the daemon logged a Netty buffer it never released
+   */
   public void kill() throws Exception {
     channel.shutdownNow();
     process.destroyForcibly();
     process.waitFor(30, TimeUnit.SECONDS);
+    assertNoBufferLeaks(log);
   }
 
   @Override
