@@ -1,5 +1,6 @@
 package io.caisson.linux;
 
+import com.google.common.util.concurrent.Uninterruptibles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -74,6 +75,14 @@ public final class Namespaces {
     try {
       done.get();
     } catch (InterruptedException e) {
+      // The pinning thread goes on regardless: let it finish (a few syscalls), then undo its work,
+      // so that a failed pin leaves nothing mounted whatever made it fail.
+      try {
+        Uninterruptibles.getUninterruptibly(done);
+      } catch (ExecutionException alreadyReleased) {
+        // It failed on its own and released what it had.
+      }
+      release(targets.values());
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while pinning namespaces", e);
     } catch (ExecutionException e) {

@@ -64,7 +64,8 @@ public final class PodNetwork {
    * touch the namespace, which need not exist yet; follow it with {@link
    * #attach(CniRunner.PendingAdd)} or {@link #abandon}.
    *
-   * @throws CaissonException FAILED_PRECONDITION when there is no usable network config
+   * @throws CaissonException FAILED_PRECONDITION when there is no usable network config,
+   *     ALREADY_EXISTS when the pod is attached already
    */
   public CniRunner.PendingAdd prepare(PodNetworkRequest request) {
     CniConfig network =
@@ -75,12 +76,9 @@ public final class PodNetwork {
                     CaissonException.precondition(
                         "pod %s: cannot set up its network: %s",
                         request.podId(), confDir.notReadyReason().orElse("no CNI network config")));
-    if (runner.attached(request.podId(), POD_INTERFACE).isPresent()) {
-      throw CaissonException.alreadyExists(
-          "pod %s is already attached to the network", request.podId());
-    }
-    // Whatever is cached now is an attach that never finished (the daemon died in it): undo it.
-    detach(request.podId());
+    // The runner refuses a pod already on eth0 and undoes an eth0 attach the daemon died in; a
+    // loopback attach cached by an earlier version that died in it is undone here.
+    runner.del(request.podId(), LOOPBACK_INTERFACE);
     return runner.prepareAdd(
         network,
         new CniAttachment(

@@ -161,7 +161,6 @@ public final class SandboxManager {
               }
             });
       }
-      undo.push(() -> Namespaces.release(pinned.values()));
       String hostname = hostname(podConfig, hostNetwork);
       // Set up on the thread that creates the namespaces, while it is inside them: the sysctls
       // (validated above to name only namespaces the pod has), the hostname, lo.
@@ -177,6 +176,8 @@ public final class SandboxManager {
             }
             return null;
           });
+      // Only now: a failed pin has released its namespaces itself.
+      undo.push(() -> Namespaces.release(pinned.values()));
 
       Path shm = null;
       if (!hostIpc) {
