@@ -78,8 +78,20 @@ public final class Bench implements Callable<Integer> {
       description = "workloads to run (default: all; only the soak when --soak is given)")
   List<String> workloads;
 
-  @Option(names = "--soak", paramLabel = "MINUTES", description = "churn pods and sample memory")
+  @Option(
+      names = "--soak",
+      paramLabel = "MINUTES",
+      description = "churn pods, sample memory and time relists")
   Double soakMinutes;
+
+  @Option(
+      names = "--soak-pods",
+      defaultValue = "0",
+      paramLabel = "N",
+      description =
+          "pods (2 containers each) that stand through the soak, for its relists to cover"
+              + " (default ${DEFAULT-VALUE})")
+  int soakPods;
 
   @Option(names = "--daemon-pid", description = "A's daemon process (default: the socket's owner)")
   Long daemonPid;
@@ -164,6 +176,7 @@ public final class Bench implements Callable<Integer> {
                     fleet,
                     target.daemonPid(),
                     Duration.ofMillis((long) (soakMinutes * 60_000)),
+                    soakPods,
                     out));
           }
         }

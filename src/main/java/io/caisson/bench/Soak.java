@@ -9,21 +9,39 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Churns pod + container lifecycles (2 at a time) for a while and samples the daemon's memory every
- * 10 s: a leak shows as a rising PSS trend, a bug as errors.
+ * 10 s: a leak shows as a rising PSS trend, a bug as errors. Meanwhile a {@link RelistPoller}
+ * relists once a second as kubelet does, over the churn and any standing pods (2 containers each,
+ * run first and removed at the end): a relist that slows down over time shows as a rising trend of
+ * its per-sample medians.
  */
 public final class Soak {
   private static final Duration SAMPLE_EVERY = Duration.ofSeconds(10);
 
   private Soak() {}
 
-  public static ObjectNode run(Fleet fleet, long daemonPid, Duration length, PrintStream out)
+  public static ObjectNode run(
+      Fleet fleet, long daemonPid, Duration length, int standingPods, PrintStream out)
       throws Exception {
+    if (standingPods > 0) {
+      out.printf("soak %s: running %d standing pods%n", fleet.client().label(), standingPods);
+      Parallel.run(
+          4,
+          standingPods,
+          i -> {
+            String pod = fleet.runPod("standing");
+            fleet.runContainer(pod, "a");
+            fleet.runContainer(pod, "b");
+          });
+    }
     AtomicLong lifecycles = new AtomicLong();
     AtomicLong errors = new AtomicLong();
     List<String> firstErrors = java.util.Collections.synchronizedList(new ArrayList<>());
     List<Double> minutes = new ArrayList<>();
     List<Double> rss = new ArrayList<>();
     List<Double> pss = new ArrayList<>();
+    List<Double> relistMedians = new ArrayList<>();
+    List<Double> relistMinutes = new ArrayList<>();
+    RelistPoller relists = RelistPoller.start(fleet.client());
     long start = System.nanoTime();
     long end = start + length.toNanos();
     Thread[] churners = new Thread[2];
@@ -50,6 +68,15 @@ public final class Soak {
                   });
     }
     while (true) {
+      List<Double> window = relists.takeWindow();
+      String relistText = "no relist finished";
+      if (!window.isEmpty()) {
+        Stats.Summary summary = Stats.summarize(window);
+        relistMinutes.add((System.nanoTime() - start) / 60e9);
+        relistMedians.add(summary.median());
+        relistText =
+            "relist median %.1f ms, max %.1f ms".formatted(summary.median(), summary.max());
+      }
       if (daemonPid >= 0) {
         ProcMemory.Usage usage = ProcMemory.of(daemonPid);
         double t = (System.nanoTime() - start) / 60e9;
@@ -57,13 +84,22 @@ public final class Soak {
         rss.add(usage.rssMb());
         pss.add(usage.pssMb());
         out.printf(
-            "soak %s: %.1f min, %d lifecycles, %d errors, RSS %.1f MiB, PSS %.1f MiB%n",
+            "soak %s: %.1f min, %d lifecycles, %d errors, RSS %.1f MiB, PSS %.1f MiB, %s%n",
             fleet.client().label(),
             t,
             lifecycles.get(),
             errors.get(),
             usage.rssMb(),
-            usage.pssMb());
+            usage.pssMb(),
+            relistText);
+      } else {
+        out.printf(
+            "soak %s: %.1f min, %d lifecycles, %d errors, %s%n",
+            fleet.client().label(),
+            (System.nanoTime() - start) / 60e9,
+            lifecycles.get(),
+            errors.get(),
+            relistText);
       }
       if (System.nanoTime() >= end) {
         break;
@@ -74,13 +110,17 @@ public final class Soak {
     for (Thread churner : churners) {
       churner.join();
     }
+    relists.close();
     fleet.close();
     ObjectNode result = Report.mapper().createObjectNode();
     result.put("endpoint", fleet.client().label());
     result.put("minutes", length.toSeconds() / 60.0);
+    result.put("standing_pods", standingPods);
     result.put("lifecycles", lifecycles.get());
     result.put("errors", errors.get());
     firstErrors.forEach(result.putArray("first_errors")::add);
+    result.set("relist", relistResult(relists, relistMinutes, relistMedians));
+    printRelist(out, fleet.client().label(), relists, relistMinutes, relistMedians);
     if (!pss.isEmpty()) {
       double slope = Stats.slope(minutes, pss) * 60;
       result.put("rss_before_mib", rss.getFirst()).put("rss_after_mib", rss.getLast());
@@ -110,5 +150,48 @@ public final class Soak {
           fleet.client().label(), lifecycles.get(), errors.get());
     }
     return result;
+  }
+
+  private static ObjectNode relistResult(
+      RelistPoller relists, List<Double> minutes, List<Double> medians) {
+    ObjectNode relist = Report.mapper().createObjectNode();
+    List<Double> all = relists.all();
+    relist.put("count", all.size());
+    relist.put("vanished_containers", relists.vanished());
+    relist.put("errors", relists.errors());
+    relists.firstErrors().forEach(relist.putArray("first_errors")::add);
+    if (!all.isEmpty()) {
+      List<Double> sorted = all.stream().sorted().toList();
+      relist.put("median_ms", Stats.median(sorted));
+      relist.put("p99_ms", Stats.percentile(sorted, 99));
+      relist.put("max_ms", sorted.getLast());
+      relist.put("median_trend_ms_per_hour", Stats.slope(minutes, medians) * 60);
+    }
+    return relist;
+  }
+
+  private static void printRelist(
+      PrintStream out,
+      String label,
+      RelistPoller relists,
+      List<Double> minutes,
+      List<Double> medians) {
+    List<Double> all = relists.all();
+    if (all.isEmpty()) {
+      out.printf("soak %s: no relist finished, %d errors%n", label, relists.errors());
+      return;
+    }
+    List<Double> sorted = all.stream().sorted().toList();
+    out.printf(
+        "soak %s: %d relists, median %.1f ms, p99 %.1f ms, max %.1f ms, median trend %+.1f ms/h,"
+            + " %d errors (%d containers gone between list and status)%n",
+        label,
+        all.size(),
+        Stats.median(sorted),
+        Stats.percentile(sorted, 99),
+        sorted.getLast(),
+        Stats.slope(minutes, medians) * 60,
+        relists.errors(),
+        relists.vanished());
   }
 }

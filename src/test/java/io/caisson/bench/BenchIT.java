@@ -9,6 +9,7 @@ import io.caisson.cri.v1.ListPodSandboxStatsRequest;
 import io.caisson.linux.CgroupHierarchies;
 import io.caisson.testing.DaemonProcess;
 import io.caisson.testing.TestNetwork;
+import io.caisson.testing.TestNode;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.ByteArrayOutputStream;
@@ -97,6 +98,53 @@ class BenchIT {
               .noneMatch(n -> n.startsWith("caisson-bench-"));
         }
       }
+    }
+  }
+
+  @Test
+  void soakChurnsAndTimesRelistsOverStandingPods() throws Exception {
+    try (TestNode node = TestNode.start(dir.resolve("node"))) {
+      Path json = dir.resolve("soak.json");
+      ByteArrayOutputStream printed = new ByteArrayOutputStream();
+      int code =
+          new CommandLine(new Bench(new PrintStream(printed, true, StandardCharsets.UTF_8)))
+              .execute(
+                  "--endpoint",
+                  "unix://" + node.daemon.socket(),
+                  "--image",
+                  node.image,
+                  "--soak",
+                  "0.25",
+                  "--soak-pods",
+                  "2",
+                  "--log-dir",
+                  dir.resolve("logs").toString(),
+                  "--json",
+                  json.toString());
+      String output = printed.toString(StandardCharsets.UTF_8);
+      assertThat(code).as(output).isZero();
+
+      JsonNode soak = new ObjectMapper().readTree(json.toFile()).at("/soak/0");
+      assertThat(soak.get("standing_pods").asInt()).isEqualTo(2);
+      assertThat(soak.get("lifecycles").asLong()).as(output).isPositive();
+      assertThat(soak.get("errors").asLong()).as(output).isZero();
+      JsonNode relist = soak.get("relist");
+      // One a second for 15 s, each over the 4 standing containers and whatever churns.
+      assertThat(relist.get("count").asInt()).as(output).isGreaterThanOrEqualTo(10);
+      assertThat(relist.get("errors").asLong()).as(output).isZero();
+      assertThat(relist.get("median_ms").asDouble()).isPositive();
+      assertThat(relist.get("max_ms").asDouble())
+          .isGreaterThanOrEqualTo(relist.get("p99_ms").asDouble());
+      assertThat(relist.get("median_trend_ms_per_hour").isNumber()).isTrue();
+      assertThat(output).contains("relists, median");
+
+      // The standing pods went with the churn's.
+      assertThat(
+              node.daemon
+                  .runtime()
+                  .listPodSandbox(ListPodSandboxRequest.getDefaultInstance())
+                  .getItemsList())
+          .isEmpty();
     }
   }
 
