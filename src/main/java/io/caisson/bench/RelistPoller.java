@@ -1,5 +1,6 @@
 package io.caisson.bench;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.caisson.cri.v1.Container;
 import io.caisson.cri.v1.ContainerStatusRequest;
 import io.caisson.cri.v1.ListContainersRequest;
@@ -9,6 +10,7 @@ import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -26,6 +28,9 @@ final class RelistPoller implements AutoCloseable {
   private final AtomicLong vanished = new AtomicLong();
   private final AtomicLong errors = new AtomicLong();
   private final List<String> firstErrors = new ArrayList<>(); // guarded by this
+  private final List<Double> windowMinutes = new ArrayList<>(); // guarded by this
+  private final List<Double> windowMedians = new ArrayList<>(); // guarded by this
+  private final long started = System.nanoTime();
   private volatile boolean stopped;
 
   private RelistPoller(CriClient client) {
@@ -90,28 +95,39 @@ final class RelistPoller implements AutoCloseable {
     return (System.nanoTime() - start) / 1e6;
   }
 
-  /** The relists timed since the last call, in milliseconds. */
-  synchronized List<Double> takeWindow() {
-    List<Double> taken = List.copyOf(window);
+  /**
+   * The relists (ms) timed since the last call, summarized; their median is kept, with the minute
+   * it was taken, for {@link #result}'s trend. Empty when none finished meanwhile.
+   */
+  synchronized Optional<Stats.Summary> takeWindow() {
+    if (window.isEmpty()) {
+      return Optional.empty();
+    }
+    Stats.Summary summary = Stats.summarize(window);
     window.clear();
-    return taken;
+    windowMinutes.add((System.nanoTime() - started) / 60e9);
+    windowMedians.add(summary.median());
+    return Optional.of(summary);
   }
 
-  /** Every relist timed so far, in milliseconds. */
-  synchronized List<Double> all() {
-    return List.copyOf(all);
-  }
-
-  long vanished() {
-    return vanished.get();
-  }
-
-  long errors() {
-    return errors.get();
-  }
-
-  synchronized List<String> firstErrors() {
-    return List.copyOf(firstErrors);
+  /**
+   * Everything timed so far: count, median, p99 and max (ms), the trend of the windows' medians
+   * (ms/h), errors and containers that vanished between list and status.
+   */
+  synchronized ObjectNode result() {
+    ObjectNode result = Report.mapper().createObjectNode();
+    result.put("count", all.size());
+    result.put("vanished_containers", vanished.get());
+    result.put("errors", errors.get());
+    firstErrors.forEach(result.putArray("first_errors")::add);
+    if (!all.isEmpty()) {
+      List<Double> sorted = all.stream().sorted().toList();
+      result.put("median_ms", Stats.median(sorted));
+      result.put("p99_ms", Stats.percentile(sorted, 99));
+      result.put("max_ms", sorted.getLast());
+      result.put("median_trend_ms_per_hour", Stats.slope(windowMinutes, windowMedians) * 60);
+    }
+    return result;
   }
 
   @Override

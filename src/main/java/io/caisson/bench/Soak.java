@@ -39,78 +39,63 @@ public final class Soak {
     List<Double> minutes = new ArrayList<>();
     List<Double> rss = new ArrayList<>();
     List<Double> pss = new ArrayList<>();
-    List<Double> relistMedians = new ArrayList<>();
-    List<Double> relistMinutes = new ArrayList<>();
     RelistPoller relists = RelistPoller.start(fleet.client());
     long start = System.nanoTime();
     long end = start + length.toNanos();
-    Thread[] churners = new Thread[2];
-    for (int w = 0; w < churners.length; w++) {
-      churners[w] =
-          Thread.ofVirtual()
-              .start(
-                  () -> {
-                    while (System.nanoTime() < end) {
-                      try {
-                        Lifecycles.once(fleet, "soak");
-                        lifecycles.incrementAndGet();
-                      } catch (Exception e) {
-                        errors.incrementAndGet();
-                        if (firstErrors.size() < 5) {
-                          firstErrors.add(Outcome.of(e).text() + " " + e.getMessage());
-                        }
-                        if (e instanceof io.grpc.StatusRuntimeException s
-                            && s.getStatus().getCode() == io.grpc.Status.Code.UNIMPLEMENTED) {
-                          return;
+    try {
+      Thread[] churners = new Thread[2];
+      for (int w = 0; w < churners.length; w++) {
+        churners[w] =
+            Thread.ofVirtual()
+                .start(
+                    () -> {
+                      while (System.nanoTime() < end) {
+                        try {
+                          Lifecycles.once(fleet, "soak");
+                          lifecycles.incrementAndGet();
+                        } catch (Exception e) {
+                          errors.incrementAndGet();
+                          if (firstErrors.size() < 5) {
+                            firstErrors.add(Outcome.of(e).text() + " " + e.getMessage());
+                          }
+                          if (e instanceof io.grpc.StatusRuntimeException s
+                              && s.getStatus().getCode() == io.grpc.Status.Code.UNIMPLEMENTED) {
+                            return;
+                          }
                         }
                       }
-                    }
-                  });
-    }
-    while (true) {
-      List<Double> window = relists.takeWindow();
-      String relistText = "no relist finished";
-      if (!window.isEmpty()) {
-        Stats.Summary summary = Stats.summarize(window);
-        relistMinutes.add((System.nanoTime() - start) / 60e9);
-        relistMedians.add(summary.median());
-        relistText =
-            "relist median %.1f ms, max %.1f ms".formatted(summary.median(), summary.max());
+                    });
       }
-      if (daemonPid >= 0) {
-        ProcMemory.Usage usage = ProcMemory.of(daemonPid);
+      while (true) {
+        String relistText =
+            relists
+                .takeWindow()
+                .map(w -> "relist median %.1f ms, max %.1f ms".formatted(w.median(), w.max()))
+                .orElse("no relist finished");
         double t = (System.nanoTime() - start) / 60e9;
-        minutes.add(t);
-        rss.add(usage.rssMb());
-        pss.add(usage.pssMb());
+        String memory = "";
+        if (daemonPid >= 0) {
+          ProcMemory.Usage usage = ProcMemory.of(daemonPid);
+          minutes.add(t);
+          rss.add(usage.rssMb());
+          pss.add(usage.pssMb());
+          memory = ", RSS %.1f MiB, PSS %.1f MiB".formatted(usage.rssMb(), usage.pssMb());
+        }
         out.printf(
-            "soak %s: %.1f min, %d lifecycles, %d errors, RSS %.1f MiB, PSS %.1f MiB, %s%n",
-            fleet.client().label(),
-            t,
-            lifecycles.get(),
-            errors.get(),
-            usage.rssMb(),
-            usage.pssMb(),
-            relistText);
-      } else {
-        out.printf(
-            "soak %s: %.1f min, %d lifecycles, %d errors, %s%n",
-            fleet.client().label(),
-            (System.nanoTime() - start) / 60e9,
-            lifecycles.get(),
-            errors.get(),
-            relistText);
+            "soak %s: %.1f min, %d lifecycles, %d errors%s, %s%n",
+            fleet.client().label(), t, lifecycles.get(), errors.get(), memory, relistText);
+        if (System.nanoTime() >= end) {
+          break;
+        }
+        Thread.sleep(
+            Math.min(SAMPLE_EVERY.toMillis(), Math.max(1, (end - System.nanoTime()) / 1_000_000)));
       }
-      if (System.nanoTime() >= end) {
-        break;
+      for (Thread churner : churners) {
+        churner.join();
       }
-      Thread.sleep(
-          Math.min(SAMPLE_EVERY.toMillis(), Math.max(1, (end - System.nanoTime()) / 1_000_000)));
+    } finally {
+      relists.close();
     }
-    for (Thread churner : churners) {
-      churner.join();
-    }
-    relists.close();
     fleet.close();
     ObjectNode result = Report.mapper().createObjectNode();
     result.put("endpoint", fleet.client().label());
@@ -119,8 +104,9 @@ public final class Soak {
     result.put("lifecycles", lifecycles.get());
     result.put("errors", errors.get());
     firstErrors.forEach(result.putArray("first_errors")::add);
-    result.set("relist", relistResult(relists, relistMinutes, relistMedians));
-    printRelist(out, fleet.client().label(), relists, relistMinutes, relistMedians);
+    ObjectNode relist = relists.result();
+    result.set("relist", relist);
+    printRelist(out, fleet.client().label(), relist);
     if (!pss.isEmpty()) {
       double slope = Stats.slope(minutes, pss) * 60;
       result.put("rss_before_mib", rss.getFirst()).put("rss_after_mib", rss.getLast());
@@ -152,46 +138,21 @@ public final class Soak {
     return result;
   }
 
-  private static ObjectNode relistResult(
-      RelistPoller relists, List<Double> minutes, List<Double> medians) {
-    ObjectNode relist = Report.mapper().createObjectNode();
-    List<Double> all = relists.all();
-    relist.put("count", all.size());
-    relist.put("vanished_containers", relists.vanished());
-    relist.put("errors", relists.errors());
-    relists.firstErrors().forEach(relist.putArray("first_errors")::add);
-    if (!all.isEmpty()) {
-      List<Double> sorted = all.stream().sorted().toList();
-      relist.put("median_ms", Stats.median(sorted));
-      relist.put("p99_ms", Stats.percentile(sorted, 99));
-      relist.put("max_ms", sorted.getLast());
-      relist.put("median_trend_ms_per_hour", Stats.slope(minutes, medians) * 60);
-    }
-    return relist;
-  }
-
-  private static void printRelist(
-      PrintStream out,
-      String label,
-      RelistPoller relists,
-      List<Double> minutes,
-      List<Double> medians) {
-    List<Double> all = relists.all();
-    if (all.isEmpty()) {
-      out.printf("soak %s: no relist finished, %d errors%n", label, relists.errors());
+  private static void printRelist(PrintStream out, String label, ObjectNode relist) {
+    if (relist.get("count").asInt() == 0) {
+      out.printf("soak %s: no relist finished, %d errors%n", label, relist.get("errors").asLong());
       return;
     }
-    List<Double> sorted = all.stream().sorted().toList();
     out.printf(
         "soak %s: %d relists, median %.1f ms, p99 %.1f ms, max %.1f ms, median trend %+.1f ms/h,"
             + " %d errors (%d containers gone between list and status)%n",
         label,
-        all.size(),
-        Stats.median(sorted),
-        Stats.percentile(sorted, 99),
-        sorted.getLast(),
-        Stats.slope(minutes, medians) * 60,
-        relists.errors(),
-        relists.vanished());
+        relist.get("count").asInt(),
+        relist.get("median_ms").asDouble(),
+        relist.get("p99_ms").asDouble(),
+        relist.get("max_ms").asDouble(),
+        relist.get("median_trend_ms_per_hour").asDouble(),
+        relist.get("errors").asLong(),
+        relist.get("vanished_containers").asLong());
   }
 }
