@@ -69,7 +69,25 @@ final class AttachmentCache {
     }
   }
 
+  /** Writes the entry durably: an intent, or how far a failed ADD's undo got. */
   void write(Entry entry) {
+    write(entry, true);
+  }
+
+  /**
+   * Replaces the intent with the completed attachment atomically, but without waiting for the disk:
+   * a killed daemon still finds it (the page cache has it), and a crash of the machine that loses
+   * it leaves the durable intent, whose DEL runs the whole chain, which is what a pod whose
+   * namespaces went with the reboot needs anyway. Saves RunPodSandbox two fsyncs.
+   */
+  void complete(Entry entry) {
+    if (entry.result().isEmpty()) {
+      throw new IllegalArgumentException("a completed attachment has a result");
+    }
+    write(entry, false);
+  }
+
+  private void write(Entry entry, boolean durable) {
     CniAttachment a = entry.attachment();
     ObjectNode json = CniConfig.JSON.createObjectNode();
     json.put("containerId", a.containerId());
@@ -82,7 +100,12 @@ final class AttachmentCache {
     entry.pluginsStarted().ifPresent(n -> json.put("pluginsStarted", n));
     Path file = file(a.containerId(), a.ifName());
     try {
-      AtomicFiles.write(file, CniConfig.toJson(json).getBytes(), "rw-------");
+      byte[] content = CniConfig.toJson(json).getBytes();
+      if (durable) {
+        AtomicFiles.write(file, content, "rw-------");
+      } else {
+        AtomicFiles.replace(file, content, "rw-------");
+      }
     } catch (IOException e) {
       throw CaissonException.internal("cannot write CNI cache " + file, e);
     }

@@ -109,7 +109,7 @@ public final class CniRunner {
         throw new IllegalStateException("a network config without plugins");
       }
       CniResult result = CniResult.parse(previous);
-      cache.write(
+      cache.complete(
           new AttachmentCache.Entry(
               attachment, network, Optional.of((ObjectNode) previous), OptionalInt.empty()));
       return result;
