@@ -9,8 +9,10 @@ import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.stream.Stream;
 
 /**
  * What each attachment was given and what it got, one file per sandbox and interface: {@code
@@ -123,6 +125,21 @@ final class AttachmentCache {
       AtomicFiles.syncDirectory(dir);
     } catch (IOException e) {
       throw CaissonException.internal("cannot remove CNI cache " + file, e);
+    }
+  }
+
+  /** The ids with anything cached: attachments, and intents of attaches a crash cut short. */
+  List<String> containerIds() {
+    try (Stream<Path> entries = Files.list(dir)) {
+      return entries
+          .filter(Files::isDirectory)
+          .map(p -> p.getFileName().toString())
+          .sorted()
+          .toList();
+    } catch (NoSuchFileException e) {
+      return List.of(); // nothing was ever attached
+    } catch (IOException e) {
+      throw CaissonException.internal("cannot list the CNI cache " + dir, e);
     }
   }
 

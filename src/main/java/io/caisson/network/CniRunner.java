@@ -188,6 +188,11 @@ public final class CniRunner {
     return true;
   }
 
+  /** Every container id with something cached: an attachment, or an ADD a crash cut short. */
+  public List<String> cachedContainerIds() {
+    return cache.containerIds();
+  }
+
   /** A completed attachment: the network it is on and what ADD returned. */
   public record Attached(String network, CniResult result) {}
 

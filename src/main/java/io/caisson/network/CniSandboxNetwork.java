@@ -87,8 +87,13 @@ public final class CniSandboxNetwork implements SandboxNetwork {
   }
 
   @Override
-  public void detach(String sandboxId, PodSandboxConfig config, Path netns) {
+  public void detach(String sandboxId) {
     network.detach(sandboxId);
+  }
+
+  @Override
+  public List<String> attachedSandboxes() {
+    return network.cachedPods();
   }
 
   @Override

@@ -145,6 +145,14 @@ public final class PodNetwork {
     return runner.check(podId, POD_INTERFACE);
   }
 
+  /**
+   * Every pod the cache holds something for: attached ones, and attaches a crash cut short.
+   * Recovery detaches those it has no pod for.
+   */
+  public List<String> cachedPods() {
+    return runner.cachedContainerIds();
+  }
+
   /** The pod's network as ADD left it, from the cache (so also after a daemon restart). */
   public Optional<NetworkStatus> status(String podId) {
     return runner

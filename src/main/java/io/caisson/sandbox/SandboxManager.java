@@ -196,7 +196,7 @@ public final class SandboxManager {
       SandboxNetwork.PodIps ips = new SandboxNetwork.PodIps("", List.of());
       if (networkPrepared != null) {
         SandboxNetwork.PendingAttach pending = await(networkPrepared);
-        undo.push(() -> network.detach(id, podConfig, netns));
+        undo.push(() -> network.detach(id));
         ips = pending.attach();
       }
       network.writePodFiles(dir, podConfig, hostname, ips.primary());
@@ -307,7 +307,7 @@ public final class SandboxManager {
   private void releaseResources(Sandbox sandbox) throws Exception {
     SandboxRecord record = sandbox.record();
     if (record.netns() != null) {
-      network.detach(record.id(), sandbox.config(), Path.of(record.netns()));
+      network.detach(record.id());
     }
     if (record.shm() != null) {
       unmount(Path.of(record.shm()));
@@ -381,6 +381,20 @@ public final class SandboxManager {
         }
       }
     }
+    // A crash after the plugins ran and before the record reached the disk, then a reboot (which
+    // took the state dir): only the CNI cache knows of the pod, and the IPAM plugin still holds its
+    // address.
+    try {
+      List<String> recorded = store.ids(); // loaded, or kept on disk for a look by hand
+      for (String id : network.attachedSandboxes()) {
+        if (!sandboxes.containsKey(id) && !recorded.contains(id)) {
+          LOG.warn("sandbox {} has no record but a CNI attachment; detaching it", id);
+          detachQuietly(id);
+        }
+      }
+    } catch (Exception e) {
+      LOG.error("cannot look for CNI attachments without a sandbox: {}", e.toString());
+    }
     LOG.info("recovered {} sandboxes", sandboxes.size());
   }
 
@@ -391,17 +405,21 @@ public final class SandboxManager {
   private void discardHalfCreated(String id) throws IOException {
     Path dir = stateDir.resolve(id);
     Path netns = dir.resolve("ns/net");
-    if (Files.exists(netns)) {
-      try {
-        network.detach(id, PodSandboxConfig.getDefaultInstance(), netns);
-      } catch (Exception e) {
-        LOG.warn("sandbox {}: network detach failed: {}", id, e.getMessage());
-      }
-    }
+    // Whether or not the namespace is there: the intent is flushed while it is being created, and
+    // after a reboot the plugins' IP allocations outlive it.
+    detachQuietly(id);
     unmount(dir.resolve("shm"));
     Namespaces.release(List.of(netns, dir.resolve("ns/ipc"), dir.resolve("ns/uts")));
     RecordStore.deleteTree(dir);
     store.delete(id, RECORD);
+  }
+
+  private void detachQuietly(String id) {
+    try {
+      network.detach(id);
+    } catch (Exception e) {
+      LOG.warn("sandbox {}: network detach failed: {}", id, e.getMessage());
+    }
   }
 
   // ---- helpers ------------------------------------------------------------------------------

@@ -29,8 +29,17 @@ public interface SandboxNetwork {
     void abandon() throws Exception;
   }
 
-  /** Detaches; harmless when never attached or already detached. */
-  void detach(String sandboxId, PodSandboxConfig config, Path netns) throws Exception;
+  /**
+   * Detaches, with what the attach left on disk (so also after a restart, a reboot, or without the
+   * namespace); harmless when never attached or already detached.
+   */
+  void detach(String sandboxId) throws Exception;
+
+  /**
+   * Every sandbox the network holds something for (an attachment, or what a crash left of one), so
+   * that recovery can detach those no record owns.
+   */
+  List<String> attachedSandboxes() throws Exception;
 
   /** Writes hostname, resolv.conf and hosts for the pod into {@code dir}. */
   void writePodFiles(Path dir, PodSandboxConfig config, String hostname, String podIp)

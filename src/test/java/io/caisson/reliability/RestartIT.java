@@ -12,6 +12,8 @@ import io.caisson.cri.v1.ListContainersRequest;
 import io.caisson.cri.v1.ListPodSandboxRequest;
 import io.caisson.cri.v1.PodSandboxState;
 import io.caisson.cri.v1.StopContainerRequest;
+import io.caisson.linux.Syscalls;
+import io.caisson.store.RecordStore;
 import io.caisson.testing.TestNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -218,6 +220,55 @@ class RestartIT {
     node.removeContainer(lost);
     node.removePod(pod);
     node.cleanUpAndAssertNothingLeaked();
+  }
+
+  /**
+   * A crash after the CNI plugins ran but before the pod's record reached the disk, then a reboot
+   * (the state dir went, with the pod's namespaces): the IPAM plugin still holds the pod's address,
+   * and only the CNI cache (and perhaps the pod's config) knows of the pod. The next daemon
+   * detaches it, so the address is free again.
+   */
+  @Test
+  void aPodWhoseRecordNeverReachedTheDiskIsDetachedAfterAReboot() throws Exception {
+    node = TestNode.start(dir);
+    String pod = node.runPod("unrecorded");
+    String configOnly = node.runPod("config-only");
+    assertThat(node.network.allocatedIps()).isEqualTo(2);
+    node.daemon.kill();
+    Path records = node.daemonRoot().resolve("sandboxes");
+    RecordStore.deleteTree(records.resolve(pod));
+    Files.delete(records.resolve(configOnly).resolve("sandbox.json"));
+    rebootAway(node.daemonState());
+    node.network.dropNatRulesAsARebootWould();
+
+    node.startDaemon();
+    assertThat(
+            node.daemon
+                .runtime()
+                .listPodSandbox(ListPodSandboxRequest.getDefaultInstance())
+                .getItemsList())
+        .isEmpty();
+    assertThat(node.network.allocatedIps()).isZero();
+    assertThat(node.daemon.log())
+        .contains("sandbox " + pod + " has no record but a CNI attachment")
+        .contains("sandbox " + configOnly + " was never fully created");
+    node.cleanUpAndAssertNothingLeaked();
+  }
+
+  /** What a reboot does to the state dir (a tmpfs on a node): its mounts and files are gone. */
+  private static void rebootAway(Path stateDir) throws Exception {
+    List<String> mounts = new java.util.ArrayList<>();
+    for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+      String point = line.split(" ")[4];
+      if (point.startsWith(stateDir.toString() + "/")) {
+        mounts.add(point);
+      }
+    }
+    mounts.sort(java.util.Comparator.reverseOrder()); // the deepest first
+    for (String point : mounts) {
+      Syscalls.umount(Path.of(point), Syscalls.MNT_DETACH);
+    }
+    RecordStore.deleteTree(stateDir);
   }
 
   private String attachAndEcho(String id, String line) throws Exception {

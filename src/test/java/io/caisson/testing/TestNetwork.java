@@ -3,7 +3,9 @@ package io.caisson.testing;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -80,6 +82,33 @@ public final class TestNetwork implements AutoCloseable {
                 .toList())
         .as("NAT rules left for the test subnet")
         .isEmpty();
+  }
+
+  /**
+   * What a reboot does to this network's NAT rules: they are gone (the bridge plugin's DEL finds
+   * the addresses to clean up inside the pod's namespace, which a reboot took too).
+   */
+  public void dropNatRulesAsARebootWould() throws Exception {
+    String marker = "name: \"" + name + "\"";
+    List<String> chains = new ArrayList<>();
+    List<Integer> postrouting = new ArrayList<>();
+    for (String line :
+        run("iptables", "-t", "nat", "-L", "POSTROUTING", "-n", "--line-numbers")
+            .lines()
+            .toList()) {
+      if (line.contains(marker)) {
+        String[] fields = line.trim().split("\\s+");
+        postrouting.add(Integer.parseInt(fields[0]));
+        chains.add(fields[1]);
+      }
+    }
+    for (int number : postrouting.reversed()) {
+      run("iptables", "-t", "nat", "-D", "POSTROUTING", Integer.toString(number));
+    }
+    for (String chain : chains) {
+      run("iptables", "-t", "nat", "-F", chain);
+      run("iptables", "-t", "nat", "-X", chain);
+    }
   }
 
   private static String run(String... command) throws Exception {
