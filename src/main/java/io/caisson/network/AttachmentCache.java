@@ -15,10 +15,12 @@ import java.util.OptionalInt;
 import java.util.stream.Stream;
 
 /**
- * What each attachment was given and what it got, one file per sandbox and interface: {@code
- * <stateDir>/<containerId>/<ifName>.json}. The entry is written before ADD starts (without a
- * result), so a daemon that dies in the middle of ADD still knows there is something to DEL after
- * it restarts; it is completed with the result, and removed once DEL succeeded.
+ * What each attachment was given and what it got, per sandbox and interface: the intent {@code
+ * <stateDir>/<containerId>/<ifName>.json} (what ADD was given) and the result {@code
+ * <ifName>.json.result} (what it returned). The intent is written durably before ADD starts, so a
+ * daemon that dies in the middle of ADD, or a machine that crashes at any point, still leaves what
+ * DEL needs; the result is added beside it without waiting for the disk (see {@link #complete}),
+ * and both are removed once DEL succeeded, the result first.
  */
 final class AttachmentCache {
 
@@ -42,6 +44,7 @@ final class AttachmentCache {
 
   Optional<Entry> read(String containerId, String ifName) {
     Path file = file(containerId, ifName);
+    Path resultFile = resultFile(containerId, ifName);
     JsonNode json;
     try {
       json = CniConfig.JSON.readTree(Files.readAllBytes(file));
@@ -60,7 +63,9 @@ final class AttachmentCache {
               json.get("capabilityArgs") instanceof ObjectNode caps ? caps : null);
       CniConfig config = CniConfig.fromCached(json.get("config"));
       Optional<ObjectNode> result =
-          json.get("result") instanceof ObjectNode r ? Optional.of(r) : Optional.empty();
+          json.get("result") instanceof ObjectNode r // cached inside the intent until 2026-11-23
+              ? Optional.of(r)
+              : readResult(resultFile);
       OptionalInt started =
           json.hasNonNull("pluginsStarted")
               ? OptionalInt.of(json.get("pluginsStarted").asInt())
@@ -71,25 +76,27 @@ final class AttachmentCache {
     }
   }
 
-  /** Writes the entry durably: an intent, or how far a failed ADD's undo got. */
-  void write(Entry entry) {
-    write(entry, true);
+  /**
+   * The result beside the intent, if it is there whole. One a machine crash tore (written without a
+   * flush) counts as none: the intent then has DEL run the whole chain, as after any crash.
+   */
+  private static Optional<ObjectNode> readResult(Path resultFile) {
+    try {
+      return CniConfig.JSON.readTree(Files.readAllBytes(resultFile)) instanceof ObjectNode r
+          ? Optional.of(r)
+          : Optional.empty();
+    } catch (IOException e) { // missing, or torn: unreadable JSON
+      return Optional.empty();
+    }
   }
 
   /**
-   * Replaces the intent with the completed attachment atomically, but without waiting for the disk:
-   * a killed daemon still finds it (the page cache has it), and a crash of the machine that loses
-   * it leaves the durable intent, whose DEL runs the whole chain, which is what a pod whose
-   * namespaces went with the reboot needs anyway. Saves RunPodSandbox two fsyncs.
+   * Writes the intent durably, without a result: before ADD, or how far a failed ADD's undo got.
    */
-  void complete(Entry entry) {
-    if (entry.result().isEmpty()) {
-      throw new IllegalArgumentException("a completed attachment has a result");
+  void write(Entry entry) {
+    if (entry.result().isPresent()) {
+      throw new IllegalArgumentException("an intent has no result; complete() adds it");
     }
-    write(entry, false);
-  }
-
-  private void write(Entry entry, boolean durable) {
     CniAttachment a = entry.attachment();
     ObjectNode json = CniConfig.JSON.createObjectNode();
     json.put("containerId", a.containerId());
@@ -98,16 +105,25 @@ final class AttachmentCache {
     json.put("cniArgs", a.cniArgs());
     json.set("capabilityArgs", a.capabilityArgs());
     json.set("config", entry.config().json());
-    entry.result().ifPresent(r -> json.set("result", r));
     entry.pluginsStarted().ifPresent(n -> json.put("pluginsStarted", n));
     Path file = file(a.containerId(), a.ifName());
     try {
-      byte[] content = CniConfig.toJson(json).getBytes();
-      if (durable) {
-        AtomicFiles.write(file, content, "rw-------");
-      } else {
-        AtomicFiles.replace(file, content, "rw-------");
-      }
+      AtomicFiles.write(file, CniConfig.toJson(json).getBytes(), "rw-------");
+    } catch (IOException e) {
+      throw CaissonException.internal("cannot write CNI cache " + file, e);
+    }
+  }
+
+  /**
+   * Adds ADD's result beside the intent, atomically but without waiting for the disk: a killed
+   * daemon still finds it (the page cache has it), and a machine crash that loses or tears it
+   * leaves the intent untouched, whose DEL runs the whole chain, which a pod whose namespaces went
+   * with the reboot needs anyway. Saves RunPodSandbox two fsyncs.
+   */
+  void complete(String containerId, String ifName, ObjectNode result) {
+    Path file = resultFile(containerId, ifName);
+    try {
+      AtomicFiles.replace(file, CniConfig.toJson(result).getBytes(), "rw-------");
     } catch (IOException e) {
       throw CaissonException.internal("cannot write CNI cache " + file, e);
     }
@@ -116,6 +132,8 @@ final class AttachmentCache {
   void remove(String containerId, String ifName) {
     Path file = file(containerId, ifName);
     try {
+      // The result first: an intent left alone by a crash here only has DEL run again.
+      Files.deleteIfExists(resultFile(containerId, ifName));
       Files.deleteIfExists(file);
       try {
         Files.deleteIfExists(file.getParent());
@@ -147,5 +165,12 @@ final class AttachmentCache {
     CniAttachment.requireContainerId(containerId);
     CniAttachment.requireIfName(ifName);
     return dir.resolve(containerId).resolve(ifName + ".json");
+  }
+
+  private Path resultFile(String containerId, String ifName) {
+    CniAttachment.requireContainerId(containerId);
+    CniAttachment.requireIfName(ifName);
+    // Not "<ifName>.result.json": that is the intent of an interface named "<ifName>.result".
+    return dir.resolve(containerId).resolve(ifName + ".json.result");
   }
 }

@@ -109,9 +109,7 @@ public final class CniRunner {
         throw new IllegalStateException("a network config without plugins");
       }
       CniResult result = CniResult.parse(previous);
-      cache.complete(
-          new AttachmentCache.Entry(
-              attachment, network, Optional.of((ObjectNode) previous), OptionalInt.empty()));
+      cache.complete(attachment.containerId(), attachment.ifName(), (ObjectNode) previous);
       return result;
     } catch (RuntimeException failure) {
       undo(network, attachment, started, failure);
