@@ -38,22 +38,21 @@ final class RegistryClients implements AutoCloseable {
     }
     if (clients == null) {
       ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
-      HttpClient https =
-          HttpClient.newBuilder()
-              .followRedirects(HttpClient.Redirect.NEVER)
-              .connectTimeout(connectTimeout)
-              .executor(executor)
-              .build();
-      HttpClient http =
-          HttpClient.newBuilder()
-              .version(HttpClient.Version.HTTP_1_1)
-              .followRedirects(HttpClient.Redirect.NEVER)
-              .connectTimeout(connectTimeout)
-              .executor(executor)
-              .build();
-      clients = new Clients(https, http, executor);
+      clients =
+          new Clients(
+              builder(executor).build(),
+              builder(executor).version(HttpClient.Version.HTTP_1_1).build(),
+              executor);
     }
     return clients;
+  }
+
+  /** Redirects are followed by the puller itself (a blob's redirect must not carry our token). */
+  private HttpClient.Builder builder(ExecutorService executor) {
+    return HttpClient.newBuilder()
+        .followRedirects(HttpClient.Redirect.NEVER)
+        .connectTimeout(connectTimeout)
+        .executor(executor);
   }
 
   @Override

@@ -168,9 +168,7 @@ final class AttachmentCache {
   }
 
   private Path resultFile(String containerId, String ifName) {
-    CniAttachment.requireContainerId(containerId);
-    CniAttachment.requireIfName(ifName);
     // Not "<ifName>.result.json": that is the intent of an interface named "<ifName>.result".
-    return dir.resolve(containerId).resolve(ifName + ".json.result");
+    return file(containerId, ifName).resolveSibling(ifName + ".json.result");
   }
 }

@@ -31,23 +31,22 @@ class BenchIT {
         DaemonProcess daemon = DaemonProcess.start(dir.resolve("daemon"), network.daemonArgs())) {
       boolean statsBuilt = answers(daemon);
       Path json = dir.resolve("results.json");
-      ByteArrayOutputStream printed = new ByteArrayOutputStream();
-      int code =
-          new CommandLine(new Bench(new PrintStream(printed, true, StandardCharsets.UTF_8)))
-              .execute(
-                  "--endpoint",
-                  "unix://" + daemon.socket(),
-                  "--workloads",
-                  "sandbox,stats,startup",
-                  "--rounds",
-                  "1",
-                  "--iterations",
-                  "2",
-                  "--log-dir",
-                  dir.resolve("logs").toString(),
-                  "--json",
-                  json.toString());
-      String table = printed.toString(StandardCharsets.UTF_8);
+      Run run =
+          bench(
+              "--endpoint",
+              "unix://" + daemon.socket(),
+              "--workloads",
+              "sandbox,stats,startup",
+              "--rounds",
+              "1",
+              "--iterations",
+              "2",
+              "--log-dir",
+              dir.resolve("logs").toString(),
+              "--json",
+              json.toString());
+      int code = run.code();
+      String table = run.output();
 
       JsonNode root = new ObjectMapper().readTree(json.toFile());
       assertThat(root.at("/endpoints/0/runtime").asText()).isEqualTo("caisson");
@@ -105,24 +104,22 @@ class BenchIT {
   void soakChurnsAndTimesRelistsOverStandingPods() throws Exception {
     try (TestNode node = TestNode.start(dir.resolve("node"))) {
       Path json = dir.resolve("soak.json");
-      ByteArrayOutputStream printed = new ByteArrayOutputStream();
-      int code =
-          new CommandLine(new Bench(new PrintStream(printed, true, StandardCharsets.UTF_8)))
-              .execute(
-                  "--endpoint",
-                  "unix://" + node.daemon.socket(),
-                  "--image",
-                  node.image,
-                  "--soak",
-                  "0.25",
-                  "--soak-pods",
-                  "2",
-                  "--log-dir",
-                  dir.resolve("logs").toString(),
-                  "--json",
-                  json.toString());
-      String output = printed.toString(StandardCharsets.UTF_8);
-      assertThat(code).as(output).isZero();
+      Run run =
+          bench(
+              "--endpoint",
+              "unix://" + node.daemon.socket(),
+              "--image",
+              node.image,
+              "--soak",
+              "0.25",
+              "--soak-pods",
+              "2",
+              "--log-dir",
+              dir.resolve("logs").toString(),
+              "--json",
+              json.toString());
+      String output = run.output();
+      assertThat(run.code()).as(output).isZero();
 
       JsonNode soak = new ObjectMapper().readTree(json.toFile()).at("/soak/0");
       assertThat(soak.get("standing_pods").asInt()).isEqualTo(2);
@@ -139,13 +136,19 @@ class BenchIT {
       assertThat(output).contains("relists, median");
 
       // The standing pods went with the churn's.
-      assertThat(
-              node.daemon
-                  .runtime()
-                  .listPodSandbox(ListPodSandboxRequest.getDefaultInstance())
-                  .getItemsList())
-          .isEmpty();
+      assertThat(node.pods()).isEmpty();
     }
+  }
+
+  /** What a run of the benchmark's command line returned and printed. */
+  private record Run(int code, String output) {}
+
+  private static Run bench(String... args) {
+    ByteArrayOutputStream printed = new ByteArrayOutputStream();
+    int code =
+        new CommandLine(new Bench(new PrintStream(printed, true, StandardCharsets.UTF_8)))
+            .execute(args);
+    return new Run(code, printed.toString(StandardCharsets.UTF_8));
   }
 
   private static boolean answers(DaemonProcess daemon) {

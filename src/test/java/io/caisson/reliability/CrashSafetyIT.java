@@ -3,7 +3,6 @@ package io.caisson.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.caisson.cri.v1.ListContainersRequest;
-import io.caisson.cri.v1.ListPodSandboxRequest;
 import io.caisson.linux.Syscalls;
 import io.caisson.store.RecordStore;
 import io.caisson.testing.TestNode;
@@ -60,13 +59,7 @@ class CrashSafetyIT {
 
     node.startDaemon();
 
-    assertThat(
-            node.daemon
-                .runtime()
-                .listPodSandbox(ListPodSandboxRequest.getDefaultInstance())
-                .getItemsList())
-        .extracting(p -> p.getId())
-        .containsExactly(pod);
+    assertThat(node.pods()).extracting(p -> p.getId()).containsExactly(pod);
     assertThat(
             node.daemon
                 .runtime()
@@ -153,11 +146,7 @@ class CrashSafetyIT {
         node.status(c.getId());
         node.removeContainer(c.getId());
       }
-      for (var p :
-          node.daemon
-              .runtime()
-              .listPodSandbox(ListPodSandboxRequest.getDefaultInstance())
-              .getItemsList()) {
+      for (var p : node.pods()) {
         if (!p.getId().equals(pod)) {
           node.removePod(p.getId());
         }

@@ -16,7 +16,6 @@ import io.caisson.cri.v1.ImageServiceGrpc;
 import io.caisson.cri.v1.ImageSpec;
 import io.caisson.cri.v1.ImageStatusRequest;
 import io.caisson.cri.v1.ListContainersRequest;
-import io.caisson.cri.v1.ListPodSandboxRequest;
 import io.caisson.cri.v1.PodSandboxStatsRequest;
 import io.caisson.cri.v1.PodSandboxStatusRequest;
 import io.caisson.cri.v1.PortForwardRequest;
@@ -123,11 +122,7 @@ class FuzzIT {
             .getContainersList()) {
       node.status(c.getId());
     }
-    for (var p :
-        node.daemon
-            .runtime()
-            .listPodSandbox(ListPodSandboxRequest.getDefaultInstance())
-            .getItemsList()) {
+    for (var p : node.pods()) {
       node.daemon
           .runtime()
           .podSandboxStatus(

@@ -9,7 +9,6 @@ import io.caisson.cri.v1.ContainerStatus;
 import io.caisson.cri.v1.ExecSyncRequest;
 import io.caisson.cri.v1.ExecSyncResponse;
 import io.caisson.cri.v1.ListContainersRequest;
-import io.caisson.cri.v1.ListPodSandboxRequest;
 import io.caisson.cri.v1.PodSandboxState;
 import io.caisson.cri.v1.StopContainerRequest;
 import io.caisson.linux.Syscalls;
@@ -104,8 +103,7 @@ class RestartIT {
     long restartedAt = nanosNow();
     node.startDaemon();
 
-    var pods = node.daemon.runtime().listPodSandbox(ListPodSandboxRequest.getDefaultInstance());
-    assertThat(pods.getItemsList())
+    assertThat(node.pods())
         .singleElement()
         .satisfies(
             p -> {
@@ -242,12 +240,7 @@ class RestartIT {
     node.network.dropNatRulesAsARebootWould();
 
     node.startDaemon();
-    assertThat(
-            node.daemon
-                .runtime()
-                .listPodSandbox(ListPodSandboxRequest.getDefaultInstance())
-                .getItemsList())
-        .isEmpty();
+    assertThat(node.pods()).isEmpty();
     assertThat(node.network.allocatedIps()).isZero();
     assertThat(node.daemon.log())
         .contains("sandbox " + pod + " has no record but a CNI attachment")

@@ -11,6 +11,7 @@ import io.caisson.cri.v1.ImageSpec;
 import io.caisson.cri.v1.ListContainersRequest;
 import io.caisson.cri.v1.ListImagesRequest;
 import io.caisson.cri.v1.ListPodSandboxRequest;
+import io.caisson.cri.v1.PodSandbox;
 import io.caisson.cri.v1.PodSandboxConfig;
 import io.caisson.cri.v1.PodSandboxMetadata;
 import io.caisson.cri.v1.PullImageRequest;
@@ -130,6 +131,14 @@ public final class TestNode implements AutoCloseable {
     return id;
   }
 
+  /** Every pod the daemon lists. */
+  public List<PodSandbox> pods() {
+    return daemon
+        .runtime()
+        .listPodSandbox(ListPodSandboxRequest.getDefaultInstance())
+        .getItemsList();
+  }
+
   public ContainerStatus status(String id) {
     return daemon
         .runtime()
@@ -153,11 +162,7 @@ public final class TestNode implements AutoCloseable {
   /** Everything the daemon lists, as comparable text: what "nothing changed" is checked against. */
   public String listing() {
     TreeSet<String> lines = new TreeSet<>();
-    daemon
-        .runtime()
-        .listPodSandbox(ListPodSandboxRequest.getDefaultInstance())
-        .getItemsList()
-        .forEach(p -> lines.add("pod " + p.getId() + " " + p.getState()));
+    pods().forEach(p -> lines.add("pod " + p.getId() + " " + p.getState()));
     daemon
         .runtime()
         .listContainers(ListContainersRequest.getDefaultInstance())
@@ -173,11 +178,7 @@ public final class TestNode implements AutoCloseable {
 
   /** Removes every pod the daemon still has, then checks the node is as before the test. */
   public void cleanUpAndAssertNothingLeaked() throws Exception {
-    for (var pod :
-        daemon
-            .runtime()
-            .listPodSandbox(ListPodSandboxRequest.getDefaultInstance())
-            .getItemsList()) {
+    for (var pod : pods()) {
       removePod(pod.getId());
     }
     assertThat(
@@ -227,11 +228,7 @@ public final class TestNode implements AutoCloseable {
       if (!daemon.process().isAlive()) {
         return;
       }
-      for (var pod :
-          daemon
-              .runtime()
-              .listPodSandbox(ListPodSandboxRequest.getDefaultInstance())
-              .getItemsList()) {
+      for (var pod : pods()) {
         try {
           removePod(pod.getId());
         } catch (RuntimeException e) {
