@@ -169,7 +169,8 @@ public final class ContainerManager implements SandboxManager.PodContainers {
                   identity,
                   pidNamespace,
                   CgroupPaths.container(pod.getLinux().getCgroupParent(), id),
-                  daemonOomScoreAdj));
+                  daemonOomScoreAdj,
+                  runc.features().recursiveReadOnlyMounts()));
       OciJson.writeConfig(bundle, spec);
       long t1 = System.nanoTime();
 

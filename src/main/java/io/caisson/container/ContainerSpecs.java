@@ -6,6 +6,7 @@ import io.caisson.cri.v1.KeyValue;
 import io.caisson.cri.v1.LinuxContainerResources;
 import io.caisson.cri.v1.LinuxContainerSecurityContext;
 import io.caisson.cri.v1.Mount;
+import io.caisson.cri.v1.MountPropagation;
 import io.caisson.cri.v1.NamespaceMode;
 import io.caisson.cri.v1.SecurityProfile;
 import io.caisson.image.ImageConfig;
@@ -36,6 +37,8 @@ public final class ContainerSpecs {
    *     (or the host's, see {@code hostPid})
    * @param cgroupsPath where runc puts the container's cgroup
    * @param daemonOomScoreAdj the daemon's own oom_score_adj: a container may not go below it here
+   * @param recursiveReadOnlyMounts whether the runtime and kernel can make a mount read-only with
+   *     everything mounted below it
    */
   public record Inputs(
       String containerId,
@@ -46,7 +49,8 @@ public final class ContainerSpecs {
       ImageUsers.Identity identity,
       Path pidNamespace,
       String cgroupsPath,
-      int daemonOomScoreAdj) {}
+      int daemonOomScoreAdj,
+      boolean recursiveReadOnlyMounts) {}
 
   public static OciSpec build(Inputs in) {
     ContainerConfig config = in.config();
@@ -76,7 +80,7 @@ public final class ContainerSpecs {
     namespaces(spec, in, security);
     podMounts(spec, in.sandbox(), security.getReadonlyRootfs());
     for (Mount mount : config.getMountsList()) {
-      userMount(spec, mount);
+      userMount(spec, mount, in.recursiveReadOnlyMounts());
     }
     paths(spec, security, privileged);
     seccomp(spec, security, privileged, caps);
@@ -190,7 +194,7 @@ public final class ContainerSpecs {
     spec.mount(new OciSpec.Mount("/dev/shm", "bind", shm, List.of("rbind", "rprivate", "rw")));
   }
 
-  private static void userMount(OciSpecBuilder spec, Mount mount) {
+  private static void userMount(OciSpecBuilder spec, Mount mount, boolean recursiveReadOnly) {
     if (mount.getContainerPath().isEmpty() || !mount.getContainerPath().startsWith("/")) {
       throw CaissonException.invalid(
           "mount container_path '%s' must be an absolute path", mount.getContainerPath());
@@ -201,12 +205,14 @@ public final class ContainerSpecs {
           "mount host_path '%s' does not exist on the node", mount.getHostPath());
     }
     if (mount.getRecursiveReadOnly()) {
-      throw CaissonException.invalid(
-          "recursive read-only mounts are not supported by this runtime handler (%s)",
-          mount.getContainerPath());
+      requireRecursiveReadOnly(mount, recursiveReadOnly);
     }
     List<String> options = new ArrayList<>(List.of("rbind"));
     options.add(mount.getReadonly() ? "ro" : "rw");
+    if (mount.getRecursiveReadOnly()) {
+      // runc makes the bind read-only and then, with mount_setattr(2), everything below it.
+      options.add("rro");
+    }
     switch (mount.getPropagation()) {
       case PROPAGATION_BIDIRECTIONAL -> {
         options.add("rshared");
@@ -221,6 +227,28 @@ public final class ContainerSpecs {
     spec.removeMount(mount.getContainerPath());
     spec.mount(
         new OciSpec.Mount(mount.getContainerPath(), "bind", host.toString(), List.copyOf(options)));
+  }
+
+  /**
+   * A recursive read-only mount is read-only by definition, and private: a mount propagated into it
+   * later from the host would not be read-only (kubelet asks for it this way only).
+   */
+  private static void requireRecursiveReadOnly(Mount mount, boolean supported) {
+    if (!mount.getReadonly()) {
+      throw CaissonException.invalid(
+          "mount %s: recursive_read_only needs readonly too", mount.getContainerPath());
+    }
+    if (mount.getPropagation() != MountPropagation.PROPAGATION_PRIVATE) {
+      throw CaissonException.invalid(
+          "mount %s: recursive_read_only needs private propagation, not %s",
+          mount.getContainerPath(), mount.getPropagation());
+    }
+    if (!supported) {
+      throw CaissonException.invalid(
+          "mount %s: recursive read-only mounts are not supported by this runtime handler"
+              + " (runc's rro mount option on Linux 5.12 or later)",
+          mount.getContainerPath());
+    }
   }
 
   private static void paths(

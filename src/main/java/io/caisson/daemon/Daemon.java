@@ -134,6 +134,8 @@ public final class Daemon implements AutoCloseable {
     sandboxes.recover();
     CaissonConfig.RuntimeHandler handler = config.runtime("");
     Runc runc = new Runc(handler.path(), handler.root(), config.systemdCgroups());
+    // Asked off the start-up path, so the first Status or CreateContainer finds the answer.
+    Thread.ofVirtual().name("runc-features").start(runc::features);
     Conmon conmon =
         new Conmon(
             config.conmon(),
@@ -153,9 +155,12 @@ public final class Daemon implements AutoCloseable {
     RpcMetrics rpcMetrics = new RpcMetrics(registry);
     DaemonMetrics.register(
         registry, images, containers, sandboxes, () -> events.bus().subscriberCount());
-    // Merge and Strict supplemental-group policies are honoured; RRO mounts and user namespaces
-    // need runc >= 1.2 and idmapped mounts, which this runc lacks: not advertised.
-    readiness.advertise(() -> new Readiness.HandlerFeatures(false, false), true);
+    // Merge and Strict supplemental-group policies are honoured. Recursive read-only mounts are
+    // runc's `rro` option where runc and the kernel have it (every handler runs this runc). User
+    // namespaces need idmapped mounts in the runtime (runc >= 1.2): not advertised.
+    readiness.advertise(
+        name -> new Readiness.HandlerFeatures(runc.features().recursiveReadOnlyMounts(), false),
+        true);
     ContainerStreams streams = new ContainerStreams(containers, runc, conmon);
     HostPort streamAddress = HostPort.parse(config.streaming().address());
     streamingServer =

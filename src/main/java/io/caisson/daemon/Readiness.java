@@ -4,6 +4,7 @@ import io.caisson.config.CaissonConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -20,8 +21,8 @@ public final class Readiness {
 
   private final CaissonConfig config;
   private final Supplier<Optional<NotReady>> network;
-  private volatile Supplier<HandlerFeatures> handlerFeatures =
-      () -> new HandlerFeatures(false, false);
+  private volatile Function<String, HandlerFeatures> handlerFeatures =
+      handler -> new HandlerFeatures(false, false);
   private volatile boolean supplementalGroupsPolicy;
 
   public Readiness(CaissonConfig config, Supplier<Optional<NotReady>> network) {
@@ -52,7 +53,7 @@ public final class Readiness {
   }
 
   public HandlerFeatures handlerFeatures(String handler) {
-    return handlerFeatures.get();
+    return handlerFeatures.apply(handler);
   }
 
   public boolean supplementalGroupsPolicy() {
@@ -60,7 +61,7 @@ public final class Readiness {
   }
 
   /** Called by the container code once it can honour these features. */
-  public void advertise(Supplier<HandlerFeatures> features, boolean supplementalGroups) {
+  public void advertise(Function<String, HandlerFeatures> features, boolean supplementalGroups) {
     this.handlerFeatures = features;
     this.supplementalGroupsPolicy = supplementalGroups;
   }

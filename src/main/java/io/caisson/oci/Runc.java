@@ -21,6 +21,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Drives the runc binary for everything but create (conmon runs that, see {@link Conmon}). All
@@ -31,11 +33,15 @@ public final class Runc {
   /** Output bound per stream for ExecSync, as the CRI asks (a chatty probe must not hurt us). */
   public static final int EXEC_OUTPUT_LIMIT = 16 << 20;
 
+  private static final Logger LOG = LoggerFactory.getLogger(Runc.class);
   private static final Duration CALL_TIMEOUT = Duration.ofMinutes(2);
   private static final int ERROR_OUTPUT_LIMIT = 64 << 10;
   private final Path binary;
   private final Path root;
   private final boolean systemdCgroup;
+  // Asked once, on first use: the binary does not change under a running daemon's feet in a way
+  // that would take a feature away (an upgrade only adds).
+  private volatile RuntimeFeatures features;
 
   /**
    * @param binary the runc executable
@@ -90,6 +96,40 @@ public final class Runc {
     if (r.exitCode() != 0) {
       throw RuncErrors.failure(verb, id, r.stderrText(), r.exitCode());
     }
+  }
+
+  /**
+   * What this runc can do, from {@code runc features} (asked once). A runc too old to answer, or
+   * one that fails, supports none of the optional features.
+   */
+  public RuntimeFeatures features() {
+    RuntimeFeatures known = features;
+    if (known == null) {
+      known = probeFeatures();
+      features = known;
+    }
+    return known;
+  }
+
+  private RuntimeFeatures probeFeatures() {
+    String kernel;
+    try {
+      kernel = Files.readString(Path.of("/proc/sys/kernel/osrelease")).trim();
+    } catch (IOException e) {
+      kernel = "";
+    }
+    try {
+      Command.Result r =
+          Command.run(
+              List.of(binary.toString(), "features"), null, CALL_TIMEOUT, ERROR_OUTPUT_LIMIT, null);
+      if (r.exitCode() == 0 && !r.truncated()) {
+        return RuntimeFeatures.parse(r.stdout(), kernel);
+      }
+      LOG.warn("{} features failed ({}): no optional features", binary, r.stderrText().strip());
+    } catch (IOException | Command.TimedOut e) {
+      LOG.warn("{} features failed ({}): no optional features", binary, e.toString());
+    }
+    return RuntimeFeatures.none(kernel);
   }
 
   /**

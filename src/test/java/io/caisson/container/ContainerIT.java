@@ -13,9 +13,13 @@ import io.caisson.cri.v1.CreateContainerRequest;
 import io.caisson.cri.v1.ExecSyncRequest;
 import io.caisson.cri.v1.ExecSyncResponse;
 import io.caisson.cri.v1.ImageSpec;
+import io.caisson.cri.v1.Int64Value;
 import io.caisson.cri.v1.KeyValue;
 import io.caisson.cri.v1.LinuxContainerConfig;
 import io.caisson.cri.v1.LinuxContainerSecurityContext;
+import io.caisson.cri.v1.ListContainersRequest;
+import io.caisson.cri.v1.Mount;
+import io.caisson.cri.v1.MountPropagation;
 import io.caisson.cri.v1.PodSandboxConfig;
 import io.caisson.cri.v1.PodSandboxMetadata;
 import io.caisson.cri.v1.PullImageRequest;
@@ -23,6 +27,7 @@ import io.caisson.cri.v1.RemoveContainerRequest;
 import io.caisson.cri.v1.RemovePodSandboxRequest;
 import io.caisson.cri.v1.RunPodSandboxRequest;
 import io.caisson.cri.v1.StartContainerRequest;
+import io.caisson.cri.v1.StatusRequest;
 import io.caisson.cri.v1.StopContainerRequest;
 import io.caisson.testing.DaemonProcess;
 import io.caisson.testing.LeakCheck;
@@ -202,6 +207,57 @@ class ContainerIT {
   }
 
   @Test
+  void aRecursiveReadOnlyMountIsReadOnlyAllTheWayDown() throws Exception {
+    // runc 1.1's rro option on a kernel with mount_setattr(2), as on every machine this runs on.
+    assertThat(daemon.runtime().status(StatusRequest.getDefaultInstance()).getRuntimeHandlersList())
+        .isNotEmpty()
+        .allSatisfy(h -> assertThat(h.getFeatures().getRecursiveReadOnlyMounts()).isTrue());
+    Path volume = Files.createDirectories(dir.resolve("volume"));
+    Path below = Files.createDirectories(volume.resolve("below"));
+    run(
+        "mount",
+        "-t",
+        "tmpfs",
+        "-o",
+        "mode=1777",
+        "below-" + pod.substring(0, 8),
+        below.toString());
+    try {
+      String plain = create(asRoot("plain").addMounts(volume(volume, false, null)));
+      String recursive = create(asRoot("recursive").addMounts(volume(volume, true, null)));
+      start(plain);
+      start(recursive);
+      // A plain read-only bind leaves what is mounted below it writable; a recursive one does not.
+      assertThat(exec(plain, "touch", "/mnt/x").getExitCode()).isNotZero();
+      assertThat(exec(plain, "touch", "/mnt/below/x").getExitCode()).isZero();
+      ExecSyncResponse refused = exec(recursive, "touch", "/mnt/below/y");
+      assertThat(refused.getExitCode()).isNotZero();
+      assertThat(refused.getStderr().toStringUtf8()).contains("Read-only file system");
+      assertThat(below.resolve("y")).doesNotExist();
+      remove(plain);
+      remove(recursive);
+
+      Mount.Builder writable = volume(volume, true, null).setReadonly(false);
+      assertCode(Status.Code.INVALID_ARGUMENT, () -> create(asRoot("rw").addMounts(writable)));
+      for (MountPropagation propagation :
+          List.of(
+              MountPropagation.PROPAGATION_HOST_TO_CONTAINER,
+              MountPropagation.PROPAGATION_BIDIRECTIONAL)) {
+        Mount.Builder shared = volume(volume, true, propagation);
+        assertCode(Status.Code.INVALID_ARGUMENT, () -> create(asRoot("shared").addMounts(shared)));
+      }
+      assertThat(
+              daemon
+                  .runtime()
+                  .listContainers(ListContainersRequest.getDefaultInstance())
+                  .getContainersList())
+          .isEmpty();
+    } finally {
+      run("umount", below.toString());
+    }
+  }
+
+  @Test
   void badRequestsAreRefusedClearly() throws Exception {
     assertCode(
         Status.Code.NOT_FOUND,
@@ -308,6 +364,32 @@ class ContainerIT {
       Thread.sleep(100);
     }
     return status(id);
+  }
+
+  /** A long-running container whose process is root, so only the mount can refuse a write. */
+  private ContainerConfig.Builder asRoot(String name) {
+    return base(name)
+        .addAllCommand(List.of("sleep", "3600"))
+        .setLinux(
+            LinuxContainerConfig.newBuilder()
+                .setSecurityContext(
+                    LinuxContainerSecurityContext.newBuilder()
+                        .setRunAsUser(Int64Value.newBuilder().setValue(0))));
+  }
+
+  private static Mount.Builder volume(Path host, boolean recursive, MountPropagation propagation) {
+    Mount.Builder mount =
+        Mount.newBuilder()
+            .setHostPath(host.toString())
+            .setContainerPath("/mnt")
+            .setReadonly(true)
+            .setRecursiveReadOnly(recursive);
+    return propagation == null ? mount : mount.setPropagation(propagation);
+  }
+
+  private static void run(String... argv) throws Exception {
+    Process p = new ProcessBuilder(argv).inheritIO().start();
+    assertThat(p.waitFor()).as(String.join(" ", argv)).isZero();
   }
 
   private ContainerConfig.Builder base(String name) {

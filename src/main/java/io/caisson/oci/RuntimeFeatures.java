@@ -1,0 +1,59 @@
+package io.caisson.oci;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * What the OCI runtime binary says it can do ({@code runc features}, runc 1.1 and later), checked
+ * against the kernel it runs on. Only what Caisson advertises to kubelet is kept.
+ *
+ * @param mountOptions the mount options the runtime understands, e.g. {@code rro}
+ * @param kernelRelease the running kernel's release string ({@code /proc/sys/kernel/osrelease})
+ */
+public record RuntimeFeatures(Set<String> mountOptions, String kernelRelease) {
+  private static final Pattern RELEASE = Pattern.compile("^(\\d+)\\.(\\d+)");
+
+  public RuntimeFeatures {
+    mountOptions = Set.copyOf(mountOptions);
+  }
+
+  /** A runtime that answered nothing (too old for {@code features}, or failing). */
+  public static RuntimeFeatures none(String kernelRelease) {
+    return new RuntimeFeatures(Set.of(), kernelRelease);
+  }
+
+  /** Reads the JSON {@code runc features} prints; unknown fields are ignored. */
+  public static RuntimeFeatures parse(byte[] json, String kernelRelease) throws IOException {
+    JsonNode root = OciJson.mapper().readTree(json);
+    if (root == null || !root.isObject()) {
+      throw new IOException("runtime features: not a JSON object");
+    }
+    Set<String> options = new LinkedHashSet<>();
+    for (JsonNode option : root.path("mountOptions")) {
+      options.add(option.asText());
+    }
+    return new RuntimeFeatures(options, kernelRelease);
+  }
+
+  /**
+   * Recursive read-only bind mounts: the runtime's {@code rro} option, which it applies with
+   * mount_setattr(2), a syscall of Linux 5.12 and later.
+   */
+  public boolean recursiveReadOnlyMounts() {
+    return mountOptions.contains("rro") && kernelAtLeast(5, 12);
+  }
+
+  boolean kernelAtLeast(int major, int minor) {
+    Matcher m = RELEASE.matcher(kernelRelease);
+    if (!m.find()) {
+      return false;
+    }
+    int haveMajor = Integer.parseInt(m.group(1));
+    int haveMinor = Integer.parseInt(m.group(2));
+    return haveMajor > major || (haveMajor == major && haveMinor >= minor);
+  }
+}
