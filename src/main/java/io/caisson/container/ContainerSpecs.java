@@ -7,13 +7,13 @@ import io.caisson.cri.v1.LinuxContainerResources;
 import io.caisson.cri.v1.LinuxContainerSecurityContext;
 import io.caisson.cri.v1.Mount;
 import io.caisson.cri.v1.MountPropagation;
-import io.caisson.cri.v1.NamespaceMode;
 import io.caisson.cri.v1.SecurityProfile;
 import io.caisson.image.ImageConfig;
 import io.caisson.oci.OciSpec;
 import io.caisson.oci.OciSpecBuilder;
 import io.caisson.oci.SeccompProfiles;
 import io.caisson.sandbox.SandboxRecord;
+import io.caisson.sandbox.UserNamespaces;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -171,10 +171,7 @@ public final class ContainerSpecs {
         }
       }
     }
-    if (options.hasUsernsOptions() && options.getUsernsOptions().getMode() == NamespaceMode.POD) {
-      throw CaissonException.invalid(
-          "user namespaces (userns_options mode POD) are not supported by this runtime handler");
-    }
+    UserNamespaces.requireNodeMode(options, "container security_context.namespace_options");
   }
 
   /** hosts, resolv.conf, hostname and /dev/shm come from the pod. */

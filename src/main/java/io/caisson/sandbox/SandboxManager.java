@@ -102,6 +102,7 @@ public final class SandboxManager {
           runtimeHandler, config.runtimes().keySet());
     }
     NamespaceOption namespaces = podConfig.getLinux().getSecurityContext().getNamespaceOptions();
+    UserNamespaces.requireNodeMode(namespaces, "pod security_context.namespace_options");
     boolean hostNetwork = namespaces.getNetwork() == NamespaceMode.NODE;
     boolean hostIpc = namespaces.getIpc() == NamespaceMode.NODE;
     // A pod-wide PID namespace (NamespaceMode.POD, the proto default) needs a process to hold

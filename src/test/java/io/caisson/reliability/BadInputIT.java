@@ -9,12 +9,16 @@ import io.caisson.cri.v1.ContainerConfig;
 import io.caisson.cri.v1.ContainerStatusRequest;
 import io.caisson.cri.v1.ExecRequest;
 import io.caisson.cri.v1.ExecSyncRequest;
+import io.caisson.cri.v1.IDMapping;
 import io.caisson.cri.v1.ImageSpec;
 import io.caisson.cri.v1.ImageStatusRequest;
 import io.caisson.cri.v1.KeyValue;
 import io.caisson.cri.v1.LinuxContainerConfig;
 import io.caisson.cri.v1.LinuxContainerResources;
 import io.caisson.cri.v1.Mount;
+import io.caisson.cri.v1.NamespaceMode;
+import io.caisson.cri.v1.NamespaceOption;
+import io.caisson.cri.v1.PodSandboxConfig;
 import io.caisson.cri.v1.PodSandboxStatusRequest;
 import io.caisson.cri.v1.PortForwardRequest;
 import io.caisson.cri.v1.PullImageRequest;
@@ -26,6 +30,7 @@ import io.caisson.cri.v1.StartContainerRequest;
 import io.caisson.cri.v1.StopContainerRequest;
 import io.caisson.cri.v1.StopPodSandboxRequest;
 import io.caisson.cri.v1.UpdateContainerResourcesRequest;
+import io.caisson.cri.v1.UserNamespace;
 import io.caisson.testing.TestNode;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -347,6 +352,38 @@ class BadInputIT {
                         .setConfig(node.pod("handler"))
                         .setRuntimeHandler("kata-not-here")
                         .build()));
+  }
+
+  @Test
+  void aUserNamespaceOtherThanTheNodesIsRefused() {
+    IDMapping mapping =
+        IDMapping.newBuilder().setContainerId(0).setHostId(1000).setLength(65536).build();
+    List<UserNamespace> asked =
+        List.of(
+            UserNamespace.newBuilder()
+                .setMode(NamespaceMode.POD)
+                .addUids(mapping)
+                .addGids(mapping)
+                .build(),
+            UserNamespace.newBuilder().setMode(NamespaceMode.CONTAINER).build(),
+            UserNamespace.newBuilder().setMode(NamespaceMode.TARGET).build(),
+            UserNamespace.newBuilder().setMode(NamespaceMode.NODE).addUids(mapping).build());
+    for (UserNamespace userns : asked) {
+      NamespaceOption options = NamespaceOption.newBuilder().setUsernsOptions(userns).build();
+      PodSandboxConfig.Builder podConfig = node.pod("userns").toBuilder();
+      podConfig.getLinuxBuilder().getSecurityContextBuilder().setNamespaceOptions(options);
+      refused(
+          Status.Code.INVALID_ARGUMENT,
+          "user namespace",
+          () ->
+              node.daemon
+                  .runtime()
+                  .runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(podConfig).build()));
+      ContainerConfig.Builder container = node.container("userns", "true");
+      container.getLinuxBuilder().getSecurityContextBuilder().setNamespaceOptions(options);
+      refused(
+          Status.Code.INVALID_ARGUMENT, "user namespace", () -> node.create(pod, "bad", container));
+    }
   }
 
   @Test
