@@ -22,6 +22,8 @@ import io.caisson.oci.Runc;
 import io.caisson.oci.RuncState;
 import io.caisson.sandbox.Sandbox;
 import io.caisson.sandbox.SandboxManager;
+import io.caisson.sandbox.SandboxRecord;
+import io.caisson.storage.IdmappedStaging;
 import io.caisson.storage.OverlayRootfs;
 import io.caisson.store.RecordStore;
 import java.io.IOException;
@@ -30,6 +32,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
@@ -59,6 +62,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
   private final OverlayRootfs storage;
   private final RecordStore store;
   private final Path bundles;
+  private final IdmappedStaging staging;
   private final InfraContainers infra;
   private final ContainerCheckpoints checkpoints;
   private final int daemonOomScoreAdj;
@@ -77,6 +81,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
     this.storage = new OverlayRootfs(config.root().resolve("containers-storage"));
     this.store = new RecordStore(config.root().resolve("containers"));
     this.bundles = Files.createDirectories(config.state().resolve("containers"));
+    this.staging = new IdmappedStaging(config.state().resolve("idmapped"));
     this.infra =
         new InfraContainers(
             images,
@@ -84,7 +89,8 @@ public final class ContainerManager implements SandboxManager.PodContainers {
             runc,
             conmon,
             new OverlayRootfs(config.root().resolve("infra-storage")),
-            Files.createDirectories(config.state().resolve("infra")));
+            Files.createDirectories(config.state().resolve("infra")),
+            staging);
     this.daemonOomScoreAdj = ownOomScoreAdj();
     this.checkpoints =
         new ContainerCheckpoints(
@@ -112,6 +118,13 @@ public final class ContainerManager implements SandboxManager.PodContainers {
     if (!sandbox.isReady()) {
       throw CaissonException.precondition(
           "pod sandbox %s is not ready: containers can only be created in a ready pod",
+          sandbox.id());
+    }
+    if (restore.isPresent() && sandbox.record().userns() != null) {
+      // Restore reads the volumes at StartContainer, when their idmapped clones are gone.
+      throw CaissonException.invalid(
+          "restoring a checkpoint into pod %s, which has a user namespace of its own, is not"
+              + " supported",
           sandbox.id());
     }
     String name = config.getMetadata().getName();
@@ -148,7 +161,17 @@ public final class ContainerManager implements SandboxManager.PodContainers {
       if (restore.isPresent()) {
         checkpoints.unpack(restore.get(), storage.layer(id));
       }
-      storage.mount(id, image.shortLayerDirs(), rootfs);
+      if (sandbox.record().userns() != null) {
+        storage.mountShifted(
+            id,
+            image.shortLayerDirs(),
+            rootfs,
+            InfraContainers.shiftFor(sandbox.record(), staging));
+      } else {
+        storage.mount(id, image.shortLayerDirs(), rootfs);
+      }
+      undo.push(() -> staging.release(id));
+      List<Path> mountSources = mountSources(id, config, sandbox.record());
 
       ImageUsers.Identity identity = identity(config, image, rootfs);
       Path pidNamespace = null;
@@ -170,7 +193,8 @@ public final class ContainerManager implements SandboxManager.PodContainers {
                   pidNamespace,
                   CgroupPaths.container(pod.getLinux().getCgroupParent(), id),
                   daemonOomScoreAdj,
-                  runc.features().recursiveReadOnlyMounts()));
+                  runc.features().recursiveReadOnlyMounts(),
+                  mountSources));
       OciJson.writeConfig(bundle, spec);
       long t1 = System.nanoTime();
 
@@ -181,6 +205,8 @@ public final class ContainerManager implements SandboxManager.PodContainers {
           restore.isPresent()
               ? 0
               : conmon.create(launch(id, name, bundle, logPath, config)).containerPid();
+      // runc has its own copies of the idmapped volume clones in the container's mounts now.
+      staging.release(id);
       long t2 = System.nanoTime();
 
       ContainerRecord record =
@@ -313,6 +339,34 @@ public final class ContainerManager implements SandboxManager.PodContainers {
   private static final int PATH_MAX = 4095;
 
   /** The CRI log path: relative to the pod's log directory, never outside it. */
+  /**
+   * Where each of the container's mounts comes from: the host path itself, or, in a pod of its own
+   * user namespace, an idmapped clone of it (a missing host path is left for the spec to refuse).
+   */
+  private List<Path> mountSources(String id, ContainerConfig config, SandboxRecord pod)
+      throws IOException {
+    List<Path> sources = new ArrayList<>();
+    for (var mount : config.getMountsList()) {
+      sources.add(Path.of(mount.getHostPath()));
+    }
+    if (pod.userns() == null) {
+      return sources;
+    }
+    List<Integer> present = new ArrayList<>();
+    for (int i = 0; i < sources.size(); i++) {
+      if (sources.get(i).isAbsolute() && Files.exists(sources.get(i))) {
+        present.add(i);
+      }
+    }
+    List<Path> clones =
+        staging.stage(
+            id, "volume", present.stream().map(sources::get).toList(), Path.of(pod.userns()));
+    for (int i = 0; i < present.size(); i++) {
+      sources.set(present.get(i), clones.get(i));
+    }
+    return sources;
+  }
+
   static Path logPath(String logDirectory, String logPath, String id) {
     Path path = unboundedLogPath(logDirectory, logPath, id);
     if (path.toString().getBytes(StandardCharsets.UTF_8).length > PATH_MAX) {
@@ -647,6 +701,8 @@ public final class ContainerManager implements SandboxManager.PodContainers {
 
   /** Loads containers of an earlier run; conmon kept them running meanwhile. */
   public void recover() throws IOException {
+    // Clones a daemon that died during a CreateContainer left behind.
+    staging.sweep();
     for (String id : store.ids()) {
       try {
         Optional<byte[]> recordBytes = store.read(id, RECORD);

@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -39,6 +40,8 @@ public final class ContainerSpecs {
    * @param daemonOomScoreAdj the daemon's own oom_score_adj: a container may not go below it here
    * @param recursiveReadOnlyMounts whether the runtime and kernel can make a mount read-only with
    *     everything mounted below it
+   * @param mountSources where each of the config's mounts comes from, in order: its host path, or
+   *     an idmapped clone of it
    */
   public record Inputs(
       String containerId,
@@ -50,7 +53,8 @@ public final class ContainerSpecs {
       Path pidNamespace,
       String cgroupsPath,
       int daemonOomScoreAdj,
-      boolean recursiveReadOnlyMounts) {}
+      boolean recursiveReadOnlyMounts,
+      List<Path> mountSources) {}
 
   public static OciSpec build(Inputs in) {
     ContainerConfig config = in.config();
@@ -79,8 +83,8 @@ public final class ContainerSpecs {
 
     namespaces(spec, in, security);
     podMounts(spec, in.sandbox(), security.getReadonlyRootfs());
-    for (Mount mount : config.getMountsList()) {
-      userMount(spec, mount, in.recursiveReadOnlyMounts());
+    for (int i = 0; i < config.getMountsCount(); i++) {
+      userMount(spec, config.getMounts(i), in.mountSources().get(i), in.recursiveReadOnlyMounts());
     }
     paths(spec, security, privileged);
     seccomp(spec, security, privileged, caps);
@@ -171,7 +175,19 @@ public final class ContainerSpecs {
         }
       }
     }
-    UserNamespaces.requireNodeMode(options, "container security_context.namespace_options");
+    Optional<UserNamespaces.PodIds> podIds = UserNamespaces.of(in.sandbox());
+    UserNamespaces.requireSameAsPod(options, podIds);
+    if (podIds.isPresent()) {
+      // runc joins it first, then the pod's other namespaces, which belong to it; the maps tell
+      // runc who the container's root is on the host (for the files it creates for the container).
+      spec.namespace("user", in.sandbox().userns());
+      spec.idMappings(
+          List.of(ociMapping(podIds.get().uids())), List.of(ociMapping(podIds.get().gids())));
+    }
+  }
+
+  static OciSpec.IdMapping ociMapping(UserNamespaces.IdRange range) {
+    return new OciSpec.IdMapping(range.containerId(), range.hostId(), range.length());
   }
 
   /** hosts, resolv.conf, hostname and /dev/shm come from the pod. */
@@ -191,7 +207,8 @@ public final class ContainerSpecs {
     spec.mount(new OciSpec.Mount("/dev/shm", "bind", shm, List.of("rbind", "rprivate", "rw")));
   }
 
-  private static void userMount(OciSpecBuilder spec, Mount mount, boolean recursiveReadOnly) {
+  private static void userMount(
+      OciSpecBuilder spec, Mount mount, Path source, boolean recursiveReadOnly) {
     if (mount.getContainerPath().isEmpty() || !mount.getContainerPath().startsWith("/")) {
       throw CaissonException.invalid(
           "mount container_path '%s' must be an absolute path", mount.getContainerPath());
@@ -223,7 +240,8 @@ public final class ContainerSpecs {
     }
     spec.removeMount(mount.getContainerPath());
     spec.mount(
-        new OciSpec.Mount(mount.getContainerPath(), "bind", host.toString(), List.copyOf(options)));
+        new OciSpec.Mount(
+            mount.getContainerPath(), "bind", source.toString(), List.copyOf(options)));
   }
 
   /**

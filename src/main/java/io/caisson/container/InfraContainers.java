@@ -13,6 +13,7 @@ import io.caisson.oci.OciSpecBuilder;
 import io.caisson.oci.Runc;
 import io.caisson.oci.RuncState;
 import io.caisson.sandbox.SandboxRecord;
+import io.caisson.storage.IdmappedStaging;
 import io.caisson.storage.OverlayRootfs;
 import io.caisson.store.RecordStore;
 import java.io.IOException;
@@ -39,6 +40,7 @@ final class InfraContainers {
   private final Conmon conmon;
   private final OverlayRootfs storage;
   private final Path bundles;
+  private final IdmappedStaging staging;
   private final ConcurrentHashMap<String, ReentrantLock> locks = new ConcurrentHashMap<>();
 
   /**
@@ -53,13 +55,21 @@ final class InfraContainers {
       Runc runc,
       Conmon conmon,
       OverlayRootfs storage,
-      Path bundles) {
+      Path bundles,
+      IdmappedStaging staging) {
     this.images = images;
     this.pauseImage = pauseImage;
     this.runc = runc;
     this.conmon = conmon;
     this.storage = storage;
     this.bundles = bundles;
+    this.staging = staging;
+  }
+
+  /** How a container of this pod sees its files: shifted into the pod's own user namespace. */
+  static OverlayRootfs.Shift shiftFor(SandboxRecord pod, IdmappedStaging staging) {
+    return new OverlayRootfs.Shift(
+        Path.of(pod.userns()), pod.uids().hostId(), pod.gids().hostId(), staging);
   }
 
   /** The PID namespace file of the pod's infra process, starting it first if needed. */
@@ -106,7 +116,11 @@ final class InfraContainers {
     Path rootfs = bundle.resolve("rootfs");
     try {
       Files.createDirectories(bundle);
-      storage.mount(pod.id(), image.shortLayerDirs(), rootfs);
+      if (pod.userns() != null) {
+        storage.mountShifted(pod.id(), image.shortLayerDirs(), rootfs, shiftFor(pod, staging));
+      } else {
+        storage.mount(pod.id(), image.shortLayerDirs(), rootfs);
+      }
       List<String> argv =
           ContainerSpecs.command(
               io.caisson.cri.v1.ContainerConfig.getDefaultInstance(), image.config());
@@ -132,6 +146,13 @@ final class InfraContainers {
         spec.namespace("ipc", pod.ipcns());
       } else {
         spec.removeNamespace("ipc");
+      }
+      if (pod.userns() != null) {
+        // Its PID namespace must belong to the pod's user namespace for the containers to join it.
+        spec.namespace("user", pod.userns())
+            .idMappings(
+                List.of(ContainerSpecs.ociMapping(pod.uids())),
+                List.of(ContainerSpecs.ociMapping(pod.gids())));
       }
       OciSpec built = spec.build();
       OciJson.writeConfig(bundle, built);

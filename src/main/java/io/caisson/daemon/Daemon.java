@@ -136,6 +136,9 @@ public final class Daemon implements AutoCloseable {
     Runc runc = new Runc(handler.path(), handler.root(), config.systemdCgroups());
     // Asked off the start-up path, so the first Status or CreateContainer finds the answer.
     Thread.ofVirtual().name("runc-features").start(runc::features);
+    UserNamespaceSupport userNamespaces =
+        new UserNamespaceSupport(runc, config.root(), config.state()).start();
+    sandboxes.setUserNamespaces(userNamespaces);
     Conmon conmon =
         new Conmon(
             config.conmon(),
@@ -156,10 +159,12 @@ public final class Daemon implements AutoCloseable {
     DaemonMetrics.register(
         registry, images, containers, sandboxes, () -> events.bus().subscriberCount());
     // Merge and Strict supplemental-group policies are honoured. Recursive read-only mounts are
-    // runc's `rro` option where runc and the kernel have it (every handler runs this runc). User
-    // namespaces need idmapped mounts in the runtime (runc >= 1.2): not advertised.
+    // runc's `rro` option where runc and the kernel have it (every handler runs this runc). Pods
+    // of their own user namespace where runc joins one and the image store can be idmapped.
     readiness.advertise(
-        name -> new Readiness.HandlerFeatures(runc.features().recursiveReadOnlyMounts(), false),
+        name ->
+            new Readiness.HandlerFeatures(
+                runc.features().recursiveReadOnlyMounts(), userNamespaces.getAsBoolean()),
         true);
     ContainerStreams streams = new ContainerStreams(containers, runc, conmon);
     HostPort streamAddress = HostPort.parse(config.streaming().address());

@@ -4,6 +4,8 @@ import com.google.common.util.concurrent.Uninterruptibles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -94,6 +96,43 @@ public final class Namespaces {
       }
       throw new IOException("pinning namespaces failed", e.getCause());
     }
+  }
+
+  /**
+   * Pins a new user namespace with the given maps at {@code userTarget}, and a new namespace of
+   * each kind in {@code targets} owned by it (so the pod's root has its capabilities there), then
+   * runs {@code setUp} inside the others (see {@link UserNamespaceHolder}). On failure nothing
+   * stays pinned.
+   *
+   * @param uidMap the uid_map line, e.g. {@code "0 100000 65536\n"} (likewise gidMap)
+   */
+  public static void pinInUserNamespace(
+      Path userTarget, String uidMap, String gidMap, Map<Kind, Path> targets, InNamespace<?> setUp)
+      throws Exception {
+    List<Path> pinned = new ArrayList<>();
+    try {
+      try (UserNamespaceHolder holder =
+          UserNamespaceHolder.start(List.copyOf(targets.keySet()), uidMap, gidMap)) {
+        pinned.add(userTarget);
+        bindNamespace(holder.namespace("user"), userTarget);
+        for (Map.Entry<Kind, Path> entry : targets.entrySet()) {
+          pinned.add(entry.getValue());
+          bindNamespace(holder.namespace(entry.getKey().procName), entry.getValue());
+        }
+      }
+      runIn(targets, setUp);
+    } catch (Exception | Error e) {
+      release(pinned);
+      throw e;
+    }
+  }
+
+  private static void bindNamespace(Path source, Path target) throws IOException {
+    Files.createDirectories(target.getParent());
+    if (!Files.exists(target)) {
+      Files.createFile(target);
+    }
+    Syscalls.mount(source.toString(), target, null, Syscalls.MS_BIND, null);
   }
 
   /** Work to run inside namespaces. */

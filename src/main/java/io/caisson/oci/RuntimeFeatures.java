@@ -12,18 +12,21 @@ import java.util.regex.Pattern;
  * against the kernel it runs on. Only what Caisson advertises to kubelet is kept.
  *
  * @param mountOptions the mount options the runtime understands, e.g. {@code rro}
+ * @param namespaces the namespace kinds the runtime can create or join, e.g. {@code user}
  * @param kernelRelease the running kernel's release string ({@code /proc/sys/kernel/osrelease})
  */
-public record RuntimeFeatures(Set<String> mountOptions, String kernelRelease) {
+public record RuntimeFeatures(
+    Set<String> mountOptions, Set<String> namespaces, String kernelRelease) {
   private static final Pattern RELEASE = Pattern.compile("^(\\d+)\\.(\\d+)");
 
   public RuntimeFeatures {
     mountOptions = Set.copyOf(mountOptions);
+    namespaces = Set.copyOf(namespaces);
   }
 
   /** A runtime that answered nothing (too old for {@code features}, or failing). */
   public static RuntimeFeatures none(String kernelRelease) {
-    return new RuntimeFeatures(Set.of(), kernelRelease);
+    return new RuntimeFeatures(Set.of(), Set.of(), kernelRelease);
   }
 
   /** Reads the JSON {@code runc features} prints; unknown fields are ignored. */
@@ -36,7 +39,11 @@ public record RuntimeFeatures(Set<String> mountOptions, String kernelRelease) {
     for (JsonNode option : root.path("mountOptions")) {
       options.add(option.asText());
     }
-    return new RuntimeFeatures(options, kernelRelease);
+    Set<String> namespaces = new LinkedHashSet<>();
+    for (JsonNode kind : root.path("linux").path("namespaces")) {
+      namespaces.add(kind.asText());
+    }
+    return new RuntimeFeatures(options, namespaces, kernelRelease);
   }
 
   /**
@@ -45,6 +52,15 @@ public record RuntimeFeatures(Set<String> mountOptions, String kernelRelease) {
    */
   public boolean recursiveReadOnlyMounts() {
     return mountOptions.contains("rro") && kernelAtLeast(5, 12);
+  }
+
+  /**
+   * Pods of their own user namespace, as far as the runtime and kernel go: the runtime joins a user
+   * namespace, and overlayfs takes idmapped layers (Linux 5.19 and later). Whether the image
+   * store's filesystem can be idmapped is the caller's to check.
+   */
+  public boolean userNamespaces() {
+    return namespaces.contains("user") && kernelAtLeast(5, 19);
   }
 
   boolean kernelAtLeast(int major, int minor) {

@@ -31,6 +31,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,6 +45,7 @@ public final class SandboxManager {
   private static final String RECORD = "sandbox.json";
   private static final String CONFIG = "config.pb";
   private static final String SHM_OPTIONS = "mode=1777,size=65536k";
+  private volatile BooleanSupplier userNamespaces = () -> false;
 
   /** What stopping or removing a pod must do to its containers (the container manager). */
   public interface PodContainers {
@@ -71,6 +73,11 @@ public final class SandboxManager {
 
   public void setContainers(PodContainers containers) {
     this.containers = containers;
+  }
+
+  /** Whether pods of their own user namespace can run here; none until the daemon says. */
+  public void setUserNamespaces(BooleanSupplier supported) {
+    this.userNamespaces = supported;
   }
 
   /**
@@ -102,7 +109,14 @@ public final class SandboxManager {
           runtimeHandler, config.runtimes().keySet());
     }
     NamespaceOption namespaces = podConfig.getLinux().getSecurityContext().getNamespaceOptions();
-    UserNamespaces.requireNodeMode(namespaces, "pod security_context.namespace_options");
+    Optional<UserNamespaces.PodIds> podIds = UserNamespaces.forPod(namespaces);
+    if (podIds.isPresent() && !userNamespaces.getAsBoolean()) {
+      throw CaissonException.invalid(
+          "pod user namespace (security_context.namespace_options.userns_options): pods of their own"
+              + " user namespace"
+              + " are not supported on this node (runc must join user namespaces, overlayfs take"
+              + " idmapped layers (Linux 5.19+) and the image store's filesystem be idmappable)");
+    }
     boolean hostNetwork = namespaces.getNetwork() == NamespaceMode.NODE;
     boolean hostIpc = namespaces.getIpc() == NamespaceMode.NODE;
     // A pod-wide PID namespace (NamespaceMode.POD, the proto default) needs a process to hold
@@ -163,10 +177,9 @@ public final class SandboxManager {
             });
       }
       String hostname = hostname(podConfig, hostNetwork);
-      // Set up on the thread that creates the namespaces, while it is inside them: the sysctls
-      // (validated above to name only namespaces the pod has), the hostname, lo.
-      Namespaces.pin(
-          pinned,
+      // Set up inside the new namespaces (on the thread that creates them, when it can): the
+      // sysctls (validated above to name only namespaces the pod has), the hostname, lo.
+      Namespaces.InNamespace<Void> setUp =
           () -> {
             PodSysctls.applyHere(podConfig.getLinux().getSysctlsMap());
             if (pinned.containsKey(Namespaces.Kind.UTS)) {
@@ -176,9 +189,25 @@ public final class SandboxManager {
               PodNetwork.loopbackUp();
             }
             return null;
-          });
+          };
+      Path userns = null;
+      if (podIds.isPresent()) {
+        userns = dir.resolve("ns/user");
+        Namespaces.pinInUserNamespace(
+            userns,
+            podIds.get().uids().procMapLine(),
+            podIds.get().gids().procMapLine(),
+            pinned,
+            setUp);
+      } else {
+        Namespaces.pin(pinned, setUp);
+      }
       // Only now: a failed pin has released its namespaces itself.
-      undo.push(() -> Namespaces.release(pinned.values()));
+      List<Path> pinnedFiles = new ArrayList<>(pinned.values());
+      if (userns != null) {
+        pinnedFiles.add(userns);
+      }
+      undo.push(() -> Namespaces.release(pinnedFiles));
 
       Path shm = null;
       if (!hostIpc) {
@@ -221,7 +250,10 @@ public final class SandboxManager {
               dir.toString(),
               str(shm),
               hostname,
-              null);
+              null,
+              str(userns),
+              podIds.map(UserNamespaces.PodIds::uids).orElse(null),
+              podIds.map(UserNamespaces.PodIds::gids).orElse(null));
       await(configWritten);
       persist(record);
       sandboxes.put(id, new Sandbox(podConfig, record));
@@ -314,7 +346,9 @@ public final class SandboxManager {
       unmount(Path.of(record.shm()));
     }
     List<Path> pinned = new ArrayList<>();
-    for (String path : new String[] {record.netns(), record.ipcns(), record.utsns()}) {
+    // The user namespace last: the others belong to it.
+    for (String path :
+        new String[] {record.netns(), record.ipcns(), record.utsns(), record.userns()}) {
       if (path != null) {
         pinned.add(Path.of(path));
       }
@@ -410,7 +444,8 @@ public final class SandboxManager {
     // after a reboot the plugins' IP allocations outlive it.
     detachQuietly(id);
     unmount(dir.resolve("shm"));
-    Namespaces.release(List.of(netns, dir.resolve("ns/ipc"), dir.resolve("ns/uts")));
+    Namespaces.release(
+        List.of(netns, dir.resolve("ns/ipc"), dir.resolve("ns/uts"), dir.resolve("ns/user")));
     RecordStore.deleteTree(dir);
     store.delete(id, RECORD);
   }

@@ -9,6 +9,9 @@ import java.util.List;
  *
  * @param netns pinned network namespace file, or null for host network (likewise ipcns, utsns)
  * @param shm the pod's /dev/shm mount, or null when the pod uses the host IPC namespace
+ * @param userns the pod's pinned user namespace, or null when it runs in the node's (as do its ids)
+ * @param uids how the pod's user namespace maps user ids; null with the node's
+ * @param gids how it maps group ids; null with the node's
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record SandboxRecord(
@@ -28,7 +31,10 @@ public record SandboxRecord(
     String dir,
     String shm,
     String hostname,
-    String infraContainerId) {
+    String infraContainerId,
+    String userns,
+    UserNamespaces.IdRange uids,
+    UserNamespaces.IdRange gids) {
 
   public SandboxRecord withState(SandboxState newState) {
     return new SandboxRecord(
@@ -48,7 +54,10 @@ public record SandboxRecord(
         dir,
         shm,
         hostname,
-        infraContainerId);
+        infraContainerId,
+        userns,
+        uids,
+        gids);
   }
 
   public SandboxRecord withNetwork(String podIp, List<String> moreIps) {
@@ -69,7 +78,10 @@ public record SandboxRecord(
         dir,
         shm,
         hostname,
-        infraContainerId);
+        infraContainerId,
+        userns,
+        uids,
+        gids);
   }
 
   /** The key that makes a sandbox unique in CRI: the same metadata may not run twice. */

@@ -57,6 +57,34 @@ public final class OverlayRootfs {
     Syscalls.mount("overlay", target, "overlay", 0, options);
   }
 
+  /**
+   * The owner a pod of its own user namespace gives its containers' files: its root's host ids, and
+   * the user namespace (a pinned file) that maps them.
+   */
+  public record Shift(Path userns, long rootUid, long rootGid, IdmappedStaging staging) {}
+
+  /**
+   * Mounts as {@link #mount} does, for a container of a pod with its own user namespace: each lower
+   * layer is seen through an idmapped clone (its files owned by the pod's ids as they are by the
+   * host's on disk), and the writable layer's top belongs to the pod's root, so what the container
+   * writes is stored with the ids it has on the host.
+   */
+  public void mountShifted(String containerId, List<Path> lowerDirs, Path target, Shift shift)
+      throws IOException {
+    Layer layer = layer(containerId);
+    Files.createDirectories(layer.upper());
+    // uid_t is unsigned: a host id above 2^31 passes through int's bits unchanged.
+    Files.setAttribute(layer.upper(), "unix:uid", (int) shift.rootUid());
+    Files.setAttribute(layer.upper(), "unix:gid", (int) shift.rootGid());
+    List<Path> shifted = shift.staging().stage(containerId, "layer", lowerDirs, shift.userns());
+    try {
+      mount(containerId, shifted, target);
+    } finally {
+      // overlayfs holds private copies of its layers' mounts: the clones are not needed any more.
+      shift.staging().release(containerId);
+    }
+  }
+
   static String options(List<Path> lowerDirs, Layer layer) {
     List<String> highestFirst = new ArrayList<>();
     for (int i = lowerDirs.size() - 1; i >= 0; i--) {

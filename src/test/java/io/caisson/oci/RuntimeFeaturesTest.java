@@ -30,6 +30,16 @@ class RuntimeFeaturesTest {
   }
 
   @Test
+  void userNamespacesNeedTheRuntimeToJoinOneAndOverlayfsToTakeIdmappedLayers() throws IOException {
+    assertThat(features(RUNC_1_1, "6.18.0").userNamespaces()).isTrue();
+    assertThat(features(RUNC_1_1, "5.19.0").userNamespaces()).isTrue();
+    assertThat(features(RUNC_1_1, "5.15.0").userNamespaces()).isFalse();
+    assertThat(features("{\"linux\": {\"namespaces\": [\"pid\"]}}", "6.18.0").userNamespaces())
+        .isFalse();
+    assertThat(RuntimeFeatures.none("6.18.0").userNamespaces()).isFalse();
+  }
+
+  @Test
   void somethingElseThanAnObjectIsRefused() {
     assertThatThrownBy(() -> features("[\"rro\"]", "6.1.0")).isInstanceOf(IOException.class);
     assertThatThrownBy(() -> features("runc: unknown command", "6.1.0"))

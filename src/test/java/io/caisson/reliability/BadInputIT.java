@@ -355,21 +355,26 @@ class BadInputIT {
   }
 
   @Test
-  void aUserNamespaceOtherThanTheNodesIsRefused() {
-    IDMapping mapping =
-        IDMapping.newBuilder().setContainerId(0).setHostId(1000).setLength(65536).build();
-    List<UserNamespace> asked =
+  void userNamespacesAPodCannotHaveAreRefused() {
+    IDMapping root =
+        IDMapping.newBuilder().setContainerId(0).setHostId(100000).setLength(65536).build();
+    IDMapping other = root.toBuilder().setHostId(300000).build();
+    IDMapping noRoot = root.toBuilder().setContainerId(1).build();
+    IDMapping hostRoot = root.toBuilder().setHostId(0).build();
+    UserNamespace.Builder own = UserNamespace.newBuilder().setMode(NamespaceMode.POD);
+    List<NamespaceOption> asked =
         List.of(
-            UserNamespace.newBuilder()
-                .setMode(NamespaceMode.POD)
-                .addUids(mapping)
-                .addGids(mapping)
+            options(own.clone().addUids(root).addUids(other).addGids(root)),
+            options(own.clone().addUids(noRoot).addGids(noRoot)),
+            options(own.clone().addUids(hostRoot).addGids(hostRoot)),
+            options(own.clone().addUids(root)),
+            options(own.clone().addUids(root).addGids(root)).toBuilder()
+                .setNetwork(NamespaceMode.NODE)
                 .build(),
-            UserNamespace.newBuilder().setMode(NamespaceMode.CONTAINER).build(),
-            UserNamespace.newBuilder().setMode(NamespaceMode.TARGET).build(),
-            UserNamespace.newBuilder().setMode(NamespaceMode.NODE).addUids(mapping).build());
-    for (UserNamespace userns : asked) {
-      NamespaceOption options = NamespaceOption.newBuilder().setUsernsOptions(userns).build();
+            options(UserNamespace.newBuilder().setMode(NamespaceMode.CONTAINER)),
+            options(UserNamespace.newBuilder().setMode(NamespaceMode.TARGET)),
+            options(UserNamespace.newBuilder().setMode(NamespaceMode.NODE).addUids(root)));
+    for (NamespaceOption options : asked) {
       PodSandboxConfig.Builder podConfig = node.pod("userns").toBuilder();
       podConfig.getLinuxBuilder().getSecurityContextBuilder().setNamespaceOptions(options);
       refused(
@@ -379,11 +384,19 @@ class BadInputIT {
               node.daemon
                   .runtime()
                   .runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(podConfig).build()));
-      ContainerConfig.Builder container = node.container("userns", "true");
-      container.getLinuxBuilder().getSecurityContextBuilder().setNamespaceOptions(options);
-      refused(
-          Status.Code.INVALID_ARGUMENT, "user namespace", () -> node.create(pod, "bad", container));
     }
+    // A container may not ask for a user namespace its pod does not have.
+    ContainerConfig.Builder container = node.container("userns", "true");
+    container
+        .getLinuxBuilder()
+        .getSecurityContextBuilder()
+        .setNamespaceOptions(options(own.clone().addUids(root).addGids(root)));
+    refused(
+        Status.Code.INVALID_ARGUMENT, "user namespace", () -> node.create(pod, "bad", container));
+  }
+
+  private static NamespaceOption options(UserNamespace.Builder userns) {
+    return NamespaceOption.newBuilder().setUsernsOptions(userns).build();
   }
 
   @Test

@@ -190,7 +190,8 @@ public final class TestNode implements AutoCloseable {
         .isEmpty();
     daemon.close();
     network.assertNothingAttached();
-    for (String sub : List.of("state/containers", "state/sandboxes", "state/infra")) {
+    for (String sub :
+        List.of("state/containers", "state/sandboxes", "state/infra", "state/idmapped")) {
       Path path = dir.resolve("daemon").resolve(sub);
       if (Files.isDirectory(path)) {
         try (Stream<Path> left = Files.list(path)) {
