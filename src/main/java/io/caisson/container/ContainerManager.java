@@ -333,12 +333,6 @@ public final class ContainerManager implements SandboxManager.PodContainers {
     return Path.of("/proc", Long.toString(other.record().pid()), "ns", "pid");
   }
 
-  /** Linux's NAME_MAX and PATH_MAX: a longer log path could never be opened. */
-  private static final int NAME_MAX = 255;
-
-  private static final int PATH_MAX = 4095;
-
-  /** The CRI log path: relative to the pod's log directory, never outside it. */
   /**
    * Where each of the container's mounts comes from: the host path itself, or, in a pod of its own
    * user namespace, an idmapped clone of it (a missing host path is left for the spec to refuse).
@@ -367,6 +361,12 @@ public final class ContainerManager implements SandboxManager.PodContainers {
     return sources;
   }
 
+  /** Linux's NAME_MAX and PATH_MAX: a longer log path could never be opened. */
+  private static final int NAME_MAX = 255;
+
+  private static final int PATH_MAX = 4095;
+
+  /** The CRI log path: relative to the pod's log directory, never outside it. */
   static Path logPath(String logDirectory, String logPath, String id) {
     Path path = unboundedLogPath(logDirectory, logPath, id);
     if (path.toString().getBytes(StandardCharsets.UTF_8).length > PATH_MAX) {
