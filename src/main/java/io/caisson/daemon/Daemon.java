@@ -134,10 +134,9 @@ public final class Daemon implements AutoCloseable {
     sandboxes.recover();
     CaissonConfig.RuntimeHandler handler = config.runtime("");
     Runc runc = new Runc(handler.path(), handler.root(), config.systemdCgroups());
-    // Asked off the start-up path, so the first Status or CreateContainer finds the answer.
-    Thread.ofVirtual().name("runc-features").start(runc::features);
+    // Found out once the socket answers (below), beside kubelet's first calls rather than before.
     UserNamespaceSupport userNamespaces =
-        new UserNamespaceSupport(runc, config.root(), config.state()).start();
+        new UserNamespaceSupport(runc, config.root(), config.state());
     sandboxes.setUserNamespaces(userNamespaces);
     Conmon conmon =
         new Conmon(
@@ -219,6 +218,10 @@ public final class Daemon implements AutoCloseable {
             .build();
     server.start();
     SocketGuard.restrict(config.socket());
+    // Two processes (runc features, an unshare) that no first call needs: started once the socket
+    // answers, so they do not compete with start-up for the CPUs. A Status or CreateContainer that
+    // comes first waits for the answer.
+    userNamespaces.start();
     if (!config.metrics().address().isEmpty()) {
       HostPort metricsAddress = HostPort.parse(config.metrics().address());
       metricsServer =

@@ -28,7 +28,7 @@ final class UserNamespaceSupport implements BooleanSupplier {
     this.answer = new FutureTask<>(() -> probe(runc, root, state));
   }
 
-  /** Starts finding out on a thread of its own. */
+  /** Starts finding out on a thread of its own (runc's features first, which other calls use). */
   UserNamespaceSupport start() {
     Thread.ofVirtual().name("userns-support").start(answer);
     return this;
