@@ -13,6 +13,7 @@ import io.caisson.cri.v1.PodSandboxConfig;
 import io.caisson.events.Lifecycle;
 import io.caisson.image.ImageRootfs;
 import io.caisson.image.ImageService;
+import io.caisson.linux.SyscallException;
 import io.caisson.oci.Conmon;
 import io.caisson.oci.ContainerLaunch;
 import io.caisson.oci.ExitInfo;
@@ -352,9 +353,17 @@ public final class ContainerManager implements SandboxManager.PodContainers {
         present.add(i);
       }
     }
-    List<Path> clones =
-        staging.stage(
-            id, "volume", present.stream().map(sources::get).toList(), Path.of(pod.userns()));
+    List<Path> clones;
+    try {
+      clones =
+          staging.stage(
+              id, "volume", present.stream().map(sources::get).toList(), Path.of(pod.userns()));
+    } catch (SyscallException e) {
+      // Some filesystems (sysfs, procfs, network filesystems, tmpfs before Linux 6.3) cannot be.
+      throw CaissonException.precondition(
+          "a volume of this container cannot be idmapped into its pod's user namespace: %s",
+          e.getMessage());
+    }
     for (int i = 0; i < present.size(); i++) {
       sources.set(present.get(i), clones.get(i));
     }

@@ -135,6 +135,18 @@ class UserNamespaceIT {
         .isInstanceOfSatisfying(
             StatusRuntimeException.class,
             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
+    // A volume on a filesystem that cannot be idmapped (sysfs) is refused, naming the reason.
+    ContainerConfig.Builder unmappable =
+        node.container("unmappable", "sleep", "3600")
+            .addMounts(Mount.newBuilder().setHostPath("/sys/kernel").setContainerPath("/k"));
+    unmappable.getLinuxBuilder().getSecurityContextBuilder().setNamespaceOptions(options);
+    assertThatThrownBy(() -> node.create(pod, "userns", unmappable))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+              assertThat(e.getStatus().getDescription()).contains("idmapped", "/sys/kernel");
+            });
     assertThat(Files.readAllLines(Path.of("/proc/self/mountinfo")))
         .as("idmapped clones still mounted")
         .noneMatch(line -> line.split(" ")[4].contains("/idmapped/"));
