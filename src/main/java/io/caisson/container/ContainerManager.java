@@ -162,16 +162,17 @@ public final class ContainerManager implements SandboxManager.PodContainers {
       if (restore.isPresent()) {
         checkpoints.unpack(restore.get(), storage.layer(id));
       }
-      if (sandbox.record().userns() != null) {
+      boolean ownUserNamespace = sandbox.record().userns() != null;
+      if (ownUserNamespace) {
         storage.mountShifted(
             id,
             image.shortLayerDirs(),
             rootfs,
             InfraContainers.shiftFor(sandbox.record(), staging));
+        undo.push(() -> staging.release(id));
       } else {
         storage.mount(id, image.shortLayerDirs(), rootfs);
       }
-      undo.push(() -> staging.release(id));
       List<Path> mountSources = mountSources(id, config, sandbox.record());
 
       ImageUsers.Identity identity = identity(config, image, rootfs);
@@ -206,8 +207,10 @@ public final class ContainerManager implements SandboxManager.PodContainers {
           restore.isPresent()
               ? 0
               : conmon.create(launch(id, name, bundle, logPath, config)).containerPid();
-      // runc has its own copies of the idmapped volume clones in the container's mounts now.
-      staging.release(id);
+      if (ownUserNamespace) {
+        // runc has its own copies of the idmapped volume clones in the container's mounts now.
+        staging.release(id);
+      }
       long t2 = System.nanoTime();
 
       ContainerRecord record =

@@ -156,24 +156,6 @@ public final class IdmappedMounts {
     }
   }
 
-  /**
-   * Takes the clone at {@code target} away (with what is mounted below it) and removes the empty
-   * mount point. Never deletes anything else: if the target is still a mount point or holds files,
-   * it stays, and the caller's next clean-up pass tries again.
-   */
-  public static void unbind(Path target) {
-    try {
-      Syscalls.umount(target, Syscalls.MNT_DETACH);
-    } catch (SyscallException e) {
-      // EINVAL: not mounted (never was, or already taken away); ENOENT: gone.
-    }
-    try {
-      Files.deleteIfExists(target);
-    } catch (IOException e) {
-      // Not empty (still mounted, or files in it): left as it is, never deleted recursively.
-    }
-  }
-
   private static long call(
       Arena arena,
       String name,

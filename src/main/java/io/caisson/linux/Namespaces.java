@@ -184,19 +184,9 @@ public final class Namespaces {
     Syscalls.unshare(flags);
     int tid = Syscalls.gettid();
     try {
+      Path source = Path.of("/proc", String.valueOf(tid), "task", String.valueOf(tid), "ns");
       for (Map.Entry<Kind, Path> entry : targets.entrySet()) {
-        Path target = entry.getValue();
-        Files.createDirectories(target.getParent());
-        if (!Files.exists(target)) {
-          Files.createFile(target);
-        }
-        Path source = Path.of("/proc", String.valueOf(tid), "task", String.valueOf(tid), "ns");
-        Syscalls.mount(
-            source.resolve(entry.getKey().procName).toString(),
-            target,
-            null,
-            Syscalls.MS_BIND,
-            null);
+        bindNamespace(source.resolve(entry.getKey().procName), entry.getValue());
       }
     } catch (IOException e) {
       release(targets.values());
@@ -206,17 +196,6 @@ public final class Namespaces {
 
   /** Unmounts and deletes pinned namespace files; missing ones are fine (idempotent). */
   public static void release(Iterable<Path> pinned) {
-    for (Path path : pinned) {
-      try {
-        Syscalls.umount(path, Syscalls.MNT_DETACH);
-      } catch (SyscallException e) {
-        // EINVAL: not a mount point (never pinned or already released); ENOENT: gone.
-      }
-      try {
-        Files.deleteIfExists(path);
-      } catch (IOException e) {
-        // A busy or vanished file is left for the next cleanup pass.
-      }
-    }
+    pinned.forEach(Syscalls::unmountAndRemove);
   }
 }

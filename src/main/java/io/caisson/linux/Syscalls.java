@@ -1,11 +1,13 @@
 package io.caisson.linux;
 
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -139,6 +141,25 @@ public final class Syscalls {
       throw e;
     } catch (Throwable t) {
       throw new IllegalStateException("umount2 downcall failed", t);
+    }
+  }
+
+  /**
+   * Takes away what is mounted at {@code mountPoint} (if anything) and removes the mount point,
+   * which must then be an empty directory or a file: never deletes recursively, so a mount point
+   * that could not be unmounted keeps what is behind it. Idempotent; failures are left for the next
+   * clean-up pass.
+   */
+  public static void unmountAndRemove(Path mountPoint) {
+    try {
+      umount(mountPoint, MNT_DETACH);
+    } catch (SyscallException e) {
+      // EINVAL: not a mount point (never mounted, or already taken away); ENOENT: gone.
+    }
+    try {
+      Files.deleteIfExists(mountPoint);
+    } catch (IOException e) {
+      // Busy, or not empty (still mounted, or files in it): left as it is.
     }
   }
 

@@ -1,6 +1,7 @@
 package io.caisson.storage;
 
 import io.caisson.linux.IdmappedMounts;
+import io.caisson.linux.Syscalls;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,7 +43,7 @@ public final class IdmappedStaging {
       }
       return clones;
     } catch (IOException | RuntimeException e) {
-      clones.forEach(IdmappedMounts::unbind);
+      clones.forEach(Syscalls::unmountAndRemove);
       throw e;
     }
   }
@@ -54,7 +55,7 @@ public final class IdmappedStaging {
       return;
     }
     try (Stream<Path> clones = Files.list(dir)) {
-      clones.forEach(IdmappedMounts::unbind);
+      clones.forEach(Syscalls::unmountAndRemove);
     } catch (IOException e) {
       // Gone meanwhile: nothing to take away.
     }

@@ -2,7 +2,6 @@ package io.caisson.reliability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.caisson.cri.v1.ExecSyncRequest;
 import io.caisson.cri.v1.ExecSyncResponse;
 import io.caisson.cri.v1.ImageSpec;
 import io.caisson.cri.v1.Mount;
@@ -79,16 +78,16 @@ class AccessIT {
     String id = node.run(pod, "access", config);
 
     // The mount targets were made inside the rootfs, at the links' in-container meaning ...
-    assertThat(exec(id, "cat", hostTarget + "/m1/marker").getStdout().toStringUtf8())
+    assertThat(node.exec(id, "cat", hostTarget + "/m1/marker").getStdout().toStringUtf8())
         .isEqualTo("hello\n");
-    assertThat(exec(id, "cat", hostTarget + "/m2/marker").getStdout().toStringUtf8())
+    assertThat(node.exec(id, "cat", hostTarget + "/m2/marker").getStdout().toStringUtf8())
         .isEqualTo("hello\n");
-    assertThat(exec(id, "cat", hostTarget + "/m3/marker").getStdout().toStringUtf8())
+    assertThat(node.exec(id, "cat", hostTarget + "/m3/marker").getStdout().toStringUtf8())
         .isEqualTo("hello\n");
     // ... and the container's own writes through a link land in its rootfs too.
-    ExecSyncResponse write = exec(id, "sh", "-c", "echo owned > /etc/escape/owned");
+    ExecSyncResponse write = node.exec(id, "sh", "-c", "echo owned > /etc/escape/owned");
     assertThat(write.getExitCode()).as(write.getStderr().toStringUtf8()).isZero();
-    assertThat(exec(id, "cat", hostTarget + "/owned").getStdout().toStringUtf8())
+    assertThat(node.exec(id, "cat", hostTarget + "/owned").getStdout().toStringUtf8())
         .isEqualTo("owned\n");
     // Nothing appeared on the node.
     try (Stream<Path> entries = Files.list(hostTarget)) {
@@ -98,16 +97,5 @@ class AccessIT {
 
     node.removePod(pod);
     node.cleanUpAndAssertNothingLeaked();
-  }
-
-  private ExecSyncResponse exec(String id, String... argv) {
-    return node.daemon
-        .runtime()
-        .execSync(
-            ExecSyncRequest.newBuilder()
-                .setContainerId(id)
-                .addAllCmd(List.of(argv))
-                .setTimeout(10)
-                .build());
   }
 }

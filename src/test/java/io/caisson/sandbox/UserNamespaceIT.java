@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.caisson.cri.v1.ContainerConfig;
 import io.caisson.cri.v1.ContainerStatusRequest;
-import io.caisson.cri.v1.ExecSyncRequest;
 import io.caisson.cri.v1.ExecSyncResponse;
 import io.caisson.cri.v1.IDMapping;
 import io.caisson.cri.v1.Mount;
@@ -174,15 +173,7 @@ class UserNamespaceIT {
   }
 
   private static String exec(String id, String... argv) {
-    ExecSyncResponse r =
-        node.daemon
-            .runtime()
-            .execSync(
-                ExecSyncRequest.newBuilder()
-                    .setContainerId(id)
-                    .addAllCmd(List.of(argv))
-                    .setTimeout(10)
-                    .build());
+    ExecSyncResponse r = node.exec(id, argv);
     assertThat(r.getExitCode())
         .as(String.join(" ", argv) + ": " + r.getStderr().toStringUtf8())
         .isZero();

@@ -7,6 +7,8 @@ import io.caisson.cri.v1.ContainerMetadata;
 import io.caisson.cri.v1.ContainerStatus;
 import io.caisson.cri.v1.ContainerStatusRequest;
 import io.caisson.cri.v1.CreateContainerRequest;
+import io.caisson.cri.v1.ExecSyncRequest;
+import io.caisson.cri.v1.ExecSyncResponse;
 import io.caisson.cri.v1.ImageSpec;
 import io.caisson.cri.v1.ListContainersRequest;
 import io.caisson.cri.v1.ListImagesRequest;
@@ -129,6 +131,18 @@ public final class TestNode implements AutoCloseable {
     String id = create(pod, podName, config);
     daemon.runtime().startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
     return id;
+  }
+
+  /** ExecSync of {@code argv} in the container, with a 10 s timeout. */
+  public ExecSyncResponse exec(String id, String... argv) {
+    return daemon
+        .runtime()
+        .execSync(
+            ExecSyncRequest.newBuilder()
+                .setContainerId(id)
+                .addAllCmd(List.of(argv))
+                .setTimeout(10)
+                .build());
   }
 
   /** Every pod the daemon lists. */
