@@ -693,6 +693,11 @@ public final class ContainerManager implements SandboxManager.PodContainers {
     return Ids.lookup(containers, "container_id", idOrPrefix, Container::id);
   }
 
+  /** The container of exactly this id; no prefix matching. */
+  public Optional<Container> byId(String id) {
+    return Optional.ofNullable(containers.get(id));
+  }
+
   public Collection<Container> all() {
     return containers.values();
   }

@@ -3,6 +3,7 @@ package io.caisson.container;
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchEvent;
@@ -83,20 +84,24 @@ public final class ExitWatcher implements AutoCloseable {
     }
   }
 
-  private void exited(String id) {
+  private void exited(String name) {
+    // conmon writes the exit file under a temporary name and renames it into place: only a name
+    // that is a container's id is an exit.
+    Container container = containers.byId(name).orElse(null);
+    if (container == null || container.isRemoved()) {
+      return;
+    }
     try {
       // conmon may have created the file and not yet written the code: the MODIFY event or the
       // next sweep comes back for it.
-      Path file = exitDir.resolve(id);
-      if (!Files.exists(file) || Files.size(file) == 0) {
+      if (Files.size(exitDir.resolve(name)) == 0) {
         return;
       }
-      var found = containers.all().stream().filter(c -> c.id().equals(id)).findFirst();
-      if (found.isPresent() && !found.get().isRemoved()) {
-        containers.refresh(found.get());
-      }
+      containers.refresh(container);
+    } catch (NoSuchFileException e) {
+      // Removed with its container meanwhile: nothing to record.
     } catch (IOException | RuntimeException e) {
-      LOG.warn("exit of container {}: {}", id, e.toString());
+      LOG.warn("exit of container {}: {}", name, e.toString());
     }
   }
 
