@@ -42,11 +42,7 @@ public record Digest(String algorithm, String hex) {
 
   /** A fresh hasher for this digest's algorithm. */
   public MessageDigest newHasher() {
-    try {
-      return MessageDigest.getInstance(algorithm.equals("sha256") ? "SHA-256" : "SHA-512");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return hasher(algorithm.equals("sha256") ? "SHA-256" : "SHA-512");
   }
 
   /** True when the finished hasher's value equals this digest. */
@@ -55,11 +51,20 @@ public record Digest(String algorithm, String hex) {
   }
 
   static MessageDigest newSha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return hasher("SHA-256");
+  }
+
+  /** libcrypto's where the node has it (see {@link OpenSslDigest}), else the JDK's. */
+  private static MessageDigest hasher(String name) {
+    return OpenSslDigest.create(name)
+        .orElseGet(
+            () -> {
+              try {
+                return MessageDigest.getInstance(name);
+              } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+              }
+            });
   }
 
   @Override
