@@ -46,11 +46,13 @@ public final class Ids {
    */
   public static <T> Optional<T> lookup(
       Map<String, T> byId, String what, String idOrPrefix, Function<T, String> idOf) {
-    requireValid(what, idOrPrefix);
-    T exact = byId.get(idOrPrefix);
+    // An id found as it is names one of ours, valid by construction: the pattern is checked only
+    // for the rest (kubelet's status calls, hundreds a second, always give whole ids).
+    T exact = idOrPrefix == null ? null : byId.get(idOrPrefix);
     if (exact != null) {
       return Optional.of(exact);
     }
+    requireValid(what, idOrPrefix);
     List<T> matches =
         byId.values().stream().filter(o -> idOf.apply(o).startsWith(idOrPrefix)).toList();
     if (matches.size() > 1) {
