@@ -7,7 +7,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.ref.Cleaner;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.util.Optional;
@@ -23,8 +22,6 @@ import java.util.Optional;
  * JDK's digest.
  */
 final class OpenSslDigest extends MessageDigest {
-  private static final Cleaner CLEANER = Cleaner.create();
-
   /** Longest single update handed to libcrypto while the GC waits (a critical call). */
   private static final int CHUNK = 1 << 20;
 
@@ -53,20 +50,21 @@ final class OpenSslDigest extends MessageDigest {
                 case "SHA-512" -> f.sha512;
                 default -> throw new IllegalArgumentException("no OpenSSL digest " + name);
               };
-          MemorySegment context;
+          MemorySegment created;
           try {
-            context = (MemorySegment) f.newContext.invokeExact();
+            created = (MemorySegment) f.newContext.invokeExact();
           } catch (Throwable t) {
             throw new IllegalStateException("EVP_MD_CTX_new failed", t);
           }
-          if (context.equals(MemorySegment.NULL)) {
+          if (created.equals(MemorySegment.NULL)) {
             throw new OutOfMemoryError("EVP_MD_CTX_new returned NULL");
           }
-          int length = name.equals("SHA-256") ? 32 : 64;
-          OpenSslDigest digest = new OpenSslDigest(name, algorithm, length, context);
+          // The digest is the only holder of this segment: once it is unreachable, the JDK's
+          // common cleaner frees the context (no thread of our own for it).
           MethodHandle free = f.freeContext;
-          CLEANER.register(digest, () -> freeContext(free, context));
-          return digest;
+          MemorySegment context = created.reinterpret(Arena.ofAuto(), c -> freeContext(free, c));
+          int length = name.equals("SHA-256") ? 32 : 64;
+          return new OpenSslDigest(name, algorithm, length, context);
         });
   }
 

@@ -65,6 +65,19 @@ class OpenSslDigestTest {
   }
 
   @Test
+  void contextsOfDroppedDigestsAreFreedByTheCleaner() throws Exception {
+    byte[] expected = MessageDigest.getInstance("SHA-256").digest(new byte[] {7});
+    for (int round = 0; round < 5; round++) {
+      for (int i = 0; i < 10_000; i++) {
+        assertThat(OpenSslDigest.create("SHA-256").orElseThrow().digest(new byte[] {7}))
+            .isEqualTo(expected);
+      }
+      System.gc(); // the cleanups run on the JDK's cleaner thread meanwhile: no double free
+      Thread.sleep(50);
+    }
+  }
+
+  @Test
   void readOnlyHeapBuffersAreHashedToo() throws Exception {
     byte[] data = new byte[1000];
     RANDOM.nextBytes(data);
