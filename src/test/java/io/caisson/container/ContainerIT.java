@@ -10,7 +10,6 @@ import io.caisson.cri.v1.ContainerState;
 import io.caisson.cri.v1.ContainerStatus;
 import io.caisson.cri.v1.ContainerStatusRequest;
 import io.caisson.cri.v1.CreateContainerRequest;
-import io.caisson.cri.v1.ExecSyncRequest;
 import io.caisson.cri.v1.ExecSyncResponse;
 import io.caisson.cri.v1.ImageSpec;
 import io.caisson.cri.v1.Int64Value;
@@ -33,6 +32,7 @@ import io.caisson.testing.DaemonProcess;
 import io.caisson.testing.LeakCheck;
 import io.caisson.testing.TestImages;
 import io.caisson.testing.TestNetwork;
+import io.caisson.testing.TestNode;
 import io.caisson.testing.TestRegistry;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -425,14 +425,7 @@ class ContainerIT {
   }
 
   private ExecSyncResponse exec(String id, String... argv) {
-    return daemon
-        .runtime()
-        .execSync(
-            ExecSyncRequest.newBuilder()
-                .setContainerId(id)
-                .addAllCmd(List.of(argv))
-                .setTimeout(10)
-                .build());
+    return TestNode.exec(daemon.runtime(), id, argv);
   }
 
   private static String awaitLog(Path log, String expected) throws Exception {

@@ -20,6 +20,7 @@ import io.caisson.cri.v1.PullImageRequest;
 import io.caisson.cri.v1.RemoveContainerRequest;
 import io.caisson.cri.v1.RemovePodSandboxRequest;
 import io.caisson.cri.v1.RunPodSandboxRequest;
+import io.caisson.cri.v1.RuntimeServiceGrpc;
 import io.caisson.cri.v1.StartContainerRequest;
 import io.caisson.cri.v1.StopPodSandboxRequest;
 import java.nio.file.Files;
@@ -135,14 +136,18 @@ public final class TestNode implements AutoCloseable {
 
   /** ExecSync of {@code argv} in the container, with a 10 s timeout. */
   public ExecSyncResponse exec(String id, String... argv) {
-    return daemon
-        .runtime()
-        .execSync(
-            ExecSyncRequest.newBuilder()
-                .setContainerId(id)
-                .addAllCmd(List.of(argv))
-                .setTimeout(10)
-                .build());
+    return exec(daemon.runtime(), id, argv);
+  }
+
+  /** ExecSync of {@code argv} in the container through {@code runtime}, with a 10 s timeout. */
+  public static ExecSyncResponse exec(
+      RuntimeServiceGrpc.RuntimeServiceBlockingStub runtime, String id, String... argv) {
+    return runtime.execSync(
+        ExecSyncRequest.newBuilder()
+            .setContainerId(id)
+            .addAllCmd(List.of(argv))
+            .setTimeout(10)
+            .build());
   }
 
   /** Every pod the daemon lists. */
