@@ -4,6 +4,7 @@ package io.caisson.linux;
 public final class Errno {
   public static final int EPERM = 1;
   public static final int ENOENT = 2;
+  public static final int ESRCH = 3;
   public static final int EINTR = 4;
   public static final int ENXIO = 6;
   public static final int EAGAIN = 11;
@@ -22,6 +23,7 @@ public final class Errno {
         switch (errno) {
           case EPERM -> "EPERM (operation not permitted)";
           case ENOENT -> "ENOENT (no such file or directory)";
+          case ESRCH -> "ESRCH (no such process)";
           case EINTR -> "EINTR (interrupted)";
           case ENXIO -> "ENXIO (no such device or address)";
           case EAGAIN -> "EAGAIN (try again)";
