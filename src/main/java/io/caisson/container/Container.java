@@ -1,6 +1,12 @@
 package io.caisson.container;
 
 import io.caisson.cri.v1.ContainerConfig;
+import io.caisson.linux.ProcessStamp;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
 
 /** A container in memory: its CRI config, its current record and its own lifecycle lock. */
@@ -9,10 +15,17 @@ public final class Container {
   private final ReentrantLock lock = new ReentrantLock();
   private volatile ContainerRecord record;
   private volatile boolean removed;
+  // The container's first process as this daemon saw it start; null when it did not (a container
+  // recovered after a restart, or restored from a checkpoint), and then runc signals it.
+  private volatile ProcessStamp initProcess;
+  // Completed by the record that says EXITED, whoever writes it: a stop waits on it instead of
+  // polling for conmon's exit file.
+  private final CompletableFuture<Void> exited = new CompletableFuture<>();
 
   Container(ContainerConfig config, ContainerRecord record) {
     this.config = config;
     this.record = record;
+    noteExit(record);
   }
 
   public ContainerConfig config() {
@@ -33,6 +46,37 @@ public final class Container {
 
   void update(ContainerRecord newRecord) {
     this.record = newRecord;
+    noteExit(newRecord);
+  }
+
+  private void noteExit(ContainerRecord newRecord) {
+    if (newRecord.state() == ContainerState.EXITED) {
+      exited.complete(null);
+    }
+  }
+
+  /**
+   * Waits up to {@code timeout} for a record saying EXITED.
+   *
+   * @return whether it came
+   */
+  boolean awaitExitRecord(Duration timeout) throws InterruptedException {
+    try {
+      exited.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      return true;
+    } catch (TimeoutException e) {
+      return false;
+    } catch (ExecutionException e) {
+      throw new IllegalStateException(e); // never completed exceptionally
+    }
+  }
+
+  ProcessStamp initProcess() {
+    return initProcess;
+  }
+
+  void initProcess(ProcessStamp stamp) {
+    this.initProcess = stamp;
   }
 
   void updateConfig(ContainerConfig newConfig) {

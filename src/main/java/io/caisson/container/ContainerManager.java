@@ -13,6 +13,8 @@ import io.caisson.cri.v1.PodSandboxConfig;
 import io.caisson.events.Lifecycle;
 import io.caisson.image.ImageRootfs;
 import io.caisson.image.ImageService;
+import io.caisson.linux.ProcessSignals;
+import io.caisson.linux.ProcessStamp;
 import io.caisson.linux.SyscallException;
 import io.caisson.oci.Conmon;
 import io.caisson.oci.ContainerLaunch;
@@ -51,6 +53,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
   private static final String RECORD = "container.json";
   private static final String CONFIG = "config.pb";
   private static final Duration KILL_WAIT = Duration.ofSeconds(10);
+  private static final Duration EXIT_RECHECK = Duration.ofMillis(100);
   private static final int EXEC_OUTPUT_LIMIT = 16 << 20;
 
   /** What a container whose end nobody saw reports, as other runtimes do. */
@@ -249,6 +252,9 @@ public final class ContainerManager implements SandboxManager.PodContainers {
           throw CaissonException.precondition("pod sandbox %s was stopped meanwhile", sandbox.id());
         }
         Container container = new Container(config, record);
+        if (pid > 0) {
+          ProcessStamp.of(pid).ifPresent(container::initProcess);
+        }
         synchronized (container) {
           containers.put(id, container);
           events.changed(Lifecycle.Kind.CREATED, id, sandbox.id());
@@ -469,7 +475,19 @@ public final class ContainerManager implements SandboxManager.PodContainers {
     }
   }
 
+  /**
+   * Ends the container's processes, then frees what runc keeps of it (state directory, cgroups) at
+   * once, as containerd does when a task exits, instead of at RemoveContainer, which kubelet may
+   * call much later.
+   */
   private void stopLocked(Container container, long timeoutSeconds) throws Exception {
+    endProcesses(container, timeoutSeconds);
+    if (container.record().state() == ContainerState.EXITED && !container.isRemoved()) {
+      deleteQuietly(container.id());
+    }
+  }
+
+  private void endProcesses(Container container, long timeoutSeconds) throws Exception {
     ContainerRecord record = refresh(container);
     if (record.state() == ContainerState.EXITED || container.isRemoved()) {
       return;
@@ -489,21 +507,50 @@ public final class ContainerManager implements SandboxManager.PodContainers {
     }
     if (record.state() == ContainerState.CREATED) {
       // Never started: kill the waiting init so conmon records an exit.
-      kill(record.id(), Signals.SIGKILL);
+      signal(container, Signals.SIGKILL);
       awaitExit(container, KILL_WAIT);
       return;
     }
     if (timeoutSeconds > 0) {
-      kill(record.id(), Signals.parse(record.stopSignal()));
+      signal(container, Signals.parse(record.stopSignal()));
       if (awaitExit(container, Duration.ofSeconds(timeoutSeconds))) {
         return;
       }
     }
-    kill(record.id(), Signals.SIGKILL);
+    signal(container, Signals.SIGKILL);
     if (!awaitExit(container, KILL_WAIT)) {
       throw CaissonException.internal(
           "container " + record.id() + " did not exit after SIGKILL", null);
     }
+  }
+
+  /**
+   * Signals the container's first process: through a pidfd when this daemon saw that process start
+   * (no runc process to spawn), except SIGKILL in a container that shares its pod's or the node's
+   * PID namespace, where killing the first process would leave its children running: runc kills
+   * every process in the container's cgroup then. A process already gone is no error: the exit file
+   * tells.
+   */
+  private void signal(Container container, int signal) {
+    ProcessStamp init = container.initProcess();
+    if (init != null && (signal != Signals.SIGKILL || ownPidNamespace(container.config()))) {
+      try {
+        ProcessSignals.send(init, signal);
+        return;
+      } catch (SyscallException e) {
+        LOG.debug(
+            "signal {} to container {} through a pidfd: {}; asking runc",
+            signal,
+            container.id(),
+            e.getMessage());
+      }
+    }
+    kill(container.id(), signal);
+  }
+
+  private static boolean ownPidNamespace(ContainerConfig config) {
+    return config.getLinux().getSecurityContext().getNamespaceOptions().getPid()
+        == NamespaceMode.CONTAINER;
   }
 
   private void kill(String id, int signal) {
@@ -520,16 +567,17 @@ public final class ContainerManager implements SandboxManager.PodContainers {
     // A client may ask for any grace period, up to Long.MAX_VALUE seconds: saturate, don't wrap.
     long limit =
         timeout.compareTo(Duration.ofDays(365 * 100)) > 0 ? Long.MAX_VALUE : timeout.toNanos();
-    long pause = 5;
     while (true) {
       if (refresh(container).state() == ContainerState.EXITED) {
         return true;
       }
-      if (System.nanoTime() - start > limit) {
+      long left = limit - (System.nanoTime() - start);
+      if (left <= 0) {
         return false;
       }
-      Thread.sleep(pause);
-      pause = Math.min(pause * 2, 100);
+      // The exit watcher records the exit as soon as conmon writes its file; looking again now
+      // and then covers an inotify event the kernel dropped.
+      container.awaitExitRecord(Duration.ofNanos(Math.min(left, EXIT_RECHECK.toNanos())));
     }
   }
 
@@ -562,6 +610,28 @@ public final class ContainerManager implements SandboxManager.PodContainers {
     } finally {
       container.lock().unlock();
     }
+  }
+
+  /**
+   * Frees what runc keeps of a container that exited on its own, on a virtual thread of its own
+   * once nobody holds the container's lock: a completed Job's containers would otherwise hold their
+   * cgroups in every hierarchy until kubelet removes them. In a container sharing its pod's PID
+   * namespace this also ends the children its first process left behind, as containerd does.
+   */
+  void releaseRuntimeSoon(Container container) {
+    Thread.ofVirtual()
+        .name("runc-release")
+        .start(
+            () -> {
+              container.lock().lock();
+              try {
+                if (!container.isRemoved() && container.record().state() == ContainerState.EXITED) {
+                  deleteQuietly(container.id());
+                }
+              } finally {
+                container.lock().unlock();
+              }
+            });
   }
 
   private void deleteQuietly(String id) {
@@ -771,6 +841,12 @@ public final class ContainerManager implements SandboxManager.PodContainers {
         }
       } catch (Exception e) {
         LOG.error("container {} could not be loaded: {}", id, e.toString());
+      }
+    }
+    // Exits recorded before the daemon stopped, but not yet freed from runc's state.
+    for (Container container : containers.values()) {
+      if (container.record().state() == ContainerState.EXITED && runc.knows(container.id())) {
+        releaseRuntimeSoon(container);
       }
     }
     LOG.info("recovered {} containers", containers.size());

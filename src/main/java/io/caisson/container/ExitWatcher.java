@@ -97,7 +97,9 @@ public final class ExitWatcher implements AutoCloseable {
       if (Files.size(exitDir.resolve(name)) == 0) {
         return;
       }
-      containers.refresh(container);
+      if (containers.refresh(container).state() == ContainerState.EXITED) {
+        containers.releaseRuntimeSoon(container);
+      }
     } catch (NoSuchFileException e) {
       // Removed with its container meanwhile: nothing to record.
     } catch (IOException | RuntimeException e) {

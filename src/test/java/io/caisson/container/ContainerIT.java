@@ -19,6 +19,8 @@ import io.caisson.cri.v1.LinuxContainerSecurityContext;
 import io.caisson.cri.v1.ListContainersRequest;
 import io.caisson.cri.v1.Mount;
 import io.caisson.cri.v1.MountPropagation;
+import io.caisson.cri.v1.NamespaceMode;
+import io.caisson.cri.v1.NamespaceOption;
 import io.caisson.cri.v1.PodSandboxConfig;
 import io.caisson.cri.v1.PodSandboxMetadata;
 import io.caisson.cri.v1.PullImageRequest;
@@ -40,6 +42,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.UUID;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -180,6 +183,59 @@ class ContainerIT {
     // 128 + SIGKILL: the grace period ran out and the process was killed.
     assertThat(status.getExitCode()).isEqualTo(137);
     assertThat(status.getReason()).isEqualTo("Error");
+    remove(id);
+  }
+
+  @Test
+  void aStopInAPidNamespaceOfItsOwnSignalsTheProcessAndFreesRuncsStateAtOnce() throws Exception {
+    // kubelet's default: the container is PID 1 of a namespace of its own, so the daemon signals
+    // it straight through a pidfd.
+    String polite = create(ownPidNamespace(base("polite")).addAllCommand(trapTerm("exit 7")));
+    String stubborn = create(ownPidNamespace(base("deaf")).addAllCommand(trapTerm("")));
+    start(polite);
+    start(stubborn);
+    assertThat(Files.exists(runcState(polite))).isTrue();
+    List<Path> cgroups =
+        Stream.of(polite, stubborn)
+            .flatMap(
+                id ->
+                    Stream.of(
+                        Path.of("/sys/fs/cgroup/pids/caisson", id),
+                        Path.of("/sys/fs/cgroup/caisson", id)))
+            .filter(Files::isDirectory)
+            .toList();
+    assertThat(cgroups).as("the containers' cgroups (v1 pids or v2)").hasSize(2);
+
+    stopWithin(polite, 10);
+    stopWithin(stubborn, 1);
+
+    ContainerStatus handled = status(polite);
+    assertThat(handled.getState()).isEqualTo(ContainerState.CONTAINER_EXITED);
+    assertThat(handled.getExitCode()).as("its TERM trap ran").isEqualTo(7);
+    ContainerStatus killed = status(stubborn);
+    assertThat(killed.getExitCode()).as("128 + SIGKILL after the grace period").isEqualTo(137);
+    // runc's state and cgroups go with the stop, not with RemoveContainer much later.
+    assertThat(cgroups).allSatisfy(cgroup -> assertThat(cgroup).doesNotExist());
+    for (String id : List.of(polite, stubborn)) {
+      assertThat(runcState(id)).doesNotExist();
+      remove(id);
+    }
+  }
+
+  @Test
+  void aContainerThatExitsOnItsOwnIsFreedFromRuncWithoutBeingRemoved() throws Exception {
+    String id = create(base("done").addAllCommand(List.of("sh", "-c", "sleep 0.2; exit 3")));
+    start(id);
+
+    for (int i = 0; i < 200 && Files.exists(runcState(id)); i++) {
+      Thread.sleep(25);
+    }
+
+    assertThat(runcState(id)).as("runc's state of an exited container").doesNotExist();
+    ContainerStatus exited = status(id);
+    assertThat(exited.getState()).isEqualTo(ContainerState.CONTAINER_EXITED);
+    assertThat(exited.getExitCode()).isEqualTo(3);
+    assertThat(exited.getReason()).isEqualTo("Error");
     remove(id);
   }
 
@@ -397,6 +453,34 @@ class ContainerIT {
         .setMetadata(ContainerMetadata.newBuilder().setName(name))
         .setImage(ImageSpec.newBuilder().setImage(image))
         .setLogPath(name + ".log");
+  }
+
+  private static ContainerConfig.Builder ownPidNamespace(ContainerConfig.Builder config) {
+    return config.setLinux(
+        LinuxContainerConfig.newBuilder()
+            .setSecurityContext(
+                LinuxContainerSecurityContext.newBuilder()
+                    .setNamespaceOptions(
+                        NamespaceOption.newBuilder()
+                            .setNetwork(NamespaceMode.POD)
+                            .setIpc(NamespaceMode.POD)
+                            .setPid(NamespaceMode.CONTAINER))));
+  }
+
+  /** A shell that waits on a child and runs {@code onTerm} when SIGTERM comes. */
+  private static List<String> trapTerm(String onTerm) {
+    return List.of("sh", "-c", "trap '" + onTerm + "' TERM; sleep 3600 & wait; wait");
+  }
+
+  private void stopWithin(String id, long seconds) {
+    daemon
+        .runtime()
+        .stopContainer(
+            StopContainerRequest.newBuilder().setContainerId(id).setTimeout(seconds).build());
+  }
+
+  private Path runcState(String id) {
+    return daemon.dir().resolve("state/runc").resolve(id);
   }
 
   private String create(ContainerConfig.Builder config) {
