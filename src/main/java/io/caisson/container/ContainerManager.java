@@ -843,10 +843,17 @@ public final class ContainerManager implements SandboxManager.PodContainers {
         LOG.error("container {} could not be loaded: {}", id, e.toString());
       }
     }
-    // Exits recorded before the daemon stopped, but not yet freed from runc's state.
     for (Container container : containers.values()) {
-      if (container.record().state() == ContainerState.EXITED && runc.knows(container.id())) {
-        releaseRuntimeSoon(container);
+      if (container.record().state() == ContainerState.EXITED) {
+        // An exit recorded before the daemon stopped, but not yet freed from runc's state.
+        if (runc.knows(container.id())) {
+          releaseRuntimeSoon(container);
+        }
+      } else {
+        // Still running (or created): signalled through a pidfd again, as before the restart.
+        runc.initProcess(container.id())
+            .filter(ProcessStamp::stillRunning)
+            .ifPresent(container::initProcess);
       }
     }
     LOG.info("recovered {} containers", containers.size());

@@ -1,7 +1,9 @@
 package io.caisson.oci;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.caisson.common.CaissonException;
 import io.caisson.common.CaissonException.Kind;
+import io.caisson.linux.ProcessStamp;
 import io.caisson.linux.Spawn;
 import io.caisson.linux.Spawn.Stdio;
 import java.io.IOException;
@@ -139,6 +141,28 @@ public final class Runc {
    */
   public boolean knows(String id) {
     return Files.exists(root.resolve(id).resolve("state.json"));
+  }
+
+  /**
+   * The container's first process as runc recorded it when it started it (pid and start time in
+   * runc's state file, the pair runc itself checks before it signals): empty when runc holds no
+   * state for it or the file says nothing usable. Read from the file, as {@link #knows} does,
+   * because {@code runc state} prints the pid but not the start time.
+   */
+  public Optional<ProcessStamp> initProcess(String id) {
+    try {
+      return initProcessOf(Files.readAllBytes(root.resolve(id).resolve("state.json")));
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
+  static Optional<ProcessStamp> initProcessOf(byte[] stateFile) throws IOException {
+    JsonNode state = OciJson.mapper().readTree(stateFile);
+    long pid = state.path("init_process_pid").asLong(0);
+    // A number since runc 1.0, a string in the releases before.
+    long start = state.path("init_process_start").asLong(0);
+    return pid > 0 && start > 0 ? Optional.of(new ProcessStamp(pid, start)) : Optional.empty();
   }
 
   /** {@code runc state}; empty when runc does not know the container. */

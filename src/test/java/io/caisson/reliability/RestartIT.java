@@ -132,6 +132,12 @@ class RestartIT {
     assertThat(exited.getExitCode()).isEqualTo(3);
     assertThat(exited.getReason()).isEqualTo("Error");
     assertThat(exited.getFinishedAt()).isBetween(stoppedAt, restartedAt);
+    // Its end was recorded at recovery; runc's state of it goes then too, not at its removal.
+    Path exiterRuncState = node.daemonState().resolve("runc").resolve(exiter);
+    for (int i = 0; i < 200 && Files.exists(exiterRuncState); i++) {
+      Thread.sleep(25);
+    }
+    assertThat(exiterRuncState).doesNotExist();
 
     // Same processes, not new ones: same pid, same start time, the log counter never restarted.
     assertThat(recordedPid(sleeper)).isEqualTo(sleeperPid);
@@ -159,6 +165,7 @@ class RestartIT {
         .stopContainer(
             StopContainerRequest.newBuilder().setContainerId(logger).setTimeout(5).build());
     assertThat(node.status(logger).getState()).isEqualTo(ContainerState.CONTAINER_EXITED);
+    assertThat(node.daemonState().resolve("runc").resolve(logger)).doesNotExist();
     node.removeContainer(exiter);
     assertThat(
             node.daemon
