@@ -40,6 +40,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,6 +75,9 @@ public final class ContainerManager implements SandboxManager.PodContainers {
   private final ConcurrentHashMap<String, String> names = new ConcurrentHashMap<>();
   private final ObjectMapper json = JsonMapper.builder().build();
   private volatile Lifecycle events = Lifecycle.NONE;
+  // runc deletes of containers that exited on their own, two at a time: a node's worth of Jobs
+  // ending together must not start a runc per container in the same instant.
+  private final Semaphore releases = new Semaphore(2);
 
   public ContainerManager(
       CaissonConfig config, SandboxManager sandboxes, ImageService images, Runc runc, Conmon conmon)
@@ -625,8 +629,15 @@ public final class ContainerManager implements SandboxManager.PodContainers {
             () -> {
               container.lock().lock();
               try {
-                if (!container.isRemoved() && container.record().state() == ContainerState.EXITED) {
-                  deleteQuietly(container.id());
+                if (!container.isRemoved()
+                    && container.record().state() == ContainerState.EXITED
+                    && runc.knows(container.id())) {
+                  releases.acquireUninterruptibly();
+                  try {
+                    deleteQuietly(container.id());
+                  } finally {
+                    releases.release();
+                  }
                 }
               } finally {
                 container.lock().unlock();
