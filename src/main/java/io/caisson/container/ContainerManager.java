@@ -39,6 +39,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import org.slf4j.Logger;
@@ -695,6 +696,25 @@ public final class ContainerManager implements SandboxManager.PodContainers {
     synchronized (container) {
       return recordExit(container, exit.get());
     }
+  }
+
+  /**
+   * What {@link #refresh(Container)} does, for a container of a list: {@code exitFiles} is one read
+   * of conmon's exit directory for the whole list ({@link #exitFileNames}), and only a container
+   * named there is looked at more closely. At 200 containers the stat per container was ~40 % of
+   * ListContainers.
+   */
+  public ContainerRecord refresh(Container container, Set<String> exitFiles) throws IOException {
+    ContainerRecord record = container.record();
+    if (record.state() == ContainerState.EXITED || !exitFiles.contains(record.id())) {
+      return record;
+    }
+    return refresh(container);
+  }
+
+  /** The names in conmon's exit directory, for {@link #refresh(Container, Set)}. */
+  public Set<String> exitFileNames() {
+    return conmon.exitFileNames();
   }
 
   private ContainerRecord recordExit(Container container, ExitInfo info) throws IOException {

@@ -10,6 +10,7 @@ import java.nio.file.WatchEvent;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -76,9 +77,10 @@ public final class ExitWatcher implements AutoCloseable {
 
   /** Refreshes every container that is not known to have exited but has an exit file. */
   private void sweep() {
+    Set<String> exitFiles = containers.exitFileNames();
     for (Container container : containers.all()) {
       if (container.record().state() != ContainerState.EXITED
-          && Files.exists(exitDir.resolve(container.id()))) {
+          && exitFiles.contains(container.id())) {
         exited(container.id());
       }
     }

@@ -39,6 +39,7 @@ import io.grpc.Context;
 import io.grpc.Deadline;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /** The container RPCs over {@link ContainerManager}. */
@@ -75,11 +76,12 @@ public final class ContainerRpcs {
       Ids.requireValid("filter.id", filter.getId());
     }
     ListContainersResponse.Builder response = ListContainersResponse.newBuilder();
+    Set<String> exitFiles = containers.exitFileNames();
     for (Container container : containers.all()) {
       if (container.isRemoved()) {
         continue;
       }
-      ContainerRecord record = containers.refresh(container);
+      ContainerRecord record = containers.refresh(container, exitFiles);
       if (!filter.getId().isEmpty() && !record.id().startsWith(filter.getId())) {
         continue;
       }

@@ -13,15 +13,18 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -355,6 +358,25 @@ public final class Conmon {
     } catch (IOException | NumberFormatException e) {
       throw CaissonException.internal("cannot read the exit file of " + id, e);
     }
+  }
+
+  /**
+   * The names in the exit directory: the ids of the containers conmon has seen exit (and that are
+   * not removed yet), plus any file conmon is still writing under a temporary name. One directory
+   * read for a whole list instead of one {@link #readExit} stat per container.
+   */
+  public Set<String> exitFileNames() {
+    Set<String> names = new HashSet<>();
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(exitDir)) {
+      for (Path file : files) {
+        names.add(file.getFileName().toString());
+      }
+    } catch (NoSuchFileException e) {
+      // No container has been created yet.
+    } catch (IOException e) {
+      throw CaissonException.internal("cannot list conmon's exit directory " + exitDir, e);
+    }
+    return names;
   }
 
   /** The attach socket (SOCK_SEQPACKET) through a short symlink to the bundle. */
