@@ -15,8 +15,9 @@ public final class Container {
   private final ReentrantLock lock = new ReentrantLock();
   private volatile ContainerRecord record;
   private volatile boolean removed;
-  // The container's first process as this daemon saw it start; null when it did not (a container
-  // recovered after a restart, or restored from a checkpoint), and then runc signals it.
+  // The container's first process: as CreateContainer saw it start, or as runc recorded it for a
+  // container recovered after a restart. Null for one restored from a checkpoint (its process
+  // comes from runc restore), and then runc signals it.
   private volatile ProcessStamp initProcess;
   // Completed by the record that says EXITED, whoever writes it: a stop waits on it instead of
   // polling for conmon's exit file.
