@@ -618,12 +618,14 @@ public final class ContainerManager implements SandboxManager.PodContainers {
   }
 
   /**
-   * Frees what runc keeps of a container that exited on its own, on a virtual thread of its own
-   * once nobody holds the container's lock: a completed Job's containers would otherwise hold their
-   * cgroups in every hierarchy until kubelet removes them. In a container sharing its pod's PID
-   * namespace this also ends the children its first process left behind, as containerd does.
+   * Frees what runc keeps of a container whose exit was just recorded, whoever noticed it (the exit
+   * watcher, a status call, recovery), on a virtual thread of its own once nobody holds the
+   * container's lock: a completed Job's containers would otherwise hold their cgroups in every
+   * hierarchy until kubelet removes them. After a stop there is nothing left to do (the stop freed
+   * it under the lock). In a container sharing its pod's PID namespace this also ends the children
+   * its first process left behind, as containerd does.
    */
-  void releaseRuntimeSoon(Container container) {
+  private void releaseRuntimeSoon(Container container) {
     Thread.ofVirtual()
         .name("runc-release")
         .start(
@@ -730,6 +732,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
     container.update(exited);
     persist(exited);
     events.changed(Lifecycle.Kind.STOPPED, exited.id(), exited.sandboxId());
+    releaseRuntimeSoon(container);
     return exited;
   }
 

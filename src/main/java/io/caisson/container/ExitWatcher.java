@@ -99,9 +99,7 @@ public final class ExitWatcher implements AutoCloseable {
       if (Files.size(exitDir.resolve(name)) == 0) {
         return;
       }
-      if (containers.refresh(container).state() == ContainerState.EXITED) {
-        containers.releaseRuntimeSoon(container);
-      }
+      containers.refresh(container);
     } catch (NoSuchFileException e) {
       // Removed with its container meanwhile: nothing to record.
     } catch (IOException | RuntimeException e) {
