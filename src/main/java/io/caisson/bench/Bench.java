@@ -117,6 +117,21 @@ public final class Bench implements Callable<Integer> {
   @Option(names = "--against-start-endpoint", paramLabel = "unix:///PATH", description = "for B")
   String againstStartEndpoint;
 
+  @Option(
+      names = "--runc-floor-bundle",
+      paramLabel = "DIR",
+      description =
+          "an OCI bundle whose process exits at once (busybox true): the container workload times"
+              + " a raw runc run of it after each iteration, the floor under Create + Start")
+  Path runcFloorBundle;
+
+  @Option(
+      names = "--runc-floor-root",
+      defaultValue = "/run/caisson-bench-floor",
+      paramLabel = "DIR",
+      description = "runc's state directory for the floor runs (default ${DEFAULT-VALUE})")
+  Path runcFloorRoot;
+
   @Option(names = "--log-dir", description = "pod log directories (default: a temporary dir)")
   Path logDir;
 
@@ -158,7 +173,14 @@ public final class Bench implements Callable<Integer> {
       Runner runner =
           new Runner(
               targets,
-              new Runner.Settings(rounds, iterations, pods, image, pullImage, logRoot),
+              new Runner.Settings(
+                  rounds,
+                  iterations,
+                  pods,
+                  image,
+                  pullImage,
+                  logRoot,
+                  runcFloorBundle == null ? null : new RuncFloor(runcFloorBundle, runcFloorRoot)),
               out);
       List<Runner.WorkloadResult> results = new ArrayList<>();
       for (String name : selected) {

@@ -5,6 +5,7 @@ package io.caisson.bench;
  *
  * @param daemonPid the endpoint's daemon process for memory sampling, or -1 when unknown
  * @param startCommand shell command that starts a daemon serving {@code startSocket}, or null
+ * @param runcFloor the raw runc run timed beside container starts, or null when not asked for
  */
 public record BenchContext(
     CriClient client,
@@ -15,4 +16,5 @@ public record BenchContext(
     String pullImage,
     long daemonPid,
     String startCommand,
-    java.nio.file.Path startSocket) {}
+    java.nio.file.Path startSocket,
+    RuncFloor runcFloor) {}

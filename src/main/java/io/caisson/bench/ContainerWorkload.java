@@ -7,9 +7,13 @@ import io.caisson.cri.v1.StopContainerRequest;
 
 /**
  * CreateContainer, StartContainer, ContainerStatus, StopContainer (timeout 0: SIGKILL, as critest's
- * benchmark does) and RemoveContainer of busybox {@code sleep 3600}, in one pod made for it.
+ * benchmark does) and RemoveContainer of busybox {@code sleep 3600}, in one pod made for it. With a
+ * {@link RuncFloor}, each iteration ends with one timed raw {@code runc run}: the floor that Create
+ * + Start is held against, measured in the same rounds.
  */
 public final class ContainerWorkload implements Workload {
+  static final String CREATE_START = "CreateContainer + StartContainer";
+  static final String FLOOR = "raw runc run of busybox true (floor)";
   private String pod;
 
   @Override
@@ -28,6 +32,7 @@ public final class ContainerWorkload implements Workload {
     var runtime = context.client().runtime();
     for (int i = 0; i < context.iterations(); i++) {
       var request = fleet.createRequest(pod, fleet.configOf(pod), "c" + i);
+      long created = System.nanoTime();
       String id =
           samples.time("CreateContainer", () -> runtime.createContainer(request).getContainerId());
       fleet.trackContainer(id, pod);
@@ -36,6 +41,7 @@ public final class ContainerWorkload implements Workload {
           () ->
               runtime.startContainer(
                   StartContainerRequest.newBuilder().setContainerId(id).build()));
+      samples.add(CREATE_START, "ms", (System.nanoTime() - created) / 1e6);
       samples.time(
           "ContainerStatus",
           () ->
@@ -52,7 +58,15 @@ public final class ContainerWorkload implements Workload {
               runtime.removeContainer(
                   RemoveContainerRequest.newBuilder().setContainerId(id).build()));
       fleet.forget(id);
+      if (context.runcFloor() != null) {
+        samples.time(FLOOR, () -> runOnce(context.runcFloor()));
+      }
     }
+  }
+
+  private static Void runOnce(RuncFloor floor) throws Exception {
+    floor.runOnce();
+    return null;
   }
 
   @Override

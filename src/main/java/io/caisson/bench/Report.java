@@ -82,8 +82,26 @@ public final class Report {
                       ratio(sa, sb) == null ? "-" : "%.2f".formatted(ratio(sa, sb))));
         }
       }
+      for (int e = 0; e < labels.size(); e++) {
+        Double overFloor = overFloor(result.outcomes().get(e));
+        if (overFloor != null) {
+          out.append(
+              "  %s: %s / runc floor of the same rounds (medians) = %.2f%n"
+                  .formatted(labels.get(e), ContainerWorkload.CREATE_START, overFloor));
+        }
+      }
     }
     return out.toString();
+  }
+
+  /** Create + Start over the raw runc run timed in the same rounds, or null without a floor. */
+  static Double overFloor(Outcome outcome) {
+    Map<String, Samples.Metric> metrics = metricsOf(outcome);
+    Samples.Metric createStart = metrics.get(ContainerWorkload.CREATE_START);
+    Samples.Metric floor = metrics.get(ContainerWorkload.FLOOR);
+    return createStart == null || floor == null
+        ? null
+        : ratio(Stats.summarize(createStart.values()), Stats.summarize(floor.values()));
   }
 
   static Double ratio(Stats.Summary a, Stats.Summary b) {
@@ -134,6 +152,10 @@ public final class Report {
               node.put("status", "unimplemented").put("text", u.text()).put("detail", u.detail());
           case Outcome.Skipped s -> node.put("status", "skipped").put("detail", s.reason());
           case Outcome.Failed f -> node.put("status", "failed").put("detail", f.message());
+        }
+        Double overFloor = overFloor(outcome);
+        if (overFloor != null) {
+          node.put("create_start_over_runc_floor", overFloor);
         }
       }
       if (labels.size() == 2) {

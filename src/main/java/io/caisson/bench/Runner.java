@@ -13,7 +13,13 @@ public final class Runner {
 
   /** Options shared by all workloads. */
   public record Settings(
-      int rounds, int iterations, int pods, String image, String pullImage, Path logRoot) {}
+      int rounds,
+      int iterations,
+      int pods,
+      String image,
+      String pullImage,
+      Path logRoot,
+      RuncFloor runcFloor) {}
 
   /** One workload's outcome per target, in target order. */
   public record WorkloadResult(String name, List<Outcome> outcomes) {}
@@ -47,7 +53,8 @@ public final class Runner {
               settings.pullImage(),
               target.daemonPid(),
               target.startCommand(),
-              target.startSocket()));
+              target.startSocket(),
+              settings.runcFloor()));
     }
     for (int e = 0; e < n; e++) {
       Workload workload = workloads.get(e);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.caisson.cri.v1.ListPodSandboxRequest;
 import io.caisson.cri.v1.ListPodSandboxStatsRequest;
 import io.caisson.linux.CgroupHierarchies;
@@ -138,6 +139,70 @@ class BenchIT {
       // The standing pods went with the churn's.
       assertThat(node.pods()).isEmpty();
     }
+  }
+
+  @Test
+  void containerWorkloadTimesTheRuncFloorInItsOwnRounds() throws Exception {
+    try (TestNode node = TestNode.start(dir.resolve("node"))) {
+      Path bundle = floorBundle(dir.resolve("floor-bundle"));
+      Path floorRoot = dir.resolve("floor-state");
+      Path json = dir.resolve("container.json");
+      Run run =
+          bench(
+              "--endpoint",
+              "unix://" + node.daemon.socket(),
+              "--image",
+              node.image,
+              "--workloads",
+              "container",
+              "--rounds",
+              "1",
+              "--iterations",
+              "2",
+              "--runc-floor-bundle",
+              bundle.toString(),
+              "--runc-floor-root",
+              floorRoot.toString(),
+              "--log-dir",
+              dir.resolve("logs").toString(),
+              "--json",
+              json.toString());
+      assertThat(run.code()).as(run.output()).isZero();
+
+      JsonNode results =
+          new ObjectMapper().readTree(json.toFile()).at("/workloads/0/results/caisson");
+      assertThat(results.get("status").asText()).isEqualTo("ok");
+      assertThat(results.at("/metrics/CreateContainer + StartContainer/count").asInt())
+          .isEqualTo(2);
+      assertThat(results.at("/metrics/raw runc run of busybox true (floor)/count").asInt())
+          .isEqualTo(2);
+      assertThat(results.get("create_start_over_runc_floor").asDouble()).isPositive();
+      assertThat(run.output()).contains("/ runc floor of the same rounds (medians) =");
+      // runc run removes what it ran: the floor leaves no container in its state directory.
+      try (var left = Files.list(floorRoot)) {
+        assertThat(left).isEmpty();
+      }
+      assertThat(node.pods()).isEmpty();
+    }
+  }
+
+  /** A bundle of Debian's busybox-static whose process is {@code true}, from runc's own spec. */
+  private static Path floorBundle(Path bundle) throws Exception {
+    Path bin = Files.createDirectories(bundle.resolve("rootfs/bin"));
+    Files.copy(Path.of("/bin/busybox"), bin.resolve("busybox"));
+    Process spec =
+        new ProcessBuilder("runc", "spec", "--bundle", bundle.toString())
+            .redirectErrorStream(true)
+            .start();
+    String said = new String(spec.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(spec.waitFor()).as(said).isZero();
+    ObjectMapper json = new ObjectMapper();
+    var config = (ObjectNode) json.readTree(bundle.resolve("config.json").toFile());
+    var process = (ObjectNode) config.get("process");
+    process.put("terminal", false);
+    process.putArray("args").add("/bin/busybox").add("true");
+    json.writeValue(bundle.resolve("config.json").toFile(), config);
+    return bundle;
   }
 
   /** What a run of the benchmark's command line returned and printed. */
