@@ -3,7 +3,9 @@ package io.caisson.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -26,20 +28,30 @@ public record RuncFloor(Path bundle, Path root) {
     }
   }
 
-  /** Runs the bundle once, to its exit; fails when runc does. */
+  /** Runs the bundle once, to its exit; fails when runc does, leaving no container behind. */
   public void runOnce() throws IOException, InterruptedException {
     String id = "bench-floor-" + ProcessHandle.current().pid() + "-" + RUNS.incrementAndGet();
-    Process runc =
-        new ProcessBuilder(
-                List.of(
-                    "runc", "--root", root.toString(), "run", "--bundle", bundle.toString(), id))
-            .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-            .redirectErrorStream(true)
-            .start();
-    int code = runc.waitFor();
-    if (code != 0) {
-      throw new IOException("runc run of the floor bundle " + bundle + " exited with " + code);
+    Process runc = runc("run", "--bundle", bundle.toString(), id);
+    boolean exited = runc.waitFor(60, TimeUnit.SECONDS);
+    if (exited && runc.exitValue() == 0) {
+      return; // runc run removes what it ran
     }
+    runc.destroyForcibly();
+    runc.waitFor();
+    runc("delete", "--force", id).waitFor(); // whatever state the failed run left
+    throw new IOException(
+        "runc run of the floor bundle "
+            + bundle
+            + (exited ? " exited with " + runc.exitValue() : " did not end in 60 s"));
+  }
+
+  private Process runc(String... args) throws IOException {
+    List<String> argv = new ArrayList<>(List.of("runc", "--root", root.toString()));
+    argv.addAll(List.of(args));
+    return new ProcessBuilder(argv)
+        .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+        .redirectErrorStream(true)
+        .start();
   }
 }
