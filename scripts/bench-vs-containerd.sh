@@ -157,10 +157,10 @@ wait_socket "$run/containerd/containerd.sock"
 wait_socket "$run/caisson/caisson.sock"
 
 # --- raw runc floor: the same busybox image as a bundle, `runc run` of `true` ---------------------
-# Timed twice: RUNC_RUNS runs back to back here (warm CPU, nothing in between: the lowest number
-# this VM gives), and one after each iteration of the container workload (--runc-floor-bundle),
-# the same way and in the same rounds as the Create + Start it is held against. An idle gap of
-# 50 ms before a run takes it from ~17 to ~28 ms on this VM, so the two differ.
+# Timed twice: RUNC_RUNS runs back to back here (warm CPU, and no cgroup move waits for an RCU
+# grace period: the lowest number this VM gives), and one after each iteration of the container
+# workload (--runc-floor-bundle), the same way, from the same quiet start and in the same rounds
+# as the Create + Start it is held against (docs/BENCHMARK.md). They differ by ~10 ms here.
 floor_runs="${RUNC_RUNS:-20}"
 bundle="$work/runc-bundle"
 rm -rf "$bundle" "$work/busybox-oci"

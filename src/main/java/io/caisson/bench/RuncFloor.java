@@ -11,10 +11,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The floor under CreateContainer + StartContainer: {@code runc run} of a prepared busybox bundle
  * whose process is {@code true}, spawned by this client and timed from the spawn to runc's exit.
- * The container workload times one after each of its iterations, so the floor sees the same
- * machine, the same pacing and the same client as the calls it is compared with; a loop of runs
- * back to back (warm caches, no other work in between) gives a lower number than any runtime's
- * calls can see.
+ * The container workload times one after each of its iterations, from the same quiet start as its
+ * CreateContainer, so the floor sees the same machine, client and node state as the calls it is
+ * compared with. A loop of runs back to back gives a lower number than a runtime's calls can see: a
+ * warm CPU, and cgroup moves that never wait for an RCU grace period (see {@link
+ * ContainerWorkload}).
  *
  * @param bundle an OCI bundle (config.json and rootfs) whose process exits at once
  * @param root runc's state directory for these runs, apart from any runtime's
