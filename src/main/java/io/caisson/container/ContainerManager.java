@@ -13,6 +13,7 @@ import io.caisson.cri.v1.PodSandboxConfig;
 import io.caisson.events.Lifecycle;
 import io.caisson.image.ImageRootfs;
 import io.caisson.image.ImageService;
+import io.caisson.linux.CgroupKill;
 import io.caisson.linux.ProcessSignals;
 import io.caisson.linux.ProcessStamp;
 import io.caisson.linux.SyscallException;
@@ -79,6 +80,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
   // runc deletes of containers that exited on their own, two at a time: a node's worth of Jobs
   // ending together must not start a runc per container in the same instant.
   private final Semaphore releases = new Semaphore(2);
+  private final CgroupKill cgroupKill = CgroupKill.of(Path.of("/sys/fs/cgroup"));
 
   public ContainerManager(
       CaissonConfig config, SandboxManager sandboxes, ImageService images, Runc runc, Conmon conmon)
@@ -532,13 +534,20 @@ public final class ContainerManager implements SandboxManager.PodContainers {
   /**
    * Signals the container's first process: through a pidfd when this daemon saw that process start
    * (no runc process to spawn), except SIGKILL in a container that shares its pod's or the node's
-   * PID namespace, where killing the first process would leave its children running: runc kills
-   * every process in the container's cgroup then. A process already gone is no error: the exit file
-   * tells.
+   * PID namespace, where killing the first process would leave its children running: every process
+   * in the container's cgroup is killed then, by its cgroup v2 group's {@code cgroup.kill} where
+   * the node has one, else by runc. A process already gone is no error: the exit file tells.
    */
   private void signal(Container container, int signal) {
     ProcessStamp init = container.initProcess();
-    if (init != null && (signal != Signals.SIGKILL || ownPidNamespace(container.config()))) {
+    boolean wholeGroup = signal == Signals.SIGKILL && !ownPidNamespace(container.config());
+    if (init != null && wholeGroup) {
+      if (cgroupKill.killGroupOf(init, container.id())) {
+        return;
+      }
+      LOG.debug("container {}: no cgroup.kill for its group; asking runc", container.id());
+    }
+    if (init != null && !wholeGroup) {
       try {
         ProcessSignals.send(init, signal);
         return;

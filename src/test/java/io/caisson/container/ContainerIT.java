@@ -223,6 +223,42 @@ class ContainerIT {
   }
 
   @Test
+  void aKillInThePodsPidNamespaceEndsEveryProcessOfTheContainer() throws Exception {
+    // No namespace options: the pod's shared PID namespace, where killing the first process alone
+    // would leave its children running. The whole group is killed (cgroup.kill, or runc).
+    String id =
+        create(
+            base("shared")
+                .addAllCommand(
+                    List.of("sh", "-c", "trap '' TERM; sleep 3600 & sleep 3600 & wait")));
+    start(id);
+    Path group =
+        Stream.of(
+                Path.of("/sys/fs/cgroup/unified/caisson", id),
+                Path.of("/sys/fs/cgroup/caisson", id),
+                Path.of("/sys/fs/cgroup/pids/caisson", id))
+            .filter(Files::isDirectory)
+            .findFirst()
+            .orElseThrow();
+    List<Long> pids = List.of();
+    for (int i = 0; i < 200 && pids.size() < 3; i++) {
+      Thread.sleep(25);
+      pids =
+          Files.readAllLines(group.resolve("cgroup.procs")).stream().map(Long::parseLong).toList();
+    }
+    assertThat(pids).as("the shell and its two sleeps").hasSize(3);
+
+    stopWithin(id, 0);
+
+    assertThat(status(id).getExitCode()).isEqualTo(137);
+    for (long pid : pids) {
+      assertThat(io.caisson.linux.ProcessStamp.of(pid)).as("process %d", pid).isEmpty();
+    }
+    assertThat(group).doesNotExist();
+    remove(id);
+  }
+
+  @Test
   void aContainerThatExitsOnItsOwnIsFreedFromRuncWithoutBeingRemoved() throws Exception {
     String id = create(base("done").addAllCommand(List.of("sh", "-c", "sleep 0.2; exit 3")));
     start(id);
