@@ -197,6 +197,7 @@ bin/caisson-bench \
   --against-start-endpoint "unix://$run/containerd-start/containerd.sock" \
   --log-dir "$work/pod-logs" \
   --runc-floor-bundle "$bundle" --runc-floor-root "$run/runc-floor" \
+  --runc-root "$run/caisson/state/runc" --against-runc-root "$run/containerd/runc/k8s.io" \
   "${workloads[@]}" --json "$json" "$@" | tee "$table"
 status=${PIPESTATUS[0]}
 set -e

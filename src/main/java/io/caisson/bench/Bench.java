@@ -132,6 +132,17 @@ public final class Bench implements Callable<Integer> {
       description = "runc's state directory for the floor runs (default ${DEFAULT-VALUE})")
   Path runcFloorRoot;
 
+  @Option(
+      names = "--runc-root",
+      paramLabel = "DIR",
+      description =
+          "A's runc state directory: the exec workload times a raw runc exec in the same container"
+              + " after each ExecSync, the floor under it")
+  Path runcRoot;
+
+  @Option(names = "--against-runc-root", paramLabel = "DIR", description = "same for B")
+  Path againstRuncRoot;
+
   @Option(names = "--log-dir", description = "pod log directories (default: a temporary dir)")
   Path logDir;
 
@@ -163,9 +174,15 @@ public final class Bench implements Callable<Integer> {
             : Files.createTempDirectory("caisson-bench-logs");
     List<Runner.Target> targets = new ArrayList<>();
     try {
-      targets.add(target(endpoint, daemonPid, startCommand, startEndpoint));
+      targets.add(target(endpoint, daemonPid, startCommand, startEndpoint, runcRoot));
       if (against != null) {
-        targets.add(target(against, againstDaemonPid, againstStartCommand, againstStartEndpoint));
+        targets.add(
+            target(
+                against,
+                againstDaemonPid,
+                againstStartCommand,
+                againstStartEndpoint,
+                againstRuncRoot));
       }
       List<String> labels = labels(targets);
       warmUpClient(targets);
@@ -244,13 +261,14 @@ public final class Bench implements Callable<Integer> {
     return names;
   }
 
-  private Runner.Target target(String uri, Long pid, String command, String startUri)
+  private Runner.Target target(
+      String uri, Long pid, String command, String startUri, Path runcStateRoot)
       throws IOException {
     Path socket = CriClient.socketOf(uri);
     CriClient client = new CriClient(uri, socket);
     long owner = pid != null ? pid : ProcMemory.socketOwner(socket);
     Path startSocket = startUri != null ? CriClient.socketOf(startUri) : socket;
-    return new Runner.Target(uri, client, owner, command, startSocket);
+    return new Runner.Target(uri, client, owner, command, startSocket, runcStateRoot);
   }
 
   /** Runtime names from Version when they tell the endpoints apart, else A and B. */

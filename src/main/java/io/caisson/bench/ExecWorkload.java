@@ -2,8 +2,13 @@ package io.caisson.bench;
 
 import io.caisson.cri.v1.ExecSyncRequest;
 
-/** ExecSync {@code true} in a running busybox container. */
+/**
+ * ExecSync {@code true} in a running busybox container; with a {@link RuncExecFloor}, each one is
+ * followed by a timed raw {@code runc exec} of {@code true} in the same container.
+ */
 public final class ExecWorkload implements Workload {
+  static final String EXEC = "ExecSync true";
+  static final String FLOOR = "raw runc exec true (floor)";
   private String container;
 
   @Override
@@ -27,13 +32,22 @@ public final class ExecWorkload implements Workload {
             .build();
     var runtime = context.client().runtime();
     for (int i = 0; i < context.iterations(); i++) {
-      var response = samples.time("ExecSync true", () -> runtime.execSync(request));
+      var response = samples.time(EXEC, () -> runtime.execSync(request));
       if (response.getExitCode() != 0) {
         throw new IllegalStateException(
             "ExecSync true exited "
                 + response.getExitCode()
                 + ": "
                 + response.getStderr().toStringUtf8());
+      }
+      RuncExecFloor floor = context.execFloor();
+      if (floor != null) {
+        samples.time(
+            FLOOR,
+            () -> {
+              floor.execTrue(container);
+              return null;
+            });
       }
     }
   }

@@ -83,26 +83,49 @@ public final class Report {
         }
       }
       for (int e = 0; e < labels.size(); e++) {
-        Double overFloor = overFloor(result.outcomes().get(e));
-        if (overFloor != null) {
-          out.append(
-              "  %s: %s / runc floor of the same rounds (medians) = %.2f%n"
-                  .formatted(labels.get(e), ContainerWorkload.CREATE_START, overFloor));
+        for (FloorPair pair : FLOORS) {
+          Double over = pair.over(result.outcomes().get(e));
+          if (over != null) {
+            out.append(
+                "  %s: %s / %s of the same rounds (medians) = %.2f%n"
+                    .formatted(labels.get(e), pair.metric(), pair.floorName(), over));
+          }
         }
       }
     }
     return out.toString();
   }
 
-  /** Create + Start over the raw runc run timed in the same rounds, or null without a floor. */
-  static Double overFloor(Outcome outcome) {
-    Map<String, Samples.Metric> metrics = metricsOf(outcome);
-    Samples.Metric createStart = metrics.get(ContainerWorkload.CREATE_START);
-    Samples.Metric floor = metrics.get(ContainerWorkload.FLOOR);
-    return createStart == null || floor == null
-        ? null
-        : ratio(Stats.summarize(createStart.values()), Stats.summarize(floor.values()));
+  /**
+   * A runtime's metric and the raw runc timing under it, taken in the same rounds.
+   *
+   * @param floorName how the report names the floor
+   * @param jsonKey where the JSON puts the ratio
+   */
+  record FloorPair(String metric, String floor, String floorName, String jsonKey) {
+    /** The metric's median over the floor's, or null when either is missing. */
+    Double over(Outcome outcome) {
+      Map<String, Samples.Metric> metrics = metricsOf(outcome);
+      Samples.Metric measured = metrics.get(metric);
+      Samples.Metric under = metrics.get(floor);
+      return measured == null || under == null
+          ? null
+          : ratio(Stats.summarize(measured.values()), Stats.summarize(under.values()));
+    }
   }
+
+  static final List<FloorPair> FLOORS =
+      List.of(
+          new FloorPair(
+              ContainerWorkload.CREATE_START,
+              ContainerWorkload.FLOOR,
+              "runc run floor",
+              "create_start_over_runc_floor"),
+          new FloorPair(
+              ExecWorkload.EXEC,
+              ExecWorkload.FLOOR,
+              "runc exec floor",
+              "exec_sync_over_runc_exec"));
 
   static Double ratio(Stats.Summary a, Stats.Summary b) {
     return a == null || b == null || b.median() == 0 ? null : a.median() / b.median();
@@ -153,9 +176,11 @@ public final class Report {
           case Outcome.Skipped s -> node.put("status", "skipped").put("detail", s.reason());
           case Outcome.Failed f -> node.put("status", "failed").put("detail", f.message());
         }
-        Double overFloor = overFloor(outcome);
-        if (overFloor != null) {
-          node.put("create_start_over_runc_floor", overFloor);
+        for (FloorPair pair : FLOORS) {
+          Double over = pair.over(outcome);
+          if (over != null) {
+            node.put(pair.jsonKey(), over);
+          }
         }
       }
       if (labels.size() == 2) {

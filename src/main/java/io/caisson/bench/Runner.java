@@ -7,9 +7,18 @@ import java.util.List;
 
 /** Runs workloads on one or two endpoints, alternating turns as {@link Schedule} says. */
 public final class Runner {
-  /** One endpoint and how to reach its daemon process and start command. */
+  /**
+   * One endpoint and how to reach its daemon process and start command.
+   *
+   * @param runcRoot where the endpoint's runc keeps its containers, for the exec floor; or null
+   */
   public record Target(
-      String label, CriClient client, long daemonPid, String startCommand, Path startSocket) {}
+      String label,
+      CriClient client,
+      long daemonPid,
+      String startCommand,
+      Path startSocket,
+      Path runcRoot) {}
 
   /** Options shared by all workloads. */
   public record Settings(
@@ -54,7 +63,8 @@ public final class Runner {
               target.daemonPid(),
               target.startCommand(),
               target.startSocket(),
-              settings.runcFloor()));
+              settings.runcFloor(),
+              target.runcRoot() == null ? null : new RuncExecFloor(target.runcRoot())));
     }
     for (int e = 0; e < n; e++) {
       Workload workload = workloads.get(e);

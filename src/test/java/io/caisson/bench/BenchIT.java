@@ -142,7 +142,7 @@ class BenchIT {
   }
 
   @Test
-  void containerWorkloadTimesTheRuncFloorInItsOwnRounds() throws Exception {
+  void containerAndExecWorkloadsTimeTheirRuncFloorsInTheirOwnRounds() throws Exception {
     try (TestNode node = TestNode.start(dir.resolve("node"))) {
       Path bundle = floorBundle(dir.resolve("floor-bundle"));
       Path floorRoot = dir.resolve("floor-state");
@@ -154,11 +154,13 @@ class BenchIT {
               "--image",
               node.image,
               "--workloads",
-              "container",
+              "container,exec",
               "--rounds",
               "1",
               "--iterations",
               "2",
+              "--runc-root",
+              node.daemon.dir().resolve("state/runc").toString(),
               "--runc-floor-bundle",
               bundle.toString(),
               "--runc-floor-root",
@@ -177,7 +179,13 @@ class BenchIT {
       assertThat(results.at("/metrics/raw runc run of busybox true (floor)/count").asInt())
           .isEqualTo(2);
       assertThat(results.get("create_start_over_runc_floor").asDouble()).isPositive();
-      assertThat(run.output()).contains("/ runc floor of the same rounds (medians) =");
+      assertThat(run.output())
+          .contains("CreateContainer + StartContainer / runc run floor of the same rounds");
+      JsonNode exec = new ObjectMapper().readTree(json.toFile()).at("/workloads/1/results/caisson");
+      assertThat(exec.get("status").asText()).as(run.output()).isEqualTo("ok");
+      assertThat(exec.at("/metrics/raw runc exec true (floor)/count").asInt()).isEqualTo(2);
+      assertThat(exec.get("exec_sync_over_runc_exec").asDouble()).isPositive();
+      assertThat(run.output()).contains("ExecSync true / runc exec floor of the same rounds");
       // runc run removes what it ran: the floor leaves no container in its state directory.
       try (var left = Files.list(floorRoot)) {
         assertThat(left).isEmpty();
