@@ -71,14 +71,15 @@ public final class ContainerWorkload implements Workload {
       fleet.forget(id);
       if (context.runcFloor() != null) {
         Thread.sleep(QUIET);
-        samples.time(FLOOR, () -> runOnce(context.runcFloor()));
+        RuncFloor floor = context.runcFloor();
+        samples.time(
+            FLOOR,
+            () -> {
+              floor.runOnce();
+              return null;
+            });
       }
     }
-  }
-
-  private static Void runOnce(RuncFloor floor) throws Exception {
-    floor.runOnce();
-    return null;
   }
 
   @Override
