@@ -529,7 +529,13 @@ class PodNetworkIT {
       String podId = "cc" + i + "x" + Long.toHexString(System.nanoTime());
       ids.add(podId);
       namespaces.add(netns(podId));
-      hostPorts.add(NetnsHost.freePort());
+      // Ports the kernel hands out one after another may repeat once closed; two pods on one host
+      // port would each answer for the other.
+      int port = NetnsHost.freePort();
+      while (hostPorts.contains(port)) {
+        port = NetnsHost.freePort();
+      }
+      hostPorts.add(port);
     }
     List<NetworkStatus> statuses = new ArrayList<>();
     try (var executor = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
