@@ -2,7 +2,6 @@ package io.caisson.bench;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -18,12 +17,7 @@ public record RuncExecFloor(Path root) {
 
   /** Runs {@code true} in container {@code id} once; fails when runc does. */
   public void execTrue(String id) throws IOException, InterruptedException {
-    Process runc =
-        new ProcessBuilder(List.of("runc", "--root", root.toString(), "exec", id, "true"))
-            .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-            .redirectErrorStream(true)
-            .start();
+    Process runc = RuncFloor.spawn(root, "exec", id, "true");
     if (!runc.waitFor(60, TimeUnit.SECONDS)) {
       runc.destroyForcibly();
       throw new IOException("runc exec in " + id + " under " + root + " did not end in 60 s");

@@ -32,21 +32,22 @@ public record RuncFloor(Path bundle, Path root) {
   /** Runs the bundle once, to its exit; fails when runc does, leaving no container behind. */
   public void runOnce() throws IOException, InterruptedException {
     String id = "bench-floor-" + ProcessHandle.current().pid() + "-" + RUNS.incrementAndGet();
-    Process runc = runc("run", "--bundle", bundle.toString(), id);
+    Process runc = spawn(root, "run", "--bundle", bundle.toString(), id);
     boolean exited = runc.waitFor(60, TimeUnit.SECONDS);
     if (exited && runc.exitValue() == 0) {
       return; // runc run removes what it ran
     }
     runc.destroyForcibly();
     runc.waitFor();
-    runc("delete", "--force", id).waitFor(); // whatever state the failed run left
+    spawn(root, "delete", "--force", id).waitFor(); // whatever state the failed run left
     throw new IOException(
         "runc run of the floor bundle "
             + bundle
             + (exited ? " exited with " + runc.exitValue() : " did not end in 60 s"));
   }
 
-  private Process runc(String... args) throws IOException {
+  /** {@code runc --root ROOT ARGS...} with no input and its output discarded. */
+  static Process spawn(Path root, String... args) throws IOException {
     List<String> argv = new ArrayList<>(List.of("runc", "--root", root.toString()));
     argv.addAll(List.of(args));
     return new ProcessBuilder(argv)

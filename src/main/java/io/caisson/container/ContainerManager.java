@@ -541,25 +541,34 @@ public final class ContainerManager implements SandboxManager.PodContainers {
   private void signal(Container container, int signal) {
     ProcessStamp init = container.initProcess();
     boolean wholeGroup = signal == Signals.SIGKILL && !ownPidNamespace(container.config());
-    if (init != null && wholeGroup) {
-      if (cgroupKill.killGroupOf(init, container.id())) {
-        return;
-      }
-      LOG.debug("container {}: no cgroup.kill for its group; asking runc", container.id());
+    boolean sent =
+        init != null
+            && (wholeGroup ? killGroup(container, init) : signalFirst(container, init, signal));
+    if (!sent) {
+      kill(container.id(), signal);
     }
-    if (init != null && !wholeGroup) {
-      try {
-        ProcessSignals.send(init, signal);
-        return;
-      } catch (SyscallException e) {
-        LOG.debug(
-            "signal {} to container {} through a pidfd: {}; asking runc",
-            signal,
-            container.id(),
-            e.getMessage());
-      }
+  }
+
+  private boolean killGroup(Container container, ProcessStamp init) {
+    if (cgroupKill.killGroupOf(init, container.id())) {
+      return true;
     }
-    kill(container.id(), signal);
+    LOG.debug("container {}: no cgroup.kill for its group; asking runc", container.id());
+    return false;
+  }
+
+  private static boolean signalFirst(Container container, ProcessStamp init, int signal) {
+    try {
+      ProcessSignals.send(init, signal);
+      return true;
+    } catch (SyscallException e) {
+      LOG.debug(
+          "signal {} to container {} through a pidfd: {}; asking runc",
+          signal,
+          container.id(),
+          e.getMessage());
+      return false;
+    }
   }
 
   private static boolean ownPidNamespace(ContainerConfig config) {
@@ -888,10 +897,9 @@ public final class ContainerManager implements SandboxManager.PodContainers {
     }
     for (Container container : containers.values()) {
       if (container.record().state() == ContainerState.EXITED) {
-        // An exit recorded before the daemon stopped, but not yet freed from runc's state.
-        if (runc.knows(container.id())) {
-          releaseRuntimeSoon(container);
-        }
+        // An exit recorded before the daemon stopped may not be freed from runc's state yet (the
+        // release looks whether runc still holds any).
+        releaseRuntimeSoon(container);
       } else {
         // Still running (or created): signalled through a pidfd again, as before the restart.
         runc.initProcess(container.id())

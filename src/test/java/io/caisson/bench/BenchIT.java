@@ -171,8 +171,8 @@ class BenchIT {
               json.toString());
       assertThat(run.code()).as(run.output()).isZero();
 
-      JsonNode results =
-          new ObjectMapper().readTree(json.toFile()).at("/workloads/0/results/caisson");
+      JsonNode root = new ObjectMapper().readTree(json.toFile());
+      JsonNode results = root.at("/workloads/0/results/caisson");
       assertThat(results.get("status").asText()).isEqualTo("ok");
       assertThat(results.at("/metrics/CreateContainer + StartContainer/count").asInt())
           .isEqualTo(2);
@@ -181,7 +181,7 @@ class BenchIT {
       assertThat(results.get("create_start_over_runc_floor").asDouble()).isPositive();
       assertThat(run.output())
           .contains("CreateContainer + StartContainer / runc run floor of the same rounds");
-      JsonNode exec = new ObjectMapper().readTree(json.toFile()).at("/workloads/1/results/caisson");
+      JsonNode exec = root.at("/workloads/1/results/caisson");
       assertThat(exec.get("status").asText()).as(run.output()).isEqualTo("ok");
       assertThat(exec.at("/metrics/raw runc exec true (floor)/count").asInt()).isEqualTo(2);
       assertThat(exec.get("exec_sync_over_runc_exec").asDouble()).isPositive();
