@@ -91,13 +91,16 @@ public final class Daemon implements AutoCloseable {
     // Before the socket exists: a SIGTERM as soon as it appears must drain, not kill the JVM.
     Signal.handle(new Signal("TERM"), signal -> stopRequested.countDown());
     Signal.handle(new Signal("INT"), signal -> stopRequested.countDown());
+    ServiceNotifier serviceManager = ServiceNotifier.fromEnvironment(System.getenv());
     start();
     LOG.info(
         "caisson serving CRI on {} (ready in {} ms)",
         config.socket(),
         (System.nanoTime() - started) / 1_000_000);
+    serviceManager.ready("serving CRI on " + config.socket());
     stopRequested.await();
     LOG.info("shutting down: no new calls, draining in-flight ones");
+    serviceManager.stopping("draining in-flight calls");
     close();
     return 0;
   }

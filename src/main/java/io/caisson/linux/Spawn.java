@@ -10,6 +10,7 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -80,8 +81,25 @@ public final class Spawn {
   private static final MethodHandle POSIX_SPAWNP =
       libc("posix_spawnp", PTR, PTR, PTR, PTR, PTR, PTR);
 
+  private static final List<String> SERVICE_MANAGER_VARIABLES =
+      List.of(
+          "NOTIFY_SOCKET",
+          "LISTEN_FDS",
+          "LISTEN_PID",
+          "LISTEN_FDNAMES",
+          "WATCHDOG_USEC",
+          "WATCHDOG_PID");
+
+  /**
+   * What the daemon's children inherit by default: its environment without the variables a service
+   * manager addresses to the daemon alone. runc reads {@code NOTIFY_SOCKET}: given it, {@code runc
+   * create} would proxy the socket into the container and {@code runc start} wait for the
+   * container's own READY=1; socket-activation and watchdog variables name this process's pid.
+   */
+  private static final Map<String, String> INHERITED = inheritable(System.getenv());
+
   private final List<String> argv;
-  private Map<String, String> environment = System.getenv();
+  private Map<String, String> environment = INHERITED;
   private Path directory;
   private Stdio stdin = Stdio.NULL;
   private Stdio stdout = Stdio.PIPE;
@@ -101,7 +119,14 @@ public final class Spawn {
     return Libc.function(name, FunctionDescriptor.of(INT, args));
   }
 
-  /** The child's whole environment (the daemon's own by default). */
+  /** {@code env} without the service manager's variables for the daemon itself. */
+  static Map<String, String> inheritable(Map<String, String> env) {
+    Map<String, String> kept = new HashMap<>(env);
+    kept.keySet().removeAll(SERVICE_MANAGER_VARIABLES);
+    return Map.copyOf(kept);
+  }
+
+  /** The child's whole environment (the daemon's own, less {@link #inheritable}, by default). */
   public Spawn environment(Map<String, String> env) {
     this.environment = Map.copyOf(env);
     return this;

@@ -12,6 +12,7 @@ import io.caisson.cri.v1.StatusResponse;
 import io.caisson.cri.v1.UpdateRuntimeConfigRequest;
 import io.caisson.cri.v1.VersionRequest;
 import io.caisson.cri.v1.VersionResponse;
+import io.caisson.linux.DatagramReceiver;
 import io.caisson.testing.DaemonProcess;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -21,6 +22,8 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,6 +55,23 @@ class DaemonIT {
         .isEqualTo("rw-rw----");
     assertThat(daemon.stop()).isZero();
     assertThat(daemon.socket()).doesNotExist();
+  }
+
+  @Test
+  void aServiceManagerIsToldWhenTheSocketAnswersAndWhenTheDaemonStops() throws Throwable {
+    String notifySocket = dir.resolve("notify").toString();
+    try (DatagramReceiver manager = DatagramReceiver.bind(notifySocket)) {
+      DaemonProcess daemon = DaemonProcess.start(dir, Map.of("NOTIFY_SOCKET", notifySocket));
+      String ready = manager.receive(Duration.ofSeconds(30)).orElseThrow();
+      // bin/caisson execs the JVM: the pid the manager started is the one that serves.
+      assertThat(ready)
+          .startsWith("READY=1\nMAINPID=" + daemon.process().pid() + "\n")
+          .contains("STATUS=serving CRI on " + daemon.socket());
+      assertThat(daemon.runtime().version(VersionRequest.getDefaultInstance()).getRuntimeName())
+          .isEqualTo("caisson");
+      assertThat(daemon.stop()).isZero();
+      assertThat(manager.receive(Duration.ofSeconds(5)).orElseThrow()).startsWith("STOPPING=1\n");
+    }
   }
 
   @Test

@@ -189,4 +189,21 @@ class SpawnTest {
     assertThat(SpawnedProcess.exitCode(9)).isEqualTo(137);
     assertThat(SpawnedProcess.exitCode(0)).isZero();
   }
+
+  @Test
+  void childrenDoNotInheritWhatTheServiceManagerToldTheDaemon() {
+    Map<String, String> daemon =
+        Map.of(
+            "PATH", "/usr/bin:/bin",
+            "NOTIFY_SOCKET", "/run/systemd/notify",
+            "LISTEN_FDS", "1",
+            "LISTEN_PID", "42",
+            "LISTEN_FDNAMES", "cri",
+            "WATCHDOG_USEC", "30000000",
+            "WATCHDOG_PID", "42",
+            "INVOCATION_ID", "abc");
+    assertThat(Spawn.inheritable(daemon))
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of("PATH", "/usr/bin:/bin", "INVOCATION_ID", "abc"));
+  }
 }

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -47,15 +48,27 @@ public final class DaemonProcess implements AutoCloseable {
 
   /** Starts a daemon with its dirs under {@code dir} and waits until its socket answers. */
   public static DaemonProcess start(Path dir, String... extraArgs) throws Exception {
+    return start(dir, Map.of(), extraArgs);
+  }
+
+  /** As {@link #start(Path, String...)}, with {@code env} added to the daemon's environment. */
+  public static DaemonProcess start(Path dir, Map<String, String> env, String... extraArgs)
+      throws Exception {
     Path socket = dir.resolve("caisson.sock");
     Path log = dir.resolve("daemon.log");
-    Process process = launch(dir, socket, log, extraArgs);
+    Process process = launch(dir, socket, log, env, extraArgs);
     waitForSocket(socket, process, log, Duration.ofSeconds(30));
     return new DaemonProcess(dir, socket, log, process);
   }
 
   /** Starts the launcher with the standard private dirs; does not wait. */
   public static Process launch(Path dir, Path socket, Path log, String... extraArgs)
+      throws IOException {
+    return launch(dir, socket, log, Map.of(), extraArgs);
+  }
+
+  private static Process launch(
+      Path dir, Path socket, Path log, Map<String, String> env, String... extraArgs)
       throws IOException {
     Files.createDirectories(dir);
     List<String> command = new ArrayList<>();
@@ -81,6 +94,7 @@ public final class DaemonProcess implements AutoCloseable {
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     builder.environment().put("CAISSON_NATIVE_DIR", dir.resolve("native").toString());
+    builder.environment().putAll(env);
     // The daemon tracks every Netty buffer, as the test JVM does; stop() fails on a leak it logged.
     builder
         .environment()
