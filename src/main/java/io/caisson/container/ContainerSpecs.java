@@ -412,10 +412,10 @@ public final class ContainerSpecs {
     if (!r.getUnifiedMap().isEmpty()) {
       spec.unified(r.getUnifiedMap());
     }
-    if (r.getOomScoreAdj() != 0) {
-      // The node withholds CAP_SYS_RESOURCE: a value below the daemon's own fails inside runc.
-      spec.oomScoreAdj((int) Math.max(r.getOomScoreAdj(), daemonOomScoreAdj));
-    }
+    // Always explicit: a container left to inherit would get the daemon's own score through conmon
+    // and runc, and a service manager may protect the daemon (-999 in packaging/systemd). Never
+    // below the daemon's own: that needs CAP_SYS_RESOURCE, and runc fails without it.
+    spec.oomScoreAdj((int) Math.max(r.getOomScoreAdj(), daemonOomScoreAdj));
   }
 
   private static void privilegedDevices(OciSpecBuilder spec) {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.caisson.common.CaissonException;
 import io.caisson.cri.v1.LinuxContainerResources;
 import io.caisson.oci.OciSpecBuilder;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The kernel's bounds on CPU values are the request's fault, refused before runc is asked. */
@@ -38,6 +39,27 @@ class ResourceBoundsTest {
         0);
     assertThat(spec.resources().cpu().shares()).isEqualTo(262_144L);
     assertThat(spec.resources().cpu().quota()).isEqualTo(-1L);
+  }
+
+  @Test
+  void oomScoreAdjIsAlwaysSetAndNeverBelowTheDaemonsOwn() {
+    OciSpecBuilder unset = withProcess();
+    ContainerSpecs.resources(unset, LinuxContainerResources.getDefaultInstance(), -999);
+    assertThat(unset.build().process().oomScoreAdj()).isZero();
+
+    OciSpecBuilder guaranteed = withProcess();
+    ContainerSpecs.resources(
+        guaranteed, LinuxContainerResources.newBuilder().setOomScoreAdj(-997).build(), 0);
+    assertThat(guaranteed.build().process().oomScoreAdj()).isZero();
+
+    OciSpecBuilder burstable = withProcess();
+    ContainerSpecs.resources(
+        burstable, LinuxContainerResources.newBuilder().setOomScoreAdj(500).build(), -999);
+    assertThat(burstable.build().process().oomScoreAdj()).isEqualTo(500);
+  }
+
+  private static OciSpecBuilder withProcess() {
+    return new OciSpecBuilder().args(List.of("sleep", "1"));
   }
 
   private static void assertRefused(LinuxContainerResources.Builder resources, String field) {
