@@ -17,12 +17,16 @@ if ! ls /etc/cni/net.d/*.conflist /etc/cni/net.d/*.conf /etc/cni/net.d/*.json >/
   echo "installed the default bridge network: /etc/cni/net.d/10-caisson-bridge.conflist"
 fi
 
+# `caisson` on the PATH (bin/caisson finds the jar through the link); the systemd unit in
+# packaging/systemd starts it from there.
+ln -sf "$PWD/bin/caisson" /usr/local/bin/caisson
+
 if [[ -S /run/caisson/caisson.sock ]] && pgrep -f "caisson-.*\.jar" >/dev/null; then
   echo "caisson is already running"
   exit 0
 fi
 mkdir -p /var/log
-nohup bin/caisson >>/var/log/caisson.log 2>&1 &
+nohup /usr/local/bin/caisson >>/var/log/caisson.log 2>&1 &
 for _ in $(seq 1 100); do
   [[ -S /run/caisson/caisson.sock ]] && break
   sleep 0.1
