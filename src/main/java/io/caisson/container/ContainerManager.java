@@ -14,9 +14,7 @@ import io.caisson.events.Lifecycle;
 import io.caisson.image.ImageRootfs;
 import io.caisson.image.ImageService;
 import io.caisson.linux.CgroupKill;
-import io.caisson.linux.ProcessSignals;
 import io.caisson.linux.ProcessStamp;
-import io.caisson.linux.SyscallException;
 import io.caisson.oci.Conmon;
 import io.caisson.oci.ContainerLaunch;
 import io.caisson.oci.ExitInfo;
@@ -26,17 +24,14 @@ import io.caisson.oci.Runc;
 import io.caisson.oci.RuncState;
 import io.caisson.sandbox.Sandbox;
 import io.caisson.sandbox.SandboxManager;
-import io.caisson.sandbox.SandboxRecord;
 import io.caisson.storage.IdmappedStaging;
 import io.caisson.storage.OverlayRootfs;
 import io.caisson.store.RecordStore;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
@@ -72,6 +67,8 @@ public final class ContainerManager implements SandboxManager.PodContainers {
   private final IdmappedStaging staging;
   private final InfraContainers infra;
   private final ContainerCheckpoints checkpoints;
+  private final VolumeSources volumeSources;
+  private final ContainerSignals signals;
   private final int daemonOomScoreAdj;
   private final ConcurrentHashMap<String, Container> containers = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, String> names = new ConcurrentHashMap<>();
@@ -80,7 +77,6 @@ public final class ContainerManager implements SandboxManager.PodContainers {
   // runc deletes of containers that exited on their own, two at a time: a node's worth of Jobs
   // ending together must not start a runc per container in the same instant.
   private final Semaphore releases = new Semaphore(2);
-  private final CgroupKill cgroupKill = CgroupKill.of(Path.of("/sys/fs/cgroup"));
 
   public ContainerManager(
       CaissonConfig config, SandboxManager sandboxes, ImageService images, Runc runc, Conmon conmon)
@@ -103,6 +99,8 @@ public final class ContainerManager implements SandboxManager.PodContainers {
             Files.createDirectories(config.state().resolve("infra")),
             staging);
     this.daemonOomScoreAdj = ownOomScoreAdj();
+    this.volumeSources = new VolumeSources(staging);
+    this.signals = new ContainerSignals(runc, CgroupKill.of(Path.of("/sys/fs/cgroup")));
     this.checkpoints =
         new ContainerCheckpoints(
             this, runc, conmon, io.caisson.oci.Criu.onPath(), config.root().resolve("tmp"));
@@ -150,7 +148,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
     PodSandboxConfig pod = sandbox.config();
     String id = Ids.newId();
     String nameKey = name + "_" + sandbox.id() + "_" + config.getMetadata().getAttempt();
-    Path logPath = logPath(pod.getLogDirectory(), config.getLogPath(), id);
+    Path logPath = LogPaths.of(pod.getLogDirectory(), config.getLogPath(), id);
 
     long t0 = System.nanoTime();
     try (Undo undo = new Undo()) {
@@ -183,9 +181,9 @@ public final class ContainerManager implements SandboxManager.PodContainers {
       } else {
         storage.mount(id, image.shortLayerDirs(), rootfs);
       }
-      List<Path> mountSources = mountSources(id, config, sandbox.record());
+      List<Path> mountSources = volumeSources.of(id, config, sandbox.record());
 
-      ImageUsers.Identity identity = identity(config, image, rootfs);
+      ImageUsers.Identity identity = RunAsIdentity.resolve(config, image.config(), rootfs);
       Path pidNamespace = null;
       var pidMode = config.getLinux().getSecurityContext().getNamespaceOptions().getPid();
       if (pidMode == NamespaceMode.POD) {
@@ -316,113 +314,10 @@ public final class ContainerManager implements SandboxManager.PodContainers {
         null);
   }
 
-  private ImageUsers.Identity identity(ContainerConfig config, ImageRootfs image, Path rootfs)
-      throws IOException {
-    var security = config.getLinux().getSecurityContext();
-    if (security.hasRunAsGroup()
-        && !security.hasRunAsUser()
-        && security.getRunAsUsername().isEmpty()) {
-      throw CaissonException.invalid("run_as_group is set without run_as_user or run_as_username");
-    }
-    String user;
-    String group = InfraContainers.groupOf(image.config().user());
-    if (security.hasRunAsUser()) {
-      user = Long.toString(security.getRunAsUser().getValue());
-      group = null;
-    } else if (!security.getRunAsUsername().isEmpty()) {
-      user = security.getRunAsUsername();
-      group = null;
-    } else {
-      user = InfraContainers.userOf(image.config().user());
-    }
-    if (security.hasRunAsGroup()) {
-      group = Long.toString(security.getRunAsGroup().getValue());
-    }
-    boolean imageGroups =
-        security.getSupplementalGroupsPolicy() != io.caisson.cri.v1.SupplementalGroupsPolicy.Strict;
-    return ImageUsers.read(rootfs)
-        .resolve(user, group, security.getSupplementalGroupsList(), imageGroups);
-  }
-
   private Path targetPidNamespace(ContainerConfig config) {
     String target = config.getLinux().getSecurityContext().getNamespaceOptions().getTargetId();
     Container other = find(target);
     return Path.of("/proc", Long.toString(other.record().pid()), "ns", "pid");
-  }
-
-  /**
-   * Where each of the container's mounts comes from: the host path itself, or, in a pod of its own
-   * user namespace, an idmapped clone of it (a missing host path is left for the spec to refuse).
-   */
-  private List<Path> mountSources(String id, ContainerConfig config, SandboxRecord pod)
-      throws IOException {
-    List<Path> sources = new ArrayList<>();
-    for (var mount : config.getMountsList()) {
-      sources.add(Path.of(mount.getHostPath()));
-    }
-    if (pod.userns() == null) {
-      return sources;
-    }
-    List<Integer> present = new ArrayList<>();
-    for (int i = 0; i < sources.size(); i++) {
-      if (sources.get(i).isAbsolute() && Files.exists(sources.get(i))) {
-        present.add(i);
-      }
-    }
-    List<Path> clones;
-    try {
-      clones =
-          staging.stage(
-              id, "volume", present.stream().map(sources::get).toList(), Path.of(pod.userns()));
-    } catch (SyscallException e) {
-      // Some filesystems (sysfs, procfs, network filesystems, tmpfs before Linux 6.3) cannot be.
-      throw CaissonException.precondition(
-          "a volume of this container cannot be idmapped into its pod's user namespace: %s",
-          e.getMessage());
-    }
-    for (int i = 0; i < present.size(); i++) {
-      sources.set(present.get(i), clones.get(i));
-    }
-    return sources;
-  }
-
-  /** Linux's NAME_MAX and PATH_MAX: a longer log path could never be opened. */
-  private static final int NAME_MAX = 255;
-
-  private static final int PATH_MAX = 4095;
-
-  /** The CRI log path: relative to the pod's log directory, never outside it. */
-  static Path logPath(String logDirectory, String logPath, String id) {
-    Path path = unboundedLogPath(logDirectory, logPath, id);
-    if (path.toString().getBytes(StandardCharsets.UTF_8).length > PATH_MAX) {
-      throw CaissonException.invalid("log path %s is longer than %d bytes", path, PATH_MAX);
-    }
-    for (Path name : path) {
-      if (name.toString().getBytes(StandardCharsets.UTF_8).length > NAME_MAX) {
-        throw CaissonException.invalid(
-            "log path %s has a name longer than %d bytes", path, NAME_MAX);
-      }
-    }
-    return path;
-  }
-
-  private static Path unboundedLogPath(String logDirectory, String logPath, String id) {
-    if (logDirectory.isEmpty()) {
-      if (!logPath.isEmpty() && Path.of(logPath).isAbsolute()) {
-        return Path.of(logPath).normalize();
-      }
-      return Path.of("/var/log/caisson", id + ".log");
-    }
-    Path dir = Path.of(logDirectory).normalize();
-    if (logPath.isEmpty()) {
-      return dir.resolve(id + ".log");
-    }
-    Path resolved = dir.resolve(logPath).normalize();
-    if (!resolved.startsWith(dir) || resolved.equals(dir)) {
-      throw CaissonException.invalid(
-          "log_path %s escapes the pod's log directory %s", logPath, logDirectory);
-    }
-    return resolved;
   }
 
   // ---- Start / Stop / Remove ----------------------------------------------------------------
@@ -514,74 +409,20 @@ public final class ContainerManager implements SandboxManager.PodContainers {
     }
     if (record.state() == ContainerState.CREATED) {
       // Never started: kill the waiting init so conmon records an exit.
-      signal(container, Signals.SIGKILL);
+      signals.send(container, Signals.SIGKILL);
       awaitExit(container, KILL_WAIT);
       return;
     }
     if (timeoutSeconds > 0) {
-      signal(container, Signals.parse(record.stopSignal()));
+      signals.send(container, Signals.parse(record.stopSignal()));
       if (awaitExit(container, Duration.ofSeconds(timeoutSeconds))) {
         return;
       }
     }
-    signal(container, Signals.SIGKILL);
+    signals.send(container, Signals.SIGKILL);
     if (!awaitExit(container, KILL_WAIT)) {
       throw CaissonException.internal(
           "container " + record.id() + " did not exit after SIGKILL", null);
-    }
-  }
-
-  /**
-   * Signals the container's first process: through a pidfd when this daemon saw that process start
-   * (no runc process to spawn), except SIGKILL in a container that shares its pod's or the node's
-   * PID namespace, where killing the first process would leave its children running: every process
-   * in the container's cgroup is killed then, by its cgroup v2 group's {@code cgroup.kill} where
-   * the node has one, else by runc. A process already gone is no error: the exit file tells.
-   */
-  private void signal(Container container, int signal) {
-    ProcessStamp init = container.initProcess();
-    boolean wholeGroup = signal == Signals.SIGKILL && !ownPidNamespace(container.config());
-    boolean sent =
-        init != null
-            && (wholeGroup ? killGroup(container, init) : signalFirst(container, init, signal));
-    if (!sent) {
-      kill(container.id(), signal);
-    }
-  }
-
-  private boolean killGroup(Container container, ProcessStamp init) {
-    if (cgroupKill.killGroupOf(init, container.id())) {
-      return true;
-    }
-    LOG.debug("container {}: no cgroup.kill for its group; asking runc", container.id());
-    return false;
-  }
-
-  private static boolean signalFirst(Container container, ProcessStamp init, int signal) {
-    try {
-      ProcessSignals.send(init, signal);
-      return true;
-    } catch (SyscallException e) {
-      LOG.debug(
-          "signal {} to container {} through a pidfd: {}; asking runc",
-          signal,
-          container.id(),
-          e.getMessage());
-      return false;
-    }
-  }
-
-  private static boolean ownPidNamespace(ContainerConfig config) {
-    return config.getLinux().getSecurityContext().getNamespaceOptions().getPid()
-        == NamespaceMode.CONTAINER;
-  }
-
-  private void kill(String id, int signal) {
-    try {
-      runc.kill(id, signal, signal == Signals.SIGKILL);
-    } catch (CaissonException e) {
-      // Already gone between our check and the signal: the exit file will tell.
-      LOG.debug("kill {} {}: {}", id, signal, e.getMessage());
     }
   }
 

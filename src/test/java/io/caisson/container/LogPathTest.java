@@ -11,9 +11,9 @@ import org.junit.jupiter.api.Test;
 class LogPathTest {
   @Test
   void aRelativeLogPathLivesInThePodsLogDirectory() {
-    assertThat(ContainerManager.logPath("/var/log/pods/p", "c/0.log", "id"))
+    assertThat(LogPaths.of("/var/log/pods/p", "c/0.log", "id"))
         .isEqualTo(Path.of("/var/log/pods/p/c/0.log"));
-    assertThat(ContainerManager.logPath("/var/log/pods/p", "", "id"))
+    assertThat(LogPaths.of("/var/log/pods/p", "", "id"))
         .isEqualTo(Path.of("/var/log/pods/p/id.log"));
   }
 
@@ -25,7 +25,7 @@ class LogPathTest {
   }
 
   private static void assertInvalid(String dir, String logPath, String why) {
-    assertThatThrownBy(() -> ContainerManager.logPath(dir, logPath, "id"))
+    assertThatThrownBy(() -> LogPaths.of(dir, logPath, "id"))
         .isInstanceOfSatisfying(
             CaissonException.class,
             e -> {
