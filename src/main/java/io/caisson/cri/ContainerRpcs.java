@@ -1,6 +1,5 @@
 package io.caisson.cri;
 
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.google.protobuf.ByteString;
 import io.caisson.common.Ids;
 import io.caisson.container.Container;
@@ -37,8 +36,8 @@ import io.caisson.cri.v1.UpdateContainerResourcesResponse;
 import io.caisson.oci.Runc;
 import io.grpc.Context;
 import io.grpc.Deadline;
+import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -117,7 +116,10 @@ public final class ContainerRpcs {
     ContainerStatusResponse.Builder response =
         ContainerStatusResponse.newBuilder().setStatus(statusOf(container, record));
     if (request.getVerbose()) {
-      response.putAllInfo(Map.of("info", JsonMapper.builder().build().writeValueAsString(record)));
+      response.putInfo(
+          "info",
+          VerboseInfo.container(
+              record, record.sandboxId(), container.config(), Path.of(record.bundle())));
     }
     return response.build();
   }

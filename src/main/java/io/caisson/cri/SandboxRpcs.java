@@ -1,6 +1,5 @@
 package io.caisson.cri;
 
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.caisson.common.Ids;
 import io.caisson.cri.v1.LinuxPodSandboxStatus;
 import io.caisson.cri.v1.ListPodSandboxRequest;
@@ -25,7 +24,6 @@ import io.caisson.sandbox.Sandbox;
 import io.caisson.sandbox.SandboxManager;
 import io.caisson.sandbox.SandboxRecord;
 import io.caisson.sandbox.SandboxState;
-import java.util.Map;
 
 /** RunPodSandbox, StopPodSandbox, RemovePodSandbox, PodSandboxStatus, ListPodSandbox. */
 public final class SandboxRpcs {
@@ -58,7 +56,7 @@ public final class SandboxRpcs {
             .setStatus(statusOf(sandbox))
             .setTimestamp(System.currentTimeMillis() * 1_000_000L);
     if (request.getVerbose()) {
-      response.putAllInfo(Map.of("info", JsonMapper.builder().build().writeValueAsString(record)));
+      response.putInfo("info", VerboseInfo.sandbox(record, sandbox.config()));
     }
     return response.build();
   }

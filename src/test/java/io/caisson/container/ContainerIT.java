@@ -3,6 +3,8 @@ package io.caisson.container;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.caisson.cri.v1.Capability;
 import io.caisson.cri.v1.ContainerConfig;
 import io.caisson.cri.v1.ContainerMetadata;
@@ -158,6 +160,39 @@ class ContainerIT {
     if (Files.exists(limit)) {
       assertThat(io.caisson.linux.ProcFiles.read(limit)).isEqualTo(Long.toString(64 << 20));
     }
+
+    // crictl inspect / inspectp: the keys containerd and CRI-O give, which operators' scripts read.
+    JsonNode info =
+        new ObjectMapper()
+            .readTree(
+                daemon
+                    .runtime()
+                    .containerStatus(
+                        ContainerStatusRequest.newBuilder()
+                            .setContainerId(id)
+                            .setVerbose(true)
+                            .build())
+                    .getInfoOrThrow("info"));
+    assertThat(info.path("sandboxID").asText()).isEqualTo(pod);
+    assertThat(info.path("pid").asLong()).isPositive();
+    assertThat(info.path("config").path("metadata").path("name").asText()).isEqualTo("merge");
+    assertThat(info.at("/config/linux/resources/memoryLimitInBytes").asText())
+        .isEqualTo(Long.toString(64 << 20));
+    assertThat(info.at("/runtimeSpec/process/args/0").asText()).isEqualTo("sh");
+    assertThat(info.at("/runtimeSpec/linux/cgroupsPath").asText()).contains(id);
+    JsonNode podInfo =
+        new ObjectMapper()
+            .readTree(
+                daemon
+                    .runtime()
+                    .podSandboxStatus(
+                        io.caisson.cri.v1.PodSandboxStatusRequest.newBuilder()
+                            .setPodSandboxId(pod)
+                            .setVerbose(true)
+                            .build())
+                    .getInfoOrThrow("info"));
+    assertThat(podInfo.at("/config/metadata/name").asText()).isEqualTo("ctr-it");
+    assertThat(podInfo.path("netns").asText()).isNotEmpty();
 
     daemon
         .runtime()

@@ -1,0 +1,67 @@
+package io.caisson.cri;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.MessageOrBuilder;
+import com.google.protobuf.util.JsonFormat;
+import io.caisson.oci.OciJson;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The "info" JSON of verbose status answers ({@code crictl inspect}, {@code inspectp}): Caisson's
+ * record of the object, plus the keys that containerd and CRI-O give and that operators' scripts
+ * read: {@code sandboxID}, {@code config} (the CRI config as kubelet sent it, after updates) and,
+ * for a container, {@code runtimeSpec} (the OCI spec runc created it from).
+ */
+final class VerboseInfo {
+  private static final Logger LOG = LoggerFactory.getLogger(VerboseInfo.class);
+  private static final ObjectMapper JSON = OciJson.mapper();
+
+  private VerboseInfo() {}
+
+  /** A container's: its record, sandboxID, config and the runtimeSpec in {@code bundle}. */
+  static String container(Object record, String sandboxId, MessageOrBuilder config, Path bundle)
+      throws IOException {
+    ObjectNode info = JSON.valueToTree(record);
+    info.put("sandboxID", sandboxId);
+    info.set("config", protoTree(config));
+    runtimeSpec(bundle).ifPresent(spec -> info.set("runtimeSpec", spec));
+    return JSON.writeValueAsString(info);
+  }
+
+  /** A pod's: its record and config. */
+  static String sandbox(Object record, MessageOrBuilder config) throws IOException {
+    ObjectNode info = JSON.valueToTree(record);
+    info.set("config", protoTree(config));
+    return JSON.writeValueAsString(info);
+  }
+
+  /** The message in protobuf's JSON mapping (lowerCamelCase names, as crictl prints configs). */
+  private static JsonNode protoTree(MessageOrBuilder message) throws IOException {
+    try {
+      return JSON.readTree(JsonFormat.printer().print(message));
+    } catch (InvalidProtocolBufferException e) {
+      throw new IOException("cannot print " + message.getClass().getSimpleName() + " as JSON", e);
+    }
+  }
+
+  /** The bundle's config.json; none once the container is removed or its bundle is gone. */
+  private static Optional<JsonNode> runtimeSpec(Path bundle) {
+    try {
+      return Optional.of(JSON.readTree(Files.readAllBytes(bundle.resolve("config.json"))));
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    } catch (IOException e) {
+      LOG.warn("{}: unreadable OCI spec: {}", bundle, e.getMessage());
+      return Optional.empty();
+    }
+  }
+}
