@@ -36,7 +36,6 @@ import io.caisson.cri.v1.UpdateContainerResourcesResponse;
 import io.caisson.oci.Runc;
 import io.grpc.Context;
 import io.grpc.Deadline;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -116,10 +115,7 @@ public final class ContainerRpcs {
     ContainerStatusResponse.Builder response =
         ContainerStatusResponse.newBuilder().setStatus(statusOf(container, record));
     if (request.getVerbose()) {
-      response.putInfo(
-          "info",
-          VerboseInfo.container(
-              record, record.sandboxId(), container.config(), Path.of(record.bundle())));
+      response.putInfo("info", VerboseInfo.container(record, container.config()));
     }
     return response.build();
   }

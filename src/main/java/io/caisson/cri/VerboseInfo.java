@@ -6,7 +6,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageOrBuilder;
 import com.google.protobuf.util.JsonFormat;
+import io.caisson.container.ContainerRecord;
+import io.caisson.cri.v1.ContainerConfig;
+import io.caisson.cri.v1.PodSandboxConfig;
 import io.caisson.oci.OciJson;
+import io.caisson.sandbox.SandboxRecord;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -27,18 +31,17 @@ final class VerboseInfo {
 
   private VerboseInfo() {}
 
-  /** A container's: its record, sandboxID, config and the runtimeSpec in {@code bundle}. */
-  static String container(Object record, String sandboxId, MessageOrBuilder config, Path bundle)
-      throws IOException {
+  /** A container's: its record, sandboxID, config and the runtimeSpec in its bundle. */
+  static String container(ContainerRecord record, ContainerConfig config) throws IOException {
     ObjectNode info = JSON.valueToTree(record);
-    info.put("sandboxID", sandboxId);
+    info.put("sandboxID", record.sandboxId());
     info.set("config", protoTree(config));
-    runtimeSpec(bundle).ifPresent(spec -> info.set("runtimeSpec", spec));
+    runtimeSpec(Path.of(record.bundle())).ifPresent(spec -> info.set("runtimeSpec", spec));
     return JSON.writeValueAsString(info);
   }
 
   /** A pod's: its record and config. */
-  static String sandbox(Object record, MessageOrBuilder config) throws IOException {
+  static String sandbox(SandboxRecord record, PodSandboxConfig config) throws IOException {
     ObjectNode info = JSON.valueToTree(record);
     info.set("config", protoTree(config));
     return JSON.writeValueAsString(info);
