@@ -15,12 +15,10 @@ import java.nio.file.Path;
  * them from threads that may block.
  */
 public final class SeqPacketSocket implements AutoCloseable {
-  private static final int AF_UNIX = 1;
   private static final int SOCK_SEQPACKET = 5;
   private static final int SOCK_CLOEXEC = 0x80000;
   private static final int SHUT_WR = 1;
   private static final int SHUT_RDWR = 2;
-  private static final int SUN_PATH_MAX = 108;
 
   private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
   private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
@@ -52,7 +50,7 @@ public final class SeqPacketSocket implements AutoCloseable {
    * reached through its directory, opened here and named as {@code /proc/self/fd/N/NAME}.
    */
   public static SeqPacketSocket connect(Path path) throws IOException {
-    if (path.toString().getBytes(StandardCharsets.UTF_8).length < SUN_PATH_MAX
+    if (path.toString().getBytes(StandardCharsets.UTF_8).length < UnixAddress.SUN_PATH_MAX
         || path.getParent() == null) {
       return connectShort(path);
     }
@@ -66,20 +64,16 @@ public final class SeqPacketSocket implements AutoCloseable {
   }
 
   private static SeqPacketSocket connectShort(Path path) throws IOException {
-    byte[] name = path.toString().getBytes(StandardCharsets.UTF_8);
-    if (name.length >= SUN_PATH_MAX) {
-      throw new IOException("socket path too long for AF_UNIX: " + path);
-    }
     try (Arena arena = Arena.ofConfined()) {
+      MemorySegment address = arena.allocate(UnixAddress.SIZE);
+      int length = UnixAddress.fill(path.toString(), address);
       MemorySegment state = Libc.callState(arena);
-      int fd = (int) SOCKET.invokeExact(state, AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+      int fd =
+          (int) SOCKET.invokeExact(state, UnixAddress.AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
       if (fd < 0) {
         throw new SyscallException("socket", "AF_UNIX SOCK_SEQPACKET", Libc.errno(state));
       }
-      MemorySegment address = arena.allocate(2 + SUN_PATH_MAX);
-      address.set(ValueLayout.JAVA_SHORT, 0, (short) AF_UNIX);
-      MemorySegment.copy(name, 0, address, ValueLayout.JAVA_BYTE, 2, name.length);
-      int rc = (int) CONNECT.invokeExact(state, fd, address, 2 + name.length + 1);
+      int rc = (int) CONNECT.invokeExact(state, fd, address, length);
       if (rc != 0) {
         int errno = Libc.errno(state);
         Syscalls.close(fd);

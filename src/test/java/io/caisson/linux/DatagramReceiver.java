@@ -40,14 +40,14 @@ public final class DatagramReceiver implements AutoCloseable {
           (int)
               SOCKET.invokeExact(
                   state,
-                  UnixDatagram.AF_UNIX,
+                  UnixAddress.AF_UNIX,
                   UnixDatagram.SOCK_DGRAM | UnixDatagram.SOCK_CLOEXEC,
                   0);
       if (fd < 0) {
         throw new SyscallException("socket", address, Libc.errno(state));
       }
-      MemorySegment sockaddr = arena.allocate(2 + UnixDatagram.SUN_PATH_MAX);
-      int length = UnixDatagram.socketAddress(address, sockaddr);
+      MemorySegment sockaddr = arena.allocate(UnixAddress.SIZE);
+      int length = UnixAddress.fill(address, sockaddr);
       if ((int) BIND.invokeExact(state, fd, sockaddr, length) != 0) {
         int errno = Libc.errno(state);
         Syscalls.close(fd);
