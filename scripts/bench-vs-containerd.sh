@@ -216,5 +216,55 @@ if [[ -f "$json" ]]; then
     '. + {runc_floor_back_to_back: {runs: $runs, median_ms: $median, min_ms: $min, max_ms: $max}, containerd_version: $containerd}' \
     "$json" >"$json.new" && mv "$json.new" "$json"
 fi
+
+# --- critest's own benchmarks (CRITEST_BENCH=0 skips them) ---------------------------------------
+# cri-tools' `critest -benchmark`, the instrument the issue's containerd numbers come from: serial
+# lifecycles of pods, containers and images against each daemon in turn, once the comparison has
+# removed what it made. Medians per operation, in the table and under "critest" in the JSON.
+if [[ "${CRITEST_BENCH:-1}" != 0 ]] && command -v critest >/dev/null; then
+  samples="${CRITEST_SAMPLES:-30}"
+  cat >"$work/critest-bench.yaml" <<PARAMS
+containersNumber: $samples
+containersNumberParallel: 1
+podsNumber: $samples
+podsNumberParallel: 1
+imagesNumber: 10
+imagesNumberParallel: 1
+imagePullingBenchmarkImage: $busybox_ref
+imageListingBenchmarkImages: [$busybox_ref]
+PARAMS
+  out="$results/critest-bench-$stamp"
+  for side in caisson containerd; do
+    mkdir -p "$out/$side"
+    endpoint="unix://$run/$side/$side.sock"
+    critest -benchmark -benchmarking-params-file "$work/critest-bench.yaml" \
+      -benchmarking-output-dir "$out/$side" --runtime-endpoint "$endpoint" \
+      --image-endpoint "$endpoint" --ginkgo.no-color >"$out/$side/critest.log" 2>&1 ||
+      echo "critest -benchmark against $side failed: see $out/$side/critest.log" | tee -a "$table"
+  done
+  # {file: {operation: {caisson_ms, containerd_ms}}} from both sides' *_benchmark_data.json
+  summary="$(jq -n '
+    def median: sort | if length == 0 then null
+      elif length % 2 == 1 then .[(length - 1) / 2] else (.[length / 2 - 1] + .[length / 2]) / 2 end;
+    def medians: [.operationsNames, ([.datapoints[].operationsDurationsNs] | transpose)]
+      | [range(0; .[0] | length) as $i | {(.[0][$i]): ((.[1][$i] // []) | median / 1e6)}] | add;
+    reduce inputs as $f ({}; .[input_filename | split("/") | .[-1] | sub("_benchmark_data.json"; "")]
+      [input_filename | split("/") | .[-2]] = ($f | medians))
+    | with_entries(.value = ([.value.caisson // {} | keys_unsorted[]] as $ops
+      | [$ops[] as $op | {($op): {caisson_ms: .value.caisson[$op], containerd_ms: .value.containerd[$op]}}]
+      | add))' "$out"/caisson/*_benchmark_data.json "$out"/containerd/*_benchmark_data.json 2>/dev/null || echo '{}')"
+  {
+    echo
+    echo "critest -benchmark, serial, $samples samples (images: 10), medians in ms ($out):"
+    jq -r 'to_entries[] | .key as $b | .value | to_entries[]
+      | "  \($b) \(.key): caisson \(.value.caisson_ms // "-" | if type == "number" then (. * 100 | round / 100) else . end)" +
+        ", containerd \(.value.containerd_ms // "-" | if type == "number" then (. * 100 | round / 100) else . end)" +
+        (if (.value.caisson_ms | type) == "number" and (.value.containerd_ms | type) == "number" and .value.containerd_ms > 0
+         then ", ratio \(.value.caisson_ms / .value.containerd_ms * 100 | round / 100)" else "" end)' <<<"$summary"
+  } | tee -a "$table"
+  if [[ -f "$json" ]]; then
+    jq --argjson critest "$summary" '. + {critest: $critest}' "$json" >"$json.new" && mv "$json.new" "$json"
+  fi
+fi
 echo "results: $json, $table"
 exit "$status"
