@@ -13,8 +13,8 @@ import java.lang.invoke.MethodHandle;
  * name written with a leading {@code @} as systemd does.
  */
 public final class UnixDatagram {
-  static final int SOCK_DGRAM = 2;
-  static final int SOCK_CLOEXEC = 0x80000;
+  private static final int SOCK_DGRAM = 2;
+  private static final int SOCK_CLOEXEC = 0x80000;
   private static final int MSG_NOSIGNAL = 0x4000;
 
   private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
@@ -29,36 +29,47 @@ public final class UnixDatagram {
 
   private UnixDatagram() {}
 
-  /** Sends {@code message} as one datagram to {@code address}; fails if it cannot be delivered. */
-  public static void send(String address, byte[] message) throws IOException {
+  /** A new unbound AF_UNIX datagram socket (close-on-exec); the caller closes it. */
+  static int open() throws IOException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment state = Libc.callState(arena);
       int fd = (int) SOCKET.invokeExact(state, UnixAddress.AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
       if (fd < 0) {
         throw new SyscallException("socket", "AF_UNIX SOCK_DGRAM", Libc.errno(state));
       }
-      try {
-        MemorySegment to = arena.allocate(UnixAddress.SIZE);
-        int toLength = UnixAddress.fill(address, to);
-        MemorySegment data = arena.allocate(Math.max(1, message.length));
-        MemorySegment.copy(message, 0, data, ValueLayout.JAVA_BYTE, 0, message.length);
-        long sent;
-        do {
-          sent =
-              (long)
-                  SENDTO.invokeExact(
-                      state, fd, data, (long) message.length, MSG_NOSIGNAL, to, toLength);
-        } while (sent < 0 && Libc.errno(state) == Errno.EINTR);
-        if (sent < 0) {
-          throw new SyscallException("sendto", address, Libc.errno(state));
-        }
-      } finally {
-        Syscalls.close(fd);
+      return fd;
+    } catch (IOException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new IllegalStateException("socket downcall failed", t);
+    }
+  }
+
+  /** Sends {@code message} as one datagram to {@code address}; fails if it cannot be delivered. */
+  public static void send(String address, byte[] message) throws IOException {
+    int fd = open();
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment state = Libc.callState(arena);
+      MemorySegment to = arena.allocate(UnixAddress.SIZE);
+      int toLength = UnixAddress.fill(address, to);
+      MemorySegment data = arena.allocate(Math.max(1, message.length));
+      MemorySegment.copy(message, 0, data, ValueLayout.JAVA_BYTE, 0, message.length);
+      long sent;
+      do {
+        sent =
+            (long)
+                SENDTO.invokeExact(
+                    state, fd, data, (long) message.length, MSG_NOSIGNAL, to, toLength);
+      } while (sent < 0 && Libc.errno(state) == Errno.EINTR);
+      if (sent < 0) {
+        throw new SyscallException("sendto", address, Libc.errno(state));
       }
     } catch (IOException e) {
       throw e;
     } catch (Throwable t) {
       throw new IllegalStateException("sendto downcall failed", t);
+    } finally {
+      Syscalls.close(fd);
     }
   }
 }

@@ -16,11 +16,8 @@ import java.util.Optional;
  */
 public final class DatagramReceiver implements AutoCloseable {
   private static final int MSG_DONTWAIT = 0x40;
-  private static final int EAGAIN = 11;
   private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
   private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
-  private static final MethodHandle SOCKET =
-      Libc.withErrno("socket", FunctionDescriptor.of(INT, INT, INT, INT));
   private static final MethodHandle BIND =
       Libc.withErrno("bind", FunctionDescriptor.of(INT, INT, ValueLayout.ADDRESS, INT));
   private static final MethodHandle RECV =
@@ -35,19 +32,10 @@ public final class DatagramReceiver implements AutoCloseable {
   /** Binds to {@code address}: a path, or {@code @name} in the abstract namespace. */
   public static DatagramReceiver bind(String address) throws Throwable {
     try (Arena arena = Arena.ofConfined()) {
-      MemorySegment state = Libc.callState(arena);
-      int fd =
-          (int)
-              SOCKET.invokeExact(
-                  state,
-                  UnixAddress.AF_UNIX,
-                  UnixDatagram.SOCK_DGRAM | UnixDatagram.SOCK_CLOEXEC,
-                  0);
-      if (fd < 0) {
-        throw new SyscallException("socket", address, Libc.errno(state));
-      }
       MemorySegment sockaddr = arena.allocate(UnixAddress.SIZE);
       int length = UnixAddress.fill(address, sockaddr);
+      MemorySegment state = Libc.callState(arena);
+      int fd = UnixDatagram.open();
       if ((int) BIND.invokeExact(state, fd, sockaddr, length) != 0) {
         int errno = Libc.errno(state);
         Syscalls.close(fd);
@@ -70,7 +58,7 @@ public final class DatagramReceiver implements AutoCloseable {
           return Optional.of(new String(bytes, StandardCharsets.UTF_8));
         }
         int errno = Libc.errno(state);
-        if (errno != EAGAIN && errno != Errno.EINTR) {
+        if (errno != Errno.EAGAIN && errno != Errno.EINTR) {
           throw new IOException("recv: errno " + errno);
         }
         if (System.nanoTime() > deadline) {
