@@ -1,9 +1,11 @@
 package io.caisson.cri;
 
 import io.caisson.common.CaissonException;
+import io.caisson.common.OutOfSpace;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,6 +30,10 @@ final class Rpc {
 
   static StatusRuntimeException toStatus(Throwable failure) {
     return switch (failure) {
+      case CaissonException e when outOfSpace(e.kind(), e) ->
+          Status.RESOURCE_EXHAUSTED.withDescription(withCause(e)).asRuntimeException();
+      case CaissonException e when e.kind() == CaissonException.Kind.INTERNAL ->
+          Status.INTERNAL.withDescription(withCause(e)).asRuntimeException();
       case CaissonException e ->
           code(e.kind()).withDescription(e.getMessage()).asRuntimeException();
       case StatusRuntimeException e -> e;
@@ -39,11 +45,40 @@ final class Rpc {
       }
       default -> {
         LOG.error("internal error", failure);
-        yield Status.INTERNAL
+        yield (OutOfSpace.causedBy(failure) ? Status.RESOURCE_EXHAUSTED : Status.INTERNAL)
             .withDescription(failure.getClass().getSimpleName() + ": " + failure.getMessage())
             .asRuntimeException();
       }
     };
+  }
+
+  /**
+   * A full disk surfaces deep in whatever wrote to it (a CNI cache file, a layer, a bundle), whose
+   * code reports its failure as internal or, in the middle of a pull, as a failed transfer; the
+   * caller can only act on it (free space; kubelet's image garbage collection) as a full disk.
+   */
+  private static boolean outOfSpace(CaissonException.Kind kind, CaissonException e) {
+    return (kind == CaissonException.Kind.INTERNAL || kind == CaissonException.Kind.UNAVAILABLE)
+        && OutOfSpace.causedBy(e);
+  }
+
+  /**
+   * The message of an internal or out-of-space failure, with its cause's own when the message does
+   * not already carry it: "cannot write CNI cache F" alone does not say that the disk is full.
+   * Other kinds keep their message as it is: it was written for the caller.
+   */
+  static String withCause(CaissonException e) {
+    String message = e.getMessage();
+    Throwable cause = e.getCause();
+    if (cause == null || cause instanceof CaissonException) {
+      return message;
+    }
+    String why = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+    return message == null || message.isEmpty()
+        ? why
+        : message.toLowerCase(Locale.ROOT).contains(why.toLowerCase(Locale.ROOT))
+            ? message
+            : message + ": " + why;
   }
 
   private static Status code(CaissonException.Kind kind) {

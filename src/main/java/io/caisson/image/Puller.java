@@ -2,6 +2,7 @@ package io.caisson.image;
 
 import io.caisson.common.CaissonException;
 import io.caisson.common.CaissonException.Kind;
+import io.caisson.common.OutOfSpace;
 import io.caisson.image.Manifests.Descriptor;
 import io.caisson.image.RegistrySession.FetchedManifest;
 import io.caisson.linux.SyscallException;
@@ -286,6 +287,11 @@ final class Puller {
   }
 
   static CaissonException failure(String what, IOException e) {
+    if (OutOfSpace.causedBy(e)) {
+      // The unpacker's writes and the network's reads share one copy loop: name the disk.
+      return new CaissonException(
+          Kind.RESOURCE_EXHAUSTED, what + ": cannot store it: no space left on device", e);
+    }
     return switch (e) {
       case VerifyingInputStream.DigestMismatchException m ->
           CaissonException.precondition("%s: %s", what, m.getMessage());

@@ -110,6 +110,13 @@ final class AttachmentCache {
     try {
       AtomicFiles.write(file, CniConfig.toJson(json).getBytes(), "rw-------");
     } catch (IOException e) {
+      // Nothing was attached yet: leave no empty directory for recovery to find (a full disk
+      // still lets the directory be made and then refuses the file).
+      try {
+        Files.deleteIfExists(file.getParent());
+      } catch (IOException ignored) {
+        // Not empty (another interface's intent) or already gone: either way nothing to undo.
+      }
       throw CaissonException.internal("cannot write CNI cache " + file, e);
     }
   }
