@@ -38,16 +38,29 @@ public final class OciJson {
     }
   }
 
-  /** Writes {@code value} to {@code file} through a temporary sibling and a rename. */
+  /**
+   * Writes {@code value} to {@code file} through a temporary sibling and a rename; a failed write
+   * (a full disk) leaves neither.
+   */
   public static void writeAtomically(Path file, Object value) throws IOException {
     Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    Files.write(tmp, bytes(value));
-    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    try {
+      Files.write(tmp, bytes(value));
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      Files.deleteIfExists(tmp);
+      throw e;
+    }
   }
 
   /** Writes the spec as {@code bundle/config.json}. */
-  public static void writeConfig(Path bundle, OciSpec spec) throws IOException {
-    writeAtomically(bundle.resolve("config.json"), spec);
+  public static void writeConfig(Path bundle, OciSpec spec) {
+    Path file = bundle.resolve("config.json");
+    try {
+      writeAtomically(file, spec);
+    } catch (IOException e) {
+      throw CaissonException.internal("cannot write the OCI spec " + file, e);
+    }
   }
 
   public static OciSpec readConfig(Path bundle) throws IOException {

@@ -3,6 +3,7 @@ package io.caisson.store;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -72,6 +73,13 @@ public final class AtomicFiles {
         Files.setPosixFilePermissions(temp, mode); // the umask may have narrowed it at creation
       }
       Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (FileSystemException e) {
+      throw e;
+    } catch (IOException e) {
+      // A failed write() names no file ("No space left on device"): name the one being written.
+      FileSystemException named = new FileSystemException(target.toString(), null, e.getMessage());
+      named.initCause(e);
+      throw named;
     } finally {
       Files.deleteIfExists(temp);
     }

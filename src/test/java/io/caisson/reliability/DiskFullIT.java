@@ -109,6 +109,40 @@ class DiskFullIT {
     node.cleanUpAndAssertNothingLeaked();
   }
 
+  @Test
+  void aFullStateFilesystemIsResourceExhaustedAndUndone() throws Exception {
+    // On a node the state directory is under /run: a tmpfs a few megabytes large.
+    root = dir.resolve("daemon/state");
+    Files.createDirectories(root);
+    Syscalls.mount("tmpfs", root, "tmpfs", 0, "size=16m,mode=0711");
+    node = TestNode.start(dir);
+    String pod = node.runPod("before");
+    String running = node.run(pod, "before", node.container("running", "sleep", "3600"));
+    Path filler = root.resolve("filler");
+    fill(filler);
+    List<Path> before = tree(root);
+
+    var runPod = catchThrowableOfType(StatusRuntimeException.class, () -> node.runPod("full"));
+    assertThat(runPod.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+    assertThat(runPod.getStatus().getDescription()).containsIgnoringCase("no space left on device");
+    var create =
+        catchThrowableOfType(
+            StatusRuntimeException.class,
+            () -> node.create(pod, "before", node.container("full", "sleep", "3600")));
+    assertThat(create.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+    assertThat(create.getStatus().getDescription())
+        .containsIgnoringCase("no space left on device")
+        .contains(root.toString());
+
+    assertThat(tree(root)).as("files under the full state directory").isEqualTo(before);
+    assertThat(node.status(running).getState()).isEqualTo(ContainerState.CONTAINER_RUNNING);
+
+    Files.delete(filler);
+    String after = node.run(pod, "before", node.container("after", "sleep", "3600"));
+    assertThat(node.status(after).getState()).isEqualTo(ContainerState.CONTAINER_RUNNING);
+    node.cleanUpAndAssertNothingLeaked();
+  }
+
   /** Writes until the filesystem refuses another byte. */
   private static void fill(Path filler) throws IOException {
     byte[] chunk = new byte[1 << 20];

@@ -58,6 +58,25 @@ class StderrLoggerTest {
   }
 
   @Test
+  void aFailureThrownInTheJdkAlsoShowsTheCaissonCodeThatCalledIt() {
+    StackTraceElement[] frames = {
+      new StackTraceElement("sun.nio.ch.UnixFileDispatcherImpl", "write0", null, -2),
+      new StackTraceElement("sun.nio.ch.IOUtil", "write", "IOUtil.java", 100),
+      new StackTraceElement("io.caisson.store.AtomicFiles", "write", "AtomicFiles.java", 60),
+      new StackTraceElement("io.caisson.oci.Bundle", "write", "Bundle.java", 40),
+      new StackTraceElement("io.caisson.container.ContainerManager", "create", "C.java", 9),
+    };
+    StringBuilder line = new StringBuilder();
+    StderrLogger.appendFrames(line, frames);
+    assertThat(line.toString())
+        .isEqualTo(
+            "\tat sun.nio.ch.UnixFileDispatcherImpl.write0(Native Method)\n"
+                + "\t...\n"
+                + "\tat io.caisson.store.AtomicFiles.write(AtomicFiles.java:60)\n"
+                + "\tat io.caisson.oci.Bundle.write(Bundle.java:40)\n");
+  }
+
+  @Test
   void caissonLoggersFollowTheConfiguredLevelEvenWhenCreatedBefore() {
     Logger logger = LoggerFactory.getLogger("io.caisson.container.ContainerManager");
     logger.debug("hidden");
