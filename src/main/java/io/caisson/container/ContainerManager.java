@@ -432,7 +432,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
     long limit =
         timeout.compareTo(Duration.ofDays(365 * 100)) > 0 ? Long.MAX_VALUE : timeout.toNanos();
     while (true) {
-      if (refresh(container).state() == ContainerState.EXITED) {
+      if (refresh(container).state() == ContainerState.EXITED || exitLost(container)) {
         return true;
       }
       long left = limit - (System.nanoTime() - start);
@@ -576,6 +576,50 @@ public final class ContainerManager implements SandboxManager.PodContainers {
   /** The names in conmon's exit directory, for {@link #refresh(Container, Set)}. */
   public Set<String> exitFileNames() {
     return conmon.exitFileNames();
+  }
+
+  /**
+   * Whether the container's first process is gone and so is its conmon, without an exit file:
+   * conmon could not write it (its exit directory is on a full tmpfs) or was killed itself. Nothing
+   * will ever record this exit, so a stop would wait for it in vain; it is recorded here, code
+   * unknown. Only looked at while a stop waits: a conmon gone alone says nothing of the container.
+   */
+  private boolean exitLost(Container container) throws IOException {
+    ProcessStamp init = container.initProcess();
+    ContainerRecord record = container.record();
+    if (init == null || init.stillRunning() || Conmon.conmonAlive(Path.of(record.bundle()))) {
+      return false;
+    }
+    // conmon writes the file before it exits: read again now that it is known to be gone.
+    if (refresh(container).state() == ContainerState.EXITED) {
+      return true;
+    }
+    synchronized (container) {
+      if (container.record().state() == ContainerState.EXITED) {
+        return true;
+      }
+      ContainerRecord lost =
+          container
+              .record()
+              .exited(
+                  UNKNOWN_EXIT_CODE,
+                  nowNanos(),
+                  "Unknown",
+                  "the container exited but conmon recorded no exit status (is "
+                      + conmon.exitDir()
+                      + " full?)");
+      container.update(lost);
+      LOG.warn("container {} exited with no exit file from conmon: code unknown", record.id());
+      try {
+        persist(lost);
+      } catch (IOException e) {
+        // Known in memory; after a restart, recovery finds the container gone from runc again.
+        LOG.warn("container {}: cannot record its exit: {}", record.id(), e.getMessage());
+      }
+      events.changed(Lifecycle.Kind.STOPPED, lost.id(), lost.sandboxId());
+      releaseRuntimeSoon(container);
+      return true;
+    }
   }
 
   private ContainerRecord recordExit(Container container, ExitInfo info) throws IOException {

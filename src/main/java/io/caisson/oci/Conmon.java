@@ -379,6 +379,11 @@ public final class Conmon {
     return names;
   }
 
+  /** Where conmon writes each container's exit code, in a file named by its id. */
+  public Path exitDir() {
+    return exitDir;
+  }
+
   /** The attach socket (SOCK_SEQPACKET) through a short symlink to the bundle. */
   public Path attachSocket(String id) {
     return socketDir.resolve(id).resolve("attach");

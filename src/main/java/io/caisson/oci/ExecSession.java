@@ -49,12 +49,13 @@ public final class ExecSession implements AutoCloseable {
    */
   static ExecSession start(Runc driver, String id, OciSpec.Process process, Path scratchDir) {
     boolean tty = Boolean.TRUE.equals(process.terminal());
-    Path spec;
+    Path spec = null;
     try {
       Files.createDirectories(scratchDir);
       spec = Files.createTempFile(scratchDir, "exec-", ".json");
       Files.write(spec, OciJson.bytes(process));
     } catch (IOException e) {
+      deleteQuietly(spec); // a full disk creates the file and then refuses its bytes
       throw CaissonException.internal("cannot write the exec spec for " + id, e);
     }
     List<String> runcArgv = new ArrayList<>();
@@ -73,11 +74,7 @@ public final class ExecSession implements AutoCloseable {
       if (terminal != null) {
         terminal.close();
       }
-      try {
-        Files.deleteIfExists(spec);
-      } catch (IOException ignored) {
-        // The scratch dir is Caisson's; a leftover spec is harmless.
-      }
+      deleteQuietly(spec);
       throw CaissonException.internal("cannot run runc exec in " + id, e);
     }
   }
@@ -132,10 +129,17 @@ public final class ExecSession implements AutoCloseable {
   }
 
   private void deleteSpec() {
+    deleteQuietly(specFile);
+  }
+
+  private static void deleteQuietly(Path spec) {
+    if (spec == null) {
+      return;
+    }
     try {
-      Files.deleteIfExists(specFile);
+      Files.deleteIfExists(spec);
     } catch (IOException ignored) {
-      // See start(): harmless leftover.
+      // The scratch dir is Caisson's; a leftover spec is harmless.
     }
   }
 }

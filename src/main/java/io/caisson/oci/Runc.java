@@ -371,6 +371,8 @@ public final class Runc {
       return awaitExec(id, command, timeout, p, maxOutput, pidFile);
     } finally {
       deleteQuietly(pidFile);
+      // runc writes the pid file as ".NAME" and renames it: a failed write (full disk) leaves that.
+      deleteQuietly(pidFile.resolveSibling("." + pidFile.getFileName()));
     }
   }
 

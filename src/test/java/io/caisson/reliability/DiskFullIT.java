@@ -7,6 +7,7 @@ import io.caisson.cri.v1.ContainerState;
 import io.caisson.cri.v1.ImageSpec;
 import io.caisson.cri.v1.ListImagesRequest;
 import io.caisson.cri.v1.PullImageRequest;
+import io.caisson.cri.v1.StopContainerRequest;
 import io.caisson.linux.Syscalls;
 import io.caisson.testing.TestImages;
 import io.caisson.testing.TestNode;
@@ -134,8 +135,21 @@ class DiskFullIT {
         .containsIgnoringCase("no space left on device")
         .contains(root.toString());
 
+    var exec = catchThrowableOfType(StatusRuntimeException.class, () -> node.exec(running, "true"));
+    assertThat(exec.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+    assertThat(exec.getStatus().getDescription()).containsIgnoringCase("no space left on device");
+
     assertThat(tree(root)).as("files under the full state directory").isEqualTo(before);
     assertThat(node.status(running).getState()).isEqualTo(ContainerState.CONTAINER_RUNNING);
+
+    // conmon cannot write the exit file into the full state directory: the stop still ends.
+    node.daemon
+        .runtime()
+        .stopContainer(
+            StopContainerRequest.newBuilder().setContainerId(running).setTimeout(0).build());
+    var stopped = node.status(running);
+    assertThat(stopped.getState()).isEqualTo(ContainerState.CONTAINER_EXITED);
+    assertThat(stopped.getReason()).isEqualTo("Unknown");
 
     Files.delete(filler);
     String after = node.run(pod, "before", node.container("after", "sleep", "3600"));
