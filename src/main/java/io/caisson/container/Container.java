@@ -15,6 +15,10 @@ public final class Container {
   private final ReentrantLock lock = new ReentrantLock();
   private volatile ContainerRecord record;
   private volatile boolean removed;
+  // Set under this object's monitor when RemoveContainer deletes the stored record: an exit
+  // recorded after that (by the exit watcher or a status call racing the removal) must not write
+  // the record back.
+  private boolean recordDeleted;
   // The container's first process: as CreateContainer saw it start, or as runc recorded it for a
   // container recovered after a restart. Null for one restored from a checkpoint (its process
   // comes from runc restore), and then runc signals it.
@@ -82,6 +86,16 @@ public final class Container {
 
   void updateConfig(ContainerConfig newConfig) {
     this.config = newConfig;
+  }
+
+  /** The caller holds this object's monitor. */
+  void recordDeleted() {
+    recordDeleted = true;
+  }
+
+  /** Whether the container's record is still stored; the caller holds this object's monitor. */
+  boolean recordStored() {
+    return !recordDeleted;
   }
 
   void markRemoved() {

@@ -432,7 +432,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
     long limit =
         timeout.compareTo(Duration.ofDays(365 * 100)) > 0 ? Long.MAX_VALUE : timeout.toNanos();
     while (true) {
-      if (refresh(container).state() == ContainerState.EXITED || exitLost(container)) {
+      if (refresh(container).state() == ContainerState.EXITED || recordExitIfLost(container)) {
         return true;
       }
       long left = limit - (System.nanoTime() - start);
@@ -462,7 +462,11 @@ public final class ContainerManager implements SandboxManager.PodContainers {
       deleteQuietly(record.id());
       conmon.cleanup(record.id());
       OverlayRootfs.unmount(Path.of(record.bundle()).resolve("rootfs"));
-      store.delete(record.id(), RECORD);
+      synchronized (container) {
+        // Exits are recorded under the container's monitor: none can write the record back now.
+        container.recordDeleted();
+        store.delete(record.id(), RECORD);
+      }
       storage.delete(record.id());
       RecordStore.deleteTree(Path.of(record.bundle()));
       images.release(record.imageId(), record.id());
@@ -580,11 +584,12 @@ public final class ContainerManager implements SandboxManager.PodContainers {
 
   /**
    * Whether the container's first process is gone and so is its conmon, without an exit file:
-   * conmon could not write it (its exit directory is on a full tmpfs) or was killed itself. Nothing
-   * will ever record this exit, so a stop would wait for it in vain; it is recorded here, code
-   * unknown. Only looked at while a stop waits: a conmon gone alone says nothing of the container.
+   * conmon could not write it (its exit directory is on a full tmpfs) or was killed itself (the OOM
+   * killer). Nothing will ever record this exit, so a stop would wait for it in vain and a status
+   * would say running for ever; it is recorded here, code unknown. Looked at while a stop waits and
+   * by the exit watcher's sweep; a conmon gone while the container runs is left alone.
    */
-  private boolean exitLost(Container container) throws IOException {
+  boolean recordExitIfLost(Container container) throws IOException {
     ProcessStamp init = container.initProcess();
     ContainerRecord record = container.record();
     if (init == null || init.stillRunning() || Conmon.conmonAlive(Path.of(record.bundle()))) {
@@ -611,7 +616,9 @@ public final class ContainerManager implements SandboxManager.PodContainers {
       container.update(lost);
       LOG.warn("container {} exited with no exit file from conmon: code unknown", record.id());
       try {
-        persist(lost);
+        if (container.recordStored()) {
+          persist(lost);
+        }
       } catch (IOException e) {
         // Known in memory; after a restart, recovery finds the container gone from runc again.
         LOG.warn("container {}: cannot record its exit: {}", record.id(), e.getMessage());
@@ -633,7 +640,9 @@ public final class ContainerManager implements SandboxManager.PodContainers {
         record.exited(
             info.exitCode(), at.getEpochSecond() * 1_000_000_000L + at.getNano(), reason, "");
     container.update(exited);
-    persist(exited);
+    if (container.recordStored()) {
+      persist(exited);
+    }
     events.changed(Lifecycle.Kind.STOPPED, exited.id(), exited.sandboxId());
     releaseRuntimeSoon(container);
     return exited;

@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
  * Notices containers that exit on their own: conmon writes {@code exitDir/ID} when the container's
  * process ends, and this watcher refreshes that container at once, which records the exit and
  * raises its STOPPED event. Without it an exit would only be seen when someone next asked. A
- * periodic sweep covers events the kernel's inotify queue dropped.
+ * periodic sweep covers events the kernel's inotify queue dropped, and exits conmon never recorded
+ * (killed, or its exit directory full).
  */
 public final class ExitWatcher implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ExitWatcher.class);
@@ -75,13 +76,25 @@ public final class ExitWatcher implements AutoCloseable {
     }
   }
 
-  /** Refreshes every container that is not known to have exited but has an exit file. */
+  /**
+   * Refreshes every container that is not known to have exited but has an exit file, and records
+   * the exit of one whose process and conmon are both gone without one (one look at /proc per
+   * running container).
+   */
   private void sweep() {
     Set<String> exitFiles = containers.exitFileNames();
     for (Container container : containers.all()) {
-      if (container.record().state() != ContainerState.EXITED
-          && exitFiles.contains(container.id())) {
+      if (container.record().state() == ContainerState.EXITED || container.isRemoved()) {
+        continue;
+      }
+      if (exitFiles.contains(container.id())) {
         exited(container.id());
+      } else {
+        try {
+          containers.recordExitIfLost(container);
+        } catch (IOException | RuntimeException e) {
+          LOG.warn("exit of container {}: {}", container.id(), e.toString());
+        }
       }
     }
   }
