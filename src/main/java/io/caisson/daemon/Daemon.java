@@ -79,6 +79,7 @@ public final class Daemon implements AutoCloseable {
   private StreamingServer streamingServer;
   private ContainerEvents events;
   private ExitWatcher exitWatcher;
+  private HeapTrimmer heapTrimmer;
   private MetricsServer metricsServer;
 
   public Daemon(CaissonConfig config) {
@@ -156,6 +157,7 @@ public final class Daemon implements AutoCloseable {
     containers.setEvents(events);
     sandboxes.setEvents(events);
     exitWatcher = new ExitWatcher(containers, config.state().resolve("exits"), EXIT_SWEEP).start();
+    heapTrimmer = HeapTrimmer.ofThisJvm().start();
     MetricRegistry registry = new MetricRegistry();
     RpcMetrics rpcMetrics = new RpcMetrics(registry);
     DaemonMetrics.register(
@@ -239,6 +241,9 @@ public final class Daemon implements AutoCloseable {
     }
     if (metricsServer != null) {
       metricsServer.close();
+    }
+    if (heapTrimmer != null) {
+      heapTrimmer.close();
     }
     if (exitWatcher != null) {
       try {
