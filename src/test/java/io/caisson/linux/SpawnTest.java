@@ -184,6 +184,22 @@ class SpawnTest {
   }
 
   @Test
+  void manyChildrenAtOnceAreWaitedForWithoutAThreadEach() throws Exception {
+    List<Process> children = new ArrayList<>();
+    for (int i = 0; i < 64; i++) {
+      children.add(new Spawn(List.of("sh", "-c", "sleep 0.3; exit " + (i % 7))).start());
+    }
+    long waiters =
+        Thread.getAllStackTraces().keySet().stream()
+            .filter(t -> t.getName().startsWith("child-waiter-"))
+            .count();
+    assertThat(waiters).as("platform threads waiting for children").isZero();
+    for (int i = 0; i < children.size(); i++) {
+      assertThat(children.get(i).waitFor()).isEqualTo(i % 7);
+    }
+  }
+
+  @Test
   void exitCodesDecodeLikeTheShells() {
     assertThat(SpawnedProcess.exitCode(3 << 8)).isEqualTo(3);
     assertThat(SpawnedProcess.exitCode(9)).isEqualTo(137);
