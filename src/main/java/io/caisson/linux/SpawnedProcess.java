@@ -108,25 +108,14 @@ public final class SpawnedProcess extends Process {
     }
   }
 
-  /** The pidfd turned readable: the child has exited and is a zombie until reaped here. */
+  /**
+   * The pidfd turned readable: the child has exited and is a zombie until reaped, which {@link
+   * #awaitExit} does at once now (its wait returns without blocking).
+   */
   private void reapExited(int pidfd) {
     PipePoller.get().forget(pidfd);
     close(pidfd);
-    try (Arena arena = Arena.ofConfined()) {
-      MemorySegment status = arena.allocate(INT);
-      synchronized (this) {
-        // Blocking, though it returns at once: a readable pidfd means the child has exited.
-        int rc = (int) WAITPID.invokeExact((int) pid, status, 0);
-        reaped = true;
-        if (rc != pid) {
-          exit.completeExceptionally(new IllegalStateException("waitpid(" + pid + ") = " + rc));
-          return;
-        }
-      }
-      exit.complete(exitCode(status.get(INT, 0)));
-    } catch (Throwable t) {
-      exit.completeExceptionally(t);
-    }
+    awaitExit();
   }
 
   private void awaitExit() {
