@@ -30,7 +30,7 @@ final class Rpc {
 
   static StatusRuntimeException toStatus(Throwable failure) {
     return switch (failure) {
-      case CaissonException e when outOfSpace(e.kind(), e) ->
+      case CaissonException e when outOfSpace(e) ->
           Status.RESOURCE_EXHAUSTED.withDescription(withCause(e)).asRuntimeException();
       case CaissonException e when e.kind() == CaissonException.Kind.INTERNAL ->
           Status.INTERNAL.withDescription(withCause(e)).asRuntimeException();
@@ -57,8 +57,9 @@ final class Rpc {
    * code reports its failure as internal or, in the middle of a pull, as a failed transfer; the
    * caller can only act on it (free space; kubelet's image garbage collection) as a full disk.
    */
-  private static boolean outOfSpace(CaissonException.Kind kind, CaissonException e) {
-    return (kind == CaissonException.Kind.INTERNAL || kind == CaissonException.Kind.UNAVAILABLE)
+  private static boolean outOfSpace(CaissonException e) {
+    return (e.kind() == CaissonException.Kind.INTERNAL
+            || e.kind() == CaissonException.Kind.UNAVAILABLE)
         && OutOfSpace.causedBy(e);
   }
 
@@ -74,11 +75,13 @@ final class Rpc {
       return message;
     }
     String why = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
-    return message == null || message.isEmpty()
-        ? why
-        : message.toLowerCase(Locale.ROOT).contains(why.toLowerCase(Locale.ROOT))
-            ? message
-            : message + ": " + why;
+    if (message == null || message.isEmpty()) {
+      return why;
+    }
+    if (message.toLowerCase(Locale.ROOT).contains(why.toLowerCase(Locale.ROOT))) {
+      return message; // the cause is already told
+    }
+    return message + ": " + why;
   }
 
   private static Status code(CaissonException.Kind kind) {
