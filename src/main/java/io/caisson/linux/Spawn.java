@@ -119,6 +119,15 @@ public final class Spawn {
     return Libc.function(name, FunctionDescriptor.of(INT, args));
   }
 
+  /**
+   * The environment every child starts from: the daemon's own without the service manager's
+   * variables. A caller that adds to it (runc's GOGC, a CNI plugin's CNI_*) starts from this, never
+   * from {@link System#getenv()}.
+   */
+  public static Map<String, String> inheritedEnvironment() {
+    return INHERITED;
+  }
+
   /** {@code env} without the service manager's variables for the daemon itself. */
   static Map<String, String> inheritable(Map<String, String> env) {
     Map<String, String> kept = new HashMap<>(env);

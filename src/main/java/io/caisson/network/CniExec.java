@@ -43,7 +43,7 @@ final class CniExec {
 
   /** Runs the plugin; returns its stdout, which may be empty (DEL, CHECK). */
   byte[] run(Call call) {
-    Map<String, String> env = new HashMap<>(System.getenv());
+    Map<String, String> env = new HashMap<>(Spawn.inheritedEnvironment());
     env.keySet().removeIf(k -> k.startsWith("CNI_"));
     env.merge("PATH", SYSTEM_PATH, (mine, system) -> mine + ":" + system);
     env.putAll(call.cniEnv());

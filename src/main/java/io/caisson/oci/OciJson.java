@@ -4,10 +4,9 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.caisson.common.CaissonException;
+import io.caisson.store.AtomicFiles;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /** JSON for OCI documents: the bundle's config.json, process specs for exec, runc's answers. */
 public final class OciJson {
@@ -38,26 +37,12 @@ public final class OciJson {
     }
   }
 
-  /**
-   * Writes {@code value} to {@code file} through a temporary sibling and a rename; a failed write
-   * (a full disk) leaves neither.
-   */
-  public static void writeAtomically(Path file, Object value) throws IOException {
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    try {
-      Files.write(tmp, bytes(value));
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (IOException e) {
-      Files.deleteIfExists(tmp);
-      throw e;
-    }
-  }
-
   /** Writes the spec as {@code bundle/config.json}. */
   public static void writeConfig(Path bundle, OciSpec spec) {
     Path file = bundle.resolve("config.json");
     try {
-      writeAtomically(file, spec);
+      // Atomic against a kill, not flushed: a bundle does not outlive a reboot.
+      AtomicFiles.replace(file, bytes(spec));
     } catch (IOException e) {
       throw CaissonException.internal("cannot write the OCI spec " + file, e);
     }
