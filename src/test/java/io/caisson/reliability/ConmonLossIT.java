@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.caisson.cri.v1.ContainerState;
 import io.caisson.cri.v1.ContainerStatus;
 import io.caisson.cri.v1.StopContainerRequest;
+import io.caisson.linux.ProcessStamp;
 import io.caisson.testing.TestNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,10 +35,7 @@ class ConmonLossIT {
 
   @Test
   void anExitAfterConmonWasKilledIsReported() throws Exception {
-    node = TestNode.start(dir);
-    String pod = node.runPod("orphan");
-    String id = node.run(pod, "orphan", node.container("c", "sleep", "3600"));
-    kill(pidIn("conmon.pid", id));
+    String id = runningContainerWithoutConmon();
     assertThat(node.status(id).getState()).isEqualTo(ContainerState.CONTAINER_RUNNING);
 
     kill(pidIn("pidfile", id));
@@ -50,10 +48,7 @@ class ConmonLossIT {
 
   @Test
   void aContainerWhoseConmonWasKilledCanBeStopped() throws Exception {
-    node = TestNode.start(dir);
-    String pod = node.runPod("orphan");
-    String id = node.run(pod, "orphan", node.container("c", "sleep", "3600"));
-    kill(pidIn("conmon.pid", id));
+    String id = runningContainerWithoutConmon();
 
     node.daemon
         .runtime()
@@ -62,29 +57,28 @@ class ConmonLossIT {
     node.cleanUpAndAssertNothingLeaked();
   }
 
+  /** A pod with one running container whose conmon has been killed. */
+  private String runningContainerWithoutConmon() throws Exception {
+    node = TestNode.start(dir);
+    String pod = node.runPod("orphan");
+    String id = node.run(pod, "orphan", node.container("c", "sleep", "3600"));
+    kill(pidIn("conmon.pid", id));
+    return id;
+  }
+
   private long pidIn(String file, String id) throws Exception {
     Path path = node.daemonState().resolve("containers").resolve(id).resolve(file);
     return Long.parseLong(Files.readString(path).strip());
   }
 
   private static void kill(long pid) throws Exception {
-    ProcessHandle process = ProcessHandle.of(pid).orElseThrow();
-    process.destroyForcibly();
+    ProcessHandle.of(pid).orElseThrow().destroyForcibly();
     long deadline = System.nanoTime() + PATIENCE.toNanos();
-    while (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) && !zombie(pid)) {
+    while (ProcessStamp.of(pid).isPresent()) { // a zombie counts as gone
       if (System.nanoTime() > deadline) {
         throw new TimeoutException("process " + pid + " outlived SIGKILL");
       }
       Thread.sleep(20);
-    }
-  }
-
-  private static boolean zombie(long pid) {
-    try {
-      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-      return stat.charAt(stat.lastIndexOf(')') + 2) == 'Z';
-    } catch (java.io.IOException e) {
-      return true; // gone
     }
   }
 

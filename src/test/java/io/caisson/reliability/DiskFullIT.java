@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.stream.Stream;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,10 +50,7 @@ class DiskFullIT {
 
   @Test
   void aFullRootFilesystemIsResourceExhaustedAndUndone() throws Exception {
-    root = dir.resolve("daemon/root");
-    Files.createDirectories(root);
-    Syscalls.mount("tmpfs", root, "tmpfs", 0, "size=32m,mode=0711");
-    node = TestNode.start(dir);
+    startOnSmallTmpfs("daemon/root", "32m");
     String pod = node.runPod("before");
     String other =
         TestImages.pushBusybox(
@@ -61,16 +59,13 @@ class DiskFullIT {
     fill(filler);
     List<Path> before = tree(root);
 
-    var runPod = catchThrowableOfType(StatusRuntimeException.class, () -> node.runPod("full"));
-    assertThat(runPod.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
-    assertThat(runPod.getStatus().getDescription()).containsIgnoringCase("no space left on device");
+    assertThat(refusedForSpace(() -> node.runPod("full")))
+        .containsIgnoringCase("no space left on device");
 
-    var create =
-        catchThrowableOfType(
-            StatusRuntimeException.class,
-            () -> node.create(pod, "before", node.container("full", "sleep", "3600")));
-    assertThat(create.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
-    assertThat(create.getStatus().getDescription()).containsIgnoringCase("no space left on device");
+    assertThat(
+            refusedForSpace(
+                () -> node.create(pod, "before", node.container("full", "sleep", "3600"))))
+        .containsIgnoringCase("no space left on device");
 
     // An image with a layer of its own. With room for its manifest and config but not for its
     // unpacked layer, the pull fails in the middle of the layer's copy loop, where the registry's
@@ -78,18 +73,15 @@ class DiskFullIT {
     try (var channel = java.nio.channels.FileChannel.open(filler, StandardOpenOption.WRITE)) {
       channel.truncate(channel.size() - (256 << 10));
     }
-    var pull =
-        catchThrowableOfType(
-            StatusRuntimeException.class,
-            () ->
-                node.daemon
-                    .images()
-                    .pullImage(
-                        PullImageRequest.newBuilder()
-                            .setImage(ImageSpec.newBuilder().setImage(other))
-                            .build()));
-    assertThat(pull.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
-    assertThat(pull.getStatus().getDescription())
+    assertThat(
+            refusedForSpace(
+                () ->
+                    node.daemon
+                        .images()
+                        .pullImage(
+                            PullImageRequest.newBuilder()
+                                .setImage(ImageSpec.newBuilder().setImage(other))
+                                .build())))
         .startsWith("layer sha256:")
         .containsIgnoringCase("no space left on device")
         .doesNotContain("transfer failed");
@@ -113,31 +105,23 @@ class DiskFullIT {
   @Test
   void aFullStateFilesystemIsResourceExhaustedAndUndone() throws Exception {
     // On a node the state directory is under /run: a tmpfs a few megabytes large.
-    root = dir.resolve("daemon/state");
-    Files.createDirectories(root);
-    Syscalls.mount("tmpfs", root, "tmpfs", 0, "size=16m,mode=0711");
-    node = TestNode.start(dir);
+    startOnSmallTmpfs("daemon/state", "16m");
     String pod = node.runPod("before");
     String running = node.run(pod, "before", node.container("running", "sleep", "3600"));
     Path filler = root.resolve("filler");
     fill(filler);
     List<Path> before = tree(root);
 
-    var runPod = catchThrowableOfType(StatusRuntimeException.class, () -> node.runPod("full"));
-    assertThat(runPod.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
-    assertThat(runPod.getStatus().getDescription()).containsIgnoringCase("no space left on device");
-    var create =
-        catchThrowableOfType(
-            StatusRuntimeException.class,
-            () -> node.create(pod, "before", node.container("full", "sleep", "3600")));
-    assertThat(create.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
-    assertThat(create.getStatus().getDescription())
+    assertThat(refusedForSpace(() -> node.runPod("full")))
+        .containsIgnoringCase("no space left on device");
+    assertThat(
+            refusedForSpace(
+                () -> node.create(pod, "before", node.container("full", "sleep", "3600"))))
         .containsIgnoringCase("no space left on device")
         .contains(root.toString());
 
-    var exec = catchThrowableOfType(StatusRuntimeException.class, () -> node.exec(running, "true"));
-    assertThat(exec.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
-    assertThat(exec.getStatus().getDescription()).containsIgnoringCase("no space left on device");
+    assertThat(refusedForSpace(() -> node.exec(running, "true")))
+        .containsIgnoringCase("no space left on device");
 
     assertThat(tree(root)).as("files under the full state directory").isEqualTo(before);
     assertThat(node.status(running).getState()).isEqualTo(ContainerState.CONTAINER_RUNNING);
@@ -155,6 +139,22 @@ class DiskFullIT {
     String after = node.run(pod, "before", node.container("after", "sleep", "3600"));
     assertThat(node.status(after).getState()).isEqualTo(ContainerState.CONTAINER_RUNNING);
     node.cleanUpAndAssertNothingLeaked();
+  }
+
+  /** Mounts a tmpfs of {@code size} at the daemon's {@code sub} directory, then starts the node. */
+  private void startOnSmallTmpfs(String sub, String size) throws Exception {
+    root = dir.resolve(sub);
+    Files.createDirectories(root);
+    Syscalls.mount("tmpfs", root, "tmpfs", 0, "size=" + size + ",mode=0711");
+    node = TestNode.start(dir);
+  }
+
+  /** The call fails RESOURCE_EXHAUSTED; its description, for what it must also say. */
+  private static String refusedForSpace(ThrowingCallable call) {
+    var refused = catchThrowableOfType(StatusRuntimeException.class, call);
+    assertThat(refused).as("a call on the full filesystem").isNotNull();
+    assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+    return refused.getStatus().getDescription();
   }
 
   /** Writes until the filesystem refuses another byte. */
