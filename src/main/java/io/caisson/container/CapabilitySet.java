@@ -1,6 +1,7 @@
 package io.caisson.container;
 
 import io.caisson.common.CaissonException;
+import io.caisson.oci.OciSpec;
 import io.caisson.oci.OciSpecBuilder;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -117,6 +118,33 @@ final class CapabilitySet {
       caps.remove(cap);
     }
     return List.copyOf(caps);
+  }
+
+  /**
+   * The ambient set asked for (CRI's add_ambient_capabilities): capabilities a process keeps across
+   * execve as a non-root user. The kernel keeps an ambient capability only while it is also
+   * permitted and inheritable, so {@link #withAmbient} puts each in every set.
+   */
+  static List<String> ambient(List<String> names) {
+    List<String> ambient = normalise(names);
+    if (ambient.contains("CAP_ALL")) {
+      throw CaissonException.invalid("ALL is not an ambient capability: name each one");
+    }
+    return List.copyOf(new LinkedHashSet<>(ambient));
+  }
+
+  /**
+   * The spec's sets: {@code caps} bounding, effective and permitted, plus the ambient ones (added
+   * after the drops: "drop ALL, ambient NET_BIND_SERVICE" is how a non-root server binds port 80).
+   */
+  static OciSpec.Capabilities withAmbient(List<String> caps, List<String> ambient) {
+    if (ambient.isEmpty()) {
+      return OciSpec.Capabilities.of(caps);
+    }
+    Set<String> all = new LinkedHashSet<>(caps);
+    all.addAll(ambient);
+    List<String> sets = List.copyOf(all);
+    return new OciSpec.Capabilities(sets, sets, ambient, sets, ambient);
   }
 
   private static List<String> normalise(List<String> names) {

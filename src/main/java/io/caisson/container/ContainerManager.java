@@ -32,6 +32,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
@@ -107,6 +108,11 @@ public final class ContainerManager implements SandboxManager.PodContainers {
   }
 
   /** CheckpointContainer, and the CRIU support it depends on. */
+  /** The directory holding every container's writable layer. */
+  public Path writableLayers() {
+    return storage.layersDir();
+  }
+
   public ContainerCheckpoints checkpoints() {
     return checkpoints;
   }
@@ -149,6 +155,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
     String id = Ids.newId();
     String nameKey = name + "_" + sandbox.id() + "_" + config.getMetadata().getAttempt();
     Path logPath = LogPaths.of(pod.getLogDirectory(), config.getLogPath(), id);
+    List<HostDevices.Granted> devices = devices(config);
 
     long t0 = System.nanoTime();
     try (Undo undo = new Undo()) {
@@ -204,7 +211,8 @@ public final class ContainerManager implements SandboxManager.PodContainers {
                   CgroupPaths.container(pod.getLinux().getCgroupParent(), id),
                   daemonOomScoreAdj,
                   runc.features().recursiveReadOnlyMounts(),
-                  mountSources));
+                  mountSources,
+                  devices));
       OciJson.writeConfig(bundle, spec);
       long t1 = System.nanoTime();
 
@@ -312,6 +320,19 @@ public final class ContainerManager implements SandboxManager.PodContainers {
         config.getStdinOnce(),
         0,
         null);
+  }
+
+  /**
+   * The host devices the container gets: for a privileged one every device of the node (as
+   * containerd and CRI-O give it), then the ones kubelet asks for (a device plugin's).
+   */
+  private static List<HostDevices.Granted> devices(ContainerConfig config) {
+    List<HostDevices.Granted> devices = new ArrayList<>();
+    if (config.getLinux().getSecurityContext().getPrivileged()) {
+      devices.addAll(HostDevices.all(Path.of("/dev")));
+    }
+    devices.addAll(HostDevices.requested(config.getDevicesList()));
+    return devices;
   }
 
   private Path targetPidNamespace(ContainerConfig config) {

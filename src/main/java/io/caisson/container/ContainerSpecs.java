@@ -42,6 +42,8 @@ public final class ContainerSpecs {
    *     everything mounted below it
    * @param mountSources where each of the config's mounts comes from, in order: its host path, or
    *     an idmapped clone of it
+   * @param devices the host's device nodes the container gets (see {@link HostDevices}): the
+   *     config's, and for a privileged container every one under /dev
    */
   public record Inputs(
       String containerId,
@@ -54,7 +56,8 @@ public final class ContainerSpecs {
       String cgroupsPath,
       int daemonOomScoreAdj,
       boolean recursiveReadOnlyMounts,
-      List<Path> mountSources) {}
+      List<Path> mountSources,
+      List<HostDevices.Granted> devices) {}
 
   public static OciSpec build(Inputs in) {
     ContainerConfig config = in.config();
@@ -73,12 +76,15 @@ public final class ContainerSpecs {
     }
     spec.user(in.identity().uid(), in.identity().gid(), in.identity().additionalGids());
 
-    List<String> caps =
-        CapabilitySet.resolve(
-            privileged,
-            security.getCapabilities().getAddCapabilitiesList(),
-            security.getCapabilities().getDropCapabilitiesList());
-    spec.capabilities(caps);
+    OciSpec.Capabilities capabilities =
+        CapabilitySet.withAmbient(
+            CapabilitySet.resolve(
+                privileged,
+                security.getCapabilities().getAddCapabilitiesList(),
+                security.getCapabilities().getDropCapabilitiesList()),
+            CapabilitySet.ambient(security.getCapabilities().getAddAmbientCapabilitiesList()));
+    spec.capabilities(capabilities);
+    List<String> caps = capabilities.bounding();
     spec.noNewPrivileges(security.getNoNewPrivs());
 
     namespaces(spec, in, security);
@@ -96,6 +102,9 @@ public final class ContainerSpecs {
     }
     if (privileged) {
       privilegedDevices(spec);
+    }
+    for (HostDevices.Granted device : in.devices()) {
+      spec.device(device.node(), device.access());
     }
     return spec.build();
   }

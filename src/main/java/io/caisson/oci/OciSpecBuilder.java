@@ -374,9 +374,17 @@ public final class OciSpecBuilder {
 
   /** Creates the device node and allows it in the device cgroup, replacing one at that path. */
   public OciSpecBuilder device(Device device) {
+    return device(device, "rwm");
+  }
+
+  /**
+   * Creates the device node, replacing one at that path, and allows {@code access} (a subset of
+   * "rwm") to it in the device cgroup.
+   */
+  public OciSpecBuilder device(Device device, String access) {
     devices.removeIf(d -> d.path().equals(device.path()));
     devices.add(device);
-    deviceRules.add(new DeviceRule(true, device.type(), device.major(), device.minor(), "rwm"));
+    deviceRules.add(new DeviceRule(true, device.type(), device.major(), device.minor(), access));
     return this;
   }
 

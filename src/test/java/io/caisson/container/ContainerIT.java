@@ -12,6 +12,7 @@ import io.caisson.cri.v1.ContainerState;
 import io.caisson.cri.v1.ContainerStatus;
 import io.caisson.cri.v1.ContainerStatusRequest;
 import io.caisson.cri.v1.CreateContainerRequest;
+import io.caisson.cri.v1.Device;
 import io.caisson.cri.v1.ExecSyncResponse;
 import io.caisson.cri.v1.ImageSpec;
 import io.caisson.cri.v1.Int64Value;
@@ -32,6 +33,7 @@ import io.caisson.cri.v1.RunPodSandboxRequest;
 import io.caisson.cri.v1.StartContainerRequest;
 import io.caisson.cri.v1.StatusRequest;
 import io.caisson.cri.v1.StopContainerRequest;
+import io.caisson.linux.Syscalls;
 import io.caisson.testing.DaemonProcess;
 import io.caisson.testing.LeakCheck;
 import io.caisson.testing.TestImages;
@@ -42,6 +44,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.UUID;
 import java.util.stream.Stream;
@@ -331,6 +334,90 @@ class ContainerIT {
     assertThat(status).containsPattern("CapBnd:\\s+0000000000001000");
     assertThat(exec(id, "touch", "/tmp/x").getExitCode()).isNotZero();
     remove(id);
+  }
+
+  @Test
+  void devicesAndAmbientCapabilitiesReachANonRootContainer() throws Exception {
+    // A node of a local-use major no driver serves: the device cgroup decides before any driver
+    // does, so a refused open is EPERM and an allowed one ENXIO.
+    Path unbacked = dir.resolve("unbacked");
+    Syscalls.mknod(unbacked, 0020000 | 0666, 240, 0);
+    Files.setPosixFilePermissions(unbacked, PosixFilePermissions.fromString("rw-rw-rw-"));
+    // The image runs as www-data (uid 33): only an ambient capability survives its execve.
+    String id =
+        create(
+            base("devices")
+                .addAllCommand(List.of("sleep", "3600"))
+                .addDevices(
+                    Device.newBuilder()
+                        .setHostPath("/dev/null")
+                        .setContainerPath("/dev/granted-null")
+                        .setPermissions("rw"))
+                .addDevices(
+                    Device.newBuilder()
+                        .setHostPath(unbacked.toString())
+                        .setContainerPath("/dev/read-only")
+                        .setPermissions("r"))
+                .setLinux(
+                    LinuxContainerConfig.newBuilder()
+                        .setSecurityContext(
+                            LinuxContainerSecurityContext.newBuilder()
+                                .setCapabilities(
+                                    Capability.newBuilder()
+                                        .addDropCapabilities("ALL")
+                                        .addAddAmbientCapabilities("NET_BIND_SERVICE")))));
+    start(id);
+    assertThat(exec(id, "sh", "-c", "echo x > /dev/granted-null").getExitCode()).isZero();
+    assertThat(exec(id, "sh", "-c", "cat /dev/read-only").getStderr().toStringUtf8())
+        .contains("No such device");
+    assertThat(exec(id, "sh", "-c", "echo x > /dev/read-only").getStderr().toStringUtf8())
+        .contains("not permitted");
+    String status = exec(id, "cat", "/proc/self/status").getStdout().toStringUtf8();
+    // CAP_NET_BIND_SERVICE is bit 10: 0x400, effective for uid 33 only through the ambient set.
+    assertThat(status).containsPattern("CapAmb:\\s+0000000000000400");
+    assertThat(status).containsPattern("CapEff:\\s+0000000000000400");
+    ExecSyncResponse listen =
+        exec(id, "busybox", "timeout", "1", "busybox", "nc", "-l", "-p", "80");
+    assertThat(listen.getStderr().toStringUtf8()).doesNotContain("ermission denied");
+    assertThat(listen.getExitCode()).as("killed by timeout while listening on :80").isNotEqualTo(1);
+    remove(id);
+
+    assertCode(
+        Status.Code.INVALID_ARGUMENT,
+        () ->
+            create(
+                base("no-such-device")
+                    .addDevices(
+                        Device.newBuilder()
+                            .setHostPath(dir.resolve("missing").toString())
+                            .setContainerPath("/dev/missing"))));
+  }
+
+  @Test
+  void aPrivilegedContainerSeesTheNodesDevices() throws Exception {
+    String privileged =
+        create(
+            base("privileged")
+                .addAllCommand(List.of("sleep", "3600"))
+                .setLinux(
+                    LinuxContainerConfig.newBuilder()
+                        .setSecurityContext(
+                            LinuxContainerSecurityContext.newBuilder()
+                                .setPrivileged(true)
+                                .setRunAsUser(Int64Value.newBuilder().setValue(0)))));
+    String plain = create(base("plain").addAllCommand(List.of("sleep", "3600")));
+    start(privileged);
+    start(plain);
+    // /dev/kmsg is on every Linux node and in no default container.
+    assertThat(exec(privileged, "sh", "-c", "test -c /dev/kmsg").getExitCode()).isZero();
+    assertThat(exec(plain, "sh", "-c", "test -e /dev/kmsg").getExitCode()).isNotZero();
+    assertThat(exec(privileged, "sh", "-c", "test -c /dev/ptmx").getExitCode())
+        .as("/dev/ptmx stays the container's own devpts multiplexer")
+        .isZero();
+    assertThat(exec(privileged, "busybox", "readlink", "/dev/ptmx").getStdout().toStringUtf8())
+        .isEqualTo("pts/ptmx\n");
+    remove(privileged);
+    remove(plain);
   }
 
   @Test
