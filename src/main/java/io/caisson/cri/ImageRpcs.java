@@ -21,14 +21,26 @@ import io.caisson.image.Credentials;
 import io.caisson.image.FsUsage;
 import io.caisson.image.ImageRecord;
 import io.caisson.image.ImageService;
+import io.caisson.stats.DirUsage;
+import io.caisson.storage.DiskUsage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Optional;
 
 /** ListImages, ImageStatus, PullImage, RemoveImage, ImageFsInfo over the image store. */
 public final class ImageRpcs {
   private final ImageService images;
+  private final Path writableLayers;
 
-  public ImageRpcs(ImageService images) {
+  /**
+   * @param writableLayers where containers' writable layers are: ImageFsInfo's container
+   *     filesystem, which kubelet compares with the image filesystem to know whether the node
+   *     splits them
+   */
+  public ImageRpcs(ImageService images, Path writableLayers) {
     this.images = images;
+    this.writableLayers = writableLayers;
   }
 
   ListImagesResponse list(ListImagesRequest request) {
@@ -67,15 +79,34 @@ public final class ImageRpcs {
   }
 
   ImageFsInfoResponse fsInfo() {
-    FsUsage usage = images.fsInfo();
-    FilesystemUsage filesystem =
-        FilesystemUsage.newBuilder()
-            .setTimestamp(usage.timestampNanos())
-            .setFsId(FilesystemIdentifier.newBuilder().setMountpoint(usage.mountpoint().toString()))
-            .setUsedBytes(UInt64Value.newBuilder().setValue(usage.usedBytes()))
-            .setInodesUsed(UInt64Value.newBuilder().setValue(usage.inodesUsed()))
-            .build();
-    return ImageFsInfoResponse.newBuilder().addImageFilesystems(filesystem).build();
+    return ImageFsInfoResponse.newBuilder()
+        .addImageFilesystems(toProto(images.fsInfo()))
+        .addContainerFilesystems(toProto(writableLayersUsage()))
+        .build();
+  }
+
+  /** Bytes and inodes of all writable layers, on the filesystem they are on. */
+  private FsUsage writableLayersUsage() {
+    try {
+      Files.createDirectories(writableLayers); // made by the first container otherwise
+      DirUsage usage = DirUsage.of(writableLayers);
+      return new FsUsage(
+          System.currentTimeMillis() * 1_000_000L,
+          DiskUsage.mountpointOf(writableLayers),
+          usage.bytes(),
+          usage.inodes());
+    } catch (IOException e) {
+      throw CaissonException.internal("cannot measure the writable layers in " + writableLayers, e);
+    }
+  }
+
+  private static FilesystemUsage toProto(FsUsage usage) {
+    return FilesystemUsage.newBuilder()
+        .setTimestamp(usage.timestampNanos())
+        .setFsId(FilesystemIdentifier.newBuilder().setMountpoint(usage.mountpoint().toString()))
+        .setUsedBytes(UInt64Value.newBuilder().setValue(usage.usedBytes()))
+        .setInodesUsed(UInt64Value.newBuilder().setValue(usage.inodesUsed()))
+        .build();
   }
 
   private static String requireRef(ImageSpec spec) {

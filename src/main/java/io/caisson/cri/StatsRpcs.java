@@ -24,6 +24,7 @@ import io.caisson.cri.v1.PodSandboxStatsFilter;
 import io.caisson.cri.v1.PodSandboxStatsRequest;
 import io.caisson.cri.v1.PodSandboxStatsResponse;
 import io.caisson.cri.v1.ProcessUsage;
+import io.caisson.cri.v1.SwapUsage;
 import io.caisson.cri.v1.UInt64Value;
 import io.caisson.sandbox.Sandbox;
 import io.caisson.sandbox.SandboxManager;
@@ -217,6 +218,17 @@ public final class StatsRpcs {
       long now = nowNanos();
       stats.setCpu(cpu(zero, now, 0));
       stats.setMemory(memory(zero, now));
+    }
+    Optional<CgroupReader.SwapSample> swap = cgroups.swap(containers.cgroupsPath(container));
+    if (swap.isPresent()) {
+      SwapUsage.Builder usage =
+          SwapUsage.newBuilder()
+              .setTimestamp(nowNanos())
+              .setSwapUsageBytes(u64(swap.get().usage()));
+      if (swap.get().limit() > 0) {
+        usage.setSwapAvailableBytes(u64(swap.get().available()));
+      }
+      stats.setSwap(usage);
     }
     DirUsage layer = DirUsage.of(containers.writableLayer(container));
     stats.setWritableLayer(

@@ -219,7 +219,9 @@ public final class Daemon implements AutoCloseable {
                     rpcMetrics))
             .addService(
                 ServerInterceptors.intercept(
-                    new ImageApi(new ImageRpcs(images)), logging, rpcMetrics))
+                    new ImageApi(new ImageRpcs(images, containers.writableLayers())),
+                    logging,
+                    rpcMetrics))
             .build();
     server.start();
     SocketGuard.restrict(config.socket());

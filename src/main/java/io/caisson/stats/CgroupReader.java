@@ -68,6 +68,53 @@ public final class CgroupReader {
         stat.getOrDefault("total_cache", 0L));
   }
 
+  /**
+   * Swap used by the cgroup and its swap limit (0 when unlimited); empty when the kernel does not
+   * account swap per cgroup (v1 without swapaccount, v2 without memory.swap.*) or the cgroup is
+   * gone.
+   */
+  public Optional<SwapSample> swap(String cgroupsPath) throws IOException {
+    String relative = cgroupsPath.startsWith("/") ? cgroupsPath.substring(1) : cgroupsPath;
+    try {
+      if (unified) {
+        Path dir = root.resolve(relative);
+        Path current = dir.resolve("memory.swap.current");
+        if (!Files.exists(current)) {
+          return Optional.empty();
+        }
+        String max = ProcFiles.read(dir.resolve("memory.swap.max"));
+        return Optional.of(
+            new SwapSample(
+                Long.parseLong(ProcFiles.read(current)),
+                max.equals("max") ? 0 : Long.parseLong(max)));
+      }
+      Path memory = controller("memory").resolve(relative);
+      Path memsw = memory.resolve("memory.memsw.limit_in_bytes");
+      Long used = keyValues(ProcFiles.read(memory.resolve("memory.stat"))).get("total_swap");
+      if (used == null || !Files.exists(memsw)) {
+        return Optional.empty();
+      }
+      // v1 limits memory + swap together: the swap a cgroup may use is the difference.
+      long both = Long.parseLong(ProcFiles.read(memsw));
+      long memoryOnly = Long.parseLong(ProcFiles.read(memory.resolve("memory.limit_in_bytes")));
+      return Optional.of(
+          new SwapSample(used, both >= V1_UNLIMITED ? 0 : Math.max(0, both - memoryOnly)));
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * @param usage bytes of the cgroup's memory in swap
+   * @param limit how much swap it may use, 0 when unlimited
+   */
+  public record SwapSample(long usage, long limit) {
+    /** What is left of the limit; only meaningful when there is one. */
+    public long available() {
+      return Math.max(0, limit - usage);
+    }
+  }
+
   /** pids.current; the pids controller may be absent (not mounted, or not enabled on v2). */
   private static long pids(Path dir) throws IOException {
     Path current = dir.resolve("pids.current");

@@ -28,6 +28,11 @@ public final class OverlayRootfs {
     this.layersDir = containersDir;
   }
 
+  /** Where every container's writable layer is (ImageFsInfo reports it as the container fs). */
+  public Path layersDir() {
+    return layersDir;
+  }
+
   /** The paths of one container's writable layer. */
   public record Layer(Path upper, Path work) {}
 

@@ -72,6 +72,40 @@ class CgroupReaderTest {
   }
 
   @Test
+  void v1SwapIsTheSwapCounterAndMemswLimitMinusTheMemoryLimit() throws Exception {
+    Path memory = Files.createDirectories(root.resolve("memory/s1"));
+    Files.writeString(memory.resolve("memory.stat"), "swap 10\ntotal_swap 4096\n");
+    Files.writeString(memory.resolve("memory.limit_in_bytes"), "8192\n");
+    Files.writeString(memory.resolve("memory.memsw.limit_in_bytes"), "16384\n");
+    CgroupReader reader = new CgroupReader(root);
+    CgroupReader.SwapSample swap = reader.swap("/s1").orElseThrow();
+    assertThat(swap.usage()).isEqualTo(4096);
+    assertThat(swap.limit()).isEqualTo(8192);
+    assertThat(swap.available()).isEqualTo(4096);
+
+    Files.writeString(memory.resolve("memory.memsw.limit_in_bytes"), "9223372036854771712\n");
+    assertThat(reader.swap("/s1").orElseThrow().limit()).isZero();
+    Files.delete(memory.resolve("memory.memsw.limit_in_bytes")); // no swap accounting
+    assertThat(reader.swap("/s1")).isEmpty();
+    assertThat(reader.swap("/gone")).isEmpty();
+  }
+
+  @Test
+  void v2SwapIsMemorySwapCurrentAndMax() throws Exception {
+    Files.writeString(root.resolve("cgroup.controllers"), "cpu memory pids\n");
+    Path dir = Files.createDirectories(root.resolve("pods/s2"));
+    Files.writeString(dir.resolve("memory.swap.current"), "1024\n");
+    Files.writeString(dir.resolve("memory.swap.max"), "max\n");
+    CgroupReader reader = new CgroupReader(root);
+    assertThat(reader.swap("pods/s2").orElseThrow())
+        .isEqualTo(new CgroupReader.SwapSample(1024, 0));
+    Files.writeString(dir.resolve("memory.swap.max"), "3072\n");
+    assertThat(reader.swap("pods/s2").orElseThrow().available()).isEqualTo(2048);
+    Files.delete(dir.resolve("memory.swap.current"));
+    assertThat(reader.swap("pods/s2")).isEmpty();
+  }
+
+  @Test
   void sumAddsCountersAndKeepsALimitOnlyWhenAllHaveOne() {
     CgroupSample a = new CgroupSample(10, 100, 50, 40, 30, 2, 1, 1000, 1, 60, 40, 5);
     CgroupSample b = new CgroupSample(20, 200, 60, 50, 20, 3, 0, 0, 2, 150, 50, 7);

@@ -9,6 +9,9 @@ import io.caisson.cri.v1.ContainerStatsFilter;
 import io.caisson.cri.v1.ContainerStatsRequest;
 import io.caisson.cri.v1.CreateContainerRequest;
 import io.caisson.cri.v1.ExecSyncRequest;
+import io.caisson.cri.v1.FilesystemUsage;
+import io.caisson.cri.v1.ImageFsInfoRequest;
+import io.caisson.cri.v1.ImageFsInfoResponse;
 import io.caisson.cri.v1.ImageSpec;
 import io.caisson.cri.v1.LinuxContainerConfig;
 import io.caisson.cri.v1.LinuxContainerResources;
@@ -29,6 +32,7 @@ import io.caisson.testing.LeakCheck;
 import io.caisson.testing.TestImages;
 import io.caisson.testing.TestNetwork;
 import io.caisson.testing.TestRegistry;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -155,6 +159,24 @@ class StatsIT {
     assertThat(stats.getMemory().getAvailableBytes().getValue()).isPositive().isLessThan(64L << 20);
     assertThat(stats.getWritableLayer().getUsedBytes().getValue()).isGreaterThanOrEqualTo(100_000);
     assertThat(stats.getWritableLayer().getInodesUsed().getValue()).isGreaterThanOrEqualTo(2);
+    boolean swapAccounted =
+        Files.exists(Path.of("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes"))
+            || Files.exists(Path.of("/sys/fs/cgroup/init.scope/memory.swap.current"));
+    assertThat(stats.hasSwap())
+        .as("swap reported where the kernel accounts it")
+        .isEqualTo(swapAccounted);
+    if (swapAccounted) {
+      assertThat(stats.getSwap().getTimestamp()).isPositive();
+      assertThat(stats.getSwap().hasSwapUsageBytes()).isTrue();
+    }
+
+    // kubelet compares the two to know whether the node splits image and container filesystems.
+    ImageFsInfoResponse fs = daemon.images().imageFsInfo(ImageFsInfoRequest.getDefaultInstance());
+    FilesystemUsage layers = fs.getContainerFilesystems(0);
+    assertThat(layers.getFsId().getMountpoint())
+        .isEqualTo(fs.getImageFilesystems(0).getFsId().getMountpoint());
+    assertThat(layers.getUsedBytes().getValue()).isGreaterThanOrEqualTo(100_000);
+    assertThat(layers.getTimestamp()).isPositive();
 
     assertThat(listIds(ContainerStatsFilter.newBuilder().putLabelSelector("role", "spin")))
         .containsExactly(id);
