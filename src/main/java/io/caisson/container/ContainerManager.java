@@ -35,6 +35,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -69,6 +70,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
   private final InfraContainers infra;
   private final ContainerCheckpoints checkpoints;
   private final VolumeSources volumeSources;
+  private final ImageVolumes imageVolumes;
   private final ContainerSignals signals;
   private final int daemonOomScoreAdj;
   private final ConcurrentHashMap<String, Container> containers = new ConcurrentHashMap<>();
@@ -101,6 +103,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
             staging);
     this.daemonOomScoreAdj = ownOomScoreAdj();
     this.volumeSources = new VolumeSources(staging);
+    this.imageVolumes = new ImageVolumes(images, storage);
     this.signals = new ContainerSignals(runc, CgroupKill.of(Path.of("/sys/fs/cgroup")));
     this.checkpoints =
         new ContainerCheckpoints(
@@ -188,7 +191,15 @@ public final class ContainerManager implements SandboxManager.PodContainers {
       } else {
         storage.mount(id, image.shortLayerDirs(), rootfs);
       }
+      Map<Integer, Path> imageVolumeMounts =
+          imageVolumes.mount(
+              id,
+              bundle,
+              config,
+              ownUserNamespace ? InfraContainers.shiftFor(sandbox.record(), staging) : null,
+              undo);
       List<Path> mountSources = volumeSources.of(id, config, sandbox.record());
+      imageVolumeMounts.forEach(mountSources::set);
 
       ImageUsers.Identity identity = RunAsIdentity.resolve(config, image.config(), rootfs);
       Path pidNamespace = null;
@@ -483,6 +494,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
       deleteQuietly(record.id());
       conmon.cleanup(record.id());
       OverlayRootfs.unmount(Path.of(record.bundle()).resolve("rootfs"));
+      imageVolumes.remove(record.id(), Path.of(record.bundle()), container.config());
       synchronized (container) {
         // Exits are recorded under the container's monitor: none can write the record back now.
         container.recordDeleted();
@@ -777,6 +789,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
           deleteQuietly(id);
           conmon.cleanup(id);
           OverlayRootfs.unmount(bundles.resolve(id).resolve("rootfs"));
+          ImageVolumes.unmountAll(bundles.resolve(id));
           RecordStore.deleteTree(bundles.resolve(id));
           storage.delete(id);
           store.delete(id, RECORD);
@@ -785,6 +798,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
         Container container = new Container(config, record);
         names.put(record.nameKey(), id);
         images.acquire(record.imageId(), id);
+        imageVolumes.hold(id, config);
         containers.put(id, container);
         if (record.state() != ContainerState.EXITED
             && runc.state(id).map(RuncState::parsedStatus).orElse(RuncState.Status.STOPPED)

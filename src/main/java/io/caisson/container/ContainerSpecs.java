@@ -222,6 +222,18 @@ public final class ContainerSpecs {
       throw CaissonException.invalid(
           "mount container_path '%s' must be an absolute path", mount.getContainerPath());
     }
+    if (ImageVolumes.isImageVolume(mount)) {
+      // Read-only whatever the mount says (the overlay has no upper layer either); never
+      // propagated: nothing of the node's is below it.
+      spec.removeMount(mount.getContainerPath());
+      spec.mount(
+          new OciSpec.Mount(
+              mount.getContainerPath(),
+              "bind",
+              source.toString(),
+              List.of("rbind", "ro", "nosuid", "nodev", "rprivate")));
+      return;
+    }
     Path host = Path.of(mount.getHostPath());
     if (!host.isAbsolute() || !Files.exists(host)) {
       throw CaissonException.invalid(

@@ -90,6 +90,46 @@ public final class OverlayRootfs {
     }
   }
 
+  /**
+   * Mounts {@code lowerDirs} (lowest first) read-only at {@code target}: an overlay without an
+   * upper layer, as an image volume is. overlayfs wants two lower layers when it has no upper one,
+   * so the empty directory {@code empty} is the lowest. With {@code shift} (a pod of its own user
+   * namespace) each layer is seen through an idmapped clone, as in {@link #mountShifted}.
+   */
+  public void mountReadOnly(
+      String containerId, List<Path> lowerDirs, Path empty, Path target, Shift shift)
+      throws IOException {
+    Files.createDirectories(empty);
+    Files.createDirectories(target);
+    List<Path> layers = lowerDirs;
+    if (shift != null) {
+      layers = shift.staging().stage(containerId, "volume-layer", lowerDirs, shift.userns());
+    }
+    try {
+      List<String> highestFirst = new ArrayList<>();
+      for (int i = layers.size() - 1; i >= 0; i--) {
+        highestFirst.add(layers.get(i).toString());
+      }
+      highestFirst.add(empty.toString());
+      String options = "lowerdir=" + String.join(":", highestFirst);
+      if (options.length() > MAX_OPTIONS) {
+        throw CaissonException.precondition(
+            "an image volume of container %s has too many layers for one overlay mount",
+            containerId);
+      }
+      Syscalls.mount(
+          "overlay",
+          target,
+          "overlay",
+          Syscalls.MS_RDONLY | Syscalls.MS_NOSUID | Syscalls.MS_NODEV,
+          options);
+    } finally {
+      if (shift != null) {
+        shift.staging().release(containerId);
+      }
+    }
+  }
+
   static String options(List<Path> lowerDirs, Layer layer) {
     List<String> highestFirst = new ArrayList<>();
     for (int i = lowerDirs.size() - 1; i >= 0; i--) {

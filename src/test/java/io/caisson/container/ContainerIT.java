@@ -28,6 +28,7 @@ import io.caisson.cri.v1.PodSandboxConfig;
 import io.caisson.cri.v1.PodSandboxMetadata;
 import io.caisson.cri.v1.PullImageRequest;
 import io.caisson.cri.v1.RemoveContainerRequest;
+import io.caisson.cri.v1.RemoveImageRequest;
 import io.caisson.cri.v1.RemovePodSandboxRequest;
 import io.caisson.cri.v1.RunPodSandboxRequest;
 import io.caisson.cri.v1.StartContainerRequest;
@@ -46,6 +47,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -418,6 +420,68 @@ class ContainerIT {
         .isEqualTo("pts/ptmx\n");
     remove(privileged);
     remove(plain);
+  }
+
+  @Test
+  void anImageVolumeIsTheImagesFilesReadOnlyAndHoldsTheImageUntilRemoval() throws Exception {
+    String volume =
+        TestImages.pushBusybox(registry, "it/volume", "1", "{}", Map.of("marker", "bin/busybox"));
+    // kubelet pulls the image and passes PullImage's image_ref, the image id.
+    String volumeId =
+        daemon
+            .images()
+            .pullImage(
+                PullImageRequest.newBuilder()
+                    .setImage(ImageSpec.newBuilder().setImage(volume))
+                    .build())
+            .getImageRef();
+    Mount imageMount =
+        Mount.newBuilder()
+            .setContainerPath("/vol")
+            .setImage(ImageSpec.newBuilder().setImage(volumeId))
+            .build();
+    String id =
+        create(base("with-volume").addAllCommand(List.of("sleep", "3600")).addMounts(imageMount));
+    start(id);
+    assertThat(
+            exec(id, "sh", "-c", "test -x /vol/bin/busybox && test -L /vol/marker").getExitCode())
+        .isZero();
+    ExecSyncResponse write = exec(id, "sh", "-c", "echo x > /vol/new");
+    assertThat(write.getExitCode()).isNotZero();
+    assertThat(write.getStderr().toStringUtf8()).contains("Read-only file system");
+    assertThat(status(id).getMountsList())
+        .extracting(m -> m.getImage().getImage())
+        .contains(volumeId);
+    assertCode(
+        Status.Code.FAILED_PRECONDITION,
+        () ->
+            daemon
+                .images()
+                .removeImage(
+                    RemoveImageRequest.newBuilder()
+                        .setImage(ImageSpec.newBuilder().setImage(volumeId))
+                        .build()));
+
+    assertCode(
+        Status.Code.NOT_FOUND,
+        () ->
+            create(
+                base("missing-volume")
+                    .addMounts(
+                        imageMount.toBuilder()
+                            .setImage(
+                                ImageSpec.newBuilder().setImage("sha256:" + "0".repeat(64))))));
+    assertCode(
+        Status.Code.INVALID_ARGUMENT,
+        () -> create(base("both").addMounts(imageMount.toBuilder().setHostPath(dir.toString()))));
+
+    remove(id);
+    daemon
+        .images()
+        .removeImage(
+            RemoveImageRequest.newBuilder()
+                .setImage(ImageSpec.newBuilder().setImage(volumeId))
+                .build());
   }
 
   @Test

@@ -83,6 +83,8 @@ class UserNamespaceIT {
     ContainerConfig.Builder config =
         node.container("app", "sleep", "3600")
             .addMounts(Mount.newBuilder().setHostPath(volume.toString()).setContainerPath("/data"));
+    // The container's own image again, as an image volume: its layers are idmapped too.
+    config.addMounts(Mount.newBuilder().setContainerPath("/img").setImage(config.getImage()));
     config.getLinuxBuilder().getSecurityContextBuilder().setNamespaceOptions(options);
     String id = node.run(pod, "userns", config);
 
@@ -90,7 +92,8 @@ class UserNamespaceIT {
         .containsExactly("0", Integer.toString(HOST_ID), Integer.toString(IDS));
     assertThat(exec(id, "id", "-u").trim()).isEqualTo("0");
     // The image's files and the volume's are root's inside, as they are on disk.
-    for (String listed : exec(id, "ls", "-ln", "/bin/busybox", "/data/from-host").split("\n")) {
+    for (String listed :
+        exec(id, "ls", "-ln", "/bin/busybox", "/data/from-host", "/img/bin/busybox").split("\n")) {
       String[] fields = listed.trim().split("\\s+");
       assertThat(fields[2] + ":" + fields[3]).as(listed).isEqualTo("0:0");
     }
