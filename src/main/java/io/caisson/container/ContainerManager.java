@@ -342,7 +342,10 @@ public final class ContainerManager implements SandboxManager.PodContainers {
     if (config.getLinux().getSecurityContext().getPrivileged()) {
       devices.addAll(HostDevices.all(Path.of("/dev")));
     }
-    devices.addAll(HostDevices.requested(config.getDevicesList()));
+    devices.addAll(
+        HostDevices.requested(
+            config.getDevicesList(),
+            config.getCDIDevicesList().stream().map(d -> d.getName()).toList()));
     return devices;
   }
 

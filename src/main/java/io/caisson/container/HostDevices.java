@@ -43,6 +43,22 @@ public final class HostDevices {
    * {@code /dev/disk/by-id/...}).
    */
   public static List<Granted> requested(List<Device> devices) {
+    return requested(devices, List.of());
+  }
+
+  /**
+   * As {@link #requested(List)}; CDI devices (named by a vendor's spec file, not by a node) are
+   * refused, UNIMPLEMENTED, rather than left out: a container that silently lacks its GPU is worse
+   * than one that does not start and says why.
+   */
+  public static List<Granted> requested(List<Device> devices, List<String> cdiDevices) {
+    if (!cdiDevices.isEmpty()) {
+      throw new CaissonException(
+          CaissonException.Kind.UNIMPLEMENTED,
+          "CDI devices are not supported by Caisson (asked for "
+              + String.join(", ", cdiDevices)
+              + "); a device plugin can pass device nodes instead");
+    }
     List<Granted> granted = new ArrayList<>();
     for (Device device : devices) {
       String access = access(device);
