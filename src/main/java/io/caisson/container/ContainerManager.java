@@ -110,12 +110,12 @@ public final class ContainerManager implements SandboxManager.PodContainers {
             this, runc, conmon, io.caisson.oci.Criu.onPath(), config.root().resolve("tmp"));
   }
 
-  /** CheckpointContainer, and the CRIU support it depends on. */
   /** The directory holding every container's writable layer. */
   public Path writableLayers() {
     return storage.layersDir();
   }
 
+  /** CheckpointContainer, and the CRIU support it depends on. */
   public ContainerCheckpoints checkpoints() {
     return checkpoints;
   }

@@ -106,12 +106,9 @@ public final class OverlayRootfs {
       layers = shift.staging().stage(containerId, "volume-layer", lowerDirs, shift.userns());
     }
     try {
-      List<String> highestFirst = new ArrayList<>();
-      for (int i = layers.size() - 1; i >= 0; i--) {
-        highestFirst.add(layers.get(i).toString());
-      }
-      highestFirst.add(empty.toString());
-      String options = "lowerdir=" + String.join(":", highestFirst);
+      List<Path> withEmpty = new ArrayList<>(List.of(empty));
+      withEmpty.addAll(layers);
+      String options = lowerdir(withEmpty);
       if (options.length() > MAX_OPTIONS) {
         throw CaissonException.precondition(
             "an image volume of container %s has too many layers for one overlay mount",
@@ -131,17 +128,21 @@ public final class OverlayRootfs {
   }
 
   static String options(List<Path> lowerDirs, Layer layer) {
-    List<String> highestFirst = new ArrayList<>();
-    for (int i = lowerDirs.size() - 1; i >= 0; i--) {
-      highestFirst.add(lowerDirs.get(i).toString());
-    }
-    return "lowerdir="
-        + String.join(":", highestFirst)
+    return lowerdir(lowerDirs)
         + ",upperdir="
         + layer.upper()
         + ",workdir="
         + layer.work()
         + ",index=off";
+  }
+
+  /** overlayfs's lowerdir option for layers given lowest first: it lists them highest first. */
+  private static String lowerdir(List<Path> lowestFirst) {
+    List<String> highestFirst = new ArrayList<>();
+    for (int i = lowestFirst.size() - 1; i >= 0; i--) {
+      highestFirst.add(lowestFirst.get(i).toString());
+    }
+    return "lowerdir=" + String.join(":", highestFirst);
   }
 
   /** Unmounts the merged view; harmless when it is not mounted. */
