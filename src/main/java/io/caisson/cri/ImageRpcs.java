@@ -21,8 +21,6 @@ import io.caisson.image.Credentials;
 import io.caisson.image.FsUsage;
 import io.caisson.image.ImageRecord;
 import io.caisson.image.ImageService;
-import io.caisson.stats.DirUsage;
-import io.caisson.storage.DiskUsage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -89,12 +87,7 @@ public final class ImageRpcs {
   private FsUsage writableLayersUsage() {
     try {
       Files.createDirectories(writableLayers); // made by the first container otherwise
-      DirUsage usage = DirUsage.of(writableLayers);
-      return new FsUsage(
-          System.currentTimeMillis() * 1_000_000L,
-          DiskUsage.mountpointOf(writableLayers),
-          usage.bytes(),
-          usage.inodes());
+      return FsUsage.measure(writableLayers);
     } catch (IOException e) {
       throw CaissonException.internal("cannot measure the writable layers in " + writableLayers, e);
     }

@@ -2,7 +2,6 @@ package io.caisson.image;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.caisson.common.CaissonException;
-import io.caisson.stats.DirUsage;
 import io.caisson.storage.DiskUsage;
 import io.caisson.store.AtomicFiles;
 import java.io.IOException;
@@ -568,12 +567,7 @@ public final class ImageService implements AutoCloseable {
   /** Bytes and inodes under the store (hard links counted once) and its filesystem's mountpoint. */
   public FsUsage fsInfo() {
     try {
-      DirUsage totals = DirUsage.of(root);
-      return new FsUsage(
-          System.currentTimeMillis() * 1_000_000L,
-          DiskUsage.mountpointOf(root),
-          totals.bytes(),
-          totals.inodes());
+      return FsUsage.measure(root);
     } catch (IOException e) {
       throw CaissonException.internal("cannot measure image store " + root, e);
     }
