@@ -115,7 +115,8 @@ public final class ImageRpcs {
         auth.getPassword(),
         auth.getAuth(),
         auth.getIdentityToken(),
-        auth.getRegistryToken());
+        auth.getRegistryToken(),
+        auth.getServerAddress());
   }
 
   static Image toProto(ImageRecord record) {

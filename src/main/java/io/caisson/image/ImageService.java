@@ -176,6 +176,15 @@ public final class ImageService implements AutoCloseable {
   public ImageRecord pull(String reference, Credentials credentials) {
     ImageReference ref = ImageReference.parse(reference).withDefaultTag();
     Credentials creds = credentials == null ? Credentials.NONE : credentials;
+    if (!creds.issuedFor(ref.registry())) {
+      // kubelet picked them for another registry; sending them here would leak them.
+      log.warn(
+          "pull {}: the request's credentials are for {}, not {}: not sent",
+          ref,
+          creds.serverAddress(),
+          ref.registry());
+      creds = Credentials.NONE;
+    }
     String key = ref + "|" + creds.fingerprint();
     CompletableFuture<ImageRecord> mine = new CompletableFuture<>();
     CompletableFuture<ImageRecord> existing = pullsInFlight.putIfAbsent(key, mine);

@@ -486,6 +486,13 @@ class ImageServiceIT {
       assertThatThrownBy(() -> s.pull(ref, Credentials.basic("alice", "wrong")))
           .isInstanceOfSatisfying(
               CaissonException.class, e -> assertThat(e.getMessage()).doesNotContain("wrong"));
+      // credentials issued for another registry are withheld, those for this one are sent
+      Credentials forOther = new Credentials("alice", "s3cret", null, null, null, "other.example");
+      assertThat(kindOf(() -> s.pull(ref, forOther))).isEqualTo(Kind.FAILED_PRECONDITION);
+      Credentials forThis =
+          new Credentials("alice", "s3cret", null, null, null, "http://" + secured.host() + "/v2/");
+      assertThat(s.pull(ref, forThis).id()).isEqualTo(img.configDigest().toString());
+      s.remove(ref);
       assertThat(s.pull(ref, Credentials.basic("alice", "s3cret")).id())
           .isEqualTo(img.configDigest().toString());
       s.remove(ref);
