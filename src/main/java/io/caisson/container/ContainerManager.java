@@ -181,13 +181,14 @@ public final class ContainerManager implements SandboxManager.PodContainers {
         checkpoints.unpack(restore.get(), storage.layer(id));
       }
       boolean ownUserNamespace = sandbox.record().userns() != null;
+      // Idmapped clones of layers and volumes, if any are made below.
+      undo.push(() -> staging.release(id));
       if (ownUserNamespace) {
         storage.mountShifted(
             id,
             image.shortLayerDirs(),
             rootfs,
             InfraContainers.shiftFor(sandbox.record(), staging));
-        undo.push(() -> staging.release(id));
       } else {
         storage.mount(id, image.shortLayerDirs(), rootfs);
       }
@@ -234,10 +235,8 @@ public final class ContainerManager implements SandboxManager.PodContainers {
           restore.isPresent()
               ? 0
               : conmon.create(launch(id, name, bundle, logPath, config)).containerPid();
-      if (ownUserNamespace) {
-        // runc has its own copies of the idmapped volume clones in the container's mounts now.
-        staging.release(id);
-      }
+      // runc has its own copies of the idmapped clones in the container's mounts now.
+      staging.release(id);
       long t2 = System.nanoTime();
 
       ContainerRecord record =

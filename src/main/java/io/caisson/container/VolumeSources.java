@@ -2,6 +2,7 @@ package io.caisson.container;
 
 import io.caisson.common.CaissonException;
 import io.caisson.cri.v1.ContainerConfig;
+import io.caisson.cri.v1.Mount;
 import io.caisson.linux.SyscallException;
 import io.caisson.sandbox.SandboxRecord;
 import io.caisson.storage.IdmappedStaging;
@@ -12,8 +13,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Where each of a container's mounts comes from: the host path itself, or, in a pod of its own user
- * namespace, an idmapped clone of it (a missing host path is left for the spec to refuse).
+ * Where each of a container's mounts comes from: the host path itself, or an idmapped clone of it:
+ * through the mount's own id mappings when it has some, otherwise, in a pod of its own user
+ * namespace, through that namespace (a missing host path is left for the spec to refuse).
  */
 final class VolumeSources {
   private final IdmappedStaging staging;
@@ -22,35 +24,57 @@ final class VolumeSources {
     this.staging = staging;
   }
 
-  /** One source per mount of {@code config}, in order; clones are staged under {@code id}. */
+  /**
+   * One source per mount of {@code config}, in order; clones are staged under {@code id}, and the
+   * caller releases them (also when this fails part way).
+   */
   List<Path> of(String id, ContainerConfig config, SandboxRecord pod) throws IOException {
     List<Path> sources = new ArrayList<>();
-    for (var mount : config.getMountsList()) {
-      sources.add(Path.of(mount.getHostPath()));
-    }
-    if (pod.userns() == null) {
-      return sources;
-    }
-    List<Integer> present = new ArrayList<>();
-    for (int i = 0; i < sources.size(); i++) {
-      if (sources.get(i).isAbsolute() && Files.exists(sources.get(i))) {
-        present.add(i);
+    List<Integer> shiftedIntoPod = new ArrayList<>();
+    for (int i = 0; i < config.getMountsCount(); i++) {
+      Mount mount = config.getMounts(i);
+      Path source = Path.of(mount.getHostPath());
+      MountIdMappings mappings = MountIdMappings.of(mount);
+      boolean present = source.isAbsolute() && Files.exists(source);
+      if (mappings != null && present) {
+        source = mapped(id, i, source, mappings, mount.getContainerPath());
+      } else if (mappings == null && present && pod.userns() != null) {
+        shiftedIntoPod.add(i);
       }
+      sources.add(source);
+    }
+    if (shiftedIntoPod.isEmpty()) {
+      return sources;
     }
     List<Path> clones;
     try {
       clones =
           staging.stage(
-              id, "volume", present.stream().map(sources::get).toList(), Path.of(pod.userns()));
+              id,
+              "volume",
+              shiftedIntoPod.stream().map(sources::get).toList(),
+              Path.of(pod.userns()));
     } catch (SyscallException e) {
       // Some filesystems (sysfs, procfs, network filesystems, tmpfs before Linux 6.3) cannot be.
       throw CaissonException.precondition(
           "a volume of this container cannot be idmapped into its pod's user namespace: %s",
           e.getMessage());
     }
-    for (int i = 0; i < present.size(); i++) {
-      sources.set(present.get(i), clones.get(i));
+    for (int i = 0; i < shiftedIntoPod.size(); i++) {
+      sources.set(shiftedIntoPod.get(i), clones.get(i));
     }
     return sources;
+  }
+
+  private Path mapped(
+      String id, int index, Path source, MountIdMappings mappings, String containerPath)
+      throws IOException {
+    try {
+      return staging.stageMapped(
+          id, "mapped" + index, source, mappings.uidMap(), mappings.gidMap());
+    } catch (SyscallException e) {
+      throw CaissonException.precondition(
+          "mount %s: %s cannot be idmapped here: %s", containerPath, source, e.getMessage());
+    }
   }
 }

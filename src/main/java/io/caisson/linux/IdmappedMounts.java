@@ -76,6 +76,18 @@ public final class IdmappedMounts {
     }
   }
 
+  /**
+   * Like {@link #bind(Path, Path, Path)}, through a user namespace made for this mount with these
+   * {@code uid_map} and {@code gid_map} lines; the mount keeps the namespace alive, nothing else
+   * does.
+   */
+  public static void bindMapped(Path source, Path target, String uidMap, String gidMap)
+      throws IOException {
+    try (UserNamespaceHolder mapping = UserNamespaceHolder.start(List.of(), uidMap, gidMap)) {
+      bind(source, target, mapping.namespace("user"));
+    }
+  }
+
   private static void cloneShifted(Path source, Path target, Path userns) throws IOException {
     try (Arena arena = Arena.ofConfined()) {
       int tree = detachedShiftedClone(arena, source, userns);

@@ -11,10 +11,11 @@ import java.util.stream.Stream;
 
 /**
  * Where a container of a pod with its own user namespace gets its image layers and volumes cloned,
- * idmapped into that namespace, for as long as its creation needs them: overlayfs and runc take
- * private copies of the mounts they are given, so the clones go again once the rootfs is mounted
- * and runc has created the container. Nothing here is ever deleted recursively (a clone is a user's
- * volume): a mount point is unmounted, then removed only if empty.
+ * idmapped into that namespace (and any container its volumes with id mappings of their own), for
+ * as long as its creation needs them: overlayfs and runc take private copies of the mounts they are
+ * given, so the clones go again once the rootfs is mounted and runc has created the container.
+ * Nothing here is ever deleted recursively (a clone is a user's volume): a mount point is
+ * unmounted, then removed only if empty.
  */
 public final class IdmappedStaging {
   private final Path root;
@@ -46,6 +47,18 @@ public final class IdmappedStaging {
       clones.forEach(Syscalls::unmountAndRemove);
       throw e;
     }
+  }
+
+  /**
+   * Clones {@code source} as {@code name} in the container's staging directory, seen through a user
+   * namespace of its own with these {@code uid_map} and {@code gid_map} lines.
+   */
+  public Path stageMapped(
+      String containerId, String name, Path source, String uidMap, String gidMap)
+      throws IOException {
+    Path clone = root.resolve(containerId).resolve(name);
+    IdmappedMounts.bindMapped(source, clone, uidMap, gidMap);
+    return clone;
   }
 
   /** Takes away every clone of the container's; harmless when there is none. */

@@ -14,6 +14,7 @@ import io.caisson.cri.v1.ContainerStatusRequest;
 import io.caisson.cri.v1.CreateContainerRequest;
 import io.caisson.cri.v1.Device;
 import io.caisson.cri.v1.ExecSyncResponse;
+import io.caisson.cri.v1.IDMapping;
 import io.caisson.cri.v1.ImageSpec;
 import io.caisson.cri.v1.Int64Value;
 import io.caisson.cri.v1.KeyValue;
@@ -533,6 +534,52 @@ class ContainerIT {
     } finally {
       run("umount", below.toString());
     }
+  }
+
+  @Test
+  void aMountsOwnIdMappingsShowItsFilesUnderOtherOwners() throws Exception {
+    Path volume = Files.createDirectories(dir.resolve("mapped"));
+    Files.writeString(volume.resolve("of-root"), "r");
+    Files.writeString(volume.resolve("of-1000"), "u");
+    run("chown", "1000:1001", volume.resolve("of-1000").toString());
+    IDMapping ids =
+        IDMapping.newBuilder().setContainerId(0).setHostId(50000).setLength(2000).build();
+    Mount.Builder mapped =
+        volume(volume, false, null).setReadonly(false).addUidMappings(ids).addGidMappings(ids);
+    String id = create(asRoot("mapped").addMounts(mapped));
+    start(id);
+    // On disk 0 and 1000/1001; through the mount 50000 and 51000/51001. The container has no user
+    // namespace, so it sees the host's ids.
+    ExecSyncResponse owners = exec(id, "sh", "-c", "ls -ln /mnt | sort -k9");
+    assertThat(owners.getStdout().toStringUtf8())
+        .containsPattern("51000 +51001 .* of-1000")
+        .containsPattern("50000 +50000 .* of-root");
+    // The container's root is not in the mount's range: what it would create has no owner on disk.
+    assertThat(exec(id, "touch", "/mnt/new").getExitCode()).isNotZero();
+    assertThat(Files.getOwner(volume.resolve("of-1000")).getName()).isNotEqualTo("root");
+    assertThat(daemon.dir().resolve("state/idmapped").resolve(id)).doesNotExist();
+    remove(id);
+
+    IDMapping overlapping =
+        IDMapping.newBuilder().setContainerId(1000).setHostId(90000).setLength(10).build();
+    for (Mount.Builder bad :
+        List.of(
+            volume(volume, false, null).addUidMappings(ids),
+            mapped.clone().addUidMappings(overlapping).addGidMappings(overlapping),
+            mapped.clone().setPropagation(MountPropagation.PROPAGATION_BIDIRECTIONAL),
+            mapped
+                .clone()
+                .clearUidMappings()
+                .addUidMappings(ids.toBuilder().setHostId(-10).build()))) {
+      assertCode(Status.Code.INVALID_ARGUMENT, () -> create(asRoot("bad").addMounts(bad)));
+    }
+    assertThat(
+            daemon
+                .runtime()
+                .listContainers(ListContainersRequest.getDefaultInstance())
+                .getContainersList())
+        .isEmpty();
+    assertThat(daemon.dir().resolve("state/idmapped")).isEmptyDirectory();
   }
 
   @Test

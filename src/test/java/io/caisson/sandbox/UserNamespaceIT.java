@@ -83,6 +83,16 @@ class UserNamespaceIT {
     ContainerConfig.Builder config =
         node.container("app", "sleep", "3600")
             .addMounts(Mount.newBuilder().setHostPath(volume.toString()).setContainerPath("/data"));
+    // The same volume with id mappings of its own instead of the pod's: root's files on disk are
+    // the pod's uid 1000 there.
+    IDMapping rootAs1000 =
+        IDMapping.newBuilder().setContainerId(0).setHostId(HOST_ID + 1000).setLength(1).build();
+    config.addMounts(
+        Mount.newBuilder()
+            .setHostPath(volume.toString())
+            .setContainerPath("/mapped")
+            .addUidMappings(rootAs1000)
+            .addGidMappings(rootAs1000));
     // The container's own image again, as an image volume: its layers are idmapped too.
     config.addMounts(Mount.newBuilder().setContainerPath("/img").setImage(config.getImage()));
     config.getLinuxBuilder().getSecurityContextBuilder().setNamespaceOptions(options);
@@ -97,6 +107,8 @@ class UserNamespaceIT {
       String[] fields = listed.trim().split("\\s+");
       assertThat(fields[2] + ":" + fields[3]).as(listed).isEqualTo("0:0");
     }
+    String[] mapped = exec(id, "ls", "-ln", "/mapped/from-host").trim().split("\\s+");
+    assertThat(mapped[2] + ":" + mapped[3]).isEqualTo("1000:1000");
     exec(id, "sh", "-c", "echo x > /etc/written && echo y > /data/written && mkdir -p /root/made");
 
     // The volume is seen through an idmapped clone: what the pod's root writes there is root's on
