@@ -260,7 +260,16 @@ public final class ContainerManager implements SandboxManager.PodContainers {
               image.config().stopSignal(),
               identity.uid(),
               identity.gid(),
-              identity.additionalGids());
+              identity.additionalGids(),
+              images
+                  .status(image.imageId())
+                  .map(
+                      r ->
+                          ImageNames.of(
+                              config.getImage().getImage(),
+                              config.getImage().getUserSpecifiedImage(),
+                              r))
+                  .orElse(null));
       // Atomic, not flushed (as every later state of it): a machine crash ends the container
       // anyway, and recovery cleans up a bundle whose record did not make it to disk.
       store.update(id, CONFIG, config.toByteArray());

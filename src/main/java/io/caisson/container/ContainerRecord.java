@@ -10,6 +10,8 @@ import java.util.List;
  * @param imageRef what the container was asked to run (tag or digest reference)
  * @param imageId the image's id (config digest) the container actually runs
  * @param logPath the absolute CRI log file, or empty when the pod has no log directory
+ * @param imageNames the image's name and pullable digest reference for the status; null in records
+ *     written before they were kept
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ContainerRecord(
@@ -32,7 +34,8 @@ public record ContainerRecord(
     String stopSignal,
     long uid,
     long gid,
-    List<Long> groups) {
+    List<Long> groups,
+    ImageNames imageNames) {
 
   ContainerRecord started(long pidNow, long atNanos) {
     return new ContainerRecord(
@@ -55,7 +58,8 @@ public record ContainerRecord(
         stopSignal,
         uid,
         gid,
-        groups);
+        groups,
+        imageNames);
   }
 
   ContainerRecord exited(int code, long atNanos, String why, String detail) {
@@ -79,10 +83,21 @@ public record ContainerRecord(
         stopSignal,
         uid,
         gid,
-        groups);
+        groups,
+        imageNames);
   }
 
   String nameKey() {
     return name + "_" + sandboxId + "_" + attempt;
+  }
+
+  /** The image's name for the status: as the user wrote it where known, else as asked. */
+  public String statusImageName() {
+    return imageNames == null ? imageRef : imageNames.name();
+  }
+
+  /** The image's pullable digest reference for the status, else its id. */
+  public String statusImageRef() {
+    return imageNames == null ? imageId : imageNames.digestRef();
   }
 }

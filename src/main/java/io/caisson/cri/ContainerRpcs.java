@@ -131,8 +131,11 @@ public final class ContainerRpcs {
             .setStartedAt(record.startedAtNanos())
             .setFinishedAt(record.finishedAtNanos())
             .setExitCode(record.exitCode())
-            .setImage(ImageSpec.newBuilder().setImage(record.imageRef()))
-            .setImageRef(record.imageId())
+            .setImage(
+                ImageSpec.newBuilder()
+                    .setImage(record.statusImageName())
+                    .setUserSpecifiedImage(container.config().getImage().getUserSpecifiedImage()))
+            .setImageRef(record.statusImageRef())
             .setImageId(record.imageId())
             .setReason(record.reason() == null ? "" : record.reason())
             .setMessage(record.message() == null ? "" : record.message())

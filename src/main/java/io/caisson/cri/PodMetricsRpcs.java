@@ -204,7 +204,7 @@ public final class PodMetricsRpcs {
           new Labels(
               container.config().getMetadata().getName(),
               containers.cgroupsPath(container),
-              record.imageRef(),
+              record.statusImageName(),
               container.id(),
               namespace,
               podName);

@@ -16,6 +16,7 @@ import io.caisson.cri.v1.Device;
 import io.caisson.cri.v1.ExecSyncResponse;
 import io.caisson.cri.v1.IDMapping;
 import io.caisson.cri.v1.ImageSpec;
+import io.caisson.cri.v1.ImageStatusRequest;
 import io.caisson.cri.v1.Int64Value;
 import io.caisson.cri.v1.KeyValue;
 import io.caisson.cri.v1.LinuxContainerConfig;
@@ -580,6 +581,47 @@ class ContainerIT {
                 .getContainersList())
         .isEmpty();
     assertThat(daemon.dir().resolve("state/idmapped")).isEmptyDirectory();
+  }
+
+  @Test
+  void aContainerCreatedByImageIdIsReportedByTheUsersNameAndAPullableDigest() throws Exception {
+    // As kubelet does: the image by its id, the pod's reference as user_specified_image.
+    var pulled =
+        daemon
+            .images()
+            .imageStatus(
+                ImageStatusRequest.newBuilder()
+                    .setImage(ImageSpec.newBuilder().setImage(image))
+                    .build())
+            .getImage();
+    String id =
+        create(
+            base("by-id")
+                .setImage(
+                    ImageSpec.newBuilder().setImage(pulled.getId()).setUserSpecifiedImage(image))
+                .addAllCommand(List.of("sleep", "3600")));
+    ContainerStatus status = status(id);
+    assertThat(status.getImage().getImage()).isEqualTo(image);
+    assertThat(status.getImage().getUserSpecifiedImage()).isEqualTo(image);
+    assertThat(status.getImageRef())
+        .startsWith(image.substring(0, image.lastIndexOf(':')) + "@sha256:")
+        .isIn(pulled.getRepoDigestsList());
+    assertThat(status.getImageId()).isEqualTo(pulled.getId());
+    // The list keeps what was asked, the id image garbage collection matches on.
+    assertThat(
+            daemon
+                .runtime()
+                .listContainers(ListContainersRequest.getDefaultInstance())
+                .getContainers(0)
+                .getImage()
+                .getImage())
+        .isEqualTo(pulled.getId());
+
+    daemon.close();
+    daemon = DaemonProcess.start(dir.resolve("daemon"), daemonArgs());
+    assertThat(status(id).getImageRef()).isEqualTo(status.getImageRef());
+    assertThat(status(id).getImage().getImage()).isEqualTo(image);
+    remove(id);
   }
 
   @Test
