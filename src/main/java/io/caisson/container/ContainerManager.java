@@ -145,6 +145,12 @@ public final class ContainerManager implements SandboxManager.PodContainers {
               + " supported",
           sandbox.id());
     }
+    if (restore.isPresent()
+        && config.getMountsList().stream().anyMatch(m -> MountIdMappings.of(m) != null)) {
+      // Likewise for a volume with id mappings of its own.
+      throw CaissonException.invalid(
+          "restoring a checkpoint with a volume that has uidMappings/gidMappings is not supported");
+    }
     String name = config.getMetadata().getName();
     if (name.isEmpty()) {
       throw CaissonException.invalid("container config: metadata.name is required");

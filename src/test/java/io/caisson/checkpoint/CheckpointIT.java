@@ -11,7 +11,9 @@ import io.caisson.cri.v1.ContainerStatus;
 import io.caisson.cri.v1.ContainerStatusRequest;
 import io.caisson.cri.v1.CreateContainerRequest;
 import io.caisson.cri.v1.ExecSyncRequest;
+import io.caisson.cri.v1.IDMapping;
 import io.caisson.cri.v1.ImageSpec;
+import io.caisson.cri.v1.Mount;
 import io.caisson.cri.v1.PodSandboxConfig;
 import io.caisson.cri.v1.PodSandboxMetadata;
 import io.caisson.cri.v1.PullImageRequest;
@@ -232,6 +234,23 @@ class CheckpointIT {
     assertCode(
         Status.Code.INVALID_ARGUMENT,
         () -> create(base("junk").setImage(ImageSpec.newBuilder().setImage(junk.toString()))));
+
+    // A volume with id mappings of its own would be gone by the restore at StartContainer.
+    IDMapping ids = IDMapping.newBuilder().setHostId(50000).setLength(10).build();
+    assertCode(
+        Status.Code.INVALID_ARGUMENT,
+        () ->
+            create(
+                ContainerConfig.newBuilder()
+                    .setMetadata(ContainerMetadata.newBuilder().setName("mapped"))
+                    .setImage(ImageSpec.newBuilder().setImage(archive.toString()))
+                    .addMounts(
+                        Mount.newBuilder()
+                            .setContainerPath("/data")
+                            .setHostPath(dir.toString())
+                            .addUidMappings(ids)
+                            .addGidMappings(ids))
+                    .setLogPath("mapped.log")));
 
     String id =
         create(
