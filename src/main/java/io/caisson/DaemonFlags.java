@@ -46,6 +46,8 @@ record DaemonFlags(What what, Path configFile, boolean configGiven, Map<String, 
           new Flag("--state", "state", "DIR", "volatile state directory", false),
           new Flag("--log-level", "log_level", "LEVEL", "trace|debug|info|warn|error", false),
           new Flag("--registries-conf", "registries_conf", "FILE", "registries.conf (v2)", false),
+          new Flag(
+              "--certs-dir", "certs_dir", "DIR", "per-registry TLS (HOST[:PORT]/*.crt...)", false),
           new Flag("--cni-conf-dir", "cni.conf_dir", "DIR", "CNI network configs", false),
           new Flag(
               "--cni-bin-dir",

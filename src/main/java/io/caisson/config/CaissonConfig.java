@@ -22,6 +22,7 @@ public record CaissonConfig(
     @JsonProperty("pause_image") String pauseImage,
     @JsonProperty("registries_conf") Path registriesConf,
     @JsonProperty("auth_file") Path authFile,
+    @JsonProperty("certs_dir") Path certsDir,
     @JsonProperty("pull_stall_timeout") Duration pullStallTimeout,
     @JsonProperty("max_concurrent_downloads") int maxConcurrentDownloads,
     Cni cni,

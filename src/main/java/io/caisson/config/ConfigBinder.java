@@ -40,6 +40,7 @@ final class ConfigBinder {
             top.string("pause_image"),
             top.path("registries_conf"),
             top.path("auth_file"),
+            top.path("certs_dir"),
             top.duration("pull_stall_timeout"),
             top.integer("max_concurrent_downloads"),
             cni(top.table("cni")),

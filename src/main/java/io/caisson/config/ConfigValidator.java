@@ -25,6 +25,7 @@ final class ConfigValidator {
     }
     absolute("registries_conf", config.registriesConf());
     absolute("auth_file", config.authFile());
+    absolute("certs_dir", config.certsDir());
     if (config.pullStallTimeout() == null || !config.pullStallTimeout().isPositive()) {
       throw new InvalidConfigException("key 'pull_stall_timeout': must be a positive duration");
     }

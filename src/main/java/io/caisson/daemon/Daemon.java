@@ -19,6 +19,7 @@ import io.caisson.cri.StatsRpcs;
 import io.caisson.cri.StreamingRpcs;
 import io.caisson.events.EventBus;
 import io.caisson.image.ImageService;
+import io.caisson.image.Platform;
 import io.caisson.metrics.DaemonMetrics;
 import io.caisson.metrics.MetricRegistry;
 import io.caisson.metrics.MetricsServer;
@@ -130,9 +131,11 @@ public final class Daemon implements AutoCloseable {
             config.root().resolve("images"),
             config.registriesConf(),
             config.authFile(),
+            config.certsDir(),
             config.pauseImage(),
             config.pullStallTimeout(),
-            config.maxConcurrentDownloads());
+            config.maxConcurrentDownloads(),
+            Platform.host());
     SandboxManager sandboxes =
         new SandboxManager(config, new CniSandboxNetwork(podNetwork, new PodFiles()));
     sandboxes.recover();

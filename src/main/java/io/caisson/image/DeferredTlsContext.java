@@ -3,6 +3,7 @@ package io.caisson.image;
 import java.security.KeyManagementException;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
+import java.util.function.Supplier;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLContextSpi;
@@ -14,25 +15,44 @@ import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManager;
 
 /**
- * The JDK's default TLS context, initialised on first use instead of when an HTTP client is built.
- * The JDK's HTTP client asks for a TLS context as it is built, and the default one loads the TLS
- * provider, its ciphers and the CA bundle: some 500 classes and their metadata, held for the
- * daemon's life. The client for plain-http registries (a node's local mirror) rarely needs TLS at
- * all (only when a registry redirects or sends its token request to an https address), so it gets
- * this context and pays for TLS only then.
+ * A TLS context (the registries' default, see {@link RegistryTls}) obtained on first use instead of
+ * when an HTTP client is built. The JDK's HTTP client asks for a TLS context as it is built, and
+ * the default one loads the TLS provider, its ciphers and the CA bundle: some 500 classes and their
+ * metadata, held for the daemon's life. The client for plain-http registries (a node's local
+ * mirror) rarely needs TLS at all (only when a registry redirects or sends its token request to an
+ * https address), so it gets this context and pays for TLS only then.
  */
 final class DeferredTlsContext extends SSLContext {
-  private DeferredTlsContext() {
-    super(new Spi(), null, "Default");
+  private DeferredTlsContext(Supplier<SSLContext> source) {
+    super(new Spi(source), null, "Default");
   }
 
+  /** The JDK's default context, deferred. */
   static SSLContext create() {
-    return new DeferredTlsContext();
+    return create(DeferredTlsContext::jdkDefault);
   }
 
-  /** Hands every call to the default context, obtained the first time one is made. */
+  /** The context {@code source} gives, asked for the first time TLS is used. */
+  static SSLContext create(Supplier<SSLContext> source) {
+    return new DeferredTlsContext(source);
+  }
+
+  private static SSLContext jdkDefault() {
+    try {
+      return SSLContext.getDefault();
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("the JDK has no default TLS context", e);
+    }
+  }
+
+  /** Hands every call to the source's context, obtained the first time one is made. */
   private static final class Spi extends SSLContextSpi {
+    private final Supplier<SSLContext> source;
     private volatile SSLContext delegate;
+
+    Spi(Supplier<SSLContext> source) {
+      this.source = source;
+    }
 
     private SSLContext delegate() {
       SSLContext d = delegate;
@@ -40,11 +60,7 @@ final class DeferredTlsContext extends SSLContext {
         synchronized (this) {
           d = delegate;
           if (d == null) {
-            try {
-              d = SSLContext.getDefault();
-            } catch (NoSuchAlgorithmException e) {
-              throw new IllegalStateException("the JDK has no default TLS context", e);
-            }
+            d = source.get();
             delegate = d;
           }
         }

@@ -103,6 +103,30 @@ public final class ImageService implements AutoCloseable {
       Duration stallTimeout,
       int maxParallelDownloads,
       Platform platform) {
+    this(
+        root,
+        registriesConf,
+        authFile,
+        null,
+        pauseImage,
+        stallTimeout,
+        maxParallelDownloads,
+        platform);
+  }
+
+  /**
+   * @param certsDir per-registry TLS directories ({@code HOST[:PORT]/*.crt, *.cert, *.key}), or
+   *     null for none
+   */
+  public ImageService(
+      Path root,
+      Path registriesConf,
+      Path authFile,
+      Path certsDir,
+      String pauseImage,
+      Duration stallTimeout,
+      int maxParallelDownloads,
+      Platform platform) {
     if (maxParallelDownloads < 1) {
       throw CaissonException.invalid("maxParallelDownloads must be at least 1");
     }
@@ -119,7 +143,7 @@ public final class ImageService implements AutoCloseable {
     this.pauseDigest =
         pause == null || pause.digest() == null ? null : pause.digestedName(pause.digest());
     this.watchdog = new StallWatchdog(stallTimeout);
-    this.clients = new RegistryClients(stallTimeout);
+    this.clients = new RegistryClients(stallTimeout, new RegistryTls(certsDir));
     this.puller =
         new Puller(
             RegistriesConf.load(registriesConf),

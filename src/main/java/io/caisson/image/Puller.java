@@ -76,14 +76,15 @@ final class Puller {
     List<RegistryEndpoint> endpoints = registries.resolve(ref);
     List<String> failures = new ArrayList<>();
     CaissonException last = null;
-    for (RegistryEndpoint ep : endpoints) {
+    for (RegistryEndpoint configured : endpoints) {
+      RegistryEndpoint ep = clients.secured(configured);
       // Request credentials go only to the upstream (or its rewrite), never to a mirror.
       Credentials creds =
           !ep.mirror() && !requestCredentials.isEmpty()
               ? requestCredentials
               : authFile.lookup(ep.host(), ep.repository());
       RegistrySession session =
-          new RegistrySession(clients.forEndpoint(ep.baseUri()), ep, creds, watchdog, progress);
+          new RegistrySession(clients.forEndpoint(ep), ep, creds, watchdog, progress);
       try {
         return resolveAt(session, ref);
       } catch (CaissonException e) {

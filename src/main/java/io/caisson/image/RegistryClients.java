@@ -2,7 +2,10 @@ package io.caisson.image;
 
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import javax.net.ssl.SSLParameters;
@@ -13,10 +16,13 @@ import javax.net.ssl.SSLParameters;
  * holds a selector thread, and building one loads the JDK's default TLS context (its provider
  * classes and the CA bundle: ~500 classes, ~a tenth of a second): a node that pulls only from a
  * plain-http mirror builds only the plain client, whose TLS context is deferred until a redirect or
- * a token request goes to an https address.
+ * a token request goes to an https address. A registry with a TLS directory of its own ({@link
+ * RegistryTls}) gets a client of its own, made again when a file of that directory changes.
  */
 final class RegistryClients implements AutoCloseable {
   private final Duration connectTimeout;
+  private final RegistryTls tls;
+  private final Map<String, HostClient> hostClients = new HashMap<>(); // guarded by this
   private ExecutorService executor; // guarded by this
   private HttpClient https; // guarded by this
   private HttpClient http; // guarded by this
@@ -24,22 +30,48 @@ final class RegistryClients implements AutoCloseable {
 
   /**
    * @param connectTimeout how long a connection to a registry may take to open
+   * @param tls what registry connections trust and present
    */
-  RegistryClients(Duration connectTimeout) {
+  RegistryClients(Duration connectTimeout, RegistryTls tls) {
     this.connectTimeout = connectTimeout;
+    this.tls = tls;
   }
 
-  /** The client for an endpoint's scheme. */
-  synchronized HttpClient forEndpoint(URI baseUri) {
+  private record HostClient(String fingerprint, HttpClient client) {}
+
+  /**
+   * The endpoint to talk to: a loopback registry, plain http by default, is spoken to over https
+   * when it has a TLS directory (the only reason to give it one).
+   */
+  RegistryEndpoint secured(RegistryEndpoint ep) {
+    if ("http".equals(ep.baseUri().getScheme())
+        && RegistryEndpoint.isLoopback(ep.host())
+        && tls.hostDir(ep.baseUri().getRawAuthority()) != null) {
+      return ep.overHttps();
+    }
+    return ep;
+  }
+
+  /** The client for an endpoint: its scheme's, or its registry's own. */
+  synchronized HttpClient forEndpoint(RegistryEndpoint ep) {
     if (closed) {
       throw new IllegalStateException("the image service is closed");
     }
     if (executor == null) {
       executor = Executors.newVirtualThreadPerTaskExecutor();
     }
+    URI baseUri = ep.baseUri();
     if ("https".equals(baseUri.getScheme())) {
+      String authority = baseUri.getRawAuthority();
+      Path dir = tls.hostDir(authority);
+      if (dir == null && !ep.host().equals(authority)) {
+        dir = tls.hostDir(ep.host()); // docker.io's directory for registry-1.docker.io
+      }
+      if (dir != null) {
+        return hostClient(authority, dir);
+      }
       if (https == null) {
-        https = builder().build();
+        https = builder().sslContext(tls.defaultContext()).build();
       }
       return https;
     }
@@ -49,11 +81,25 @@ final class RegistryClients implements AutoCloseable {
       http =
           builder()
               .version(HttpClient.Version.HTTP_1_1)
-              .sslContext(DeferredTlsContext.create())
+              .sslContext(DeferredTlsContext.create(tls::defaultContext))
               .sslParameters(new SSLParameters())
               .build();
     }
     return http;
+  }
+
+  private HttpClient hostClient(String authority, Path dir) {
+    String fingerprint = RegistryTls.fingerprint(dir);
+    HostClient current = hostClients.get(authority);
+    if (current != null && current.fingerprint().equals(fingerprint)) {
+      return current.client();
+    }
+    HttpClient client = builder().sslContext(tls.contextFor(dir)).build();
+    hostClients.put(authority, new HostClient(fingerprint, client));
+    if (current != null) {
+      current.client().shutdown(); // pulls under way finish on it
+    }
+    return client;
   }
 
   /** Redirects are followed by the puller itself (a blob's redirect must not carry our token). */
@@ -73,6 +119,7 @@ final class RegistryClients implements AutoCloseable {
     if (http != null) {
       http.close();
     }
+    hostClients.values().forEach(h -> h.client().close());
     if (executor != null) {
       executor.shutdown(); // its tasks end with the clients' connections
     }

@@ -25,6 +25,12 @@ public record RegistryEndpoint(URI baseUri, String host, String repository, bool
     return new RegistryEndpoint(URI.create(scheme + "://" + apiHost), host, repository, mirror);
   }
 
+  /** The same registry over https. */
+  RegistryEndpoint overHttps() {
+    return new RegistryEndpoint(
+        URI.create("https://" + baseUri.getRawAuthority()), host, repository, mirror);
+  }
+
   static boolean isLoopback(String host) {
     String name = host.startsWith("[") ? host.substring(0, host.indexOf(']') + 1) : host;
     int colon = name.startsWith("[") ? -1 : name.indexOf(':');

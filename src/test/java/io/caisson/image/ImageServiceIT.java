@@ -512,6 +512,93 @@ class ImageServiceIT {
   }
 
   @Test
+  void aRegistryOfItsOwnCaAndClientCertificatesThroughItsTlsDirectory() throws Exception {
+    Path pki = Files.createDirectories(tmp.resolve("pki"));
+    openssl(pki, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key");
+    openssl(pki, "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-csr");
+    Files.writeString(pki.resolve("san.ext"), "subjectAltName=IP:127.0.0.1\n");
+    openssl(pki, "x509", "-req", "-in", "server.csr", "-out", "server.crt", "-extfile", "san.ext");
+    // The client's key as openssl writes an EC key by default: SEC1, not PKCS#8.
+    openssl(pki, "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "client.key");
+    openssl(pki, "req", "-new", "-key", "client.key", "-out", "client.csr", "-subj", "/CN=node");
+    openssl(pki, "x509", "-req", "-in", "client.csr", "-out", "client.cert");
+    Image img = TestImages.image(TestImages.list(base), null, "amd64", false);
+    pusher.push("tls/app", "v1", img);
+    String tls =
+        """
+          tls:
+            certificate: %s
+            key: %s
+            clientcas:
+              - %s
+        """
+            .formatted(pki.resolve("server.crt"), pki.resolve("server.key"), pki.resolve("ca.crt"));
+    // The same storage as the plain registry, served over TLS with client certificates required.
+    try (TestRegistry secured =
+        new TestRegistry(tmp.resolve("tls-registry"), null, registryDir.resolve("storage"), tls)) {
+      String ref = secured.host() + "/tls/app:v1";
+      Path certsDir = tmp.resolve("certs.d");
+      Path hostDir = certsDir.resolve(secured.host());
+      ImageService s =
+          new ImageService(
+              tmp.resolve("store"),
+              null,
+              null,
+              certsDir,
+              null,
+              Duration.ofSeconds(30),
+              2,
+              Platform.host());
+      services.add(s);
+      // Without a directory a loopback registry is spoken to in plain http: refused by TLS.
+      assertThatThrownBy(() -> s.pull(ref, null)).isInstanceOf(CaissonException.class);
+      // Its CA but no client certificate: the registry ends the handshake.
+      Files.createDirectories(hostDir);
+      Files.copy(pki.resolve("ca.crt"), hostDir.resolve("ca.crt"));
+      assertThatThrownBy(() -> s.pull(ref, null)).isInstanceOf(CaissonException.class);
+      // With the client certificate as well.
+      Files.copy(pki.resolve("client.cert"), hostDir.resolve("client.cert"));
+      Files.copy(pki.resolve("client.key"), hostDir.resolve("client.key"));
+      assertThat(s.pull(ref, null).id()).isEqualTo(img.configDigest().toString());
+      s.remove(ref);
+      // A key without its certificate is a broken directory, named as such.
+      Files.copy(pki.resolve("server.key"), hostDir.resolve("stray.key"));
+      assertThatThrownBy(() -> s.pull(ref, null))
+          .isInstanceOfSatisfying(
+              CaissonException.class,
+              e -> {
+                assertThat(e.kind()).isEqualTo(Kind.FAILED_PRECONDITION);
+                assertThat(e.getMessage()).contains("stray.key");
+              });
+    }
+  }
+
+  /**
+   * openssl in {@code dir}; requests are self-signed as the CA (req -x509), CSRs (-csr) or signed
+   * by it (x509 -req), each valid two days.
+   */
+  private static void openssl(Path dir, String... args) throws Exception {
+    List<String> argv = new ArrayList<>(List.of("openssl"));
+    List<String> rest = new ArrayList<>(List.of(args));
+    if (rest.contains("-x509") && rest.getFirst().equals("req")) {
+      rest.addAll(List.of("-out", "ca.crt", "-subj", "/CN=caisson test CA", "-days", "2"));
+    } else if (rest.remove("-csr")) {
+      rest.addAll(List.of("-out", "server.csr", "-subj", "/CN=127.0.0.1"));
+    } else if (rest.getFirst().equals("x509")) {
+      rest.addAll(List.of("-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2"));
+    }
+    argv.addAll(rest);
+    Process p =
+        new ProcessBuilder(argv)
+            .directory(dir.toFile())
+            .redirectErrorStream(true)
+            .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+            .start();
+    String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).as(String.join(" ", argv) + ": " + said).isZero();
+  }
+
+  @Test
   void bearerTokenAuthScopedToOnePull() throws Exception {
     Path dir = Files.createTempDirectory("caisson-registry-token");
     try (TokenServer tokens = new TokenServer(dir.resolve("token"), "bob", "hunter2");

@@ -19,10 +19,20 @@ final class TestRegistry implements AutoCloseable {
   final Path dir;
   final int port;
   private final Process process;
+  private final boolean tls;
 
   TestRegistry(Path dir, String authYaml) throws Exception {
+    this(dir, authYaml, null, null);
+  }
+
+  /**
+   * @param storage the storage root, to serve what another test registry holds (null: its own)
+   * @param tlsYaml the {@code http.tls} section, indented as under {@code http:} (null: plain http)
+   */
+  TestRegistry(Path dir, String authYaml, Path storage, String tlsYaml) throws Exception {
     this.dir = Files.createDirectories(dir);
     this.port = freePort();
+    this.tls = tlsYaml != null;
     String config =
         """
         version: 0.1
@@ -38,8 +48,13 @@ final class TestRegistry implements AutoCloseable {
         http:
           addr: 127.0.0.1:%d
         %s
+        %s
         """
-            .formatted(dir.resolve("storage"), port, authYaml == null ? "" : authYaml);
+            .formatted(
+                storage == null ? dir.resolve("storage") : storage,
+                port,
+                tlsYaml == null ? "" : tlsYaml,
+                authYaml == null ? "" : authYaml);
     Files.writeString(dir.resolve("config.yml"), config);
     process =
         new ProcessBuilder(
@@ -69,7 +84,8 @@ final class TestRegistry implements AutoCloseable {
                     HttpRequest.newBuilder(URI.create("http://" + host() + "/v2/")).build(),
                     HttpResponse.BodyHandlers.discarding())
                 .statusCode();
-        if (status == 200 || status == 401) {
+        // A TLS registry answers plain http with 400: it is listening.
+        if (status == 200 || status == 401 || (tls && status == 400)) {
           return;
         }
       } catch (IOException e) {
