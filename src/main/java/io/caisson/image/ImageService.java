@@ -72,7 +72,8 @@ public final class ImageService implements AutoCloseable {
 
   /**
    * @param root directory of the store (created if missing)
-   * @param registriesConf containers registries.conf v2; null or missing means no rules
+   * @param registriesConf containers registries.conf v2, read again when it changes; null or
+   *     missing means no rules
    * @param authFile containers-auth.json style node credentials, or null
    * @param pauseImage the sandbox image, reported as pinned
    * @param stallTimeout a pull whose bytes stop for this long is cancelled
@@ -146,7 +147,7 @@ public final class ImageService implements AutoCloseable {
     this.clients = new RegistryClients(stallTimeout, new RegistryTls(certsDir));
     this.puller =
         new Puller(
-            RegistriesConf.load(registriesConf),
+            new RegistriesConfFile(registriesConf),
             new AuthFile(authFile),
             clients,
             watchdog,

@@ -44,7 +44,7 @@ final class Puller {
       byte[] configBytes,
       ImageConfig.Parsed config) {}
 
-  private final RegistriesConf registries;
+  private final RegistriesConfFile registries;
   private final AuthFile authFile;
   private final RegistryClients clients;
   private final StallWatchdog watchdog;
@@ -55,7 +55,7 @@ final class Puller {
       new ConcurrentHashMap<>();
 
   Puller(
-      RegistriesConf registries,
+      RegistriesConfFile registries,
       AuthFile authFile,
       RegistryClients clients,
       StallWatchdog watchdog,
@@ -73,7 +73,7 @@ final class Puller {
 
   /** Finds the image manifest and config at the first endpoint that has them. */
   Resolved resolve(ImageReference ref, Credentials requestCredentials, LongAdder progress) {
-    List<RegistryEndpoint> endpoints = registries.resolve(ref);
+    List<RegistryEndpoint> endpoints = registries.current().resolve(ref);
     List<String> failures = new ArrayList<>();
     CaissonException last = null;
     for (RegistryEndpoint configured : endpoints) {
