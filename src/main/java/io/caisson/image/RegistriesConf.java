@@ -33,6 +33,21 @@ public final class RegistriesConf {
     this.entries = List.copyOf(entries);
   }
 
+  /**
+   * These rules with a drop-in file's laid over them, as containers-registries.conf.d(5) merges
+   * them: an entry of the same prefix replaces this one's, others are added.
+   */
+  RegistriesConf overlaidWith(RegistriesConf dropIn) {
+    List<Entry> merged = new ArrayList<>();
+    for (Entry e : entries) {
+      if (dropIn.entries.stream().noneMatch(d -> d.prefix().equals(e.prefix()))) {
+        merged.add(e);
+      }
+    }
+    merged.addAll(dropIn.entries);
+    return new RegistriesConf(merged);
+  }
+
   public static RegistriesConf empty() {
     return new RegistriesConf(List.of());
   }

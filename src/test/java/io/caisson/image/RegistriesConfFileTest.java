@@ -56,6 +56,41 @@ class RegistriesConfFileTest {
   }
 
   @Test
+  void dropInsAreLaidOverTheFileInNameOrderAndFollowedAsTheyComeAndGo() throws Exception {
+    Path conf = Files.writeString(dir.resolve("registries.conf"), rewrite("127.0.0.1:5000"));
+    Path dropIns = Files.createDirectories(dir.resolve("registries.conf.d"));
+    // What podman's packages put there: aliases only, no rules for Caisson.
+    Files.writeString(
+        dropIns.resolve("000-shortnames.conf"),
+        "[aliases]\n  \"busybox\" = \"docker.io/library/busybox\"\n");
+    RegistriesConfFile file = new RegistriesConfFile(conf);
+    assertThat(firstEndpoint(file)).isEqualTo("http://127.0.0.1:5000");
+
+    Files.writeString(dropIns.resolve("20-later.conf"), rewrite("127.0.0.1:7000"));
+    Files.writeString(dropIns.resolve("10-mirror.conf"), rewrite("127.0.0.1:6000"));
+    Files.writeString(dropIns.resolve("README"), "not a drop-in");
+    assertThat(firstEndpoint(file)).isEqualTo("http://127.0.0.1:7000");
+    Files.writeString(
+        dropIns.resolve("30-other.conf"), "[[registry]]\nprefix = \"quay.io\"\nblocked = true\n");
+    assertThat(firstEndpoint(file)).isEqualTo("http://127.0.0.1:7000");
+    assertThatThrownBy(() -> file.current().resolve(ImageReference.parse("quay.io/x/y:1")))
+        .isInstanceOf(CaissonException.class)
+        .hasMessageContaining("blocked");
+
+    Files.delete(dropIns.resolve("20-later.conf"));
+    assertThat(firstEndpoint(file)).isEqualTo("http://127.0.0.1:6000");
+
+    Files.writeString(dropIns.resolve("40-broken.conf"), "[[registry]]\ninsecure = true\n");
+    assertThatThrownBy(file::current)
+        .isInstanceOfSatisfying(
+            CaissonException.class,
+            e -> {
+              assertThat(e.kind()).isEqualTo(Kind.FAILED_PRECONDITION);
+              assertThat(e.getMessage()).contains("40-broken.conf");
+            });
+  }
+
+  @Test
   void anInvalidFileAtStartIsTheCallersError() throws Exception {
     Path conf =
         Files.writeString(dir.resolve("registries.conf"), "[[registry]]\ninsecure = true\n");
