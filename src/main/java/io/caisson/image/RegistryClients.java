@@ -13,11 +13,11 @@ import javax.net.ssl.SSLParameters;
 /**
  * The two HTTP clients pulls talk to registries with (HTTP/2-capable for https, HTTP/1.1 for plain
  * http), each made by the first pull that needs it rather than when the daemon starts. Each client
- * holds a selector thread, and building one loads the JDK's default TLS context (its provider
- * classes and the CA bundle: ~500 classes, ~a tenth of a second): a node that pulls only from a
- * plain-http mirror builds only the plain client, whose TLS context is deferred until a redirect or
- * a token request goes to an https address. A registry with a TLS directory of its own ({@link
- * RegistryTls}) gets a client of its own, made again when a file of that directory changes.
+ * holds a selector thread, and building one loads a TLS context (the provider's classes and the
+ * node's CA bundle, {@link RegistryTls}: ~500 classes, ~a tenth of a second): a node that pulls
+ * only from a plain-http mirror builds only the plain client, whose TLS context is deferred until a
+ * redirect or a token request goes to an https address. A registry with a TLS directory of its own
+ * ({@link RegistryTls}) gets a client of its own, made again when a file of that directory changes.
  */
 final class RegistryClients implements AutoCloseable {
   private final Duration connectTimeout;
