@@ -36,6 +36,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -145,8 +146,10 @@ public final class ContainerManager implements SandboxManager.PodContainers {
               + " supported",
           sandbox.id());
     }
-    if (restore.isPresent()
-        && config.getMountsList().stream().anyMatch(m -> MountIdMappings.of(m) != null)) {
+    // Checked here, before anything is made; VolumeSources reads them again for the clones.
+    List<MountIdMappings> volumeMappings =
+        config.getMountsList().stream().map(MountIdMappings::of).toList();
+    if (restore.isPresent() && volumeMappings.stream().anyMatch(Objects::nonNull)) {
       // Likewise for a volume with id mappings of its own.
       throw CaissonException.invalid(
           "restoring a checkpoint with a volume that has uidMappings/gidMappings is not supported");
