@@ -14,6 +14,7 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -107,7 +108,7 @@ final class PemFiles {
       at = next(sec1, at); // privateKey
       if ((sec1[at] & 0xff) == 0xa0) {
         int oid = contentStart(sec1, at);
-        return java.util.Arrays.copyOfRange(sec1, oid, next(sec1, oid));
+        return Arrays.copyOfRange(sec1, oid, next(sec1, oid));
       }
     } catch (ArrayIndexOutOfBoundsException e) {
       // Falls through to the error below.

@@ -578,7 +578,6 @@ class ImageServiceIT {
    * by it (x509 -req), each valid two days.
    */
   private static void openssl(Path dir, String... args) throws Exception {
-    List<String> argv = new ArrayList<>(List.of("openssl"));
     List<String> rest = new ArrayList<>(List.of(args));
     if (rest.contains("-x509") && rest.getFirst().equals("req")) {
       rest.addAll(List.of("-out", "ca.crt", "-subj", "/CN=caisson test CA", "-days", "2"));
@@ -587,15 +586,7 @@ class ImageServiceIT {
     } else if (rest.getFirst().equals("x509")) {
       rest.addAll(List.of("-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2"));
     }
-    argv.addAll(rest);
-    Process p =
-        new ProcessBuilder(argv)
-            .directory(dir.toFile())
-            .redirectErrorStream(true)
-            .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-            .start();
-    String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor()).as(String.join(" ", argv) + ": " + said).isZero();
+    OpenSsl.run(dir, rest);
   }
 
   @Test

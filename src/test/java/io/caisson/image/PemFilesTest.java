@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.security.PrivateKey;
 import java.security.Signature;
 import java.security.cert.X509Certificate;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,11 +19,7 @@ class PemFilesTest {
   @TempDir Path dir;
 
   private void openssl(String... args) throws Exception {
-    List<String> argv = new ArrayList<>(List.of("openssl"));
-    argv.addAll(List.of(args));
-    Process p = new ProcessBuilder(argv).directory(dir.toFile()).redirectErrorStream(true).start();
-    String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor()).as(String.join(" ", argv) + ": " + said).isZero();
+    OpenSsl.run(dir, List.of(args));
   }
 
   /** Signs with the key read from {@code key} and verifies with its self-signed certificate. */

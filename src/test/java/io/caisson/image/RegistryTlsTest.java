@@ -10,7 +10,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
@@ -29,19 +28,11 @@ class RegistryTlsTest {
 
   /** openssl in the test's directory; a certificate request gets a subject, never a prompt. */
   private void openssl(String... args) throws Exception {
-    List<String> argv = new ArrayList<>(List.of("openssl"));
-    argv.addAll(List.of(args));
+    List<String> argv = new ArrayList<>(List.of(args));
     if (args[0].equals("req")) {
       argv.addAll(List.of("-subj", "/CN=" + args[args.length - 1], "-days", "1"));
     }
-    Process p =
-        new ProcessBuilder(argv)
-            .directory(dir.toFile())
-            .redirectErrorStream(true)
-            .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-            .start();
-    String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor()).as(String.join(" ", argv) + ": " + said).isZero();
+    OpenSsl.run(dir, argv);
   }
 
   @Test
