@@ -132,6 +132,7 @@ public final class Daemon implements AutoCloseable {
             config.registriesConf(),
             config.authFile(),
             config.certsDir(),
+            System.getenv(),
             config.pauseImage(),
             config.pullStallTimeout(),
             config.maxConcurrentDownloads(),

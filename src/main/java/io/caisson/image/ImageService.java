@@ -109,6 +109,7 @@ public final class ImageService implements AutoCloseable {
         registriesConf,
         authFile,
         null,
+        Map.of(),
         pauseImage,
         stallTimeout,
         maxParallelDownloads,
@@ -118,12 +119,14 @@ public final class ImageService implements AutoCloseable {
   /**
    * @param certsDir per-registry TLS directories ({@code HOST[:PORT]/*.crt, *.cert, *.key}), or
    *     null for none
+   * @param environment where HTTPS_PROXY, HTTP_PROXY and NO_PROXY are read (the daemon's own)
    */
   public ImageService(
       Path root,
       Path registriesConf,
       Path authFile,
       Path certsDir,
+      Map<String, String> environment,
       String pauseImage,
       Duration stallTimeout,
       int maxParallelDownloads,
@@ -144,7 +147,9 @@ public final class ImageService implements AutoCloseable {
     this.pauseDigest =
         pause == null || pause.digest() == null ? null : pause.digestedName(pause.digest());
     this.watchdog = new StallWatchdog(stallTimeout);
-    this.clients = new RegistryClients(stallTimeout, new RegistryTls(certsDir));
+    this.clients =
+        new RegistryClients(
+            stallTimeout, new RegistryTls(certsDir), new ProxyFromEnvironment(environment));
     this.puller =
         new Puller(
             new RegistriesConfFile(registriesConf),

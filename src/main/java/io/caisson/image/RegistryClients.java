@@ -22,6 +22,7 @@ import javax.net.ssl.SSLParameters;
 final class RegistryClients implements AutoCloseable {
   private final Duration connectTimeout;
   private final RegistryTls tls;
+  private final ProxyFromEnvironment proxies;
   private final Map<String, HostClient> hostClients = new HashMap<>(); // guarded by this
   private ExecutorService executor; // guarded by this
   private HttpClient https; // guarded by this
@@ -31,10 +32,12 @@ final class RegistryClients implements AutoCloseable {
   /**
    * @param connectTimeout how long a connection to a registry may take to open
    * @param tls what registry connections trust and present
+   * @param proxies the proxies they go through
    */
-  RegistryClients(Duration connectTimeout, RegistryTls tls) {
+  RegistryClients(Duration connectTimeout, RegistryTls tls, ProxyFromEnvironment proxies) {
     this.connectTimeout = connectTimeout;
     this.tls = tls;
+    this.proxies = proxies;
   }
 
   private record HostClient(String fingerprint, HttpClient client) {}
@@ -61,6 +64,7 @@ final class RegistryClients implements AutoCloseable {
       executor = Executors.newVirtualThreadPerTaskExecutor();
     }
     URI baseUri = ep.baseUri();
+    proxies.proxyFor(baseUri); // an unusable proxy fails the pull here, with its reason
     if ("https".equals(baseUri.getScheme())) {
       String authority = baseUri.getRawAuthority();
       Path dir = tls.hostDir(authority);
@@ -104,10 +108,15 @@ final class RegistryClients implements AutoCloseable {
 
   /** Redirects are followed by the puller itself (a blob's redirect must not carry our token). */
   private HttpClient.Builder builder() {
-    return HttpClient.newBuilder()
-        .followRedirects(HttpClient.Redirect.NEVER)
-        .connectTimeout(connectTimeout)
-        .executor(executor);
+    HttpClient.Builder builder =
+        HttpClient.newBuilder()
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .connectTimeout(connectTimeout)
+            .executor(executor);
+    if (proxies.configured()) {
+      builder.proxy(proxies).authenticator(proxies.authenticator());
+    }
+    return builder;
   }
 
   @Override

@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.Callable;
@@ -545,6 +546,7 @@ class ImageServiceIT {
               null,
               null,
               certsDir,
+              Map.of(),
               null,
               Duration.ofSeconds(30),
               2,
@@ -570,6 +572,59 @@ class ImageServiceIT {
                 assertThat(e.kind()).isEqualTo(Kind.FAILED_PRECONDITION);
                 assertThat(e.getMessage()).contains("stray.key");
               });
+    }
+  }
+
+  @Test
+  void pullsGoThroughTheProxyTheEnvironmentNames() throws Exception {
+    Image img = TestImages.image(TestImages.list(base), null, "amd64", false);
+    pusher.push("proxied/app", "v1", img);
+    // A registry name that resolves nowhere: only the proxy (a pipe to the registry) reaches it.
+    String name = "registry.test:" + registry.port;
+    Path conf =
+        Files.writeString(
+            tmp.resolve("registries.conf"),
+            "[[registry]]\nlocation = \"%s\"\ninsecure = true\n".formatted(name));
+    try (FlakyProxy proxy = new FlakyProxy(registry.port)) {
+      ImageService s =
+          new ImageService(
+              tmp.resolve("store"),
+              conf,
+              null,
+              null,
+              Map.of("http_proxy", "http://" + proxy.host(), "NO_PROXY", "example.com,10.0.0.0/8"),
+              null,
+              Duration.ofSeconds(30),
+              2,
+              Platform.host());
+      services.add(s);
+      assertThat(s.pull(name + "/proxied/app:v1", null).id())
+          .isEqualTo(img.configDigest().toString());
+      assertThat(proxy.manifestGets.get()).isPositive();
+      assertThat(proxy.blobGets.get()).isPositive();
+
+      // A proxy the JDK's client cannot speak fails the pull instead of going around it.
+      ImageService socks =
+          new ImageService(
+              tmp.resolve("store-socks"),
+              conf,
+              null,
+              null,
+              Map.of("HTTP_PROXY", "socks5://" + proxy.host()),
+              null,
+              Duration.ofSeconds(30),
+              2,
+              Platform.host());
+      services.add(socks);
+      int before = proxy.manifestGets.get();
+      assertThatThrownBy(() -> socks.pull(name + "/proxied/app:v1", null))
+          .isInstanceOfSatisfying(
+              CaissonException.class,
+              e -> {
+                assertThat(e.kind()).isEqualTo(Kind.FAILED_PRECONDITION);
+                assertThat(e.getMessage()).contains("HTTP_PROXY", "socks5");
+              });
+      assertThat(proxy.manifestGets.get()).isEqualTo(before);
     }
   }
 
