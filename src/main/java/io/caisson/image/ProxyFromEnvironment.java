@@ -105,6 +105,11 @@ final class ProxyFromEnvironment extends ProxySelector {
     // The pull reports the failure; there is no other proxy to fall back to.
   }
 
+  /** Whether a proxy's URL carries credentials. */
+  boolean hasCredentials() {
+    return (https != null && https.user() != null) || (http != null && http.user() != null);
+  }
+
   /** Answers a proxy's challenge with the credentials of its URL; never a registry's. */
   Authenticator authenticator() {
     return new Authenticator() {

@@ -114,7 +114,11 @@ final class RegistryClients implements AutoCloseable {
             .connectTimeout(connectTimeout)
             .executor(executor);
     if (proxies.configured()) {
-      builder.proxy(proxies).authenticator(proxies.authenticator());
+      builder.proxy(proxies);
+    }
+    if (proxies.hasCredentials()) {
+      // Only then: with an authenticator the client also consults it on a registry's 401.
+      builder.authenticator(proxies.authenticator());
     }
     return builder;
   }

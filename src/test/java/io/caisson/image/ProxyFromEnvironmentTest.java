@@ -100,5 +100,7 @@ class ProxyFromEnvironmentTest {
     assertThat(p.user()).isEqualTo("alice");
     assertThat(p.password()).isEqualTo("p@ss");
     assertThat(p.toString()).doesNotContain("p@ss").contains("alice");
+    assertThat(proxies.hasCredentials()).isTrue();
+    assertThat(new ProxyFromEnvironment(Map.of("HTTPS_PROXY", "p:1")).hasCredentials()).isFalse();
   }
 }
