@@ -25,10 +25,18 @@ class IdmappedStagingIT {
     // util-linux maps our own (root's) id into it; any map will do for a clone.
     holder = new ProcessBuilder("unshare", "--user", "--map-root-user", "sleep", "60").start();
     userns = Path.of("/proc", Long.toString(holder.pid()), "ns", "user");
-    for (int i = 0; i < 100 && Files.readString(uidMap()).isBlank(); i++) {
+    // Until unshare has run, the process is in our namespace and shows our (full) map; right after,
+    // its new namespace has an empty map until util-linux writes one.
+    for (int i = 0; i < 200 && !inItsOwnMappedNamespace(); i++) {
       Thread.sleep(10);
     }
-    assertThat(Files.readString(uidMap())).isNotBlank();
+    assertThat(inItsOwnMappedNamespace()).isTrue();
+  }
+
+  private boolean inItsOwnMappedNamespace() throws Exception {
+    Path ours = Path.of("/proc/self/ns/user");
+    return !Files.readSymbolicLink(userns).equals(Files.readSymbolicLink(ours))
+        && !Files.readString(uidMap()).isBlank();
   }
 
   @AfterEach
