@@ -1,7 +1,6 @@
 package io.caisson.image;
 
 import java.security.KeyManagementException;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.function.Supplier;
 import javax.net.ssl.KeyManager;
@@ -27,22 +26,9 @@ final class DeferredTlsContext extends SSLContext {
     super(new Spi(source), null, "Default");
   }
 
-  /** The JDK's default context, deferred. */
-  static SSLContext create() {
-    return create(DeferredTlsContext::jdkDefault);
-  }
-
   /** The context {@code source} gives, asked for the first time TLS is used. */
   static SSLContext create(Supplier<SSLContext> source) {
     return new DeferredTlsContext(source);
-  }
-
-  private static SSLContext jdkDefault() {
-    try {
-      return SSLContext.getDefault();
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("the JDK has no default TLS context", e);
-    }
   }
 
   /** Hands every call to the source's context, obtained the first time one is made. */

@@ -28,7 +28,7 @@ class DeferredTlsContextTest {
 
   @Test
   void enginesComeFromTheDefaultContextAndItCannotBeReinitialised() throws Exception {
-    SSLContext deferred = DeferredTlsContext.create();
+    SSLContext deferred = DeferredTlsContext.create(DeferredTlsContextTest::jdkDefault);
     var engine = deferred.createSSLEngine("registry.example", 443);
     var expected = SSLContext.getDefault().createSSLEngine("registry.example", 443);
 
@@ -94,7 +94,7 @@ class DeferredTlsContextTest {
     try (HttpClient client =
         HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
-            .sslContext(DeferredTlsContext.create())
+            .sslContext(DeferredTlsContext.create(DeferredTlsContextTest::jdkDefault))
             .sslParameters(new SSLParameters())
             .build()) {
       URI uri = URI.create("https://127.0.0.1:" + server.getAddress().getPort() + "/v2/");
@@ -106,6 +106,14 @@ class DeferredTlsContextTest {
           .hasMessageContaining("PKIX");
     } finally {
       server.stop(0);
+    }
+  }
+
+  private static SSLContext jdkDefault() {
+    try {
+      return SSLContext.getDefault();
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
     }
   }
 }
