@@ -81,6 +81,7 @@ public final class Daemon implements AutoCloseable {
   private ContainerEvents events;
   private ExitWatcher exitWatcher;
   private HeapTrimmer heapTrimmer;
+  private FilePageTrimmer filePageTrimmer;
   private MetricsServer metricsServer;
 
   public Daemon(CaissonConfig config) {
@@ -162,6 +163,10 @@ public final class Daemon implements AutoCloseable {
     sandboxes.setEvents(events);
     exitWatcher = new ExitWatcher(containers, config.state().resolve("exits"), EXIT_SWEEP).start();
     heapTrimmer = HeapTrimmer.ofThisJvm().start();
+    filePageTrimmer = FilePageTrimmer.ofThisProcess();
+    if (filePageTrimmer != null) {
+      filePageTrimmer.start();
+    }
     MetricRegistry registry = new MetricRegistry();
     RpcMetrics rpcMetrics = new RpcMetrics(registry);
     DaemonMetrics.register(
@@ -250,6 +255,9 @@ public final class Daemon implements AutoCloseable {
     }
     if (heapTrimmer != null) {
       heapTrimmer.close();
+    }
+    if (filePageTrimmer != null) {
+      filePageTrimmer.close();
     }
     if (exitWatcher != null) {
       try {
