@@ -20,8 +20,8 @@ import org.slf4j.LoggerFactory;
  * working set. It runs at the first check after start-up, then whenever the file-backed resident
  * memory has grown by {@link #GROWTH} over what it settled at after the last page-out (a full
  * collection, new kinds of work such as a first pull), at most every {@link #MIN_INTERVAL}: each
- * page-out costs the working set's re-reading (~10-20 MiB, read ahead in large pieces), which a
- * steady daemon does not pay again.
+ * page-out costs the working set's re-reading (a few MiB, a page at a time: {@link
+ * FileMappings#pageOut}), which a steady daemon does not pay again.
  */
 final class FilePageTrimmer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(FilePageTrimmer.class);

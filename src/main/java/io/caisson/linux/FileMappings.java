@@ -91,7 +91,8 @@ public final class FileMappings {
     return residentFileBytes(Files.readString(SELF_STATUS));
   }
 
-  static long residentFileBytes(String status) {
+  /** The {@code RssFile} of a process's status file's text, in bytes. */
+  public static long residentFileBytes(String status) {
     for (String line : status.split("\n")) {
       if (line.startsWith("RssFile:")) {
         String[] fields = line.substring("RssFile:".length()).strip().split("\\s+");

@@ -13,6 +13,7 @@ import io.caisson.cri.v1.UpdateRuntimeConfigRequest;
 import io.caisson.cri.v1.VersionRequest;
 import io.caisson.cri.v1.VersionResponse;
 import io.caisson.linux.DatagramReceiver;
+import io.caisson.linux.FileMappings;
 import io.caisson.testing.DaemonProcess;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -45,6 +46,23 @@ class DaemonIT {
       assertThat(daemon.log())
           .contains("INFO  Daemon: caisson serving CRI on")
           .doesNotContain("SLF4J");
+    }
+  }
+
+  @Test
+  void theFilePagesStartUpTouchedAreGivenBack() throws Exception {
+    try (DaemonProcess daemon = DaemonProcess.start(dir)) {
+      Path status = Path.of("/proc", String.valueOf(daemon.process().pid()), "status");
+      long atStart = FileMappings.residentFileBytes(Files.readString(status));
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (!daemon.log().contains("after paging out") && System.nanoTime() < deadline) {
+        Thread.sleep(200);
+      }
+      assertThat(daemon.log()).contains("FilePageTrimmer: file pages resident");
+      // The daemon still answers with the pages it needs read back from their files.
+      assertThat(daemon.runtime().version(VersionRequest.getDefaultInstance()).getRuntimeName())
+          .isEqualTo("caisson");
+      assertThat(FileMappings.residentFileBytes(Files.readString(status))).isLessThan(atStart);
     }
   }
 
