@@ -16,10 +16,10 @@ import java.util.List;
  * and the kernel's way to give their pages back. Without memory pressure the kernel never takes a
  * mapped page away, so every page start-up touched once stays charged to the process for its whole
  * life. {@code madvise(MADV_PAGEOUT)} reclaims them now: pages no other process maps leave memory,
- * and one still in use is read again from its file at its next touch. The advice never loses data
- * (a dirty page is written back or, for anonymous memory, swapped, never dropped), so a mapping
- * that changed since it was listed comes to no harm; only read-only file mappings are meant, as
- * nothing of the heap should go to swap.
+ * and one still in use is read again from its file at its next touch. Neither advice given here can
+ * lose data (a dirty page is written back or, for anonymous memory, swapped, never dropped; {@code
+ * MADV_RANDOM} only turns read-ahead off), so a mapping that changed since it was listed comes to
+ * no harm; only read-only file mappings are meant, as nothing of the heap should go to swap.
  */
 public final class FileMappings {
   static final int MADV_RANDOM = 1;
@@ -108,9 +108,10 @@ public final class FileMappings {
    * be one of this process's, as {@link #ofThisProcess} listed it. Without {@code MADV_RANDOM} a
    * fault in a file mapping reads ahead and maps the 16 pages around the one touched, and the
    * scattered pages of class metadata and libjvm a running daemon uses brought back most of each
-   * mapping (the daemon at 20 pods: 94 MiB with read-ahead, 84 without). The price is one read per
-   * page the next time a page-out's pages are needed: a full collection that unloads classes walks
-   * the metadata of all of them and, right after a page-out, takes ~100 ms instead of ~15.
+   * mapping (the daemon at 20 pods in the full benchmark: 100-105 MiB with read-ahead, 91 without).
+   * The price is one read per page the next time a page-out's pages are needed: a full collection
+   * that unloads classes walks the metadata of all of them and, right after a page-out, takes ~100
+   * ms instead of ~15.
    */
   public static void pageOut(Mapping mapping) throws SyscallException {
     madvise(mapping, MADV_RANDOM);
