@@ -62,20 +62,7 @@ final class FilePageTrimmer implements AutoCloseable {
   }
 
   FilePageTrimmer start() {
-    thread =
-        Thread.ofVirtual()
-            .name("file-page-trimmer")
-            .start(
-                () -> {
-                  try {
-                    while (true) {
-                      Thread.sleep(PERIOD);
-                      check();
-                    }
-                  } catch (InterruptedException e) {
-                    // closed
-                  }
-                });
+    thread = PeriodicCheck.start("file-page-trimmer", PERIOD, this::check);
     return this;
   }
 

@@ -53,20 +53,7 @@ final class HeapTrimmer implements AutoCloseable {
   }
 
   HeapTrimmer start() {
-    thread =
-        Thread.ofVirtual()
-            .name("heap-trimmer")
-            .start(
-                () -> {
-                  try {
-                    while (true) {
-                      Thread.sleep(PERIOD);
-                      check();
-                    }
-                  } catch (InterruptedException e) {
-                    // closed
-                  }
-                });
+    thread = PeriodicCheck.start("heap-trimmer", PERIOD, this::check);
     return this;
   }
 
