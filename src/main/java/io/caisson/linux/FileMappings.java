@@ -88,7 +88,7 @@ public final class FileMappings {
    * /proc/self/status}).
    */
   public static long residentFileBytes() throws IOException {
-    return residentFileBytes(Files.readString(SELF_STATUS));
+    return residentFileBytes(ProcFiles.read(SELF_STATUS));
   }
 
   /** The {@code RssFile} of a process's status file's text, in bytes. */

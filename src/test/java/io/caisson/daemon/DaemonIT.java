@@ -14,6 +14,7 @@ import io.caisson.cri.v1.VersionRequest;
 import io.caisson.cri.v1.VersionResponse;
 import io.caisson.linux.DatagramReceiver;
 import io.caisson.linux.FileMappings;
+import io.caisson.linux.ProcFiles;
 import io.caisson.testing.DaemonProcess;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -53,7 +54,7 @@ class DaemonIT {
   void theFilePagesStartUpTouchedAreGivenBack() throws Exception {
     try (DaemonProcess daemon = DaemonProcess.start(dir)) {
       Path status = Path.of("/proc", String.valueOf(daemon.process().pid()), "status");
-      long atStart = FileMappings.residentFileBytes(Files.readString(status));
+      long atStart = FileMappings.residentFileBytes(ProcFiles.read(status));
       long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
       while (!daemon.log().contains("after paging out") && System.nanoTime() < deadline) {
         Thread.sleep(200);
@@ -62,7 +63,7 @@ class DaemonIT {
       // The daemon still answers with the pages it needs read back from their files.
       assertThat(daemon.runtime().version(VersionRequest.getDefaultInstance()).getRuntimeName())
           .isEqualTo("caisson");
-      assertThat(FileMappings.residentFileBytes(Files.readString(status))).isLessThan(atStart);
+      assertThat(FileMappings.residentFileBytes(ProcFiles.read(status))).isLessThan(atStart);
     }
   }
 
