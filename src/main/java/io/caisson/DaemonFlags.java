@@ -50,6 +50,12 @@ record DaemonFlags(What what, Path configFile, boolean configGiven, Map<String, 
               "--certs-dir", "certs_dir", "DIR", "per-registry TLS (HOST[:PORT]/*.crt...)", false),
           new Flag("--cni-conf-dir", "cni.conf_dir", "DIR", "CNI network configs", false),
           new Flag(
+              "--cdi-spec-dir",
+              "cdi_spec_dirs",
+              "DIR",
+              "CDI spec directory (repeatable, lowest priority first; replaces the configured list)",
+              true),
+          new Flag(
               "--cni-bin-dir",
               "cni.bin_dirs",
               "DIR",
@@ -77,7 +83,7 @@ record DaemonFlags(What what, Path configFile, boolean configGiven, Map<String, 
     Path configFile = DEFAULT_CONFIG;
     boolean configGiven = false;
     Map<String, Object> overrides = new LinkedHashMap<>();
-    List<String> binDirs = new ArrayList<>();
+    Map<String, List<String>> repeated = new LinkedHashMap<>();
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
       switch (arg) {
@@ -109,16 +115,14 @@ record DaemonFlags(What what, Path configFile, boolean configGiven, Map<String, 
             configFile = Path.of(value);
             configGiven = true;
           } else if (flag.repeatable()) {
-            binDirs.add(value);
+            repeated.computeIfAbsent(flag.key(), k -> new ArrayList<>()).add(value);
           } else {
             overrides.put(flag.key(), value);
           }
         }
       }
     }
-    if (!binDirs.isEmpty()) {
-      overrides.put("cni.bin_dirs", List.copyOf(binDirs));
-    }
+    repeated.forEach((key, values) -> overrides.put(key, List.copyOf(values)));
     return new DaemonFlags(what, configFile, configGiven, Map.copyOf(overrides));
   }
 

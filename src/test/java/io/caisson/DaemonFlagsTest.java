@@ -19,7 +19,8 @@ class DaemonFlagsTest {
             "--log-level=debug",
             "--cni-bin-dir",
             "/a",
-            "--cni-bin-dir=/b");
+            "--cni-bin-dir=/b",
+            "--cdi-spec-dir=/cdi");
     assertThat(flags.what()).isEqualTo(What.SERVE);
     assertThat(flags.configFile()).isEqualTo(DaemonFlags.DEFAULT_CONFIG);
     assertThat(flags.configGiven()).isFalse();
@@ -27,7 +28,8 @@ class DaemonFlagsTest {
         .containsEntry("socket", "/run/c.sock")
         .containsEntry("log_level", "debug")
         .containsEntry("cni.bin_dirs", List.of("/a", "/b"))
-        .hasSize(3);
+        .containsEntry("cdi_spec_dirs", List.of("/cdi"))
+        .hasSize(4);
   }
 
   @Test

@@ -25,6 +25,7 @@ public record CaissonConfig(
     @JsonProperty("certs_dir") Path certsDir,
     @JsonProperty("pull_stall_timeout") Duration pullStallTimeout,
     @JsonProperty("max_concurrent_downloads") int maxConcurrentDownloads,
+    @JsonProperty("cdi_spec_dirs") List<Path> cdiSpecDirs,
     Cni cni,
     Streaming streaming,
     Metrics metrics) {

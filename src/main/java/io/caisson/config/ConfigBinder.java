@@ -43,6 +43,7 @@ final class ConfigBinder {
             top.path("certs_dir"),
             top.duration("pull_stall_timeout"),
             top.integer("max_concurrent_downloads"),
+            top.paths("cdi_spec_dirs"),
             cni(top.table("cni")),
             streaming(top.table("streaming")),
             metrics(top.table("metrics")));

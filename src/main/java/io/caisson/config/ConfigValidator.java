@@ -34,6 +34,12 @@ final class ConfigValidator {
           "key 'max_concurrent_downloads': must be between 1 and 64, not "
               + config.maxConcurrentDownloads());
     }
+    if (config.cdiSpecDirs() == null) {
+      throw new InvalidConfigException("key 'cdi_spec_dirs' is missing (an empty list means none)");
+    }
+    for (Path dir : config.cdiSpecDirs()) {
+      absolute("cdi_spec_dirs", dir);
+    }
     cni(config.cni());
     streaming(config.streaming());
     if (config.metrics() == null) {

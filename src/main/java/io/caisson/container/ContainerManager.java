@@ -6,6 +6,8 @@ import io.caisson.common.CaissonException;
 import io.caisson.common.Ids;
 import io.caisson.common.Undo;
 import io.caisson.config.CaissonConfig;
+import io.caisson.container.cdi.CdiInjection;
+import io.caisson.container.cdi.CdiRegistry;
 import io.caisson.cri.v1.ContainerConfig;
 import io.caisson.cri.v1.LinuxContainerResources;
 import io.caisson.cri.v1.NamespaceMode;
@@ -72,6 +74,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
   private final ContainerCheckpoints checkpoints;
   private final VolumeSources volumeSources;
   private final ImageVolumes imageVolumes;
+  private final CdiRegistry cdi;
   private final ContainerSignals signals;
   private final int daemonOomScoreAdj;
   private final ConcurrentHashMap<String, Container> containers = new ConcurrentHashMap<>();
@@ -105,6 +108,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
     this.daemonOomScoreAdj = ownOomScoreAdj();
     this.volumeSources = new VolumeSources(staging);
     this.imageVolumes = new ImageVolumes(images, storage);
+    this.cdi = new CdiRegistry(config.cdiSpecDirs());
     this.signals = new ContainerSignals(runc, CgroupKill.of(Path.of("/sys/fs/cgroup")));
     this.checkpoints =
         new ContainerCheckpoints(
@@ -168,6 +172,9 @@ public final class ContainerManager implements SandboxManager.PodContainers {
     String nameKey = name + "_" + sandbox.id() + "_" + config.getMetadata().getAttempt();
     Path logPath = LogPaths.of(pod.getLogDirectory(), config.getLogPath(), id);
     List<HostDevices.Granted> devices = devices(config);
+    // Resolved and checked against the node before anything is made: a device that is not there
+    // fails the call with nothing to undo.
+    CdiInjection cdiDevices = cdi.resolve(CdiRegistry.requested(config));
 
     long t0 = System.nanoTime();
     try (Undo undo = new Undo()) {
@@ -233,7 +240,8 @@ public final class ContainerManager implements SandboxManager.PodContainers {
                   daemonOomScoreAdj,
                   runc.features().recursiveReadOnlyMounts(),
                   mountSources,
-                  devices));
+                  devices,
+                  cdiDevices));
       OciJson.writeConfig(bundle, spec);
       long t1 = System.nanoTime();
 
@@ -359,10 +367,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
     if (config.getLinux().getSecurityContext().getPrivileged()) {
       devices.addAll(HostDevices.all(Path.of("/dev")));
     }
-    devices.addAll(
-        HostDevices.requested(
-            config.getDevicesList(),
-            config.getCDIDevicesList().stream().map(d -> d.getName()).toList()));
+    devices.addAll(HostDevices.requested(config.getDevicesList()));
     return devices;
   }
 

@@ -1,6 +1,7 @@
 package io.caisson.container;
 
 import io.caisson.common.CaissonException;
+import io.caisson.container.cdi.CdiInjection;
 import io.caisson.cri.v1.ContainerConfig;
 import io.caisson.cri.v1.KeyValue;
 import io.caisson.cri.v1.LinuxContainerResources;
@@ -44,6 +45,7 @@ public final class ContainerSpecs {
    *     an idmapped clone of it
    * @param devices the host's device nodes the container gets (see {@link HostDevices}): the
    *     config's, and for a privileged container every one under /dev
+   * @param cdiDevices what the CDI devices the config asks for add, applied last
    */
   public record Inputs(
       String containerId,
@@ -57,7 +59,8 @@ public final class ContainerSpecs {
       int daemonOomScoreAdj,
       boolean recursiveReadOnlyMounts,
       List<Path> mountSources,
-      List<HostDevices.Granted> devices) {}
+      List<HostDevices.Granted> devices,
+      CdiInjection cdiDevices) {}
 
   public static OciSpec build(Inputs in) {
     ContainerConfig config = in.config();
@@ -106,6 +109,7 @@ public final class ContainerSpecs {
     for (HostDevices.Granted device : in.devices()) {
       spec.device(device.node(), device.access());
     }
+    in.cdiDevices().applyTo(spec);
     return spec.build();
   }
 

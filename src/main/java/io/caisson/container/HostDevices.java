@@ -43,22 +43,6 @@ public final class HostDevices {
    * {@code /dev/disk/by-id/...}).
    */
   public static List<Granted> requested(List<Device> devices) {
-    return requested(devices, List.of());
-  }
-
-  /**
-   * As {@link #requested(List)}; CDI devices (named by a vendor's spec file, not by a node) are
-   * refused, UNIMPLEMENTED, rather than left out: a container that silently lacks its GPU is worse
-   * than one that does not start and says why.
-   */
-  public static List<Granted> requested(List<Device> devices, List<String> cdiDevices) {
-    if (!cdiDevices.isEmpty()) {
-      throw new CaissonException(
-          CaissonException.Kind.UNIMPLEMENTED,
-          "CDI devices are not supported by Caisson (asked for "
-              + String.join(", ", cdiDevices)
-              + "); a device plugin can pass device nodes instead");
-    }
     List<Granted> granted = new ArrayList<>();
     for (Device device : devices) {
       String access = access(device);
@@ -125,11 +109,11 @@ public final class HostDevices {
   }
 
   /** Linux's dev_t split into its major and minor numbers (the glibc encoding). */
-  static long major(long rdev) {
+  public static long major(long rdev) {
     return ((rdev >>> 8) & 0xfff) | ((rdev >>> 32) & ~0xfffL);
   }
 
-  static long minor(long rdev) {
+  public static long minor(long rdev) {
     return (rdev & 0xff) | ((rdev >>> 12) & ~0xffL);
   }
 

@@ -230,6 +230,26 @@ public final class OciSpecBuilder {
     return this;
   }
 
+  /** Adds supplementary groups the process did not have yet, in order. */
+  public OciSpecBuilder addAdditionalGids(List<Long> gids) {
+    List<Long> merged = new ArrayList<>(additionalGids);
+    for (Long gid : gids) {
+      if (!merged.contains(gid)) {
+        merged.add(gid);
+      }
+    }
+    this.additionalGids = List.copyOf(merged);
+    return this;
+  }
+
+  public long uid() {
+    return uid;
+  }
+
+  public long gid() {
+    return gid;
+  }
+
   public OciSpecBuilder umask(Integer value) {
     this.umask = value;
     return this;
@@ -301,6 +321,76 @@ public final class OciSpecBuilder {
   public OciSpecBuilder hooks(OciSpec.Hooks value) {
     this.hooks = value;
     return this;
+  }
+
+  /**
+   * Appends a hook to one of the spec's stages: prestart, createRuntime, createContainer,
+   * startContainer, poststart or poststop.
+   */
+  public OciSpecBuilder addHook(String stage, OciSpec.Hook hook) {
+    OciSpec.Hooks h =
+        hooks == null
+            ? new OciSpec.Hooks(List.of(), List.of(), List.of(), List.of(), List.of(), List.of())
+            : hooks;
+    this.hooks =
+        switch (stage) {
+          case "prestart" ->
+              new OciSpec.Hooks(
+                  plus(h.prestart(), hook),
+                  h.createRuntime(),
+                  h.createContainer(),
+                  h.startContainer(),
+                  h.poststart(),
+                  h.poststop());
+          case "createRuntime" ->
+              new OciSpec.Hooks(
+                  h.prestart(),
+                  plus(h.createRuntime(), hook),
+                  h.createContainer(),
+                  h.startContainer(),
+                  h.poststart(),
+                  h.poststop());
+          case "createContainer" ->
+              new OciSpec.Hooks(
+                  h.prestart(),
+                  h.createRuntime(),
+                  plus(h.createContainer(), hook),
+                  h.startContainer(),
+                  h.poststart(),
+                  h.poststop());
+          case "startContainer" ->
+              new OciSpec.Hooks(
+                  h.prestart(),
+                  h.createRuntime(),
+                  h.createContainer(),
+                  plus(h.startContainer(), hook),
+                  h.poststart(),
+                  h.poststop());
+          case "poststart" ->
+              new OciSpec.Hooks(
+                  h.prestart(),
+                  h.createRuntime(),
+                  h.createContainer(),
+                  h.startContainer(),
+                  plus(h.poststart(), hook),
+                  h.poststop());
+          case "poststop" ->
+              new OciSpec.Hooks(
+                  h.prestart(),
+                  h.createRuntime(),
+                  h.createContainer(),
+                  h.startContainer(),
+                  h.poststart(),
+                  plus(h.poststop(), hook));
+          default -> throw new IllegalArgumentException("no hook stage " + stage);
+        };
+    return this;
+  }
+
+  private static List<OciSpec.Hook> plus(List<OciSpec.Hook> list, OciSpec.Hook hook) {
+    List<OciSpec.Hook> out = new ArrayList<>(list == null ? List.of() : list);
+    out.add(hook);
+    return List.copyOf(out);
   }
 
   public OciSpecBuilder annotation(String key, String value) {
@@ -385,6 +475,13 @@ public final class OciSpecBuilder {
     devices.removeIf(d -> d.path().equals(device.path()));
     devices.add(device);
     deviceRules.add(new DeviceRule(true, device.type(), device.major(), device.minor(), access));
+    return this;
+  }
+
+  /** Creates the device node (a FIFO, say) without a device-cgroup rule, replacing one there. */
+  public OciSpecBuilder deviceNode(Device device) {
+    devices.removeIf(d -> d.path().equals(device.path()));
+    devices.add(device);
     return this;
   }
 

@@ -24,6 +24,15 @@ class ConfigLoaderTest {
     assertThat(config.cni().binDirs())
         .containsExactly(Path.of("/usr/lib/cni"), Path.of("/opt/cni/bin"));
     assertThat(config.pullStallTimeout()).isEqualTo(Duration.ofMinutes(1));
+    assertThat(config.cdiSpecDirs()).containsExactly(Path.of("/etc/cdi"), Path.of("/var/run/cdi"));
+  }
+
+  @Test
+  void cdiSpecDirectoriesMustBeAbsoluteAndMayBeNone() throws Exception {
+    assertInvalid(
+        "cdi_spec_dirs = [\"cdi\"]", "key 'cdi_spec_dirs': 'cdi' is not an absolute path");
+    Path file = Files.writeString(dir.resolve("none.toml"), "cdi_spec_dirs = []");
+    assertThat(loader.load(file, true, Map.of()).cdiSpecDirs()).isEmpty();
   }
 
   @Test

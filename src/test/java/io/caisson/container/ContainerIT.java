@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.caisson.cri.v1.CDIDevice;
 import io.caisson.cri.v1.Capability;
 import io.caisson.cri.v1.ContainerConfig;
 import io.caisson.cri.v1.ContainerMetadata;
@@ -398,6 +399,98 @@ class ContainerIT {
   }
 
   @Test
+  void cdiDevicesReachANonRootContainerAsTheirSpecsSay() throws Exception {
+    // Spec directories are read at each CreateContainer: this one is written after the start.
+    Path specs = Files.createDirectories(dir.resolve("cdi-run"));
+    Path unbacked = dir.resolve("cdi-unbacked");
+    Syscalls.mknod(unbacked, 0020000 | 0666, 240, 1);
+    Path libs = Files.createDirectories(dir.resolve("cdi-libs"));
+    Files.writeString(libs.resolve("libvendor.so"), "vendor library\n");
+    Path hookState = dir.resolve("cdi-hook-state.json");
+    Files.writeString(
+        specs.resolve("caisson-test.yaml"),
+        """
+        cdiVersion: "0.6.0"
+        kind: caisson.test/dev
+        containerEdits:
+          env: ["CDI_VENDOR=caisson"]
+          mounts:
+            - hostPath: %s
+              containerPath: /opt/vendor
+              options: ["ro", "bind"]
+          hooks:
+            - hookName: createRuntime
+              path: /bin/sh
+              args: ["sh", "-c", "cat > %s"]
+        devices:
+          - name: zero
+            containerEdits:
+              env: ["CDI_DEV=zero"]
+              deviceNodes:
+                - path: /dev/cdi-zero
+                  hostPath: /dev/zero
+                  permissions: rw
+              additionalGids: [4242]
+          - name: read-only
+            containerEdits:
+              deviceNodes:
+                - path: /dev/cdi-read-only
+                  hostPath: %s
+                  permissions: r
+        """
+            .formatted(libs, hookState, unbacked));
+
+    // The image runs as www-data (uid 33).
+    String id =
+        create(
+            base("cdi")
+                .addAllCommand(List.of("sleep", "3600"))
+                .addCDIDevices(CDIDevice.newBuilder().setName("caisson.test/dev=zero"))
+                .putAnnotations("cdi.k8s.io/test", "caisson.test/dev=read-only"));
+    start(id);
+    assertThat(exec(id, "sh", "-c", "echo $CDI_VENDOR $CDI_DEV").getStdout().toStringUtf8())
+        .isEqualTo("caisson zero\n");
+    assertThat(exec(id, "sh", "-c", "head -c 3 /dev/cdi-zero | wc -c").getStdout().toStringUtf8())
+        .isEqualTo("3\n");
+    // Owned by the container's user, since the spec names no owner.
+    assertThat(exec(id, "ls", "-ln", "/dev/cdi-zero").getStdout().toStringUtf8())
+        .containsPattern("^c\\S+\\s+\\d+\\s+33\\s+33\\s");
+    // Read access only: the device cgroup refuses the write before any driver is asked.
+    assertThat(exec(id, "sh", "-c", "echo x > /dev/cdi-read-only").getStderr().toStringUtf8())
+        .contains("not permitted");
+    assertThat(exec(id, "cat", "/opt/vendor/libvendor.so").getStdout().toStringUtf8())
+        .isEqualTo("vendor library\n");
+    assertThat(exec(id, "touch", "/opt/vendor/x").getExitCode()).isNotZero();
+    assertThat(exec(id, "id", "-G").getStdout().toStringUtf8()).contains("4242");
+    // The hook ran in the runtime's namespace with the container's state on its stdin, once for
+    // the spec although two of its devices were injected.
+    assertThat(Files.readString(hookState)).contains(id);
+    remove(id);
+
+    int before =
+        daemon
+            .runtime()
+            .listContainers(ListContainersRequest.getDefaultInstance())
+            .getContainersCount();
+    assertCode(
+        Status.Code.NOT_FOUND,
+        () ->
+            create(
+                base("cdi-unknown")
+                    .addCDIDevices(CDIDevice.newBuilder().setName("caisson.test/dev=absent"))));
+    assertCode(
+        Status.Code.INVALID_ARGUMENT,
+        () ->
+            create(base("cdi-bad").addCDIDevices(CDIDevice.newBuilder().setName("not-qualified"))));
+    assertThat(
+            daemon
+                .runtime()
+                .listContainers(ListContainersRequest.getDefaultInstance())
+                .getContainersCount())
+        .isEqualTo(before);
+  }
+
+  @Test
   void aPrivilegedContainerSeesTheNodesDevices() throws Exception {
     String privileged =
         create(
@@ -658,7 +751,16 @@ class ContainerIT {
 
   /** The test network, and the pause image from the test's own registry (never the internet). */
   private String[] daemonArgs() {
-    return new String[] {"--cni-conf-dir", network.confDir().toString(), "--pause-image", pause};
+    return new String[] {
+      "--cni-conf-dir",
+      network.confDir().toString(),
+      "--pause-image",
+      pause,
+      "--cdi-spec-dir",
+      dir.resolve("cdi-etc").toString(),
+      "--cdi-spec-dir",
+      dir.resolve("cdi-run").toString()
+    };
   }
 
   @Test

@@ -73,15 +73,6 @@ class HostDevicesTest {
   }
 
   @Test
-  void cdiDevicesAreRefusedAsNotImplementedNamingThem() {
-    assertThatThrownBy(() -> HostDevices.requested(List.of(), List.of("vendor.com/gpu=0")))
-        .isInstanceOf(CaissonException.class)
-        .hasMessageContaining("vendor.com/gpu=0")
-        .extracting(e -> ((CaissonException) e).kind())
-        .isEqualTo(CaissonException.Kind.UNIMPLEMENTED);
-  }
-
-  @Test
   void aPrivilegedContainerGetsTheNodesDevicesButNotItsTerminalsOrPseudoFilesystems() {
     List<String> paths =
         HostDevices.all(Path.of("/dev")).stream().map(g -> g.node().path()).toList();
