@@ -1,5 +1,6 @@
 package io.caisson.bench;
 
+import com.google.common.util.concurrent.MoreExecutors;
 import io.caisson.cri.v1.ImageServiceGrpc;
 import io.caisson.cri.v1.RuntimeServiceGrpc;
 import io.grpc.ManagedChannel;
@@ -68,6 +69,11 @@ public final class CriClient implements AutoCloseable {
 
   public RuntimeServiceGrpc.RuntimeServiceBlockingStub runtime() {
     return RuntimeServiceGrpc.newBlockingStub(channel).withDeadlineAfter(2, TimeUnit.MINUTES);
+  }
+
+  /** An asynchronous stub whose callbacks run on the channel's I/O thread (see ChainedCalls). */
+  public RuntimeServiceGrpc.RuntimeServiceStub runtimeOnIoThread() {
+    return RuntimeServiceGrpc.newStub(channel).withExecutor(MoreExecutors.directExecutor());
   }
 
   public ImageServiceGrpc.ImageServiceBlockingStub images() {
