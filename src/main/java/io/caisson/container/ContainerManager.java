@@ -408,7 +408,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
                   container.config());
           pid = checkpoints.restore(launch, storage.layer(record.id())).containerPid();
         } else {
-          conmon.start(record.id(), pid);
+          conmon.start(record.id(), pid, Path.of(record.bundle()));
         }
         container.update(record.started(pid, nowNanos()));
         persist(container.record());

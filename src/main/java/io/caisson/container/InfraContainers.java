@@ -158,7 +158,7 @@ final class InfraContainers {
       OciJson.writeConfig(bundle, built);
       Conmon.Created created =
           conmon.create(ContainerLaunch.simple(pod.id(), bundle, bundle.resolve("infra.log")));
-      conmon.start(pod.id(), created.containerPid());
+      conmon.start(pod.id(), created.containerPid(), bundle);
       LOG.info("pod {} infra process {} holds its PID namespace", pod.id(), created.containerPid());
       return created.containerPid();
     } catch (Exception e) {

@@ -295,8 +295,8 @@ public final class Conmon {
   }
 
   /** {@code runc start}: the container's process begins; conmon already holds its stdio. */
-  public void start(String id, long initPid) {
-    runc.start(id, initPid);
+  public void start(String id, long initPid, Path bundle) {
+    runc.start(id, initPid, bundle);
   }
 
   public static Path conmonPidFile(Path bundle) {

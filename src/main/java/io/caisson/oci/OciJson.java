@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.caisson.common.CaissonException;
 import io.caisson.store.AtomicFiles;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** JSON for OCI documents: the bundle's config.json, process specs for exec, runc's answers. */
@@ -14,6 +15,8 @@ public final class OciJson {
       new ObjectMapper()
           .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
           .configure(SerializationFeature.FAIL_ON_EMPTY_BEANS, false);
+
+  private static final String POSTSTART_HOOKS = "poststart-hooks";
 
   private OciJson() {}
 
@@ -41,11 +44,25 @@ public final class OciJson {
   public static void writeConfig(Path bundle, OciSpec spec) {
     Path file = bundle.resolve("config.json");
     try {
+      if (spec.hooks() != null
+          && spec.hooks().poststart() != null
+          && !spec.hooks().poststart().isEmpty()) {
+        Files.createFile(bundle.resolve(POSTSTART_HOOKS));
+      }
       // Atomic against a kill, not flushed: a bundle does not outlive a reboot.
       AtomicFiles.replace(file, bytes(spec));
     } catch (IOException e) {
       throw CaissonException.internal("cannot write the OCI spec " + file, e);
     }
+  }
+
+  /**
+   * Whether the bundle's spec has poststart hooks. runc 1.2 and later run them in {@code runc
+   * start}, so such a container must be started by it rather than through its exec FIFO; a marker
+   * file beside config.json says so without parsing the spec on every start.
+   */
+  public static boolean hasPoststartHooks(Path bundle) {
+    return Files.exists(bundle.resolve(POSTSTART_HOOKS));
   }
 
   public static OciSpec readConfig(Path bundle) throws IOException {

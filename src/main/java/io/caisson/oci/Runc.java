@@ -215,12 +215,15 @@ public final class Runc {
 
   /**
    * Runs the user process of a created container: through its exec FIFO when runc keeps one (see
-   * {@link ExecFifo}), else with {@code runc start}.
+   * {@link ExecFifo}), else, or when the spec has poststart hooks (which runc start runs), with
+   * {@code runc start}.
    *
    * @param initPid the container's init process, as runc create reported it
+   * @param bundle the container's bundle
    */
-  public void start(String id, long initPid) {
+  public void start(String id, long initPid, Path bundle) {
     if (initPid > 0
+        && !OciJson.hasPoststartHooks(bundle)
         && ExecFifo.release(id, root.resolve(id).resolve(ExecFifo.NAME), initPid, CALL_TIMEOUT)) {
       return;
     }

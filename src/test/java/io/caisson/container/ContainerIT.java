@@ -407,6 +407,7 @@ class ContainerIT {
     Path libs = Files.createDirectories(dir.resolve("cdi-libs"));
     Files.writeString(libs.resolve("libvendor.so"), "vendor library\n");
     Path hookState = dir.resolve("cdi-hook-state.json");
+    Path poststartState = dir.resolve("cdi-poststart-state.json");
     Files.writeString(
         specs.resolve("caisson-test.yaml"),
         """
@@ -420,6 +421,9 @@ class ContainerIT {
               options: ["ro", "bind"]
           hooks:
             - hookName: createRuntime
+              path: /bin/sh
+              args: ["sh", "-c", "cat > %s"]
+            - hookName: poststart
               path: /bin/sh
               args: ["sh", "-c", "cat > %s"]
         devices:
@@ -438,7 +442,7 @@ class ContainerIT {
                   hostPath: %s
                   permissions: r
         """
-            .formatted(libs, hookState, unbacked));
+            .formatted(libs, hookState, poststartState, unbacked));
 
     // The image runs as www-data (uid 33).
     String id =
@@ -465,6 +469,9 @@ class ContainerIT {
     // The hook ran in the runtime's namespace with the container's state on its stdin, once for
     // the spec although two of its devices were injected.
     assertThat(Files.readString(hookState)).contains(id);
+    // Poststart hooks run whichever runc it is: runc 1.2 and later run them in runc start, which a
+    // container with such hooks is started by (not through its exec FIFO).
+    assertThat(Files.readString(poststartState)).contains(id);
     remove(id);
 
     int before =

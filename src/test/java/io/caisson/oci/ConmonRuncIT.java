@@ -74,7 +74,7 @@ class ConmonRuncIT {
     assertThat(Files.exists(Conmon.ctlFifo(bundle))).isTrue();
     assertThat(OciTestRig.cgroupExists("/" + rig.cgroupParent + "/" + id)).isTrue();
 
-    rig.conmon.start(id, created.containerPid());
+    rig.conmon.start(id, created.containerPid(), bundle);
     assertThat(rig.runc.state(id).orElseThrow().parsedStatus()).isEqualTo(RuncState.Status.RUNNING);
 
     Path log = rig.logPath(id);
@@ -128,7 +128,7 @@ class ConmonRuncIT {
     long pid = rig.conmon.create(rig.launch(id, bundle)).containerPid();
     rig.runc.kill(id, 9, false);
     waitFor("exit file", () -> Files.exists(rig.conmon.exitFile(id)));
-    assertThatThrownBy(() -> rig.conmon.start(id, pid))
+    assertThatThrownBy(() -> rig.conmon.start(id, pid, bundle))
         .isInstanceOfSatisfying(
             CaissonException.class,
             e -> assertThat(e.kind()).isEqualTo(CaissonException.Kind.FAILED_PRECONDITION));
@@ -142,12 +142,12 @@ class ConmonRuncIT {
     long pid = rig.conmon.create(rig.launch(id, bundle)).containerPid();
     Path fifo = rig.runc.root().resolve(id).resolve("exec.fifo");
     assertThat(fifo).exists();
-    rig.conmon.start(id, pid);
+    rig.conmon.start(id, pid, bundle);
     // runc tells running from created by the FIFO being gone.
     assertThat(fifo).doesNotExist();
     assertThat(rig.runc.state(id).orElseThrow().parsedStatus()).isEqualTo(RuncState.Status.RUNNING);
     waitFor("output", () -> lines(rig.logPath(id)).stream().anyMatch(l -> l.endsWith("started")));
-    assertThatThrownBy(() -> rig.conmon.start(id, pid))
+    assertThatThrownBy(() -> rig.conmon.start(id, pid, bundle))
         .isInstanceOfSatisfying(
             CaissonException.class,
             e -> assertThat(e.kind()).isEqualTo(CaissonException.Kind.FAILED_PRECONDITION));
@@ -175,7 +175,7 @@ class ConmonRuncIT {
             id,
             List.of(
                 "sh", "-c", "trap 'echo got TERM' TERM; echo ready; while true; do sleep 1; done"));
-    rig.conmon.start(id, rig.conmon.create(rig.launch(id, bundle)).containerPid());
+    rig.conmon.start(id, rig.conmon.create(rig.launch(id, bundle)).containerPid(), bundle);
     waitFor("ready", () -> lines(rig.logPath(id)).stream().anyMatch(l -> l.endsWith("ready")));
     rig.runc.kill(id, 15, false);
     OciTestRig.sleep(1500);
@@ -196,7 +196,7 @@ class ConmonRuncIT {
   void execSyncReturnsOutputExitCodeAndHonoursTimeout() throws Exception {
     String id = OciTestRig.newId();
     Path bundle = rig.bundle(id, List.of("sleep", "1000"));
-    rig.conmon.start(id, rig.conmon.create(rig.launch(id, bundle)).containerPid());
+    rig.conmon.start(id, rig.conmon.create(rig.launch(id, bundle)).containerPid(), bundle);
 
     Runc.ExecResult r =
         rig.runc.execSync(
@@ -237,7 +237,7 @@ class ConmonRuncIT {
   void reopenLogAfterRotationAndUpdateResources() throws Exception {
     String id = OciTestRig.newId();
     Path bundle = rig.bundle(id, List.of("sh", "-c", "while true; do echo tick; sleep 0.1; done"));
-    rig.conmon.start(id, rig.conmon.create(rig.launch(id, bundle)).containerPid());
+    rig.conmon.start(id, rig.conmon.create(rig.launch(id, bundle)).containerPid(), bundle);
     Path log = rig.logPath(id);
     waitFor("first lines", () -> !lines(log).isEmpty());
     Path rotated = log.resolveSibling(log.getFileName() + ".1");
@@ -272,7 +272,7 @@ class ConmonRuncIT {
   void interactiveExecStreamsStdinAndStdout() throws Exception {
     String id = OciTestRig.newId();
     Path bundle = rig.bundle(id, List.of("sleep", "1000"));
-    rig.conmon.start(id, rig.conmon.create(rig.launch(id, bundle)).containerPid());
+    rig.conmon.start(id, rig.conmon.create(rig.launch(id, bundle)).containerPid(), bundle);
     try (ExecSession s =
         rig.runc.startExec(
             id,

@@ -38,7 +38,7 @@ class OciLatencyIT {
         long t0 = System.nanoTime();
         long pid = rig.conmon.create(rig.launch(id, bundle)).containerPid();
         long t1 = System.nanoTime();
-        rig.conmon.start(id, pid);
+        rig.conmon.start(id, pid, bundle);
         long t2 = System.nanoTime();
         if (i > 0) { // the first round warms up the JVM
           create.add(t1 - t0);
