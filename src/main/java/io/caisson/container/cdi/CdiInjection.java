@@ -55,6 +55,11 @@ public record CdiInjection(
           new OciSpec.Device(d.path(), d.type(), d.major(), d.minor(), d.fileMode(), uid, gid);
       if (node.access() == null) {
         spec.deviceNode(owned);
+      } else if (owned.type().equals("u")) {
+        // An unbuffered character device: the device cgroup knows it as a character device.
+        spec.deviceNode(owned);
+        spec.deviceRule(
+            new OciSpec.DeviceRule(true, "c", owned.major(), owned.minor(), node.access()));
       } else {
         spec.device(owned, node.access());
       }

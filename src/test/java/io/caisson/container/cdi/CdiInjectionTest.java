@@ -25,7 +25,9 @@ class CdiInjectionTest {
                 new CdiInjection.Node(
                     new OciSpec.Device("/dev/gpu0", "c", 195, 0, 0666, null, null), "rw"),
                 new CdiInjection.Node(
-                    new OciSpec.Device("/dev/gpu-events", "p", 0, 0, 0600, 5L, 6L), null)),
+                    new OciSpec.Device("/dev/gpu-events", "p", 0, 0, 0600, 5L, 6L), null),
+                new CdiInjection.Node(
+                    new OciSpec.Device("/dev/gpu-raw", "u", 195, 1, 0600, null, null), "r")),
             List.of(
                 new OciSpec.Mount(
                     "/usr/lib/vendor/libgpu.so", null, "/opt/libgpu.so", List.of("ro", "bind")),
@@ -52,6 +54,11 @@ class CdiInjectionTest {
     OciSpec.Device fifo = device(spec, "/dev/gpu-events");
     assertThat(fifo.uid()).isEqualTo(5L);
     assertThat(spec.linux().resources().devices()).noneMatch(r -> "p".equals(r.type()));
+    // An unbuffered character device is a character device to the device cgroup.
+    assertThat(device(spec, "/dev/gpu-raw").type()).isEqualTo("u");
+    assertThat(spec.linux().resources().devices())
+        .contains(new OciSpec.DeviceRule(true, "c", 195L, 1L, "r"))
+        .noneMatch(r -> "u".equals(r.type()));
     // The parent directory's mount before the file's below it, whatever order the spec had.
     List<String> destinations = spec.mounts().stream().map(OciSpec.Mount::destination).toList();
     assertThat(destinations).containsSubsequence("/usr/lib/vendor", "/usr/lib/vendor/libgpu.so");
