@@ -47,7 +47,7 @@ public final class OciJson {
       if (spec.hooks() != null
           && spec.hooks().poststart() != null
           && !spec.hooks().poststart().isEmpty()) {
-        Files.createFile(bundle.resolve(POSTSTART_HOOKS));
+        Files.write(bundle.resolve(POSTSTART_HOOKS), new byte[0]);
       }
       // Atomic against a kill, not flushed: a bundle does not outlive a reboot.
       AtomicFiles.replace(file, bytes(spec));

@@ -88,7 +88,7 @@ public final class OciSpecBuilder {
   private String apparmorProfile;
   private String selinuxLabel;
   private final List<Mount> mounts = new ArrayList<>();
-  private OciSpec.Hooks hooks;
+  private final Map<String, List<OciSpec.Hook>> hooks = hookStages();
   private final Map<String, String> annotations = new LinkedHashMap<>();
   private List<IdMapping> uidMappings = List.of();
   private List<IdMapping> gidMappings = List.of();
@@ -318,79 +318,47 @@ public final class OciSpecBuilder {
     return List.copyOf(mounts);
   }
 
-  public OciSpecBuilder hooks(OciSpec.Hooks value) {
-    this.hooks = value;
-    return this;
-  }
-
   /**
    * Appends a hook to one of the spec's stages: prestart, createRuntime, createContainer,
    * startContainer, poststart or poststop.
    */
   public OciSpecBuilder addHook(String stage, OciSpec.Hook hook) {
-    OciSpec.Hooks h =
-        hooks == null
-            ? new OciSpec.Hooks(List.of(), List.of(), List.of(), List.of(), List.of(), List.of())
-            : hooks;
-    this.hooks =
-        switch (stage) {
-          case "prestart" ->
-              new OciSpec.Hooks(
-                  plus(h.prestart(), hook),
-                  h.createRuntime(),
-                  h.createContainer(),
-                  h.startContainer(),
-                  h.poststart(),
-                  h.poststop());
-          case "createRuntime" ->
-              new OciSpec.Hooks(
-                  h.prestart(),
-                  plus(h.createRuntime(), hook),
-                  h.createContainer(),
-                  h.startContainer(),
-                  h.poststart(),
-                  h.poststop());
-          case "createContainer" ->
-              new OciSpec.Hooks(
-                  h.prestart(),
-                  h.createRuntime(),
-                  plus(h.createContainer(), hook),
-                  h.startContainer(),
-                  h.poststart(),
-                  h.poststop());
-          case "startContainer" ->
-              new OciSpec.Hooks(
-                  h.prestart(),
-                  h.createRuntime(),
-                  h.createContainer(),
-                  plus(h.startContainer(), hook),
-                  h.poststart(),
-                  h.poststop());
-          case "poststart" ->
-              new OciSpec.Hooks(
-                  h.prestart(),
-                  h.createRuntime(),
-                  h.createContainer(),
-                  h.startContainer(),
-                  plus(h.poststart(), hook),
-                  h.poststop());
-          case "poststop" ->
-              new OciSpec.Hooks(
-                  h.prestart(),
-                  h.createRuntime(),
-                  h.createContainer(),
-                  h.startContainer(),
-                  h.poststart(),
-                  plus(h.poststop(), hook));
-          default -> throw new IllegalArgumentException("no hook stage " + stage);
-        };
+    List<OciSpec.Hook> list = hooks.get(stage);
+    if (list == null) {
+      throw new IllegalArgumentException("no hook stage " + stage);
+    }
+    list.add(hook);
     return this;
   }
 
-  private static List<OciSpec.Hook> plus(List<OciSpec.Hook> list, OciSpec.Hook hook) {
-    List<OciSpec.Hook> out = new ArrayList<>(list == null ? List.of() : list);
-    out.add(hook);
-    return List.copyOf(out);
+  /** The OCI hook stages, in the spec's order, each with no hook yet. */
+  private static Map<String, List<OciSpec.Hook>> hookStages() {
+    Map<String, List<OciSpec.Hook>> stages = new LinkedHashMap<>();
+    for (String stage :
+        List.of(
+            "prestart",
+            "createRuntime",
+            "createContainer",
+            "startContainer",
+            "poststart",
+            "poststop")) {
+      stages.put(stage, new ArrayList<>());
+    }
+    return stages;
+  }
+
+  /** The hooks by stage, or null when there are none (runc then runs nothing). */
+  private OciSpec.Hooks hooks() {
+    if (hooks.values().stream().allMatch(List::isEmpty)) {
+      return null;
+    }
+    return new OciSpec.Hooks(
+        List.copyOf(hooks.get("prestart")),
+        List.copyOf(hooks.get("createRuntime")),
+        List.copyOf(hooks.get("createContainer")),
+        List.copyOf(hooks.get("startContainer")),
+        List.copyOf(hooks.get("poststart")),
+        List.copyOf(hooks.get("poststop")));
   }
 
   public OciSpecBuilder annotation(String key, String value) {
@@ -567,7 +535,7 @@ public final class OciSpecBuilder {
         new OciSpec.Root(rootPath, rootReadonly),
         hostname,
         List.copyOf(mounts),
-        hooks,
+        hooks(),
         new LinkedHashMap<>(annotations),
         linux);
   }
