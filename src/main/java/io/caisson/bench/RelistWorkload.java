@@ -5,6 +5,7 @@ import io.caisson.cri.v1.ContainerStatusRequest;
 import io.caisson.cri.v1.ContainerStatusResponse;
 import io.caisson.cri.v1.ListContainersRequest;
 import io.caisson.cri.v1.ListPodSandboxRequest;
+import io.caisson.cri.v1.RuntimeServiceGrpc.RuntimeServiceStub;
 import io.caisson.cri.v1.VersionRequest;
 import io.caisson.cri.v1.VersionResponse;
 import java.util.List;
@@ -50,15 +51,21 @@ public final class RelistWorkload implements Workload {
         runtime.containerStatus(
             ContainerStatusRequest.newBuilder().setContainerId(container.getId()).build());
       }
-      ChainedCalls.<ContainerStatusResponse>run(
-          containers.size(),
-          (n, observer) ->
-              chained.containerStatus(
-                  ContainerStatusRequest.newBuilder()
-                      .setContainerId(containers.get(n).getId())
-                      .build(),
-                  observer));
+      statusesChained(chained, containers);
     }
+  }
+
+  /** ContainerStatus of every container, each call sent from the previous answer's callback. */
+  private static void statusesChained(RuntimeServiceStub chained, List<Container> containers)
+      throws Exception {
+    ChainedCalls.<ContainerStatusResponse>run(
+        containers.size(),
+        (n, observer) ->
+            chained.containerStatus(
+                ContainerStatusRequest.newBuilder()
+                    .setContainerId(containers.get(n).getId())
+                    .build(),
+                observer));
   }
 
   @Override
@@ -92,14 +99,7 @@ public final class RelistWorkload implements Workload {
       samples.add("Version x as many (call floor)", "ms", (System.nanoTime() - floor) / 1e6);
       var chained = context.client().runtimeOnIoThread();
       long chainedStatuses = System.nanoTime();
-      ChainedCalls.<ContainerStatusResponse>run(
-          containers.size(),
-          (n, observer) ->
-              chained.containerStatus(
-                  ContainerStatusRequest.newBuilder()
-                      .setContainerId(containers.get(n).getId())
-                      .build(),
-                  observer));
+      statusesChained(chained, containers);
       samples.add(
           "ContainerStatus x all, chained", "ms", (System.nanoTime() - chainedStatuses) / 1e6);
       long chainedFloor = System.nanoTime();
