@@ -12,11 +12,14 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,6 +50,7 @@ public final class CdiRegistry {
       YAMLMapper.builder().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
 
   private final List<Path> specDirs;
+  private final Map<Path, Parsed> parsedFiles = new ConcurrentHashMap<>();
 
   /**
    * @param specDirs the spec directories, lowest priority first
@@ -136,18 +140,16 @@ public final class CdiRegistry {
   Catalog load() {
     Map<String, Definition> devices = new LinkedHashMap<>();
     Map<Path, String> unreadable = new LinkedHashMap<>();
+    Set<Path> seen = new HashSet<>();
     for (int priority = 0; priority < specDirs.size(); priority++) {
       for (Path path : specFiles(specDirs.get(priority))) {
-        SpecFile file;
-        try {
-          file = new SpecFile(path, priority, read(path));
-        } catch (IOException | IllegalArgumentException e) {
-          String why =
-              e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
-          LOG.warn("CDI spec {} is not used: {}", path, why);
-          unreadable.put(path, why);
+        seen.add(path);
+        Parsed parsed = parse(path);
+        if (parsed.spec() == null) {
+          unreadable.put(path, parsed.error());
           continue;
         }
+        SpecFile file = new SpecFile(path, priority, parsed.spec());
         String kind = file.spec().kind();
         for (CdiSpec.Device device : file.spec().devices()) {
           String key = kind + "=" + device.name();
@@ -160,7 +162,43 @@ public final class CdiRegistry {
         }
       }
     }
+    parsedFiles.keySet().retainAll(seen);
     return new Catalog(devices, unreadable);
+  }
+
+  /**
+   * A spec file as last read: its bytes, and the spec or why it is not one. GPU vendors' specs run
+   * to tens of KiB of YAML: a file whose bytes are the same as last time is not parsed again. The
+   * bytes are compared, not time stamps: a driver may rewrite a spec within the file system's clock
+   * tick.
+   */
+  private record Parsed(byte[] content, CdiSpec spec, String error) {}
+
+  private Parsed parse(Path path) {
+    byte[] content;
+    try {
+      if (Files.size(path) > MAX_SPEC_BYTES) {
+        return new Parsed(null, null, "larger than " + (MAX_SPEC_BYTES >> 20) + " MiB");
+      }
+      content = Files.readAllBytes(path);
+    } catch (IOException e) {
+      return new Parsed(null, null, e.toString());
+    }
+    Parsed known = parsedFiles.get(path);
+    if (known != null && Arrays.equals(known.content(), content)) {
+      return known;
+    }
+    Parsed parsed;
+    try {
+      parsed = new Parsed(content, read(path, content), null);
+    } catch (IOException | IllegalArgumentException e) {
+      String why =
+          e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
+      LOG.warn("CDI spec {} is not used: {}", path, why);
+      parsed = new Parsed(content, null, why);
+    }
+    parsedFiles.put(path, parsed);
+    return parsed;
   }
 
   /** The {@code *.json} and {@code *.yaml} files of a directory, by name; none if it is absent. */
@@ -179,13 +217,10 @@ public final class CdiRegistry {
     }
   }
 
-  /** Reads and checks one spec file; IllegalArgumentException says what is wrong with it. */
-  static CdiSpec read(Path path) throws IOException {
-    if (Files.size(path) > MAX_SPEC_BYTES) {
-      throw new IllegalArgumentException("larger than " + (MAX_SPEC_BYTES >> 20) + " MiB");
-    }
+  /** Checks one spec file's content; IllegalArgumentException says what is wrong with it. */
+  static CdiSpec read(Path path, byte[] content) throws IOException {
     ObjectMapper mapper = path.toString().endsWith(".json") ? JSON : YAML;
-    CdiSpec spec = mapper.readValue(path.toFile(), CdiSpec.class);
+    CdiSpec spec = mapper.readValue(content, CdiSpec.class);
     if (spec == null) {
       throw new IllegalArgumentException("empty");
     }

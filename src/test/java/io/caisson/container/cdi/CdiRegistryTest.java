@@ -75,6 +75,28 @@ class CdiRegistryTest {
   }
 
   @Test
+  void aSpecFileIsReadAgainWhenItChangesAndForgottenWhenItGoes() throws Exception {
+    Path file = etc.resolve("a.json");
+    Files.writeString(file, spec("x.io/dev", "d", "V=1"));
+    assertThat(registry.resolve(List.of("x.io/dev=d")).env()).containsExactly("V=1");
+
+    // Same size, new content: the time stamp tells.
+    Files.writeString(file, spec("x.io/dev", "d", "V=2"));
+    assertThat(registry.resolve(List.of("x.io/dev=d")).env()).containsExactly("V=2");
+    // Replaced by a rename, as tools write them: a new file.
+    Path fresh = etc.resolve("a.json.tmp");
+    Files.writeString(fresh, spec("x.io/dev", "d", "V=33"));
+    Files.move(fresh, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    assertThat(registry.resolve(List.of("x.io/dev=d")).env()).containsExactly("V=33");
+
+    Files.delete(file);
+    assertThatThrownBy(() -> registry.resolve(List.of("x.io/dev=d")))
+        .isInstanceOf(CaissonException.class)
+        .extracting(e -> ((CaissonException) e).kind())
+        .isEqualTo(CaissonException.Kind.NOT_FOUND);
+  }
+
+  @Test
   void twoSpecsOfOneDirectoryDefiningADeviceMakeItUnusable() throws Exception {
     Files.writeString(etc.resolve("a.json"), spec("x.io/dev", "d", "FROM=a"));
     Files.writeString(etc.resolve("b.json"), spec("x.io/dev", "d", "FROM=b"));
