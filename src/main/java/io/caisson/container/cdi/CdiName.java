@@ -35,17 +35,12 @@ public record CdiName(String vendor, String deviceClass, String device) {
     return name;
   }
 
-  /** The kind of a spec file, {@code vendor/class}; null when it is not one. */
-  static String[] parseKind(String kind) {
+  /** Whether a spec file's kind is of the form {@code vendor/class}. */
+  static boolean validKind(String kind) {
     int slash = kind == null ? -1 : kind.indexOf('/');
-    if (slash < 0) {
-      return null;
-    }
-    String vendor = kind.substring(0, slash);
-    String deviceClass = kind.substring(slash + 1);
-    return VENDOR.matcher(vendor).matches() && CLASS.matcher(deviceClass).matches()
-        ? new String[] {vendor, deviceClass}
-        : null;
+    return slash >= 0
+        && VENDOR.matcher(kind.substring(0, slash)).matches()
+        && CLASS.matcher(kind.substring(slash + 1)).matches();
   }
 
   static boolean validDevice(String device) {

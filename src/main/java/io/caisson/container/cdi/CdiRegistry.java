@@ -225,7 +225,7 @@ public final class CdiRegistry {
       throw new IllegalArgumentException("empty");
     }
     checkVersion(spec.version());
-    if (CdiName.parseKind(spec.kind()) == null) {
+    if (!CdiName.validKind(spec.kind())) {
       throw new IllegalArgumentException(
           "kind '" + spec.kind() + "' is not of the form vendor.com/class");
     }
