@@ -48,6 +48,12 @@ record DaemonFlags(What what, Path configFile, boolean configGiven, Map<String, 
           new Flag("--registries-conf", "registries_conf", "FILE", "registries.conf (v2)", false),
           new Flag(
               "--certs-dir", "certs_dir", "DIR", "per-registry TLS (HOST[:PORT]/*.crt...)", false),
+          new Flag(
+              "--signature-policy",
+              "signature_policy",
+              "FILE",
+              "image trust policy (containers-policy.json)",
+              false),
           new Flag("--cni-conf-dir", "cni.conf_dir", "DIR", "CNI network configs", false),
           new Flag(
               "--cdi-spec-dir",

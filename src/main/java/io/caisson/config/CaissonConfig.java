@@ -23,6 +23,7 @@ public record CaissonConfig(
     @JsonProperty("registries_conf") Path registriesConf,
     @JsonProperty("auth_file") Path authFile,
     @JsonProperty("certs_dir") Path certsDir,
+    @JsonProperty("signature_policy") Path signaturePolicy,
     @JsonProperty("pull_stall_timeout") Duration pullStallTimeout,
     @JsonProperty("max_concurrent_downloads") int maxConcurrentDownloads,
     @JsonProperty("cdi_spec_dirs") List<Path> cdiSpecDirs,

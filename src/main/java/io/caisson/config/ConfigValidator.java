@@ -26,6 +26,9 @@ final class ConfigValidator {
     absolute("registries_conf", config.registriesConf());
     absolute("auth_file", config.authFile());
     absolute("certs_dir", config.certsDir());
+    if (config.signaturePolicy() != null) {
+      absolute("signature_policy", config.signaturePolicy());
+    }
     if (config.pullStallTimeout() == null || !config.pullStallTimeout().isPositive()) {
       throw new InvalidConfigException("key 'pull_stall_timeout': must be a positive duration");
     }

@@ -20,6 +20,7 @@ import io.caisson.cri.StreamingRpcs;
 import io.caisson.events.EventBus;
 import io.caisson.image.ImageService;
 import io.caisson.image.Platform;
+import io.caisson.image.SignaturePolicyFile;
 import io.caisson.metrics.DaemonMetrics;
 import io.caisson.metrics.MetricRegistry;
 import io.caisson.metrics.MetricsServer;
@@ -138,6 +139,7 @@ public final class Daemon implements AutoCloseable {
             config.pullStallTimeout(),
             config.maxConcurrentDownloads(),
             Platform.host());
+    images.setSignaturePolicy(new SignaturePolicyFile(config.signaturePolicy()));
     SandboxManager sandboxes =
         new SandboxManager(config, new CniSandboxNetwork(podNetwork, new PodFiles()));
     sandboxes.recover();

@@ -194,6 +194,12 @@ public final class ImageService implements AutoCloseable {
   }
 
   private volatile PullListener pullListener = (bytes, nanos, succeeded) -> {};
+  private volatile SignaturePolicyFile signaturePolicy = new SignaturePolicyFile(null);
+
+  /** The trust policy every pull must pass (none until set: every image is accepted). */
+  public void setSignaturePolicy(SignaturePolicyFile policy) {
+    this.signaturePolicy = policy;
+  }
 
   public void setPullListener(PullListener listener) {
     this.pullListener = listener;
@@ -205,6 +211,9 @@ public final class ImageService implements AutoCloseable {
    */
   public ImageRecord pull(String reference, Credentials credentials) {
     ImageReference ref = ImageReference.parse(reference).withDefaultTag();
+    // The name as kubelet gave it, not the mirror it may come from: the policy's scopes are
+    // written for the names operators use.
+    signaturePolicy.check(ref);
     Credentials creds = credentials == null ? Credentials.NONE : credentials;
     if (!creds.issuedFor(ref.registry())) {
       // kubelet picked them for another registry; sending them here would leak them.

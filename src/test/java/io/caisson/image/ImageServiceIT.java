@@ -113,6 +113,49 @@ class ImageServiceIT {
   }
 
   @Test
+  void theNodesSignaturePolicyDecidesWhichPullsGoAhead() throws Exception {
+    Image img = TestImages.image(TestImages.list(base), null, "amd64", false);
+    pusher.push("policy/open", "v1", img);
+    pusher.push("policy/closed", "v1", img);
+    pusher.push("policy/signed", "v1", img);
+    Path policy = tmp.resolve("policy.json");
+    Files.writeString(
+        policy,
+        """
+        {"default": [{"type": "insecureAcceptAnything"}],
+         "transports": {"docker": {
+           "%1$s/policy/closed": [{"type": "reject"}],
+           "%1$s/policy/signed": [{"type": "signedBy", "keyType": "GPGKeys", "keyPath": "/k.gpg"}]
+         }}}
+        """
+            .formatted(registry.host()));
+    ImageService s = service();
+    s.setSignaturePolicy(new SignaturePolicyFile(policy));
+
+    assertThat(kindOf(() -> s.pull(ref("policy/closed:v1"), Credentials.NONE)))
+        .isEqualTo(Kind.FAILED_PRECONDITION);
+    // Caisson cannot verify signatures: a scope that wants them refuses, never lets through.
+    assertThatThrownBy(() -> s.pull(ref("policy/signed:v1"), Credentials.NONE))
+        .hasMessageContaining("signedBy")
+        .hasMessageContaining("does not verify signatures");
+    assertThat(s.list(Optional.empty())).isEmpty();
+    assertThat(s.pull(ref("policy/open:v1"), Credentials.NONE).repoTags())
+        .containsExactly(ref("policy/open:v1"));
+
+    // An edit applies to the next pull; a broken file stops every pull until it is mended.
+    Files.writeString(policy, "{\"default\": [{\"type\": \"reject\"}]}");
+    assertThat(kindOf(() -> s.pull(ref("policy/open:v1"), Credentials.NONE)))
+        .isEqualTo(Kind.FAILED_PRECONDITION);
+    Files.writeString(policy, "{\"default\": [");
+    assertThatThrownBy(() -> s.pull(ref("policy/open:v1"), Credentials.NONE))
+        .hasMessageContaining("is invalid");
+    Files.delete(policy);
+    // The same image under another name now: one record with both names.
+    assertThat(s.pull(ref("policy/closed:v1"), Credentials.NONE).repoTags())
+        .contains(ref("policy/closed:v1"));
+  }
+
+  @Test
   void singleLayerDockerImagePullStatusListRemove() throws Exception {
     Image img = TestImages.image(TestImages.list(base), "1000:1000", "amd64", false);
     pusher.push("one/busybox", "v1", img);

@@ -1,0 +1,85 @@
+package io.caisson.image;
+
+import io.caisson.common.CaissonException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The trust policy file pulls follow ({@code signature_policy}, by default
+ * /etc/containers/policy.json, the file podman, skopeo and CRI-O read), read again at every pull
+ * and parsed again when its bytes change, so an edit applies to the next pull. No file means no
+ * policy: every image is accepted, as containerd does. A file made invalid fails pulls, naming the
+ * error, until it is mended: pulling on under a policy nobody can read could let through what the
+ * edit meant to keep out.
+ */
+public final class SignaturePolicyFile {
+  private static final Logger log = LoggerFactory.getLogger(SignaturePolicyFile.class);
+  private static final int MAX_BYTES = 1 << 20;
+
+  private final Path path;
+  private byte[] content; // guarded by this: the bytes last parsed, null for no file
+  private SignaturePolicy policy = SignaturePolicy.acceptAnything(); // guarded by this
+  private String invalid; // guarded by this
+
+  /**
+   * @param path the policy file; null means none
+   */
+  public SignaturePolicyFile(Path path) {
+    this.path = path;
+  }
+
+  /** Refuses the pull of {@code ref}, FAILED_PRECONDITION, when the policy does not accept it. */
+  public void check(ImageReference ref) {
+    SignaturePolicy current = current();
+    if (current.evaluate(ref) instanceof SignaturePolicy.Verdict.Refused(String why)) {
+      throw CaissonException.precondition("pull of %s refused by %s: %s", ref, path, why);
+    }
+  }
+
+  private synchronized SignaturePolicy current() {
+    if (path == null) {
+      return policy;
+    }
+    byte[] now;
+    try {
+      if (Files.size(path) > MAX_BYTES) {
+        throw CaissonException.precondition(
+            "the signature policy %s is larger than %d KiB: no pull can follow it",
+            path, MAX_BYTES >> 10);
+      }
+      now = Files.readAllBytes(path);
+    } catch (NoSuchFileException e) {
+      now = null;
+    } catch (IOException e) {
+      throw CaissonException.precondition(
+          "the signature policy %s cannot be read (%s): no pull can follow it", path, e);
+    }
+    if (!Arrays.equals(now, content)) {
+      content = now;
+      if (now == null) {
+        policy = SignaturePolicy.acceptAnything();
+        invalid = null;
+        log.info("no signature policy at {}: every image may be pulled", path);
+      } else {
+        try {
+          policy = SignaturePolicy.parse(now);
+          invalid = null;
+          log.info("signature policy {} read", path);
+        } catch (IllegalArgumentException e) {
+          invalid = e.getMessage();
+          log.error("signature policy {} is invalid, so no pull can follow it: {}", path, invalid);
+        }
+      }
+    }
+    if (invalid != null) {
+      throw CaissonException.precondition(
+          "the signature policy %s is invalid, so no pull can follow it: %s", path, invalid);
+    }
+    return policy;
+  }
+}

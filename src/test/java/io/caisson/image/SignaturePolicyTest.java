@@ -1,0 +1,94 @@
+package io.caisson.image;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class SignaturePolicyTest {
+  private static SignaturePolicy policy(String json) {
+    return SignaturePolicy.parse(json.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static ImageReference ref(String text) {
+    return ImageReference.parse(text).withDefaultTag();
+  }
+
+  @Test
+  void theMostSpecificScopeDecides() {
+    SignaturePolicy p =
+        policy(
+            """
+            {"default": [{"type": "reject"}],
+             "transports": {"docker": {
+               "": [{"type": "insecureAcceptAnything"}],
+               "*.example.com": [{"type": "reject"}],
+               "registry.example.com": [{"type": "insecureAcceptAnything"}],
+               "registry.example.com/team": [{"type": "reject"}],
+               "registry.example.com/team/app": [{"type": "insecureAcceptAnything"}],
+               "registry.example.com/team/app:bad": [{"type": "reject"}]
+             }}}
+            """);
+
+    assertThat(p.scopeFor(ref("registry.example.com/team/app:bad")))
+        .isEqualTo("registry.example.com/team/app:bad");
+    assertThat(p.evaluate(ref("registry.example.com/team/app:bad")))
+        .isInstanceOf(SignaturePolicy.Verdict.Refused.class);
+    assertThat(p.evaluate(ref("registry.example.com/team/app:good")))
+        .isInstanceOf(SignaturePolicy.Verdict.Accepted.class);
+    assertThat(p.scopeFor(ref("registry.example.com/team/other")))
+        .isEqualTo("registry.example.com/team");
+    assertThat(p.evaluate(ref("registry.example.com/team/other")))
+        .isInstanceOf(SignaturePolicy.Verdict.Refused.class);
+    assertThat(p.scopeFor(ref("registry.example.com/lib/x"))).isEqualTo("registry.example.com");
+    assertThat(p.scopeFor(ref("mirror.example.com:5000/lib/x"))).isEqualTo("*.example.com");
+    assertThat(p.scopeFor(ref("quay.io/x/y"))).isEmpty();
+    assertThat(p.evaluate(ref("quay.io/x/y"))).isInstanceOf(SignaturePolicy.Verdict.Accepted.class);
+  }
+
+  @Test
+  void withoutAMatchingScopeTheDefaultApplies() {
+    SignaturePolicy p = policy("{\"default\": [{\"type\": \"reject\"}]}");
+
+    assertThat(p.scopeFor(ref("docker.io/library/busybox"))).isNull();
+    assertThat(p.evaluate(ref("docker.io/library/busybox")))
+        .isEqualTo(
+            new SignaturePolicy.Verdict.Refused(
+                "the policy's default rejects docker.io/library/busybox:latest"));
+  }
+
+  @Test
+  void requirementsCaissonCannotCheckRefuseThePull() {
+    SignaturePolicy p =
+        policy(
+            """
+            {"default": [{"type": "insecureAcceptAnything"}],
+             "transports": {"docker": {
+               "a.io": [{"type": "insecureAcceptAnything"}, {"type": "sigstoreSigned"}],
+               "b.io": [{"type": "matchesEverything"}]
+             }}}
+            """);
+
+    assertThat(p.evaluate(ref("a.io/x")))
+        .isEqualTo(
+            new SignaturePolicy.Verdict.Refused(
+                "scope 'a.io' requires a sigstoreSigned signature for a.io/x:latest, and Caisson"
+                    + " does not verify signatures"));
+    assertThat(p.evaluate(ref("b.io/x")).toString()).contains("'matchesEverything'");
+  }
+
+  @Test
+  void malformedPoliciesAreRefusedNamingTheProblem() {
+    assertThatThrownBy(() -> policy("{"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("not valid JSON");
+    assertThatThrownBy(() -> policy("{\"transports\": {}}")).hasMessageContaining("no \"default\"");
+    assertThatThrownBy(() -> policy("{\"default\": []}")).hasMessageContaining("non-empty list");
+    assertThatThrownBy(() -> policy("{\"default\": [{}]}")).hasMessageContaining("no \"type\"");
+    assertThatThrownBy(
+            () ->
+                policy("{\"default\": [{\"type\": \"reject\"}], \"transports\": {\"docker\": []}}"))
+        .hasMessageContaining("transports.docker");
+  }
+}
