@@ -25,6 +25,7 @@ public final class HostDevices {
   private static final int S_IFMT = 0170000;
   private static final int S_IFCHR = 0020000;
   private static final int S_IFBLK = 0060000;
+  private static final int S_IFIFO = 0010000;
   // Never a host device in a container: the terminal runc sets up for it, the multiplexer of the
   // host's terminals, and the directories that are filesystems of their own (the container gets
   // its own devpts, shm and mqueue; fd is a link into /proc).
@@ -109,11 +110,11 @@ public final class HostDevices {
   }
 
   /** Linux's dev_t split into its major and minor numbers (the glibc encoding). */
-  public static long major(long rdev) {
+  static long major(long rdev) {
     return ((rdev >>> 8) & 0xfff) | ((rdev >>> 32) & ~0xfffL);
   }
 
-  public static long minor(long rdev) {
+  static long minor(long rdev) {
     return (rdev & 0xff) | ((rdev >>> 12) & ~0xffL);
   }
 
@@ -138,33 +139,60 @@ public final class HostDevices {
     return nodes;
   }
 
-  /** The spec's node for a host device at {@code containerPath}; null if it is not a device. */
-  private static OciSpec.Device node(Path host, String containerPath) {
-    Map<String, Object> stat;
-    try {
-      stat = Files.readAttributes(host, "unix:mode,rdev,uid,gid", LinkOption.NOFOLLOW_LINKS);
-    } catch (IOException e) {
-      return null;
-    }
+  /**
+   * A node on the host as a container spec describes one: its type ({@code c}, {@code b}, or {@code
+   * p} for a FIFO), numbers, permission bits and owner.
+   */
+  public record HostNode(
+      String type, long major, long minor, int permissions, long uid, long gid) {}
+
+  /**
+   * What the node at {@code path} is; null when it is neither a device nor a FIFO.
+   *
+   * @param options {@link LinkOption#NOFOLLOW_LINKS} to describe a link itself, not its target
+   */
+  public static HostNode describe(Path path, LinkOption... options) throws IOException {
+    Map<String, Object> stat = Files.readAttributes(path, "unix:mode,rdev,uid,gid", options);
     int mode = (Integer) stat.get("mode");
     String type =
         switch (mode & S_IFMT) {
           case S_IFCHR -> "c";
           case S_IFBLK -> "b";
+          case S_IFIFO -> "p";
           default -> null;
         };
     if (type == null) {
       return null;
     }
     long rdev = (Long) stat.get("rdev");
-    return new OciSpec.Device(
-        containerPath,
+    return new HostNode(
         type,
         major(rdev),
         minor(rdev),
         mode & 0777,
         (long) (Integer) stat.get("uid"),
         (long) (Integer) stat.get("gid"));
+  }
+
+  /** The spec's node for a host device at {@code containerPath}; null if it is not a device. */
+  private static OciSpec.Device node(Path host, String containerPath) {
+    HostNode node;
+    try {
+      node = describe(host, LinkOption.NOFOLLOW_LINKS);
+    } catch (IOException e) {
+      return null;
+    }
+    if (node == null || node.type().equals("p")) {
+      return null;
+    }
+    return new OciSpec.Device(
+        containerPath,
+        node.type(),
+        node.major(),
+        node.minor(),
+        node.permissions(),
+        node.uid(),
+        node.gid());
   }
 
   private static String name(Path path) {

@@ -4,12 +4,10 @@ import io.caisson.common.CaissonException;
 import io.caisson.container.HostDevices;
 import io.caisson.oci.OciSpec;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -27,10 +25,6 @@ final class CdiEdits {
           "startContainer",
           "poststart",
           "poststop");
-  private static final int S_IFMT = 0170000;
-  private static final int S_IFCHR = 0020000;
-  private static final int S_IFBLK = 0060000;
-  private static final int S_IFIFO = 0010000;
 
   private final List<String> env = new ArrayList<>();
   private final List<CdiInjection.Node> nodes = new ArrayList<>();
@@ -130,42 +124,37 @@ final class CdiEdits {
     // As the CDI specification's reference implementation: the host node is looked at only when
     // the spec leaves its type or numbers out (a complete spec may name a node runc makes).
     if (!complete) {
-      Map<String, Object> stat;
+      HostDevices.HostNode host;
       try {
-        stat = Files.readAttributes(Path.of(hostPath), "unix:mode,rdev");
+        host = HostDevices.describe(Path.of(hostPath));
       } catch (NoSuchFileException e) {
         throw wrong(source, "device %s: host node %s does not exist", node.path(), hostPath);
       } catch (IOException e) {
         throw wrong(source, "device %s: host node %s: %s", node.path(), hostPath, e.getMessage());
       }
-      int mode = (Integer) stat.get("mode");
-      String hostType =
-          switch (mode & S_IFMT) {
-            case S_IFCHR -> "c";
-            case S_IFBLK -> "b";
-            case S_IFIFO -> "p";
-            default ->
-                throw wrong(source, "device %s: %s is not a device node", node.path(), hostPath);
-          };
-      if (fileMode == null) {
-        fileMode = mode & 0777;
+      if (host == null) {
+        throw wrong(source, "device %s: %s is not a device node", node.path(), hostPath);
       }
-      if (type != null && !type.equals(hostType) && !(type.equals("u") && hostType.equals("c"))) {
+      if (fileMode == null) {
+        fileMode = host.permissions();
+      }
+      if (type != null
+          && !type.equals(host.type())
+          && !(type.equals("u") && host.type().equals("c"))) {
         throw wrong(
             source,
             "device %s: type %s, but host node %s is of type %s",
             node.path(),
             type,
             hostPath,
-            hostType);
+            host.type());
       }
       if (type == null) {
-        type = hostType;
+        type = host.type();
       }
       if (!type.equals("p")) {
-        long rdev = (Long) stat.get("rdev");
-        major = HostDevices.major(rdev);
-        minor = HostDevices.minor(rdev);
+        major = host.major();
+        minor = host.minor();
       }
     }
     OciSpec.Device device =

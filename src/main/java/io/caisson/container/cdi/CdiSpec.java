@@ -35,7 +35,7 @@ public record CdiSpec(
       List<Hook> hooks,
       List<Mount> mounts,
       JsonNode intelRdt,
-      @JsonProperty("additionalGids") List<Long> additionalGids,
+      List<Long> additionalGids,
       JsonNode netDevices) {}
 
   /**
