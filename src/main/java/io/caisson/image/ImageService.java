@@ -213,7 +213,7 @@ public final class ImageService implements AutoCloseable {
     ImageReference ref = ImageReference.parse(reference).withDefaultTag();
     // The name as kubelet gave it, not the mirror it may come from: the policy's scopes are
     // written for the names operators use.
-    signaturePolicy.check(ref);
+    SignaturePolicyFile.Gate trust = signaturePolicy.check(ref);
     Credentials creds = credentials == null ? Credentials.NONE : credentials;
     if (!creds.issuedFor(ref.registry())) {
       // kubelet picked them for another registry; sending them here would leak them.
@@ -236,7 +236,7 @@ public final class ImageService implements AutoCloseable {
       }
     }
     try {
-      ImageRecord r = doPull(ref, creds);
+      ImageRecord r = doPull(ref, creds, trust);
       mine.complete(r);
       return r;
     } catch (RuntimeException e) {
@@ -247,10 +247,11 @@ public final class ImageService implements AutoCloseable {
     }
   }
 
-  private ImageRecord doPull(ImageReference ref, Credentials creds) {
+  private ImageRecord doPull(
+      ImageReference ref, Credentials creds, SignaturePolicyFile.Gate trust) {
     long start = System.nanoTime();
     LongAdder progress = new LongAdder();
-    Puller.Resolved r = puller.resolve(ref, creds, progress);
+    Puller.Resolved r = puller.resolve(ref, creds, trust, progress);
     List<Digest> blobDigests = new ArrayList<>();
     r.manifests().forEach(m -> blobDigests.add(m.digest()));
     blobDigests.add(r.configDigest());

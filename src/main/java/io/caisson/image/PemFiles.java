@@ -9,10 +9,12 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.PrivateKey;
+import java.security.PublicKey;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.spec.PKCS8EncodedKeySpec;
+import java.security.spec.X509EncodedKeySpec;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
@@ -21,10 +23,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Certificates and private keys in PEM files, as a registry's TLS directory holds them. Keys may be
- * PKCS#8 ({@code PRIVATE KEY}), PKCS#1 RSA ({@code RSA PRIVATE KEY}) or SEC1 EC ({@code EC PRIVATE
- * KEY}), what {@code openssl} writes by default; the JDK reads only PKCS#8, so the other two are
- * wrapped in a PKCS#8 envelope first. Encrypted keys are refused: the daemon has no passphrase.
+ * Certificates and keys in PEM files, as a registry's TLS directory and a trust policy hold them.
+ * Private keys may be PKCS#8 ({@code PRIVATE KEY}), PKCS#1 RSA ({@code RSA PRIVATE KEY}) or SEC1 EC
+ * ({@code EC PRIVATE KEY}), what {@code openssl} writes by default; the JDK reads only PKCS#8, so
+ * the other two are wrapped in a PKCS#8 envelope first. Encrypted keys are refused: the daemon has
+ * no passphrase.
  */
 final class PemFiles {
   private static final Pattern BLOCK =
@@ -90,6 +93,35 @@ final class PemFiles {
       }
     }
     throw new IOException(file + " holds a private key of an algorithm this JDK cannot read");
+  }
+
+  /**
+   * The public key of a PEM {@code PUBLIC KEY} block (SubjectPublicKeyInfo: EC, RSA or Ed25519, as
+   * {@code cosign generate-key-pair} and {@code openssl pkey -pubout} write them); {@code source}
+   * names the file or policy field in errors.
+   */
+  static PublicKey publicKey(byte[] pem, String source) throws IOException {
+    Matcher m = BLOCK.matcher(new String(pem, StandardCharsets.US_ASCII));
+    if (!m.find()) {
+      throw new IOException(source + " holds no PEM public key");
+    }
+    if (!m.group(1).equals("PUBLIC KEY")) {
+      throw new IOException(source + " holds a " + m.group(1) + ", not a PUBLIC KEY");
+    }
+    byte[] der;
+    try {
+      der = Base64.getMimeDecoder().decode(m.group(2));
+    } catch (IllegalArgumentException e) {
+      throw new IOException(source + ": the PEM block is not valid base64", e);
+    }
+    for (String algorithm : List.of("EC", "RSA", "Ed25519")) {
+      try {
+        return KeyFactory.getInstance(algorithm).generatePublic(new X509EncodedKeySpec(der));
+      } catch (GeneralSecurityException e) {
+        // Not this algorithm: try the next.
+      }
+    }
+    throw new IOException(source + " holds a public key that is not EC, RSA or Ed25519");
   }
 
   /** PrivateKeyInfo: version 0, the algorithm, the key in an octet string. */

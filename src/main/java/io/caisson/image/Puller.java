@@ -71,8 +71,15 @@ final class Puller {
     this.downloadSlots = new Semaphore(maxParallelDownloads, true);
   }
 
-  /** Finds the image manifest and config at the first endpoint that has them. */
-  Resolved resolve(ImageReference ref, Credentials requestCredentials, LongAdder progress) {
+  /**
+   * Finds the image manifest and config at the first endpoint that has them and whose manifest
+   * passes {@code trust}.
+   */
+  Resolved resolve(
+      ImageReference ref,
+      Credentials requestCredentials,
+      SignaturePolicyFile.Gate trust,
+      LongAdder progress) {
     List<RegistryEndpoint> endpoints = registries.current().resolve(ref);
     List<String> failures = new ArrayList<>();
     CaissonException last = null;
@@ -86,7 +93,7 @@ final class Puller {
       RegistrySession session =
           new RegistrySession(clients.forEndpoint(ep), ep, creds, watchdog, progress);
       try {
-        return resolveAt(session, ref);
+        return resolveAt(session, ref, trust);
       } catch (CaissonException e) {
         if (e.kind() == Kind.INVALID_ARGUMENT) {
           throw e;
@@ -103,9 +110,13 @@ final class Puller {
         last.kind(), "cannot pull " + ref + "; tried " + String.join("; ", failures), last);
   }
 
-  private Resolved resolveAt(RegistrySession s, ImageReference ref) {
+  private Resolved resolveAt(
+      RegistrySession s, ImageReference ref, SignaturePolicyFile.Gate trust) {
     List<FetchedManifest> chain = new ArrayList<>();
     FetchedManifest top = s.manifest(ref.manifestReference(), ref.digest());
+    // Signatures vouch for the manifest the name resolves to (an index, for a multi-platform
+    // image), and are checked before anything it points to is fetched.
+    trust.verify(s, top.digest());
     chain.add(top);
     Manifests.Parsed parsed = Manifests.parse(top.body(), top.mediaType());
     if (parsed instanceof Manifests.Index index) {

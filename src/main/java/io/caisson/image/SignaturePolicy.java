@@ -12,11 +12,25 @@ import java.util.Map;
 /**
  * The containers ecosystem's image trust policy ({@code /etc/containers/policy.json}, see
  * containers-policy.json(5)) for pulls from registries: which requirements an image must meet, by
- * the most specific scope that names it. Caisson honours {@code insecureAcceptAnything} and {@code
- * reject}; it cannot verify signatures, so a scope that asks for them ({@code signedBy}, {@code
- * sigstoreSigned}) refuses the pull rather than let an unverified image through.
+ * the most specific scope that names it. Caisson honours {@code insecureAcceptAnything}, {@code
+ * reject} and {@code sigstoreSigned} with public keys; requirements it cannot check ({@code
+ * signedBy}'s GPG signatures, sigstore's Fulcio, PKI and Rekor trust roots, types it does not know)
+ * refuse the pull rather than let an unverified image through.
  */
 public final class SignaturePolicy {
+  /** One requirement of a scope; all of a scope's requirements must be met. */
+  sealed interface Requirement {
+    record AcceptAnything() implements Requirement {}
+
+    record Reject() implements Requirement {}
+
+    /** A signature verified with the policy's keys. */
+    record Sigstore(SigstoreSigned signed) implements Requirement {}
+
+    /** A requirement Caisson cannot check: {@code why} says what it asks for. */
+    record Unverifiable(String why) implements Requirement {}
+  }
+
   /** What the policy says about one image. */
   public sealed interface Verdict {
     /** The image may be pulled. */
@@ -24,22 +38,28 @@ public final class SignaturePolicy {
 
     /** The image may not be pulled; {@code why} names the scope and the requirement. */
     record Refused(String why) implements Verdict {}
+
+    /**
+     * The image may be pulled once its manifest has sigstore signatures that meet every one of
+     * {@code requirements}, those of {@code scope}.
+     */
+    record SignaturesRequired(String scope, List<SigstoreSigned> requirements) implements Verdict {}
   }
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private final List<String> defaultRequirements;
-  private final Map<String, List<String>> dockerScopes;
+  private final List<Requirement> defaultRequirements;
+  private final Map<String, List<Requirement>> dockerScopes;
 
   private SignaturePolicy(
-      List<String> defaultRequirements, Map<String, List<String>> dockerScopes) {
+      List<Requirement> defaultRequirements, Map<String, List<Requirement>> dockerScopes) {
     this.defaultRequirements = defaultRequirements;
     this.dockerScopes = dockerScopes;
   }
 
   /** A policy that accepts every image: what a node without a policy file gets. */
   public static SignaturePolicy acceptAnything() {
-    return new SignaturePolicy(List.of("insecureAcceptAnything"), Map.of());
+    return new SignaturePolicy(List.of(new Requirement.AcceptAnything()), Map.of());
   }
 
   /** Parses a policy; IllegalArgumentException names what is wrong with it. */
@@ -59,8 +79,8 @@ public final class SignaturePolicy {
     if (!root.has("default")) {
       throw new IllegalArgumentException("it has no \"default\" requirements");
     }
-    List<String> byDefault = requirements("default", root.get("default"));
-    Map<String, List<String>> docker = new LinkedHashMap<>();
+    List<Requirement> byDefault = requirements("default", root.get("default"));
+    Map<String, List<Requirement>> docker = new LinkedHashMap<>();
     JsonNode scopes = root.path("transports").path("docker");
     if (!scopes.isMissingNode() && !scopes.isObject()) {
       throw new IllegalArgumentException("transports.docker is not an object of scopes");
@@ -72,49 +92,53 @@ public final class SignaturePolicy {
     return new SignaturePolicy(byDefault, Map.copyOf(docker));
   }
 
-  /** The requirement types of one scope; a scope must have at least one. */
-  private static List<String> requirements(String where, JsonNode list) {
+  /** The requirements of one scope; a scope must have at least one. */
+  private static List<Requirement> requirements(String where, JsonNode list) {
     if (!list.isArray() || list.isEmpty()) {
       throw new IllegalArgumentException(where + ": requirements must be a non-empty list");
     }
-    List<String> types = new ArrayList<>();
+    List<Requirement> out = new ArrayList<>();
     for (JsonNode requirement : list) {
       String type = requirement.path("type").asText("");
-      if (type.isEmpty()) {
-        throw new IllegalArgumentException(where + ": a requirement has no \"type\"");
-      }
-      types.add(type);
+      out.add(
+          switch (type) {
+            case "" ->
+                throw new IllegalArgumentException(where + ": a requirement has no \"type\"");
+            case "insecureAcceptAnything" -> new Requirement.AcceptAnything();
+            case "reject" -> new Requirement.Reject();
+            case "sigstoreSigned" -> SigstoreSigned.parse(where, requirement);
+            case "signedBy" ->
+                new Requirement.Unverifiable(
+                    "signedBy (GPG) signatures, which Caisson does not verify");
+            default ->
+                new Requirement.Unverifiable(
+                    "a requirement of type '" + type + "', which Caisson does not know");
+          });
     }
-    return List.copyOf(types);
+    return List.copyOf(out);
   }
 
   /** The verdict for pulling {@code ref} from a registry, by the most specific matching scope. */
   public Verdict evaluate(ImageReference ref) {
     String scope = scopeFor(ref);
-    List<String> requirements = scope == null ? defaultRequirements : dockerScopes.get(scope);
+    List<Requirement> requirements = scope == null ? defaultRequirements : dockerScopes.get(scope);
     String where = scope == null ? "the policy's default" : "scope '" + scope + "'";
-    for (String type : requirements) {
-      switch (type) {
-        case "insecureAcceptAnything" -> {}
-        case "reject" -> {
+    List<SigstoreSigned> signatures = new ArrayList<>();
+    for (Requirement requirement : requirements) {
+      switch (requirement) {
+        case Requirement.AcceptAnything a -> {}
+        case Requirement.Reject r -> {
           return new Verdict.Refused(where + " rejects " + ref);
         }
-        case "signedBy", "sigstoreSigned" -> {
-          return new Verdict.Refused(
-              where
-                  + " requires a "
-                  + type
-                  + " signature for "
-                  + ref
-                  + ", and Caisson does not verify signatures");
+        case Requirement.Unverifiable(String why) -> {
+          return new Verdict.Refused(where + " requires " + why + " (" + ref + ")");
         }
-        default -> {
-          return new Verdict.Refused(
-              where + " has a requirement of type '" + type + "', which Caisson does not know");
-        }
+        case Requirement.Sigstore(SigstoreSigned signed) -> signatures.add(signed);
       }
     }
-    return new Verdict.Accepted();
+    return signatures.isEmpty()
+        ? new Verdict.Accepted()
+        : new Verdict.SignaturesRequired(where, List.copyOf(signatures));
   }
 
   /**

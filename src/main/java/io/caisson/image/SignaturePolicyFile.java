@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,12 +34,44 @@ public final class SignaturePolicyFile {
     this.path = path;
   }
 
-  /** Refuses the pull of {@code ref}, FAILED_PRECONDITION, when the policy does not accept it. */
-  public void check(ImageReference ref) {
-    SignaturePolicy current = current();
-    if (current.evaluate(ref) instanceof SignaturePolicy.Verdict.Refused(String why)) {
-      throw CaissonException.precondition("pull of %s refused by %s: %s", ref, path, why);
-    }
+  /** What a pull must show once it knows its manifest's digest, before it fetches any layer. */
+  @FunctionalInterface
+  interface Gate {
+    Gate OPEN = (session, manifest) -> {};
+
+    /** Throws FAILED_PRECONDITION when the manifest at this endpoint is not trusted. */
+    void verify(RegistrySession session, Digest manifest);
+  }
+
+  /**
+   * Refuses the pull of {@code ref}, FAILED_PRECONDITION, when the policy does not accept it;
+   * otherwise the signatures the pull must still find.
+   */
+  Gate check(ImageReference ref) {
+    return switch (current().evaluate(ref)) {
+      case SignaturePolicy.Verdict.Refused(String why) ->
+          throw CaissonException.precondition("pull of %s refused by %s: %s", ref, path, why);
+      case SignaturePolicy.Verdict.Accepted a -> Gate.OPEN;
+      case SignaturePolicy.Verdict.SignaturesRequired(String scope, var requirements) ->
+          (session, manifest) -> {
+            List<SigstoreAttachments.Signature> signatures =
+                SigstoreAttachments.fetch(session, manifest);
+            for (SigstoreSigned requirement : requirements) {
+              String why = requirement.rejection(ref, manifest, signatures);
+              if (why != null) {
+                throw CaissonException.precondition(
+                    "pull of %s refused by %s: %s requires a sigstore signature of %s at %s: %s",
+                    ref, path, scope, manifest, session.endpoint(), why);
+              }
+            }
+            log.info(
+                "pull {}: sigstore signature of {} at {} accepted by {}",
+                ref,
+                manifest,
+                session.endpoint(),
+                scope);
+          };
+    };
   }
 
   private synchronized SignaturePolicy current() {

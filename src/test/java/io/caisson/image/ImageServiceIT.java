@@ -134,10 +134,9 @@ class ImageServiceIT {
 
     assertThat(kindOf(() -> s.pull(ref("policy/closed:v1"), Credentials.NONE)))
         .isEqualTo(Kind.FAILED_PRECONDITION);
-    // Caisson cannot verify signatures: a scope that wants them refuses, never lets through.
+    // Caisson cannot verify GPG signatures: a scope that wants them refuses, never lets through.
     assertThatThrownBy(() -> s.pull(ref("policy/signed:v1"), Credentials.NONE))
-        .hasMessageContaining("signedBy")
-        .hasMessageContaining("does not verify signatures");
+        .hasMessageContaining("signedBy (GPG) signatures, which Caisson does not verify");
     assertThat(s.list(Optional.empty())).isEmpty();
     assertThat(s.pull(ref("policy/open:v1"), Credentials.NONE).repoTags())
         .containsExactly(ref("policy/open:v1"));
@@ -153,6 +152,52 @@ class ImageServiceIT {
     // The same image under another name now: one record with both names.
     assertThat(s.pull(ref("policy/closed:v1"), Credentials.NONE).repoTags())
         .contains(ref("policy/closed:v1"));
+  }
+
+  @Test
+  void sigstoreSignaturesInTheRegistryDecideWhatASignedScopeMayPull() throws Exception {
+    Image img = TestImages.image(TestImages.list(base), null, "amd64", false);
+    SigstoreSigner signer = SigstoreSigner.ec();
+    pusher.push("signed/good", "v1", img);
+    signer.push(pusher, "signed/good", img.manifestDigest(), ref("signed/good:v1"));
+    pusher.push("signed/none", "v1", img);
+    pusher.push("signed/stranger", "v1", img);
+    SigstoreSigner.ec()
+        .push(pusher, "signed/stranger", img.manifestDigest(), ref("signed/stranger:v1"));
+    Path key = Files.writeString(tmp.resolve("cosign.pub"), signer.publicKeyPem());
+    Path policy = tmp.resolve("policy.json");
+    Files.writeString(
+        policy,
+        """
+        {"default": [{"type": "insecureAcceptAnything"}],
+         "transports": {"docker": {
+           "%s/signed": [{"type": "sigstoreSigned", "keyPath": "%s"}]
+         }}}
+        """
+            .formatted(registry.host(), key));
+    ImageService s = service();
+    s.setSignaturePolicy(new SignaturePolicyFile(policy));
+
+    assertThatThrownBy(() -> s.pull(ref("signed/none:v1"), Credentials.NONE))
+        .hasMessageContaining("a signature was required, but no signature exists");
+    assertThatThrownBy(() -> s.pull(ref("signed/stranger:v1"), Credentials.NONE))
+        .hasMessageContaining("does not verify with the policy's key");
+    // The signature names signed/good:v1, so it vouches for nothing else, not even the same
+    // manifest under another tag.
+    pusher.manifest("signed/good", "v2", img.manifest(), img.manifestType());
+    assertThatThrownBy(() -> s.pull(ref("signed/good:v2"), Credentials.NONE))
+        .hasMessageContaining("identity '" + ref("signed/good:v1") + "' is not accepted");
+    assertThat(kindOf(() -> s.pull(ref("signed/none:v1"), Credentials.NONE)))
+        .isEqualTo(Kind.FAILED_PRECONDITION);
+    // Refused before any layer was fetched: nothing stored.
+    assertThat(s.list(Optional.empty())).isEmpty();
+    assertThat(Files.list(tmp.resolve("store/layers")).toList()).isEmpty();
+
+    assertThat(s.pull(ref("signed/good:v1"), Credentials.NONE).repoTags())
+        .containsExactly(ref("signed/good:v1"));
+    // By digest, a signature of the repository at that digest is enough.
+    assertThat(s.pull(ref("signed/good@" + img.manifestDigest()), Credentials.NONE).repoDigests())
+        .contains(ref("signed/good@" + img.manifestDigest()));
   }
 
   @Test

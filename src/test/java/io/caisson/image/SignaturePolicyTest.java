@@ -65,17 +65,48 @@ class SignaturePolicyTest {
             """
             {"default": [{"type": "insecureAcceptAnything"}],
              "transports": {"docker": {
-               "a.io": [{"type": "insecureAcceptAnything"}, {"type": "sigstoreSigned"}],
-               "b.io": [{"type": "matchesEverything"}]
+               "a.io": [{"type": "insecureAcceptAnything"},
+                        {"type": "signedBy", "keyType": "GPGKeys", "keyPath": "/k.gpg"}],
+               "b.io": [{"type": "matchesEverything"}],
+               "c.io": [{"type": "sigstoreSigned", "fulcio": {"caPath": "/ca.pem"}}],
+               "d.io": [{"type": "sigstoreSigned", "keyPath": "/k.pub",
+                         "rekorPublicKeyPath": "/rekor.pub"}]
              }}}
             """);
 
     assertThat(p.evaluate(ref("a.io/x")))
         .isEqualTo(
             new SignaturePolicy.Verdict.Refused(
-                "scope 'a.io' requires a sigstoreSigned signature for a.io/x:latest, and Caisson"
-                    + " does not verify signatures"));
+                "scope 'a.io' requires signedBy (GPG) signatures, which Caisson does not verify"
+                    + " (a.io/x:latest)"));
     assertThat(p.evaluate(ref("b.io/x")).toString()).contains("'matchesEverything'");
+    assertThat(p.evaluate(ref("c.io/x")).toString()).contains("fulcio certificates");
+    assertThat(p.evaluate(ref("d.io/x")).toString()).contains("Rekor");
+  }
+
+  @Test
+  void sigstoreRequirementsAreCheckedOnceTheManifestIsKnown() {
+    SignaturePolicy p =
+        policy(
+            """
+            {"default": [{"type": "insecureAcceptAnything"}],
+             "transports": {"docker": {
+               "a.io": [{"type": "sigstoreSigned", "keyPath": "/k.pub"},
+                        {"type": "sigstoreSigned", "keyPaths": ["/k1.pub", "/k2.pub"],
+                         "signedIdentity": {"type": "matchRepository"}}]
+             }}}
+            """);
+
+    assertThat(p.evaluate(ref("a.io/x")))
+        .isInstanceOfSatisfying(
+            SignaturePolicy.Verdict.SignaturesRequired.class,
+            v -> {
+              assertThat(v.scope()).isEqualTo("scope 'a.io'");
+              assertThat(v.requirements()).hasSize(2);
+              assertThat(v.requirements().get(1).keys()).hasSize(2);
+              assertThat(v.requirements().get(1).identity())
+                  .isEqualTo(new SignedIdentity.MatchRepository());
+            });
   }
 
   @Test
@@ -90,5 +121,29 @@ class SignaturePolicyTest {
             () ->
                 policy("{\"default\": [{\"type\": \"reject\"}], \"transports\": {\"docker\": []}}"))
         .hasMessageContaining("transports.docker");
+    assertThatThrownBy(() -> policy("{\"default\": [{\"type\": \"sigstoreSigned\"}]}"))
+        .hasMessageContaining("exactly one of keyPath");
+    assertThatThrownBy(
+            () ->
+                policy(
+                    """
+                    {"default": [{"type": "sigstoreSigned", "keyPath": "/a", "keyData": "eA=="}]}
+                    """))
+        .hasMessageContaining("it has keyPath, keyData");
+    assertThatThrownBy(
+            () ->
+                policy(
+                    """
+                    {"default": [{"type": "sigstoreSigned", "keyPath": "/a", "keyPth": "/b"}]}
+                    """))
+        .hasMessageContaining("no field 'keyPth'");
+    assertThatThrownBy(
+            () ->
+                policy(
+                    """
+                    {"default": [{"type": "sigstoreSigned", "keyPath": "/a",
+                                  "signedIdentity": {"type": "matchSomething"}}]}
+                    """))
+        .hasMessageContaining("unknown signedIdentity type 'matchSomething'");
   }
 }

@@ -1,0 +1,80 @@
+package io.caisson.image;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.caisson.common.CaissonException;
+import java.io.IOException;
+import java.util.Set;
+
+/**
+ * What a sigstore signature vouches for: the "simple signing" payload cosign and the container
+ * tools sign, naming one manifest digest and the reference it was signed as. Read only after its
+ * signature verified, and read strictly (exactly the fields the format has in its critical part),
+ * as containers/image does: a field this reader does not know could be one the signer meant to
+ * restrict the signature with.
+ */
+record SigstorePayload(Digest manifestDigest, String dockerReference) {
+  static final String TYPE = "cosign container image signature";
+
+  private static final ObjectMapper JSON =
+      JsonMapper.builder()
+          .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+          .build();
+
+  /** Parses a payload; IllegalArgumentException says what is wrong with it. */
+  static SigstorePayload parse(byte[] payload) {
+    JsonNode root;
+    try {
+      root = JSON.readTree(payload);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("the signed payload is not valid JSON");
+    }
+    exactly(root, "the signed payload", Set.of("critical", "optional"));
+    JsonNode optional = root.get("optional");
+    if (!optional.isNull() && !optional.isObject()) {
+      throw new IllegalArgumentException("the signed payload's \"optional\" is not an object");
+    }
+    JsonNode critical = root.get("critical");
+    exactly(critical, "\"critical\"", Set.of("type", "image", "identity"));
+    String type = text(critical, "type");
+    if (!type.equals(TYPE)) {
+      throw new IllegalArgumentException("unrecognized signature type '" + type + "'");
+    }
+    JsonNode image = critical.get("image");
+    exactly(image, "\"critical.image\"", Set.of("docker-manifest-digest"));
+    JsonNode identity = critical.get("identity");
+    exactly(identity, "\"critical.identity\"", Set.of("docker-reference"));
+    String digest = text(image, "docker-manifest-digest");
+    try {
+      return new SigstorePayload(Digest.parse(digest), text(identity, "docker-reference"));
+    } catch (CaissonException e) {
+      throw new IllegalArgumentException("invalid docker-manifest-digest '" + digest + "'");
+    }
+  }
+
+  private static void exactly(JsonNode node, String what, Set<String> fields) {
+    if (node == null || !node.isObject()) {
+      throw new IllegalArgumentException(what + " is not a JSON object");
+    }
+    for (String field : fields) {
+      if (!node.has(field)) {
+        throw new IllegalArgumentException(what + " has no \"" + field + "\"");
+      }
+    }
+    for (var property : node.properties()) {
+      String name = property.getKey();
+      if (!fields.contains(name)) {
+        throw new IllegalArgumentException(what + " has an unknown field \"" + name + "\"");
+      }
+    }
+  }
+
+  private static String text(JsonNode node, String field) {
+    JsonNode value = node.get(field);
+    if (!value.isTextual()) {
+      throw new IllegalArgumentException("\"" + field + "\" is not a string");
+    }
+    return value.asText();
+  }
+}
