@@ -75,7 +75,14 @@ record DaemonFlags(What what, Path configFile, boolean configGiven, Map<String, 
               "Prometheus metrics (empty: off)",
               false),
           new Flag("--cgroup-driver", "cgroup_driver", "DRIVER", "cgroupfs|systemd", false),
-          new Flag("--pause-image", "pause_image", "IMAGE", "infra container image", false));
+          new Flag("--pause-image", "pause_image", "IMAGE", "infra container image", false),
+          new Flag(
+              "--pinned-image",
+              "pinned_images",
+              "PATTERN",
+              "image kept from kubelet's garbage collection: NAME, PREFIX* or *KEYWORD* (repeatable;"
+                  + " replaces the configured list)",
+              true));
 
   /** A command line that cannot be run; the message names what is wrong. */
   static final class UsageException extends Exception {

@@ -20,7 +20,10 @@ class DaemonFlagsTest {
             "--cni-bin-dir",
             "/a",
             "--cni-bin-dir=/b",
-            "--cdi-spec-dir=/cdi");
+            "--cdi-spec-dir=/cdi",
+            "--pinned-image=busybox",
+            "--pinned-image",
+            "quay.io/*");
     assertThat(flags.what()).isEqualTo(What.SERVE);
     assertThat(flags.configFile()).isEqualTo(DaemonFlags.DEFAULT_CONFIG);
     assertThat(flags.configGiven()).isFalse();
@@ -29,7 +32,8 @@ class DaemonFlagsTest {
         .containsEntry("log_level", "debug")
         .containsEntry("cni.bin_dirs", List.of("/a", "/b"))
         .containsEntry("cdi_spec_dirs", List.of("/cdi"))
-        .hasSize(4);
+        .containsEntry("pinned_images", List.of("busybox", "quay.io/*"))
+        .hasSize(5);
   }
 
   @Test

@@ -20,6 +20,7 @@ public record CaissonConfig(
     Map<String, RuntimeHandler> runtimes,
     @JsonProperty("conmon") Path conmon,
     @JsonProperty("pause_image") String pauseImage,
+    @JsonProperty("pinned_images") List<String> pinnedImages,
     @JsonProperty("registries_conf") Path registriesConf,
     @JsonProperty("auth_file") Path authFile,
     @JsonProperty("certs_dir") Path certsDir,

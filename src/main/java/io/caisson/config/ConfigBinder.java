@@ -38,6 +38,7 @@ final class ConfigBinder {
             top.runtimes("runtimes"),
             top.path("conmon"),
             top.string("pause_image"),
+            top.strings("pinned_images"),
             top.path("registries_conf"),
             top.path("auth_file"),
             top.path("certs_dir"),
@@ -108,6 +109,24 @@ final class ConfigBinder {
     Path path(String key) throws InvalidConfigException {
       String text = string(key);
       return text == null || text.isEmpty() ? null : Path.of(text);
+    }
+
+    List<String> strings(String key) throws InvalidConfigException {
+      JsonNode value = value(key);
+      if (value == null) {
+        return null;
+      }
+      if (!value.isArray()) {
+        throw wrong(key, "a list of strings", value);
+      }
+      List<String> strings = new ArrayList<>();
+      for (JsonNode element : value) {
+        if (!element.isTextual()) {
+          throw wrong(key, "a list of strings", value);
+        }
+        strings.add(element.textValue());
+      }
+      return List.copyOf(strings);
     }
 
     List<Path> paths(String key) throws InvalidConfigException {

@@ -1,5 +1,6 @@
 package io.caisson.config;
 
+import io.caisson.image.PinnedImages;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +23,16 @@ final class ConfigValidator {
     absolute("conmon", config.conmon());
     if (config.pauseImage() == null || config.pauseImage().isBlank()) {
       throw new InvalidConfigException("key 'pause_image': must name an image");
+    }
+    if (config.pinnedImages() == null) {
+      throw new InvalidConfigException("key 'pinned_images' is missing (an empty list means none)");
+    }
+    for (String pattern : config.pinnedImages()) {
+      String problem = PinnedImages.problem(pattern);
+      if (problem != null) {
+        throw new InvalidConfigException(
+            "key 'pinned_images': pattern '" + pattern + "' " + problem);
+      }
     }
     absolute("registries_conf", config.registriesConf());
     absolute("auth_file", config.authFile());

@@ -19,6 +19,7 @@ import io.caisson.cri.StatsRpcs;
 import io.caisson.cri.StreamingRpcs;
 import io.caisson.events.EventBus;
 import io.caisson.image.ImageService;
+import io.caisson.image.PinnedImages;
 import io.caisson.image.Platform;
 import io.caisson.image.SignaturePolicyFile;
 import io.caisson.metrics.DaemonMetrics;
@@ -140,6 +141,7 @@ public final class Daemon implements AutoCloseable {
             config.maxConcurrentDownloads(),
             Platform.host());
     images.setSignaturePolicy(new SignaturePolicyFile(config.signaturePolicy()));
+    images.setPinnedImages(new PinnedImages(config.pinnedImages()));
     SandboxManager sandboxes =
         new SandboxManager(config, new CniSandboxNetwork(podNetwork, new PodFiles()));
     sandboxes.recover();

@@ -195,6 +195,12 @@ public final class ImageService implements AutoCloseable {
 
   private volatile PullListener pullListener = (bytes, nanos, succeeded) -> {};
   private volatile SignaturePolicyFile signaturePolicy = new SignaturePolicyFile(null);
+  private volatile PinnedImages pinnedImages = PinnedImages.NONE;
+
+  /** The operator's pinned images, besides the pause image (none until set). */
+  public void setPinnedImages(PinnedImages pinned) {
+    this.pinnedImages = pinned;
+  }
 
   /** The trust policy every pull must pass (none until set: every image is accepted). */
   public void setSignaturePolicy(SignaturePolicyFile policy) {
@@ -407,7 +413,8 @@ public final class ImageService implements AutoCloseable {
   private ImageRecord decorate(ImageRecord r) {
     boolean pinned =
         (pauseTag != null && r.repoTags().contains(pauseTag))
-            || (pauseDigest != null && r.repoDigests().contains(pauseDigest));
+            || (pauseDigest != null && r.repoDigests().contains(pauseDigest))
+            || pinnedImages.pins(r);
     return r.withPinned(pinned);
   }
 

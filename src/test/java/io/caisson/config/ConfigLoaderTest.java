@@ -25,6 +25,19 @@ class ConfigLoaderTest {
         .containsExactly(Path.of("/usr/lib/cni"), Path.of("/opt/cni/bin"));
     assertThat(config.pullStallTimeout()).isEqualTo(Duration.ofMinutes(1));
     assertThat(config.cdiSpecDirs()).containsExactly(Path.of("/etc/cdi"), Path.of("/var/run/cdi"));
+    assertThat(config.pinnedImages()).isEmpty();
+  }
+
+  @Test
+  void pinnedImagePatternsAreCheckedAtStart() throws Exception {
+    assertInvalid(
+        "pinned_images = [\"quay.io/*/app\"]",
+        "key 'pinned_images': pattern 'quay.io/*/app' has a * elsewhere");
+    assertInvalid("pinned_images = \"busybox\"", "pinned_images");
+    Path file =
+        Files.writeString(dir.resolve("pins.toml"), "pinned_images = [\"busybox\", \"quay.io/*\"]");
+    assertThat(loader.load(file, true, Map.of()).pinnedImages())
+        .containsExactly("busybox", "quay.io/*");
   }
 
   @Test

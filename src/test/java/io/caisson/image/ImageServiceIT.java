@@ -406,6 +406,29 @@ class ImageServiceIT {
   }
 
   @Test
+  void theOperatorsPinnedImagesAreReportedPinned() throws Exception {
+    Image kept = TestImages.image(TestImages.list(base), "1000:1000", "amd64", false);
+    Image other = TestImages.image(TestImages.list(base), "2000:2000", "amd64", false);
+    pusher.push("keep/app", "v1", kept);
+    pusher.push("other/app", "v1", other);
+    ImageService s = service();
+    s.pull(ref("keep/app:v1"), Credentials.NONE);
+    s.pull(ref("other/app:v1"), Credentials.NONE);
+
+    assertThat(s.list(Optional.empty())).noneMatch(ImageRecord::pinned);
+    s.setPinnedImages(new PinnedImages(List.of(registry.host() + "/keep/*")));
+    assertThat(s.status(ref("keep/app:v1")).orElseThrow().pinned()).isTrue();
+    assertThat(s.status(ref("other/app:v1")).orElseThrow().pinned()).isFalse();
+    assertThat(s.list(Optional.empty()))
+        .filteredOn(ImageRecord::pinned)
+        .extracting(ImageRecord::id)
+        .containsExactly(kept.configDigest().toString());
+    s.setPinnedImages(new PinnedImages(List.of("*other*", ref("keep/app:v2"))));
+    assertThat(s.status(ref("other/app:v1")).orElseThrow().pinned()).isTrue();
+    assertThat(s.status(ref("keep/app:v1")).orElseThrow().pinned()).isFalse();
+  }
+
+  @Test
   void survivesRestart() throws Exception {
     Image img = TestImages.image(TestImages.list(base), null, "amd64", false);
     pusher.push("durable/app", "v1", img);
