@@ -141,6 +141,56 @@ class SigstoreSignedTest {
   }
 
   @Test
+  void signedIdentitiesAreReadFromThePolicy() {
+    assertThat(requirement("\"keyPath\": \"/k\"").identity())
+        .isEqualTo(new SignedIdentity.MatchRepoDigestOrExact());
+    assertThat(
+            requirement(
+                    "\"keyPath\": \"/k\", \"signedIdentity\": {\"type\": \"exactReference\","
+                        + " \"dockerReference\": \"busybox:1\"}")
+                .identity())
+        .isEqualTo(
+            new SignedIdentity.ExactReference(ImageReference.parse("docker.io/library/busybox:1")));
+    assertThat(
+            requirement(
+                    "\"keyPath\": \"/k\", \"signedIdentity\": {\"type\": \"exactRepository\","
+                        + " \"dockerRepository\": \"quay.io/a/b\"}")
+                .identity())
+        .isEqualTo(new SignedIdentity.ExactRepository("quay.io/a/b"));
+    assertThat(
+            requirement(
+                    "\"keyPath\": \"/k\", \"signedIdentity\": {\"type\": \"remapIdentity\","
+                        + " \"prefix\": \"mirror.io:5000\", \"signedPrefix\": \"quay.io/a\"}")
+                .identity())
+        .isEqualTo(new SignedIdentity.RemapIdentity("mirror.io:5000", "quay.io/a"));
+
+    assertThatThrownBy(
+            () ->
+                requirement(
+                    "\"keyPath\": \"/k\", \"signedIdentity\": {\"type\": \"exactReference\","
+                        + " \"dockerReference\": \"quay.io/a/b\"}"))
+        .hasMessageContaining("not a reference with a tag or digest");
+    assertThatThrownBy(
+            () ->
+                requirement(
+                    "\"keyPath\": \"/k\", \"signedIdentity\": {\"type\": \"matchExact\","
+                        + " \"dockerReference\": \"quay.io/a/b:1\"}"))
+        .hasMessageContaining("has no field 'dockerReference'");
+    assertThatThrownBy(
+            () ->
+                requirement(
+                    "\"keyPath\": \"/k\", \"signedIdentity\": {\"type\": \"remapIdentity\","
+                        + " \"prefix\": \"quay.io/a:1\", \"signedPrefix\": \"quay.io/b\"}"))
+        .hasMessageContaining("neither a registry nor a full repository name");
+    assertThatThrownBy(() -> requirement("\"keyPath\": \"k.pub\""))
+        .hasMessageContaining("must be absolute");
+    assertThatThrownBy(() -> requirement("\"keyPaths\": []"))
+        .hasMessageContaining("non-empty list");
+    assertThatThrownBy(() -> requirement("\"keyData\": \"%%%\""))
+        .hasMessageContaining("not base64");
+  }
+
+  @Test
   void payloadsAreReadStrictly() {
     byte[] good = SigstoreSigner.payload("a.io/team/app:v1", MANIFEST);
     assertThat(SigstorePayload.parse(good))
