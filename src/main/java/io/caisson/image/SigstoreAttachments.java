@@ -19,13 +19,20 @@ final class SigstoreAttachments {
   static final String SIGNATURE_MEDIA_TYPE = "application/vnd.dev.cosign.simplesigning.v1+json";
   static final String SIGNATURE_ANNOTATION = "dev.cosignproject.cosign/signature";
 
-  /** As containers/image: a signature payload is small. */
-  private static final int MAX_PAYLOAD = 4 << 20;
+  /**
+   * A signed payload is a few hundred bytes; these bound what a registry can make a pull hold in
+   * memory (the daemon's heap is small) however many or large the attachments it lists.
+   */
+  private static final int MAX_PAYLOAD = 1 << 20;
 
+  private static final int MAX_TOTAL = 4 << 20;
   private static final int MAX_ATTACHMENTS = 64;
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** One attachment: its media type, its payload's bytes (digest-checked) and its annotations. */
+  /**
+   * One attachment: its media type, its payload (digest-checked; empty for attachments that are not
+   * signatures, which are not fetched) and its annotations.
+   */
   record Signature(String mediaType, byte[] payload, Map<String, String> annotations) {}
 
   private SigstoreAttachments() {}
@@ -60,7 +67,14 @@ final class SigstoreAttachments {
           manifest, session.endpoint(), tag, MAX_ATTACHMENTS);
     }
     List<Signature> out = new ArrayList<>();
+    long total = 0;
     for (JsonNode layer : layers) {
+      String mediaType = layer.path("mediaType").asText("");
+      if (!mediaType.equals(SIGNATURE_MEDIA_TYPE)) {
+        // An attestation or other attachment: counted, never fetched.
+        out.add(new Signature(mediaType, new byte[0], Map.of()));
+        continue;
+      }
       Digest digest;
       try {
         digest = Digest.parse(layer.path("digest").asText(""));
@@ -69,10 +83,12 @@ final class SigstoreAttachments {
             "a signature of %s at %s has an invalid digest", manifest, session.endpoint());
       }
       long size = layer.path("size").asLong(-1);
-      if (size < 0 || size > MAX_PAYLOAD) {
+      total += size;
+      if (size < 0 || size > MAX_PAYLOAD || total > MAX_TOTAL) {
         throw CaissonException.precondition(
-            "a signature payload of %s at %s is larger than %d MiB or has no size",
-            manifest, session.endpoint(), MAX_PAYLOAD >> 20);
+            "the signatures of %s at %s are larger than this node reads (%d KiB each, %d MiB in"
+                + " all) or give no size",
+            manifest, session.endpoint(), MAX_PAYLOAD >> 10, MAX_TOTAL >> 20);
       }
       byte[] payload;
       try (VerifyingInputStream in = new VerifyingInputStream(session.blob(digest), digest, size)) {
@@ -89,7 +105,7 @@ final class SigstoreAttachments {
           .path("annotations")
           .properties()
           .forEach(e -> annotations.put(e.getKey(), e.getValue().asText()));
-      out.add(new Signature(layer.path("mediaType").asText(""), payload, Map.copyOf(annotations)));
+      out.add(new Signature(mediaType, payload, Map.copyOf(annotations)));
     }
     return out;
   }
