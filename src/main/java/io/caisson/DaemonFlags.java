@@ -62,6 +62,13 @@ record DaemonFlags(What what, Path configFile, boolean configGiven, Map<String, 
               "CDI spec directory (repeatable, lowest priority first; replaces the configured list)",
               true),
           new Flag(
+              "--default-ulimit",
+              "default_ulimits",
+              "NAME=SOFT[:HARD]",
+              "resource limit for every container, e.g. nofile=1024:4096 (repeatable; replaces the"
+                  + " configured list)",
+              true),
+          new Flag(
               "--cni-bin-dir",
               "cni.bin_dirs",
               "DIR",

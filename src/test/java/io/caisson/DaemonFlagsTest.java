@@ -23,7 +23,8 @@ class DaemonFlagsTest {
             "--cdi-spec-dir=/cdi",
             "--pinned-image=busybox",
             "--pinned-image",
-            "quay.io/*");
+            "quay.io/*",
+            "--default-ulimit=nofile=1024:4096");
     assertThat(flags.what()).isEqualTo(What.SERVE);
     assertThat(flags.configFile()).isEqualTo(DaemonFlags.DEFAULT_CONFIG);
     assertThat(flags.configGiven()).isFalse();
@@ -33,7 +34,8 @@ class DaemonFlagsTest {
         .containsEntry("cni.bin_dirs", List.of("/a", "/b"))
         .containsEntry("cdi_spec_dirs", List.of("/cdi"))
         .containsEntry("pinned_images", List.of("busybox", "quay.io/*"))
-        .hasSize(5);
+        .containsEntry("default_ulimits", List.of("nofile=1024:4096"))
+        .hasSize(6);
   }
 
   @Test

@@ -28,6 +28,7 @@ public record CaissonConfig(
     @JsonProperty("pull_stall_timeout") Duration pullStallTimeout,
     @JsonProperty("max_concurrent_downloads") int maxConcurrentDownloads,
     @JsonProperty("cdi_spec_dirs") List<Path> cdiSpecDirs,
+    @JsonProperty("default_ulimits") List<String> defaultUlimits,
     Cni cni,
     Streaming streaming,
     Metrics metrics) {

@@ -46,6 +46,7 @@ final class ConfigBinder {
             top.duration("pull_stall_timeout"),
             top.integer("max_concurrent_downloads"),
             top.paths("cdi_spec_dirs"),
+            top.strings("default_ulimits"),
             cni(top.table("cni")),
             streaming(top.table("streaming")),
             metrics(top.table("metrics")));

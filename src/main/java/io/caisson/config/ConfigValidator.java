@@ -1,6 +1,7 @@
 package io.caisson.config;
 
 import io.caisson.image.PinnedImages;
+import io.caisson.oci.Ulimits;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -53,6 +54,15 @@ final class ConfigValidator {
     }
     for (Path dir : config.cdiSpecDirs()) {
       absolute("cdi_spec_dirs", dir);
+    }
+    if (config.defaultUlimits() == null) {
+      throw new InvalidConfigException(
+          "key 'default_ulimits' is missing (an empty list means the daemon's own limits)");
+    }
+    try {
+      Ulimits.parse(config.defaultUlimits());
+    } catch (IllegalArgumentException e) {
+      throw new InvalidConfigException("key 'default_ulimits': " + e.getMessage());
     }
     cni(config.cni());
     streaming(config.streaming());

@@ -24,6 +24,7 @@ import io.caisson.oci.OciJson;
 import io.caisson.oci.OciSpec;
 import io.caisson.oci.Runc;
 import io.caisson.oci.RuncState;
+import io.caisson.oci.Ulimits;
 import io.caisson.sandbox.Sandbox;
 import io.caisson.sandbox.SandboxManager;
 import io.caisson.storage.IdmappedStaging;
@@ -75,6 +76,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
   private final VolumeSources volumeSources;
   private final ImageVolumes imageVolumes;
   private final CdiRegistry cdi;
+  private final List<OciSpec.Rlimit> defaultRlimits;
   private final ContainerSignals signals;
   private final int daemonOomScoreAdj;
   private final ConcurrentHashMap<String, Container> containers = new ConcurrentHashMap<>();
@@ -109,6 +111,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
     this.volumeSources = new VolumeSources(staging);
     this.imageVolumes = new ImageVolumes(images, storage);
     this.cdi = new CdiRegistry(config.cdiSpecDirs());
+    this.defaultRlimits = Ulimits.parse(config.defaultUlimits());
     this.signals = new ContainerSignals(runc, CgroupKill.of(Path.of("/sys/fs/cgroup")));
     this.checkpoints =
         new ContainerCheckpoints(
@@ -241,7 +244,8 @@ public final class ContainerManager implements SandboxManager.PodContainers {
                   runc.features().recursiveReadOnlyMounts(),
                   mountSources,
                   devices,
-                  cdiDevices));
+                  cdiDevices,
+                  defaultRlimits));
       OciJson.writeConfig(bundle, spec);
       long t1 = System.nanoTime();
 

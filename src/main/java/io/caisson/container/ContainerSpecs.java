@@ -60,7 +60,8 @@ public final class ContainerSpecs {
       boolean recursiveReadOnlyMounts,
       List<Path> mountSources,
       List<HostDevices.Granted> devices,
-      CdiInjection cdiDevices) {}
+      CdiInjection cdiDevices,
+      List<OciSpec.Rlimit> rlimits) {}
 
   public static OciSpec build(Inputs in) {
     ContainerConfig config = in.config();
@@ -78,6 +79,7 @@ public final class ContainerSpecs {
       spec.hostname(in.sandbox().hostname());
     }
     spec.user(in.identity().uid(), in.identity().gid(), in.identity().additionalGids());
+    in.rlimits().forEach(r -> spec.rlimit(r.type(), r.hard(), r.soft()));
 
     OciSpec.Capabilities capabilities =
         CapabilitySet.withAmbient(

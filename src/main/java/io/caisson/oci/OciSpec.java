@@ -4,6 +4,15 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonInclude.Include;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.JsonDeserializer;
+import com.fasterxml.jackson.databind.JsonSerializer;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 
@@ -105,8 +114,43 @@ public record OciSpec(
     }
   }
 
+  /**
+   * A resource limit. The spec's values are unsigned 64-bit: -1 here is RLIM_INFINITY, written as
+   * 18446744073709551615, which is what runc's parser accepts.
+   */
   @JsonIgnoreProperties(ignoreUnknown = true)
-  public record Rlimit(String type, long hard, long soft) {}
+  public record Rlimit(
+      String type,
+      @JsonSerialize(using = Unsigned.Writer.class) @JsonDeserialize(using = Unsigned.Reader.class)
+          long hard,
+      @JsonSerialize(using = Unsigned.Writer.class) @JsonDeserialize(using = Unsigned.Reader.class)
+          long soft) {}
+
+  /** A uint64 of the spec in a Java long (the same 64 bits). */
+  static final class Unsigned {
+    private Unsigned() {}
+
+    static final class Writer extends JsonSerializer<Long> {
+      @Override
+      public void serialize(Long value, JsonGenerator gen, SerializerProvider provider)
+          throws IOException {
+        gen.writeNumber(Long.toUnsignedString(value));
+      }
+    }
+
+    static final class Reader extends JsonDeserializer<Long> {
+      @Override
+      public Long deserialize(JsonParser parser, DeserializationContext context)
+          throws IOException {
+        try {
+          return Long.parseUnsignedLong(parser.getText());
+        } catch (NumberFormatException e) {
+          return (Long)
+              context.handleWeirdStringValue(Long.class, parser.getText(), "not a uint64");
+        }
+      }
+    }
+  }
 
   @JsonInclude(Include.NON_NULL)
   @JsonIgnoreProperties(ignoreUnknown = true)

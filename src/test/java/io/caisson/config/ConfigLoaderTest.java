@@ -29,6 +29,16 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void defaultUlimitsAreCheckedAtStart() throws Exception {
+    assertInvalid(
+        "default_ulimits = [\"nofiles=1\"]",
+        "key 'default_ulimits': 'nofiles=1' names no resource");
+    assertInvalid(
+        "default_ulimits = [\"nofile=10:5\"]", "'nofile=10:5' has a soft limit above its hard one");
+    assertThat(loader.load(dir.resolve("none.toml"), false, Map.of()).defaultUlimits()).isEmpty();
+  }
+
+  @Test
   void pinnedImagePatternsAreCheckedAtStart() throws Exception {
     assertInvalid(
         "pinned_images = [\"quay.io/*/app\"]",

@@ -323,7 +323,11 @@ class ContainerIT {
     String id =
         create(
             base("secure")
-                .addAllCommand(List.of("sleep", "3600"))
+                .addAllCommand(
+                    List.of(
+                        "sh",
+                        "-c",
+                        "cat /proc/self/limits > /dev/shm/secure-limits; exec sleep 3600"))
                 .setLinux(
                     LinuxContainerConfig.newBuilder()
                         .setSecurityContext(
@@ -338,6 +342,23 @@ class ContainerIT {
     // CAP_NET_ADMIN is bit 12: 0x1000, and nothing else.
     assertThat(status).containsPattern("CapBnd:\\s+0000000000001000");
     assertThat(exec(id, "touch", "/tmp/x").getExitCode()).isNotZero();
+    // The node's default_ulimits (daemonArgs), for the first process and for an exec alike.
+    String limits =
+        exec(
+                id,
+                "sh",
+                "-c",
+                "while [ ! -s /dev/shm/secure-limits ]; do sleep 0.1; done; cat /dev/shm/secure-limits")
+            .getStdout()
+            .toStringUtf8();
+    // runc 1.1.5 (built with Go 1.19, whose programs raise their own soft open-files limit to the
+    // hard one at start-up; runc init is one) handed the process 8192 as its soft limit too in one
+    // run of two here. The hard limit, below the daemon's own, shows the node's limit applied.
+    assertThat(limits).containsPattern("Max open files\\s+(4096|8192)\\s+8192\\s");
+    assertThat(limits).containsPattern("Max locked memory\\s+65536\\s+65536\\s");
+    assertThat(exec(id, "cat", "/proc/self/limits").getStdout().toStringUtf8())
+        .containsPattern("Max open files\\s+(4096|8192)\\s+8192\\s")
+        .containsPattern("Max locked memory\\s+65536\\s+65536\\s");
     remove(id);
   }
 
@@ -766,7 +787,11 @@ class ContainerIT {
       "--cdi-spec-dir",
       dir.resolve("cdi-etc").toString(),
       "--cdi-spec-dir",
-      dir.resolve("cdi-run").toString()
+      dir.resolve("cdi-run").toString(),
+      "--default-ulimit",
+      "nofile=4096:8192",
+      "--default-ulimit",
+      "memlock=65536"
     };
   }
 

@@ -161,6 +161,26 @@ class OciSpecTest {
   }
 
   @Test
+  void noLimitIsWrittenAsTheUnsignedValueRuncParses() throws Exception {
+    OciSpec spec =
+        OciSpecBuilder.criDefaults()
+            .args(List.of("true"))
+            .rlimit("RLIMIT_CORE", -1, -1)
+            .rlimit("RLIMIT_NOFILE", 4096, 1024)
+            .build();
+    String json = OciJson.string(spec);
+    assertThat(json)
+        .contains(
+            "{\"type\":\"RLIMIT_CORE\",\"hard\":18446744073709551615,\"soft\":18446744073709551615}")
+        .contains("{\"type\":\"RLIMIT_NOFILE\",\"hard\":4096,\"soft\":1024}");
+    OciSpec back = OciJson.mapper().readValue(OciJson.bytes(spec), OciSpec.class);
+    assertThat(back.process().rlimits())
+        .containsExactly(
+            new OciSpec.Rlimit("RLIMIT_CORE", -1, -1),
+            new OciSpec.Rlimit("RLIMIT_NOFILE", 4096, 1024));
+  }
+
+  @Test
   void execProcessKeepsTheContainersIdentity() {
     OciSpec spec =
         OciSpecBuilder.criDefaults()
