@@ -69,6 +69,13 @@ record DaemonFlags(What what, Path configFile, boolean configGiven, Map<String, 
                   + " configured list)",
               true),
           new Flag(
+              "--default-sysctl",
+              "default_sysctls",
+              "NAME=VALUE",
+              "namespaced sysctl for every pod, which its own sysctls override (repeatable;"
+                  + " replaces the configured list)",
+              true),
+          new Flag(
               "--cni-bin-dir",
               "cni.bin_dirs",
               "DIR",

@@ -24,7 +24,9 @@ class DaemonFlagsTest {
             "--pinned-image=busybox",
             "--pinned-image",
             "quay.io/*",
-            "--default-ulimit=nofile=1024:4096");
+            "--default-ulimit=nofile=1024:4096",
+            "--default-sysctl",
+            "net.ipv4.ping_group_range=0 2147483647");
     assertThat(flags.what()).isEqualTo(What.SERVE);
     assertThat(flags.configFile()).isEqualTo(DaemonFlags.DEFAULT_CONFIG);
     assertThat(flags.configGiven()).isFalse();
@@ -35,7 +37,8 @@ class DaemonFlagsTest {
         .containsEntry("cdi_spec_dirs", List.of("/cdi"))
         .containsEntry("pinned_images", List.of("busybox", "quay.io/*"))
         .containsEntry("default_ulimits", List.of("nofile=1024:4096"))
-        .hasSize(6);
+        .containsEntry("default_sysctls", List.of("net.ipv4.ping_group_range=0 2147483647"))
+        .hasSize(7);
   }
 
   @Test

@@ -3,6 +3,8 @@ package io.caisson.config;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -29,6 +31,7 @@ public record CaissonConfig(
     @JsonProperty("max_concurrent_downloads") int maxConcurrentDownloads,
     @JsonProperty("cdi_spec_dirs") List<Path> cdiSpecDirs,
     @JsonProperty("default_ulimits") List<String> defaultUlimits,
+    @JsonProperty("default_sysctls") List<String> defaultSysctls,
     Cni cni,
     Streaming streaming,
     Metrics metrics) {
@@ -61,6 +64,16 @@ public record CaissonConfig(
       return configured;
     }
     return new RuntimeHandler(configured.path(), state.resolve(name));
+  }
+
+  /** {@code default_sysctls} as a map, in the order written (checked by ConfigValidator). */
+  public Map<String, String> defaultSysctlMap() {
+    Map<String, String> sysctls = new LinkedHashMap<>();
+    for (String entry : defaultSysctls) {
+      int eq = entry.indexOf('=');
+      sysctls.put(entry.substring(0, eq), entry.substring(eq + 1));
+    }
+    return Collections.unmodifiableMap(sysctls);
   }
 
   public boolean systemdCgroups() {

@@ -47,6 +47,7 @@ final class ConfigBinder {
             top.integer("max_concurrent_downloads"),
             top.paths("cdi_spec_dirs"),
             top.strings("default_ulimits"),
+            top.strings("default_sysctls"),
             cni(top.table("cni")),
             streaming(top.table("streaming")),
             metrics(top.table("metrics")));

@@ -1,8 +1,10 @@
 package io.caisson.config;
 
 import io.caisson.image.PinnedImages;
+import io.caisson.linux.NamespacedSysctls;
 import io.caisson.oci.Ulimits;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -64,6 +66,11 @@ final class ConfigValidator {
     } catch (IllegalArgumentException e) {
       throw new InvalidConfigException("key 'default_ulimits': " + e.getMessage());
     }
+    if (config.defaultSysctls() == null) {
+      throw new InvalidConfigException(
+          "key 'default_sysctls' is missing (an empty list means none)");
+    }
+    defaultSysctls(config.defaultSysctls());
     cni(config.cni());
     streaming(config.streaming());
     if (config.metrics() == null) {
@@ -71,6 +78,29 @@ final class ConfigValidator {
     }
     if (!config.metrics().address().isEmpty()) {
       address("metrics.address", config.metrics().address());
+    }
+  }
+
+  private static void defaultSysctls(List<String> entries) throws InvalidConfigException {
+    Set<String> seen = new HashSet<>();
+    for (String entry : entries) {
+      int eq = entry.indexOf('=');
+      String name = eq < 0 ? entry : entry.substring(0, eq);
+      if (eq <= 0 || !NamespacedSysctls.wellFormed(name) || entry.contains("\n")) {
+        throw new InvalidConfigException(
+            "key 'default_sysctls': '" + entry + "' is not NAME=VALUE on one line");
+      }
+      if (NamespacedSysctls.namespaceOf(name) == null) {
+        throw new InvalidConfigException(
+            "key 'default_sysctls': "
+                + name
+                + " is not a namespaced sysctl (only "
+                + NamespacedSysctls.NAMESPACED
+                + " differ between pods)");
+      }
+      if (!seen.add(name)) {
+        throw new InvalidConfigException("key 'default_sysctls': " + name + " is set twice");
+      }
     }
   }
 

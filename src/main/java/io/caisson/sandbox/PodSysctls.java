@@ -1,10 +1,12 @@
 package io.caisson.sandbox;
 
 import io.caisson.common.CaissonException;
+import io.caisson.linux.NamespacedSysctls;
 import io.caisson.linux.Namespaces;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -15,27 +17,40 @@ import java.util.Map;
 final class PodSysctls {
   private PodSysctls() {}
 
+  /**
+   * What a pod gets: the node's defaults for the namespaces it has of its own (a host-network pod
+   * keeps the node's net.* values), under the pod's own sysctls, which win.
+   */
+  static Map<String, String> effective(
+      Map<String, String> defaults, Map<String, String> pod, boolean hostNetwork, boolean hostIpc) {
+    Map<String, String> out = new LinkedHashMap<>();
+    defaults.forEach(
+        (name, value) -> {
+          Namespaces.Kind kind = namespaceOf(name);
+          if (!(kind == Namespaces.Kind.NET && hostNetwork)
+              && !(kind == Namespaces.Kind.IPC && hostIpc)) {
+            out.put(name, value);
+          }
+        });
+    out.putAll(pod);
+    return out;
+  }
+
   static Namespaces.Kind namespaceOf(String name) {
-    if (name.startsWith("net.")) {
-      return Namespaces.Kind.NET;
+    Namespaces.Kind kind = NamespacedSysctls.namespaceOf(name);
+    if (kind == null) {
+      throw CaissonException.invalid(
+          "sysctl %s is not namespaced (only %s can be set per pod)",
+          name, NamespacedSysctls.NAMESPACED);
     }
-    if (name.startsWith("kernel.shm")
-        || name.startsWith("kernel.msg")
-        || name.equals("kernel.sem")
-        || name.startsWith("fs.mqueue.")) {
-      return Namespaces.Kind.IPC;
-    }
-    throw CaissonException.invalid(
-        "sysctl %s is not namespaced (only net.*, kernel.shm*, kernel.msg*, kernel.sem,"
-            + " fs.mqueue.* can be set per pod)",
-        name);
+    return kind;
   }
 
   /** Checks names and the pod's namespace modes before anything is created. */
   static void validate(Map<String, String> sysctls, boolean hostNetwork, boolean hostIpc) {
     for (Map.Entry<String, String> sysctl : sysctls.entrySet()) {
       String name = sysctl.getKey();
-      if (!name.matches("[a-z0-9_]+([./][a-zA-Z0-9_-]+)+")) {
+      if (!NamespacedSysctls.wellFormed(name)) {
         throw CaissonException.invalid("sysctl name '%s' is malformed", name);
       }
       if (sysctl.getValue().contains("\n")) {

@@ -55,6 +55,7 @@ public final class SandboxManager {
   }
 
   private final CaissonConfig config;
+  private final Map<String, String> defaultSysctls;
   private final SandboxNetwork network;
   private final RecordStore store;
   private final Path stateDir;
@@ -66,6 +67,7 @@ public final class SandboxManager {
 
   public SandboxManager(CaissonConfig config, SandboxNetwork network) throws IOException {
     this.config = config;
+    this.defaultSysctls = config.defaultSysctlMap();
     this.network = network;
     this.store = new RecordStore(config.root().resolve("sandboxes"));
     this.stateDir = Files.createDirectories(config.state().resolve("sandboxes"));
@@ -123,6 +125,9 @@ public final class SandboxManager {
     // it; that infra process is started with the pod's first container, so a pod that never
     // gets one costs no process at all.
     PodSysctls.validate(podConfig.getLinux().getSysctlsMap(), hostNetwork, hostIpc);
+    Map<String, String> sysctls =
+        PodSysctls.effective(
+            defaultSysctls, podConfig.getLinux().getSysctlsMap(), hostNetwork, hostIpc);
 
     String id = Ids.newId();
     String nameKey =
@@ -181,7 +186,7 @@ public final class SandboxManager {
       // sysctls (validated above to name only namespaces the pod has), the hostname, lo.
       Namespaces.InNamespace<Void> setUp =
           () -> {
-            PodSysctls.applyHere(podConfig.getLinux().getSysctlsMap());
+            PodSysctls.applyHere(sysctls);
             if (pinned.containsKey(Namespaces.Kind.UTS)) {
               Syscalls.sethostname(hostname);
             }

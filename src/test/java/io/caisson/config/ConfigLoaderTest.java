@@ -39,6 +39,26 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void defaultSysctlsMustBeNamespaced() throws Exception {
+    assertInvalid(
+        "default_sysctls = [\"vm.swappiness=1\"]",
+        "key 'default_sysctls': vm.swappiness is not a namespaced sysctl");
+    assertInvalid(
+        "default_sysctls = [\"net.ipv4.ip_forward\"]",
+        "'net.ipv4.ip_forward' is not NAME=VALUE on one line");
+    assertInvalid(
+        "default_sysctls = [\"kernel.sem=1\", \"kernel.sem=2\"]", "kernel.sem is set twice");
+    Path file =
+        Files.writeString(
+            dir.resolve("sysctls.toml"),
+            "default_sysctls = [\"net.ipv4.ping_group_range=0 2147483647\", \"kernel.shmmni=8192\"]");
+    assertThat(loader.load(file, true, Map.of()).defaultSysctlMap())
+        .containsExactly(
+            Map.entry("net.ipv4.ping_group_range", "0 2147483647"),
+            Map.entry("kernel.shmmni", "8192"));
+  }
+
+  @Test
   void pinnedImagePatternsAreCheckedAtStart() throws Exception {
     assertInvalid(
         "pinned_images = [\"quay.io/*/app\"]",

@@ -229,6 +229,52 @@ class SandboxIT {
   }
 
   @Test
+  void theNodesDefaultSysctlsApplyUnderThePodsOwn() throws Exception {
+    daemon.stop();
+    daemon =
+        DaemonProcess.start(
+            dir.resolve("daemon"),
+            "--cni-conf-dir",
+            network.confDir().toString(),
+            "--default-sysctl",
+            "net.ipv4.ip_unprivileged_port_start=1000",
+            "--default-sysctl",
+            "net.ipv4.ping_group_range=0 2147483647",
+            "--default-sysctl",
+            "kernel.shm_rmid_forced=1");
+    String hostPorts = Files.readString(Path.of("/proc/sys/net/ipv4/ip_unprivileged_port_start"));
+    String id =
+        run(
+            pod("defaults")
+                .setLinux(
+                    LinuxPodSandboxConfig.newBuilder()
+                        .putSysctls("net.ipv4.ip_unprivileged_port_start", "80"))
+                .build());
+    Path netns = daemon.dir().resolve("state/sandboxes").resolve(id).resolve("ns/net");
+    assertThat(nsenter("--net=" + netns, "cat", "/proc/sys/net/ipv4/ip_unprivileged_port_start"))
+        .isEqualTo("80");
+    assertThat(nsenter("--net=" + netns, "cat", "/proc/sys/net/ipv4/ping_group_range"))
+        .isEqualTo("0\t2147483647");
+    Path ipcns = daemon.dir().resolve("state/sandboxes").resolve(id).resolve("ns/ipc");
+    assertThat(nsenter("--ipc=" + ipcns, "cat", "/proc/sys/kernel/shm_rmid_forced")).isEqualTo("1");
+    // A host-network pod keeps the node's own net.* values: the defaults are not for the node.
+    String hostNetwork =
+        run(
+            pod("defaults-hostnet")
+                .setLinux(
+                    LinuxPodSandboxConfig.newBuilder()
+                        .setSecurityContext(
+                            LinuxSandboxSecurityContext.newBuilder()
+                                .setNamespaceOptions(
+                                    NamespaceOption.newBuilder().setNetwork(NamespaceMode.NODE))))
+                .build());
+    assertThat(Files.readString(Path.of("/proc/sys/net/ipv4/ip_unprivileged_port_start")))
+        .isEqualTo(hostPorts);
+    remove(hostNetwork);
+    remove(id);
+  }
+
+  @Test
   void hostNetworkPodsGetNoNamespaceOrAddress() throws Exception {
     String id =
         run(
