@@ -62,6 +62,13 @@ record DaemonFlags(What what, Path configFile, boolean configGiven, Map<String, 
               "CDI spec directory (repeatable, lowest priority first; replaces the configured list)",
               true),
           new Flag(
+              "--default-capability",
+              "default_capabilities",
+              "CAP",
+              "capability of every container that is not privileged, before its own add and drop"
+                  + " (repeatable; replaces the configured list)",
+              true),
+          new Flag(
               "--default-ulimit",
               "default_ulimits",
               "NAME=SOFT[:HARD]",

@@ -26,7 +26,8 @@ class DaemonFlagsTest {
             "quay.io/*",
             "--default-ulimit=nofile=1024:4096",
             "--default-sysctl",
-            "net.ipv4.ping_group_range=0 2147483647");
+            "net.ipv4.ping_group_range=0 2147483647",
+            "--default-capability=CHOWN");
     assertThat(flags.what()).isEqualTo(What.SERVE);
     assertThat(flags.configFile()).isEqualTo(DaemonFlags.DEFAULT_CONFIG);
     assertThat(flags.configGiven()).isFalse();
@@ -38,7 +39,8 @@ class DaemonFlagsTest {
         .containsEntry("pinned_images", List.of("busybox", "quay.io/*"))
         .containsEntry("default_ulimits", List.of("nofile=1024:4096"))
         .containsEntry("default_sysctls", List.of("net.ipv4.ping_group_range=0 2147483647"))
-        .hasSize(7);
+        .containsEntry("default_capabilities", List.of("CHOWN"))
+        .hasSize(8);
   }
 
   @Test

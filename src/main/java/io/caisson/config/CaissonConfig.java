@@ -30,6 +30,7 @@ public record CaissonConfig(
     @JsonProperty("pull_stall_timeout") Duration pullStallTimeout,
     @JsonProperty("max_concurrent_downloads") int maxConcurrentDownloads,
     @JsonProperty("cdi_spec_dirs") List<Path> cdiSpecDirs,
+    @JsonProperty("default_capabilities") List<String> defaultCapabilities,
     @JsonProperty("default_ulimits") List<String> defaultUlimits,
     @JsonProperty("default_sysctls") List<String> defaultSysctls,
     Cni cni,

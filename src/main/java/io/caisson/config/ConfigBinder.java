@@ -46,6 +46,7 @@ final class ConfigBinder {
             top.duration("pull_stall_timeout"),
             top.integer("max_concurrent_downloads"),
             top.paths("cdi_spec_dirs"),
+            top.strings("default_capabilities"),
             top.strings("default_ulimits"),
             top.strings("default_sysctls"),
             cni(top.table("cni")),

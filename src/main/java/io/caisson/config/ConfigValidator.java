@@ -1,6 +1,7 @@
 package io.caisson.config;
 
 import io.caisson.image.PinnedImages;
+import io.caisson.linux.CapabilityNames;
 import io.caisson.linux.NamespacedSysctls;
 import io.caisson.oci.Ulimits;
 import java.nio.file.Path;
@@ -56,6 +57,17 @@ final class ConfigValidator {
     }
     for (Path dir : config.cdiSpecDirs()) {
       absolute("cdi_spec_dirs", dir);
+    }
+    if (config.defaultCapabilities() == null) {
+      throw new InvalidConfigException(
+          "key 'default_capabilities' is missing (an empty list means none)");
+    }
+    for (String name : config.defaultCapabilities()) {
+      String canonical = CapabilityNames.canonical(name);
+      if (canonical == null || canonical.equals("CAP_ALL")) {
+        throw new InvalidConfigException(
+            "key 'default_capabilities': '" + name + "' is not a capability (name each one)");
+      }
     }
     if (config.defaultUlimits() == null) {
       throw new InvalidConfigException(

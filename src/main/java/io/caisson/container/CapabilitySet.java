@@ -1,68 +1,22 @@
 package io.caisson.container;
 
 import io.caisson.common.CaissonException;
+import io.caisson.linux.CapabilityNames;
 import io.caisson.oci.OciSpec;
-import io.caisson.oci.OciSpecBuilder;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 
 /** A container's capabilities: the default set, or all for privileged, with CRI's add / drop. */
 final class CapabilitySet {
-  /** Capability names in kernel number order (CAP_CHOWN is 0). */
-  private static final List<String> KERNEL_ORDER =
-      List.of(
-          "CHOWN",
-          "DAC_OVERRIDE",
-          "DAC_READ_SEARCH",
-          "FOWNER",
-          "FSETID",
-          "KILL",
-          "SETGID",
-          "SETUID",
-          "SETPCAP",
-          "LINUX_IMMUTABLE",
-          "NET_BIND_SERVICE",
-          "NET_BROADCAST",
-          "NET_ADMIN",
-          "NET_RAW",
-          "IPC_LOCK",
-          "IPC_OWNER",
-          "SYS_MODULE",
-          "SYS_RAWIO",
-          "SYS_CHROOT",
-          "SYS_PTRACE",
-          "SYS_PACCT",
-          "SYS_ADMIN",
-          "SYS_BOOT",
-          "SYS_NICE",
-          "SYS_RESOURCE",
-          "SYS_TIME",
-          "SYS_TTY_CONFIG",
-          "MKNOD",
-          "LEASE",
-          "AUDIT_WRITE",
-          "AUDIT_CONTROL",
-          "SETFCAP",
-          "MAC_OVERRIDE",
-          "MAC_ADMIN",
-          "SYSLOG",
-          "WAKE_ALARM",
-          "BLOCK_SUSPEND",
-          "AUDIT_READ",
-          "PERFMON",
-          "BPF",
-          "CHECKPOINT_RESTORE");
-
   private CapabilitySet() {}
 
   /** Every capability this kernel knows, with the CAP_ prefix. */
   static List<String> all() {
-    int last = KERNEL_ORDER.size() - 1;
+    int last = CapabilityNames.KERNEL_ORDER.size() - 1;
     try {
       last =
           Math.min(
@@ -78,7 +32,7 @@ final class CapabilitySet {
     List<String> all = new ArrayList<>();
     for (int i = 0; i <= last; i++) {
       if ((bounding & (1L << i)) != 0) {
-        all.add("CAP_" + KERNEL_ORDER.get(i));
+        all.add("CAP_" + CapabilityNames.KERNEL_ORDER.get(i));
       }
     }
     return all;
@@ -98,9 +52,14 @@ final class CapabilitySet {
     return -1L;
   }
 
-  static List<String> resolve(boolean privileged, List<String> add, List<String> drop) {
-    Set<String> caps =
-        new LinkedHashSet<>(privileged ? all() : OciSpecBuilder.DEFAULT_CAPABILITIES);
+  /**
+   * The bounding, effective and permitted set: {@code defaults} (the node's {@code
+   * default_capabilities}, CAP_ names) or every capability for a privileged container, with CRI's
+   * add and drop applied.
+   */
+  static List<String> resolve(
+      List<String> defaults, boolean privileged, List<String> add, List<String> drop) {
+    Set<String> caps = new LinkedHashSet<>(privileged ? all() : defaults);
     List<String> adds = normalise(add);
     List<String> drops = normalise(drop);
     if (adds.contains("CAP_ALL")) {
@@ -125,6 +84,15 @@ final class CapabilitySet {
    * execve as a non-root user. The kernel keeps an ambient capability only while it is also
    * permitted and inheritable, so {@link #withAmbient} puts each in every set.
    */
+  /** The node's {@code default_capabilities} as CAP_ names (checked when the config was read). */
+  static List<String> defaults(List<String> names) {
+    List<String> caps = normalise(names);
+    if (caps.contains("CAP_ALL")) {
+      throw CaissonException.invalid("ALL is not a default capability: name each one");
+    }
+    return List.copyOf(new LinkedHashSet<>(caps));
+  }
+
   static List<String> ambient(List<String> names) {
     List<String> ambient = normalise(names);
     if (ambient.contains("CAP_ALL")) {
@@ -150,9 +118,8 @@ final class CapabilitySet {
   private static List<String> normalise(List<String> names) {
     List<String> out = new ArrayList<>();
     for (String name : names) {
-      String upper = name.toUpperCase(Locale.ROOT);
-      String full = upper.startsWith("CAP_") ? upper : "CAP_" + upper;
-      if (!full.equals("CAP_ALL") && !KERNEL_ORDER.contains(full.substring(4))) {
+      String full = CapabilityNames.canonical(name);
+      if (full == null) {
         throw CaissonException.invalid("unknown capability %s", name);
       }
       out.add(full);

@@ -77,6 +77,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
   private final ImageVolumes imageVolumes;
   private final CdiRegistry cdi;
   private final List<OciSpec.Rlimit> defaultRlimits;
+  private final List<String> defaultCapabilities;
   private final ContainerSignals signals;
   private final int daemonOomScoreAdj;
   private final ConcurrentHashMap<String, Container> containers = new ConcurrentHashMap<>();
@@ -112,6 +113,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
     this.imageVolumes = new ImageVolumes(images, storage);
     this.cdi = new CdiRegistry(config.cdiSpecDirs());
     this.defaultRlimits = Ulimits.parse(config.defaultUlimits());
+    this.defaultCapabilities = CapabilitySet.defaults(config.defaultCapabilities());
     this.signals = new ContainerSignals(runc, CgroupKill.of(Path.of("/sys/fs/cgroup")));
     this.checkpoints =
         new ContainerCheckpoints(
@@ -245,7 +247,8 @@ public final class ContainerManager implements SandboxManager.PodContainers {
                   mountSources,
                   devices,
                   cdiDevices,
-                  defaultRlimits));
+                  defaultRlimits,
+                  defaultCapabilities));
       OciJson.writeConfig(bundle, spec);
       long t1 = System.nanoTime();
 

@@ -61,7 +61,8 @@ public final class ContainerSpecs {
       List<Path> mountSources,
       List<HostDevices.Granted> devices,
       CdiInjection cdiDevices,
-      List<OciSpec.Rlimit> rlimits) {}
+      List<OciSpec.Rlimit> rlimits,
+      List<String> defaultCapabilities) {}
 
   public static OciSpec build(Inputs in) {
     ContainerConfig config = in.config();
@@ -84,6 +85,7 @@ public final class ContainerSpecs {
     OciSpec.Capabilities capabilities =
         CapabilitySet.withAmbient(
             CapabilitySet.resolve(
+                in.defaultCapabilities(),
                 privileged,
                 security.getCapabilities().getAddCapabilitiesList(),
                 security.getCapabilities().getDropCapabilitiesList()),

@@ -26,6 +26,10 @@ class ConfigLoaderTest {
     assertThat(config.pullStallTimeout()).isEqualTo(Duration.ofMinutes(1));
     assertThat(config.cdiSpecDirs()).containsExactly(Path.of("/etc/cdi"), Path.of("/var/run/cdi"));
     assertThat(config.pinnedImages()).isEmpty();
+    assertThat(config.defaultCapabilities())
+        .hasSize(14)
+        .contains("NET_RAW", "MKNOD", "AUDIT_WRITE")
+        .doesNotContain("SYS_ADMIN", "NET_ADMIN");
   }
 
   @Test
@@ -56,6 +60,18 @@ class ConfigLoaderTest {
         .containsExactly(
             Map.entry("net.ipv4.ping_group_range", "0 2147483647"),
             Map.entry("kernel.shmmni", "8192"));
+  }
+
+  @Test
+  void defaultCapabilitiesAreNamedOneByOne() throws Exception {
+    assertInvalid(
+        "default_capabilities = [\"CHOWN\", \"FLY\"]",
+        "key 'default_capabilities': 'FLY' is not a capability");
+    assertInvalid("default_capabilities = [\"ALL\"]", "'ALL' is not a capability (name each one)");
+    Path file =
+        Files.writeString(dir.resolve("caps.toml"), "default_capabilities = [\"CAP_CHOWN\"]");
+    assertThat(loader.load(file, true, Map.of()).defaultCapabilities())
+        .containsExactly("CAP_CHOWN");
   }
 
   @Test
