@@ -62,6 +62,12 @@ record DaemonFlags(What what, Path configFile, boolean configGiven, Map<String, 
               "CDI spec directory (repeatable, lowest priority first; replaces the configured list)",
               true),
           new Flag(
+              "--device-ownership-from-security-context",
+              "device_ownership_from_security_context",
+              "true|false",
+              "device nodes owned by the container's run_as_user / run_as_group",
+              false),
+          new Flag(
               "--default-capability",
               "default_capabilities",
               "CAP",

@@ -30,6 +30,8 @@ public record CaissonConfig(
     @JsonProperty("pull_stall_timeout") Duration pullStallTimeout,
     @JsonProperty("max_concurrent_downloads") int maxConcurrentDownloads,
     @JsonProperty("cdi_spec_dirs") List<Path> cdiSpecDirs,
+    @JsonProperty("device_ownership_from_security_context")
+        boolean deviceOwnershipFromSecurityContext,
     @JsonProperty("default_capabilities") List<String> defaultCapabilities,
     @JsonProperty("default_ulimits") List<String> defaultUlimits,
     @JsonProperty("default_sysctls") List<String> defaultSysctls,

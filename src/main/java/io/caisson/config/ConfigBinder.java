@@ -46,6 +46,7 @@ final class ConfigBinder {
             top.duration("pull_stall_timeout"),
             top.integer("max_concurrent_downloads"),
             top.paths("cdi_spec_dirs"),
+            top.bool("device_ownership_from_security_context"),
             top.strings("default_capabilities"),
             top.strings("default_ulimits"),
             top.strings("default_sysctls"),
@@ -165,6 +166,22 @@ final class ConfigBinder {
     }
 
     /** An integer: a TOML integer, or its digits as text (a command-line flag's value). */
+    /** true or false; a flag gives it as text. */
+    boolean bool(String key) throws InvalidConfigException {
+      JsonNode value = value(key);
+      if (value == null) {
+        throw new InvalidConfigException("key '%s%s': must be set".formatted(prefix, key));
+      }
+      if (value.isBoolean()) {
+        return value.booleanValue();
+      }
+      if (value.isTextual()
+          && (value.textValue().equals("true") || value.textValue().equals("false"))) {
+        return Boolean.parseBoolean(value.textValue());
+      }
+      throw wrong(key, "true or false", value);
+    }
+
     int integer(String key) throws InvalidConfigException {
       JsonNode value = value(key);
       if (value == null) {

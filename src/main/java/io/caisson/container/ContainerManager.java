@@ -78,6 +78,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
   private final CdiRegistry cdi;
   private final List<OciSpec.Rlimit> defaultRlimits;
   private final List<String> defaultCapabilities;
+  private final boolean deviceOwnershipFromSecurityContext;
   private final ContainerSignals signals;
   private final int daemonOomScoreAdj;
   private final ConcurrentHashMap<String, Container> containers = new ConcurrentHashMap<>();
@@ -114,6 +115,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
     this.cdi = new CdiRegistry(config.cdiSpecDirs());
     this.defaultRlimits = Ulimits.parse(config.defaultUlimits());
     this.defaultCapabilities = CapabilitySet.defaults(config.defaultCapabilities());
+    this.deviceOwnershipFromSecurityContext = config.deviceOwnershipFromSecurityContext();
     this.signals = new ContainerSignals(runc, CgroupKill.of(Path.of("/sys/fs/cgroup")));
     this.checkpoints =
         new ContainerCheckpoints(
@@ -248,7 +250,8 @@ public final class ContainerManager implements SandboxManager.PodContainers {
                   devices,
                   cdiDevices,
                   defaultRlimits,
-                  defaultCapabilities));
+                  defaultCapabilities,
+                  deviceOwnershipFromSecurityContext));
       OciJson.writeConfig(bundle, spec);
       long t1 = System.nanoTime();
 

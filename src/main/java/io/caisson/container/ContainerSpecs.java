@@ -62,7 +62,8 @@ public final class ContainerSpecs {
       List<HostDevices.Granted> devices,
       CdiInjection cdiDevices,
       List<OciSpec.Rlimit> rlimits,
-      List<String> defaultCapabilities) {}
+      List<String> defaultCapabilities,
+      boolean deviceOwnershipFromSecurityContext) {}
 
   public static OciSpec build(Inputs in) {
     ContainerConfig config = in.config();
@@ -111,7 +112,11 @@ public final class ContainerSpecs {
       privilegedDevices(spec);
     }
     for (HostDevices.Granted device : in.devices()) {
-      spec.device(device.node(), device.access());
+      spec.device(
+          in.deviceOwnershipFromSecurityContext()
+              ? ownedAsRun(device.node(), security)
+              : device.node(),
+          device.access());
     }
     in.cdiDevices().applyTo(spec);
     return spec.build();
@@ -445,6 +450,21 @@ public final class ContainerSpecs {
     // and runc, and a service manager may protect the daemon (-999 in packaging/systemd). Never
     // below the daemon's own: that needs CAP_SYS_RESOURCE, and runc fails without it.
     spec.oomScoreAdj((int) Math.max(r.getOomScoreAdj(), daemonOomScoreAdj));
+  }
+
+  /**
+   * The node owned by the security context's run_as_user and run_as_group, where they are set (each
+   * one alone, as containerd and CRI-O do); otherwise as on the node.
+   */
+  static OciSpec.Device ownedAsRun(OciSpec.Device node, LinuxContainerSecurityContext security) {
+    return new OciSpec.Device(
+        node.path(),
+        node.type(),
+        node.major(),
+        node.minor(),
+        node.fileMode(),
+        security.hasRunAsUser() ? Long.valueOf(security.getRunAsUser().getValue()) : node.uid(),
+        security.hasRunAsGroup() ? Long.valueOf(security.getRunAsGroup().getValue()) : node.gid());
   }
 
   private static void privilegedDevices(OciSpecBuilder spec) {

@@ -26,6 +26,7 @@ class ConfigLoaderTest {
     assertThat(config.pullStallTimeout()).isEqualTo(Duration.ofMinutes(1));
     assertThat(config.cdiSpecDirs()).containsExactly(Path.of("/etc/cdi"), Path.of("/var/run/cdi"));
     assertThat(config.pinnedImages()).isEmpty();
+    assertThat(config.deviceOwnershipFromSecurityContext()).isFalse();
     assertThat(config.defaultCapabilities())
         .hasSize(14)
         .contains("NET_RAW", "MKNOD", "AUDIT_WRITE")
@@ -72,6 +73,21 @@ class ConfigLoaderTest {
         Files.writeString(dir.resolve("caps.toml"), "default_capabilities = [\"CAP_CHOWN\"]");
     assertThat(loader.load(file, true, Map.of()).defaultCapabilities())
         .containsExactly("CAP_CHOWN");
+  }
+
+  @Test
+  void switchesAreTrueOrFalse() throws Exception {
+    assertInvalid(
+        "device_ownership_from_security_context = \"yes\"",
+        "device_ownership_from_security_context");
+    assertThat(
+            loader
+                .load(
+                    dir.resolve("none.toml"),
+                    false,
+                    Map.of("device_ownership_from_security_context", "true"))
+                .deviceOwnershipFromSecurityContext())
+        .isTrue();
   }
 
   @Test

@@ -406,7 +406,38 @@ class ContainerIT {
         exec(id, "busybox", "timeout", "1", "busybox", "nc", "-l", "-p", "80");
     assertThat(listen.getStderr().toStringUtf8()).doesNotContain("ermission denied");
     assertThat(listen.getExitCode()).as("killed by timeout while listening on :80").isNotEqualTo(1);
+    // No run_as_user here (the image's USER): the node keeps its owner although the daemon runs
+    // with device_ownership_from_security_context.
+    assertThat(
+            exec(id, "busybox", "stat", "-c", "%u:%g", "/dev/granted-null")
+                .getStdout()
+                .toStringUtf8())
+        .isEqualTo("0:0\n");
     remove(id);
+
+    // With run_as_user and run_as_group the node is theirs.
+    String owned =
+        create(
+            base("owned-devices")
+                .addAllCommand(List.of("sleep", "3600"))
+                .addDevices(
+                    Device.newBuilder()
+                        .setHostPath("/dev/null")
+                        .setContainerPath("/dev/granted-null")
+                        .setPermissions("rw"))
+                .setLinux(
+                    LinuxContainerConfig.newBuilder()
+                        .setSecurityContext(
+                            LinuxContainerSecurityContext.newBuilder()
+                                .setRunAsUser(Int64Value.newBuilder().setValue(1234))
+                                .setRunAsGroup(Int64Value.newBuilder().setValue(5678)))));
+    start(owned);
+    assertThat(
+            exec(owned, "busybox", "stat", "-c", "%u:%g", "/dev/granted-null")
+                .getStdout()
+                .toStringUtf8())
+        .isEqualTo("1234:5678\n");
+    remove(owned);
 
     assertCode(
         Status.Code.INVALID_ARGUMENT,
@@ -791,7 +822,9 @@ class ContainerIT {
       "--default-ulimit",
       "nofile=4096:8192",
       "--default-ulimit",
-      "memlock=65536"
+      "memlock=65536",
+      "--device-ownership-from-security-context",
+      "true"
     };
   }
 
