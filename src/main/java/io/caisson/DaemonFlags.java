@@ -68,6 +68,12 @@ record DaemonFlags(What what, Path configFile, boolean configGiven, Map<String, 
               "device nodes owned by the container's run_as_user / run_as_group",
               false),
           new Flag(
+              "--seccomp-profile",
+              "seccomp_profile",
+              "FILE",
+              "the RuntimeDefault seccomp profile (empty: Caisson's own)",
+              false),
+          new Flag(
               "--default-capability",
               "default_capabilities",
               "CAP",

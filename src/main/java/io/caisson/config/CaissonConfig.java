@@ -33,6 +33,7 @@ public record CaissonConfig(
     @JsonProperty("device_ownership_from_security_context")
         boolean deviceOwnershipFromSecurityContext,
     @JsonProperty("default_capabilities") List<String> defaultCapabilities,
+    @JsonProperty("seccomp_profile") Path seccompProfile,
     @JsonProperty("default_ulimits") List<String> defaultUlimits,
     @JsonProperty("default_sysctls") List<String> defaultSysctls,
     Cni cni,

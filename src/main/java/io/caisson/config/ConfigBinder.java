@@ -48,6 +48,7 @@ final class ConfigBinder {
             top.paths("cdi_spec_dirs"),
             top.bool("device_ownership_from_security_context"),
             top.strings("default_capabilities"),
+            top.path("seccomp_profile"),
             top.strings("default_ulimits"),
             top.strings("default_sysctls"),
             cni(top.table("cni")),

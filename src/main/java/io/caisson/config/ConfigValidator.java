@@ -1,8 +1,10 @@
 package io.caisson.config;
 
+import io.caisson.common.CaissonException;
 import io.caisson.image.PinnedImages;
 import io.caisson.linux.CapabilityNames;
 import io.caisson.linux.NamespacedSysctls;
+import io.caisson.oci.SeccompProfiles;
 import io.caisson.oci.Ulimits;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -67,6 +69,14 @@ final class ConfigValidator {
       if (canonical == null || canonical.equals("CAP_ALL")) {
         throw new InvalidConfigException(
             "key 'default_capabilities': '" + name + "' is not a capability (name each one)");
+      }
+    }
+    if (config.seccompProfile() != null) {
+      absolute("seccomp_profile", config.seccompProfile());
+      try {
+        SeccompProfiles.RuntimeDefault.fromFile(config.seccompProfile());
+      } catch (CaissonException e) {
+        throw new InvalidConfigException("key 'seccomp_profile': " + e.getMessage());
       }
     }
     if (config.defaultUlimits() == null) {

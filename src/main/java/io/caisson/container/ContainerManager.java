@@ -24,6 +24,7 @@ import io.caisson.oci.OciJson;
 import io.caisson.oci.OciSpec;
 import io.caisson.oci.Runc;
 import io.caisson.oci.RuncState;
+import io.caisson.oci.SeccompProfiles;
 import io.caisson.oci.Ulimits;
 import io.caisson.sandbox.Sandbox;
 import io.caisson.sandbox.SandboxManager;
@@ -79,6 +80,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
   private final List<OciSpec.Rlimit> defaultRlimits;
   private final List<String> defaultCapabilities;
   private final boolean deviceOwnershipFromSecurityContext;
+  private final SeccompProfiles.RuntimeDefault seccompDefault;
   private final ContainerSignals signals;
   private final int daemonOomScoreAdj;
   private final ConcurrentHashMap<String, Container> containers = new ConcurrentHashMap<>();
@@ -116,6 +118,10 @@ public final class ContainerManager implements SandboxManager.PodContainers {
     this.defaultRlimits = Ulimits.parse(config.defaultUlimits());
     this.defaultCapabilities = CapabilitySet.defaults(config.defaultCapabilities());
     this.deviceOwnershipFromSecurityContext = config.deviceOwnershipFromSecurityContext();
+    this.seccompDefault =
+        config.seccompProfile() == null
+            ? SeccompProfiles.RuntimeDefault.builtIn()
+            : SeccompProfiles.RuntimeDefault.fromFile(config.seccompProfile());
     this.signals = new ContainerSignals(runc, CgroupKill.of(Path.of("/sys/fs/cgroup")));
     this.checkpoints =
         new ContainerCheckpoints(
@@ -251,7 +257,8 @@ public final class ContainerManager implements SandboxManager.PodContainers {
                   cdiDevices,
                   defaultRlimits,
                   defaultCapabilities,
-                  deviceOwnershipFromSecurityContext));
+                  deviceOwnershipFromSecurityContext,
+                  seccompDefault));
       OciJson.writeConfig(bundle, spec);
       long t1 = System.nanoTime();
 

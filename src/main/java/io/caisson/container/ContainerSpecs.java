@@ -63,7 +63,8 @@ public final class ContainerSpecs {
       CdiInjection cdiDevices,
       List<OciSpec.Rlimit> rlimits,
       List<String> defaultCapabilities,
-      boolean deviceOwnershipFromSecurityContext) {}
+      boolean deviceOwnershipFromSecurityContext,
+      SeccompProfiles.RuntimeDefault seccompDefault) {}
 
   public static OciSpec build(Inputs in) {
     ContainerConfig config = in.config();
@@ -101,7 +102,7 @@ public final class ContainerSpecs {
       userMount(spec, config.getMounts(i), in.mountSources().get(i), in.recursiveReadOnlyMounts());
     }
     paths(spec, security, privileged);
-    seccomp(spec, security, privileged, caps);
+    seccomp(spec, security, privileged, caps, in.seccompDefault());
     refuseUnsupportedLsm(security);
     resources(spec, config.getLinux().getResources(), in.daemonOomScoreAdj());
     spec.cgroupsPath(in.cgroupsPath());
@@ -319,14 +320,15 @@ public final class ContainerSpecs {
       OciSpecBuilder spec,
       LinuxContainerSecurityContext security,
       boolean privileged,
-      List<String> caps) {
+      List<String> caps,
+      SeccompProfiles.RuntimeDefault runtimeDefault) {
     if (privileged) {
       return;
     }
     if (security.hasSeccomp()) {
       SecurityProfile profile = security.getSeccomp();
       switch (profile.getProfileType()) {
-        case RuntimeDefault -> spec.seccomp(SeccompProfiles.runtimeDefault(caps));
+        case RuntimeDefault -> spec.seccomp(runtimeDefault.forCapabilities(caps));
         case Localhost ->
             spec.seccomp(SeccompProfiles.localhost(Path.of(profile.getLocalhostRef()), caps));
         default -> {}
@@ -335,7 +337,7 @@ public final class ContainerSpecs {
     }
     String legacy = security.getSeccompProfilePath();
     if (legacy.equals("runtime/default") || legacy.equals("docker/default")) {
-      spec.seccomp(SeccompProfiles.runtimeDefault(caps));
+      spec.seccomp(runtimeDefault.forCapabilities(caps));
     } else if (legacy.startsWith("localhost/")) {
       spec.seccomp(
           SeccompProfiles.localhost(Path.of(legacy.substring("localhost/".length())), caps));

@@ -52,13 +52,43 @@ public final class SeccompProfiles {
 
   private SeccompProfiles() {}
 
+  /**
+   * The profile a container asking for RuntimeDefault gets: Caisson's own, or the node's {@code
+   * seccomp_profile} file, read once when the daemon starts.
+   */
+  public record RuntimeDefault(JsonNode tree, String source) {
+    /** Caisson's own profile. */
+    public static RuntimeDefault builtIn() {
+      return new RuntimeDefault(runtimeDefaultTree(), RUNTIME_DEFAULT);
+    }
+
+    /**
+     * The node's profile file (OCI or Docker shape), checked now: a profile that cannot become a
+     * spec's seccomp section is an INVALID_ARGUMENT naming the file and what is wrong.
+     */
+    public static RuntimeDefault fromFile(Path file) {
+      RuntimeDefault profile = new RuntimeDefault(read(file), file.toString());
+      profile.forCapabilities(List.of());
+      return profile;
+    }
+
+    /** The profile for a container holding {@code capabilities}. */
+    public Seccomp forCapabilities(Collection<String> capabilities) {
+      return convert(tree, capabilities, Host.current(), source);
+    }
+  }
+
   /** Caisson's RuntimeDefault profile for a container holding {@code capabilities}. */
   public static Seccomp runtimeDefault(Collection<String> capabilities) {
-    return convert(runtimeDefaultTree(), capabilities, Host.current(), RUNTIME_DEFAULT);
+    return RuntimeDefault.builtIn().forCapabilities(capabilities);
   }
 
   /** A Localhost profile file (OCI or Docker shape) for a container holding these caps. */
   public static Seccomp localhost(Path file, Collection<String> capabilities) {
+    return convert(read(file), capabilities, Host.current(), file.toString());
+  }
+
+  private static JsonNode read(Path file) {
     JsonNode tree;
     try {
       tree = OciJson.mapper().readTree(Files.readAllBytes(file));
@@ -71,7 +101,7 @@ public final class SeccompProfiles {
     if (tree == null || !tree.isObject()) {
       throw CaissonException.invalid("seccomp profile %s is not a JSON object", file);
     }
-    return convert(tree, capabilities, Host.current(), file.toString());
+    return tree;
   }
 
   private static JsonNode runtimeDefaultTree() {

@@ -91,6 +91,24 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aNodeSeccompProfileIsReadAtStart() throws Exception {
+    assertInvalid(
+        "seccomp_profile = \"" + dir.resolve("missing.json") + "\"",
+        "key 'seccomp_profile': seccomp profile "
+            + dir.resolve("missing.json")
+            + " does not exist");
+    Path broken =
+        Files.writeString(dir.resolve("broken.json"), "{\"defaultAction\": \"SCMP_ACT_FLY\"}");
+    assertInvalid("seccomp_profile = \"" + broken + "\"", "key 'seccomp_profile'");
+    Path good =
+        Files.writeString(dir.resolve("good.json"), "{\"defaultAction\": \"SCMP_ACT_ALLOW\"}");
+    Path file =
+        Files.writeString(dir.resolve("seccomp.toml"), "seccomp_profile = \"" + good + "\"");
+    assertThat(loader.load(file, true, Map.of()).seccompProfile()).isEqualTo(good);
+    assertThat(loader.load(dir.resolve("none.toml"), false, Map.of()).seccompProfile()).isNull();
+  }
+
+  @Test
   void pinnedImagePatternsAreCheckedAtStart() throws Exception {
     assertInvalid(
         "pinned_images = [\"quay.io/*/app\"]",

@@ -34,6 +34,7 @@ import io.caisson.cri.v1.RemoveContainerRequest;
 import io.caisson.cri.v1.RemoveImageRequest;
 import io.caisson.cri.v1.RemovePodSandboxRequest;
 import io.caisson.cri.v1.RunPodSandboxRequest;
+import io.caisson.cri.v1.SecurityProfile;
 import io.caisson.cri.v1.StartContainerRequest;
 import io.caisson.cri.v1.StatusRequest;
 import io.caisson.cri.v1.StopContainerRequest;
@@ -46,6 +47,7 @@ import io.caisson.testing.TestNode;
 import io.caisson.testing.TestRegistry;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -808,9 +810,22 @@ class ContainerIT {
     remove(id);
   }
 
-  /** The test network, and the pause image from the test's own registry (never the internet). */
-  private String[] daemonArgs() {
+  /**
+   * The test network, the pause image from the test's own registry (never the internet), and node
+   * defaults some tests check: limits, device ownership, a RuntimeDefault seccomp profile that
+   * refuses mkdir.
+   */
+  private String[] daemonArgs() throws IOException {
+    Path seccomp =
+        Files.writeString(
+            dir.resolve("node-seccomp.json"),
+            """
+            {"defaultAction": "SCMP_ACT_ALLOW",
+             "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"}]}
+            """);
     return new String[] {
+      "--seccomp-profile",
+      seccomp.toString(),
       "--cni-conf-dir",
       network.confDir().toString(),
       "--pause-image",
@@ -826,6 +841,32 @@ class ContainerIT {
       "--device-ownership-from-security-context",
       "true"
     };
+  }
+
+  @Test
+  void theNodesSeccompProfileIsWhatRuntimeDefaultMeans() throws Exception {
+    String confined =
+        create(
+            base("node-default-seccomp")
+                .addAllCommand(List.of("sleep", "3600"))
+                .setLinux(
+                    LinuxContainerConfig.newBuilder()
+                        .setSecurityContext(
+                            LinuxContainerSecurityContext.newBuilder()
+                                .setSeccomp(
+                                    SecurityProfile.newBuilder()
+                                        .setProfileType(
+                                            SecurityProfile.ProfileType.RuntimeDefault)))));
+    start(confined);
+    ExecSyncResponse refused = exec(confined, "mkdir", "/dev/shm/made-here");
+    assertThat(refused.getExitCode()).isNotZero();
+    assertThat(refused.getStderr().toStringUtf8()).contains("not permitted");
+    remove(confined);
+    // Unconfined (CRI's default) is not the node's profile.
+    String unconfined = create(base("unconfined").addAllCommand(List.of("sleep", "3600")));
+    start(unconfined);
+    assertThat(exec(unconfined, "mkdir", "/dev/shm/made-here").getExitCode()).isZero();
+    remove(unconfined);
   }
 
   @Test
