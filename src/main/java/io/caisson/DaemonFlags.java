@@ -88,6 +88,13 @@ record DaemonFlags(What what, Path configFile, boolean configGiven, Map<String, 
                   + " configured list)",
               true),
           new Flag(
+              "--default-env",
+              "default_env",
+              "NAME=VALUE",
+              "environment variable for every container, which its own env overrides (repeatable;"
+                  + " replaces the configured list)",
+              true),
+          new Flag(
               "--default-sysctl",
               "default_sysctls",
               "NAME=VALUE",

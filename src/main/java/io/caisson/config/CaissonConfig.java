@@ -36,6 +36,7 @@ public record CaissonConfig(
     @JsonProperty("seccomp_profile") Path seccompProfile,
     @JsonProperty("default_ulimits") List<String> defaultUlimits,
     @JsonProperty("default_sysctls") List<String> defaultSysctls,
+    @JsonProperty("default_env") List<String> defaultEnv,
     Cni cni,
     Streaming streaming,
     Metrics metrics) {

@@ -51,6 +51,7 @@ final class ConfigBinder {
             top.path("seccomp_profile"),
             top.strings("default_ulimits"),
             top.strings("default_sysctls"),
+            top.strings("default_env"),
             cni(top.table("cni")),
             streaming(top.table("streaming")),
             metrics(top.table("metrics")));

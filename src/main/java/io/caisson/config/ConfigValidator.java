@@ -88,6 +88,14 @@ final class ConfigValidator {
     } catch (IllegalArgumentException e) {
       throw new InvalidConfigException("key 'default_ulimits': " + e.getMessage());
     }
+    if (config.defaultEnv() == null) {
+      throw new InvalidConfigException("key 'default_env' is missing (an empty list means none)");
+    }
+    for (String entry : config.defaultEnv()) {
+      if (entry.indexOf('=') <= 0) {
+        throw new InvalidConfigException("key 'default_env': '" + entry + "' is not NAME=VALUE");
+      }
+    }
     if (config.defaultSysctls() == null) {
       throw new InvalidConfigException(
           "key 'default_sysctls' is missing (an empty list means none)");

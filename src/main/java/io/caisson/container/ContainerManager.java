@@ -81,6 +81,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
   private final List<String> defaultCapabilities;
   private final boolean deviceOwnershipFromSecurityContext;
   private final SeccompProfiles.RuntimeDefault seccompDefault;
+  private final List<String> defaultEnv;
   private final ContainerSignals signals;
   private final int daemonOomScoreAdj;
   private final ConcurrentHashMap<String, Container> containers = new ConcurrentHashMap<>();
@@ -118,6 +119,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
     this.defaultRlimits = Ulimits.parse(config.defaultUlimits());
     this.defaultCapabilities = CapabilitySet.defaults(config.defaultCapabilities());
     this.deviceOwnershipFromSecurityContext = config.deviceOwnershipFromSecurityContext();
+    this.defaultEnv = config.defaultEnv();
     this.seccompDefault =
         config.seccompProfile() == null
             ? SeccompProfiles.RuntimeDefault.builtIn()
@@ -258,7 +260,8 @@ public final class ContainerManager implements SandboxManager.PodContainers {
                   defaultRlimits,
                   defaultCapabilities,
                   deviceOwnershipFromSecurityContext,
-                  seccompDefault));
+                  seccompDefault,
+                  defaultEnv));
       OciJson.writeConfig(bundle, spec);
       long t1 = System.nanoTime();
 

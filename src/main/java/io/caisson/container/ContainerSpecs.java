@@ -64,7 +64,8 @@ public final class ContainerSpecs {
       List<OciSpec.Rlimit> rlimits,
       List<String> defaultCapabilities,
       boolean deviceOwnershipFromSecurityContext,
-      SeccompProfiles.RuntimeDefault seccompDefault) {}
+      SeccompProfiles.RuntimeDefault seccompDefault,
+      List<String> defaultEnv) {}
 
   public static OciSpec build(Inputs in) {
     ContainerConfig config = in.config();
@@ -74,7 +75,7 @@ public final class ContainerSpecs {
 
     spec.root(in.rootfs().toString(), security.getReadonlyRootfs());
     spec.args(command(config, in.image()));
-    spec.env(env(in.image(), config));
+    spec.env(env(in.image(), in.defaultEnv(), config));
     spec.cwd(workingDir(config, in.image()));
     spec.terminal(config.getTty());
     if (in.sandbox().utsns() != null) {
@@ -142,13 +143,19 @@ public final class ContainerSpecs {
   }
 
   /** The image's environment, overridden key by key by the config's. */
-  static List<String> env(ImageConfig image, ContainerConfig config) {
+  /**
+   * The process environment: a default PATH, the image's, the node's {@code default_env}, then the
+   * container's own, each later one winning.
+   */
+  static List<String> env(ImageConfig image, List<String> nodeDefaults, ContainerConfig config) {
     Map<String, String> merged = new LinkedHashMap<>();
     merged.put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-    for (String entry : image.env()) {
-      int eq = entry.indexOf('=');
-      if (eq > 0) {
-        merged.put(entry.substring(0, eq), entry.substring(eq + 1));
+    for (List<String> entries : List.of(image.env(), nodeDefaults)) {
+      for (String entry : entries) {
+        int eq = entry.indexOf('=');
+        if (eq > 0) {
+          merged.put(entry.substring(0, eq), entry.substring(eq + 1));
+        }
       }
     }
     for (KeyValue kv : config.getEnvsList()) {

@@ -143,13 +143,15 @@ class ContainerIT {
         create(
             base("merge")
                 .addAllCommand(
-                    List.of("sh", "-c", "echo $FROM_IMAGE $OVERRIDE; id -u; pwd; sleep 3600"))
+                    List.of(
+                        "sh", "-c", "echo $FROM_IMAGE $OVERRIDE $NODE_ENV; id -u; pwd; sleep 3600"))
                 .addEnvs(KeyValue.newBuilder().setKey("OVERRIDE").setValue("config")));
     start(id);
     assertThat(status(id).getState()).isEqualTo(ContainerState.CONTAINER_RUNNING);
     Path log = dir.resolve("logs/merge.log");
     String text = awaitLog(log, "/tmp");
-    assertThat(text).containsPattern("(?m)^\\d{4}-\\d\\d-\\d\\dT\\S+ stdout F yes config$");
+    // The image's, the node's default_env (daemonArgs), the container's own: the later wins.
+    assertThat(text).containsPattern("(?m)^\\d{4}-\\d\\d-\\d\\dT\\S+ stdout F yes config node$");
     assertThat(text).contains("stdout F 33");
     ExecSyncResponse exec = exec(id, "sh", "-c", "echo out; echo err >&2; exit 3");
     assertThat(exec.getExitCode()).isEqualTo(3);
@@ -839,7 +841,11 @@ class ContainerIT {
       "--default-ulimit",
       "memlock=65536",
       "--device-ownership-from-security-context",
-      "true"
+      "true",
+      "--default-env",
+      "NODE_ENV=node",
+      "--default-env",
+      "OVERRIDE=node"
     };
   }
 
