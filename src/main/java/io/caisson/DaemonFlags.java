@@ -62,6 +62,12 @@ record DaemonFlags(What what, Path configFile, boolean configGiven, Map<String, 
               "CDI spec directory (repeatable, lowest priority first; replaces the configured list)",
               true),
           new Flag(
+              "--additional-device",
+              "additional_devices",
+              "HOST[:CONTAINER[:PERMS]]",
+              "device for every container (repeatable; replaces the configured list)",
+              true),
+          new Flag(
               "--device-ownership-from-security-context",
               "device_ownership_from_security_context",
               "true|false",

@@ -88,6 +88,17 @@ final class ConfigValidator {
     } catch (IllegalArgumentException e) {
       throw new InvalidConfigException("key 'default_ulimits': " + e.getMessage());
     }
+    if (config.additionalDevices() == null) {
+      throw new InvalidConfigException(
+          "key 'additional_devices' is missing (an empty list means none)");
+    }
+    for (String entry : config.additionalDevices()) {
+      try {
+        DeviceMapping.parse(entry);
+      } catch (IllegalArgumentException e) {
+        throw new InvalidConfigException("key 'additional_devices': " + e.getMessage());
+      }
+    }
     if (config.defaultEnv() == null) {
       throw new InvalidConfigException("key 'default_env' is missing (an empty list means none)");
     }

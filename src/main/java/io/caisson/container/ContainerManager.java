@@ -6,9 +6,11 @@ import io.caisson.common.CaissonException;
 import io.caisson.common.Ids;
 import io.caisson.common.Undo;
 import io.caisson.config.CaissonConfig;
+import io.caisson.config.DeviceMapping;
 import io.caisson.container.cdi.CdiInjection;
 import io.caisson.container.cdi.CdiRegistry;
 import io.caisson.cri.v1.ContainerConfig;
+import io.caisson.cri.v1.Device;
 import io.caisson.cri.v1.LinuxContainerResources;
 import io.caisson.cri.v1.NamespaceMode;
 import io.caisson.cri.v1.PodSandboxConfig;
@@ -82,6 +84,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
   private final boolean deviceOwnershipFromSecurityContext;
   private final SeccompProfiles.RuntimeDefault seccompDefault;
   private final List<String> defaultEnv;
+  private final List<Device> additionalDevices;
   private final ContainerSignals signals;
   private final int daemonOomScoreAdj;
   private final ConcurrentHashMap<String, Container> containers = new ConcurrentHashMap<>();
@@ -120,6 +123,17 @@ public final class ContainerManager implements SandboxManager.PodContainers {
     this.defaultCapabilities = CapabilitySet.defaults(config.defaultCapabilities());
     this.deviceOwnershipFromSecurityContext = config.deviceOwnershipFromSecurityContext();
     this.defaultEnv = config.defaultEnv();
+    this.additionalDevices =
+        config.additionalDevices().stream()
+            .map(DeviceMapping::parse)
+            .map(
+                d ->
+                    Device.newBuilder()
+                        .setHostPath(d.hostPath())
+                        .setContainerPath(d.containerPath())
+                        .setPermissions(d.permissions())
+                        .build())
+            .toList();
     this.seccompDefault =
         config.seccompProfile() == null
             ? SeccompProfiles.RuntimeDefault.builtIn()
@@ -380,12 +394,21 @@ public final class ContainerManager implements SandboxManager.PodContainers {
 
   /**
    * The host devices the container gets: for a privileged one every device of the node (as
-   * containerd and CRI-O give it), then the ones kubelet asks for (a device plugin's).
+   * containerd and CRI-O give it), the node's {@code additional_devices} (looked up at each create,
+   * so a device that appears later is found), then the ones kubelet asks for (a device plugin's).
    */
-  private static List<HostDevices.Granted> devices(ContainerConfig config) {
+  private List<HostDevices.Granted> devices(ContainerConfig config) {
     List<HostDevices.Granted> devices = new ArrayList<>();
     if (config.getLinux().getSecurityContext().getPrivileged()) {
       devices.addAll(HostDevices.all(Path.of("/dev")));
+    }
+    if (!additionalDevices.isEmpty()) {
+      try {
+        devices.addAll(HostDevices.requested(additionalDevices));
+      } catch (CaissonException e) {
+        throw CaissonException.precondition(
+            "the node's additional_devices cannot be given: %s", e.getMessage());
+      }
     }
     devices.addAll(HostDevices.requested(config.getDevicesList()));
     return devices;

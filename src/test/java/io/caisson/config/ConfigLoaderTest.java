@@ -109,6 +109,18 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void additionalDevicesAreHostContainerAndPermissions() throws Exception {
+    assertInvalid(
+        "additional_devices = [\"dev/fuse\"]",
+        "key 'additional_devices': 'dev/fuse' is not HOST[:CONTAINER[:PERMISSIONS]]");
+    assertInvalid("additional_devices = [\"/dev/fuse:/dev/fuse:rwx\"]", "r, w, m");
+    assertThat(DeviceMapping.parse("/dev/fuse"))
+        .isEqualTo(new DeviceMapping("/dev/fuse", "/dev/fuse", "rwm"));
+    assertThat(DeviceMapping.parse("/dev/sdc:/dev/xvdc:r"))
+        .isEqualTo(new DeviceMapping("/dev/sdc", "/dev/xvdc", "r"));
+  }
+
+  @Test
   void pinnedImagePatternsAreCheckedAtStart() throws Exception {
     assertInvalid(
         "pinned_images = [\"quay.io/*/app\"]",

@@ -398,6 +398,8 @@ class ContainerIT {
                                         .addAddAmbientCapabilities("NET_BIND_SERVICE")))));
     start(id);
     assertThat(exec(id, "sh", "-c", "echo x > /dev/granted-null").getExitCode()).isZero();
+    // The node's additional_devices (daemonArgs) are every container's.
+    assertThat(exec(id, "sh", "-c", "echo x > /dev/node-null").getExitCode()).isZero();
     assertThat(exec(id, "sh", "-c", "cat /dev/read-only").getStderr().toStringUtf8())
         .contains("No such device");
     assertThat(exec(id, "sh", "-c", "echo x > /dev/read-only").getStderr().toStringUtf8())
@@ -842,6 +844,8 @@ class ContainerIT {
       "memlock=65536",
       "--device-ownership-from-security-context",
       "true",
+      "--additional-device",
+      "/dev/null:/dev/node-null:rw",
       "--default-env",
       "NODE_ENV=node",
       "--default-env",
