@@ -62,6 +62,12 @@ record DaemonFlags(What what, Path configFile, boolean configGiven, Map<String, 
               "CDI spec directory (repeatable, lowest priority first; replaces the configured list)",
               true),
           new Flag(
+              "--hooks-dir",
+              "hooks_dirs",
+              "DIR",
+              "OCI hooks directory (repeatable, lowest priority first; replaces the configured list)",
+              true),
+          new Flag(
               "--additional-device",
               "additional_devices",
               "HOST[:CONTAINER[:PERMS]]",

@@ -30,6 +30,7 @@ public record CaissonConfig(
     @JsonProperty("pull_stall_timeout") Duration pullStallTimeout,
     @JsonProperty("max_concurrent_downloads") int maxConcurrentDownloads,
     @JsonProperty("cdi_spec_dirs") List<Path> cdiSpecDirs,
+    @JsonProperty("hooks_dirs") List<Path> hooksDirs,
     @JsonProperty("additional_devices") List<String> additionalDevices,
     @JsonProperty("device_ownership_from_security_context")
         boolean deviceOwnershipFromSecurityContext,

@@ -46,6 +46,7 @@ final class ConfigBinder {
             top.duration("pull_stall_timeout"),
             top.integer("max_concurrent_downloads"),
             top.paths("cdi_spec_dirs"),
+            top.paths("hooks_dirs"),
             top.strings("additional_devices"),
             top.bool("device_ownership_from_security_context"),
             top.strings("default_capabilities"),

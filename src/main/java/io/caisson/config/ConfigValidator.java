@@ -88,6 +88,12 @@ final class ConfigValidator {
     } catch (IllegalArgumentException e) {
       throw new InvalidConfigException("key 'default_ulimits': " + e.getMessage());
     }
+    if (config.hooksDirs() == null) {
+      throw new InvalidConfigException("key 'hooks_dirs' is missing (an empty list means none)");
+    }
+    for (Path dir : config.hooksDirs()) {
+      absolute("hooks_dirs", dir);
+    }
     if (config.additionalDevices() == null) {
       throw new InvalidConfigException(
           "key 'additional_devices' is missing (an empty list means none)");

@@ -84,6 +84,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
   private final boolean deviceOwnershipFromSecurityContext;
   private final SeccompProfiles.RuntimeDefault seccompDefault;
   private final List<String> defaultEnv;
+  private final OciHooks hooks;
   private final List<Device> additionalDevices;
   private final ContainerSignals signals;
   private final int daemonOomScoreAdj;
@@ -123,6 +124,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
     this.defaultCapabilities = CapabilitySet.defaults(config.defaultCapabilities());
     this.deviceOwnershipFromSecurityContext = config.deviceOwnershipFromSecurityContext();
     this.defaultEnv = config.defaultEnv();
+    this.hooks = new OciHooks(config.hooksDirs());
     this.additionalDevices =
         config.additionalDevices().stream()
             .map(DeviceMapping::parse)
@@ -204,6 +206,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
     // Resolved and checked against the node before anything is made: a device that is not there
     // fails the call with nothing to undo.
     CdiInjection cdiDevices = cdi.resolve(CdiRegistry.requested(config));
+    List<OciHooks.Hook> ociHooks = hooks.current();
 
     long t0 = System.nanoTime();
     try (Undo undo = new Undo()) {
@@ -275,7 +278,8 @@ public final class ContainerManager implements SandboxManager.PodContainers {
                   defaultCapabilities,
                   deviceOwnershipFromSecurityContext,
                   seccompDefault,
-                  defaultEnv));
+                  defaultEnv,
+                  ociHooks));
       OciJson.writeConfig(bundle, spec);
       long t1 = System.nanoTime();
 

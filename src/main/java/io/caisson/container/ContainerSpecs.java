@@ -65,7 +65,8 @@ public final class ContainerSpecs {
       List<String> defaultCapabilities,
       boolean deviceOwnershipFromSecurityContext,
       SeccompProfiles.RuntimeDefault seccompDefault,
-      List<String> defaultEnv) {}
+      List<String> defaultEnv,
+      List<OciHooks.Hook> ociHooks) {}
 
   public static OciSpec build(Inputs in) {
     ContainerConfig config = in.config();
@@ -74,7 +75,8 @@ public final class ContainerSpecs {
     OciSpecBuilder spec = OciSpecBuilder.criDefaults();
 
     spec.root(in.rootfs().toString(), security.getReadonlyRootfs());
-    spec.args(command(config, in.image()));
+    List<String> argv = command(config, in.image());
+    spec.args(argv);
     spec.env(env(in.image(), in.defaultEnv(), config));
     spec.cwd(workingDir(config, in.image()));
     spec.terminal(config.getTty());
@@ -121,6 +123,7 @@ public final class ContainerSpecs {
           device.access());
     }
     in.cdiDevices().applyTo(spec);
+    OciHooks.applyTo(spec, in.ociHooks(), argv, config.getAnnotationsMap());
     return spec.build();
   }
 

@@ -846,11 +846,45 @@ class ContainerIT {
       "true",
       "--additional-device",
       "/dev/null:/dev/node-null:rw",
+      "--hooks-dir",
+      dir.resolve("hooks.d").toString(),
       "--default-env",
       "NODE_ENV=node",
       "--default-env",
       "OVERRIDE=node"
     };
+  }
+
+  @Test
+  void theNodesOciHooksRunForTheContainersTheyMatch() throws Exception {
+    // Read at each CreateContainer: written after the daemon started.
+    Path state = dir.resolve("oci-hook-state.json");
+    Files.writeString(
+        Files.createDirectories(dir.resolve("hooks.d")).resolve("50-test.json"),
+        """
+        {"version": "1.0.0",
+         "hook": {"path": "/bin/sh", "args": ["sh", "-c", "cat > %s"]},
+         "when": {"annotations": {"^caisson\\\\.test/hook$": "^yes$"}},
+         "stages": ["createRuntime"]}
+        """
+            .formatted(state));
+    String plain = create(base("no-hook").addAllCommand(List.of("sleep", "3600")));
+    assertThat(state).doesNotExist();
+    String hooked =
+        create(
+            base("hooked")
+                .addAllCommand(List.of("sleep", "3600"))
+                .putAnnotations("caisson.test/hook", "yes"));
+    // The hook got the container's state on its stdin, as the OCI spec says.
+    assertThat(Files.readString(state)).contains("\"id\":\"" + hooked + "\"");
+    remove(hooked);
+    remove(plain);
+    // A broken file fails the create, naming it, and leaves nothing behind.
+    Files.writeString(dir.resolve("hooks.d/60-broken.json"), "{");
+    assertThatThrownBy(() -> create(base("broken-hook").addAllCommand(List.of("true"))))
+        .hasMessageContaining("60-broken.json is invalid");
+    Files.delete(dir.resolve("hooks.d/60-broken.json"));
+    Files.delete(dir.resolve("hooks.d/50-test.json"));
   }
 
   @Test

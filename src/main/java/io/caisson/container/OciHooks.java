@@ -1,0 +1,189 @@
+package io.caisson.container;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.caisson.common.CaissonException;
+import io.caisson.oci.OciSpec;
+import io.caisson.oci.OciSpecBuilder;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+import java.util.stream.Stream;
+
+/**
+ * The node's OCI hooks ({@code hooks_dirs}, oci-hooks(5), version 1.0.0, as CRI-O and podman read
+ * them, e.g. a GPU vendor's prestart hook): JSON files naming a hook, the stages it runs at and
+ * when it applies. Read at each CreateContainer; a file in a later directory replaces the one of
+ * the same name in an earlier one, and hooks run in file-name order. A file that cannot be read or
+ * is not a valid hook fails the create, naming it, rather than start a container without a hook the
+ * node meant it to have.
+ */
+final class OciHooks {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Set<String> STAGES =
+      Set.of(
+          "prestart",
+          "createRuntime",
+          "createContainer",
+          "startContainer",
+          "poststart",
+          "poststop");
+
+  /** One hook file: the hook, its stages and its conditions. */
+  record Hook(
+      String file,
+      OciSpec.Hook hook,
+      List<String> stages,
+      boolean always,
+      Map<Pattern, Pattern> annotations,
+      List<Pattern> commands,
+      Boolean hasBindMounts) {
+
+    /** Whether any of its conditions holds for a container (oci-hooks(5): any one is enough). */
+    boolean appliesTo(List<String> args, Map<String, String> annotations, boolean bindMounts) {
+      if (always) {
+        return true;
+      }
+      for (var condition : this.annotations.entrySet()) {
+        for (var annotation : annotations.entrySet()) {
+          if (condition.getKey().matcher(annotation.getKey()).find()
+              && condition.getValue().matcher(annotation.getValue()).find()) {
+            return true;
+          }
+        }
+      }
+      if (!args.isEmpty() && commands.stream().anyMatch(c -> c.matcher(args.getFirst()).find())) {
+        return true;
+      }
+      return hasBindMounts != null && hasBindMounts && bindMounts;
+    }
+  }
+
+  private final List<Path> dirs;
+
+  OciHooks(List<Path> dirs) {
+    this.dirs = List.copyOf(dirs);
+  }
+
+  /** The hooks of every directory now, in file-name order. */
+  List<Hook> current() {
+    Map<String, Path> byName = new TreeMap<>();
+    for (Path dir : dirs) {
+      if (!Files.isDirectory(dir)) {
+        continue;
+      }
+      try (Stream<Path> files = Files.list(dir)) {
+        files
+            .filter(f -> f.getFileName().toString().endsWith(".json"))
+            .forEach(f -> byName.put(f.getFileName().toString(), f));
+      } catch (IOException e) {
+        throw CaissonException.precondition("OCI hooks directory %s cannot be read: %s", dir, e);
+      }
+    }
+    List<Hook> hooks = new ArrayList<>();
+    for (Path file : byName.values()) {
+      try {
+        hooks.add(parse(file.toString(), Files.readAllBytes(file)));
+      } catch (IOException e) {
+        throw CaissonException.precondition("OCI hook %s cannot be read: %s", file, e);
+      } catch (IllegalArgumentException e) {
+        throw CaissonException.precondition("OCI hook %s is invalid: %s", file, e.getMessage());
+      }
+    }
+    return hooks;
+  }
+
+  /** Adds the hooks that apply to the container the spec describes. */
+  static void applyTo(
+      OciSpecBuilder spec, List<Hook> hooks, List<String> args, Map<String, String> annotations) {
+    boolean bindMounts =
+        spec.mounts().stream()
+            .anyMatch(
+                m ->
+                    "bind".equals(m.type())
+                        || (m.options() != null
+                            && (m.options().contains("bind") || m.options().contains("rbind"))));
+    for (Hook hook : hooks) {
+      if (hook.appliesTo(args, annotations, bindMounts)) {
+        hook.stages().forEach(stage -> spec.addHook(stage, hook.hook()));
+      }
+    }
+  }
+
+  /** Reads one hook file; IllegalArgumentException says what is wrong with it. */
+  static Hook parse(String file, byte[] bytes) {
+    JsonNode root;
+    try {
+      root = JSON.readTree(bytes);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("not valid JSON");
+    }
+    if (root == null || !root.isObject()) {
+      throw new IllegalArgumentException("not a JSON object");
+    }
+    String version = root.path("version").asText("");
+    if (!version.equals("1.0.0")) {
+      throw new IllegalArgumentException("version '" + version + "' is not 1.0.0");
+    }
+    JsonNode h = root.path("hook");
+    String path = h.path("path").asText("");
+    if (!path.startsWith("/")) {
+      throw new IllegalArgumentException("hook.path must be an absolute path");
+    }
+    if (!Files.exists(Path.of(path))) {
+      throw new IllegalArgumentException("hook.path " + path + " does not exist");
+    }
+    Integer timeout = h.has("timeout") ? h.get("timeout").asInt() : null;
+    if (timeout != null && timeout <= 0) {
+      throw new IllegalArgumentException("hook.timeout must be positive");
+    }
+    OciSpec.Hook hook =
+        new OciSpec.Hook(path, strings(h.path("args")), strings(h.path("env")), timeout);
+    List<String> stages = strings(root.path("stages"));
+    if (stages.isEmpty()) {
+      throw new IllegalArgumentException("it names no stages");
+    }
+    for (String stage : stages) {
+      if (!STAGES.contains(stage)) {
+        throw new IllegalArgumentException("unknown stage '" + stage + "'");
+      }
+    }
+    JsonNode when = root.path("when");
+    Map<Pattern, Pattern> annotations = new java.util.LinkedHashMap<>();
+    when.path("annotations")
+        .properties()
+        .forEach(e -> annotations.put(regex(e.getKey()), regex(e.getValue().asText())));
+    List<Pattern> commands = strings(when.path("commands")).stream().map(OciHooks::regex).toList();
+    boolean always = when.path("always").asBoolean(false);
+    Boolean hasBindMounts =
+        when.has("hasBindMounts") ? when.get("hasBindMounts").asBoolean() : null;
+    if (!always && annotations.isEmpty() && commands.isEmpty() && hasBindMounts == null) {
+      throw new IllegalArgumentException("\"when\" has no condition");
+    }
+    return new Hook(
+        file, hook, List.copyOf(stages), always, Map.copyOf(annotations), commands, hasBindMounts);
+  }
+
+  private static Pattern regex(String text) {
+    try {
+      return Pattern.compile(text);
+    } catch (PatternSyntaxException e) {
+      throw new IllegalArgumentException("'" + text + "' is not a regular expression");
+    }
+  }
+
+  private static List<String> strings(JsonNode array) {
+    List<String> out = new ArrayList<>();
+    for (JsonNode v : array) {
+      out.add(v.asText());
+    }
+    return List.copyOf(out);
+  }
+}
