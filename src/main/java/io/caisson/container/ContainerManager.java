@@ -6,11 +6,9 @@ import io.caisson.common.CaissonException;
 import io.caisson.common.Ids;
 import io.caisson.common.Undo;
 import io.caisson.config.CaissonConfig;
-import io.caisson.config.DeviceMapping;
 import io.caisson.container.cdi.CdiInjection;
 import io.caisson.container.cdi.CdiRegistry;
 import io.caisson.cri.v1.ContainerConfig;
-import io.caisson.cri.v1.Device;
 import io.caisson.cri.v1.LinuxContainerResources;
 import io.caisson.cri.v1.NamespaceMode;
 import io.caisson.cri.v1.PodSandboxConfig;
@@ -26,8 +24,6 @@ import io.caisson.oci.OciJson;
 import io.caisson.oci.OciSpec;
 import io.caisson.oci.Runc;
 import io.caisson.oci.RuncState;
-import io.caisson.oci.SeccompProfiles;
-import io.caisson.oci.Ulimits;
 import io.caisson.sandbox.Sandbox;
 import io.caisson.sandbox.SandboxManager;
 import io.caisson.storage.IdmappedStaging;
@@ -79,13 +75,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
   private final VolumeSources volumeSources;
   private final ImageVolumes imageVolumes;
   private final CdiRegistry cdi;
-  private final List<OciSpec.Rlimit> defaultRlimits;
-  private final List<String> defaultCapabilities;
-  private final boolean deviceOwnershipFromSecurityContext;
-  private final SeccompProfiles.RuntimeDefault seccompDefault;
-  private final List<String> defaultEnv;
-  private final OciHooks hooks;
-  private final List<Device> additionalDevices;
+  private final NodeDefaults node;
   private final ContainerSignals signals;
   private final int daemonOomScoreAdj;
   private final ConcurrentHashMap<String, Container> containers = new ConcurrentHashMap<>();
@@ -120,26 +110,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
     this.volumeSources = new VolumeSources(staging);
     this.imageVolumes = new ImageVolumes(images, storage);
     this.cdi = new CdiRegistry(config.cdiSpecDirs());
-    this.defaultRlimits = Ulimits.parse(config.defaultUlimits());
-    this.defaultCapabilities = CapabilitySet.defaults(config.defaultCapabilities());
-    this.deviceOwnershipFromSecurityContext = config.deviceOwnershipFromSecurityContext();
-    this.defaultEnv = config.defaultEnv();
-    this.hooks = new OciHooks(config.hooksDirs());
-    this.additionalDevices =
-        config.additionalDevices().stream()
-            .map(DeviceMapping::parse)
-            .map(
-                d ->
-                    Device.newBuilder()
-                        .setHostPath(d.hostPath())
-                        .setContainerPath(d.containerPath())
-                        .setPermissions(d.permissions())
-                        .build())
-            .toList();
-    this.seccompDefault =
-        config.seccompProfile() == null
-            ? SeccompProfiles.RuntimeDefault.builtIn()
-            : SeccompProfiles.RuntimeDefault.fromFile(config.seccompProfile());
+    this.node = NodeDefaults.of(config);
     this.signals = new ContainerSignals(runc, CgroupKill.of(Path.of("/sys/fs/cgroup")));
     this.checkpoints =
         new ContainerCheckpoints(
@@ -206,7 +177,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
     // Resolved and checked against the node before anything is made: a device that is not there
     // fails the call with nothing to undo.
     CdiInjection cdiDevices = cdi.resolve(CdiRegistry.requested(config));
-    List<OciHooks.Hook> ociHooks = hooks.current();
+    List<OciHooks.Hook> ociHooks = node.hooks().current();
 
     long t0 = System.nanoTime();
     try (Undo undo = new Undo()) {
@@ -274,11 +245,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
                   mountSources,
                   devices,
                   cdiDevices,
-                  defaultRlimits,
-                  defaultCapabilities,
-                  deviceOwnershipFromSecurityContext,
-                  seccompDefault,
-                  defaultEnv,
+                  node,
                   ociHooks));
       OciJson.writeConfig(bundle, spec);
       long t1 = System.nanoTime();
@@ -406,9 +373,9 @@ public final class ContainerManager implements SandboxManager.PodContainers {
     if (config.getLinux().getSecurityContext().getPrivileged()) {
       devices.addAll(HostDevices.all(Path.of("/dev")));
     }
-    if (!additionalDevices.isEmpty()) {
+    if (!node.additionalDevices().isEmpty()) {
       try {
-        devices.addAll(HostDevices.requested(additionalDevices));
+        devices.addAll(HostDevices.requested(node.additionalDevices()));
       } catch (CaissonException e) {
         throw CaissonException.precondition(
             "the node's additional_devices cannot be given: %s", e.getMessage());

@@ -61,11 +61,7 @@ public final class ContainerSpecs {
       List<Path> mountSources,
       List<HostDevices.Granted> devices,
       CdiInjection cdiDevices,
-      List<OciSpec.Rlimit> rlimits,
-      List<String> defaultCapabilities,
-      boolean deviceOwnershipFromSecurityContext,
-      SeccompProfiles.RuntimeDefault seccompDefault,
-      List<String> defaultEnv,
+      NodeDefaults node,
       List<OciHooks.Hook> ociHooks) {}
 
   public static OciSpec build(Inputs in) {
@@ -77,7 +73,7 @@ public final class ContainerSpecs {
     spec.root(in.rootfs().toString(), security.getReadonlyRootfs());
     List<String> argv = command(config, in.image());
     spec.args(argv);
-    spec.env(env(in.image(), in.defaultEnv(), config));
+    spec.env(env(in.image(), in.node().env(), config));
     spec.cwd(workingDir(config, in.image()));
     spec.terminal(config.getTty());
     if (in.sandbox().utsns() != null) {
@@ -85,12 +81,12 @@ public final class ContainerSpecs {
       spec.hostname(in.sandbox().hostname());
     }
     spec.user(in.identity().uid(), in.identity().gid(), in.identity().additionalGids());
-    in.rlimits().forEach(r -> spec.rlimit(r.type(), r.hard(), r.soft()));
+    in.node().rlimits().forEach(r -> spec.rlimit(r.type(), r.hard(), r.soft()));
 
     OciSpec.Capabilities capabilities =
         CapabilitySet.withAmbient(
             CapabilitySet.resolve(
-                in.defaultCapabilities(),
+                in.node().capabilities(),
                 privileged,
                 security.getCapabilities().getAddCapabilitiesList(),
                 security.getCapabilities().getDropCapabilitiesList()),
@@ -105,7 +101,7 @@ public final class ContainerSpecs {
       userMount(spec, config.getMounts(i), in.mountSources().get(i), in.recursiveReadOnlyMounts());
     }
     paths(spec, security, privileged);
-    seccomp(spec, security, privileged, caps, in.seccompDefault());
+    seccomp(spec, security, privileged, caps, in.node().seccomp());
     refuseUnsupportedLsm(security);
     resources(spec, config.getLinux().getResources(), in.daemonOomScoreAdj());
     spec.cgroupsPath(in.cgroupsPath());
@@ -117,7 +113,7 @@ public final class ContainerSpecs {
     }
     for (HostDevices.Granted device : in.devices()) {
       spec.device(
-          in.deviceOwnershipFromSecurityContext()
+          in.node().deviceOwnershipFromSecurityContext()
               ? ownedAsRun(device.node(), security)
               : device.node(),
           device.access());

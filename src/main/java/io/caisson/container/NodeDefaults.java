@@ -1,0 +1,47 @@
+package io.caisson.container;
+
+import io.caisson.config.CaissonConfig;
+import io.caisson.config.DeviceMapping;
+import io.caisson.cri.v1.Device;
+import io.caisson.oci.OciSpec;
+import io.caisson.oci.SeccompProfiles;
+import io.caisson.oci.Ulimits;
+import java.util.List;
+
+/**
+ * What the node's configuration gives every container, read once from the config (which was checked
+ * when it was loaded): the capabilities of a container that is not privileged, resource limits,
+ * environment, the RuntimeDefault seccomp profile, device ownership, extra devices and the OCI hook
+ * directories.
+ */
+record NodeDefaults(
+    List<String> capabilities,
+    List<OciSpec.Rlimit> rlimits,
+    List<String> env,
+    SeccompProfiles.RuntimeDefault seccomp,
+    boolean deviceOwnershipFromSecurityContext,
+    List<Device> additionalDevices,
+    OciHooks hooks) {
+
+  static NodeDefaults of(CaissonConfig config) {
+    return new NodeDefaults(
+        CapabilitySet.defaults(config.defaultCapabilities()),
+        Ulimits.parse(config.defaultUlimits()),
+        List.copyOf(config.defaultEnv()),
+        config.seccompProfile() == null
+            ? SeccompProfiles.RuntimeDefault.builtIn()
+            : SeccompProfiles.RuntimeDefault.fromFile(config.seccompProfile()),
+        config.deviceOwnershipFromSecurityContext(),
+        config.additionalDevices().stream()
+            .map(DeviceMapping::parse)
+            .map(
+                d ->
+                    Device.newBuilder()
+                        .setHostPath(d.hostPath())
+                        .setContainerPath(d.containerPath())
+                        .setPermissions(d.permissions())
+                        .build())
+            .toList(),
+        new OciHooks(config.hooksDirs()));
+  }
+}
