@@ -120,39 +120,31 @@ final class ConfigBinder {
     }
 
     List<String> strings(String key) throws InvalidConfigException {
-      JsonNode value = value(key);
-      if (value == null) {
-        return null;
-      }
-      if (!value.isArray()) {
-        throw wrong(key, "a list of strings", value);
-      }
-      List<String> strings = new ArrayList<>();
-      for (JsonNode element : value) {
-        if (!element.isTextual()) {
-          throw wrong(key, "a list of strings", value);
-        }
-        strings.add(element.textValue());
-      }
-      return List.copyOf(strings);
+      return texts(key, "a list of strings");
     }
 
     List<Path> paths(String key) throws InvalidConfigException {
+      List<String> texts = texts(key, "a list of paths");
+      return texts == null ? null : texts.stream().map(Path::of).toList();
+    }
+
+    /** A list of strings, null when unset; {@code expected} names it in the error. */
+    private List<String> texts(String key, String expected) throws InvalidConfigException {
       JsonNode value = value(key);
       if (value == null) {
         return null;
       }
       if (!value.isArray()) {
-        throw wrong(key, "a list of paths", value);
+        throw wrong(key, expected, value);
       }
-      List<Path> paths = new ArrayList<>();
+      List<String> texts = new ArrayList<>();
       for (JsonNode element : value) {
         if (!element.isTextual()) {
-          throw wrong(key, "a list of paths", value);
+          throw wrong(key, expected, value);
         }
-        paths.add(Path.of(element.textValue()));
+        texts.add(element.textValue());
       }
-      return List.copyOf(paths);
+      return List.copyOf(texts);
     }
 
     /** A duration such as "90s" or "1m30s". */

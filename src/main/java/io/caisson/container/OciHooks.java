@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
@@ -27,14 +26,6 @@ import java.util.stream.Stream;
  */
 final class OciHooks {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Set<String> STAGES =
-      Set.of(
-          "prestart",
-          "createRuntime",
-          "createContainer",
-          "startContainer",
-          "poststart",
-          "poststop");
 
   /** One hook file: the hook, its stages and its conditions. */
   record Hook(
@@ -151,7 +142,7 @@ final class OciHooks {
       throw new IllegalArgumentException("it names no stages");
     }
     for (String stage : stages) {
-      if (!STAGES.contains(stage)) {
+      if (!OciSpecBuilder.HOOK_STAGES.contains(stage)) {
         throw new IllegalArgumentException("unknown stage '" + stage + "'");
       }
     }

@@ -29,6 +29,16 @@ public final class OciSpecBuilder {
   public static final String DEFAULT_PATH =
       "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
+  /** The OCI runtime spec's hook stages, in the order a container meets them. */
+  public static final List<String> HOOK_STAGES =
+      List.of(
+          "prestart",
+          "createRuntime",
+          "createContainer",
+          "startContainer",
+          "poststart",
+          "poststop");
+
   /** The capability set containerd and CRI-O give a non-privileged container. */
   public static final List<String> DEFAULT_CAPABILITIES =
       List.of(
@@ -334,14 +344,7 @@ public final class OciSpecBuilder {
   /** The OCI hook stages, in the spec's order, each with no hook yet. */
   private static Map<String, List<OciSpec.Hook>> hookStages() {
     Map<String, List<OciSpec.Hook>> stages = new LinkedHashMap<>();
-    for (String stage :
-        List.of(
-            "prestart",
-            "createRuntime",
-            "createContainer",
-            "startContainer",
-            "poststart",
-            "poststop")) {
+    for (String stage : HOOK_STAGES) {
       stages.put(stage, new ArrayList<>());
     }
     return stages;

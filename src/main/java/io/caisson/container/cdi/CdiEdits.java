@@ -3,6 +3,7 @@ package io.caisson.container.cdi;
 import io.caisson.common.CaissonException;
 import io.caisson.container.HostDevices;
 import io.caisson.oci.OciSpec;
+import io.caisson.oci.OciSpecBuilder;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -17,14 +18,7 @@ import java.util.Set;
  * not the request's: FAILED_PRECONDITION naming the device and its spec file.
  */
 final class CdiEdits {
-  private static final Set<String> STAGES =
-      Set.of(
-          "prestart",
-          "createRuntime",
-          "createContainer",
-          "startContainer",
-          "poststart",
-          "poststop");
+  private static final List<String> STAGES = OciSpecBuilder.HOOK_STAGES;
 
   private final List<String> env = new ArrayList<>();
   private final List<CdiInjection.Node> nodes = new ArrayList<>();
