@@ -51,6 +51,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -885,6 +886,39 @@ class ContainerIT {
         .hasMessageContaining("60-broken.json is invalid");
     Files.delete(dir.resolve("hooks.d/60-broken.json"));
     Files.delete(dir.resolve("hooks.d/50-test.json"));
+  }
+
+  @Test
+  void theNodesDefaultCapabilitiesAreTheBaseOfAContainersOwn() throws Exception {
+    daemon.close();
+    List<String> args = new ArrayList<>(List.of(daemonArgs()));
+    args.addAll(
+        List.of(
+            "--default-capability",
+            "CHOWN",
+            "--default-capability",
+            "SETUID",
+            "--default-capability",
+            "CAP_SETGID"));
+    daemon = DaemonProcess.start(dir.resolve("daemon"), args.toArray(String[]::new));
+    String id =
+        create(
+            base("node-capabilities")
+                .addAllCommand(List.of("sleep", "3600"))
+                .setLinux(
+                    LinuxContainerConfig.newBuilder()
+                        .setSecurityContext(
+                            LinuxContainerSecurityContext.newBuilder()
+                                .setCapabilities(
+                                    Capability.newBuilder()
+                                        .addAddCapabilities("NET_ADMIN")
+                                        .addDropCapabilities("SETUID")))));
+    start(id);
+    // CHOWN (bit 0) and SETGID (6) from the node, NET_ADMIN (12) from the container, SETUID (7)
+    // dropped by it; none of the built-in defaults (NET_RAW, MKNOD, ...).
+    assertThat(exec(id, "cat", "/proc/self/status").getStdout().toStringUtf8())
+        .containsPattern("CapBnd:\\s+0000000000001041");
+    remove(id);
   }
 
   @Test
