@@ -922,6 +922,29 @@ class ContainerIT {
   }
 
   @Test
+  void aMissingAdditionalDeviceFailsCreateNamingItAndLeavesNothing() throws Exception {
+    daemon.close();
+    List<String> args = new ArrayList<>(List.of(daemonArgs()));
+    args.addAll(List.of("--additional-device", dir.resolve("no-such-device").toString()));
+    daemon = DaemonProcess.start(dir.resolve("daemon"), args.toArray(String[]::new));
+    assertThatThrownBy(() -> create(base("needs-device").addAllCommand(List.of("true"))))
+        .isInstanceOfSatisfying(
+            io.grpc.StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+              assertThat(e.getMessage())
+                  .contains("additional_devices")
+                  .contains(dir.resolve("no-such-device").toString());
+            });
+    assertThat(
+            daemon
+                .runtime()
+                .listContainers(ListContainersRequest.getDefaultInstance())
+                .getContainersList())
+        .isEmpty();
+  }
+
+  @Test
   void theNodesSeccompProfileIsWhatRuntimeDefaultMeans() throws Exception {
     String confined =
         create(
