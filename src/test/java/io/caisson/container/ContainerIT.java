@@ -379,11 +379,7 @@ class ContainerIT {
         create(
             base("devices")
                 .addAllCommand(List.of("sleep", "3600"))
-                .addDevices(
-                    Device.newBuilder()
-                        .setHostPath("/dev/null")
-                        .setContainerPath("/dev/granted-null")
-                        .setPermissions("rw"))
+                .addDevices(grantedNull())
                 .addDevices(
                     Device.newBuilder()
                         .setHostPath(unbacked.toString())
@@ -427,11 +423,7 @@ class ContainerIT {
         create(
             base("owned-devices")
                 .addAllCommand(List.of("sleep", "3600"))
-                .addDevices(
-                    Device.newBuilder()
-                        .setHostPath("/dev/null")
-                        .setContainerPath("/dev/granted-null")
-                        .setPermissions("rw"))
+                .addDevices(grantedNull())
                 .setLinux(
                     LinuxContainerConfig.newBuilder()
                         .setSecurityContext(
@@ -776,8 +768,7 @@ class ContainerIT {
                 .getImage())
         .isEqualTo(pulled.getId());
 
-    daemon.close();
-    daemon = DaemonProcess.start(dir.resolve("daemon"), daemonArgs());
+    restartDaemon();
     assertThat(status(id).getImageRef()).isEqualTo(status.getImageRef());
     assertThat(status(id).getImage().getImage()).isEqualTo(image);
     remove(id);
@@ -813,6 +804,22 @@ class ContainerIT {
     assertCode(Status.Code.NOT_FOUND, () -> status("0123456789abcdef0123456789abcdef"));
     remove(id);
     remove(id);
+  }
+
+  /** The daemon again, on the same directories, with the usual flags and {@code extra} ones. */
+  private void restartDaemon(String... extra) throws Exception {
+    daemon.close();
+    List<String> args = new ArrayList<>(List.of(daemonArgs()));
+    args.addAll(List.of(extra));
+    daemon = DaemonProcess.start(dir.resolve("daemon"), args.toArray(String[]::new));
+  }
+
+  /** The node's /dev/null as a device plugin would hand it over, read-write. */
+  private static Device.Builder grantedNull() {
+    return Device.newBuilder()
+        .setHostPath("/dev/null")
+        .setContainerPath("/dev/granted-null")
+        .setPermissions("rw");
   }
 
   /**
@@ -890,17 +897,13 @@ class ContainerIT {
 
   @Test
   void theNodesDefaultCapabilitiesAreTheBaseOfAContainersOwn() throws Exception {
-    daemon.close();
-    List<String> args = new ArrayList<>(List.of(daemonArgs()));
-    args.addAll(
-        List.of(
-            "--default-capability",
-            "CHOWN",
-            "--default-capability",
-            "SETUID",
-            "--default-capability",
-            "CAP_SETGID"));
-    daemon = DaemonProcess.start(dir.resolve("daemon"), args.toArray(String[]::new));
+    restartDaemon(
+        "--default-capability",
+        "CHOWN",
+        "--default-capability",
+        "SETUID",
+        "--default-capability",
+        "CAP_SETGID");
     String id =
         create(
             base("node-capabilities")
@@ -923,10 +926,7 @@ class ContainerIT {
 
   @Test
   void aMissingAdditionalDeviceFailsCreateNamingItAndLeavesNothing() throws Exception {
-    daemon.close();
-    List<String> args = new ArrayList<>(List.of(daemonArgs()));
-    args.addAll(List.of("--additional-device", dir.resolve("no-such-device").toString()));
-    daemon = DaemonProcess.start(dir.resolve("daemon"), args.toArray(String[]::new));
+    restartDaemon("--additional-device", dir.resolve("no-such-device").toString());
     assertThatThrownBy(() -> create(base("needs-device").addAllCommand(List.of("true"))))
         .isInstanceOfSatisfying(
             io.grpc.StatusRuntimeException.class,
