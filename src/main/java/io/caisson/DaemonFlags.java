@@ -127,6 +127,12 @@ record DaemonFlags(What what, Path configFile, boolean configGiven, Map<String, 
               "Prometheus metrics (empty: off)",
               false),
           new Flag("--cgroup-driver", "cgroup_driver", "DRIVER", "cgroupfs|systemd", false),
+          new Flag(
+              "--image-volumes",
+              "image_volumes",
+              "MODE",
+              "copy|mkdir|ignore: the volumes an image declares",
+              false),
           new Flag("--pause-image", "pause_image", "IMAGE", "infra container image", false),
           new Flag(
               "--pinned-image",

@@ -39,6 +39,7 @@ public record CaissonConfig(
     @JsonProperty("default_ulimits") List<String> defaultUlimits,
     @JsonProperty("default_sysctls") List<String> defaultSysctls,
     @JsonProperty("default_env") List<String> defaultEnv,
+    @JsonProperty("image_volumes") String imageVolumes,
     Cni cni,
     Streaming streaming,
     Metrics metrics) {

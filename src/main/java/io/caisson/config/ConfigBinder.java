@@ -54,6 +54,7 @@ final class ConfigBinder {
             top.strings("default_ulimits"),
             top.strings("default_sysctls"),
             top.strings("default_env"),
+            top.string("image_volumes"),
             cni(top.table("cni")),
             streaming(top.table("streaming")),
             metrics(top.table("metrics")));

@@ -16,6 +16,7 @@ import java.util.Set;
 final class ConfigValidator {
   private static final Set<String> LOG_LEVELS = Set.of("trace", "debug", "info", "warn", "error");
   private static final Set<String> CGROUP_DRIVERS = Set.of("cgroupfs", "systemd");
+  private static final Set<String> IMAGE_VOLUMES = Set.of("copy", "mkdir", "ignore");
 
   private ConfigValidator() {}
 
@@ -25,6 +26,7 @@ final class ConfigValidator {
     absolute("state", config.state());
     oneOf("log_level", config.logLevel(), LOG_LEVELS);
     oneOf("cgroup_driver", config.cgroupDriver(), CGROUP_DRIVERS);
+    oneOf("image_volumes", config.imageVolumes(), IMAGE_VOLUMES);
     runtimes(config.runtimes(), config.defaultRuntime());
     absolute("conmon", config.conmon());
     if (config.pauseImage() == null || config.pauseImage().isBlank()) {

@@ -220,6 +220,17 @@ public final class ContainerManager implements SandboxManager.PodContainers {
               undo);
       List<Path> mountSources = volumeSources.of(id, config, sandbox.record());
       imageVolumeMounts.forEach(mountSources::set);
+      List<OciSpec.Mount> declaredVolumes =
+          DeclaredVolumes.prepare(
+              node.declaredVolumes(),
+              image.config().volumes(),
+              config,
+              rootfs,
+              storage.volumesDir(id),
+              ownUserNamespace
+                  ? new DeclaredVolumes.Owner(
+                      sandbox.record().uids().hostId(), sandbox.record().gids().hostId())
+                  : DeclaredVolumes.Owner.ROOT);
 
       ImageUsers.Identity identity = RunAsIdentity.resolve(config, image.config(), rootfs);
       Path pidNamespace = null;
@@ -245,6 +256,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
                   mountSources,
                   devices,
                   cdiDevices,
+                  declaredVolumes,
                   node,
                   ociHooks));
       OciJson.writeConfig(bundle, spec);

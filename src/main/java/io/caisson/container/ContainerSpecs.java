@@ -46,6 +46,8 @@ public final class ContainerSpecs {
    * @param devices the host's device nodes the container gets (see {@link HostDevices}): the
    *     config's, and for a privileged container every one under /dev
    * @param cdiDevices what the CDI devices the config asks for add, applied last
+   * @param declaredVolumes bind mounts for the image's own volumes (see {@link DeclaredVolumes}),
+   *     each added unless a mount is at its path already
    */
   public record Inputs(
       String containerId,
@@ -61,6 +63,7 @@ public final class ContainerSpecs {
       List<Path> mountSources,
       List<HostDevices.Granted> devices,
       CdiInjection cdiDevices,
+      List<OciSpec.Mount> declaredVolumes,
       NodeDefaults node,
       List<OciHooks.Hook> ociHooks) {}
 
@@ -100,6 +103,7 @@ public final class ContainerSpecs {
     for (int i = 0; i < config.getMountsCount(); i++) {
       userMount(spec, config.getMounts(i), in.mountSources().get(i), in.recursiveReadOnlyMounts());
     }
+    in.declaredVolumes().forEach(spec::mountUnlessPresent);
     paths(spec, security, privileged);
     seccomp(spec, security, privileged, caps, in.node().seccomp());
     refuseUnsupportedLsm(security);

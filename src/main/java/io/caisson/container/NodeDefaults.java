@@ -11,8 +11,8 @@ import java.util.List;
 /**
  * What the node's configuration gives every container, read once from the config (which was checked
  * when it was loaded): the capabilities of a container that is not privileged, resource limits,
- * environment, the RuntimeDefault seccomp profile, device ownership, extra devices and the OCI hook
- * directories.
+ * environment, the RuntimeDefault seccomp profile, device ownership, extra devices, the OCI hook
+ * directories and what becomes of the volumes an image declares.
  */
 record NodeDefaults(
     List<String> capabilities,
@@ -21,7 +21,8 @@ record NodeDefaults(
     SeccompProfiles.RuntimeDefault seccomp,
     boolean deviceOwnershipFromSecurityContext,
     List<Device> additionalDevices,
-    OciHooks hooks) {
+    OciHooks hooks,
+    DeclaredVolumes.Mode declaredVolumes) {
 
   static NodeDefaults of(CaissonConfig config) {
     return new NodeDefaults(
@@ -42,6 +43,7 @@ record NodeDefaults(
                         .setPermissions(d.permissions())
                         .build())
             .toList(),
-        new OciHooks(config.hooksDirs()));
+        new OciHooks(config.hooksDirs()),
+        DeclaredVolumes.Mode.of(config.imageVolumes()));
   }
 }

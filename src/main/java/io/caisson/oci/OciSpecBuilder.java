@@ -318,6 +318,27 @@ public final class OciSpecBuilder {
     return this;
   }
 
+  /**
+   * Adds a mount unless one is at its destination already (that one wins), before the first mount
+   * below its destination: runc mounts in order, and a mount made later over a parent would hide
+   * what was mounted below it.
+   */
+  public OciSpecBuilder mountUnlessPresent(Mount mount) {
+    String d = normalize(mount.destination());
+    if (mounts.stream().anyMatch(m -> normalize(m.destination()).equals(d))) {
+      return this;
+    }
+    String below = d.equals("/") ? "/" : d + "/";
+    for (int i = 0; i < mounts.size(); i++) {
+      if (normalize(mounts.get(i).destination()).startsWith(below)) {
+        mounts.add(i, mount);
+        return this;
+      }
+    }
+    mounts.add(mount);
+    return this;
+  }
+
   public OciSpecBuilder removeMount(String destination) {
     String d = normalize(destination);
     mounts.removeIf(m -> normalize(m.destination()).equals(d));

@@ -42,6 +42,14 @@ public final class OverlayRootfs {
   }
 
   /**
+   * Where the container's own directories for its image's declared volumes go: beside its writable
+   * layer, so they are removed with it.
+   */
+  public Path volumesDir(String containerId) {
+    return layersDir.resolve(containerId).resolve("volumes");
+  }
+
+  /**
    * Mounts {@code lowerDirs} (lowest first, as images list them) under the container's upper dir at
    * {@code target}. Creates the writable layer on first use.
    */

@@ -76,6 +76,20 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void imageVolumesIsOneOfThreeModes() throws Exception {
+    assertThat(loader.load(dir.resolve("none.toml"), false, Map.of()).imageVolumes())
+        .isEqualTo("copy");
+    assertInvalid(
+        "image_volumes = \"bind\"",
+        "key 'image_volumes': 'bind' is not one of [copy, ignore, mkdir]");
+    assertThat(
+            loader
+                .load(dir.resolve("none.toml"), false, Map.of("image_volumes", "mkdir"))
+                .imageVolumes())
+        .isEqualTo("mkdir");
+  }
+
+  @Test
   void switchesAreTrueOrFalse() throws Exception {
     assertInvalid(
         "device_ownership_from_security_context = \"yes\"",

@@ -638,6 +638,90 @@ class ContainerIT {
   }
 
   @Test
+  void theVolumesAnImageDeclaresAreTheContainersOwnWithTheImagesContent() throws Exception {
+    String declaring =
+        TestImages.pushBusybox(
+            registry,
+            "it/declared",
+            "1",
+            """
+            {"Cmd": ["sleep", "3600"], "Volumes": {"/seeded": {}, "/absent/deep": {}}}
+            """,
+            Map.of(),
+            List.of(
+                TestImages.Entry.directory("seeded", 0700, 33, 33),
+                new TestImages.Entry("seeded/seed", 0600, 33, 33, "from the image\n")));
+    daemon
+        .images()
+        .pullImage(
+            PullImageRequest.newBuilder()
+                .setImage(ImageSpec.newBuilder().setImage(declaring))
+                .build());
+    LinuxContainerConfig.Builder rootReadOnly =
+        LinuxContainerConfig.newBuilder()
+            .setSecurityContext(
+                LinuxContainerSecurityContext.newBuilder()
+                    .setReadonlyRootfs(true)
+                    .setRunAsUser(Int64Value.newBuilder().setValue(0)));
+    String id =
+        create(
+            base("declared")
+                .setImage(ImageSpec.newBuilder().setImage(declaring))
+                .setLinux(rootReadOnly));
+    start(id);
+    // The image's content, owner and mode, writable although the rootfs is read-only.
+    assertThat(exec(id, "cat", "/seeded/seed").getStdout().toStringUtf8())
+        .isEqualTo("from the image\n");
+    assertThat(exec(id, "busybox", "stat", "-c", "%u:%g %a", "/seeded").getStdout().toStringUtf8())
+        .isEqualTo("33:33 700\n");
+    assertThat(exec(id, "sh", "-c", "echo new > /seeded/new && touch /absent/deep/x").getExitCode())
+        .isZero();
+    assertThat(exec(id, "touch", "/elsewhere").getStderr().toStringUtf8())
+        .contains("Read-only file system");
+    // What the container wrote there is in its own directory, not in its writable layer.
+    Path storage = dir.resolve("daemon/root/containers-storage").resolve(id);
+    assertThat(storage.resolve("upper/seeded")).doesNotExist();
+    assertThat(Files.readString(storage.resolve("volumes/0/new"))).isEqualTo("new\n");
+
+    // A CRI mount at a declared path wins, as kubelet puts a pod's volume over the image's.
+    Path hostDir = Files.createDirectories(dir.resolve("pod-volume"));
+    Files.writeString(hostDir.resolve("pod-file"), "from the pod\n");
+    String covered =
+        create(
+            base("declared-covered")
+                .setImage(ImageSpec.newBuilder().setImage(declaring))
+                .addMounts(
+                    Mount.newBuilder()
+                        .setContainerPath("/seeded")
+                        .setHostPath(hostDir.toString())));
+    start(covered);
+    assertThat(exec(covered, "ls", "/seeded").getStdout().toStringUtf8()).isEqualTo("pod-file\n");
+
+    remove(id);
+    remove(covered);
+    assertThat(storage).doesNotExist();
+
+    // CRI-O's way: the directory made in the rootfs if the image lacks it, and no mount.
+    restartDaemon("--image-volumes", "mkdir");
+    String made =
+        create(base("declared-mkdir").setImage(ImageSpec.newBuilder().setImage(declaring)));
+    start(made);
+    assertThat(
+            exec(made, "busybox", "stat", "-c", "%u %a", "/absent/deep").getStdout().toStringUtf8())
+        .isEqualTo("0 755\n");
+    assertThat(exec(made, "cat", "/proc/self/mountinfo").getStdout().toStringUtf8())
+        .doesNotContain(" /seeded ", " /absent/deep ");
+    remove(made);
+
+    restartDaemon("--image-volumes", "ignore");
+    String ignored =
+        create(base("declared-ignored").setImage(ImageSpec.newBuilder().setImage(declaring)));
+    start(ignored);
+    assertThat(exec(ignored, "ls", "/absent").getExitCode()).isNotZero();
+    remove(ignored);
+  }
+
+  @Test
   void aRecursiveReadOnlyMountIsReadOnlyAllTheWayDown() throws Exception {
     // runc 1.1's rro option on a kernel with mount_setattr(2), as on every machine this runs on.
     assertThat(daemon.runtime().status(StatusRequest.getDefaultInstance()).getRuntimeHandlersList())

@@ -149,6 +149,27 @@ class OciSpecTest {
   }
 
   @Test
+  void aMountAddedUnlessPresentGoesBeforeTheMountsBelowIt() {
+    OciSpecBuilder spec = OciSpecBuilder.criDefaults();
+    spec.mount(new OciSpec.Mount("/var", "bind", "/host/var", List.of("rbind")));
+    spec.mount(new OciSpec.Mount("/data/cache", "bind", "/host/cache", List.of("rbind")));
+    spec.mountUnlessPresent(new OciSpec.Mount("/data", "bind", "/vol/data", List.of("rbind")));
+    spec.mountUnlessPresent(new OciSpec.Mount("/var/lib/db", "bind", "/vol/db", List.of("rbind")));
+    // Already there: the spec's own /proc and the pod's /var stay as they are.
+    spec.mountUnlessPresent(new OciSpec.Mount("/proc/", "bind", "/vol/proc", List.of("rbind")));
+    spec.mountUnlessPresent(new OciSpec.Mount("/var", "bind", "/vol/var", List.of("rbind")));
+    List<String> order = new ArrayList<>();
+    for (OciSpec.Mount m : spec.mounts()) {
+      order.add(m.destination() + "=" + m.source());
+    }
+    assertThat(order)
+        .containsSubsequence("/var=/host/var", "/data=/vol/data", "/data/cache=/host/cache")
+        .endsWith("/var/lib/db=/vol/db")
+        .contains("/proc=proc")
+        .doesNotContain("/proc/=/vol/proc", "/var=/vol/var");
+  }
+
+  @Test
   void specRoundTripsThroughJson() throws Exception {
     OciSpec spec =
         OciSpecBuilder.criDefaults()

@@ -43,7 +43,26 @@ public final class TestImages {
       String config,
       java.util.Map<String, String> symlinks)
       throws Exception {
-    byte[] tar = busyboxTar(symlinks);
+    return pushBusybox(registry, repository, tag, config, symlinks, List.of());
+  }
+
+  /** A directory (no content) or file in a test image's layer, with its owner and mode. */
+  public record Entry(String name, int mode, int uid, int gid, String content) {
+    public static Entry directory(String name, int mode, int uid, int gid) {
+      return new Entry(name.endsWith("/") ? name : name + "/", mode, uid, gid, null);
+    }
+  }
+
+  /** As the one with symlinks, with {@code entries} added to the layer after busybox's. */
+  public static String pushBusybox(
+      TestRegistry registry,
+      String repository,
+      String tag,
+      String config,
+      java.util.Map<String, String> symlinks,
+      List<Entry> entries)
+      throws Exception {
+    byte[] tar = busyboxTar(symlinks, entries);
     byte[] layer = gzip(tar);
     String layerDigest = registry.pushBlob(repository, layer);
     String diffId = TestRegistry.digest(tar);
@@ -69,7 +88,8 @@ public final class TestImages {
     return registry.host() + "/" + repository + ":" + tag;
   }
 
-  private static byte[] busyboxTar(java.util.Map<String, String> symlinks) throws IOException {
+  private static byte[] busyboxTar(java.util.Map<String, String> symlinks, List<Entry> entries)
+      throws IOException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
       tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
@@ -99,6 +119,21 @@ public final class TestImages {
         entry.setLinkName(link.getValue());
         entry.setModTime(0);
         tar.putArchiveEntry(entry);
+        tar.closeArchiveEntry();
+      }
+      for (Entry extra : entries) {
+        byte[] content =
+            extra.content() == null
+                ? new byte[0]
+                : extra.content().getBytes(StandardCharsets.UTF_8);
+        TarArchiveEntry entry = new TarArchiveEntry(extra.name());
+        entry.setMode((extra.content() == null ? 040000 : 0100000) | extra.mode());
+        entry.setUserId(extra.uid());
+        entry.setGroupId(extra.gid());
+        entry.setSize(content.length);
+        entry.setModTime(0);
+        tar.putArchiveEntry(entry);
+        tar.write(content);
         tar.closeArchiveEntry();
       }
     }
