@@ -9,14 +9,19 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
- * Builds the effective config in three layers: built-in defaults, then the TOML file, then
- * command-line overrides (dotted keys such as {@code cni.conf_dir}). Each layer replaces the values
- * it names and keeps the rest, so a file that sets one runtime keeps the default one.
+ * Builds the effective config in layers: built-in defaults, then the TOML file, then its drop-ins
+ * ({@code *.toml} in the directory beside it named after it, {@code /etc/caisson/caisson.d} for
+ * {@code /etc/caisson/caisson.toml}, in name order), then command-line overrides (dotted keys such
+ * as {@code cni.conf_dir}). Each layer replaces the values it names and keeps the rest, so a file
+ * that sets one runtime keeps the default one, and a drop-in a package or an operator tool writes
+ * (a runtime handler, a registry of its own) needs no edit of the main file.
  */
 public final class ConfigLoader {
   public static final Path DEFAULT_FILE = Path.of("/etc/caisson/caisson.toml");
@@ -36,12 +41,45 @@ public final class ConfigLoader {
     } else if (required) {
       throw new InvalidConfigException("config file " + file + " does not exist");
     }
+    for (Path dropIn : dropIns(file)) {
+      ObjectNode layer = readFile(dropIn);
+      // Checked alone first, so a key it gets wrong is reported with its own name.
+      ObjectNode alone = defaults();
+      merge(alone, layer.deepCopy(), "");
+      bind(alone, dropIn);
+      merge(tree, layer, "");
+    }
     for (Map.Entry<String, Object> override : overrides.entrySet()) {
       set(tree, override.getKey(), overrideValue(override.getValue()));
     }
     CaissonConfig config = bind(tree, file);
     ConfigValidator.validate(config);
     return config;
+  }
+
+  /** The directory of drop-ins beside {@code file}: {@code caisson.d} for {@code caisson.toml}. */
+  public static Path dropInDir(Path file) {
+    String name = file.getFileName() == null ? "" : file.getFileName().toString();
+    int dot = name.lastIndexOf('.');
+    return file.resolveSibling((dot > 0 ? name.substring(0, dot) : name) + ".d");
+  }
+
+  /** The drop-in files, in name order; none when the directory does not exist. */
+  private static List<Path> dropIns(Path file) throws InvalidConfigException {
+    Path dir = dropInDir(file);
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    try (Stream<Path> entries = Files.list(dir)) {
+      return entries
+          .filter(p -> p.getFileName().toString().endsWith(".toml"))
+          .filter(p -> !p.getFileName().toString().startsWith("."))
+          .filter(Files::isRegularFile)
+          .sorted(Comparator.comparing(p -> p.getFileName().toString()))
+          .toList();
+    } catch (IOException e) {
+      throw new InvalidConfigException("cannot list config drop-ins in " + dir, e);
+    }
   }
 
   /** The effective config as the TOML an operator could save as their file. */

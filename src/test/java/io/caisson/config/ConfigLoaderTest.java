@@ -76,6 +76,44 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void dropInsLayOverTheFileInNameOrderAndFlagsOverThem() throws Exception {
+    Path file =
+        Files.writeString(
+            dir.resolve("caisson.toml"), "log_level = \"debug\"\npinned_images = [\"a\"]\n");
+    Path dropIns = Files.createDirectories(dir.resolve("caisson.d"));
+    Files.writeString(
+        dropIns.resolve("20-later.toml"), "log_level = \"warn\"\npinned_images = [\"c\"]\n");
+    Files.writeString(
+        dropIns.resolve("10-kata.toml"),
+        "pinned_images = [\"b\"]\n[runtimes.kata]\npath = \"/usr/bin/kata-runtime\"\n");
+    // Not drop-ins: another extension, a hidden file.
+    Files.writeString(dropIns.resolve("30-notes.txt"), "log_level = \"trace\"\n");
+    Files.writeString(dropIns.resolve(".40-hidden.toml"), "log_level = \"trace\"\n");
+
+    CaissonConfig config = loader.load(file, true, Map.of());
+    assertThat(config.logLevel()).isEqualTo("warn");
+    assertThat(config.pinnedImages()).containsExactly("c");
+    // A table a drop-in names is merged with the file's and the defaults', not replaced.
+    assertThat(config.runtimes()).containsKeys("runc", "kata");
+    assertThat(loader.load(file, true, Map.of("log_level", "error")).logLevel()).isEqualTo("error");
+    // Drop-ins apply when the file itself is absent too.
+    Files.delete(file);
+    assertThat(loader.load(file, false, Map.of()).logLevel()).isEqualTo("warn");
+  }
+
+  @Test
+  void aDropInWithAnUnknownKeyIsNamed() throws Exception {
+    Path dropIns = Files.createDirectories(dir.resolve("caisson.d"));
+    Path bad = Files.writeString(dropIns.resolve("50-typo.toml"), "pined_images = []\n");
+    assertThatThrownBy(() -> loader.load(dir.resolve("caisson.toml"), false, Map.of()))
+        .isInstanceOf(InvalidConfigException.class)
+        .hasMessageContaining(bad.toString())
+        .hasMessageContaining("pined_images");
+    assertThat(ConfigLoader.dropInDir(Path.of("/etc/caisson/caisson.toml")))
+        .isEqualTo(Path.of("/etc/caisson/caisson.d"));
+  }
+
+  @Test
   void imageVolumesIsOneOfThreeModes() throws Exception {
     assertThat(loader.load(dir.resolve("none.toml"), false, Map.of()).imageVolumes())
         .isEqualTo("copy");
