@@ -10,9 +10,9 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -95,18 +95,16 @@ public final class TreeCopy {
     int minor = (int) ((rdev & 0xff) | ((rdev >>> 12) & ~0xffL));
     try {
       Syscalls.mknod(copy, mode & ~07777 | 0600, major, minor);
+      Files.setAttribute(copy, "unix:uid", unix.get("uid"), LinkOption.NOFOLLOW_LINKS);
+      Files.setAttribute(copy, "unix:gid", unix.get("gid"), LinkOption.NOFOLLOW_LINKS);
+      // After the owner (chown(2) clears set-id bits), and by path.
+      Syscalls.chmod(copy, mode & 07777);
+      // By path too: the JDK sets times through a descriptor it opens.
+      Instant modified = Files.getLastModifiedTime(node, LinkOption.NOFOLLOW_LINKS).toInstant();
+      Syscalls.lutimens(copy, modified.getEpochSecond(), modified.getNano());
     } catch (SyscallException e) {
       throw new IOException("cannot make " + copy + " as " + node + " is: " + e.getMessage(), e);
     }
-    Files.setAttribute(copy, "unix:uid", unix.get("uid"), LinkOption.NOFOLLOW_LINKS);
-    Files.setAttribute(copy, "unix:gid", unix.get("gid"), LinkOption.NOFOLLOW_LINKS);
-    // After the owner: chown(2) clears set-id bits.
-    Files.setAttribute(copy, "unix:mode", mode & 07777, LinkOption.NOFOLLOW_LINKS);
-    BasicFileAttributes times =
-        Files.readAttributes(node, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-    // By path (utimensat), never through an open descriptor, which a fifo would not give.
-    Files.getFileAttributeView(copy, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-        .setTimes(times.lastModifiedTime(), times.lastAccessTime(), null);
   }
 
   private static int linkCount(Path file) throws IOException {
