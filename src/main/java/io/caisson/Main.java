@@ -54,6 +54,10 @@ public final class Main {
       return 0;
     }
     LogLevels.setCaissonLevel(config.logLevel());
-    return new Daemon(config).runUntilSignalled();
+    return new Daemon(
+            config,
+            () ->
+                new ConfigLoader().load(flags.configFile(), flags.configGiven(), flags.overrides()))
+        .runUntilSignalled();
   }
 }

@@ -75,7 +75,10 @@ public final class ContainerManager implements SandboxManager.PodContainers {
   private final VolumeSources volumeSources;
   private final ImageVolumes imageVolumes;
   private final CdiRegistry cdi;
-  private final NodeDefaults node;
+
+  /** Replaced whole when the daemon reloads its config; each create reads it once. */
+  private volatile NodeDefaults nodeDefaults;
+
   private final ContainerSignals signals;
   private final int daemonOomScoreAdj;
   private final ConcurrentHashMap<String, Container> containers = new ConcurrentHashMap<>();
@@ -110,7 +113,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
     this.volumeSources = new VolumeSources(staging);
     this.imageVolumes = new ImageVolumes(images, storage);
     this.cdi = new CdiRegistry(config.cdiSpecDirs());
-    this.node = NodeDefaults.of(config);
+    this.nodeDefaults = NodeDefaults.of(config);
     this.signals = new ContainerSignals(runc, CgroupKill.of(Path.of("/sys/fs/cgroup")));
     this.checkpoints =
         new ContainerCheckpoints(
@@ -173,7 +176,8 @@ public final class ContainerManager implements SandboxManager.PodContainers {
     String id = Ids.newId();
     String nameKey = name + "_" + sandbox.id() + "_" + config.getMetadata().getAttempt();
     Path logPath = LogPaths.of(pod.getLogDirectory(), config.getLogPath(), id);
-    List<HostDevices.Granted> devices = devices(config);
+    NodeDefaults node = nodeDefaults;
+    List<HostDevices.Granted> devices = devices(config, node);
     // Resolved and checked against the node before anything is made: a device that is not there
     // fails the call with nothing to undo.
     CdiInjection cdiDevices = cdi.resolve(CdiRegistry.requested(config));
@@ -376,11 +380,20 @@ public final class ContainerManager implements SandboxManager.PodContainers {
   }
 
   /**
+   * Takes up a reloaded config's node defaults for the containers created from now on. Throws,
+   * changing nothing, when they cannot be read (a seccomp profile gone since the config was
+   * checked).
+   */
+  public void reconfigure(CaissonConfig config) {
+    nodeDefaults = NodeDefaults.of(config);
+  }
+
+  /**
    * The host devices the container gets: for a privileged one every device of the node (as
    * containerd and CRI-O give it), the node's {@code additional_devices} (looked up at each create,
    * so a device that appears later is found), then the ones kubelet asks for (a device plugin's).
    */
-  private List<HostDevices.Granted> devices(ContainerConfig config) {
+  private static List<HostDevices.Granted> devices(ContainerConfig config, NodeDefaults node) {
     List<HostDevices.Granted> devices = new ArrayList<>();
     if (config.getLinux().getSecurityContext().getPrivileged()) {
       devices.addAll(HostDevices.all(Path.of("/dev")));

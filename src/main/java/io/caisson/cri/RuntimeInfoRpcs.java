@@ -25,13 +25,16 @@ import io.caisson.oci.Criu;
 import java.io.IOException;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /** Version, Status, RuntimeConfig and UpdateRuntimeConfig: what the runtime is and can do. */
 public final class RuntimeInfoRpcs {
   /** The kubelet-facing API version string; CRI clients expect "0.1.0" here. */
   private static final String KUBELET_API_VERSION = "0.1.0";
 
-  private final CaissonConfig config;
+  /** The config the daemon runs with: it changes when the daemon reloads it. */
+  private final Supplier<CaissonConfig> config;
+
   private final Readiness readiness;
   private final NodeState node;
   private final Criu criu;
@@ -39,7 +42,8 @@ public final class RuntimeInfoRpcs {
   /**
    * @param criu CRIU, whose usability (for CheckpointContainer) the verbose status reports
    */
-  public RuntimeInfoRpcs(CaissonConfig config, Readiness readiness, NodeState node, Criu criu) {
+  public RuntimeInfoRpcs(
+      Supplier<CaissonConfig> config, Readiness readiness, NodeState node, Criu criu) {
     this.config = config;
     this.readiness = readiness;
     this.node = node;
@@ -62,13 +66,13 @@ public final class RuntimeInfoRpcs {
             .addConditions(condition("NetworkReady", readiness.networkNotReady()))
             .build();
     StatusResponse.Builder response = StatusResponse.newBuilder().setStatus(status);
-    for (String handler : config.runtimes().keySet()) {
+    for (String handler : config.get().runtimes().keySet()) {
       RuntimeHandler.Builder entry =
           RuntimeHandler.newBuilder()
               .setFeatures(features(readiness.handlerFeatures(handler)))
               .setName(handler);
       response.addRuntimeHandlers(entry);
-      if (handler.equals(config.defaultRuntime())) {
+      if (handler.equals(config.get().defaultRuntime())) {
         // The default handler is also reachable by the empty name kubelet sends.
         response.addRuntimeHandlers(entry.clone().setName(""));
       }
@@ -83,7 +87,8 @@ public final class RuntimeInfoRpcs {
   }
 
   RuntimeConfigResponse runtimeConfig() {
-    CgroupDriver driver = config.systemdCgroups() ? CgroupDriver.SYSTEMD : CgroupDriver.CGROUPFS;
+    CgroupDriver driver =
+        config.get().systemdCgroups() ? CgroupDriver.SYSTEMD : CgroupDriver.CGROUPFS;
     return RuntimeConfigResponse.newBuilder()
         .setLinux(LinuxRuntimeConfiguration.newBuilder().setCgroupDriver(driver))
         .build();
@@ -107,7 +112,7 @@ public final class RuntimeInfoRpcs {
     try {
       return Map.of(
           "config",
-          ConfigJson.json().writeValueAsString(config),
+          ConfigJson.json().writeValueAsString(config.get()),
           "podCIDR",
           node.podCidr(),
           "checkpointRestore",

@@ -1,7 +1,10 @@
 package io.caisson.daemon;
 
+import io.caisson.common.log.LogLevels;
 import io.caisson.config.CaissonConfig;
+import io.caisson.config.ConfigChange;
 import io.caisson.config.HostPort;
+import io.caisson.config.InvalidConfigException;
 import io.caisson.container.ContainerManager;
 import io.caisson.container.ContainerStreams;
 import io.caisson.container.DefaultCgroupParent;
@@ -49,6 +52,7 @@ import io.netty.channel.unix.DomainSocketAddress;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -73,7 +77,13 @@ public final class Daemon implements AutoCloseable {
   /** How often exits are looked for even without an inotify event. */
   private static final java.time.Duration EXIT_SWEEP = java.time.Duration.ofSeconds(5);
 
-  private final CaissonConfig config;
+  /** The config it runs with; SIGHUP replaces it with one whose live keys are reloaded. */
+  private volatile CaissonConfig config;
+
+  private final ConfigSource configSource;
+  private SandboxManager sandboxes;
+  private ContainerManager containers;
+  private volatile boolean serving;
   private final CountDownLatch stopRequested = new CountDownLatch(1);
   private EventLoopGroup eventLoops;
   private ExecutorService rpcExecutor;
@@ -86,8 +96,19 @@ public final class Daemon implements AutoCloseable {
   private FilePageTrimmer filePageTrimmer;
   private MetricsServer metricsServer;
 
-  public Daemon(CaissonConfig config) {
+  /** Reads the config again as it was read at start: the file, its drop-ins, the flags. */
+  @FunctionalInterface
+  public interface ConfigSource {
+    CaissonConfig load() throws InvalidConfigException;
+  }
+
+  /**
+   * @param config the config, as {@code configSource} gave it at start
+   * @param configSource what SIGHUP reads the config from again
+   */
+  public Daemon(CaissonConfig config, ConfigSource configSource) {
     this.config = config;
+    this.configSource = configSource;
   }
 
   /** Serves until SIGTERM or SIGINT, then drains and returns the process exit code. */
@@ -96,18 +117,62 @@ public final class Daemon implements AutoCloseable {
     // Before the socket exists: a SIGTERM as soon as it appears must drain, not kill the JVM.
     Signal.handle(new Signal("TERM"), signal -> stopRequested.countDown());
     Signal.handle(new Signal("INT"), signal -> stopRequested.countDown());
+    // The JVM's own SIGHUP handling shuts it down; here it means "read the config again", as it
+    // does for CRI-O (systemctl reload).
+    Signal.handle(
+        new Signal("HUP"), signal -> Thread.ofVirtual().name("config-reload").start(this::reload));
     ServiceNotifier serviceManager = ServiceNotifier.fromEnvironment(System.getenv());
     start();
     LOG.info(
         "caisson serving CRI on {} (ready in {} ms)",
         config.socket(),
         (System.nanoTime() - started) / 1_000_000);
+    serving = true;
     serviceManager.ready("serving CRI on " + config.socket());
     stopRequested.await();
     LOG.info("shutting down: no new calls, draining in-flight ones");
     serviceManager.stopping("draining in-flight calls");
     close();
     return 0;
+  }
+
+  /**
+   * SIGHUP: reads the config again and takes up the keys a running daemon can ({@link
+   * ConfigChange#LIVE}: log level, pinned images, trust policy, the node's container and pod
+   * defaults) for what is created from now on. The others are logged as waiting for a restart. A
+   * config that does not load or apply changes nothing, and the daemon goes on with the one it has.
+   */
+  synchronized void reload() {
+    if (!serving) {
+      LOG.warn("SIGHUP before the daemon serves: the configuration is not read again");
+      return;
+    }
+    ConfigChange change;
+    try {
+      change = ConfigChange.between(config, configSource.load());
+    } catch (InvalidConfigException e) {
+      LOG.error("configuration not reloaded, the running one stays: {}", e.getMessage());
+      return;
+    }
+    CaissonConfig running = change.running();
+    try {
+      // First: the one that reads files (a seccomp profile) and may fail.
+      containers.reconfigure(running);
+    } catch (RuntimeException e) {
+      LOG.error("configuration not reloaded, the running one stays: {}", e.getMessage());
+      return;
+    }
+    sandboxes.reconfigure(running);
+    images.setPinnedImages(new PinnedImages(running.pinnedImages()));
+    if (!Objects.equals(running.signaturePolicy(), config.signaturePolicy())) {
+      images.setSignaturePolicy(new SignaturePolicyFile(running.signaturePolicy()));
+    }
+    LogLevels.setCaissonLevel(running.logLevel());
+    config = running;
+    LOG.info(
+        "configuration reloaded: taken up {}; changed, applied at the next start {}",
+        change.applied(),
+        change.needRestart());
   }
 
   public void start() throws IOException {
@@ -142,8 +207,7 @@ public final class Daemon implements AutoCloseable {
             Platform.host());
     images.setSignaturePolicy(new SignaturePolicyFile(config.signaturePolicy()));
     images.setPinnedImages(new PinnedImages(config.pinnedImages()));
-    SandboxManager sandboxes =
-        new SandboxManager(config, new CniSandboxNetwork(podNetwork, new PodFiles()));
+    sandboxes = new SandboxManager(config, new CniSandboxNetwork(podNetwork, new PodFiles()));
     sandboxes.recover();
     CaissonConfig.RuntimeHandler handler = config.runtime("");
     Runc runc = new Runc(handler.path(), handler.root(), config.systemdCgroups());
@@ -158,7 +222,7 @@ public final class Daemon implements AutoCloseable {
             config.state().resolve("exits"),
             config.state().resolve("sockets"),
             "error");
-    ContainerManager containers = new ContainerManager(config, sandboxes, images, runc, conmon);
+    containers = new ContainerManager(config, sandboxes, images, runc, conmon);
     containers.recover();
     new Leftovers(config.root(), config.state(), runc, conmon).sweep();
     sandboxes.setContainers(containers);
@@ -217,7 +281,7 @@ public final class Daemon implements AutoCloseable {
                 ServerInterceptors.intercept(
                     new RuntimeApi(
                         new RuntimeInfoRpcs(
-                            config, readiness, node, containers.checkpoints().criu()),
+                            () -> config, readiness, node, containers.checkpoints().criu()),
                         new SandboxRpcs(sandboxes),
                         new ContainerRpcs(containers),
                         new StreamingRpcs(streamingServer, streams, sandboxes),

@@ -55,7 +55,10 @@ public final class SandboxManager {
   }
 
   private final CaissonConfig config;
-  private final Map<String, String> defaultSysctls;
+
+  /** The node's default_sysctls; replaced when the daemon reloads its config. */
+  private volatile Map<String, String> defaultSysctls;
+
   private final SandboxNetwork network;
   private final RecordStore store;
   private final Path stateDir;
@@ -71,6 +74,11 @@ public final class SandboxManager {
     this.network = network;
     this.store = new RecordStore(config.root().resolve("sandboxes"));
     this.stateDir = Files.createDirectories(config.state().resolve("sandboxes"));
+  }
+
+  /** Takes up a reloaded config's default_sysctls for the pods run from now on. */
+  public void reconfigure(CaissonConfig config) {
+    defaultSysctls = config.defaultSysctlMap();
   }
 
   public void setContainers(PodContainers containers) {

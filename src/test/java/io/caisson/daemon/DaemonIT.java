@@ -198,6 +198,66 @@ class DaemonIT {
   }
 
   @Test
+  void sighupTakesUpTheLiveKeysOfTheConfigAndLeavesTheRestForARestart() throws Exception {
+    try (DaemonProcess daemon = DaemonProcess.start(dir)) {
+      // DaemonProcess's config file is dir/caisson.toml: its drop-ins are dir/caisson.d/*.toml.
+      Path dropIns = Files.createDirectories(dir.resolve("caisson.d"));
+      Files.writeString(
+          dropIns.resolve("50-reload.toml"),
+          """
+          pinned_images = ["reloaded.example.com/*"]
+          default_env = ["RELOADED=yes"]
+          pause_image = "example.com/other-pause:1"
+          """);
+      hangUp(daemon);
+      awaitLog(
+          daemon,
+          "configuration reloaded: taken up [default_env, pinned_images];"
+              + " changed, applied at the next start [pause_image]");
+      String config =
+          daemon
+              .runtime()
+              .status(StatusRequest.newBuilder().setVerbose(true).build())
+              .getInfoMap()
+              .get("config");
+      assertThat(config)
+          .contains("\"pinned_images\":[\"reloaded.example.com/*\"]")
+          .contains("\"default_env\":[\"RELOADED=yes\"]")
+          .contains("\"pause_image\":\"registry.k8s.io/pause:3.10\"");
+
+      // A drop-in that does not load changes nothing, and the daemon goes on serving.
+      Files.writeString(dropIns.resolve("60-typo.toml"), "pined_images = []\n");
+      hangUp(daemon);
+      awaitLog(daemon, "configuration not reloaded, the running one stays:");
+      assertThat(daemon.log()).contains("60-typo.toml").contains("pined_images");
+      assertThat(
+              daemon
+                  .runtime()
+                  .status(StatusRequest.newBuilder().setVerbose(true).build())
+                  .getInfoMap()
+                  .get("config"))
+          .isEqualTo(config);
+      assertThat(daemon.process().isAlive()).isTrue();
+    }
+  }
+
+  /** SIGHUP, as `systemctl reload caisson` sends it. */
+  private static void hangUp(DaemonProcess daemon) throws Exception {
+    Process kill =
+        new ProcessBuilder("kill", "-HUP", Long.toString(daemon.process().pid())).start();
+    assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(kill.exitValue()).isZero();
+  }
+
+  private static void awaitLog(DaemonProcess daemon, String expected) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (!daemon.log().contains(expected) && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertThat(daemon.log()).contains(expected);
+  }
+
+  @Test
   void anInvalidConfigStopsStartUpNamingTheKey() throws Exception {
     Path config = dir.resolve("bad.toml");
     Files.writeString(config, "cgroup_driver = \"cgroupv3\"\n");
