@@ -86,6 +86,12 @@ final class DeclaredVolumes {
         continue; // a CRI mount is there, as kubelet puts a pod's volume over the image's
       }
       Path inRootfs = RootfsPaths.resolve(rootfs, path);
+      if (inRootfs.equals(rootfs)) {
+        // Through the image's own link: a copy of the whole image, bound over its root.
+        throw CaissonException.precondition(
+            "image %s declares volume %s, a link to the root directory",
+            config.getImage().getImage(), path);
+      }
       if (Files.exists(inRootfs, LinkOption.NOFOLLOW_LINKS)
           && !Files.isDirectory(inRootfs, LinkOption.NOFOLLOW_LINKS)) {
         throw CaissonException.precondition(

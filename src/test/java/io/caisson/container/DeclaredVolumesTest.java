@@ -38,6 +38,7 @@ class DeclaredVolumesTest {
     Files.setPosixFilePermissions(seeded, PosixFilePermissions.fromString("rwx------"));
     Files.createSymbolicLink(rootfs.resolve("linked"), Path.of("/var/lib/seeded"));
     Files.writeString(rootfs.resolve("a-file"), "not a directory");
+    Files.createSymbolicLink(rootfs.resolve("to-root"), Path.of("../.."));
     Files.createDirectories(rootfs.resolve("var/lib/pvc"));
   }
 
@@ -124,6 +125,13 @@ class DeclaredVolumesTest {
                       mode, List.of("/./"), CONFIG, rootfs, volumes, Owner.ROOT))
           .isInstanceOf(CaissonException.class)
           .hasMessage("image example.com/db:1 declares the root directory as a volume");
+      assertThatThrownBy(
+              () ->
+                  DeclaredVolumes.prepare(
+                      mode, List.of("/to-root"), CONFIG, rootfs, volumes, Owner.ROOT))
+          .isInstanceOf(CaissonException.class)
+          .hasMessage(
+              "image example.com/db:1 declares volume /to-root, a link to the root directory");
     }
   }
 
