@@ -1,6 +1,7 @@
 package io.caisson.daemon;
 
 import io.caisson.common.CaissonException;
+import io.caisson.linux.MountTable;
 import io.caisson.oci.Conmon;
 import io.caisson.oci.Runc;
 import io.caisson.oci.RuncState;
@@ -156,29 +157,6 @@ final class Leftovers {
 
   /** Mount points of this mount namespace, with mountinfo's octal escapes decoded. */
   static List<Path> mountPoints() throws IOException {
-    List<Path> points = new ArrayList<>();
-    for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-      String[] fields = line.split(" ");
-      if (fields.length > 4) {
-        points.add(Path.of(unescape(fields[4])));
-      }
-    }
-    return points;
-  }
-
-  static String unescape(String field) {
-    StringBuilder out = new StringBuilder();
-    for (int i = 0; i < field.length(); i++) {
-      char c = field.charAt(i);
-      if (c == '\\'
-          && i + 3 < field.length()
-          && field.substring(i + 1, i + 4).matches("[0-7]{3}")) {
-        out.append((char) Integer.parseInt(field.substring(i + 1, i + 4), 8));
-        i += 3;
-      } else {
-        out.append(c);
-      }
-    }
-    return out.toString();
+    return MountTable.ofThisProcess().mounts().stream().map(MountTable.Mount::mountPoint).toList();
   }
 }

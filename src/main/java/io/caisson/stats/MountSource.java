@@ -1,5 +1,6 @@
 package io.caisson.stats;
 
+import io.caisson.linux.MountTable;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,18 +20,12 @@ public final class MountSource {
     }
   }
 
-  /** mountinfo lines: "id parent major:minor root mountpoint options ... - fstype source opts". */
+  /** The source of the last mount listed at exactly {@code mountpoint}: the visible one. */
   static String parse(String mountinfo, String mountpoint) {
     String found = mountpoint;
-    for (String line : mountinfo.split("\n")) {
-      String[] fields = line.split(" ");
-      int dash = line.indexOf(" - ");
-      if (fields.length < 5 || dash < 0 || !fields[4].equals(mountpoint)) {
-        continue;
-      }
-      String[] tail = line.substring(dash + 3).split(" ");
-      if (tail.length >= 2) {
-        found = tail[1]; // the last mount on a point is the visible one
+    for (MountTable.Mount mount : MountTable.parse(mountinfo).mounts()) {
+      if (mount.mountPoint().equals(Path.of(mountpoint))) {
+        found = mount.source();
       }
     }
     return found;
