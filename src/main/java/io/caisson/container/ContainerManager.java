@@ -16,6 +16,7 @@ import io.caisson.events.Lifecycle;
 import io.caisson.image.ImageRootfs;
 import io.caisson.image.ImageService;
 import io.caisson.linux.CgroupKill;
+import io.caisson.linux.MountTable;
 import io.caisson.linux.ProcessStamp;
 import io.caisson.oci.Conmon;
 import io.caisson.oci.ContainerLaunch;
@@ -176,6 +177,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
     String id = Ids.newId();
     String nameKey = name + "_" + sandbox.id() + "_" + config.getMetadata().getAttempt();
     Path logPath = LogPaths.of(pod.getLogDirectory(), config.getLogPath(), id);
+    HostMountPropagation.check(config, MountTable::ofThisProcess);
     NodeDefaults node = nodeDefaults;
     List<HostDevices.Granted> devices = devices(config, node);
     // Resolved and checked against the node before anything is made: a device that is not there

@@ -279,7 +279,11 @@ public final class ContainerSpecs {
       }
       case PROPAGATION_HOST_TO_CONTAINER -> {
         options.add("rslave");
-        spec.rootfsPropagation("rslave");
+        // Never down from rshared: runc applies the root's propagation to every mount below it,
+        // and a Bidirectional mount made a slave no longer reaches the node.
+        if (!"rshared".equals(spec.rootfsPropagation())) {
+          spec.rootfsPropagation("rslave");
+        }
       }
       default -> options.add("rprivate");
     }

@@ -487,6 +487,11 @@ public final class OciSpecBuilder {
     return this;
   }
 
+  /** The root's propagation so far (rshared, rslave...), or null when none is set. */
+  public String rootfsPropagation() {
+    return rootfsPropagation;
+  }
+
   public OciSpecBuilder rootfsPropagation(String value) {
     this.rootfsPropagation = value;
     return this;

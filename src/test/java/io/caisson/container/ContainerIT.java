@@ -549,6 +549,68 @@ class ContainerIT {
   }
 
   @Test
+  void aBidirectionalMountReachesTheNodeBesideAHostToContainerOne() throws Exception {
+    Path shared = Files.createDirectories(dir.resolve("shared"));
+    run("mount", "-t", "tmpfs", "propagation-it", shared.toString());
+    try {
+      Files.createDirectories(shared.resolve("sub"));
+      Mount bidirectional =
+          Mount.newBuilder()
+              .setContainerPath("/bidi")
+              .setHostPath(shared.toString())
+              .setPropagation(MountPropagation.PROPAGATION_BIDIRECTIONAL)
+              .build();
+      LinuxContainerConfig.Builder privileged =
+          LinuxContainerConfig.newBuilder()
+              .setSecurityContext(
+                  LinuxContainerSecurityContext.newBuilder()
+                      .setPrivileged(true)
+                      .setRunAsUser(Int64Value.newBuilder().setValue(0)));
+
+      // On a private mount, what is mounted in the container would never reach the node.
+      run("mount", "--make-private", shared.toString());
+      assertThatThrownBy(() -> create(base("bidi-private").addMounts(bidirectional)))
+          .hasMessageContaining("FAILED_PRECONDITION")
+          .hasMessageContaining("Bidirectional propagation needs host path " + shared)
+          .hasMessageContaining("is private");
+
+      run("mount", "--make-shared", shared.toString());
+      String id =
+          create(
+              base("bidi")
+                  .addAllCommand(
+                      List.of(
+                          "sh",
+                          "-c",
+                          "busybox mount -t tmpfs from-the-container /bidi/inner"
+                              + " && exec sleep 3600"))
+                  .addMounts(bidirectional)
+                  // After it: a HostToContainer mount must not make the root, and with it /bidi,
+                  // a slave.
+                  .addMounts(
+                      Mount.newBuilder()
+                          .setContainerPath("/h2c")
+                          .setHostPath(shared.resolve("sub").toString())
+                          .setPropagation(MountPropagation.PROPAGATION_HOST_TO_CONTAINER))
+                  .setLinux(privileged));
+      Files.createDirectories(shared.resolve("inner"));
+      start(id);
+      String needle = " " + shared.resolve("inner") + " ";
+      for (int i = 0;
+          i < 100 && !Files.readString(Path.of("/proc/self/mountinfo")).contains(needle);
+          i++) {
+        Thread.sleep(50);
+      }
+      assertThat(Files.readString(Path.of("/proc/self/mountinfo")))
+          .as("the container's mount under /bidi, seen on the node")
+          .contains(needle + "rw");
+      remove(id);
+    } finally {
+      run("umount", "-R", shared.toString());
+    }
+  }
+
+  @Test
   void aPrivilegedContainerSeesTheNodesDevices() throws Exception {
     String privileged =
         create(
