@@ -29,8 +29,11 @@ final class HostMountPropagation {
       MountPropagation propagation = mount.getPropagation();
       if (propagation == MountPropagation.PROPAGATION_PRIVATE
           || mount.getHostPath().isEmpty()
+          || mount.getRecursiveReadOnly()
           || !Files.exists(Path.of(mount.getHostPath()))) {
-        continue; // a missing host path is reported where the spec is built
+        // A missing host path, and a recursive read-only mount that asks for propagation, are
+        // the request's faults: INVALID_ARGUMENT where the spec is built, whatever the node has.
+        continue;
       }
       try {
         if (table == null) {

@@ -86,6 +86,18 @@ class HostMountPropagationTest {
   }
 
   @Test
+  void aRecursiveReadOnlyMountIsLeftToTheSpecsOwnRefusal() {
+    ContainerConfig config = mount(MountPropagation.PROPAGATION_BIDIRECTIONAL);
+    ContainerConfig recursive =
+        config.toBuilder()
+            .setMounts(
+                0, config.getMounts(0).toBuilder().setReadonly(true).setRecursiveReadOnly(true))
+            .build();
+    assertThatCode(() -> HostMountPropagation.check(recursive, nodeWith("")))
+        .doesNotThrowAnyException();
+  }
+
+  @Test
   void privateMountsAreNotLookedUp() {
     HostMountPropagation.check(
         mount(MountPropagation.PROPAGATION_PRIVATE),
