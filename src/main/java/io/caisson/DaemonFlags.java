@@ -128,6 +128,12 @@ record DaemonFlags(What what, Path configFile, boolean configGiven, Map<String, 
               false),
           new Flag("--cgroup-driver", "cgroup_driver", "DRIVER", "cgroupfs|systemd", false),
           new Flag(
+              "--log-size-max",
+              "log_size_max",
+              "BYTES",
+              "most bytes a container's log file holds before conmon truncates it (-1: no limit)",
+              false),
+          new Flag(
               "--image-volumes",
               "image_volumes",
               "MODE",

@@ -55,6 +55,7 @@ final class ConfigBinder {
             top.strings("default_sysctls"),
             top.strings("default_env"),
             top.string("image_volumes"),
+            top.integer("log_size_max"),
             cni(top.table("cni")),
             streaming(top.table("streaming")),
             metrics(top.table("metrics")));

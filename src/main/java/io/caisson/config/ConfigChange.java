@@ -33,7 +33,8 @@ public record ConfigChange(CaissonConfig running, List<String> applied, List<Str
           "device_ownership_from_security_context",
           "additional_devices",
           "hooks_dirs",
-          "image_volumes");
+          "image_volumes",
+          "log_size_max");
 
   /** The change from {@code current} to {@code reloaded}, both checked configs. */
   public static ConfigChange between(CaissonConfig current, CaissonConfig reloaded) {

@@ -17,6 +17,7 @@ final class ConfigValidator {
   private static final Set<String> LOG_LEVELS = Set.of("trace", "debug", "info", "warn", "error");
   private static final Set<String> CGROUP_DRIVERS = Set.of("cgroupfs", "systemd");
   private static final Set<String> IMAGE_VOLUMES = Set.of("copy", "mkdir", "ignore");
+  private static final int MIN_LOG_SIZE_MAX = 8192;
 
   private ConfigValidator() {}
 
@@ -27,6 +28,11 @@ final class ConfigValidator {
     oneOf("log_level", config.logLevel(), LOG_LEVELS);
     oneOf("cgroup_driver", config.cgroupDriver(), CGROUP_DRIVERS);
     oneOf("image_volumes", config.imageVolumes(), IMAGE_VOLUMES);
+    if (config.logSizeMax() != -1 && config.logSizeMax() < MIN_LOG_SIZE_MAX) {
+      throw new InvalidConfigException(
+          "key 'log_size_max': must be -1 (no limit) or at least %d bytes, conmon's read buffer, not %d"
+              .formatted(MIN_LOG_SIZE_MAX, config.logSizeMax()));
+    }
     runtimes(config.runtimes(), config.defaultRuntime());
     absolute("conmon", config.conmon());
     if (config.pauseImage() == null || config.pauseImage().isBlank()) {

@@ -274,7 +274,9 @@ public final class ContainerManager implements SandboxManager.PodContainers {
       long pid =
           restore.isPresent()
               ? 0
-              : conmon.create(launch(id, name, bundle, logPath, config)).containerPid();
+              : conmon
+                  .create(launch(id, name, bundle, logPath, config, node.logSizeMax()))
+                  .containerPid();
       // runc has its own copies of the idmapped clones in the container's mounts now.
       staging.release(id);
       long t2 = System.nanoTime();
@@ -368,7 +370,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
   }
 
   private static ContainerLaunch launch(
-      String id, String name, Path bundle, Path logPath, ContainerConfig config) {
+      String id, String name, Path bundle, Path logPath, ContainerConfig config, long logSizeMax) {
     return new ContainerLaunch(
         id,
         name,
@@ -377,7 +379,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
         config.getTty(),
         config.getStdin(),
         config.getStdinOnce(),
-        0,
+        logSizeMax,
         null);
   }
 
@@ -446,7 +448,8 @@ public final class ContainerManager implements SandboxManager.PodContainers {
                   record.name(),
                   Path.of(record.bundle()),
                   Path.of(record.logPath()),
-                  container.config());
+                  container.config(),
+                  nodeDefaults.logSizeMax());
           pid = checkpoints.restore(launch, storage.layer(record.id())).containerPid();
         } else {
           conmon.start(record.id(), pid, Path.of(record.bundle()));

@@ -12,7 +12,7 @@ import java.util.List;
  * What the node's configuration gives every container, read once from the config (which was checked
  * when it was loaded): the capabilities of a container that is not privileged, resource limits,
  * environment, the RuntimeDefault seccomp profile, device ownership, extra devices, the OCI hook
- * directories and what becomes of the volumes an image declares.
+ * directories, what becomes of the volumes an image declares, and the most a log file holds.
  */
 record NodeDefaults(
     List<String> capabilities,
@@ -22,7 +22,8 @@ record NodeDefaults(
     boolean deviceOwnershipFromSecurityContext,
     List<Device> additionalDevices,
     OciHooks hooks,
-    DeclaredVolumes.Mode declaredVolumes) {
+    DeclaredVolumes.Mode declaredVolumes,
+    long logSizeMax) {
 
   static NodeDefaults of(CaissonConfig config) {
     return new NodeDefaults(
@@ -44,6 +45,7 @@ record NodeDefaults(
                         .build())
             .toList(),
         new OciHooks(config.hooksDirs()),
-        DeclaredVolumes.Mode.of(config.imageVolumes()));
+        DeclaredVolumes.Mode.of(config.imageVolumes()),
+        config.logSizeMax());
   }
 }

@@ -114,6 +114,21 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void logSizeMaxIsNoLimitOrAtLeastConmonsBuffer() throws Exception {
+    assertThat(loader.load(dir.resolve("none.toml"), false, Map.of()).logSizeMax()).isEqualTo(-1);
+    assertInvalid(
+        "log_size_max = 100",
+        "key 'log_size_max': must be -1 (no limit) or at least 8192 bytes, conmon's read buffer,"
+            + " not 100");
+    assertInvalid("log_size_max = 0", "not 0");
+    assertThat(
+            loader
+                .load(dir.resolve("none.toml"), false, Map.of("log_size_max", "10485760"))
+                .logSizeMax())
+        .isEqualTo(10485760);
+  }
+
+  @Test
   void imageVolumesIsOneOfThreeModes() throws Exception {
     assertThat(loader.load(dir.resolve("none.toml"), false, Map.of()).imageVolumes())
         .isEqualTo("copy");

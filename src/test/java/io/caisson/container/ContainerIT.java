@@ -1163,6 +1163,28 @@ class ContainerIT {
   }
 
   @Test
+  void theNodesLogSizeMaxKeepsALogFileFromGrowingPastIt() throws Exception {
+    restartDaemon("--log-size-max", "8192");
+    String id =
+        create(
+            base("flood")
+                .addAllCommand(
+                    List.of(
+                        "sh",
+                        "-c",
+                        "i=0; while [ $i -lt 600 ]; do echo record-$i-of-a-flood; i=$((i+1)); done;"
+                            + " echo flood-over; exec sleep 3600")));
+    start(id);
+    Path log = dir.resolve("logs/flood.log");
+    // ~35 KB of records went through a file that never held more than 8 KiB: conmon truncated it
+    // and wrote on from its start, so the newest records are there and the first ones are not.
+    String text = awaitLog(log, "flood-over");
+    assertThat(Files.size(log)).isLessThanOrEqualTo(8192);
+    assertThat(text).contains("stdout F record-599-of-a-flood").doesNotContain("record-0-of");
+    remove(id);
+  }
+
+  @Test
   void aHundredContainersCreatedAndRemovedLeaveNothingBehind() throws Exception {
     List<String> ids = new java.util.ArrayList<>();
     for (int i = 0; i < 100; i++) {
