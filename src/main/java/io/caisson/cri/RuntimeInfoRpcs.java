@@ -67,6 +67,9 @@ public final class RuntimeInfoRpcs {
             .build();
     StatusResponse.Builder response = StatusResponse.newBuilder().setStatus(status);
     for (String handler : config.get().runtimes().keySet()) {
+      if (!config.get().runsWithTheDefaultRuntime(handler)) {
+        continue; // RunPodSandbox refuses it: not offered to kubelet as a handler it can use
+      }
       RuntimeHandler.Builder entry =
           RuntimeHandler.newBuilder()
               .setFeatures(features(readiness.handlerFeatures(handler)))

@@ -210,6 +210,16 @@ public final class Daemon implements AutoCloseable {
     sandboxes = new SandboxManager(config, new CniSandboxNetwork(podNetwork, new PodFiles()));
     sandboxes.recover();
     CaissonConfig.RuntimeHandler handler = config.runtime("");
+    for (String name : config.runtimes().keySet()) {
+      if (!config.runsWithTheDefaultRuntime(name)) {
+        LOG.warn(
+            "runtime handler {} runs {}, not the default runtime {}: its pods are refused"
+                + " (UNIMPLEMENTED), since Caisson runs every pod with the default runtime so far",
+            name,
+            config.runtime(name).path(),
+            handler.path());
+      }
+    }
     Runc runc = new Runc(handler.path(), handler.root(), config.systemdCgroups());
     // Found out once the socket answers (below), beside kubelet's first calls rather than before.
     UserNamespaceSupport userNamespaces =

@@ -118,6 +118,18 @@ public final class SandboxManager {
           "runtime handler '%s' is not configured (known: %s)",
           runtimeHandler, config.runtimes().keySet());
     }
+    if (!config.runsWithTheDefaultRuntime(runtimeHandler)) {
+      // Refused rather than run with another runtime than the one the pod's RuntimeClass names
+      // (a sandboxed one, say).
+      throw new CaissonException(
+          CaissonException.Kind.UNIMPLEMENTED,
+          "runtime handler '%s' runs %s, and Caisson runs every pod with its default runtime (%s)"
+                  .formatted(
+                      runtimeHandler,
+                      config.runtime(runtimeHandler).path(),
+                      config.runtime("").path())
+              + " so far: handlers of another runtime binary are not supported yet");
+    }
     NamespaceOption namespaces = podConfig.getLinux().getSecurityContext().getNamespaceOptions();
     Optional<UserNamespaces.PodIds> podIds = UserNamespaces.forPod(namespaces);
     if (podIds.isPresent() && !userNamespaces.getAsBoolean()) {

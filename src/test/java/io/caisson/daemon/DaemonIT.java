@@ -4,7 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.caisson.cri.v1.CgroupDriver;
+import io.caisson.cri.v1.ListPodSandboxRequest;
 import io.caisson.cri.v1.NetworkConfig;
+import io.caisson.cri.v1.PodSandboxConfig;
+import io.caisson.cri.v1.PodSandboxMetadata;
+import io.caisson.cri.v1.RunPodSandboxRequest;
 import io.caisson.cri.v1.RuntimeCondition;
 import io.caisson.cri.v1.RuntimeConfigRequest;
 import io.caisson.cri.v1.StatusRequest;
@@ -238,6 +242,56 @@ class DaemonIT {
                   .get("config"))
           .isEqualTo(config);
       assertThat(daemon.process().isAlive()).isTrue();
+    }
+  }
+
+  @Test
+  void aHandlerOfAnotherRuntimeBinaryIsRefusedNotRunWithRunc() throws Exception {
+    Files.writeString(
+        Files.createDirectories(dir.resolve("caisson.d")).resolve("50-kata.toml"),
+        """
+        [runtimes.kata]
+        path = "/usr/bin/kata-runtime"
+        [runtimes.runc-other-root]
+        path = "/usr/sbin/runc"
+        """);
+    try (DaemonProcess daemon = DaemonProcess.start(dir)) {
+      assertThat(daemon.log()).contains("runtime handler kata runs /usr/bin/kata-runtime");
+      // Not offered to kubelet; a handler of the same runc binary is.
+      assertThat(
+              daemon.runtime().status(StatusRequest.getDefaultInstance()).getRuntimeHandlersList())
+          .extracting(handler -> handler.getName())
+          .contains("runc", "", "runc-other-root")
+          .doesNotContain("kata");
+      assertThatThrownBy(
+              () ->
+                  daemon
+                      .runtime()
+                      .runPodSandbox(
+                          RunPodSandboxRequest.newBuilder()
+                              .setRuntimeHandler("kata")
+                              .setConfig(
+                                  PodSandboxConfig.newBuilder()
+                                      .setMetadata(
+                                          PodSandboxMetadata.newBuilder()
+                                              .setName("sandboxed")
+                                              .setNamespace("it")
+                                              .setUid("kata-1")))
+                              .build()))
+          .isInstanceOfSatisfying(
+              StatusRuntimeException.class,
+              e -> {
+                assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
+                assertThat(e.getStatus().getDescription())
+                    .contains("runtime handler 'kata' runs /usr/bin/kata-runtime")
+                    .contains("not supported yet");
+              });
+      assertThat(
+              daemon
+                  .runtime()
+                  .listPodSandbox(ListPodSandboxRequest.getDefaultInstance())
+                  .getItemsList())
+          .isEmpty();
     }
   }
 
