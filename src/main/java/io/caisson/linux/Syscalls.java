@@ -63,7 +63,6 @@ public final class Syscalls {
       downcall("lgetxattr", FunctionDescriptor.of(LONG, PTR, PTR, PTR, LONG));
   private static final MethodHandle MKNOD =
       downcall("mknod", FunctionDescriptor.of(INT, PTR, INT, LONG));
-  private static final MethodHandle CHMOD = downcall("chmod", FunctionDescriptor.of(INT, PTR, INT));
   private static final MethodHandle SETHOSTNAME =
       downcall("sethostname", FunctionDescriptor.of(INT, PTR, LONG));
   private static final MethodHandle GETTID = downcall("gettid", FunctionDescriptor.of(INT));
@@ -433,24 +432,6 @@ public final class Syscalls {
       throw e;
     } catch (Throwable t) {
       throw new IllegalStateException("mknod downcall failed", t);
-    }
-  }
-
-  /**
-   * chmod(2) by path. For a fifo or device node: the JDK changes modes through a descriptor it
-   * opens first, and opening a fifo waits for a writer.
-   */
-  public static void chmod(Path path, int mode) throws SyscallException {
-    try (Arena arena = Arena.ofConfined()) {
-      MemorySegment state = Libc.callState(arena);
-      int rc = (int) CHMOD.invokeExact(state, arena.allocateFrom(path.toString()), mode);
-      if (rc != 0) {
-        throw new SyscallException("chmod", path.toString(), Libc.errno(state));
-      }
-    } catch (SyscallException e) {
-      throw e;
-    } catch (Throwable t) {
-      throw new IllegalStateException("chmod downcall failed", t);
     }
   }
 

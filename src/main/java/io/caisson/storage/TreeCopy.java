@@ -97,8 +97,9 @@ public final class TreeCopy {
       Syscalls.mknod(copy, mode & ~07777 | 0600, major, minor);
       Files.setAttribute(copy, "unix:uid", unix.get("uid"), LinkOption.NOFOLLOW_LINKS);
       Files.setAttribute(copy, "unix:gid", unix.get("gid"), LinkOption.NOFOLLOW_LINKS);
-      // After the owner (chown(2) clears set-id bits), and by path.
-      Syscalls.chmod(copy, mode & 07777);
+      // After the owner (chown(2) clears set-id bits). Following links, so by path (chmod(2)):
+      // without following, the JDK opens the file first, and opening a fifo waits for a writer.
+      Files.setAttribute(copy, "unix:mode", mode & 07777);
       // By path too: the JDK sets times through a descriptor it opens.
       Instant modified = Files.getLastModifiedTime(node, LinkOption.NOFOLLOW_LINKS).toInstant();
       Syscalls.lutimens(copy, modified.getEpochSecond(), modified.getNano());
