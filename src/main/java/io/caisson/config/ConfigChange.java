@@ -19,7 +19,10 @@ import java.util.TreeSet;
  * @param needRestart the changed keys left as they were until the next start, in name order
  */
 public record ConfigChange(CaissonConfig running, List<String> applied, List<String> needRestart) {
-  /** The top-level keys a running daemon takes up without a restart. */
+  /**
+   * The top-level keys a running daemon takes up without a restart. Daemon.reload hands each of
+   * them to the part that reads it: a key added here must be applied there too.
+   */
   public static final Set<String> LIVE =
       Set.of(
           "log_level",

@@ -35,7 +35,8 @@ public final class ConfigLoader {
    */
   public CaissonConfig load(Path file, boolean required, Map<String, Object> overrides)
       throws InvalidConfigException {
-    ObjectNode tree = defaults();
+    ObjectNode defaults = defaults();
+    ObjectNode tree = defaults.deepCopy();
     if (Files.exists(file)) {
       merge(tree, readFile(file), "");
     } else if (required) {
@@ -44,7 +45,7 @@ public final class ConfigLoader {
     for (Path dropIn : dropIns(file)) {
       ObjectNode layer = readFile(dropIn);
       // Checked alone first, so a key it gets wrong is reported with its own name.
-      ObjectNode alone = defaults();
+      ObjectNode alone = defaults.deepCopy();
       merge(alone, layer.deepCopy(), "");
       bind(alone, dropIn);
       merge(tree, layer, "");

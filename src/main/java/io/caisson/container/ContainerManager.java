@@ -205,25 +205,19 @@ public final class ContainerManager implements SandboxManager.PodContainers {
       if (restore.isPresent()) {
         checkpoints.unpack(restore.get(), storage.layer(id));
       }
-      boolean ownUserNamespace = sandbox.record().userns() != null;
+      // The pod's own user namespace, if it has one: what the container's files are owned through.
+      OverlayRootfs.Shift shift =
+          sandbox.record().userns() != null
+              ? InfraContainers.shiftFor(sandbox.record(), staging)
+              : null;
       // Idmapped clones of layers and volumes, if any are made below.
       undo.push(() -> staging.release(id));
-      if (ownUserNamespace) {
-        storage.mountShifted(
-            id,
-            image.shortLayerDirs(),
-            rootfs,
-            InfraContainers.shiftFor(sandbox.record(), staging));
+      if (shift != null) {
+        storage.mountShifted(id, image.shortLayerDirs(), rootfs, shift);
       } else {
         storage.mount(id, image.shortLayerDirs(), rootfs);
       }
-      Map<Integer, Path> imageVolumeMounts =
-          imageVolumes.mount(
-              id,
-              bundle,
-              config,
-              ownUserNamespace ? InfraContainers.shiftFor(sandbox.record(), staging) : null,
-              undo);
+      Map<Integer, Path> imageVolumeMounts = imageVolumes.mount(id, bundle, config, shift, undo);
       List<Path> mountSources = volumeSources.of(id, config, sandbox.record());
       imageVolumeMounts.forEach(mountSources::set);
       List<OciSpec.Mount> declaredVolumes =
@@ -233,9 +227,8 @@ public final class ContainerManager implements SandboxManager.PodContainers {
               config,
               rootfs,
               storage.volumesDir(id),
-              ownUserNamespace
-                  ? new DeclaredVolumes.Owner(
-                      sandbox.record().uids().hostId(), sandbox.record().gids().hostId())
+              shift != null
+                  ? new DeclaredVolumes.Owner(shift.rootUid(), shift.rootGid())
                   : DeclaredVolumes.Owner.ROOT);
 
       ImageUsers.Identity identity = RunAsIdentity.resolve(config, image.config(), rootfs);

@@ -14,6 +14,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -40,7 +41,7 @@ final class DeclaredVolumes {
 
     /** The config value ("copy", "mkdir", "ignore"), checked when the config was loaded. */
     static Mode of(String value) {
-      return valueOf(value.toUpperCase(java.util.Locale.ROOT));
+      return valueOf(value.toUpperCase(Locale.ROOT));
     }
   }
 
@@ -98,21 +99,19 @@ final class DeclaredVolumes {
             "image %s declares volume %s, which is not a directory in the image",
             config.getImage().getImage(), path);
       }
-      switch (mode) {
-        case COPY -> {
-          Path own = volumesDir.resolve(Integer.toString(n++));
-          Files.createDirectories(volumesDir);
-          if (Files.isDirectory(inRootfs, LinkOption.NOFOLLOW_LINKS)) {
-            TreeCopy.copy(inRootfs, own);
-          } else {
-            makeDirectory(own, owner);
-          }
-          mounts.add(
-              new OciSpec.Mount(path, "bind", own.toString(), List.of("rbind", "rprivate", "rw")));
-        }
-        case MKDIR -> makeDirectories(rootfs, inRootfs, owner);
-        case IGNORE -> throw new IllegalStateException("returned above");
+      if (mode == Mode.MKDIR) {
+        makeDirectories(rootfs, inRootfs, owner);
+        continue;
       }
+      Path own = volumesDir.resolve(Integer.toString(n++));
+      Files.createDirectories(volumesDir);
+      if (Files.isDirectory(inRootfs, LinkOption.NOFOLLOW_LINKS)) {
+        TreeCopy.copy(inRootfs, own);
+      } else {
+        makeDirectory(own, owner);
+      }
+      mounts.add(
+          new OciSpec.Mount(path, "bind", own.toString(), List.of("rbind", "rprivate", "rw")));
     }
     return List.copyOf(mounts);
   }

@@ -60,14 +60,15 @@ public final class RuntimeInfoRpcs {
   }
 
   StatusResponse status(StatusRequest request) {
+    CaissonConfig current = config.get(); // one config for the whole answer, reload or not
     RuntimeStatus status =
         RuntimeStatus.newBuilder()
             .addConditions(condition("RuntimeReady", readiness.runtimeNotReady()))
             .addConditions(condition("NetworkReady", readiness.networkNotReady()))
             .build();
     StatusResponse.Builder response = StatusResponse.newBuilder().setStatus(status);
-    for (String handler : config.get().runtimes().keySet()) {
-      if (!config.get().runsWithTheDefaultRuntime(handler)) {
+    for (String handler : current.runtimes().keySet()) {
+      if (!current.runsWithTheDefaultRuntime(handler)) {
         continue; // RunPodSandbox refuses it: not offered to kubelet as a handler it can use
       }
       RuntimeHandler.Builder entry =
@@ -75,7 +76,7 @@ public final class RuntimeInfoRpcs {
               .setFeatures(features(readiness.handlerFeatures(handler)))
               .setName(handler);
       response.addRuntimeHandlers(entry);
-      if (handler.equals(config.get().defaultRuntime())) {
+      if (handler.equals(current.defaultRuntime())) {
         // The default handler is also reachable by the empty name kubelet sends.
         response.addRuntimeHandlers(entry.clone().setName(""));
       }
@@ -84,7 +85,7 @@ public final class RuntimeInfoRpcs {
         RuntimeFeatures.newBuilder()
             .setSupplementalGroupsPolicy(readiness.supplementalGroupsPolicy()));
     if (request.getVerbose()) {
-      response.putAllInfo(verboseInfo());
+      response.putAllInfo(verboseInfo(current));
     }
     return response.build();
   }
@@ -111,11 +112,11 @@ public final class RuntimeInfoRpcs {
     return UpdateRuntimeConfigResponse.getDefaultInstance();
   }
 
-  private Map<String, String> verboseInfo() {
+  private Map<String, String> verboseInfo(CaissonConfig current) {
     try {
       return Map.of(
           "config",
-          ConfigJson.json().writeValueAsString(config.get()),
+          ConfigJson.json().writeValueAsString(current),
           "podCIDR",
           node.podCidr(),
           "checkpointRestore",
