@@ -334,14 +334,13 @@ class ContainerIT {
                         "-c",
                         "cat /proc/self/limits > /dev/shm/secure-limits; exec sleep 3600"))
                 .setLinux(
-                    LinuxContainerConfig.newBuilder()
-                        .setSecurityContext(
-                            LinuxContainerSecurityContext.newBuilder()
-                                .setReadonlyRootfs(true)
-                                .setCapabilities(
-                                    Capability.newBuilder()
-                                        .addDropCapabilities("ALL")
-                                        .addAddCapabilities("NET_ADMIN")))));
+                    security(
+                        LinuxContainerSecurityContext.newBuilder()
+                            .setReadonlyRootfs(true)
+                            .setCapabilities(
+                                Capability.newBuilder()
+                                    .addDropCapabilities("ALL")
+                                    .addAddCapabilities("NET_ADMIN")))));
     start(id);
     String status = exec(id, "cat", "/proc/self/status").getStdout().toStringUtf8();
     // CAP_NET_ADMIN is bit 12: 0x1000, and nothing else.
@@ -386,13 +385,12 @@ class ContainerIT {
                         .setContainerPath("/dev/read-only")
                         .setPermissions("r"))
                 .setLinux(
-                    LinuxContainerConfig.newBuilder()
-                        .setSecurityContext(
-                            LinuxContainerSecurityContext.newBuilder()
-                                .setCapabilities(
-                                    Capability.newBuilder()
-                                        .addDropCapabilities("ALL")
-                                        .addAddAmbientCapabilities("NET_BIND_SERVICE")))));
+                    security(
+                        LinuxContainerSecurityContext.newBuilder()
+                            .setCapabilities(
+                                Capability.newBuilder()
+                                    .addDropCapabilities("ALL")
+                                    .addAddAmbientCapabilities("NET_BIND_SERVICE")))));
     start(id);
     assertThat(exec(id, "sh", "-c", "echo x > /dev/granted-null").getExitCode()).isZero();
     // The node's additional_devices (daemonArgs) are every container's.
@@ -425,11 +423,10 @@ class ContainerIT {
                 .addAllCommand(List.of("sleep", "3600"))
                 .addDevices(grantedNull())
                 .setLinux(
-                    LinuxContainerConfig.newBuilder()
-                        .setSecurityContext(
-                            LinuxContainerSecurityContext.newBuilder()
-                                .setRunAsUser(Int64Value.newBuilder().setValue(1234))
-                                .setRunAsGroup(Int64Value.newBuilder().setValue(5678)))));
+                    security(
+                        LinuxContainerSecurityContext.newBuilder()
+                            .setRunAsUser(Int64Value.newBuilder().setValue(1234))
+                            .setRunAsGroup(Int64Value.newBuilder().setValue(5678)))));
     start(owned);
     assertThat(
             exec(owned, "busybox", "stat", "-c", "%u:%g", "/dev/granted-null")
@@ -561,11 +558,10 @@ class ContainerIT {
               .setPropagation(MountPropagation.PROPAGATION_BIDIRECTIONAL)
               .build();
       LinuxContainerConfig.Builder privileged =
-          LinuxContainerConfig.newBuilder()
-              .setSecurityContext(
-                  LinuxContainerSecurityContext.newBuilder()
-                      .setPrivileged(true)
-                      .setRunAsUser(Int64Value.newBuilder().setValue(0)));
+          security(
+              LinuxContainerSecurityContext.newBuilder()
+                  .setPrivileged(true)
+                  .setRunAsUser(Int64Value.newBuilder().setValue(0)));
 
       // On a private mount, what is mounted in the container would never reach the node.
       run("mount", "--make-private", shared.toString());
@@ -617,11 +613,10 @@ class ContainerIT {
             base("privileged")
                 .addAllCommand(List.of("sleep", "3600"))
                 .setLinux(
-                    LinuxContainerConfig.newBuilder()
-                        .setSecurityContext(
-                            LinuxContainerSecurityContext.newBuilder()
-                                .setPrivileged(true)
-                                .setRunAsUser(Int64Value.newBuilder().setValue(0)))));
+                    security(
+                        LinuxContainerSecurityContext.newBuilder()
+                            .setPrivileged(true)
+                            .setRunAsUser(Int64Value.newBuilder().setValue(0)))));
     String plain = create(base("plain").addAllCommand(List.of("sleep", "3600")));
     start(privileged);
     start(plain);
@@ -720,11 +715,10 @@ class ContainerIT {
                 .setImage(ImageSpec.newBuilder().setImage(declaring))
                 .build());
     LinuxContainerConfig.Builder rootReadOnly =
-        LinuxContainerConfig.newBuilder()
-            .setSecurityContext(
-                LinuxContainerSecurityContext.newBuilder()
-                    .setReadonlyRootfs(true)
-                    .setRunAsUser(Int64Value.newBuilder().setValue(0)));
+        security(
+            LinuxContainerSecurityContext.newBuilder()
+                .setReadonlyRootfs(true)
+                .setRunAsUser(Int64Value.newBuilder().setValue(0)));
     String id =
         create(
             base("declared")
@@ -1055,13 +1049,12 @@ class ContainerIT {
             base("node-capabilities")
                 .addAllCommand(List.of("sleep", "3600"))
                 .setLinux(
-                    LinuxContainerConfig.newBuilder()
-                        .setSecurityContext(
-                            LinuxContainerSecurityContext.newBuilder()
-                                .setCapabilities(
-                                    Capability.newBuilder()
-                                        .addAddCapabilities("NET_ADMIN")
-                                        .addDropCapabilities("SETUID")))));
+                    security(
+                        LinuxContainerSecurityContext.newBuilder()
+                            .setCapabilities(
+                                Capability.newBuilder()
+                                    .addAddCapabilities("NET_ADMIN")
+                                    .addDropCapabilities("SETUID")))));
     start(id);
     // CHOWN (bit 0) and SETGID (6) from the node, NET_ADMIN (12) from the container, SETUID (7)
     // dropped by it; none of the built-in defaults (NET_RAW, MKNOD, ...).
@@ -1097,13 +1090,11 @@ class ContainerIT {
             base("node-default-seccomp")
                 .addAllCommand(List.of("sleep", "3600"))
                 .setLinux(
-                    LinuxContainerConfig.newBuilder()
-                        .setSecurityContext(
-                            LinuxContainerSecurityContext.newBuilder()
-                                .setSeccomp(
-                                    SecurityProfile.newBuilder()
-                                        .setProfileType(
-                                            SecurityProfile.ProfileType.RuntimeDefault)))));
+                    security(
+                        LinuxContainerSecurityContext.newBuilder()
+                            .setSeccomp(
+                                SecurityProfile.newBuilder()
+                                    .setProfileType(SecurityProfile.ProfileType.RuntimeDefault)))));
     start(confined);
     ExecSyncResponse refused = exec(confined, "mkdir", "/dev/shm/made-here");
     assertThat(refused.getExitCode()).isNotZero();
@@ -1215,10 +1206,9 @@ class ContainerIT {
     return base(name)
         .addAllCommand(List.of("sleep", "3600"))
         .setLinux(
-            LinuxContainerConfig.newBuilder()
-                .setSecurityContext(
-                    LinuxContainerSecurityContext.newBuilder()
-                        .setRunAsUser(Int64Value.newBuilder().setValue(0))));
+            security(
+                LinuxContainerSecurityContext.newBuilder()
+                    .setRunAsUser(Int64Value.newBuilder().setValue(0))));
   }
 
   private static Mount.Builder volume(Path host, boolean recursive, MountPropagation propagation) {
@@ -1243,16 +1233,21 @@ class ContainerIT {
         .setLogPath(name + ".log");
   }
 
+  /** A container's Linux config with only a security context. */
+  private static LinuxContainerConfig.Builder security(
+      LinuxContainerSecurityContext.Builder context) {
+    return LinuxContainerConfig.newBuilder().setSecurityContext(context);
+  }
+
   private static ContainerConfig.Builder ownPidNamespace(ContainerConfig.Builder config) {
     return config.setLinux(
-        LinuxContainerConfig.newBuilder()
-            .setSecurityContext(
-                LinuxContainerSecurityContext.newBuilder()
-                    .setNamespaceOptions(
-                        NamespaceOption.newBuilder()
-                            .setNetwork(NamespaceMode.POD)
-                            .setIpc(NamespaceMode.POD)
-                            .setPid(NamespaceMode.CONTAINER))));
+        security(
+            LinuxContainerSecurityContext.newBuilder()
+                .setNamespaceOptions(
+                    NamespaceOption.newBuilder()
+                        .setNetwork(NamespaceMode.POD)
+                        .setIpc(NamespaceMode.POD)
+                        .setPid(NamespaceMode.CONTAINER))));
   }
 
   /** A shell that waits on a child and runs {@code onTerm} when SIGTERM comes. */
