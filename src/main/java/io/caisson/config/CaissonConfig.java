@@ -75,16 +75,6 @@ public record CaissonConfig(
     return new RuntimeHandler(configured.path(), state.resolve(name));
   }
 
-  /**
-   * Whether pods asking for {@code handler} (a configured one) can run: Caisson runs every
-   * container with the default handler's runtime so far, so only a handler of that same binary can.
-   */
-  public boolean runsWithTheDefaultRuntime(String handler) {
-    RuntimeHandler asked = runtime(handler);
-    RuntimeHandler standard = runtime("");
-    return asked != null && standard != null && asked.path().equals(standard.path());
-  }
-
   /** {@code default_sysctls} as a map, in the order written (checked by ConfigValidator). */
   public Map<String, String> defaultSysctlMap() {
     Map<String, String> sysctls = new LinkedHashMap<>();

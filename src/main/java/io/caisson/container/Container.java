@@ -2,6 +2,7 @@ package io.caisson.container;
 
 import io.caisson.cri.v1.ContainerConfig;
 import io.caisson.linux.ProcessStamp;
+import io.caisson.oci.Runc;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -12,6 +13,7 @@ import java.util.concurrent.locks.ReentrantLock;
 /** A container in memory: its CRI config, its current record and its own lifecycle lock. */
 public final class Container {
   private volatile ContainerConfig config;
+  private final Runc runtime;
   private final ReentrantLock lock = new ReentrantLock();
   private volatile ContainerRecord record;
   private volatile boolean removed;
@@ -27,14 +29,20 @@ public final class Container {
   // polling for conmon's exit file.
   private final CompletableFuture<Void> exited = new CompletableFuture<>();
 
-  Container(ContainerConfig config, ContainerRecord record) {
+  Container(ContainerConfig config, ContainerRecord record, Runc runtime) {
     this.config = config;
     this.record = record;
+    this.runtime = runtime;
     noteExit(record);
   }
 
   public ContainerConfig config() {
     return config;
+  }
+
+  /** The runtime of the container's pod, which runs it. */
+  public Runc runtime() {
+    return runtime;
   }
 
   public ContainerRecord record() {

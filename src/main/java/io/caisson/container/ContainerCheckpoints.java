@@ -48,7 +48,6 @@ public final class ContainerCheckpoints {
   private static final String RESTORE_DIR = "restore";
 
   private final ContainerManager containers;
-  private final Runc runc;
   private final Conmon conmon;
   private final Criu criu;
   private final Path tmpDir;
@@ -57,10 +56,8 @@ public final class ContainerCheckpoints {
    * @param tmpDir where checkpoints are staged (under the daemon's root, so a large dump never
    *     lands on a small /tmp); created on demand, emptied after each checkpoint
    */
-  ContainerCheckpoints(
-      ContainerManager containers, Runc runc, Conmon conmon, Criu criu, Path tmpDir) {
+  ContainerCheckpoints(ContainerManager containers, Conmon conmon, Criu criu, Path tmpDir) {
     this.containers = containers;
-    this.runc = runc;
     this.conmon = conmon;
     this.criu = criu;
     this.tmpDir = tmpDir;
@@ -115,12 +112,14 @@ public final class ContainerCheckpoints {
     Path staging = Files.createDirectory(work.resolve("archive"));
     Path criuWork = Files.createDirectory(work.resolve("criu"));
     Path images = Files.createDirectory(staging.resolve(CheckpointArchive.IMAGES));
-    runc.checkpoint(
-        record.id(),
-        images,
-        criuWork,
-        new Runc.CheckpointOptions(
-            true, true, true, timeoutSeconds == 0 ? null : Duration.ofSeconds(timeoutSeconds)));
+    container
+        .runtime()
+        .checkpoint(
+            record.id(),
+            images,
+            criuWork,
+            new Runc.CheckpointOptions(
+                true, true, true, timeoutSeconds == 0 ? null : Duration.ofSeconds(timeoutSeconds)));
     Files.copy(
         Path.of(record.bundle()).resolve("config.json"),
         staging.resolve(CheckpointArchive.OCI_CONFIG));
@@ -254,13 +253,15 @@ public final class ContainerCheckpoints {
    * container is running when this returns, and the images are dropped. On failure they stay, so
    * the start can be tried again.
    */
-  Conmon.Created restore(ContainerLaunch launch, OverlayRootfs.Layer layer) throws IOException {
+  Conmon.Created restore(Runc runtime, ContainerLaunch launch, OverlayRootfs.Layer layer)
+      throws IOException {
     Optional<String> unusable = criu.unusableReason();
     if (unusable.isPresent()) {
       throw CaissonException.precondition("CRIU cannot restore on this host: %s", unusable.get());
     }
     Conmon.Created created =
-        conmon.restore(launch, restoreDir(layer).resolve(CheckpointArchive.IMAGES), RESTORE_OPTS);
+        conmon.restore(
+            runtime, launch, restoreDir(layer).resolve(CheckpointArchive.IMAGES), RESTORE_OPTS);
     discardRestore(layer);
     return created;
   }

@@ -22,11 +22,13 @@ import io.caisson.oci.Conmon;
 import io.caisson.oci.ContainerLaunch;
 import io.caisson.oci.ExitInfo;
 import io.caisson.oci.OciJson;
+import io.caisson.oci.OciRuntimes;
 import io.caisson.oci.OciSpec;
 import io.caisson.oci.Runc;
 import io.caisson.oci.RuncState;
 import io.caisson.sandbox.Sandbox;
 import io.caisson.sandbox.SandboxManager;
+import io.caisson.sandbox.SandboxRecord;
 import io.caisson.storage.IdmappedStaging;
 import io.caisson.storage.OverlayRootfs;
 import io.caisson.store.RecordStore;
@@ -65,7 +67,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
 
   private final SandboxManager sandboxes;
   private final ImageService images;
-  private final Runc runc;
+  private final OciRuntimes runtimes;
   private final Conmon conmon;
   private final OverlayRootfs storage;
   private final RecordStore store;
@@ -91,11 +93,15 @@ public final class ContainerManager implements SandboxManager.PodContainers {
   private final Semaphore releases = new Semaphore(2);
 
   public ContainerManager(
-      CaissonConfig config, SandboxManager sandboxes, ImageService images, Runc runc, Conmon conmon)
+      CaissonConfig config,
+      SandboxManager sandboxes,
+      ImageService images,
+      OciRuntimes runtimes,
+      Conmon conmon)
       throws IOException {
     this.sandboxes = sandboxes;
     this.images = images;
-    this.runc = runc;
+    this.runtimes = runtimes;
     this.conmon = conmon;
     this.storage = new OverlayRootfs(config.root().resolve("containers-storage"));
     this.store = new RecordStore(config.root().resolve("containers"));
@@ -105,7 +111,6 @@ public final class ContainerManager implements SandboxManager.PodContainers {
         new InfraContainers(
             images,
             config.pauseImage(),
-            runc,
             conmon,
             new OverlayRootfs(config.root().resolve("infra-storage")),
             Files.createDirectories(config.state().resolve("infra")),
@@ -115,10 +120,10 @@ public final class ContainerManager implements SandboxManager.PodContainers {
     this.imageVolumes = new ImageVolumes(images, storage);
     this.cdi = new CdiRegistry(config.cdiSpecDirs());
     this.nodeDefaults = NodeDefaults.of(config);
-    this.signals = new ContainerSignals(runc, CgroupKill.of(Path.of("/sys/fs/cgroup")));
+    this.signals = new ContainerSignals(CgroupKill.of(Path.of("/sys/fs/cgroup")));
     this.checkpoints =
         new ContainerCheckpoints(
-            this, runc, conmon, io.caisson.oci.Criu.onPath(), config.root().resolve("tmp"));
+            this, conmon, io.caisson.oci.Criu.onPath(), config.root().resolve("tmp"));
   }
 
   /** The directory holding every container's writable layer. */
@@ -185,6 +190,8 @@ public final class ContainerManager implements SandboxManager.PodContainers {
     CdiInjection cdiDevices = cdi.resolve(CdiRegistry.requested(config));
     List<OciHooks.Hook> ociHooks = node.hooks().current();
 
+    Runc runtime = runtimes.of(sandbox.record().runtime());
+
     long t0 = System.nanoTime();
     try (Undo undo = new Undo()) {
       String holder = names.putIfAbsent(nameKey, id);
@@ -235,7 +242,8 @@ public final class ContainerManager implements SandboxManager.PodContainers {
       Path pidNamespace = null;
       var pidMode = config.getLinux().getSecurityContext().getNamespaceOptions().getPid();
       if (pidMode == NamespaceMode.POD) {
-        pidNamespace = infra.pidNamespace(sandbox.record(), pod.getLinux().getCgroupParent());
+        pidNamespace =
+            infra.pidNamespace(runtime, sandbox.record(), pod.getLinux().getCgroupParent());
       } else if (pidMode == NamespaceMode.TARGET) {
         pidNamespace = targetPidNamespace(config);
       }
@@ -251,7 +259,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
                   pidNamespace,
                   CgroupPaths.container(pod.getLinux().getCgroupParent(), id),
                   daemonOomScoreAdj,
-                  runc.features().recursiveReadOnlyMounts(),
+                  runtime.features().recursiveReadOnlyMounts(),
                   mountSources,
                   devices,
                   cdiDevices,
@@ -262,13 +270,13 @@ public final class ContainerManager implements SandboxManager.PodContainers {
       long t1 = System.nanoTime();
 
       undo.push(() -> conmon.cleanup(id));
-      undo.push(() -> deleteQuietly(id));
+      undo.push(() -> deleteQuietly(runtime, id));
       // A restored container gets its processes at StartContainer, from runc restore.
       long pid =
           restore.isPresent()
               ? 0
               : conmon
-                  .create(launch(id, name, bundle, logPath, config, node.logSizeMax()))
+                  .create(runtime, launch(id, name, bundle, logPath, config, node.logSizeMax()))
                   .containerPid();
       // runc has its own copies of the idmapped clones in the container's mounts now.
       staging.release(id);
@@ -318,7 +326,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
         if (!sandbox.isReady()) {
           throw CaissonException.precondition("pod sandbox %s was stopped meanwhile", sandbox.id());
         }
-        Container container = new Container(config, record);
+        Container container = new Container(config, record, runtime);
         if (pid > 0) {
           ProcessStamp.of(pid).ifPresent(container::initProcess);
         }
@@ -345,7 +353,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
         // The infra process this create may have started after the stop removed it.
         sandbox.lock().lock();
         try {
-          infra.remove(sandbox.id());
+          infra.remove(runtime, sandbox.id());
         } finally {
           sandbox.lock().unlock();
         }
@@ -443,9 +451,12 @@ public final class ContainerManager implements SandboxManager.PodContainers {
                   Path.of(record.logPath()),
                   container.config(),
                   nodeDefaults.logSizeMax());
-          pid = checkpoints.restore(launch, storage.layer(record.id())).containerPid();
+          pid =
+              checkpoints
+                  .restore(container.runtime(), launch, storage.layer(record.id()))
+                  .containerPid();
         } else {
-          conmon.start(record.id(), pid, Path.of(record.bundle()));
+          container.runtime().start(record.id(), pid, Path.of(record.bundle()));
         }
         container.update(record.started(pid, nowNanos()));
         persist(container.record());
@@ -479,7 +490,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
   private void stopLocked(Container container, long timeoutSeconds) throws Exception {
     endProcesses(container, timeoutSeconds);
     if (container.record().state() == ContainerState.EXITED && !container.isRemoved()) {
-      deleteQuietly(container.id());
+      deleteQuietly(container.runtime(), container.id());
     }
   }
 
@@ -553,7 +564,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
       }
       stopLocked(container, 0);
       ContainerRecord record = container.record();
-      deleteQuietly(record.id());
+      deleteQuietly(container.runtime(), record.id());
       conmon.cleanup(record.id());
       OverlayRootfs.unmount(Path.of(record.bundle()).resolve("rootfs"));
       imageVolumes.remove(record.id(), Path.of(record.bundle()), container.config());
@@ -592,10 +603,10 @@ public final class ContainerManager implements SandboxManager.PodContainers {
               try {
                 if (!container.isRemoved()
                     && container.record().state() == ContainerState.EXITED
-                    && runc.knows(container.id())) {
+                    && container.runtime().knows(container.id())) {
                   releases.acquireUninterruptibly();
                   try {
-                    deleteQuietly(container.id());
+                    deleteQuietly(container.runtime(), container.id());
                   } finally {
                     releases.release();
                   }
@@ -606,10 +617,10 @@ public final class ContainerManager implements SandboxManager.PodContainers {
             });
   }
 
-  private void deleteQuietly(String id) {
+  private static void deleteQuietly(Runc runtime, String id) {
     try {
-      if (runc.knows(id)) {
-        runc.delete(id, true);
+      if (runtime.knows(id)) {
+        runtime.delete(id, true);
       }
     } catch (CaissonException e) {
       LOG.warn("runc delete {}: {}", id, e.getMessage());
@@ -617,19 +628,19 @@ public final class ContainerManager implements SandboxManager.PodContainers {
   }
 
   @Override
-  public void stopAll(String sandboxId) throws Exception {
-    for (Container container : ofSandbox(sandboxId)) {
+  public void stopAll(SandboxRecord pod) throws Exception {
+    for (Container container : ofSandbox(pod.id())) {
       stop(container.id(), 0);
     }
-    infra.remove(sandboxId);
+    infra.remove(runtimes.of(pod.runtime()), pod.id());
   }
 
   @Override
-  public void removeAll(String sandboxId) throws Exception {
-    for (Container container : ofSandbox(sandboxId)) {
+  public void removeAll(SandboxRecord pod) throws Exception {
+    for (Container container : ofSandbox(pod.id())) {
       remove(container.id());
     }
-    infra.remove(sandboxId);
+    infra.remove(runtimes.of(pod.runtime()), pod.id());
   }
 
   private List<Container> ofSandbox(String sandboxId) {
@@ -757,7 +768,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
       throw CaissonException.precondition(
           "container %s is not running (%s)", record.id(), record.state().name().toLowerCase());
     }
-    return runc.execSync(record.id(), argv, timeout, EXEC_OUTPUT_LIMIT);
+    return container.runtime().execSync(record.id(), argv, timeout, EXEC_OUTPUT_LIMIT);
   }
 
   public void update(String idOrPrefix, LinuxContainerResources resources) throws Exception {
@@ -771,7 +782,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
       io.caisson.oci.OciSpecBuilder builder = new io.caisson.oci.OciSpecBuilder();
       ContainerSpecs.resources(builder, resources, daemonOomScoreAdj);
       OciSpec.Resources wanted = builder.resources();
-      runc.update(record.id(), wanted);
+      container.runtime().update(record.id(), wanted);
       ContainerConfig updated =
           container.config().toBuilder()
               .setLinux(container.config().getLinux().toBuilder().setResources(resources))
@@ -848,7 +859,8 @@ public final class ContainerManager implements SandboxManager.PodContainers {
           // A crash between reserving the record dir and the first complete write: the
           // container never existed for any client, so nothing of it may stay.
           LOG.warn("container {} was never fully created ({}); cleaning up", id, e.getMessage());
-          deleteQuietly(id);
+          // Which runtime it was to get is in the record that could not be read: ask them all.
+          runtimes.byRoot().forEach(runtime -> deleteQuietly(runtime, id));
           conmon.cleanup(id);
           OverlayRootfs.unmount(bundles.resolve(id).resolve("rootfs"));
           ImageVolumes.unmountAll(bundles.resolve(id));
@@ -857,16 +869,21 @@ public final class ContainerManager implements SandboxManager.PodContainers {
           store.delete(id, RECORD);
           continue;
         }
-        Container container = new Container(config, record);
+        Runc runtime =
+            sandboxes
+                .findOptional(record.sandboxId())
+                .map(pod -> runtimes.of(pod.record().runtime()))
+                .orElse(runtimes.standard());
+        Container container = new Container(config, record, runtime);
         names.put(record.nameKey(), id);
         images.acquire(record.imageId(), id);
         imageVolumes.hold(id, config);
         containers.put(id, container);
         if (record.state() != ContainerState.EXITED
-            && runc.state(id).map(RuncState::parsedStatus).orElse(RuncState.Status.STOPPED)
+            && runtime.state(id).map(RuncState::parsedStatus).orElse(RuncState.Status.STOPPED)
                 == RuncState.Status.STOPPED) {
           if (refresh(container).state() != ContainerState.EXITED
-              && !runc.knows(id)
+              && !runtime.knows(id)
               // Created from a checkpoint: it has no runtime state until StartContainer.
               && !checkpoints.pendingRestore(storage.layer(id))) {
             // Neither runc nor conmon remembers it: their state lives in tmpfs, so the node
@@ -893,7 +910,9 @@ public final class ContainerManager implements SandboxManager.PodContainers {
         releaseRuntimeSoon(container);
       } else {
         // Still running (or created): signalled through a pidfd again, as before the restart.
-        runc.initProcess(container.id())
+        container
+            .runtime()
+            .initProcess(container.id())
             .filter(ProcessStamp::stillRunning)
             .ifPresent(container::initProcess);
       }

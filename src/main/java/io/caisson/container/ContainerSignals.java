@@ -7,7 +7,6 @@ import io.caisson.linux.CgroupKill;
 import io.caisson.linux.ProcessSignals;
 import io.caisson.linux.ProcessStamp;
 import io.caisson.linux.SyscallException;
-import io.caisson.oci.Runc;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,11 +21,9 @@ import org.slf4j.LoggerFactory;
 final class ContainerSignals {
   private static final Logger LOG = LoggerFactory.getLogger(ContainerSignals.class);
 
-  private final Runc runc;
   private final CgroupKill cgroupKill;
 
-  ContainerSignals(Runc runc, CgroupKill cgroupKill) {
-    this.runc = runc;
+  ContainerSignals(CgroupKill cgroupKill) {
     this.cgroupKill = cgroupKill;
   }
 
@@ -37,7 +34,7 @@ final class ContainerSignals {
         init != null
             && (wholeGroup ? killGroup(container, init) : signalFirst(container, init, signal));
     if (!sent) {
-      viaRunc(container.id(), signal);
+      viaRuntime(container, signal);
     }
   }
 
@@ -68,9 +65,10 @@ final class ContainerSignals {
         == NamespaceMode.CONTAINER;
   }
 
-  private void viaRunc(String id, int signal) {
+  private static void viaRuntime(Container container, int signal) {
+    String id = container.id();
     try {
-      runc.kill(id, signal, signal == Signals.SIGKILL);
+      container.runtime().kill(id, signal, signal == Signals.SIGKILL);
     } catch (CaissonException e) {
       // Already gone between our check and the signal: the exit file will tell.
       LOG.debug("kill {} {}: {}", id, signal, e.getMessage());

@@ -19,12 +19,10 @@ import java.util.concurrent.ExecutionException;
 /** Exec and attach sessions of the streaming server, in Caisson's containers. */
 public final class ContainerStreams implements ExecBackend, AttachBackend {
   private final ContainerManager containers;
-  private final Runc runc;
   private final Conmon conmon;
 
-  public ContainerStreams(ContainerManager containers, Runc runc, Conmon conmon) {
+  public ContainerStreams(ContainerManager containers, Conmon conmon) {
     this.containers = containers;
-    this.runc = runc;
     this.conmon = conmon;
   }
 
@@ -39,10 +37,11 @@ public final class ContainerStreams implements ExecBackend, AttachBackend {
 
   @Override
   public ExecProcess start(StreamRequest.Exec request) {
-    ContainerRecord record = containers.find(request.containerId()).record();
+    Container container = containers.find(request.containerId());
+    ContainerRecord record = container.record();
     Path bundle = Path.of(record.bundle());
     OciSpec.Process process = Runc.execProcess(bundle, request.cmd(), request.tty());
-    ExecSession session = runc.startExec(record.id(), process, bundle);
+    ExecSession session = container.runtime().startExec(record.id(), process, bundle);
     return new ExecProcess() {
       @Override
       public OutputStream stdin() {

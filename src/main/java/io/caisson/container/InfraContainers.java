@@ -36,7 +36,6 @@ final class InfraContainers {
 
   private final ImageService images;
   private final String pauseImage;
-  private final Runc runc;
   private final Conmon conmon;
   private final OverlayRootfs storage;
   private final Path bundles;
@@ -52,14 +51,12 @@ final class InfraContainers {
   InfraContainers(
       ImageService images,
       String pauseImage,
-      Runc runc,
       Conmon conmon,
       OverlayRootfs storage,
       Path bundles,
       IdmappedStaging staging) {
     this.images = images;
     this.pauseImage = pauseImage;
-    this.runc = runc;
     this.conmon = conmon;
     this.storage = storage;
     this.bundles = bundles;
@@ -72,8 +69,12 @@ final class InfraContainers {
         Path.of(pod.userns()), pod.uids().hostId(), pod.gids().hostId(), staging);
   }
 
-  /** The PID namespace file of the pod's infra process, starting it first if needed. */
-  Path pidNamespace(SandboxRecord pod, String cgroupParent) throws Exception {
+  /**
+   * The PID namespace file of the pod's infra process, starting it first if needed.
+   *
+   * @param runc the pod's runtime
+   */
+  Path pidNamespace(Runc runc, SandboxRecord pod, String cgroupParent) throws Exception {
     ProcessStamp known = running.get(pod.id());
     if (known != null && known.stillRunning()) {
       return namespaceOf(known.pid());
@@ -88,9 +89,9 @@ final class InfraContainers {
         return namespaceOf(state.get().pid());
       }
       if (state.isPresent()) {
-        remove(pod.id());
+        remove(runc, pod.id());
       }
-      long pid = start(pod, cgroupParent);
+      long pid = start(runc, pod, cgroupParent);
       remember(pod.id(), pid);
       return namespaceOf(pid);
     } finally {
@@ -106,7 +107,7 @@ final class InfraContainers {
     return Path.of("/proc", Long.toString(pid), "ns", "pid");
   }
 
-  private long start(SandboxRecord pod, String cgroupParent) throws Exception {
+  private long start(Runc runc, SandboxRecord pod, String cgroupParent) throws Exception {
     if (images.status(pauseImage).isEmpty()) {
       LOG.info("pulling the infra image {} for pod {}", pauseImage, pod.id());
       images.pull(pauseImage, Credentials.NONE);
@@ -157,18 +158,23 @@ final class InfraContainers {
       OciSpec built = spec.build();
       OciJson.writeConfig(bundle, built);
       Conmon.Created created =
-          conmon.create(ContainerLaunch.simple(pod.id(), bundle, bundle.resolve("infra.log")));
-      conmon.start(pod.id(), created.containerPid(), bundle);
+          conmon.create(
+              runc, ContainerLaunch.simple(pod.id(), bundle, bundle.resolve("infra.log")));
+      runc.start(pod.id(), created.containerPid(), bundle);
       LOG.info("pod {} infra process {} holds its PID namespace", pod.id(), created.containerPid());
       return created.containerPid();
     } catch (Exception e) {
-      remove(pod.id());
+      remove(runc, pod.id());
       throw e;
     }
   }
 
-  /** Stops and removes the pod's infra process and its files; harmless when there is none. */
-  void remove(String podId) {
+  /**
+   * Stops and removes the pod's infra process and its files; harmless when there is none.
+   *
+   * @param runc the pod's runtime
+   */
+  void remove(Runc runc, String podId) {
     running.remove(podId);
     try {
       if (runc.knows(podId)) {

@@ -68,9 +68,6 @@ public final class RuntimeInfoRpcs {
             .build();
     StatusResponse.Builder response = StatusResponse.newBuilder().setStatus(status);
     for (String handler : current.runtimes().keySet()) {
-      if (!current.runsWithTheDefaultRuntime(handler)) {
-        continue; // RunPodSandbox refuses it: not offered to kubelet as a handler it can use
-      }
       RuntimeHandler.Builder entry =
           RuntimeHandler.newBuilder()
               .setFeatures(features(readiness.handlerFeatures(handler)))

@@ -33,6 +33,7 @@ import io.caisson.network.CniSandboxNetwork;
 import io.caisson.network.PodFiles;
 import io.caisson.network.PodNetwork;
 import io.caisson.oci.Conmon;
+import io.caisson.oci.OciRuntimes;
 import io.caisson.oci.Runc;
 import io.caisson.sandbox.PodPortForward;
 import io.caisson.sandbox.SandboxManager;
@@ -52,6 +53,8 @@ import io.netty.channel.unix.DomainSocketAddress;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -175,6 +178,16 @@ public final class Daemon implements AutoCloseable {
         change.needRestart());
   }
 
+  /** One runtime per configured handler, each under its own state root. */
+  private static OciRuntimes runtimes(CaissonConfig config) {
+    Map<String, Runc> byName = new LinkedHashMap<>();
+    for (String name : config.runtimes().keySet()) {
+      CaissonConfig.RuntimeHandler handler = config.runtime(name);
+      byName.put(name, new Runc(handler.path(), handler.root(), config.systemdCgroups()));
+    }
+    return new OciRuntimes(byName, config.defaultRuntime(), config.systemdCgroups());
+  }
+
   public void start() throws IOException {
     Files.createDirectories(config.root());
     Files.createDirectories(config.state());
@@ -207,34 +220,23 @@ public final class Daemon implements AutoCloseable {
             Platform.host());
     images.setSignaturePolicy(new SignaturePolicyFile(config.signaturePolicy()));
     images.setPinnedImages(new PinnedImages(config.pinnedImages()));
-    sandboxes = new SandboxManager(config, new CniSandboxNetwork(podNetwork, new PodFiles()));
+    OciRuntimes runtimes = runtimes(config);
+    sandboxes =
+        new SandboxManager(config, runtimes, new CniSandboxNetwork(podNetwork, new PodFiles()));
     sandboxes.recover();
-    CaissonConfig.RuntimeHandler handler = config.runtime("");
-    for (String name : config.runtimes().keySet()) {
-      if (!config.runsWithTheDefaultRuntime(name)) {
-        LOG.warn(
-            "runtime handler {} runs {}, not the default runtime {}: its pods are refused"
-                + " (UNIMPLEMENTED), since Caisson runs every pod with the default runtime so far",
-            name,
-            config.runtime(name).path(),
-            handler.path());
-      }
-    }
-    Runc runc = new Runc(handler.path(), handler.root(), config.systemdCgroups());
     // Found out once the socket answers (below), beside kubelet's first calls rather than before.
     UserNamespaceSupport userNamespaces =
-        new UserNamespaceSupport(runc, config.root(), config.state());
+        new UserNamespaceSupport(runtimes.standard(), config.root(), config.state());
     sandboxes.setUserNamespaces(userNamespaces);
     Conmon conmon =
         new Conmon(
             config.conmon(),
-            runc,
             config.state().resolve("exits"),
             config.state().resolve("sockets"),
             "error");
-    containers = new ContainerManager(config, sandboxes, images, runc, conmon);
+    containers = new ContainerManager(config, sandboxes, images, runtimes, conmon);
     containers.recover();
-    new Leftovers(config.root(), config.state(), runc, conmon).sweep();
+    new Leftovers(config.root(), config.state(), runtimes, conmon).sweep();
     sandboxes.setContainers(containers);
     events = new ContainerEvents(new EventBus<>(EVENT_BUFFER), sandboxes, containers);
     containers.setEvents(events);
@@ -250,14 +252,18 @@ public final class Daemon implements AutoCloseable {
     DaemonMetrics.register(
         registry, images, containers, sandboxes, () -> events.bus().subscriberCount());
     // Merge and Strict supplemental-group policies are honoured. Recursive read-only mounts are
-    // runc's `rro` option where runc and the kernel have it (every handler runs this runc). Pods
-    // of their own user namespace where runc joins one and the image store can be idmapped.
+    // the runtime's `rro` option where it and the kernel have it. Pods of their own user
+    // namespace where the runtime joins one and the image store can be idmapped.
     readiness.advertise(
-        name ->
-            new Readiness.HandlerFeatures(
-                runc.features().recursiveReadOnlyMounts(), userNamespaces.getAsBoolean()),
+        name -> {
+          Runc runtime = runtimes.named(name);
+          return runtime == null
+              ? new Readiness.HandlerFeatures(false, false)
+              : new Readiness.HandlerFeatures(
+                  runtime.features().recursiveReadOnlyMounts(), userNamespaces.test(runtime));
+        },
         true);
-    ContainerStreams streams = new ContainerStreams(containers, runc, conmon);
+    ContainerStreams streams = new ContainerStreams(containers, conmon);
     HostPort streamAddress = HostPort.parse(config.streaming().address());
     streamingServer =
         new StreamingServer(

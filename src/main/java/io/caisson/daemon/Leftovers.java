@@ -3,6 +3,7 @@ package io.caisson.daemon;
 import io.caisson.common.CaissonException;
 import io.caisson.linux.MountTable;
 import io.caisson.oci.Conmon;
+import io.caisson.oci.OciRuntimes;
 import io.caisson.oci.Runc;
 import io.caisson.oci.RuncState;
 import io.caisson.storage.OverlayRootfs;
@@ -30,13 +31,13 @@ final class Leftovers {
 
   private final Path root;
   private final Path state;
-  private final Runc runc;
+  private final OciRuntimes runtimes;
   private final Conmon conmon;
 
-  Leftovers(Path root, Path state, Runc runc, Conmon conmon) {
+  Leftovers(Path root, Path state, OciRuntimes runtimes, Conmon conmon) {
     this.root = root.toAbsolutePath().normalize();
     this.state = state.toAbsolutePath().normalize();
-    this.runc = runc;
+    this.runtimes = runtimes;
     this.conmon = conmon;
   }
 
@@ -56,7 +57,9 @@ final class Leftovers {
     known.addAll(children(root.resolve("containers")));
     known.addAll(children(root.resolve("sandboxes")));
     int cleaned = 0;
-    cleaned += orphanRuncContainers(known);
+    for (Runc runtime : runtimes.byRoot()) {
+      cleaned += orphanRuntimeContainers(runtime, known);
+    }
     cleaned += orphanMounts(known);
     cleaned += orphanDirs(known);
     if (cleaned > 0) {
@@ -65,12 +68,16 @@ final class Leftovers {
     return cleaned;
   }
 
-  private int orphanRuncContainers(Set<String> known) {
+  private int orphanRuntimeContainers(Runc runtime, Set<String> known) {
     List<RuncState> all;
     try {
-      all = runc.list();
+      all = runtime.list();
     } catch (CaissonException e) {
-      LOG.warn("cannot list runc containers, orphans are not swept: {}", e.getMessage());
+      LOG.warn(
+          "cannot list the containers of {} (root {}), its orphans are not swept: {}",
+          runtime.binary(),
+          runtime.root(),
+          e.getMessage());
       return 0;
     }
     int cleaned = 0;
@@ -87,7 +94,7 @@ final class Leftovers {
           container.id(),
           container.status());
       try {
-        runc.delete(container.id(), true);
+        runtime.delete(container.id(), true);
       } catch (CaissonException e) {
         LOG.warn("runc delete {}: {}", container.id(), e.getMessage());
       }

@@ -9,33 +9,45 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
-import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Whether pods of their own user namespace can run on this node: runc joins a user namespace,
- * overlayfs takes idmapped layers, the image store's filesystem can be idmapped, and the pod's root
- * (an unprivileged host user) can reach its bundle and rootfs through the daemon's directories.
- * Found out once, off the start-up path.
+ * Whether pods of their own user namespace can run on this node with a given runtime: the runtime
+ * joins a user namespace, overlayfs takes idmapped layers, the image store's filesystem can be
+ * idmapped, and the pod's root (an unprivileged host user) can reach its bundle and rootfs through
+ * the daemon's directories. The node's part is found out once, off the start-up path.
  */
-final class UserNamespaceSupport implements BooleanSupplier {
+final class UserNamespaceSupport implements Predicate<Runc> {
   private static final Logger LOG = LoggerFactory.getLogger(UserNamespaceSupport.class);
 
   private final FutureTask<Boolean> answer;
 
-  UserNamespaceSupport(Runc runc, Path root, Path state) {
-    this.answer = new FutureTask<>(() -> probe(runc, root, state));
+  /**
+   * @param standard the default runtime, whose features are asked first (other calls use them)
+   */
+  UserNamespaceSupport(Runc standard, Path root, Path state) {
+    this.answer =
+        new FutureTask<>(
+            () -> {
+              standard.features();
+              return probe(root, state);
+            });
   }
 
-  /** Starts finding out on a thread of its own (runc's features first, which other calls use). */
+  /** Starts finding out on a thread of its own. */
   UserNamespaceSupport start() {
     Thread.ofVirtual().name("userns-support").start(answer);
     return this;
   }
 
   @Override
-  public boolean getAsBoolean() {
+  public boolean test(Runc runtime) {
+    return node() && runtime.features().userNamespaces();
+  }
+
+  private boolean node() {
     try {
       return answer.get();
     } catch (ExecutionException e) {
@@ -46,10 +58,7 @@ final class UserNamespaceSupport implements BooleanSupplier {
     }
   }
 
-  private static boolean probe(Runc runc, Path root, Path state) {
-    if (!runc.features().userNamespaces()) {
-      return false;
-    }
+  private static boolean probe(Path root, Path state) {
     for (Path dir : List.of(root, state)) {
       Path closed = firstUnsearchable(dir);
       if (closed != null) {

@@ -48,29 +48,22 @@ public final class Conmon {
   private static final int REOPEN_LOGS = 2;
 
   private final Path binary;
-  private final Runc runc;
   private final Path exitDir;
   private final Path socketDir;
   private final String logLevel;
 
   /**
    * @param binary the conmon executable
-   * @param runc the runtime conmon drives (its binary and global flags)
    * @param exitDir where conmon writes {@code ID} files holding exit codes
    * @param socketDir short directory for attach socket symlinks ({@code socketDir/ID/attach}),
    *     which keeps socket paths under the 108-byte limit
    * @param logLevel conmon's own log level: error, warning, info, debug or trace
    */
-  public Conmon(Path binary, Runc runc, Path exitDir, Path socketDir, String logLevel) {
+  public Conmon(Path binary, Path exitDir, Path socketDir, String logLevel) {
     this.binary = binary;
-    this.runc = runc;
     this.exitDir = exitDir;
     this.socketDir = socketDir;
     this.logLevel = logLevel;
-  }
-
-  public Runc runc() {
-    return runc;
   }
 
   /** The pids of a created container's monitor and init process. */
@@ -79,9 +72,11 @@ public final class Conmon {
   /**
    * Creates the container: conmon runs {@code runc create}; this returns once the container is in
    * the "created" state, or throws with runc's error message after undoing what was done.
+   *
+   * @param runtime the runtime conmon drives (its binary and global flags)
    */
-  public Created create(ContainerLaunch launch) {
-    return launch(launch, List.of());
+  public Created create(Runc runtime, ContainerLaunch launch) {
+    return launch(runtime, launch, List.of());
   }
 
   /**
@@ -91,16 +86,17 @@ public final class Conmon {
    *
    * @param runtimeOpts extra {@code runc restore} flags, e.g. {@code --tcp-established}
    */
-  public Created restore(ContainerLaunch launch, Path imagePath, List<String> runtimeOpts) {
+  public Created restore(
+      Runc runtime, ContainerLaunch launch, Path imagePath, List<String> runtimeOpts) {
     List<String> extra = new ArrayList<>(List.of("--restore", imagePath.toString()));
     for (String opt : runtimeOpts) {
       extra.add("--runtime-opt");
       extra.add(opt);
     }
-    return launch(launch, extra);
+    return launch(runtime, launch, extra);
   }
 
-  private Created launch(ContainerLaunch launch, List<String> extraArgs) {
+  private Created launch(Runc runc, ContainerLaunch launch, List<String> extraArgs) {
     String id = launch.id();
     String verb = extraArgs.isEmpty() ? "create" : "restore";
     try {
@@ -118,7 +114,7 @@ public final class Conmon {
     } catch (IOException e) {
       throw CaissonException.internal("cannot prepare conmon directories for " + id, e);
     }
-    List<String> argv = new ArrayList<>(conmonArgs(launch));
+    List<String> argv = new ArrayList<>(conmonArgs(runc, launch));
     argv.addAll(extraArgs);
     Map<String, String> env =
         Map.of(
@@ -150,15 +146,15 @@ public final class Conmon {
     try {
       line = syncLine.get(CREATE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
-      undoCreate(launch, p);
+      undoCreate(runc, launch, p);
       throw new CaissonException(
           Kind.DEADLINE_EXCEEDED, "conmon/runc " + verb + " of " + id + " did not finish in time");
     } catch (InterruptedException e) {
-      undoCreate(launch, p);
+      undoCreate(runc, launch, p);
       Thread.currentThread().interrupt();
       throw new CaissonException(Kind.INTERNAL, "interrupted while creating " + id, e);
     } catch (ExecutionException e) {
-      undoCreate(launch, p);
+      undoCreate(runc, launch, p);
       throw CaissonException.internal("reading conmon's answer for " + id, e.getCause());
     } finally {
       // conmon keeps its end for its whole life; our end is only for this one line.
@@ -168,7 +164,7 @@ public final class Conmon {
     if (line == null) {
       // conmon died before runc create finished: its stderr is all we have.
       String why = stderrText(stderr);
-      undoCreate(launch, p);
+      undoCreate(runc, launch, p);
       throw new CaissonException(
           RuncErrors.conmonExitKindOf(why),
           "conmon for " + id + " exited without creating the container: " + why);
@@ -181,11 +177,11 @@ public final class Conmon {
       pid = value == null ? -1 : value.asLong(-1);
       message = node.path("message").asText("");
     } catch (IOException e) {
-      undoCreate(launch, p);
+      undoCreate(runc, launch, p);
       throw CaissonException.internal("conmon for " + id + " sent unreadable JSON: " + line, e);
     }
     if (pid <= 0) {
-      undoCreate(launch, p);
+      undoCreate(runc, launch, p);
       String msg = RuncErrors.message(message);
       throw new CaissonException(
           RuncErrors.createKindOf(msg), verb + " of container " + id + " failed: " + msg);
@@ -196,16 +192,16 @@ public final class Conmon {
       long conmonPid = Long.parseLong(Files.readString(conmonPidFile(launch.bundle())).strip());
       return new Created(conmonPid, pid);
     } catch (IOException | NumberFormatException e) {
-      undoCreate(launch, p);
+      undoCreate(runc, launch, p);
       throw CaissonException.internal("conmon for " + id + " left no readable pid file", e);
     } catch (InterruptedException e) {
-      undoCreate(launch, p);
+      undoCreate(runc, launch, p);
       Thread.currentThread().interrupt();
       throw new CaissonException(Kind.INTERNAL, "interrupted while creating " + id, e);
     }
   }
 
-  List<String> conmonArgs(ContainerLaunch launch) {
+  List<String> conmonArgs(Runc runc, ContainerLaunch launch) {
     Path bundle = launch.bundle();
     List<String> args = new ArrayList<>();
     args.add(binary.toString());
@@ -257,7 +253,7 @@ public final class Conmon {
     return args;
   }
 
-  private void undoCreate(ContainerLaunch launch, Process p) {
+  private void undoCreate(Runc runc, ContainerLaunch launch, Process p) {
     p.destroyForcibly();
     try {
       if (runc.knows(launch.id())) {
@@ -292,11 +288,6 @@ public final class Conmon {
     } catch (IOException | NumberFormatException e) {
       return Optional.empty();
     }
-  }
-
-  /** {@code runc start}: the container's process begins; conmon already holds its stdio. */
-  public void start(String id, long initPid, Path bundle) {
-    runc.start(id, initPid, bundle);
   }
 
   public static Path conmonPidFile(Path bundle) {

@@ -17,6 +17,8 @@ import io.caisson.linux.ProcFiles;
 import io.caisson.linux.SyscallException;
 import io.caisson.linux.Syscalls;
 import io.caisson.network.PodNetwork;
+import io.caisson.oci.OciRuntimes;
+import io.caisson.oci.Runc;
 import io.caisson.store.RecordStore;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -31,7 +33,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
-import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,16 +47,16 @@ public final class SandboxManager {
   private static final String RECORD = "sandbox.json";
   private static final String CONFIG = "config.pb";
   private static final String SHM_OPTIONS = "mode=1777,size=65536k";
-  private volatile BooleanSupplier userNamespaces = () -> false;
+  private volatile Predicate<Runc> userNamespaces = runtime -> false;
 
   /** What stopping or removing a pod must do to its containers (the container manager). */
   public interface PodContainers {
-    void stopAll(String sandboxId) throws Exception;
+    void stopAll(SandboxRecord pod) throws Exception;
 
-    void removeAll(String sandboxId) throws Exception;
+    void removeAll(SandboxRecord pod) throws Exception;
   }
 
-  private final CaissonConfig config;
+  private final OciRuntimes runtimes;
 
   /** The node's default_sysctls; replaced when the daemon reloads its config. */
   private volatile Map<String, String> defaultSysctls;
@@ -68,8 +70,9 @@ public final class SandboxManager {
   private volatile PodContainers containers = new NoContainers();
   private volatile Lifecycle events = Lifecycle.NONE;
 
-  public SandboxManager(CaissonConfig config, SandboxNetwork network) throws IOException {
-    this.config = config;
+  public SandboxManager(CaissonConfig config, OciRuntimes runtimes, SandboxNetwork network)
+      throws IOException {
+    this.runtimes = runtimes;
     this.defaultSysctls = config.defaultSysctlMap();
     this.network = network;
     this.store = new RecordStore(config.root().resolve("sandboxes"));
@@ -85,8 +88,11 @@ public final class SandboxManager {
     this.containers = containers;
   }
 
-  /** Whether pods of their own user namespace can run here; none until the daemon says. */
-  public void setUserNamespaces(BooleanSupplier supported) {
+  /**
+   * Whether pods of their own user namespace can run here with a runtime; none until the daemon
+   * says.
+   */
+  public void setUserNamespaces(Predicate<Runc> supported) {
     this.userNamespaces = supported;
   }
 
@@ -113,31 +119,30 @@ public final class SandboxManager {
     }
     io.caisson.common.MetadataLimits.require(
         "pod sandbox config", podConfig.getLabelsMap(), podConfig.getAnnotationsMap());
-    if (config.runtime(runtimeHandler) == null) {
-      throw CaissonException.invalid(
-          "runtime handler '%s' is not configured (known: %s)",
-          runtimeHandler, config.runtimes().keySet());
-    }
-    if (!config.runsWithTheDefaultRuntime(runtimeHandler)) {
-      // Refused rather than run with another runtime than the one the pod's RuntimeClass names
-      // (a sandboxed one, say).
-      throw new CaissonException(
-          CaissonException.Kind.UNIMPLEMENTED,
-          "runtime handler '%s' runs %s, and Caisson runs every pod with its default runtime (%s)"
-                  .formatted(
-                      runtimeHandler,
-                      config.runtime(runtimeHandler).path(),
-                      config.runtime("").path())
-              + " so far: handlers of another runtime binary are not supported yet");
+    OciRuntimes.Binding binding =
+        runtimes
+            .bind(runtimeHandler)
+            .orElseThrow(
+                () ->
+                    CaissonException.invalid(
+                        "runtime handler '%s' is not configured (known: %s)",
+                        runtimeHandler, runtimes.names()));
+    Runc runtime = runtimes.of(binding);
+    if (!Files.isExecutable(runtime.binary())) {
+      // Found now rather than at the pod's first container, with the pod half made.
+      throw CaissonException.precondition(
+          "runtime handler '%s': %s is not an executable file",
+          binding.handler(), runtime.binary());
     }
     NamespaceOption namespaces = podConfig.getLinux().getSecurityContext().getNamespaceOptions();
     Optional<UserNamespaces.PodIds> podIds = UserNamespaces.forPod(namespaces);
-    if (podIds.isPresent() && !userNamespaces.getAsBoolean()) {
+    if (podIds.isPresent() && !userNamespaces.test(runtime)) {
       throw CaissonException.invalid(
           "pod user namespace (security_context.namespace_options.userns_options): pods of their own"
-              + " user namespace"
-              + " are not supported on this node (runc must join user namespaces, overlayfs take"
-              + " idmapped layers (Linux 5.19+) and the image store's filesystem be idmappable)");
+              + " user namespace are not supported on this node with runtime handler '%s' (%s must"
+              + " join user namespaces, overlayfs take idmapped layers (Linux 5.19+) and the image"
+              + " store's filesystem be idmappable)",
+          binding.handler(), binding.binary());
     }
     boolean hostNetwork = namespaces.getNetwork() == NamespaceMode.NODE;
     boolean hostIpc = namespaces.getIpc() == NamespaceMode.NODE;
@@ -278,7 +283,8 @@ public final class SandboxManager {
               null,
               str(userns),
               podIds.map(UserNamespaces.PodIds::uids).orElse(null),
-              podIds.map(UserNamespaces.PodIds::gids).orElse(null));
+              podIds.map(UserNamespaces.PodIds::gids).orElse(null),
+              binding);
       await(configWritten);
       persist(record);
       sandboxes.put(id, new Sandbox(podConfig, record));
@@ -316,7 +322,7 @@ public final class SandboxManager {
       if (wasReady) {
         sandbox.update(sandbox.record().withState(SandboxState.NOTREADY));
       }
-      containers.stopAll(sandbox.id());
+      containers.stopAll(sandbox.record());
       releaseResources(sandbox);
       persist(sandbox.record());
       if (wasReady) {
@@ -342,11 +348,11 @@ public final class SandboxManager {
       }
       boolean wasReady = sandbox.record().state() == SandboxState.READY;
       sandbox.update(sandbox.record().withState(SandboxState.NOTREADY));
-      containers.stopAll(sandbox.id());
+      containers.stopAll(sandbox.record());
       if (wasReady) {
         events.changed(Lifecycle.Kind.STOPPED, sandbox.id(), sandbox.id());
       }
-      containers.removeAll(sandbox.id());
+      containers.removeAll(sandbox.record());
       releaseResources(sandbox);
       store.delete(sandbox.id(), RECORD);
       RecordStore.deleteTree(Path.of(sandbox.record().dir()));
@@ -565,9 +571,9 @@ public final class SandboxManager {
   /** Until containers exist, a pod has none to stop or remove. */
   private static final class NoContainers implements PodContainers {
     @Override
-    public void stopAll(String sandboxId) {}
+    public void stopAll(SandboxRecord pod) {}
 
     @Override
-    public void removeAll(String sandboxId) {}
+    public void removeAll(SandboxRecord pod) {}
   }
 }

@@ -1,6 +1,7 @@
 package io.caisson.sandbox;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.caisson.oci.OciRuntimes;
 import java.util.List;
 
 /**
@@ -12,6 +13,8 @@ import java.util.List;
  * @param userns the pod's pinned user namespace, or null when it runs in the node's (as do its ids)
  * @param uids how the pod's user namespace maps user ids; null with the node's
  * @param gids how it maps group ids; null with the node's
+ * @param runtime the runtime the pod's containers run with, as configured when the pod was made;
+ *     null in records written before pods kept it (the default one)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record SandboxRecord(
@@ -34,7 +37,8 @@ public record SandboxRecord(
     String infraContainerId,
     String userns,
     UserNamespaces.IdRange uids,
-    UserNamespaces.IdRange gids) {
+    UserNamespaces.IdRange gids,
+    OciRuntimes.Binding runtime) {
 
   public SandboxRecord withState(SandboxState newState) {
     return new SandboxRecord(
@@ -57,7 +61,8 @@ public record SandboxRecord(
         infraContainerId,
         userns,
         uids,
-        gids);
+        gids,
+        runtime);
   }
 
   public SandboxRecord withNetwork(String podIp, List<String> moreIps) {
@@ -81,7 +86,8 @@ public record SandboxRecord(
         infraContainerId,
         userns,
         uids,
-        gids);
+        gids,
+        runtime);
   }
 
   /** The key that makes a sandbox unique in CRI: the same metadata may not run twice. */

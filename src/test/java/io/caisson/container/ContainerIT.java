@@ -946,6 +946,99 @@ class ContainerIT {
     remove(id);
   }
 
+  @Test
+  void aPodOfAnotherRuntimeHandlerRunsWithThatBinaryUnderARootOfItsOwn() throws Exception {
+    // A runc-compatible runtime of another binary, as nvidia-container-runtime or runsc are: here
+    // a wrapper that writes down every call it gets.
+    Path calls = dir.resolve("wrapped-runc.calls");
+    Path wrapper =
+        Files.writeString(
+            dir.resolve("wrapped-runc"),
+            "#!/bin/sh\necho \"$*\" >> " + calls + "\nexec /usr/sbin/runc \"$@\"\n");
+    Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Files.writeString(
+        Files.createDirectories(dir.resolve("daemon/caisson.d")).resolve("50-wrapped.toml"),
+        "[runtimes.wrapped]\npath = \"" + wrapper + "\"\n");
+    restartDaemon();
+    assertThat(daemon.runtime().status(StatusRequest.getDefaultInstance()).getRuntimeHandlersList())
+        .extracting(handler -> handler.getName())
+        .contains("wrapped", "runc", "");
+
+    String wrappedPod =
+        daemon
+            .runtime()
+            .runPodSandbox(
+                RunPodSandboxRequest.newBuilder()
+                    .setRuntimeHandler("wrapped")
+                    .setConfig(
+                        PodSandboxConfig.newBuilder()
+                            .setMetadata(
+                                PodSandboxMetadata.newBuilder()
+                                    .setName("wrapped")
+                                    .setNamespace("it")
+                                    .setUid(UUID.randomUUID().toString()))
+                            .setLogDirectory(dir.resolve("logs").toString()))
+                    .build())
+            .getPodSandboxId();
+    assertThat(
+            daemon
+                .runtime()
+                .podSandboxStatus(
+                    io.caisson.cri.v1.PodSandboxStatusRequest.newBuilder()
+                        .setPodSandboxId(wrappedPod)
+                        .build())
+                .getStatus()
+                .getRuntimeHandler())
+        .isEqualTo("wrapped");
+    try {
+      // Sharing the pod's PID namespace: the pod's infra process comes first, from the same
+      // runtime.
+      String wrapped =
+          daemon
+              .runtime()
+              .createContainer(
+                  CreateContainerRequest.newBuilder()
+                      .setPodSandboxId(wrappedPod)
+                      .setConfig(base("in-wrapped").addAllCommand(List.of("sleep", "3600")))
+                      .build())
+              .getContainerId();
+      start(wrapped);
+      assertThat(exec(wrapped, "sh", "-c", "echo hi").getStdout().toStringUtf8()).isEqualTo("hi\n");
+      String plain = create(base("in-default").addAllCommand(List.of("sleep", "3600")));
+      start(plain);
+
+      Path wrappedRoot = daemon.dir().resolve("state/wrapped");
+      assertThat(wrappedRoot.resolve(wrapped).resolve("state.json")).exists();
+      assertThat(wrappedRoot.resolve(wrappedPod).resolve("state.json")).exists();
+      assertThat(runcState(wrapped)).doesNotExist();
+      assertThat(runcState(plain)).exists();
+      assertThat(Files.readAllLines(calls))
+          .anyMatch(call -> call.contains("--root=" + wrappedRoot) && call.contains("create"))
+          .anyMatch(call -> call.contains(" create ") && call.endsWith(" " + wrappedPod))
+          .anyMatch(call -> call.contains(" create ") && call.endsWith(" " + wrapped))
+          .anyMatch(
+              call -> call.contains(" exec ") && call.contains(" " + wrapped + " sh -c echo hi"))
+          .noneMatch(call -> call.contains(plain));
+
+      // A restart finds the pod's containers under its runtime's root again.
+      restartDaemon();
+      assertThat(status(wrapped).getState()).isEqualTo(ContainerState.CONTAINER_RUNNING);
+      assertThat(exec(wrapped, "true").getExitCode()).isZero();
+      stopWithin(wrapped, 5);
+      assertThat(status(wrapped).getState()).isEqualTo(ContainerState.CONTAINER_EXITED);
+      removePod(wrappedPod);
+      assertThat(Files.readAllLines(calls))
+          .anyMatch(call -> call.contains(" delete --force " + wrapped))
+          .anyMatch(call -> call.contains(" delete --force " + wrappedPod))
+          .noneMatch(call -> call.contains(plain));
+      assertThat(wrappedRoot.resolve(wrapped)).doesNotExist();
+      assertThat(wrappedRoot.resolve(wrappedPod)).doesNotExist();
+      remove(plain);
+    } finally {
+      removePod(wrappedPod); // idempotent: whatever the test left of the pod
+    }
+  }
+
   /** The daemon again, on the same directories, with the usual flags and {@code extra} ones. */
   private void restartDaemon(String... extra) throws Exception {
     daemon.close();
@@ -1276,6 +1369,12 @@ class ContainerIT {
 
   private void start(String id) {
     daemon.runtime().startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
+  }
+
+  private void removePod(String id) {
+    daemon
+        .runtime()
+        .removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(id).build());
   }
 
   private void remove(String id) {

@@ -246,23 +246,27 @@ class DaemonIT {
   }
 
   @Test
-  void aHandlerOfAnotherRuntimeBinaryIsRefusedNotRunWithRunc() throws Exception {
+  void aHandlerWhoseRuntimeIsNotInstalledIsNamedAndItsPodsRefused() throws Exception {
     Files.writeString(
         Files.createDirectories(dir.resolve("caisson.d")).resolve("50-kata.toml"),
         """
         [runtimes.kata]
         path = "/usr/bin/kata-runtime"
-        [runtimes.runc-other-root]
-        path = "/usr/sbin/runc"
         """);
     try (DaemonProcess daemon = DaemonProcess.start(dir)) {
-      assertThat(daemon.log()).contains("runtime handler kata runs /usr/bin/kata-runtime");
-      // Not offered to kubelet; a handler of the same runc binary is.
-      assertThat(
-              daemon.runtime().status(StatusRequest.getDefaultInstance()).getRuntimeHandlersList())
+      var status = daemon.runtime().status(StatusRequest.getDefaultInstance());
+      assertThat(status.getRuntimeHandlersList())
           .extracting(handler -> handler.getName())
-          .contains("runc", "", "runc-other-root")
-          .doesNotContain("kata");
+          .contains("runc", "", "kata");
+      assertThat(status.getStatus().getConditionsList())
+          .filteredOn(condition -> condition.getType().equals("RuntimeReady"))
+          .singleElement()
+          .satisfies(
+              condition -> {
+                assertThat(condition.getStatus()).isFalse();
+                assertThat(condition.getReason()).isEqualTo("OCIRuntimeMissing");
+                assertThat(condition.getMessage()).contains("'kata'", "/usr/bin/kata-runtime");
+              });
       assertThatThrownBy(
               () ->
                   daemon
@@ -281,10 +285,9 @@ class DaemonIT {
           .isInstanceOfSatisfying(
               StatusRuntimeException.class,
               e -> {
-                assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
+                assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
                 assertThat(e.getStatus().getDescription())
-                    .contains("runtime handler 'kata' runs /usr/bin/kata-runtime")
-                    .contains("not supported yet");
+                    .contains("runtime handler 'kata': /usr/bin/kata-runtime is not an executable");
               });
       assertThat(
               daemon

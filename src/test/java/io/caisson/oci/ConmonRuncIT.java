@@ -61,7 +61,7 @@ class ConmonRuncIT {
   void lifecycleFromCreateToDelete() throws Exception {
     String id = OciTestRig.newId();
     Path bundle = rig.bundle(id, List.of("sh", "-c", "echo hello; echo oops >&2; exec sleep 1000"));
-    Conmon.Created created = rig.conmon.create(rig.launch(id, bundle));
+    Conmon.Created created = rig.conmon.create(rig.runc, rig.launch(id, bundle));
 
     RuncState state = rig.runc.state(id).orElseThrow();
     assertThat(state.parsedStatus()).isEqualTo(RuncState.Status.CREATED);
@@ -74,7 +74,7 @@ class ConmonRuncIT {
     assertThat(Files.exists(Conmon.ctlFifo(bundle))).isTrue();
     assertThat(OciTestRig.cgroupExists("/" + rig.cgroupParent + "/" + id)).isTrue();
 
-    rig.conmon.start(id, created.containerPid(), bundle);
+    rig.runc.start(id, created.containerPid(), bundle);
     assertThat(rig.runc.state(id).orElseThrow().parsedStatus()).isEqualTo(RuncState.Status.RUNNING);
 
     Path log = rig.logPath(id);
@@ -104,7 +104,7 @@ class ConmonRuncIT {
   void conmonIsNotTiedToTheJvm() throws Exception {
     String id = OciTestRig.newId();
     Path bundle = rig.bundle(id, List.of("sleep", "1000"));
-    long conmonPid = rig.conmon.create(rig.launch(id, bundle)).conmonPid();
+    long conmonPid = rig.conmon.create(rig.runc, rig.launch(id, bundle)).conmonPid();
     ProcessHandle conmon = ProcessHandle.of(conmonPid).orElseThrow();
     // Not our child nor any descendant: nothing we hold keeps it, and our death does not end it.
     assertThat(ProcessHandle.current().descendants().map(ProcessHandle::pid))
@@ -125,10 +125,10 @@ class ConmonRuncIT {
   void startingAContainerWhoseProcessDiedIsAPreconditionFailure() throws Exception {
     String id = OciTestRig.newId();
     Path bundle = rig.bundle(id, List.of("sleep", "1000"));
-    long pid = rig.conmon.create(rig.launch(id, bundle)).containerPid();
+    long pid = rig.conmon.create(rig.runc, rig.launch(id, bundle)).containerPid();
     rig.runc.kill(id, 9, false);
     waitFor("exit file", () -> Files.exists(rig.conmon.exitFile(id)));
-    assertThatThrownBy(() -> rig.conmon.start(id, pid, bundle))
+    assertThatThrownBy(() -> rig.runc.start(id, pid, bundle))
         .isInstanceOfSatisfying(
             CaissonException.class,
             e -> assertThat(e.kind()).isEqualTo(CaissonException.Kind.FAILED_PRECONDITION));
@@ -139,15 +139,15 @@ class ConmonRuncIT {
   void startReleasesTheProcessThroughItsExecFifo() throws Exception {
     String id = OciTestRig.newId();
     Path bundle = rig.bundle(id, List.of("sh", "-c", "echo started; exec sleep 1000"));
-    long pid = rig.conmon.create(rig.launch(id, bundle)).containerPid();
+    long pid = rig.conmon.create(rig.runc, rig.launch(id, bundle)).containerPid();
     Path fifo = rig.runc.root().resolve(id).resolve("exec.fifo");
     assertThat(fifo).exists();
-    rig.conmon.start(id, pid, bundle);
+    rig.runc.start(id, pid, bundle);
     // runc tells running from created by the FIFO being gone.
     assertThat(fifo).doesNotExist();
     assertThat(rig.runc.state(id).orElseThrow().parsedStatus()).isEqualTo(RuncState.Status.RUNNING);
     waitFor("output", () -> lines(rig.logPath(id)).stream().anyMatch(l -> l.endsWith("started")));
-    assertThatThrownBy(() -> rig.conmon.start(id, pid, bundle))
+    assertThatThrownBy(() -> rig.runc.start(id, pid, bundle))
         .isInstanceOfSatisfying(
             CaissonException.class,
             e -> assertThat(e.kind()).isEqualTo(CaissonException.Kind.FAILED_PRECONDITION));
@@ -158,7 +158,7 @@ class ConmonRuncIT {
   void failedCreateReportsRuncsMessageAndLeavesNothing() throws Exception {
     String id = OciTestRig.newId();
     Path bundle = rig.bundle(id, List.of("/no/such/binary"));
-    assertThatThrownBy(() -> rig.conmon.create(rig.launch(id, bundle)))
+    assertThatThrownBy(() -> rig.conmon.create(rig.runc, rig.launch(id, bundle)))
         .isInstanceOfSatisfying(
             CaissonException.class, e -> assertThat(e.kind()).isEqualTo(Kind.INVALID_ARGUMENT))
         .hasMessageContaining("/no/such/binary");
@@ -175,7 +175,7 @@ class ConmonRuncIT {
             id,
             List.of(
                 "sh", "-c", "trap 'echo got TERM' TERM; echo ready; while true; do sleep 1; done"));
-    rig.conmon.start(id, rig.conmon.create(rig.launch(id, bundle)).containerPid(), bundle);
+    rig.runc.start(id, rig.conmon.create(rig.runc, rig.launch(id, bundle)).containerPid(), bundle);
     waitFor("ready", () -> lines(rig.logPath(id)).stream().anyMatch(l -> l.endsWith("ready")));
     rig.runc.kill(id, 15, false);
     OciTestRig.sleep(1500);
@@ -196,7 +196,7 @@ class ConmonRuncIT {
   void execSyncReturnsOutputExitCodeAndHonoursTimeout() throws Exception {
     String id = OciTestRig.newId();
     Path bundle = rig.bundle(id, List.of("sleep", "1000"));
-    rig.conmon.start(id, rig.conmon.create(rig.launch(id, bundle)).containerPid(), bundle);
+    rig.runc.start(id, rig.conmon.create(rig.runc, rig.launch(id, bundle)).containerPid(), bundle);
 
     Runc.ExecResult r =
         rig.runc.execSync(
@@ -237,7 +237,7 @@ class ConmonRuncIT {
   void reopenLogAfterRotationAndUpdateResources() throws Exception {
     String id = OciTestRig.newId();
     Path bundle = rig.bundle(id, List.of("sh", "-c", "while true; do echo tick; sleep 0.1; done"));
-    rig.conmon.start(id, rig.conmon.create(rig.launch(id, bundle)).containerPid(), bundle);
+    rig.runc.start(id, rig.conmon.create(rig.runc, rig.launch(id, bundle)).containerPid(), bundle);
     Path log = rig.logPath(id);
     waitFor("first lines", () -> !lines(log).isEmpty());
     Path rotated = log.resolveSibling(log.getFileName() + ".1");
@@ -272,7 +272,7 @@ class ConmonRuncIT {
   void interactiveExecStreamsStdinAndStdout() throws Exception {
     String id = OciTestRig.newId();
     Path bundle = rig.bundle(id, List.of("sleep", "1000"));
-    rig.conmon.start(id, rig.conmon.create(rig.launch(id, bundle)).containerPid(), bundle);
+    rig.runc.start(id, rig.conmon.create(rig.runc, rig.launch(id, bundle)).containerPid(), bundle);
     try (ExecSession s =
         rig.runc.startExec(
             id,

@@ -32,8 +32,7 @@ final class OciTestRig implements AutoCloseable {
     this.dir = dir;
     this.runc = new Runc(Path.of("/usr/sbin/runc"), dir.resolve("runc"), false);
     this.conmon =
-        new Conmon(
-            Path.of("/usr/bin/conmon"), runc, dir.resolve("exits"), dir.resolve("s"), "info");
+        new Conmon(Path.of("/usr/bin/conmon"), dir.resolve("exits"), dir.resolve("s"), "info");
     this.cgroupParent = "caisson-test-" + UUID.randomUUID().toString().substring(0, 8);
   }
 
