@@ -45,8 +45,16 @@ public record CaissonConfig(
     Streaming streaming,
     Metrics metrics) {
 
-  /** An OCI runtime a pod may ask for by name through CRI's runtime_handler. */
-  public record RuntimeHandler(Path path, Path root) {}
+  /**
+   * An OCI runtime a pod may ask for by name through CRI's runtime_handler.
+   *
+   * @param privilegedWithoutHostDevices a privileged container of this runtime does not get the
+   *     node's devices (a VM-based runtime has devices of its own)
+   */
+  public record RuntimeHandler(
+      Path path,
+      Path root,
+      @JsonProperty("privileged_without_host_devices") boolean privilegedWithoutHostDevices) {}
 
   /** Where CNI network configs and plugin binaries live. */
   public record Cni(
@@ -72,7 +80,8 @@ public record CaissonConfig(
     if (configured == null || configured.root() != null) {
       return configured;
     }
-    return new RuntimeHandler(configured.path(), state.resolve(name));
+    return new RuntimeHandler(
+        configured.path(), state.resolve(name), configured.privilegedWithoutHostDevices());
   }
 
   /** {@code default_sysctls} as a map, in the order written (checked by ConfigValidator). */

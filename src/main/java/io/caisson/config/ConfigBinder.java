@@ -163,12 +163,19 @@ final class ConfigBinder {
       }
     }
 
-    /** An integer: a TOML integer, or its digits as text (a command-line flag's value). */
     /** true or false; a flag gives it as text. */
     boolean bool(String key) throws InvalidConfigException {
+      if (value(key) == null) {
+        throw new InvalidConfigException("key '%s%s': must be set".formatted(prefix, key));
+      }
+      return boolOr(key, false);
+    }
+
+    /** true or false, {@code unset} when the key is not there. */
+    boolean boolOr(String key, boolean unset) throws InvalidConfigException {
       JsonNode value = value(key);
       if (value == null) {
-        throw new InvalidConfigException("key '%s%s': must be set".formatted(prefix, key));
+        return unset;
       }
       if (value.isBoolean()) {
         return value.booleanValue();
@@ -213,7 +220,12 @@ final class ConfigBinder {
       for (Map.Entry<String, JsonNode> entry : runtimes.node.properties()) {
         String name = entry.getKey();
         Table handler = runtimes.table(name);
-        handlers.put(name, new RuntimeHandler(handler.path("path"), handler.path("root")));
+        handlers.put(
+            name,
+            new RuntimeHandler(
+                handler.path("path"),
+                handler.path("root"),
+                handler.boolOr("privileged_without_host_devices", false)));
         handler.rejectUnknown();
       }
       return handlers;

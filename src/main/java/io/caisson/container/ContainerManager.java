@@ -184,7 +184,11 @@ public final class ContainerManager implements SandboxManager.PodContainers {
     Path logPath = LogPaths.of(pod.getLogDirectory(), config.getLogPath(), id);
     HostMountPropagation.check(config, MountTable::ofThisProcess);
     NodeDefaults node = nodeDefaults;
-    List<HostDevices.Granted> devices = devices(config, node);
+    // A VM-based runtime (privileged_without_host_devices) has devices of its own.
+    boolean hostDevicesIfPrivileged =
+        sandbox.record().runtime() == null
+            || !sandbox.record().runtime().privilegedWithoutHostDevices();
+    List<HostDevices.Granted> devices = devices(config, node, hostDevicesIfPrivileged);
     // Resolved and checked against the node before anything is made: a device that is not there
     // fails the call with nothing to undo.
     CdiInjection cdiDevices = cdi.resolve(CdiRegistry.requested(config));
@@ -264,6 +268,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
                   devices,
                   cdiDevices,
                   declaredVolumes,
+                  hostDevicesIfPrivileged,
                   node,
                   ociHooks));
       OciJson.writeConfig(bundle, spec);
@@ -395,12 +400,14 @@ public final class ContainerManager implements SandboxManager.PodContainers {
 
   /**
    * The host devices the container gets: for a privileged one every device of the node (as
-   * containerd and CRI-O give it), the node's {@code additional_devices} (looked up at each create,
-   * so a device that appears later is found), then the ones kubelet asks for (a device plugin's).
+   * containerd and CRI-O give it) unless its runtime says otherwise, the node's {@code
+   * additional_devices} (looked up at each create, so a device that appears later is found), then
+   * the ones kubelet asks for (a device plugin's).
    */
-  private static List<HostDevices.Granted> devices(ContainerConfig config, NodeDefaults node) {
+  private static List<HostDevices.Granted> devices(
+      ContainerConfig config, NodeDefaults node, boolean hostDevicesIfPrivileged) {
     List<HostDevices.Granted> devices = new ArrayList<>();
-    if (config.getLinux().getSecurityContext().getPrivileged()) {
+    if (hostDevicesIfPrivileged && config.getLinux().getSecurityContext().getPrivileged()) {
       devices.addAll(HostDevices.all(Path.of("/dev")));
     }
     if (!node.additionalDevices().isEmpty()) {

@@ -48,6 +48,8 @@ public final class ContainerSpecs {
    * @param cdiDevices what the CDI devices the config asks for add, applied last
    * @param declaredVolumes bind mounts for the image's own volumes (see {@link DeclaredVolumes}),
    *     each added unless a mount is at its path already
+   * @param hostDevicesIfPrivileged whether a privileged container may use every device of the node
+   *     (false for a runtime with {@code privileged_without_host_devices})
    */
   public record Inputs(
       String containerId,
@@ -64,6 +66,7 @@ public final class ContainerSpecs {
       List<HostDevices.Granted> devices,
       CdiInjection cdiDevices,
       List<OciSpec.Mount> declaredVolumes,
+      boolean hostDevicesIfPrivileged,
       NodeDefaults node,
       List<OciHooks.Hook> ociHooks) {}
 
@@ -112,7 +115,7 @@ public final class ContainerSpecs {
     for (Map.Entry<String, String> annotation : config.getAnnotationsMap().entrySet()) {
       spec.annotation(annotation.getKey(), annotation.getValue());
     }
-    if (privileged) {
+    if (privileged && in.hostDevicesIfPrivileged()) {
       privilegedDevices(spec);
     }
     for (HostDevices.Granted device : in.devices()) {

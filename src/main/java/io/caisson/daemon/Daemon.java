@@ -53,9 +53,11 @@ import io.netty.channel.unix.DomainSocketAddress;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -181,11 +183,16 @@ public final class Daemon implements AutoCloseable {
   /** One runtime per configured handler, each under its own state root. */
   private static OciRuntimes runtimes(CaissonConfig config) {
     Map<String, Runc> byName = new LinkedHashMap<>();
+    Set<String> withoutHostDevices = new HashSet<>();
     for (String name : config.runtimes().keySet()) {
       CaissonConfig.RuntimeHandler handler = config.runtime(name);
       byName.put(name, new Runc(handler.path(), handler.root(), config.systemdCgroups()));
+      if (handler.privilegedWithoutHostDevices()) {
+        withoutHostDevices.add(name);
+      }
     }
-    return new OciRuntimes(byName, config.defaultRuntime(), config.systemdCgroups());
+    return new OciRuntimes(
+        byName, withoutHostDevices, config.defaultRuntime(), config.systemdCgroups());
   }
 
   public void start() throws IOException {

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,10 +28,14 @@ public final class OciRuntimes {
    * @param handler the configured name (never "": the default handler's own name)
    * @param binary the runtime executable
    * @param root its state root
+   * @param privilegedWithoutHostDevices the pod's privileged containers do not get the node's
+   *     devices
    */
-  public record Binding(String handler, String binary, String root) {}
+  public record Binding(
+      String handler, String binary, String root, boolean privilegedWithoutHostDevices) {}
 
   private final Map<String, Runc> byName;
+  private final Set<String> withoutHostDevices;
   private final Runc standard;
   private final String standardName;
   private final boolean systemdCgroup;
@@ -39,11 +44,18 @@ public final class OciRuntimes {
 
   /**
    * @param byName the handlers in the order configured
+   * @param withoutHostDevices the handlers whose privileged containers do not get the node's
+   *     devices
    * @param standardName the handler of pods that name none
    * @param systemdCgroup whether the runtimes use the systemd cgroup driver
    */
-  public OciRuntimes(Map<String, Runc> byName, String standardName, boolean systemdCgroup) {
+  public OciRuntimes(
+      Map<String, Runc> byName,
+      Set<String> withoutHostDevices,
+      String standardName,
+      boolean systemdCgroup) {
     this.byName = Collections.unmodifiableMap(new LinkedHashMap<>(byName));
+    this.withoutHostDevices = Set.copyOf(withoutHostDevices);
     this.standard = byName.get(standardName);
     if (standard == null) {
       throw new IllegalArgumentException("no runtime handler " + standardName);
@@ -61,7 +73,13 @@ public final class OciRuntimes {
     String name = handler.isEmpty() ? standardName : handler;
     Runc runtime = byName.get(name);
     return Optional.ofNullable(runtime)
-        .map(r -> new Binding(name, r.binary().toString(), r.root().toString()));
+        .map(
+            r ->
+                new Binding(
+                    name,
+                    r.binary().toString(),
+                    r.root().toString(),
+                    withoutHostDevices.contains(name)));
   }
 
   /**

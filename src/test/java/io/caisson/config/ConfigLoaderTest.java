@@ -236,6 +236,7 @@ class ConfigLoaderTest {
         [runtimes.kata]
         path = "/usr/bin/kata-runtime"
         root = "/run/kata"
+        privileged_without_host_devices = true
         """);
     CaissonConfig config =
         loader.load(file, true, Map.of("log_level", "warn", "cni.bin_dirs", List.of("/x/bin")));
@@ -244,6 +245,8 @@ class ConfigLoaderTest {
     assertThat(config.cni().binDirs()).containsExactly(Path.of("/x/bin"));
     assertThat(config.runtimes()).containsKeys("runc", "kata");
     assertThat(config.runtime("kata").root()).isEqualTo(Path.of("/run/kata"));
+    assertThat(config.runtime("kata").privilegedWithoutHostDevices()).isTrue();
+    assertThat(config.runtime("runc").privilegedWithoutHostDevices()).isFalse();
     assertThat(config.pullStallTimeout()).isEqualTo(Duration.ofSeconds(90));
   }
 

@@ -958,7 +958,7 @@ class ContainerIT {
     Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwxr-xr-x"));
     Files.writeString(
         Files.createDirectories(dir.resolve("daemon/caisson.d")).resolve("50-wrapped.toml"),
-        "[runtimes.wrapped]\npath = \"" + wrapper + "\"\n");
+        "[runtimes.wrapped]\npath = \"" + wrapper + "\"\nprivileged_without_host_devices = true\n");
     restartDaemon();
     assertThat(daemon.runtime().status(StatusRequest.getDefaultInstance()).getRuntimeHandlersList())
         .extracting(handler -> handler.getName())
@@ -1006,6 +1006,26 @@ class ContainerIT {
       assertThat(exec(wrapped, "sh", "-c", "echo hi").getStdout().toStringUtf8()).isEqualTo("hi\n");
       String plain = create(base("in-default").addAllCommand(List.of("sleep", "3600")));
       start(plain);
+      // privileged_without_host_devices: a privileged container of the pod keeps the default
+      // devices but not the node's (one in the default pod has /dev/kmsg, see below).
+      String privileged =
+          daemon
+              .runtime()
+              .createContainer(
+                  CreateContainerRequest.newBuilder()
+                      .setPodSandboxId(wrappedPod)
+                      .setConfig(
+                          base("privileged-wrapped")
+                              .addAllCommand(List.of("sleep", "3600"))
+                              .setLinux(
+                                  security(
+                                      LinuxContainerSecurityContext.newBuilder()
+                                          .setPrivileged(true))))
+                      .build())
+              .getContainerId();
+      start(privileged);
+      assertThat(exec(privileged, "sh", "-c", "test -c /dev/null").getExitCode()).isZero();
+      assertThat(exec(privileged, "sh", "-c", "test -e /dev/kmsg").getExitCode()).isOne();
 
       Path wrappedRoot = daemon.dir().resolve("state/wrapped");
       assertThat(wrappedRoot.resolve(wrapped).resolve("state.json")).exists();

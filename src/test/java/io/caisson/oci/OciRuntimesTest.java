@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class OciRuntimesTest {
@@ -21,17 +22,18 @@ class OciRuntimesTest {
     byName.put("runc", RUNC);
     byName.put("other", SAME_BINARY);
     byName.put("nvidia", SHARED_ROOT);
-    return new OciRuntimes(byName, "runc", false);
+    return new OciRuntimes(byName, Set.of("nvidia"), "runc", false);
   }
 
   @Test
   void aNewPodIsBoundToItsHandlerByNameBinaryAndRoot() {
     OciRuntimes runtimes = runtimes();
     assertThat(runtimes.bind(""))
-        .contains(new OciRuntimes.Binding("runc", "/usr/sbin/runc", "/run/c/runc"));
+        .contains(new OciRuntimes.Binding("runc", "/usr/sbin/runc", "/run/c/runc", false));
     assertThat(runtimes.bind("other"))
-        .contains(new OciRuntimes.Binding("other", "/usr/sbin/runc", "/run/c/other"));
+        .contains(new OciRuntimes.Binding("other", "/usr/sbin/runc", "/run/c/other", false));
     assertThat(runtimes.bind("kata")).isEmpty();
+    assertThat(runtimes.bind("nvidia").orElseThrow().privilegedWithoutHostDevices()).isTrue();
     assertThat(runtimes.of(runtimes.bind("other").orElseThrow())).isSameAs(SAME_BINARY);
     assertThat(runtimes.named("")).isSameAs(RUNC);
     assertThat(runtimes.named("kata")).isNull();
@@ -46,9 +48,10 @@ class OciRuntimesTest {
   @Test
   void aPodKeepsItsRuntimeWhenTheConfigChangesOrDropsItsHandler() {
     OciRuntimes runtimes = runtimes();
-    OciRuntimes.Binding moved = new OciRuntimes.Binding("other", "/usr/sbin/runc", "/run/c/before");
+    OciRuntimes.Binding moved =
+        new OciRuntimes.Binding("other", "/usr/sbin/runc", "/run/c/before", false);
     OciRuntimes.Binding dropped =
-        new OciRuntimes.Binding("kata", "/usr/bin/kata-runtime", "/run/c/kata");
+        new OciRuntimes.Binding("kata", "/usr/bin/kata-runtime", "/run/c/kata", true);
     Runc former = runtimes.of(moved);
     assertThat(former.root()).isEqualTo(Path.of("/run/c/before"));
     assertThat(former).isNotSameAs(SAME_BINARY).isSameAs(runtimes.of(moved));
@@ -57,7 +60,7 @@ class OciRuntimesTest {
     // two former ones.
     assertThat(runtimes.byRoot())
         .extracting(Runc::root)
-        .containsExactly(
+        .containsExactlyInAnyOrder(
             Path.of("/run/c/runc"),
             Path.of("/run/c/other"),
             Path.of("/run/c/before"),
@@ -66,7 +69,7 @@ class OciRuntimesTest {
 
   @Test
   void theDefaultMustBeOneOfTheHandlers() {
-    assertThatThrownBy(() -> new OciRuntimes(Map.of("runc", RUNC), "crun", false))
+    assertThatThrownBy(() -> new OciRuntimes(Map.of("runc", RUNC), Set.of(), "crun", false))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("crun");
   }
