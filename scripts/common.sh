@@ -2,7 +2,7 @@
 # Packages Caisson needs at run time (Debian bookworm names).
 RUNTIME_PACKAGES=(runc conmon containernetworking-plugins iptables util-linux criu iproute2 libssl3)
 # Packages the integration tests need on top: a real registry, image tools, busybox for images.
-TEST_PACKAGES=(docker-registry skopeo umoci busybox-static catatonit file gcc libc6-dev apache2-utils jq curl)
+TEST_PACKAGES=(docker-registry skopeo gnupg umoci busybox-static catatonit file gcc libc6-dev apache2-utils jq curl)
 
 export JAVA_HOME="${JAVA_HOME_25:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 

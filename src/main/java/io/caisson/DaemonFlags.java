@@ -54,6 +54,12 @@ record DaemonFlags(What what, Path configFile, boolean configGiven, Map<String, 
               "FILE",
               "image trust policy (containers-policy.json)",
               false),
+          new Flag(
+              "--registries-d",
+              "registries_d",
+              "DIR",
+              "where images' GPG signatures are (containers-registries.d)",
+              false),
           new Flag("--cni-conf-dir", "cni.conf_dir", "DIR", "CNI network configs", false),
           new Flag(
               "--cdi-spec-dir",

@@ -28,6 +28,7 @@ public record ConfigChange(CaissonConfig running, List<String> applied, List<Str
           "log_level",
           "pinned_images",
           "signature_policy",
+          "registries_d",
           "default_capabilities",
           "default_ulimits",
           "default_env",

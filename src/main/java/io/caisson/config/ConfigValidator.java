@@ -51,6 +51,9 @@ final class ConfigValidator {
     absolute("registries_conf", config.registriesConf());
     absolute("auth_file", config.authFile());
     absolute("certs_dir", config.certsDir());
+    if (config.registriesD() != null) {
+      absolute("registries_d", config.registriesD());
+    }
     if (config.signaturePolicy() != null) {
       absolute("signature_policy", config.signaturePolicy());
     }

@@ -169,6 +169,9 @@ public final class Daemon implements AutoCloseable {
     }
     sandboxes.reconfigure(running);
     images.setPinnedImages(new PinnedImages(running.pinnedImages()));
+    if (!Objects.equals(running.registriesD(), config.registriesD())) {
+      images.setRegistriesDir(running.registriesD());
+    }
     if (!Objects.equals(running.signaturePolicy(), config.signaturePolicy())) {
       images.setSignaturePolicy(new SignaturePolicyFile(running.signaturePolicy()));
     }
@@ -225,6 +228,7 @@ public final class Daemon implements AutoCloseable {
             config.pullStallTimeout(),
             config.maxConcurrentDownloads(),
             Platform.host());
+    images.setRegistriesDir(config.registriesD());
     images.setSignaturePolicy(new SignaturePolicyFile(config.signaturePolicy()));
     images.setPinnedImages(new PinnedImages(config.pinnedImages()));
     OciRuntimes runtimes = runtimes(config);

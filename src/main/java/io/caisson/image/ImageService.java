@@ -195,11 +195,26 @@ public final class ImageService implements AutoCloseable {
 
   private volatile PullListener pullListener = (bytes, nanos, succeeded) -> {};
   private volatile SignaturePolicyFile signaturePolicy = new SignaturePolicyFile(null);
+  private volatile Lookaside lookaside = new Lookaside(null, this::lookasideClient);
   private volatile PinnedImages pinnedImages = PinnedImages.NONE;
 
   /** The operator's pinned images, besides the pause image (none until set). */
   public void setPinnedImages(PinnedImages pinned) {
     this.pinnedImages = pinned;
+  }
+
+  /**
+   * The registries.d directory naming where images' GPG signatures are (none until set), for a
+   * trust policy with {@code signedBy} requirements.
+   */
+  public void setRegistriesDir(Path dir) {
+    this.lookaside = new Lookaside(dir, this::lookasideClient);
+  }
+
+  /** A signature server gets the client a registry at its address would: same CAs and proxies. */
+  private java.net.http.HttpClient lookasideClient(java.net.URI url) {
+    java.net.URI origin = java.net.URI.create(url.getScheme() + "://" + url.getRawAuthority());
+    return clients.forEndpoint(new RegistryEndpoint(origin, url.getHost(), "", false));
   }
 
   /** The trust policy every pull must pass (none until set: every image is accepted). */
@@ -219,7 +234,7 @@ public final class ImageService implements AutoCloseable {
     ImageReference ref = ImageReference.parse(reference).withDefaultTag();
     // The name as kubelet gave it, not the mirror it may come from: the policy's scopes are
     // written for the names operators use.
-    SignaturePolicyFile.Gate trust = signaturePolicy.check(ref);
+    SignaturePolicyFile.Gate trust = signaturePolicy.check(ref, lookaside);
     Credentials creds = credentials == null ? Credentials.NONE : credentials;
     if (!creds.issuedFor(ref.registry())) {
       // kubelet picked them for another registry; sending them here would leak them.

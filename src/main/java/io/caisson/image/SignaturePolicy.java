@@ -13,9 +13,9 @@ import java.util.Map;
  * The containers ecosystem's image trust policy ({@code /etc/containers/policy.json}, see
  * containers-policy.json(5)) for pulls from registries: which requirements an image must meet, by
  * the most specific scope that names it. Caisson honours {@code insecureAcceptAnything}, {@code
- * reject} and {@code sigstoreSigned} with public keys; requirements it cannot check ({@code
- * signedBy}'s GPG signatures, sigstore's Fulcio, PKI and Rekor trust roots, types it does not know)
- * refuse the pull rather than let an unverified image through.
+ * reject}, {@code sigstoreSigned} with public keys and {@code signedBy} with GPG keys; requirements
+ * it cannot check (sigstore's Fulcio, PKI and Rekor trust roots, other key types, types it does not
+ * know) refuse the pull rather than let an unverified image through.
  */
 public final class SignaturePolicy {
   /** One requirement of a scope; all of a scope's requirements must be met. */
@@ -24,8 +24,11 @@ public final class SignaturePolicy {
 
     record Reject() implements Requirement {}
 
-    /** A signature verified with the policy's keys. */
+    /** A sigstore signature verified with the policy's keys. */
     record Sigstore(SigstoreSigned signed) implements Requirement {}
+
+    /** A GPG signature from the image's lookaside storage, verified with the policy's keyrings. */
+    record Gpg(GpgSigned signed) implements Requirement {}
 
     /** A requirement Caisson cannot check: {@code why} says what it asks for. */
     record Unverifiable(String why) implements Requirement {}
@@ -40,10 +43,12 @@ public final class SignaturePolicy {
     record Refused(String why) implements Verdict {}
 
     /**
-     * The image may be pulled once its manifest has sigstore signatures that meet every one of
-     * {@code requirements}, those of {@code scope}.
+     * The image may be pulled once its manifest has signatures that meet every one of the
+     * requirements of {@code scope}: sigstore ones attached in the registry, GPG ones in the
+     * lookaside storage.
      */
-    record SignaturesRequired(String scope, List<SigstoreSigned> requirements) implements Verdict {}
+    record SignaturesRequired(String scope, List<SigstoreSigned> sigstore, List<GpgSigned> gpg)
+        implements Verdict {}
   }
 
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -107,9 +112,7 @@ public final class SignaturePolicy {
             case "insecureAcceptAnything" -> new Requirement.AcceptAnything();
             case "reject" -> new Requirement.Reject();
             case "sigstoreSigned" -> SigstoreSigned.parse(where, requirement);
-            case "signedBy" ->
-                new Requirement.Unverifiable(
-                    "signedBy (GPG) signatures, which Caisson does not verify");
+            case "signedBy" -> GpgSigned.parse(where, requirement);
             default ->
                 new Requirement.Unverifiable(
                     "a requirement of type '" + type + "', which Caisson does not know");
@@ -123,7 +126,8 @@ public final class SignaturePolicy {
     String scope = scopeFor(ref);
     List<Requirement> requirements = scope == null ? defaultRequirements : dockerScopes.get(scope);
     String where = scope == null ? "the policy's default" : "scope '" + scope + "'";
-    List<SigstoreSigned> signatures = new ArrayList<>();
+    List<SigstoreSigned> sigstore = new ArrayList<>();
+    List<GpgSigned> gpg = new ArrayList<>();
     for (Requirement requirement : requirements) {
       switch (requirement) {
         case Requirement.AcceptAnything a -> {}
@@ -133,12 +137,13 @@ public final class SignaturePolicy {
         case Requirement.Unverifiable(String why) -> {
           return new Verdict.Refused(where + " requires " + why + " (" + ref + ")");
         }
-        case Requirement.Sigstore(SigstoreSigned signed) -> signatures.add(signed);
+        case Requirement.Sigstore(SigstoreSigned signed) -> sigstore.add(signed);
+        case Requirement.Gpg(GpgSigned signed) -> gpg.add(signed);
       }
     }
-    return signatures.isEmpty()
+    return sigstore.isEmpty() && gpg.isEmpty()
         ? new Verdict.Accepted()
-        : new Verdict.SignaturesRequired(where, List.copyOf(signatures));
+        : new Verdict.SignaturesRequired(where, List.copyOf(sigstore), List.copyOf(gpg));
   }
 
   /**
@@ -148,6 +153,17 @@ public final class SignaturePolicy {
    * does (the policy's default applies).
    */
   String scopeFor(ImageReference ref) {
+    List<String> candidates = new ArrayList<>(identityAndNamespaces(ref));
+    candidates.add("");
+    return candidates.stream().filter(dockerScopes::containsKey).findFirst().orElse(null);
+  }
+
+  /**
+   * How the containers tools name an image's configuration, most specific first: the name with its
+   * tag or digest, the repository, each enclosing namespace up to the registry, then wildcards for
+   * the registry's parent domains ({@code *.example.com}).
+   */
+  static List<String> identityAndNamespaces(ImageReference ref) {
     List<String> candidates = new ArrayList<>();
     String name = ref.name();
     if (ref.digest() != null) {
@@ -169,7 +185,6 @@ public final class SignaturePolicy {
     for (int dot = domain.indexOf('.'); dot >= 0; dot = domain.indexOf('.', dot + 1)) {
       candidates.add("*" + domain.substring(dot));
     }
-    candidates.add("");
-    return candidates.stream().filter(dockerScopes::containsKey).findFirst().orElse(null);
+    return candidates;
   }
 }

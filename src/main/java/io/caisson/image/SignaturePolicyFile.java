@@ -46,30 +46,51 @@ public final class SignaturePolicyFile {
   /**
    * Refuses the pull of {@code ref}, FAILED_PRECONDITION, when the policy does not accept it;
    * otherwise the signatures the pull must still find.
+   *
+   * @param lookaside where GPG signatures are read from, if the policy asks for them
    */
-  Gate check(ImageReference ref) {
+  Gate check(ImageReference ref, Lookaside lookaside) {
     return switch (current().evaluate(ref)) {
       case SignaturePolicy.Verdict.Refused(String why) ->
           throw CaissonException.precondition("pull of %s refused by %s: %s", ref, path, why);
       case SignaturePolicy.Verdict.Accepted a -> Gate.OPEN;
-      case SignaturePolicy.Verdict.SignaturesRequired(String scope, var requirements) ->
+      case SignaturePolicy.Verdict.SignaturesRequired(String scope, var sigstore, var gpg) ->
           (session, manifest) -> {
-            List<SigstoreAttachments.Signature> signatures =
-                SigstoreAttachments.fetch(session, manifest);
-            for (SigstoreSigned requirement : requirements) {
-              String why = requirement.rejection(ref, manifest, signatures);
-              if (why != null) {
-                throw CaissonException.precondition(
-                    "pull of %s refused by %s: %s requires a sigstore signature of %s at %s: %s",
-                    ref, path, scope, manifest, session.endpoint(), why);
+            if (!sigstore.isEmpty()) {
+              List<SigstoreAttachments.Signature> signatures =
+                  SigstoreAttachments.fetch(session, manifest);
+              for (SigstoreSigned requirement : sigstore) {
+                String why = requirement.rejection(ref, manifest, signatures);
+                if (why != null) {
+                  throw CaissonException.precondition(
+                      "pull of %s refused by %s: %s requires a sigstore signature of %s at %s: %s",
+                      ref, path, scope, manifest, session.endpoint(), why);
+                }
               }
+              log.info(
+                  "pull {}: sigstore signature of {} at {} accepted by {}",
+                  ref,
+                  manifest,
+                  session.endpoint(),
+                  scope);
             }
-            log.info(
-                "pull {}: sigstore signature of {} at {} accepted by {}",
-                ref,
-                manifest,
-                session.endpoint(),
-                scope);
+            if (!gpg.isEmpty()) {
+              Lookaside.Found found = lookaside.signatures(ref, manifest);
+              for (GpgSigned requirement : gpg) {
+                String why = requirement.rejection(ref, manifest, found.signatures());
+                if (why != null) {
+                  throw CaissonException.precondition(
+                      "pull of %s refused by %s: %s requires a GPG signature of %s (%s): %s",
+                      ref, path, scope, manifest, found.where(), why);
+                }
+              }
+              log.info(
+                  "pull {}: GPG signature of {} in {} accepted by {}",
+                  ref,
+                  manifest,
+                  found.where(),
+                  scope);
+            }
           };
     };
   }

@@ -2,8 +2,6 @@ package io.caisson.image;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.PublicKey;
 import java.security.Signature;
@@ -21,18 +19,7 @@ import java.util.Set;
  * signedIdentity} allows. Keys named by path are read at each pull, so a rotated key applies to the
  * next pull as an edited policy does.
  */
-record SigstoreSigned(List<KeySource> keys, SignedIdentity identity) {
-  /** Where one public key comes from: a PEM file, or PEM bytes written in the policy itself. */
-  record KeySource(Path path, byte[] pem) {
-    byte[] read() throws IOException {
-      return path != null ? Files.readAllBytes(path) : pem;
-    }
-
-    String describe() {
-      return path != null ? path.toString() : "the policy's keyData";
-    }
-  }
-
+record SigstoreSigned(List<PolicyKey> keys, SignedIdentity identity) {
   private static final Set<String> FIELDS =
       Set.of(
           "type",
@@ -81,46 +68,8 @@ record SigstoreSigned(List<KeySource> keys, SignedIdentity identity) {
       return new SignaturePolicy.Requirement.Unverifiable(
           "sigstoreSigned with a Rekor public key, whose timestamps Caisson does not verify");
     }
-    List<KeySource> keys = new ArrayList<>();
-    JsonNode value = node.get(source);
-    switch (source) {
-      case "keyPath" -> keys.add(new KeySource(path(where, value), null));
-      case "keyPaths" ->
-          nonEmpty(where, source, value)
-              .forEach(v -> keys.add(new KeySource(path(where, v), null)));
-      case "keyData" -> keys.add(new KeySource(null, data(where, value)));
-      default ->
-          nonEmpty(where, source, value)
-              .forEach(v -> keys.add(new KeySource(null, data(where, v))));
-    }
-    return new SignaturePolicy.Requirement.Sigstore(
-        new SigstoreSigned(List.copyOf(keys), identity));
-  }
-
-  private static JsonNode nonEmpty(String where, String field, JsonNode value) {
-    if (!value.isArray() || value.isEmpty()) {
-      throw new IllegalArgumentException(
-          where + ": sigstoreSigned " + field + " must be a non-empty list");
-    }
-    return value;
-  }
-
-  private static Path path(String where, JsonNode value) {
-    if (!value.isTextual() || !value.asText().startsWith("/")) {
-      throw new IllegalArgumentException(where + ": sigstoreSigned key paths must be absolute");
-    }
-    return Path.of(value.asText());
-  }
-
-  private static byte[] data(String where, JsonNode value) {
-    try {
-      if (!value.isTextual()) {
-        throw new IllegalArgumentException();
-      }
-      return Base64.getDecoder().decode(value.asText());
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(where + ": sigstoreSigned key data is not base64");
-    }
+    List<PolicyKey> keys = PolicyKey.parse(where, "sigstoreSigned", source, node.get(source));
+    return new SignaturePolicy.Requirement.Sigstore(new SigstoreSigned(keys, identity));
   }
 
   /**
@@ -132,7 +81,7 @@ record SigstoreSigned(List<KeySource> keys, SignedIdentity identity) {
       Digest manifestDigest,
       List<SigstoreAttachments.Signature> signatures) {
     List<PublicKey> publicKeys = new ArrayList<>();
-    for (KeySource k : keys) {
+    for (PolicyKey k : keys) {
       try {
         publicKeys.add(PemFiles.publicKey(k.read(), k.describe()));
       } catch (IOException e) {
@@ -183,9 +132,9 @@ record SigstoreSigned(List<KeySource> keys, SignedIdentity identity) {
       return "a signature does not verify with the policy's "
           + (publicKeys.size() == 1 ? "key" : publicKeys.size() + " keys");
     }
-    SigstorePayload payload;
+    SimpleSigningPayload payload;
     try {
-      payload = SigstorePayload.parse(s.payload());
+      payload = SimpleSigningPayload.parse(s.payload(), SimpleSigningPayload.SIGSTORE);
     } catch (IllegalArgumentException e) {
       return "a signed payload is invalid: " + e.getMessage();
     }

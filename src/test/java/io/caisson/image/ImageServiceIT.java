@@ -201,6 +201,63 @@ class ImageServiceIT {
   }
 
   @Test
+  void gpgSignaturesInTheLookasideDecideWhatASignedByScopeMayPull() throws Exception {
+    Image img = TestImages.image(TestImages.list(base), null, "arm64", false);
+    pusher.push("gpgsigned/good", "v1", img);
+    pusher.push("gpgsigned/none", "v1", img);
+    pusher.push("gpgsigned/stranger", "v1", img);
+    pusher.manifest("gpgsigned/good", "v2", img.manifest(), img.manifestType());
+    Path sigstore = tmp.resolve("sigstore");
+    try (GpgSigner signer = GpgSigner.create(tmp, "signer@caisson.invalid");
+        GpgSigner stranger = GpgSigner.create(tmp, "stranger@caisson.invalid")) {
+      // Where skopeo copy --sign-by puts them for a file: lookaside.
+      String digestDir = "@" + img.manifestDigest().algorithm() + "=" + img.manifestDigest().hex();
+      Files.write(
+          Files.createDirectories(sigstore.resolve("gpgsigned/good" + digestDir))
+              .resolve("signature-1"),
+          signer.sign(img.manifest(), ref("gpgsigned/good:v1")));
+      Files.write(
+          Files.createDirectories(sigstore.resolve("gpgsigned/stranger" + digestDir))
+              .resolve("signature-1"),
+          stranger.sign(img.manifest(), ref("gpgsigned/stranger:v1")));
+      Path keyring = signer.exportPublicKey(tmp.resolve("signer.gpg"));
+      Path registriesD = Files.createDirectories(tmp.resolve("registries.d"));
+      Files.writeString(
+          registriesD.resolve("default.yaml"),
+          "default-docker:\n  lookaside: " + sigstore.toUri() + "\n");
+      Path policy = tmp.resolve("policy.json");
+      Files.writeString(
+          policy,
+          """
+          {"default": [{"type": "insecureAcceptAnything"}],
+           "transports": {"docker": {
+             "%s/gpgsigned": [{"type": "signedBy", "keyType": "GPGKeys", "keyPath": "%s"}]
+           }}}
+          """
+              .formatted(registry.host(), keyring));
+      ImageService s = service();
+      s.setRegistriesDir(registriesD);
+      s.setSignaturePolicy(new SignaturePolicyFile(policy));
+
+      assertThatThrownBy(() -> s.pull(ref("gpgsigned/none:v1"), Credentials.NONE))
+          .hasMessageContaining("requires a GPG signature of " + img.manifestDigest())
+          .hasMessageContaining("a signature was required, but no signature exists");
+      assertThatThrownBy(() -> s.pull(ref("gpgsigned/stranger:v1"), Credentials.NONE))
+          .hasMessageContaining("which is not among the policy's keys");
+      assertThatThrownBy(() -> s.pull(ref("gpgsigned/good:v2"), Credentials.NONE))
+          .hasMessageContaining("identity '" + ref("gpgsigned/good:v1") + "' is not accepted");
+      assertThat(kindOf(() -> s.pull(ref("gpgsigned/none:v1"), Credentials.NONE)))
+          .isEqualTo(Kind.FAILED_PRECONDITION);
+      // Refused before any layer was fetched: nothing stored.
+      assertThat(s.list(Optional.empty())).isEmpty();
+      assertThat(Files.list(tmp.resolve("store/layers")).toList()).isEmpty();
+
+      assertThat(s.pull(ref("gpgsigned/good:v1"), Credentials.NONE).repoTags())
+          .containsExactly(ref("gpgsigned/good:v1"));
+    }
+  }
+
+  @Test
   void singleLayerDockerImagePullStatusListRemove() throws Exception {
     Image img = TestImages.image(TestImages.list(base), "1000:1000", "amd64", false);
     pusher.push("one/busybox", "v1", img);

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class SignaturePolicyTest {
@@ -66,7 +68,7 @@ class SignaturePolicyTest {
             {"default": [{"type": "insecureAcceptAnything"}],
              "transports": {"docker": {
                "a.io": [{"type": "insecureAcceptAnything"},
-                        {"type": "signedBy", "keyType": "GPGKeys", "keyPath": "/k.gpg"}],
+                        {"type": "signedBy", "keyType": "X509Certificates", "keyPath": "/k.pem"}],
                "b.io": [{"type": "matchesEverything"}],
                "c.io": [{"type": "sigstoreSigned", "fulcio": {"caPath": "/ca.pem"}}],
                "d.io": [{"type": "sigstoreSigned", "keyPath": "/k.pub",
@@ -77,8 +79,8 @@ class SignaturePolicyTest {
     assertThat(p.evaluate(ref("a.io/x")))
         .isEqualTo(
             new SignaturePolicy.Verdict.Refused(
-                "scope 'a.io' requires signedBy (GPG) signatures, which Caisson does not verify"
-                    + " (a.io/x:latest)"));
+                "scope 'a.io' requires signedBy with keyType 'X509Certificates', which Caisson"
+                    + " does not verify (a.io/x:latest)"));
     assertThat(p.evaluate(ref("b.io/x")).toString()).contains("'matchesEverything'");
     assertThat(p.evaluate(ref("c.io/x")).toString()).contains("fulcio certificates");
     assertThat(p.evaluate(ref("d.io/x")).toString()).contains("Rekor");
@@ -93,7 +95,9 @@ class SignaturePolicyTest {
              "transports": {"docker": {
                "a.io": [{"type": "sigstoreSigned", "keyPath": "/k.pub"},
                         {"type": "sigstoreSigned", "keyPaths": ["/k1.pub", "/k2.pub"],
-                         "signedIdentity": {"type": "matchRepository"}}]
+                         "signedIdentity": {"type": "matchRepository"}},
+                        {"type": "signedBy", "keyType": "GPGKeys", "keyPaths": ["/a.gpg", "/b.gpg"],
+                         "signedIdentity": {"type": "matchExact"}}]
              }}}
             """);
 
@@ -102,10 +106,17 @@ class SignaturePolicyTest {
             SignaturePolicy.Verdict.SignaturesRequired.class,
             v -> {
               assertThat(v.scope()).isEqualTo("scope 'a.io'");
-              assertThat(v.requirements()).hasSize(2);
-              assertThat(v.requirements().get(1).keys()).hasSize(2);
-              assertThat(v.requirements().get(1).identity())
+              assertThat(v.sigstore()).hasSize(2);
+              assertThat(v.sigstore().get(1).keys()).hasSize(2);
+              assertThat(v.sigstore().get(1).identity())
                   .isEqualTo(new SignedIdentity.MatchRepository());
+              assertThat(v.gpg())
+                  .containsExactly(
+                      new GpgSigned(
+                          List.of(
+                              new PolicyKey(Path.of("/a.gpg"), null),
+                              new PolicyKey(Path.of("/b.gpg"), null)),
+                          new SignedIdentity.MatchExact()));
             });
   }
 
@@ -123,6 +134,18 @@ class SignaturePolicyTest {
         .hasMessageContaining("transports.docker");
     assertThatThrownBy(() -> policy("{\"default\": [{\"type\": \"sigstoreSigned\"}]}"))
         .hasMessageContaining("exactly one of keyPath");
+    assertThatThrownBy(
+            () -> policy("{\"default\": [{\"type\": \"signedBy\", \"keyPath\": \"/k\"}]}"))
+        .hasMessageContaining("signedBy needs a keyType");
+    assertThatThrownBy(
+            () -> policy("{\"default\": [{\"type\": \"signedBy\", \"keyType\": \"GPGKeys\"}]}"))
+        .hasMessageContaining("signedBy needs exactly one of keyPath, keyPaths and keyData");
+    assertThatThrownBy(
+            () ->
+                policy(
+                    "{\"default\": [{\"type\": \"signedBy\", \"keyType\": \"GPGKeys\","
+                        + " \"keyPath\": \"relative.gpg\"}]}"))
+        .hasMessageContaining("signedBy key paths must be absolute");
     assertThatThrownBy(
             () ->
                 policy(

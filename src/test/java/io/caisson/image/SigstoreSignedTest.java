@@ -23,9 +23,7 @@ class SigstoreSignedTest {
         SignaturePolicy.parse(
             ("{\"default\": [{\"type\": \"sigstoreSigned\", " + fields + "}]}")
                 .getBytes(StandardCharsets.UTF_8));
-    return ((SignaturePolicy.Verdict.SignaturesRequired) p.evaluate(PULLED))
-        .requirements()
-        .getFirst();
+    return ((SignaturePolicy.Verdict.SignaturesRequired) p.evaluate(PULLED)).sigstore().getFirst();
   }
 
   private static String keyData(SigstoreSigner signer) {
@@ -193,32 +191,36 @@ class SigstoreSignedTest {
   @Test
   void payloadsAreReadStrictly() {
     byte[] good = SigstoreSigner.payload("a.io/team/app:v1", MANIFEST);
-    assertThat(SigstorePayload.parse(good))
-        .isEqualTo(new SigstorePayload(MANIFEST, "a.io/team/app:v1"));
+    assertThat(SimpleSigningPayload.parse(good, SimpleSigningPayload.SIGSTORE))
+        .isEqualTo(new SimpleSigningPayload(MANIFEST, "a.io/team/app:v1"));
 
     String text = new String(good, StandardCharsets.UTF_8);
     assertThatThrownBy(
             () ->
-                SigstorePayload.parse(
+                SimpleSigningPayload.parse(
                     text.replace("\"type\"", "\"extra\":1,\"type\"")
-                        .getBytes(StandardCharsets.UTF_8)))
+                        .getBytes(StandardCharsets.UTF_8),
+                    SimpleSigningPayload.SIGSTORE))
         .hasMessageContaining("unknown field \"extra\"");
     assertThatThrownBy(
             () ->
-                SigstorePayload.parse(
+                SimpleSigningPayload.parse(
                     text.replace("cosign container image signature", "atomic container signature")
-                        .getBytes(StandardCharsets.UTF_8)))
+                        .getBytes(StandardCharsets.UTF_8),
+                    SimpleSigningPayload.SIGSTORE))
         .hasMessageContaining("unrecognized signature type");
     assertThatThrownBy(
             () ->
-                SigstorePayload.parse(
-                    text.replace(",\"optional\":null", "").getBytes(StandardCharsets.UTF_8)))
+                SimpleSigningPayload.parse(
+                    text.replace(",\"optional\":null", "").getBytes(StandardCharsets.UTF_8),
+                    SimpleSigningPayload.SIGSTORE))
         .hasMessageContaining("no \"optional\"");
     assertThatThrownBy(
             () ->
-                SigstorePayload.parse(
+                SimpleSigningPayload.parse(
                     text.replace("\"type\"", "\"type\":\"x\",\"type\"")
-                        .getBytes(StandardCharsets.UTF_8)))
+                        .getBytes(StandardCharsets.UTF_8),
+                    SimpleSigningPayload.SIGSTORE))
         .hasMessageContaining("not valid JSON");
   }
 }

@@ -8,22 +8,31 @@ import java.io.IOException;
 import java.util.Set;
 
 /**
- * What a sigstore signature vouches for: the "simple signing" payload cosign and the container
- * tools sign, naming one manifest digest and the reference it was signed as. Read only after its
- * signature verified, and read strictly (exactly the fields the format has in its critical part),
- * as containers/image does: a field this reader does not know could be one the signer meant to
+ * What an image signature vouches for: the "simple signing" payload cosign, skopeo and podman sign,
+ * naming one manifest digest and the reference it was signed as. Read only after its signature
+ * verified, and read strictly (exactly the fields the format has in its critical part), as
+ * containers/image does: a field this reader does not know could be one the signer meant to
  * restrict the signature with.
  */
-record SigstorePayload(Digest manifestDigest, String dockerReference) {
-  static final String TYPE = "cosign container image signature";
+record SimpleSigningPayload(Digest manifestDigest, String dockerReference) {
+  /** The payload's type in a sigstore signature (cosign's). */
+  static final String SIGSTORE = "cosign container image signature";
+
+  /** The payload's type in a GPG signature (skopeo's and podman's {@code --sign-by}). */
+  static final String GPG = "atomic container signature";
 
   private static final ObjectMapper JSON =
       JsonMapper.builder()
           .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
           .build();
 
-  /** Parses a payload; IllegalArgumentException says what is wrong with it. */
-  static SigstorePayload parse(byte[] payload) {
+  /**
+   * Parses a payload of the given type; IllegalArgumentException says what is wrong with it.
+   *
+   * @param type {@link #SIGSTORE} or {@link #GPG}: a signature of one kind is never taken for one
+   *     of the other
+   */
+  static SimpleSigningPayload parse(byte[] payload, String type) {
     JsonNode root;
     try {
       root = JSON.readTree(payload);
@@ -37,9 +46,9 @@ record SigstorePayload(Digest manifestDigest, String dockerReference) {
     }
     JsonNode critical = root.get("critical");
     exactly(critical, "\"critical\"", Set.of("type", "image", "identity"));
-    String type = text(critical, "type");
-    if (!type.equals(TYPE)) {
-      throw new IllegalArgumentException("unrecognized signature type '" + type + "'");
+    String signedType = text(critical, "type");
+    if (!signedType.equals(type)) {
+      throw new IllegalArgumentException("unrecognized signature type '" + signedType + "'");
     }
     JsonNode image = critical.get("image");
     exactly(image, "\"critical.image\"", Set.of("docker-manifest-digest"));
@@ -47,7 +56,7 @@ record SigstorePayload(Digest manifestDigest, String dockerReference) {
     exactly(identity, "\"critical.identity\"", Set.of("docker-reference"));
     String digest = text(image, "docker-manifest-digest");
     try {
-      return new SigstorePayload(Digest.parse(digest), text(identity, "docker-reference"));
+      return new SimpleSigningPayload(Digest.parse(digest), text(identity, "docker-reference"));
     } catch (CaissonException e) {
       throw new IllegalArgumentException("invalid docker-manifest-digest '" + digest + "'");
     }

@@ -1,0 +1,151 @@
+package io.caisson.image;
+
+import io.caisson.common.CaissonException;
+import io.caisson.common.CaissonException.Kind;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * Reads the GPG signatures of a manifest from the image's lookaside storage, as registries.d names
+ * it: {@code signature-1}, {@code signature-2}, ... under {@code BASE/REPOSITORY@ALGORITHM=HEX/},
+ * until one is missing. From a {@code file:} directory, or a web server over http or https (the
+ * node's CAs and proxies, as registries get; a few redirects are followed).
+ */
+final class Lookaside {
+  /** More than any image has: a storage listing without end must not hold a pull for ever. */
+  static final int MAX_SIGNATURES = 64;
+
+  private static final int MAX_REDIRECTS = 5;
+  private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
+
+  private final Path registriesDir;
+  private final Function<URI, HttpClient> clients;
+
+  /**
+   * @param registriesDir the registries.d directory; null for none (no image has a lookaside)
+   * @param clients the HTTP client for a URL's scheme and host
+   */
+  Lookaside(Path registriesDir, Function<URI, HttpClient> clients) {
+    this.registriesDir = registriesDir;
+    this.clients = clients;
+  }
+
+  /** What was found, and where it was looked for (for messages). */
+  record Found(List<byte[]> signatures, String where) {}
+
+  /**
+   * The signatures of {@code manifest} for {@code ref} (the name as kubelet gave it, whose
+   * namespace registries.d configures); FAILED_PRECONDITION when registries.d cannot be read,
+   * UNAVAILABLE when its storage cannot be reached.
+   */
+  Found signatures(ImageReference ref, Digest manifest) {
+    Optional<URI> storage;
+    try {
+      storage =
+          registriesDir == null
+              ? Optional.empty()
+              : RegistriesDirectory.read(registriesDir).lookasideFor(ref);
+    } catch (IOException | IllegalArgumentException e) {
+      throw CaissonException.precondition(
+          "the registries.d configuration %s cannot be used: %s", registriesDir, e.getMessage());
+    }
+    if (storage.isEmpty()) {
+      return new Found(
+          List.of(),
+          "no lookaside storage: "
+              + (registriesDir == null ? "no registries.d" : registriesDir)
+              + " configures none for "
+              + ref.name());
+    }
+    List<byte[]> signatures = new ArrayList<>();
+    for (int i = 1; i <= MAX_SIGNATURES; i++) {
+      byte[] signature = read(RegistriesDirectory.signature(storage.get(), manifest, i));
+      if (signature == null) {
+        break;
+      }
+      signatures.add(signature);
+    }
+    return new Found(List.copyOf(signatures), "lookaside " + storage.get());
+  }
+
+  /** One signature, or null when there is none at {@code url}. */
+  private byte[] read(URI url) {
+    if (url.getScheme().equals("file")) {
+      Path file = Path.of(url);
+      try {
+        if (Files.size(file) > OpenPgp.MAX_BYTES) {
+          throw CaissonException.precondition(
+              "signature %s is larger than %d MiB", file, OpenPgp.MAX_BYTES >> 20);
+        }
+        return Files.readAllBytes(file);
+      } catch (NoSuchFileException e) {
+        return null;
+      } catch (IOException e) {
+        throw CaissonException.precondition("signature %s cannot be read: %s", file, e);
+      }
+    }
+    URI at = url;
+    for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
+      HttpResponse<InputStream> response;
+      try {
+        response =
+            clients
+                .apply(at)
+                .send(
+                    HttpRequest.newBuilder(at).timeout(REQUEST_TIMEOUT).GET().build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
+      } catch (IOException e) {
+        throw RegistrySession.transferFailure("signature " + RegistrySession.redact(at), e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new CaissonException(Kind.UNAVAILABLE, "interrupted reading signature " + at, e);
+      }
+      int status = response.statusCode();
+      try (InputStream body = response.body()) {
+        if (status == 404) {
+          return null;
+        }
+        if (status >= 300 && status < 400) {
+          Optional<String> location = response.headers().firstValue("Location");
+          if (location.isEmpty()) {
+            break;
+          }
+          at = at.resolve(location.get());
+          if (!List.of("http", "https").contains(at.getScheme())) {
+            throw CaissonException.precondition(
+                "signature %s redirects to %s, not a web address", RegistrySession.redact(url), at);
+          }
+          continue;
+        }
+        if (status != 200) {
+          throw new CaissonException(
+              Kind.UNAVAILABLE,
+              "signature " + RegistrySession.redact(at) + ": the server answered " + status);
+        }
+        byte[] signature = body.readNBytes(OpenPgp.MAX_BYTES + 1);
+        if (signature.length > OpenPgp.MAX_BYTES) {
+          throw CaissonException.precondition(
+              "signature %s is larger than %d MiB",
+              RegistrySession.redact(at), OpenPgp.MAX_BYTES >> 20);
+        }
+        return signature;
+      } catch (IOException e) {
+        throw RegistrySession.transferFailure("signature " + RegistrySession.redact(at), e);
+      }
+    }
+    throw new CaissonException(
+        Kind.UNAVAILABLE, "signature " + RegistrySession.redact(url) + ": too many redirects");
+  }
+}

@@ -1,0 +1,73 @@
+package io.caisson.image;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+
+/**
+ * Where one of a trust policy requirement's public keys comes from: a file, read at each pull so a
+ * rotated key applies to the next one as an edited policy does, or bytes written in the policy
+ * itself.
+ */
+record PolicyKey(Path path, byte[] data) {
+  byte[] read() throws IOException {
+    return path != null ? Files.readAllBytes(path) : data;
+  }
+
+  String describe() {
+    return path != null ? path.toString() : "the policy's keyData";
+  }
+
+  /**
+   * The keys of a requirement's {@code field}: {@code keyPath} (one absolute path), {@code
+   * keyPaths} (a non-empty list of them), {@code keyData} (base64) or {@code keyDatas} (a non-empty
+   * list of base64).
+   *
+   * @param what the requirement's type, for messages
+   */
+  static List<PolicyKey> parse(String where, String what, String field, JsonNode value) {
+    List<PolicyKey> keys = new ArrayList<>();
+    switch (field) {
+      case "keyPath" -> keys.add(new PolicyKey(path(where, what, value), null));
+      case "keyPaths" ->
+          nonEmpty(where, what, field, value)
+              .forEach(v -> keys.add(new PolicyKey(path(where, what, v), null)));
+      case "keyData" -> keys.add(new PolicyKey(null, data(where, what, value)));
+      case "keyDatas" ->
+          nonEmpty(where, what, field, value)
+              .forEach(v -> keys.add(new PolicyKey(null, data(where, what, v))));
+      default -> throw new IllegalArgumentException(where + ": " + what + " has no " + field);
+    }
+    return List.copyOf(keys);
+  }
+
+  private static JsonNode nonEmpty(String where, String what, String field, JsonNode value) {
+    if (!value.isArray() || value.isEmpty()) {
+      throw new IllegalArgumentException(
+          where + ": " + what + " " + field + " must be a non-empty list");
+    }
+    return value;
+  }
+
+  private static Path path(String where, String what, JsonNode value) {
+    if (!value.isTextual() || !value.asText().startsWith("/")) {
+      throw new IllegalArgumentException(where + ": " + what + " key paths must be absolute");
+    }
+    return Path.of(value.asText());
+  }
+
+  private static byte[] data(String where, String what, JsonNode value) {
+    try {
+      if (!value.isTextual()) {
+        throw new IllegalArgumentException();
+      }
+      return Base64.getDecoder().decode(value.asText());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(where + ": " + what + " key data is not base64");
+    }
+  }
+}
