@@ -69,9 +69,6 @@ record GpgSigned(List<PolicyKey> keyrings, SignedIdentity identity) {
     } catch (IllegalStateException e) {
       return "GPG signatures cannot be verified on this node: " + e.getMessage();
     }
-    if (signatures.isEmpty()) {
-      return "a signature was required, but no signature exists";
-    }
     List<String> reasons = new ArrayList<>();
     for (byte[] signature : signatures) {
       String reason = rejection(rings, intended, manifestDigest, signature);
@@ -80,12 +77,7 @@ record GpgSigned(List<PolicyKey> keyrings, SignedIdentity identity) {
       }
       reasons.add(reason);
     }
-    return reasons.size() == 1
-        ? reasons.getFirst()
-        : "none of the "
-            + reasons.size()
-            + " signatures was accepted: "
-            + String.join("; ", reasons);
+    return SimpleSigningPayload.noneAccepted(reasons);
   }
 
   private String rejection(
@@ -97,15 +89,6 @@ record GpgSigned(List<PolicyKey> keyrings, SignedIdentity identity) {
     } catch (IllegalArgumentException e) {
       return "a signature is not accepted: " + e.getMessage();
     }
-    if (!payload.manifestDigest().equals(manifestDigest)) {
-      return "a signature is for digest " + payload.manifestDigest() + ", not " + manifestDigest;
-    }
-    if (!identity.accepts(intended, payload.dockerReference())) {
-      return "a signature for identity '"
-          + payload.dockerReference()
-          + "' is not accepted for "
-          + intended;
-    }
-    return null;
+    return payload.rejection(manifestDigest, identity, intended);
   }
 }

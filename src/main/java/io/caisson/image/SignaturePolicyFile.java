@@ -7,6 +7,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,40 +60,49 @@ public final class SignaturePolicyFile {
             if (!sigstore.isEmpty()) {
               List<SigstoreAttachments.Signature> signatures =
                   SigstoreAttachments.fetch(session, manifest);
-              for (SigstoreSigned requirement : sigstore) {
-                String why = requirement.rejection(ref, manifest, signatures);
-                if (why != null) {
-                  throw CaissonException.precondition(
-                      "pull of %s refused by %s: %s requires a sigstore signature of %s at %s: %s",
-                      ref, path, scope, manifest, session.endpoint(), why);
-                }
-              }
-              log.info(
-                  "pull {}: sigstore signature of {} at {} accepted by {}",
-                  ref,
-                  manifest,
-                  session.endpoint(),
-                  scope);
+              require(
+                  new Signed(ref, scope, manifest, "sigstore", "at " + session.endpoint()),
+                  sigstore,
+                  requirement -> requirement.rejection(ref, manifest, signatures));
             }
             if (!gpg.isEmpty()) {
               Lookaside.Found found = lookaside.signatures(ref, manifest);
-              for (GpgSigned requirement : gpg) {
-                String why = requirement.rejection(ref, manifest, found.signatures());
-                if (why != null) {
-                  throw CaissonException.precondition(
-                      "pull of %s refused by %s: %s requires a GPG signature of %s (%s): %s",
-                      ref, path, scope, manifest, found.where(), why);
-                }
-              }
-              log.info(
-                  "pull {}: GPG signature of {} in {} accepted by {}",
-                  ref,
-                  manifest,
-                  found.where(),
-                  scope);
+              require(
+                  new Signed(ref, scope, manifest, "GPG", "in " + found.where()),
+                  gpg,
+                  requirement -> requirement.rejection(ref, manifest, found.signatures()));
             }
           };
     };
+  }
+
+  /** A pull's signatures of one kind, and where they were looked for. */
+  private record Signed(
+      ImageReference ref, String scope, Digest manifest, String kind, String where) {}
+
+  /** Refuses the pull, FAILED_PRECONDITION, unless every requirement has no rejection. */
+  private <R> void require(Signed signed, List<R> requirements, Function<R, String> rejection) {
+    for (R requirement : requirements) {
+      String why = rejection.apply(requirement);
+      if (why != null) {
+        throw CaissonException.precondition(
+            "pull of %s refused by %s: %s requires a %s signature of %s %s: %s",
+            signed.ref(),
+            path,
+            signed.scope(),
+            signed.kind(),
+            signed.manifest(),
+            signed.where(),
+            why);
+      }
+    }
+    log.info(
+        "pull {}: {} signature of {} {} accepted by {}",
+        signed.ref(),
+        signed.kind(),
+        signed.manifest(),
+        signed.where(),
+        signed.scope());
   }
 
   private synchronized SignaturePolicy current() {

@@ -101,16 +101,8 @@ record SigstoreSigned(List<PolicyKey> keys, SignedIdentity identity) {
       }
       reasons.add(reason);
     }
-    if (reasons.isEmpty()) {
-      return "a signature was required, but no signature exists"
-          + (others > 0 ? " (" + others + " other attachments)" : "");
-    }
-    return reasons.size() == 1
-        ? reasons.getFirst()
-        : "none of the "
-            + reasons.size()
-            + " signatures was accepted: "
-            + String.join("; ", reasons);
+    return SimpleSigningPayload.noneAccepted(reasons)
+        + (reasons.isEmpty() && others > 0 ? " (" + others + " other attachments)" : "");
   }
 
   private String rejection(
@@ -138,16 +130,7 @@ record SigstoreSigned(List<PolicyKey> keys, SignedIdentity identity) {
     } catch (IllegalArgumentException e) {
       return "a signed payload is invalid: " + e.getMessage();
     }
-    if (!payload.manifestDigest().equals(manifestDigest)) {
-      return "a signature is for digest " + payload.manifestDigest() + ", not " + manifestDigest;
-    }
-    if (!identity.accepts(intended, payload.dockerReference())) {
-      return "a signature for identity '"
-          + payload.dockerReference()
-          + "' is not accepted for "
-          + intended;
-    }
-    return null;
+    return payload.rejection(manifestDigest, identity, intended);
   }
 
   /** The signature algorithms sigstore uses with each kind of key, all over SHA-256. */

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.caisson.common.CaissonException;
 import java.io.IOException;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -60,6 +61,33 @@ record SimpleSigningPayload(Digest manifestDigest, String dockerReference) {
     } catch (CaissonException e) {
       throw new IllegalArgumentException("invalid docker-manifest-digest '" + digest + "'");
     }
+  }
+
+  /**
+   * Null when this payload vouches for pulling {@code intended} at {@code manifestDigest} under
+   * {@code identity}; otherwise why it does not.
+   */
+  String rejection(Digest manifestDigest, SignedIdentity identity, ImageReference intended) {
+    if (!this.manifestDigest.equals(manifestDigest)) {
+      return "a signature is for digest " + this.manifestDigest + ", not " + manifestDigest;
+    }
+    if (!identity.accepts(intended, dockerReference)) {
+      return "a signature for identity '" + dockerReference + "' is not accepted for " + intended;
+    }
+    return null;
+  }
+
+  /** Why a requirement found no signature it accepts, from each signature's reason. */
+  static String noneAccepted(List<String> reasons) {
+    if (reasons.isEmpty()) {
+      return "a signature was required, but no signature exists";
+    }
+    return reasons.size() == 1
+        ? reasons.getFirst()
+        : "none of the "
+            + reasons.size()
+            + " signatures was accepted: "
+            + String.join("; ", reasons);
   }
 
   private static void exactly(JsonNode node, String what, Set<String> fields) {

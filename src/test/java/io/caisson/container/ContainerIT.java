@@ -110,21 +110,26 @@ class ContainerIT {
         .images()
         .pullImage(
             PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(image)).build());
-    pod =
-        daemon
-            .runtime()
-            .runPodSandbox(
-                RunPodSandboxRequest.newBuilder()
-                    .setConfig(
-                        PodSandboxConfig.newBuilder()
-                            .setMetadata(
-                                PodSandboxMetadata.newBuilder()
-                                    .setName("ctr-it")
-                                    .setNamespace("it")
-                                    .setUid(UUID.randomUUID().toString()))
-                            .setLogDirectory(dir.resolve("logs").toString()))
-                    .build())
-            .getPodSandboxId();
+    pod = runPod("ctr-it", "");
+  }
+
+  /** A pod logging under the test's directory, run with {@code handler} ("" for the default). */
+  private String runPod(String name, String handler) {
+    return daemon
+        .runtime()
+        .runPodSandbox(
+            RunPodSandboxRequest.newBuilder()
+                .setRuntimeHandler(handler)
+                .setConfig(
+                    PodSandboxConfig.newBuilder()
+                        .setMetadata(
+                            PodSandboxMetadata.newBuilder()
+                                .setName(name)
+                                .setNamespace("it")
+                                .setUid(UUID.randomUUID().toString()))
+                        .setLogDirectory(dir.resolve("logs").toString()))
+                .build())
+        .getPodSandboxId();
   }
 
   @AfterEach
@@ -964,22 +969,7 @@ class ContainerIT {
         .extracting(handler -> handler.getName())
         .contains("wrapped", "runc", "");
 
-    String wrappedPod =
-        daemon
-            .runtime()
-            .runPodSandbox(
-                RunPodSandboxRequest.newBuilder()
-                    .setRuntimeHandler("wrapped")
-                    .setConfig(
-                        PodSandboxConfig.newBuilder()
-                            .setMetadata(
-                                PodSandboxMetadata.newBuilder()
-                                    .setName("wrapped")
-                                    .setNamespace("it")
-                                    .setUid(UUID.randomUUID().toString()))
-                            .setLogDirectory(dir.resolve("logs").toString()))
-                    .build())
-            .getPodSandboxId();
+    String wrappedPod = runPod("wrapped", "wrapped");
     assertThat(
             daemon
                 .runtime()
