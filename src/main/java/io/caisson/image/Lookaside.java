@@ -42,7 +42,7 @@ final class Lookaside {
     this.clients = clients;
   }
 
-  /** What was found, and where it was looked for (for messages). */
+  /** What was found, and where it was looked for ("in lookaside URL", for messages). */
   record Found(List<byte[]> signatures, String where) {}
 
   /**
@@ -64,10 +64,9 @@ final class Lookaside {
     if (storage.isEmpty()) {
       return new Found(
           List.of(),
-          "no lookaside storage: "
-              + (registriesDir == null ? "no registries.d" : registriesDir)
-              + " configures none for "
-              + ref.name());
+          registriesDir == null
+              ? "(no lookaside storage: no registries.d directory is configured)"
+              : "(no lookaside storage: " + registriesDir + " names none for " + ref.name() + ")");
     }
     List<byte[]> signatures = new ArrayList<>();
     for (int i = 1; i <= MAX_SIGNATURES; i++) {
@@ -77,7 +76,7 @@ final class Lookaside {
       }
       signatures.add(signature);
     }
-    return new Found(List.copyOf(signatures), "lookaside " + storage.get());
+    return new Found(List.copyOf(signatures), "in lookaside " + storage.get());
   }
 
   /** One signature, or null when there is none at {@code url}. */

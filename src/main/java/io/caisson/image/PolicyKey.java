@@ -2,7 +2,9 @@ package io.caisson.image;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -14,8 +16,20 @@ import java.util.List;
  * itself.
  */
 record PolicyKey(Path path, byte[] data) {
+  /** The key's bytes; an IOException's message names the file and what is wrong with it. */
   byte[] read() throws IOException {
-    return path != null ? Files.readAllBytes(path) : data;
+    if (path == null) {
+      return data;
+    }
+    try {
+      return Files.readAllBytes(path);
+    } catch (NoSuchFileException e) {
+      throw new IOException(path + " does not exist", e);
+    } catch (AccessDeniedException e) {
+      throw new IOException(path + " is not readable", e);
+    } catch (IOException e) {
+      throw new IOException(path + ": " + e, e);
+    }
   }
 
   String describe() {

@@ -68,7 +68,7 @@ public final class SignaturePolicyFile {
             if (!gpg.isEmpty()) {
               Lookaside.Found found = lookaside.signatures(ref, manifest);
               require(
-                  new Signed(ref, scope, manifest, "GPG", "in " + found.where()),
+                  new Signed(ref, scope, manifest, "GPG", found.where()),
                   gpg,
                   requirement -> requirement.rejection(ref, manifest, found.signatures()));
             }

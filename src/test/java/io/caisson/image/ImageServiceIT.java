@@ -134,9 +134,10 @@ class ImageServiceIT {
 
     assertThat(kindOf(() -> s.pull(ref("policy/closed:v1"), Credentials.NONE)))
         .isEqualTo(Kind.FAILED_PRECONDITION);
-    // Caisson cannot verify GPG signatures: a scope that wants them refuses, never lets through.
+    // A requirement that cannot be checked (its keyring is missing) refuses, never lets through.
     assertThatThrownBy(() -> s.pull(ref("policy/signed:v1"), Credentials.NONE))
-        .hasMessageContaining("signedBy (GPG) signatures, which Caisson does not verify");
+        .hasMessageContaining("requires a GPG signature")
+        .hasMessageContaining("its keyring cannot be read: /k.gpg does not exist");
     assertThat(s.list(Optional.empty())).isEmpty();
     assertThat(s.pull(ref("policy/open:v1"), Credentials.NONE).repoTags())
         .containsExactly(ref("policy/open:v1"));

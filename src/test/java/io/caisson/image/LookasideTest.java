@@ -98,8 +98,7 @@ class LookasideTest {
   void noStorageFindsNothingAndAServerErrorFailsThePull() throws Exception {
     Lookaside none = new Lookaside(dir.resolve("absent"), url -> client);
     assertThat(none.signatures(REF, MANIFEST).signatures()).isEmpty();
-    assertThat(none.signatures(REF, MANIFEST).where())
-        .contains("configures none for a.io/team/app");
+    assertThat(none.signatures(REF, MANIFEST).where()).contains("names none for a.io/team/app");
 
     pages.put("/sigs" + SUFFIX + "1", "status:503");
     assertThatThrownBy(() -> lookaside(web() + "/sigs").signatures(REF, MANIFEST))
