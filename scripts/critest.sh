@@ -4,6 +4,10 @@
 # ../shared/testenv (registry.k8s.io and gcr.io rewritten to 127.0.0.1:5000).
 #
 #   scripts/critest.sh [critest args...]     e.g. --ginkgo.focus='Image Manager'
+#
+# CRITEST_RUNTIME_HANDLER=NAME runs every spec's pods with a runtime handler of that name, whose
+# runtime is a wrapper that writes down each call and runs runc ($work/NAME-calls.log): the
+# per-pod runtime path, checked by the whole suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/common.sh
@@ -40,13 +44,29 @@ if ! ls "$cni_conf_dir"/*.conflist "$cni_conf_dir"/*.conf "$cni_conf_dir"/*.json
     "$cni_conf_dir/10-caisson-bridge.conflist"
 fi
 
+config=/dev/null
+handler_args=()
+if [[ -n "${CRITEST_RUNTIME_HANDLER:-}" ]]; then
+  handler="$CRITEST_RUNTIME_HANDLER"
+  calls="$work/$handler-calls.log"
+  : >"$calls"
+  printf '#!/bin/sh\necho "$*" >> %s\nexec /usr/sbin/runc "$@"\n' "$calls" >"$work/$handler-runtime"
+  chmod 0755 "$work/$handler-runtime"
+  config="$work/caisson-$handler.toml"
+  printf '[runtimes.%s]\npath = "%s"\n' "$handler" "$work/$handler-runtime" >"$config"
+  handler_args=(--runtime-handler "$handler")
+fi
+
 socket="$work/caisson.sock"
-bin/caisson --config /dev/null --socket "$socket" --root "$work/root" --state "$work/state" \
+bin/caisson --config "$config" --socket "$socket" --root "$work/root" --state "$work/state" \
   --registries-conf "$work/registries.conf" --cni-conf-dir "$cni_conf_dir" --log-level "${CAISSON_LOG_LEVEL:-info}" \
   >"$work/caisson.log" 2>&1 &
 daemon=$!
 trap 'kill $daemon 2>/dev/null; wait $daemon 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do [[ -S "$socket" ]] && break; sleep 0.1; done
 
-critest --runtime-endpoint "unix://$socket" --image-endpoint "unix://$socket" \
+critest "${handler_args[@]}" --runtime-endpoint "unix://$socket" --image-endpoint "unix://$socket" \
   --ginkgo.no-color --ginkgo.skip='public image with digest' "$@"
+if [[ -n "${CRITEST_RUNTIME_HANDLER:-}" ]]; then
+  echo "runtime handler $handler: $(wc -l <"$calls") calls to its runtime ($calls)"
+fi
