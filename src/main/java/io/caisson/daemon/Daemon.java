@@ -190,6 +190,12 @@ public final class Daemon implements AutoCloseable {
     for (String name : config.runtimes().keySet()) {
       CaissonConfig.RuntimeHandler handler = config.runtime(name);
       byName.put(name, new Runc(handler.path(), handler.root(), config.systemdCgroups()));
+      if (!Files.isExecutable(handler.path()) && !name.equals(config.defaultRuntime())) {
+        LOG.warn(
+            "runtime handler {}: {} is not an executable file: its pods are refused until it is",
+            name,
+            handler.path());
+      }
       if (handler.privilegedWithoutHostDevices()) {
         withoutHostDevices.add(name);
       }

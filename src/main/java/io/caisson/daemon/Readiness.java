@@ -30,16 +30,19 @@ public final class Readiness {
     this.network = network;
   }
 
+  /**
+   * Why the node cannot run pods, if it cannot: the default handler's runtime or conmon is missing.
+   * Another handler's missing runtime fails only the pods that ask for it (as containerd does): a
+   * RuntimeClass for a runtime not installed yet must not stop the node.
+   */
   public Optional<NotReady> runtimeNotReady() {
-    for (var handler : config.runtimes().entrySet()) {
-      Path binary = handler.getValue().path();
-      if (!Files.isExecutable(binary)) {
-        return Optional.of(
-            new NotReady(
-                "OCIRuntimeMissing",
-                "runtime handler '%s': %s is not an executable file"
-                    .formatted(handler.getKey(), binary)));
-      }
+    Path binary = config.runtime("").path();
+    if (!Files.isExecutable(binary)) {
+      return Optional.of(
+          new NotReady(
+              "OCIRuntimeMissing",
+              "the default runtime handler '%s': %s is not an executable file"
+                  .formatted(config.defaultRuntime(), binary)));
     }
     if (!Files.isExecutable(config.conmon())) {
       return Optional.of(
