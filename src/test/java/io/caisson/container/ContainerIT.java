@@ -970,16 +970,22 @@ class ContainerIT {
         .contains("wrapped", "runc", "");
 
     String wrappedPod = runPod("wrapped", "wrapped");
-    assertThat(
-            daemon
-                .runtime()
-                .podSandboxStatus(
-                    io.caisson.cri.v1.PodSandboxStatusRequest.newBuilder()
-                        .setPodSandboxId(wrappedPod)
-                        .build())
-                .getStatus()
-                .getRuntimeHandler())
-        .isEqualTo("wrapped");
+    var podStatus =
+        daemon
+            .runtime()
+            .podSandboxStatus(
+                io.caisson.cri.v1.PodSandboxStatusRequest.newBuilder()
+                    .setPodSandboxId(wrappedPod)
+                    .setVerbose(true)
+                    .build());
+    assertThat(podStatus.getStatus().getRuntimeHandler()).isEqualTo("wrapped");
+    // crictl inspectp shows which binary and root the pod is bound to.
+    JsonNode binding =
+        new ObjectMapper().readTree(podStatus.getInfoOrThrow("info")).path("runtime");
+    assertThat(binding.path("binary").asText()).isEqualTo(wrapper.toString());
+    assertThat(binding.path("root").asText())
+        .isEqualTo(daemon.dir().resolve("state/wrapped").toString());
+    assertThat(binding.path("privilegedWithoutHostDevices").asBoolean()).isTrue();
     try {
       // Sharing the pod's PID namespace: the pod's infra process comes first, from the same
       // runtime.
