@@ -70,7 +70,7 @@ public final class OciRuntimes {
    * @return empty for a handler not configured
    */
   public Optional<Binding> bind(String handler) {
-    String name = handler.isEmpty() ? standardName : handler;
+    String name = resolved(handler);
     Runc runtime = byName.get(name);
     return Optional.ofNullable(runtime)
         .map(
@@ -121,7 +121,12 @@ public final class OciRuntimes {
    * @return null for a name not configured
    */
   public Runc named(String name) {
-    return name.isEmpty() ? standard : byName.get(name);
+    return byName.get(resolved(name));
+  }
+
+  /** A handler's configured name: the default one's for "", as kubelet sends it. */
+  private String resolved(String handler) {
+    return handler.isEmpty() ? standardName : handler;
   }
 
   /** The handlers' names, in the order configured. */
