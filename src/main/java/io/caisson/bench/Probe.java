@@ -10,6 +10,7 @@ import io.caisson.cri.v1.StatusRequest;
 import io.caisson.cri.v1.VersionRequest;
 import io.caisson.cri.v1.VersionResponse;
 import io.grpc.StatusRuntimeException;
+import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -17,8 +18,9 @@ import java.util.concurrent.TimeUnit;
  * ImageFsInfo) and prints the runtime's name and version. {@code scripts/aot-cache.sh} runs it
  * against a training daemon so that the AOT cache holds the classes serving those calls; with
  * {@code --pull-nowhere} it also asks for an image from a loopback port nothing listens on, so that
- * the cache holds the registry client's classes too (its TLS context among them) although a pull
- * does not happen during training.
+ * the cache holds the registry client's classes too (its TLS context among them), which a pull over
+ * plain HTTP does not load. With {@code --train LOGDIR} it then runs a pod's whole life (see {@link
+ * TrainingLifecycle}) with an image of this node's own programs that it serves itself.
  */
 public final class Probe {
   /** An image on a loopback port where no registry listens (port 1, tcpmux, is never served). */
@@ -26,10 +28,22 @@ public final class Probe {
 
   private Probe() {}
 
-  public static void main(String[] args) {
-    boolean pullNowhere = args.length == 2 && args[1].equals("--pull-nowhere");
-    if (args.length != 1 && !pullNowhere) {
-      System.err.println("usage: Probe unix:///path/to/cri.sock [--pull-nowhere]");
+  public static void main(String[] args) throws Exception {
+    boolean pullNowhere = false;
+    Path trainingLogs = null;
+    boolean understood = args.length > 0;
+    for (int i = 1; i < args.length && understood; i++) {
+      switch (args[i]) {
+        case "--pull-nowhere" -> pullNowhere = true;
+        case "--train" -> {
+          understood = i + 1 < args.length;
+          trainingLogs = understood ? Path.of(args[++i]) : null;
+        }
+        default -> understood = false;
+      }
+    }
+    if (!understood) {
+      System.err.println("usage: Probe unix:///path/to/cri.sock [--pull-nowhere] [--train LOGDIR]");
       System.exit(2);
     }
     try (CriClient client = new CriClient(args[0], CriClient.socketOf(args[0]))) {
@@ -50,6 +64,11 @@ public final class Probe {
           System.err.println("Probe: " + NOWHERE + " was pulled; expected a refused connection");
         } catch (StatusRuntimeException expected) {
           // the registry is not there: the client was built and tried, which is the point
+        }
+      }
+      if (trainingLogs != null) {
+        try (TrainingRegistry registry = TrainingRegistry.serve(TrainingImage.ofThisNode())) {
+          TrainingLifecycle.run(client, registry, trainingLogs);
         }
       }
       System.out.println(version.getRuntimeName() + " " + version.getRuntimeVersion());

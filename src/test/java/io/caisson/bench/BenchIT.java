@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.caisson.cri.v1.ListImagesRequest;
 import io.caisson.cri.v1.ListPodSandboxRequest;
 import io.caisson.cri.v1.ListPodSandboxStatsRequest;
 import io.caisson.linux.CgroupHierarchies;
@@ -138,6 +139,25 @@ class BenchIT {
 
       // The standing pods went with the churn's.
       assertThat(node.pods()).isEmpty();
+    }
+  }
+
+  @Test
+  void aotTrainingLivesOnePodWithAnImageOfThisNodesProgramsAndLeavesNothing() throws Exception {
+    try (TestNode node = TestNode.start(dir.resolve("node"));
+        TrainingRegistry registry = TrainingRegistry.serve(TrainingImage.ofThisNode());
+        CriClient client = new CriClient("training", node.daemon.socket())) {
+      TrainingLifecycle.run(client, registry, Files.createDirectories(dir.resolve("logs")));
+
+      assertThat(node.pods()).isEmpty();
+      assertThat(
+              node.daemon
+                  .images()
+                  .listImages(ListImagesRequest.getDefaultInstance())
+                  .getImagesList())
+          .as("the training image is removed")
+          .noneMatch(image -> image.getRepoTagsList().contains(registry.reference()));
+      node.cleanUpAndAssertNothingLeaked();
     }
   }
 
