@@ -36,7 +36,6 @@ final class TrainingLifecycle {
    * @param logRoot where the pod's log directory is made
    */
   static void run(CriClient client, TrainingRegistry registry, Path logRoot) throws IOException {
-    var runtime = client.runtime();
     var images = client.images();
     ImageSpec image = ImageSpec.newBuilder().setImage(registry.reference()).build();
     images.pullImage(PullImageRequest.newBuilder().setImage(image).build());

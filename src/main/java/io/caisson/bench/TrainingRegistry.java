@@ -32,26 +32,31 @@ final class TrainingRegistry implements AutoCloseable {
         Map.of(
             TrainingImage.digestOf(image.config()), image.config(),
             TrainingImage.digestOf(image.layer()), image.layer());
-    String prefix = "/v2/" + REPOSITORY + "/";
+    String manifests = "/v2/" + REPOSITORY + "/manifests/";
+    String blobPrefix = "/v2/" + REPOSITORY + "/blobs/";
     server.createContext(
         "/v2/",
         exchange -> {
           try (exchange) {
             String path = exchange.getRequestURI().getPath();
+            byte[] blob =
+                path.startsWith(blobPrefix) ? blobs.get(path.substring(blobPrefix.length())) : null;
             if (path.equals("/v2/")) {
               send(exchange, 200, "application/json", "{}".getBytes(), null);
-            } else if (path.equals(prefix + "manifests/" + TAG)
-                || path.equals(prefix + "manifests/" + manifestDigest)) {
+            } else if (path.equals(manifests + TAG) || path.equals(manifests + manifestDigest)) {
               send(
                   exchange,
                   200,
                   "application/vnd.oci.image.manifest.v1+json",
                   image.manifest(),
                   manifestDigest);
-            } else if (path.startsWith(prefix + "blobs/")
-                && blobs.containsKey(path.substring(prefix.length() + "blobs/".length()))) {
-              String digest = path.substring(prefix.length() + "blobs/".length());
-              send(exchange, 200, "application/octet-stream", blobs.get(digest), digest);
+            } else if (blob != null) {
+              send(
+                  exchange,
+                  200,
+                  "application/octet-stream",
+                  blob,
+                  path.substring(blobPrefix.length()));
             } else {
               send(exchange, 404, "application/json", "{\"errors\":[]}".getBytes(), null);
             }
