@@ -238,6 +238,10 @@ public final class Daemon implements AutoCloseable {
     images.setSignaturePolicy(new SignaturePolicyFile(config.signaturePolicy()));
     images.setPinnedImages(new PinnedImages(config.pinnedImages()));
     OciRuntimes runtimes = runtimes(config);
+    // Written down before a pod can be bound to one of them: the sweep lists their roots at every
+    // start, also once a handler is dropped from the config.
+    RuntimeLedger ledger = RuntimeLedger.open(config.root().resolve("runtimes.json"));
+    ledger.addAll(runtimes.inUse().stream().map(RuntimeLedger.Entry::of).toList());
     sandboxes =
         new SandboxManager(config, runtimes, new CniSandboxNetwork(podNetwork, new PodFiles()));
     sandboxes.recover();
@@ -253,7 +257,7 @@ public final class Daemon implements AutoCloseable {
             "error");
     containers = new ContainerManager(config, sandboxes, images, runtimes, conmon);
     containers.recover();
-    new Leftovers(config.root(), config.state(), runtimes, conmon).sweep();
+    new Leftovers(config.root(), config.state(), runtimes, conmon, ledger).sweep();
     sandboxes.setContainers(containers);
     events = new ContainerEvents(new EventBus<>(EVENT_BUFFER), sandboxes, containers);
     containers.setEvents(events);

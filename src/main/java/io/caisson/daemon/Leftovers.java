@@ -24,7 +24,9 @@ import org.slf4j.LoggerFactory;
  * What a crash can leave with no record to own it, swept once at start after the managers loaded
  * their records: runc containers whose bundle is one of ours, overlay and namespace mounts under
  * our state dir, bundle and writable-layer dirs. Ownership is decided by path, never by runc id
- * alone, because several daemons (and tests) may share one runc root.
+ * alone, because several daemons (and tests) may share one runc root. The runc roots listed are
+ * those of the runtimes in use and every other one the {@link RuntimeLedger} names; a root of a
+ * runtime no longer in use leaves the ledger once nothing of ours is left under it.
  */
 final class Leftovers {
   private static final Logger LOG = LoggerFactory.getLogger(Leftovers.class);
@@ -33,13 +35,18 @@ final class Leftovers {
   private final Path state;
   private final OciRuntimes runtimes;
   private final Conmon conmon;
+  private final RuntimeLedger ledger;
 
-  Leftovers(Path root, Path state, OciRuntimes runtimes, Conmon conmon) {
+  Leftovers(Path root, Path state, OciRuntimes runtimes, Conmon conmon, RuntimeLedger ledger) {
     this.root = root.toAbsolutePath().normalize();
     this.state = state.toAbsolutePath().normalize();
     this.runtimes = runtimes;
     this.conmon = conmon;
+    this.ledger = ledger;
   }
+
+  /** What a sweep of one runc root did. */
+  private record Swept(int cleaned, boolean nothingOfOursLeft) {}
 
   /** Directories of per-object volatile state: one child per container or pod id. */
   private List<Path> stateDirs() {
@@ -57,9 +64,25 @@ final class Leftovers {
     known.addAll(children(root.resolve("containers")));
     known.addAll(children(root.resolve("sandboxes")));
     int cleaned = 0;
+    Set<Path> listed = new HashSet<>();
     for (Runc runtime : runtimes.byRoot()) {
-      cleaned += orphanRuntimeContainers(runtime, known);
+      cleaned += orphanRuntimeContainers(runtime, known).cleaned();
+      listed.add(runtime.root());
     }
+    List<RuntimeLedger.Entry> keep =
+        new ArrayList<>(runtimes.inUse().stream().map(RuntimeLedger.Entry::of).toList());
+    for (RuntimeLedger.Entry entry : ledger.entries()) {
+      if (listed.add(Path.of(entry.root()))) {
+        Swept swept =
+            orphanRuntimeContainers(
+                runtimes.unconfigured(Path.of(entry.binary()), Path.of(entry.root())), known);
+        cleaned += swept.cleaned();
+        if (!swept.nothingOfOursLeft()) {
+          keep.add(entry);
+        }
+      }
+    }
+    ledger.retainOnly(keep);
     cleaned += orphanMounts(known);
     cleaned += orphanDirs(known);
     if (cleaned > 0) {
@@ -68,7 +91,7 @@ final class Leftovers {
     return cleaned;
   }
 
-  private int orphanRuntimeContainers(Runc runtime, Set<String> known) {
+  private Swept orphanRuntimeContainers(Runc runtime, Set<String> known) {
     List<RuncState> all;
     try {
       all = runtime.list();
@@ -78,16 +101,21 @@ final class Leftovers {
           runtime.binary(),
           runtime.root(),
           e.getMessage());
-      return 0;
+      return new Swept(0, false);
     }
     int cleaned = 0;
+    boolean left = false;
     for (RuncState container : all) {
-      if (container.bundle() == null || known.contains(container.id())) {
+      if (container.bundle() == null) {
         continue;
       }
       Path bundle = Path.of(container.bundle()).toAbsolutePath().normalize();
       if (stateDirs().stream().noneMatch(dir -> bundle.getParent().equals(dir))) {
         continue; // Another daemon's, or nobody's we know of: not ours to kill.
+      }
+      if (known.contains(container.id())) {
+        left = true;
+        continue;
       }
       LOG.warn(
           "runc container {} ({}) has no record: killing and deleting it",
@@ -97,6 +125,7 @@ final class Leftovers {
         runtime.delete(container.id(), true);
       } catch (CaissonException e) {
         LOG.warn("runc delete {}: {}", container.id(), e.getMessage());
+        left = true;
       }
       try {
         conmon.cleanup(container.id());
@@ -105,7 +134,7 @@ final class Leftovers {
       }
       cleaned++;
     }
-    return cleaned;
+    return new Swept(cleaned, !left);
   }
 
   private int orphanMounts(Set<String> known) throws IOException {

@@ -141,12 +141,21 @@ public final class OciRuntimes {
   public List<Runc> byRoot() {
     Map<Path, Runc> roots = new LinkedHashMap<>();
     roots.put(standard.root(), standard);
-    for (Runc runtime : byName.values()) {
-      roots.putIfAbsent(runtime.root(), runtime);
-    }
-    for (Runc runtime : former.values()) {
+    for (Runc runtime : inUse()) {
       roots.putIfAbsent(runtime.root(), runtime);
     }
     return new ArrayList<>(roots.values());
+  }
+
+  /** The configured handlers' runtimes, then those of pods made with a handler since changed. */
+  public List<Runc> inUse() {
+    List<Runc> all = new ArrayList<>(byName.values());
+    all.addAll(former.values());
+    return all;
+  }
+
+  /** A runtime no handler is configured with any more and no known pod was made with. */
+  public Runc unconfigured(Path binary, Path root) {
+    return new Runc(binary, root, systemdCgroup);
   }
 }

@@ -54,6 +54,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -951,11 +952,12 @@ class ContainerIT {
     remove(id);
   }
 
-  @Test
-  void aPodOfAnotherRuntimeHandlerRunsWithThatBinaryUnderARootOfItsOwn() throws Exception {
-    // A runc-compatible runtime of another binary, as nvidia-container-runtime or runsc are: here
-    // a wrapper that writes down every call it gets.
-    Path calls = dir.resolve("wrapped-runc.calls");
+  /**
+   * A runc-compatible runtime of another binary, as nvidia-container-runtime or runsc are: a
+   * wrapper that writes down every call it gets in {@code calls}, configured as handler "wrapped"
+   * in a drop-in ({@code daemon/caisson.d/50-wrapped.toml}) the next start reads.
+   */
+  private Path wrappedRuntime(Path calls) throws Exception {
     Path wrapper =
         Files.writeString(
             dir.resolve("wrapped-runc"),
@@ -964,6 +966,13 @@ class ContainerIT {
     Files.writeString(
         Files.createDirectories(dir.resolve("daemon/caisson.d")).resolve("50-wrapped.toml"),
         "[runtimes.wrapped]\npath = \"" + wrapper + "\"\nprivileged_without_host_devices = true\n");
+    return wrapper;
+  }
+
+  @Test
+  void aPodOfAnotherRuntimeHandlerRunsWithThatBinaryUnderARootOfItsOwn() throws Exception {
+    Path calls = dir.resolve("wrapped-runc.calls");
+    Path wrapper = wrappedRuntime(calls);
     restartDaemon();
     assertThat(daemon.runtime().status(StatusRequest.getDefaultInstance()).getRuntimeHandlersList())
         .extracting(handler -> handler.getName())
@@ -1053,6 +1062,64 @@ class ContainerIT {
     } finally {
       removePod(wrappedPod); // idempotent: whatever the test left of the pod
     }
+  }
+
+  @Test
+  void containersOfADroppedHandlerWithoutRecordsAreSweptAtStart() throws Exception {
+    Path calls = dir.resolve("wrapped-runc.calls");
+    wrappedRuntime(calls);
+    restartDaemon();
+    String lostPod = runPod("lost", "wrapped");
+    String lost =
+        daemon
+            .runtime()
+            .createContainer(
+                CreateContainerRequest.newBuilder()
+                    .setPodSandboxId(lostPod)
+                    .setConfig(base("lost").addAllCommand(List.of("sleep", "3600")))
+                    .build())
+            .getContainerId();
+    start(lost);
+    Path wrappedRoot = daemon.dir().resolve("state/wrapped");
+    long pid =
+        new ObjectMapper()
+            .readTree(wrappedRoot.resolve(lost).resolve("state.json").toFile())
+            .path("init_process_pid")
+            .asLong();
+    assertThat(ProcessHandle.of(pid)).isPresent();
+
+    // A crash, the pod's and the container's records lost with it (as when it comes in the middle
+    // of their creation), and a config without the handler at the next start.
+    daemon.kill();
+    for (Path record :
+        List.of(
+            daemon.dir().resolve("root/sandboxes").resolve(lostPod),
+            daemon.dir().resolve("root/containers").resolve(lost))) {
+      try (var files = Files.walk(record)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      }
+    }
+    Files.delete(daemon.dir().resolve("caisson.d/50-wrapped.toml"));
+    restartDaemon();
+
+    assertThat(daemon.runtime().status(StatusRequest.getDefaultInstance()).getRuntimeHandlersList())
+        .extracting(handler -> handler.getName())
+        .doesNotContain("wrapped");
+    // Found under the dropped handler's root, through its own binary, and ended.
+    assertThat(wrappedRoot.resolve(lost)).doesNotExist();
+    assertThat(wrappedRoot.resolve(lostPod)).doesNotExist();
+    assertThat(Files.readAllLines(calls))
+        .anyMatch(call -> call.contains(" delete --force " + lost));
+    // Killed; its zombie goes once conmon, its reaper, has seen it.
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    while (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)
+        && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).isNotEqualTo(Optional.of(true));
+    // Nothing of ours is left there: the next start does not list that root again.
+    assertThat(Files.readString(daemon.dir().resolve("root/runtimes.json")))
+        .doesNotContain(wrappedRoot.toString());
   }
 
   /** The daemon again, on the same directories, with the usual flags and {@code extra} ones. */
