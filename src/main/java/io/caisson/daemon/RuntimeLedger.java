@@ -1,7 +1,7 @@
 package io.caisson.daemon;
 
 import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.caisson.oci.OciJson;
 import io.caisson.oci.Runc;
 import io.caisson.store.AtomicFiles;
 import java.io.IOException;
@@ -24,7 +24,6 @@ import org.slf4j.LoggerFactory;
  */
 final class RuntimeLedger {
   private static final Logger LOG = LoggerFactory.getLogger(RuntimeLedger.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   /** A runtime binary and the state root its containers are under. */
   record Entry(String binary, String root) {
@@ -48,7 +47,9 @@ final class RuntimeLedger {
   static RuntimeLedger open(Path file) throws IOException {
     Set<Entry> entries = new LinkedHashSet<>();
     try {
-      entries.addAll(JSON.readValue(Files.readAllBytes(file), new TypeReference<List<Entry>>() {}));
+      entries.addAll(
+          OciJson.mapper()
+              .readValue(Files.readAllBytes(file), new TypeReference<List<Entry>>() {}));
     } catch (NoSuchFileException e) {
       // A node that never ran a pod.
     } catch (IOException e) {
@@ -76,6 +77,6 @@ final class RuntimeLedger {
   }
 
   private void write() throws IOException {
-    AtomicFiles.write(file, JSON.writeValueAsBytes(List.copyOf(entries)));
+    AtomicFiles.write(file, OciJson.mapper().writeValueAsBytes(List.copyOf(entries)));
   }
 }
