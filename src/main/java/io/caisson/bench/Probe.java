@@ -46,7 +46,20 @@ public final class Probe {
       System.err.println("usage: Probe unix:///path/to/cri.sock [--pull-nowhere] [--train LOGDIR]");
       System.exit(2);
     }
-    try (CriClient client = new CriClient(args[0], CriClient.socketOf(args[0]))) {
+    try {
+      probe(args[0], pullNowhere, trainingLogs);
+    } catch (Exception e) {
+      // Exits rather than returns: the client's event loop threads would keep the JVM alive.
+      System.err.println("Probe: " + e);
+      e.printStackTrace();
+      System.exit(1);
+    }
+    System.exit(0);
+  }
+
+  private static void probe(String endpoint, boolean pullNowhere, Path trainingLogs)
+      throws Exception {
+    try (CriClient client = new CriClient(endpoint, CriClient.socketOf(endpoint))) {
       var runtime = client.runtime().withDeadlineAfter(30, TimeUnit.SECONDS);
       var images = client.images().withDeadlineAfter(30, TimeUnit.SECONDS);
       VersionResponse version = runtime.version(VersionRequest.getDefaultInstance());
@@ -73,6 +86,5 @@ public final class Probe {
       }
       System.out.println(version.getRuntimeName() + " " + version.getRuntimeVersion());
     }
-    System.exit(0);
   }
 }
