@@ -190,15 +190,21 @@ class ImageServiceIT {
         .hasMessageContaining("identity '" + ref("signed/good:v1") + "' is not accepted");
     assertThat(kindOf(() -> s.pull(ref("signed/none:v1"), Credentials.NONE)))
         .isEqualTo(Kind.FAILED_PRECONDITION);
-    // Refused before any layer was fetched: nothing stored.
-    assertThat(s.list(Optional.empty())).isEmpty();
-    assertThat(Files.list(tmp.resolve("store/layers")).toList()).isEmpty();
+    assertRefusedBeforeAnyLayer(s);
 
     assertThat(s.pull(ref("signed/good:v1"), Credentials.NONE).repoTags())
         .containsExactly(ref("signed/good:v1"));
     // By digest, a signature of the repository at that digest is enough.
     assertThat(s.pull(ref("signed/good@" + img.manifestDigest()), Credentials.NONE).repoDigests())
         .contains(ref("signed/good@" + img.manifestDigest()));
+  }
+
+  /** A pull the trust policy refused fetched no layer: nothing is stored. */
+  private void assertRefusedBeforeAnyLayer(ImageService s) throws Exception {
+    assertThat(s.list(Optional.empty())).isEmpty();
+    try (var layers = Files.list(tmp.resolve("store/layers"))) {
+      assertThat(layers.toList()).isEmpty();
+    }
   }
 
   @Test
@@ -249,9 +255,7 @@ class ImageServiceIT {
           .hasMessageContaining("identity '" + ref("gpgsigned/good:v1") + "' is not accepted");
       assertThat(kindOf(() -> s.pull(ref("gpgsigned/none:v1"), Credentials.NONE)))
           .isEqualTo(Kind.FAILED_PRECONDITION);
-      // Refused before any layer was fetched: nothing stored.
-      assertThat(s.list(Optional.empty())).isEmpty();
-      assertThat(Files.list(tmp.resolve("store/layers")).toList()).isEmpty();
+      assertRefusedBeforeAnyLayer(s);
 
       assertThat(s.pull(ref("gpgsigned/good:v1"), Credentials.NONE).repoTags())
           .containsExactly(ref("gpgsigned/good:v1"));
