@@ -1,5 +1,6 @@
 package io.caisson.image;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -61,6 +62,48 @@ final class PemFiles {
       return out;
     } catch (CertificateException e) {
       throw new IOException(file + " is not a PEM certificate file: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Every certificate in PEM {@code bytes} (a policy's CA bundle, a signature's chain); none is an
+   * error. {@code source} names where they came from in errors.
+   */
+  static List<X509Certificate> certificates(byte[] pem, String source) throws IOException {
+    try {
+      List<X509Certificate> out = new ArrayList<>();
+      for (var c :
+          CertificateFactory.getInstance("X.509")
+              .generateCertificates(new ByteArrayInputStream(pem))) {
+        out.add((X509Certificate) c);
+      }
+      if (out.isEmpty()) {
+        throw new IOException(source + " holds no certificate");
+      }
+      return out;
+    } catch (CertificateException e) {
+      throw new IOException(source + " is not PEM certificates: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The DER bytes of the one PEM block in {@code pem}, of whatever type; anything but whitespace
+   * after it is an error, as is no block. Used to compare a key or certificate with the one a
+   * transparency log recorded, where only the encoded object counts.
+   */
+  static byte[] onlyBlock(byte[] pem, String source) throws IOException {
+    String text = new String(pem, StandardCharsets.US_ASCII);
+    Matcher m = BLOCK.matcher(text);
+    if (!m.find()) {
+      throw new IOException(source + " is not PEM");
+    }
+    if (!text.substring(m.end()).isBlank()) {
+      throw new IOException(source + " has data after its PEM block");
+    }
+    try {
+      return Base64.getMimeDecoder().decode(m.group(2));
+    } catch (IllegalArgumentException e) {
+      throw new IOException(source + ": the PEM block is not valid base64", e);
     }
   }
 

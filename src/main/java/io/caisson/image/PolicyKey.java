@@ -33,30 +33,55 @@ record PolicyKey(Path path, byte[] data) {
   }
 
   String describe() {
-    return path != null ? path.toString() : "the policy's keyData";
+    return path != null ? path.toString() : "data written in the policy";
   }
 
   /**
-   * The keys of a requirement's {@code field}: {@code keyPath} (one absolute path), {@code
-   * keyPaths} (a non-empty list of them), {@code keyData} (base64) or {@code keyDatas} (a non-empty
-   * list of base64).
+   * The keys of a requirement's {@code field}: {@code ...Path} (one absolute path, as {@code
+   * keyPath} or {@code rekorPublicKeyPath}), {@code ...Paths} (a non-empty list of them), {@code
+   * ...Data} (base64) or {@code ...Datas} (a non-empty list of base64).
    *
    * @param what the requirement's type, for messages
    */
   static List<PolicyKey> parse(String where, String what, String field, JsonNode value) {
     List<PolicyKey> keys = new ArrayList<>();
-    switch (field) {
-      case "keyPath" -> keys.add(new PolicyKey(path(where, what, value), null));
-      case "keyPaths" ->
-          nonEmpty(where, what, field, value)
-              .forEach(v -> keys.add(new PolicyKey(path(where, what, v), null)));
-      case "keyData" -> keys.add(new PolicyKey(null, data(where, what, value)));
-      case "keyDatas" ->
-          nonEmpty(where, what, field, value)
-              .forEach(v -> keys.add(new PolicyKey(null, data(where, what, v))));
-      default -> throw new IllegalArgumentException(where + ": " + what + " has no " + field);
+    if (field.endsWith("Paths")) {
+      nonEmpty(where, what, field, value)
+          .forEach(v -> keys.add(new PolicyKey(path(where, what, v), null)));
+    } else if (field.endsWith("Path")) {
+      keys.add(new PolicyKey(path(where, what, value), null));
+    } else if (field.endsWith("Datas")) {
+      nonEmpty(where, what, field, value)
+          .forEach(v -> keys.add(new PolicyKey(null, data(where, what, v))));
+    } else if (field.endsWith("Data")) {
+      keys.add(new PolicyKey(null, data(where, what, value)));
+    } else {
+      throw new IllegalArgumentException(where + ": " + what + " has no " + field);
     }
     return List.copyOf(keys);
+  }
+
+  /**
+   * The one source of {@code node}'s {@code <prefix>Path} (an absolute path) and {@code
+   * <prefix>Data} (base64) fields; null when neither is there and the source is optional.
+   */
+  static PolicyKey single(
+      String where, String what, JsonNode node, String prefix, boolean required) {
+    boolean byPath = node.has(prefix + "Path");
+    boolean byData = node.has(prefix + "Data");
+    if (byPath && byData) {
+      throw new IllegalArgumentException(
+          where + ": " + what + " has both " + prefix + "Path and " + prefix + "Data");
+    }
+    if (!byPath && !byData) {
+      if (required) {
+        throw new IllegalArgumentException(
+            where + ": " + what + " needs " + prefix + "Path or " + prefix + "Data");
+      }
+      return null;
+    }
+    String field = prefix + (byPath ? "Path" : "Data");
+    return parse(where, what, field, node.get(field)).getFirst();
   }
 
   private static JsonNode nonEmpty(String where, String what, String field, JsonNode value) {

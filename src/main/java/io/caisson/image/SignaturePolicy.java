@@ -13,9 +13,9 @@ import java.util.Map;
  * The containers ecosystem's image trust policy ({@code /etc/containers/policy.json}, see
  * containers-policy.json(5)) for pulls from registries: which requirements an image must meet, by
  * the most specific scope that names it. Caisson honours {@code insecureAcceptAnything}, {@code
- * reject}, {@code sigstoreSigned} with public keys and {@code signedBy} with GPG keys; requirements
- * it cannot check (sigstore's Fulcio, PKI and Rekor trust roots, other key types, types it does not
- * know) refuse the pull rather than let an unverified image through.
+ * reject}, {@code sigstoreSigned} (public keys, Fulcio certificates with Rekor timestamps, an
+ * operator's PKI) and {@code signedBy} with GPG keys; requirements it cannot check (X.509 {@code
+ * signedBy}, types it does not know) refuse the pull rather than let an unverified image through.
  */
 public final class SignaturePolicy {
   /** One requirement of a scope; all of a scope's requirements must be met. */

@@ -8,18 +8,20 @@ import java.security.Signature;
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.EdECPublicKey;
 import java.security.interfaces.RSAPublicKey;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Set;
 
 /**
- * A trust policy's {@code sigstoreSigned} requirement with public keys: some sigstore signature of
- * the image's manifest must verify with one of the keys and name the image as its {@code
- * signedIdentity} allows. Keys named by path are read at each pull, so a rotated key applies to the
- * next pull as an edited policy does.
+ * A trust policy's {@code sigstoreSigned} requirement: some sigstore signature of the image's
+ * manifest must have been made by a signer its trust root accepts (a public key, a Fulcio
+ * certificate with a Rekor timestamp, or a certificate of the operator's PKI), and name the image
+ * as its {@code signedIdentity} allows. With Rekor keys, the signature must also carry the log's
+ * signed timestamp for itself. Keys and CAs named by path are read at each pull.
  */
-record SigstoreSigned(List<PolicyKey> keys, SignedIdentity identity) {
+record SigstoreSigned(SigstoreTrustRoot root, List<PolicyKey> logKeys, SignedIdentity identity) {
   private static final Set<String> FIELDS =
       Set.of(
           "type",
@@ -35,18 +37,24 @@ record SigstoreSigned(List<PolicyKey> keys, SignedIdentity identity) {
           "rekorPublicKeyDatas",
           "signedIdentity");
 
+  private static final Set<String> FULCIO_FIELDS =
+      Set.of("caPath", "caData", "oidcIssuer", "subjectEmail");
+  private static final Set<String> PKI_FIELDS =
+      Set.of(
+          "caRootsPath",
+          "caRootsData",
+          "caIntermediatesPath",
+          "caIntermediatesData",
+          "subjectEmail",
+          "subjectHostname");
+
   /**
-   * Reads the requirement. Trust roots Caisson cannot check (Fulcio certificates, a PKI, Rekor
-   * timestamps) give a reason to refuse instead; a malformed requirement is an
-   * IllegalArgumentException.
+   * Reads the requirement with the rules containers/image has for it: exactly one trust root, at
+   * most one source of Rekor keys, Rekor keys required with Fulcio and refused with a PKI. A
+   * malformed requirement is an IllegalArgumentException.
    */
   static SignaturePolicy.Requirement parse(String where, JsonNode node) {
-    for (var property : node.properties()) {
-      String name = property.getKey();
-      if (!FIELDS.contains(name)) {
-        throw new IllegalArgumentException(where + ": sigstoreSigned has no field '" + name + "'");
-      }
-    }
+    onlyFields(where, "sigstoreSigned", node, FIELDS);
     List<String> sources =
         List.of("keyPath", "keyPaths", "keyData", "keyDatas", "fulcio", "pki").stream()
             .filter(node::has)
@@ -58,18 +66,95 @@ record SigstoreSigned(List<PolicyKey> keys, SignedIdentity identity) {
               + " fulcio and pki; it has "
               + (sources.isEmpty() ? "none" : String.join(", ", sources)));
     }
+    List<String> logSources =
+        List.of(
+                "rekorPublicKeyPath",
+                "rekorPublicKeyPaths",
+                "rekorPublicKeyData",
+                "rekorPublicKeyDatas")
+            .stream()
+            .filter(node::has)
+            .toList();
+    if (logSources.size() > 1) {
+      throw new IllegalArgumentException(
+          where + ": sigstoreSigned has more than one of " + String.join(", ", logSources));
+    }
+    List<PolicyKey> logKeys =
+        logSources.isEmpty()
+            ? List.of()
+            : PolicyKey.parse(
+                where, "sigstoreSigned", logSources.getFirst(), node.get(logSources.getFirst()));
     SignedIdentity identity = SignedIdentity.parse(where, node.get("signedIdentity"));
     String source = sources.getFirst();
-    if (source.equals("fulcio") || source.equals("pki")) {
-      return new SignaturePolicy.Requirement.Unverifiable(
-          "sigstoreSigned with " + source + " certificates, which Caisson does not verify");
+    SigstoreTrustRoot root =
+        switch (source) {
+          case "fulcio" -> {
+            if (logKeys.isEmpty()) {
+              throw new IllegalArgumentException(
+                  where + ": sigstoreSigned with fulcio needs a Rekor public key");
+            }
+            yield fulcio(where, node.get("fulcio"));
+          }
+          case "pki" -> {
+            if (!logKeys.isEmpty()) {
+              throw new IllegalArgumentException(
+                  where + ": sigstoreSigned with pki takes no Rekor public key");
+            }
+            yield pki(where, node.get("pki"));
+          }
+          default ->
+              new SigstoreTrustRoot.PublicKeys(
+                  PolicyKey.parse(where, "sigstoreSigned", source, node.get(source)));
+        };
+    return new SignaturePolicy.Requirement.Sigstore(new SigstoreSigned(root, logKeys, identity));
+  }
+
+  private static SigstoreTrustRoot fulcio(String where, JsonNode node) {
+    onlyFields(where, "sigstoreSigned's fulcio", node, FULCIO_FIELDS);
+    return new SigstoreTrustRoot.Fulcio(
+        PolicyKey.single(where, "sigstoreSigned's fulcio", node, "ca", true),
+        text(where, "fulcio", node, "oidcIssuer", true),
+        text(where, "fulcio", node, "subjectEmail", true));
+  }
+
+  private static SigstoreTrustRoot pki(String where, JsonNode node) {
+    onlyFields(where, "sigstoreSigned's pki", node, PKI_FIELDS);
+    String email = text(where, "pki", node, "subjectEmail", false);
+    String host = text(where, "pki", node, "subjectHostname", false);
+    if (email == null && host == null) {
+      throw new IllegalArgumentException(
+          where + ": sigstoreSigned's pki needs subjectEmail, subjectHostname or both");
     }
-    if (node.properties().stream().anyMatch(e -> e.getKey().startsWith("rekor"))) {
-      return new SignaturePolicy.Requirement.Unverifiable(
-          "sigstoreSigned with a Rekor public key, whose timestamps Caisson does not verify");
+    return new SigstoreTrustRoot.Pki(
+        PolicyKey.single(where, "sigstoreSigned's pki", node, "caRoots", true),
+        PolicyKey.single(where, "sigstoreSigned's pki", node, "caIntermediates", false),
+        email,
+        host);
+  }
+
+  private static void onlyFields(String where, String what, JsonNode node, Set<String> fields) {
+    if (!node.isObject()) {
+      throw new IllegalArgumentException(where + ": " + what + " is not an object");
     }
-    List<PolicyKey> keys = PolicyKey.parse(where, "sigstoreSigned", source, node.get(source));
-    return new SignaturePolicy.Requirement.Sigstore(new SigstoreSigned(keys, identity));
+    for (var property : node.properties()) {
+      String name = property.getKey();
+      if (!fields.contains(name)) {
+        throw new IllegalArgumentException(where + ": " + what + " has no field '" + name + "'");
+      }
+    }
+  }
+
+  private static String text(
+      String where, String what, JsonNode node, String field, boolean required) {
+    JsonNode value = node.get(field);
+    if (value == null && !required) {
+      return null;
+    }
+    if (value == null || !value.isTextual() || value.asText().isEmpty()) {
+      throw new IllegalArgumentException(
+          where + ": sigstoreSigned's " + what + " needs a non-empty " + field);
+    }
+    return value.asText();
   }
 
   /**
@@ -80,13 +165,27 @@ record SigstoreSigned(List<PolicyKey> keys, SignedIdentity identity) {
       ImageReference intended,
       Digest manifestDigest,
       List<SigstoreAttachments.Signature> signatures) {
-    List<PublicKey> publicKeys = new ArrayList<>();
-    for (PolicyKey k : keys) {
-      try {
-        publicKeys.add(PemFiles.publicKey(k.read(), k.describe()));
-      } catch (IOException e) {
-        return "its public key cannot be read: " + e.getMessage();
+    return rejection(intended, manifestDigest, signatures, Instant.now());
+  }
+
+  String rejection(
+      ImageReference intended,
+      Digest manifestDigest,
+      List<SigstoreAttachments.Signature> signatures,
+      Instant now) {
+    SigstoreTrustRoot.SignerCheck check;
+    try {
+      List<PublicKey> rekorKeys = new ArrayList<>();
+      for (PolicyKey k : logKeys) {
+        PublicKey key = PemFiles.publicKey(k.read(), k.describe());
+        if (!(key instanceof ECPublicKey)) {
+          throw new IOException(k.describe() + " is a Rekor key that is not ECDSA");
+        }
+        rekorKeys.add(key);
       }
+      check = root.load(List.copyOf(rekorKeys), now);
+    } catch (IOException e) {
+      return "its trust root cannot be read: " + e.getMessage();
     }
     List<String> reasons = new ArrayList<>();
     int others = 0;
@@ -95,42 +194,54 @@ record SigstoreSigned(List<PolicyKey> keys, SignedIdentity identity) {
         others++;
         continue;
       }
-      String reason = rejection(publicKeys, intended, manifestDigest, s);
-      if (reason == null) {
+      try {
+        accept(check, intended, manifestDigest, s);
         return null;
+      } catch (SignatureRejected e) {
+        reasons.add(e.getMessage());
       }
-      reasons.add(reason);
     }
     return SimpleSigningPayload.noneAccepted(reasons)
         + (reasons.isEmpty() && others > 0 ? " (" + others + " other attachments)" : "");
   }
 
-  private String rejection(
-      List<PublicKey> publicKeys,
+  private void accept(
+      SigstoreTrustRoot.SignerCheck check,
       ImageReference intended,
       Digest manifestDigest,
-      SigstoreAttachments.Signature s) {
+      SigstoreAttachments.Signature s)
+      throws SignatureRejected {
     String encoded = s.annotations().get(SigstoreAttachments.SIGNATURE_ANNOTATION);
     if (encoded == null) {
-      return "a signature has no " + SigstoreAttachments.SIGNATURE_ANNOTATION + " annotation";
+      throw new SignatureRejected(
+          "a signature has no " + SigstoreAttachments.SIGNATURE_ANNOTATION + " annotation");
     }
     byte[] signature;
     try {
       signature = Base64.getDecoder().decode(encoded);
     } catch (IllegalArgumentException e) {
-      return "a signature is not valid base64";
+      throw new SignatureRejected("a signature is not valid base64");
     }
-    if (publicKeys.stream().noneMatch(k -> verifies(k, s.payload(), signature))) {
-      return "a signature does not verify with the policy's "
-          + (publicKeys.size() == 1 ? "key" : publicKeys.size() + " keys");
+    List<PublicKey> signers = check.signers(s.annotations(), signature, s.payload());
+    if (signers.stream().noneMatch(k -> verifies(k, s.payload(), signature))) {
+      throw new SignatureRejected(
+          "a signature does not verify with "
+              + switch (root) {
+                case SigstoreTrustRoot.PublicKeys(List<PolicyKey> keys) ->
+                    keys.size() == 1 ? "the policy's key" : "the policy's " + keys.size() + " keys";
+                default -> "its certificate's key";
+              });
     }
     SimpleSigningPayload payload;
     try {
       payload = SimpleSigningPayload.parse(s.payload(), SimpleSigningPayload.SIGSTORE);
     } catch (IllegalArgumentException e) {
-      return "a signed payload is invalid: " + e.getMessage();
+      throw new SignatureRejected("a signed payload is invalid: " + e.getMessage());
     }
-    return payload.rejection(manifestDigest, identity, intended);
+    String rejection = payload.rejection(manifestDigest, identity, intended);
+    if (rejection != null) {
+      throw new SignatureRejected(rejection);
+    }
   }
 
   /** The signature algorithms sigstore uses with each kind of key, all over SHA-256. */

@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -197,6 +198,60 @@ class ImageServiceIT {
     // By digest, a signature of the repository at that digest is enough.
     assertThat(s.pull(ref("signed/good@" + img.manifestDigest()), Credentials.NONE).repoDigests())
         .contains(ref("signed/good@" + img.manifestDigest()));
+  }
+
+  @Test
+  void keylessSignaturesCountByTheirFulcioCertificateAndRekorTimestamp() throws Exception {
+    Image img = TestImages.image(TestImages.list(base), null, "amd64", false);
+    TestPki fulcio = TestPki.create(tmp.resolve("fulcio"));
+    TestRekor rekor = TestRekor.create();
+    String issuer = "https://issuer.example";
+    TestPki.Issued release =
+        fulcio.issue(
+            "release",
+            1,
+            "subjectAltName=critical,email:release@example.com",
+            "extendedKeyUsage=codeSigning",
+            "1.3.6.1.4.1.57264.1.8=ASN1:UTF8String:" + issuer);
+    TestPki.Issued someone =
+        fulcio.issue(
+            "someone",
+            1,
+            "subjectAltName=critical,email:someone@example.com",
+            "extendedKeyUsage=codeSigning",
+            "1.3.6.1.4.1.57264.1.8=ASN1:UTF8String:" + issuer);
+    for (var signed :
+        List.of(Map.entry("keyless/good", release), Map.entry("keyless/other", someone))) {
+      pusher.push(signed.getKey(), "v1", img);
+      byte[] payload = SigstoreSigner.payload(ref(signed.getKey() + ":v1"), img.manifestDigest());
+      SigstoreSigner.pushSignatures(
+          pusher,
+          signed.getKey(),
+          img.manifestDigest(),
+          List.of(rekor.keyless(signed.getValue(), fulcio.chainPem(), payload, Instant.now())));
+    }
+    Path rekorKey = Files.writeString(tmp.resolve("rekor.pub"), rekor.publicKeyPem());
+    Path policy = tmp.resolve("policy.json");
+    Files.writeString(
+        policy,
+        """
+        {"default": [{"type": "insecureAcceptAnything"}],
+         "transports": {"docker": {
+           "%s/keyless": [{"type": "sigstoreSigned",
+                           "fulcio": {"caPath": "%s", "oidcIssuer": "%s",
+                                      "subjectEmail": "release@example.com"},
+                           "rekorPublicKeyPath": "%s"}]
+         }}}
+        """
+            .formatted(registry.host(), fulcio.root(), issuer, rekorKey));
+    ImageService s = service();
+    s.setSignaturePolicy(new SignaturePolicyFile(policy));
+
+    assertThatThrownBy(() -> s.pull(ref("keyless/other:v1"), Credentials.NONE))
+        .hasMessageContaining("does not name email 'release@example.com'");
+    assertRefusedBeforeAnyLayer(s);
+    assertThat(s.pull(ref("keyless/good:v1"), Credentials.NONE).repoTags())
+        .containsExactly(ref("keyless/good:v1"));
   }
 
   /** A pull the trust policy refused fetched no layer: nothing is stored. */

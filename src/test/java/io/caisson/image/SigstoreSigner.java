@@ -1,5 +1,6 @@
 package io.caisson.image;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
@@ -7,6 +8,7 @@ import java.security.KeyPairGenerator;
 import java.security.Signature;
 import java.security.spec.ECGenParameterSpec;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 
 /** Signs manifests as cosign does, with a key made for the test, and pushes the signatures. */
@@ -63,10 +65,20 @@ record SigstoreSigner(KeyPair keys, String algorithm) {
    */
   void push(TestImages.Pusher pusher, String repo, Digest manifest, String reference)
       throws Exception {
-    byte[] payload = payload(reference, manifest);
-    Digest payloadDigest = Digest.sha256(payload);
+    pushSignatures(pusher, repo, manifest, List.of(signature(payload(reference, manifest))));
+  }
+
+  /**
+   * Pushes {@code signatures} of {@code manifest} to {@code repo} as cosign attaches them: one
+   * layer each, its annotations the signature's.
+   */
+  static void pushSignatures(
+      TestImages.Pusher pusher,
+      String repo,
+      Digest manifest,
+      List<SigstoreAttachments.Signature> signatures)
+      throws Exception {
     byte[] config = "{}".getBytes(StandardCharsets.UTF_8);
-    pusher.blob(repo, payload, payloadDigest);
     pusher.blob(repo, config, Digest.sha256(config));
     ObjectNode m = TestImages.JSON.createObjectNode();
     m.put("schemaVersion", 2).put("mediaType", Manifests.OCI_MANIFEST);
@@ -74,13 +86,19 @@ record SigstoreSigner(KeyPair keys, String algorithm) {
         .put("mediaType", "application/vnd.oci.image.config.v1+json")
         .put("digest", Digest.sha256(config).toString())
         .put("size", config.length);
-    m.putArray("layers")
-        .addObject()
-        .put("mediaType", SigstoreAttachments.SIGNATURE_MEDIA_TYPE)
-        .put("digest", payloadDigest.toString())
-        .put("size", payload.length)
-        .putObject("annotations")
-        .put(SigstoreAttachments.SIGNATURE_ANNOTATION, sign(payload));
+    ArrayNode layers = m.putArray("layers");
+    for (SigstoreAttachments.Signature s : signatures) {
+      Digest payloadDigest = Digest.sha256(s.payload());
+      pusher.blob(repo, s.payload(), payloadDigest);
+      ObjectNode annotations =
+          layers
+              .addObject()
+              .put("mediaType", s.mediaType())
+              .put("digest", payloadDigest.toString())
+              .put("size", s.payload().length)
+              .putObject("annotations");
+      s.annotations().forEach(annotations::put);
+    }
     pusher.manifest(
         repo,
         manifest.algorithm() + "-" + manifest.hex() + ".sig",
