@@ -195,7 +195,8 @@ public final class ImageService implements AutoCloseable {
 
   private volatile PullListener pullListener = (bytes, nanos, succeeded) -> {};
   private volatile SignaturePolicyFile signaturePolicy = new SignaturePolicyFile(null);
-  private volatile Lookaside lookaside = new Lookaside(null, this::lookasideClient);
+  private volatile Lookaside lookaside =
+      new Lookaside(null, Lookaside.BUILTIN_DEFAULT, this::lookasideClient);
   private volatile PinnedImages pinnedImages = PinnedImages.NONE;
 
   /** The operator's pinned images, besides the pause image (none until set). */
@@ -208,7 +209,7 @@ public final class ImageService implements AutoCloseable {
    * trust policy with {@code signedBy} requirements.
    */
   public void setRegistriesDir(Path dir) {
-    this.lookaside = new Lookaside(dir, this::lookasideClient);
+    this.lookaside = new Lookaside(dir, Lookaside.BUILTIN_DEFAULT, this::lookasideClient);
   }
 
   /** A signature server gets the client a registry at its address would: same CAs and proxies. */

@@ -21,7 +21,8 @@ import java.util.function.Function;
  * Reads the GPG signatures of a manifest from the image's lookaside storage, as registries.d names
  * it: {@code signature-1}, {@code signature-2}, ... under {@code BASE/REPOSITORY@ALGORITHM=HEX/},
  * until one is missing. From a {@code file:} directory, or a web server over http or https (the
- * node's CAs and proxies, as registries get; a few redirects are followed).
+ * node's CAs and proxies, as registries get; a few redirects are followed). Images registries.d
+ * names no storage for have theirs in containers/image's default directory.
  */
 final class Lookaside {
   /** More than any image has: a storage listing without end must not hold a pull for ever. */
@@ -30,15 +31,24 @@ final class Lookaside {
   private static final int MAX_REDIRECTS = 5;
   private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
 
+  /**
+   * Where containers/image looks when registries.d names no storage for an image (root's default;
+   * {@code skopeo copy --sign-by} to a local destination writes there too).
+   */
+  static final URI BUILTIN_DEFAULT = URI.create("file:///var/lib/containers/sigstore");
+
   private final Path registriesDir;
+  private final URI defaultStorage;
   private final Function<URI, HttpClient> clients;
 
   /**
-   * @param registriesDir the registries.d directory; null for none (no image has a lookaside)
+   * @param registriesDir the registries.d directory; null for none
+   * @param defaultStorage the storage of images registries.d names none for
    * @param clients the HTTP client for a URL's scheme and host
    */
-  Lookaside(Path registriesDir, Function<URI, HttpClient> clients) {
+  Lookaside(Path registriesDir, URI defaultStorage, Function<URI, HttpClient> clients) {
     this.registriesDir = registriesDir;
+    this.defaultStorage = defaultStorage;
     this.clients = clients;
   }
 
@@ -61,22 +71,24 @@ final class Lookaside {
       throw CaissonException.precondition(
           "the registries.d configuration %s cannot be used: %s", registriesDir, e.getMessage());
     }
-    if (storage.isEmpty()) {
-      return new Found(
-          List.of(),
-          registriesDir == null
-              ? "(no lookaside storage: no registries.d directory is configured)"
-              : "(no lookaside storage: " + registriesDir + " names none for " + ref.name() + ")");
-    }
+    URI base = storage.orElseGet(() -> RegistriesDirectory.repositoryStorage(defaultStorage, ref));
+    String where =
+        "in lookaside "
+            + base
+            + (storage.isPresent()
+                ? ""
+                : registriesDir == null
+                    ? " (the default: no registries.d directory is configured)"
+                    : " (the default: " + registriesDir + " names none for " + ref.name() + ")");
     List<byte[]> signatures = new ArrayList<>();
     for (int i = 1; i <= MAX_SIGNATURES; i++) {
-      byte[] signature = read(RegistriesDirectory.signature(storage.get(), manifest, i));
+      byte[] signature = read(RegistriesDirectory.signature(base, manifest, i));
       if (signature == null) {
         break;
       }
       signatures.add(signature);
     }
-    return new Found(List.copyOf(signatures), "in lookaside " + storage.get());
+    return new Found(List.copyOf(signatures), where);
   }
 
   /** One signature, or null when there is none at {@code url}. */

@@ -146,11 +146,13 @@ final class RegistriesDirectory {
             .filter(u -> u != null)
             .findFirst()
             .orElse(byDefault);
-    if (base == null) {
-      return Optional.empty();
-    }
+    return base == null ? Optional.empty() : Optional.of(repositoryStorage(base, ref));
+  }
+
+  /** Where {@code ref}'s repository keeps its signatures under lookaside storage {@code base}. */
+  static URI repositoryStorage(URI base, ImageReference ref) {
     String path = base.getPath() == null ? "" : base.getPath();
-    return Optional.of(base.resolve(stripSlash(path) + "/" + ref.repository()));
+    return base.resolve(stripSlash(path) + "/" + ref.repository());
   }
 
   private static String stripSlash(String path) {

@@ -51,6 +51,7 @@ final class RegistrySession {
   private final StallWatchdog watchdog;
   private final LongAdder progress;
   private volatile String authorization;
+  private volatile Boolean signatureExtension;
 
   RegistrySession(
       HttpClient http,
@@ -108,6 +109,56 @@ final class RegistrySession {
     URI uri = api("/blobs/" + digest);
     HttpResponse<InputStream> resp = get(uri, "*/*");
     return watchdog.guard(resp.body(), uri.toString(), progress);
+  }
+
+  /**
+   * Whether the registry serves GPG signatures through its own API, the {@code
+   * X-Registry-Supports-Signatures} extension OpenShift's registry has: its answer to {@code GET
+   * /v2/} says so, authorized or not. Asked once per session.
+   */
+  boolean supportsSignatureExtension() {
+    Boolean known = signatureExtension;
+    if (known == null) {
+      URI uri = URI.create(endpoint.baseUri() + "/v2/");
+      HttpResponse<InputStream> resp =
+          send(HttpRequest.newBuilder(uri).GET().timeout(watchdog.timeout()).build(), uri);
+      known = resp.headers().firstValue("X-Registry-Supports-Signatures").orElse("").equals("1");
+      discard(resp);
+      signatureExtension = known;
+    }
+    return known;
+  }
+
+  /** The signature extension's list for {@code manifest}, as a JSON body of at most max bytes. */
+  byte[] extensionSignatures(Digest manifest, int max) {
+    URI uri =
+        URI.create(
+            endpoint.baseUri()
+                + "/extensions/v2/"
+                + endpoint.repository()
+                + "/signatures/"
+                + manifest);
+    HttpResponse<InputStream> resp;
+    try {
+      resp = get(uri, "application/json");
+    } catch (CaissonException e) {
+      if (e.kind() == Kind.NOT_FOUND) {
+        throw CaissonException.precondition(
+            "%s advertises its signature extension but has no signature list for %s",
+            endpoint, manifest);
+      }
+      throw e;
+    }
+    try (InputStream in = watchdog.guard(resp.body(), uri.toString(), progress)) {
+      byte[] body = in.readNBytes(max + 1);
+      if (body.length > max) {
+        throw CaissonException.precondition(
+            "the signatures of %s at %s are larger than %d MiB", manifest, endpoint, max >> 20);
+      }
+      return body;
+    } catch (IOException e) {
+      throw transferFailure("signatures of " + manifest, e);
+    }
   }
 
   private URI api(String suffix) {

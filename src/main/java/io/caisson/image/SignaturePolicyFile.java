@@ -48,7 +48,8 @@ public final class SignaturePolicyFile {
    * Refuses the pull of {@code ref}, FAILED_PRECONDITION, when the policy does not accept it;
    * otherwise the signatures the pull must still find.
    *
-   * @param lookaside where GPG signatures are read from, if the policy asks for them
+   * @param lookaside where GPG signatures are read from, if the policy asks for them and the
+   *     registry does not serve them itself
    */
   Gate check(ImageReference ref, Lookaside lookaside) {
     return switch (current().evaluate(ref)) {
@@ -66,7 +67,10 @@ public final class SignaturePolicyFile {
                   requirement -> requirement.rejection(ref, manifest, signatures));
             }
             if (!gpg.isEmpty()) {
-              Lookaside.Found found = lookaside.signatures(ref, manifest);
+              Lookaside.Found found =
+                  session.supportsSignatureExtension()
+                      ? SignatureExtension.fetch(session, manifest)
+                      : lookaside.signatures(ref, manifest);
               require(
                   new Signed(ref, scope, manifest, "GPG", found.where()),
                   gpg,

@@ -263,6 +263,53 @@ class ImageServiceIT {
   }
 
   @Test
+  void aRegistrysOwnSignatureApiIsReadInsteadOfTheLookaside() throws Exception {
+    Image img = TestImages.image(TestImages.list(base), null, "arm64", false);
+    pusher.push("apisigned/good", "v1", img);
+    pusher.push("apisigned/stranger", "v1", img);
+    try (GpgSigner signer = GpgSigner.create(tmp, "signer@caisson.invalid");
+        GpgSigner stranger = GpgSigner.create(tmp, "stranger@caisson.invalid");
+        SignatureApiProxy api = new SignatureApiProxy(registry.host())) {
+      String good = api.host() + "/apisigned/good:v1";
+      String other = api.host() + "/apisigned/stranger:v1";
+      api.add("apisigned/good", img.manifestDigest(), signer.sign(img.manifest(), good));
+      api.add("apisigned/stranger", img.manifestDigest(), stranger.sign(img.manifest(), other));
+      // A lookaside with the stranger's signature for the good image: never read, since the
+      // registry serves signatures itself.
+      Path sigstore = tmp.resolve("sigstore");
+      String digestDir = "@" + img.manifestDigest().algorithm() + "=" + img.manifestDigest().hex();
+      Files.write(
+          Files.createDirectories(sigstore.resolve("apisigned/good" + digestDir))
+              .resolve("signature-1"),
+          stranger.sign(img.manifest(), good));
+      Path registriesD = Files.createDirectories(tmp.resolve("registries.d"));
+      Files.writeString(
+          registriesD.resolve("default.yaml"),
+          "default-docker:\n  lookaside: " + sigstore.toUri() + "\n");
+      Path keyring = signer.exportPublicKey(tmp.resolve("signer.gpg"));
+      Path policy = tmp.resolve("policy.json");
+      Files.writeString(
+          policy,
+          """
+          {"default": [{"type": "insecureAcceptAnything"}],
+           "transports": {"docker": {
+             "%s/apisigned": [{"type": "signedBy", "keyType": "GPGKeys", "keyPath": "%s"}]
+           }}}
+          """
+              .formatted(api.host(), keyring));
+      ImageService s = service();
+      s.setRegistriesDir(registriesD);
+      s.setSignaturePolicy(new SignaturePolicyFile(policy));
+
+      assertThatThrownBy(() -> s.pull(other, Credentials.NONE))
+          .hasMessageContaining("in the signature extension of")
+          .hasMessageContaining("which is not among the policy's keys");
+      assertRefusedBeforeAnyLayer(s);
+      assertThat(s.pull(good, Credentials.NONE).repoTags()).containsExactly(good);
+    }
+  }
+
+  @Test
   void gpgSignaturesInTheLookasideDecideWhatASignedByScopeMayPull() throws Exception {
     Image img = TestImages.image(TestImages.list(base), null, "arm64", false);
     pusher.push("gpgsigned/good", "v1", img);

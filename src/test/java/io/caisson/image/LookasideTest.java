@@ -7,6 +7,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.caisson.common.CaissonException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -64,7 +65,12 @@ class LookasideTest {
     Path registries = Files.createDirectories(dir.resolve("registries.d"));
     Files.writeString(
         registries.resolve("a.yaml"), "docker:\n  a.io:\n    lookaside: " + base + "\n");
-    return new Lookaside(registries, url -> client);
+    return new Lookaside(registries, defaultStorage(), url -> client);
+  }
+
+  /** The built-in default's stand-in: a directory of the test's. */
+  private URI defaultStorage() {
+    return dir.resolve("default-sigstore").toUri();
   }
 
   private String web() {
@@ -95,10 +101,17 @@ class LookasideTest {
   }
 
   @Test
-  void noStorageFindsNothingAndAServerErrorFailsThePull() throws Exception {
-    Lookaside none = new Lookaside(dir.resolve("absent"), url -> client);
+  void imagesWithoutStorageOfTheirOwnUseTheDefaultAndAServerErrorFailsThePull() throws Exception {
+    Lookaside none = new Lookaside(dir.resolve("absent"), defaultStorage(), url -> client);
     assertThat(none.signatures(REF, MANIFEST).signatures()).isEmpty();
-    assertThat(none.signatures(REF, MANIFEST).where()).contains("names none for a.io/team/app");
+    assertThat(none.signatures(REF, MANIFEST).where())
+        .contains(dir.resolve("default-sigstore/team/app").toString())
+        .contains("names none for a.io/team/app");
+    Files.writeString(
+        Files.createDirectories(dir.resolve("default-sigstore/team/app@sha256=" + "b".repeat(64)))
+            .resolve("signature-1"),
+        "from the default");
+    assertThat(texts(none.signatures(REF, MANIFEST))).containsExactly("from the default");
 
     pages.put("/sigs" + SUFFIX + "1", "status:503");
     assertThatThrownBy(() -> lookaside(web() + "/sigs").signatures(REF, MANIFEST))
@@ -113,7 +126,8 @@ class LookasideTest {
         dir.resolve("registries.d/b.yaml"), "docker:\n  a.io:\n    lookaside: file:///x\n");
     assertThatThrownBy(
             () ->
-                new Lookaside(dir.resolve("registries.d"), url -> client).signatures(REF, MANIFEST))
+                new Lookaside(dir.resolve("registries.d"), defaultStorage(), url -> client)
+                    .signatures(REF, MANIFEST))
         .isInstanceOfSatisfying(
             CaissonException.class,
             e -> assertThat(e.kind()).isEqualTo(CaissonException.Kind.FAILED_PRECONDITION))
