@@ -3,7 +3,6 @@ package io.caisson.image;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,18 +50,7 @@ final class PemFiles {
 
   /** Every certificate in the file (a CA bundle has many); none is an error. */
   static List<X509Certificate> certificates(Path file) throws IOException {
-    try (InputStream in = Files.newInputStream(file)) {
-      List<X509Certificate> out = new ArrayList<>();
-      for (var c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-        out.add((X509Certificate) c);
-      }
-      if (out.isEmpty()) {
-        throw new IOException(file + " holds no certificate");
-      }
-      return out;
-    } catch (CertificateException e) {
-      throw new IOException(file + " is not a PEM certificate file: " + e.getMessage(), e);
-    }
+    return certificates(Files.readAllBytes(file), file.toString());
   }
 
   /**
@@ -82,7 +70,7 @@ final class PemFiles {
       }
       return out;
     } catch (CertificateException e) {
-      throw new IOException(source + " is not PEM certificates: " + e.getMessage(), e);
+      throw new IOException(source + " is not a PEM certificate file: " + e.getMessage(), e);
     }
   }
 

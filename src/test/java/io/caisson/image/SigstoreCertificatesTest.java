@@ -68,11 +68,7 @@ class SigstoreCertificatesTest {
   }
 
   private static SigstoreSigned requirement(String fields) {
-    SignaturePolicy p =
-        SignaturePolicy.parse(
-            ("{\"default\": [{\"type\": \"sigstoreSigned\", " + fields + "}]}")
-                .getBytes(StandardCharsets.UTF_8));
-    return ((SignaturePolicy.Verdict.SignaturesRequired) p.evaluate(PULLED)).sigstore().getFirst();
+    return SigstoreSignedTest.requirement(fields);
   }
 
   private static SigstoreSigned fulcio(String email, String issuer) throws Exception {
@@ -88,6 +84,17 @@ class SigstoreCertificatesTest {
   private static SigstoreAttachments.Signature keyless(
       TestPki.Issued cert, TestRekor log, Instant recorded, boolean withChain) throws Exception {
     return log.keyless(cert, withChain ? pki.chainPem() : null, PAYLOAD, recorded);
+  }
+
+  /** A signature of the payload with these annotations (name, value, ...) besides its own. */
+  private static SigstoreAttachments.Signature attached(String signature, String... annotations) {
+    Map<String, String> all = new HashMap<>();
+    all.put(SigstoreAttachments.SIGNATURE_ANNOTATION, signature);
+    for (int i = 0; i < annotations.length; i += 2) {
+      all.put(annotations[i], annotations[i + 1]);
+    }
+    return new SigstoreAttachments.Signature(
+        SigstoreAttachments.SIGNATURE_MEDIA_TYPE, PAYLOAD, Map.copyOf(all));
   }
 
   private static String rejection(SigstoreSigned r, SigstoreAttachments.Signature s) {
@@ -126,58 +133,52 @@ class SigstoreCertificatesTest {
     SigstoreSigned policy = fulcio(EMAIL, ISSUER);
     long now = Instant.now().getEpochSecond();
     String signature = fulcioV2.signer().sign(PAYLOAD);
-    Map<String, String> good =
-        Map.of(
-            SigstoreAttachments.SIGNATURE_ANNOTATION,
+    String cert = fulcioV2.certificatePem();
+    String chain = pki.chainPem();
+    var none =
+        attached(
             signature,
             SigningCertificate.CERTIFICATE_ANNOTATION,
-            fulcioV2.certificatePem(),
+            cert,
             SigningCertificate.CHAIN_ANNOTATION,
-            pki.chainPem());
+            chain);
+    assertThat(rejection(policy, none)).contains("no dev.sigstore.cosign/bundle annotation");
 
     // A bundle of another certificate, another signature or another payload, each validly signed
-    // by the log, does not vouch for this signature.
-    String otherCertificate = rekor.bundle(fulcioV1.certificatePem(), signature, PAYLOAD, now);
-    String otherSignature = rekor.bundle(fulcioV2.certificatePem(), b64("x"), PAYLOAD, now);
-    String otherPayload =
-        rekor.bundle(fulcioV2.certificatePem(), signature, "other".getBytes(), now);
-    for (var c :
+    // by the log, does not vouch for this signature; nor does one that is not the log's JSON, or
+    // that has a field the log's does not, or a number it does not write, or a changed time.
+    String valid = rekor.bundle(cert, signature, PAYLOAD, now);
+    Map<String, String> refusals =
         Map.of(
-                otherCertificate, "another key or certificate",
-                otherSignature, "another signature",
-                otherPayload, "another payload")
-            .entrySet()) {
-      Map<String, String> annotations = new HashMap<>(good);
-      annotations.put(RekorEntry.BUNDLE_ANNOTATION, c.getKey());
-      var s =
-          new SigstoreAttachments.Signature(
-              SigstoreAttachments.SIGNATURE_MEDIA_TYPE, PAYLOAD, Map.copyOf(annotations));
-      assertThat(rejection(policy, s)).contains(c.getValue());
-    }
-
-    // No bundle at all; a bundle that is not the log's JSON; a field the bundle does not have.
-    var none =
-        new SigstoreAttachments.Signature(SigstoreAttachments.SIGNATURE_MEDIA_TYPE, PAYLOAD, good);
-    assertThat(rejection(policy, none)).contains("no dev.sigstore.cosign/bundle annotation");
-    String valid = rekor.bundle(fulcioV2.certificatePem(), signature, PAYLOAD, now);
-    for (var c :
-        Map.of(
-                "{",
-                "not valid JSON",
-                valid.replace("\"Payload\"", "\"Extra\":1,\"Payload\""),
-                "unknown field \"Extra\"",
-                valid.replace("\"logIndex\": 7", "\"logIndex\": 7.5"),
-                "not an integer",
-                valid.replace("\"integratedTime\": ", "\"integratedTime\": 1"),
-                "does not verify")
-            .entrySet()) {
-      Map<String, String> annotations = new HashMap<>(good);
-      annotations.put(RekorEntry.BUNDLE_ANNOTATION, c.getKey());
-      var s =
-          new SigstoreAttachments.Signature(
-              SigstoreAttachments.SIGNATURE_MEDIA_TYPE, PAYLOAD, Map.copyOf(annotations));
-      assertThat(rejection(policy, s)).as(c.getKey()).contains(c.getValue());
-    }
+            rekor.bundle(fulcioV1.certificatePem(), signature, PAYLOAD, now),
+            "another key or certificate",
+            rekor.bundle(cert, b64("x"), PAYLOAD, now),
+            "another signature",
+            rekor.bundle(cert, signature, "other".getBytes(), now),
+            "another payload",
+            "{",
+            "not valid JSON",
+            valid.replace("\"Payload\"", "\"Extra\":1,\"Payload\""),
+            "unknown field \"Extra\"",
+            valid.replace("\"logIndex\": 7", "\"logIndex\": 7.5"),
+            "not an integer",
+            valid.replace("\"integratedTime\": ", "\"integratedTime\": 1"),
+            "does not verify");
+    refusals.forEach(
+        (bundle, reason) ->
+            assertThat(
+                    rejection(
+                        policy,
+                        attached(
+                            signature,
+                            SigningCertificate.CERTIFICATE_ANNOTATION,
+                            cert,
+                            SigningCertificate.CHAIN_ANNOTATION,
+                            chain,
+                            RekorEntry.BUNDLE_ANNOTATION,
+                            bundle)))
+                .as(bundle)
+                .contains(reason));
   }
 
   @Test
@@ -193,27 +194,19 @@ class SigstoreCertificatesTest {
     long now = Instant.now().getEpochSecond();
 
     var logged =
-        new SigstoreAttachments.Signature(
-            SigstoreAttachments.SIGNATURE_MEDIA_TYPE,
-            PAYLOAD,
-            Map.of(
-                SigstoreAttachments.SIGNATURE_ANNOTATION,
-                signature,
-                RekorEntry.BUNDLE_ANNOTATION,
-                rekor.bundle(signer.publicKeyPem(), signature, PAYLOAD, now)));
+        attached(
+            signature,
+            RekorEntry.BUNDLE_ANNOTATION,
+            rekor.bundle(signer.publicKeyPem(), signature, PAYLOAD, now));
     assertThat(rejection(policy, logged)).isNull();
 
     var unlogged = signer.signature(PAYLOAD);
     assertThat(rejection(policy, unlogged)).contains("no dev.sigstore.cosign/bundle annotation");
     var otherKeyLogged =
-        new SigstoreAttachments.Signature(
-            SigstoreAttachments.SIGNATURE_MEDIA_TYPE,
-            PAYLOAD,
-            Map.of(
-                SigstoreAttachments.SIGNATURE_ANNOTATION,
-                signature,
-                RekorEntry.BUNDLE_ANNOTATION,
-                rekor.bundle(SigstoreSigner.ec().publicKeyPem(), signature, PAYLOAD, now)));
+        attached(
+            signature,
+            RekorEntry.BUNDLE_ANNOTATION,
+            rekor.bundle(SigstoreSigner.ec().publicKeyPem(), signature, PAYLOAD, now));
     assertThat(rejection(policy, otherKeyLogged)).contains("another key or certificate");
   }
 
@@ -228,14 +221,7 @@ class SigstoreCertificatesTest {
     String signature = build.signer().sign(PAYLOAD);
     // The intermediate comes from the policy here, so the signature needs no chain of its own.
     var signed =
-        new SigstoreAttachments.Signature(
-            SigstoreAttachments.SIGNATURE_MEDIA_TYPE,
-            PAYLOAD,
-            Map.of(
-                SigstoreAttachments.SIGNATURE_ANNOTATION,
-                signature,
-                SigningCertificate.CERTIFICATE_ANNOTATION,
-                build.certificatePem()));
+        attached(signature, SigningCertificate.CERTIFICATE_ANNOTATION, build.certificatePem());
     String roots =
         "\"caRootsPath\": \"%s\", \"caIntermediatesPath\": \"%s\""
             .formatted(pki.root(), pki.intermediate());
@@ -271,25 +257,17 @@ class SigstoreCertificatesTest {
         pki.issue(
             "server", 1, "subjectAltName=email:build@example.com", "extendedKeyUsage=serverAuth");
     var byServer =
-        new SigstoreAttachments.Signature(
-            SigstoreAttachments.SIGNATURE_MEDIA_TYPE,
-            PAYLOAD,
-            Map.of(
-                SigstoreAttachments.SIGNATURE_ANNOTATION,
-                server.signer().sign(PAYLOAD),
-                SigningCertificate.CERTIFICATE_ANNOTATION,
-                server.certificatePem()));
+        attached(
+            server.signer().sign(PAYLOAD),
+            SigningCertificate.CERTIFICATE_ANNOTATION,
+            server.certificatePem());
     assertThat(rejection(byEmail, byServer)).contains("does not allow code signing");
     // The certificate's key must be the one that signed.
     var forged =
-        new SigstoreAttachments.Signature(
-            SigstoreAttachments.SIGNATURE_MEDIA_TYPE,
-            PAYLOAD,
-            Map.of(
-                SigstoreAttachments.SIGNATURE_ANNOTATION,
-                SigstoreSigner.ec().sign(PAYLOAD),
-                SigningCertificate.CERTIFICATE_ANNOTATION,
-                build.certificatePem()));
+        attached(
+            SigstoreSigner.ec().sign(PAYLOAD),
+            SigningCertificate.CERTIFICATE_ANNOTATION,
+            build.certificatePem());
     assertThat(rejection(byEmail, forged)).contains("does not verify with its certificate's key");
   }
 

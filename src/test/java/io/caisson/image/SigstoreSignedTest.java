@@ -18,7 +18,8 @@ class SigstoreSignedTest {
 
   @TempDir Path tmp;
 
-  private static SigstoreSigned requirement(String fields) {
+  /** The first sigstoreSigned requirement of a policy whose default is one with {@code fields}. */
+  static SigstoreSigned requirement(String fields) {
     SignaturePolicy p =
         SignaturePolicy.parse(
             ("{\"default\": [{\"type\": \"sigstoreSigned\", " + fields + "}]}")

@@ -20,62 +20,26 @@ record TestPki(Path dir) {
     Files.createDirectories(dir);
     openssl(
         dir,
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-        "-keyout",
-        "root.key",
-        "-out",
-        "root.crt",
-        "-subj",
-        "/CN=test signing root",
-        "-days",
-        "30");
+        "req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout root.key"
+            + " -out root.crt -subj /CN=test-signing-root -days 30");
     Files.writeString(
         dir.resolve("intermediate.ext"),
         "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign\n"
             + "extendedKeyUsage=codeSigning\n");
     openssl(
         dir,
-        "req",
-        "-new",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-        "-keyout",
-        "intermediate.key",
-        "-out",
-        "intermediate.csr",
-        "-subj",
-        "/CN=test signing intermediate");
+        "req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout intermediate.key"
+            + " -out intermediate.csr -subj /CN=test-signing-intermediate");
     openssl(
         dir,
-        "x509",
-        "-req",
-        "-in",
-        "intermediate.csr",
-        "-CA",
-        "root.crt",
-        "-CAkey",
-        "root.key",
-        "-CAcreateserial",
-        "-out",
-        "intermediate.crt",
-        "-days",
-        "30",
-        "-extfile",
-        "intermediate.ext");
+        "x509 -req -in intermediate.csr -CA root.crt -CAkey root.key -CAcreateserial"
+            + " -out intermediate.crt -days 30 -extfile intermediate.ext");
     return new TestPki(dir);
   }
 
-  private static void openssl(Path dir, String... args) throws Exception {
-    OpenSsl.run(dir, List.of(args));
+  /** Runs openssl with {@code args} split at spaces (none of this helper's has one inside). */
+  private static void openssl(Path dir, String args) throws Exception {
+    OpenSsl.run(dir, List.of(args.split(" ")));
   }
 
   Path root() {
@@ -97,26 +61,13 @@ record TestPki(Path dir) {
    */
   Issued issue(String name, int days, String... extensions) throws Exception {
     Files.writeString(dir.resolve(name + ".ext"), String.join("\n", extensions) + "\n");
-    openssl(dir, "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", name + ".key");
-    openssl(
-        dir, "req", "-new", "-key", name + ".key", "-out", name + ".csr", "-subj", "/O=" + name);
+    openssl(dir, "ecparam -name prime256v1 -genkey -noout -out " + name + ".key");
+    openssl(dir, "req -new -key %1$s.key -out %1$s.csr -subj /O=%1$s".formatted(name));
     openssl(
         dir,
-        "x509",
-        "-req",
-        "-in",
-        name + ".csr",
-        "-CA",
-        "intermediate.crt",
-        "-CAkey",
-        "intermediate.key",
-        "-CAcreateserial",
-        "-out",
-        name + ".crt",
-        "-days",
-        String.valueOf(days),
-        "-extfile",
-        name + ".ext");
+        ("x509 -req -in %1$s.csr -CA intermediate.crt -CAkey intermediate.key -CAcreateserial"
+                + " -out %1$s.crt -days %2$d -extfile %1$s.ext")
+            .formatted(name, days));
     String pem = Files.readString(dir.resolve(name + ".crt"));
     X509Certificate cert =
         PemFiles.certificates(pem.getBytes(StandardCharsets.US_ASCII), name).getFirst();
