@@ -20,6 +20,40 @@ public record ImageReference(String registry, String repository, String tag, Dig
   private static final Pattern TAG = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}");
   private static final Pattern HEX64 = Pattern.compile("[a-f0-9]{64}");
 
+  /**
+   * A reference as written without a registry ({@code busybox:1}, {@code team/app}): its repository
+   * as written, and its tag and digest suffix as written ({@code ":1"}, {@code "@sha256:..."}, or
+   * empty).
+   */
+  public record ShortName(String repository, String tagAndDigest) {}
+
+  /**
+   * The short name {@code text} is, or null when it names its registry (a first component with a
+   * dot or a port, or {@code localhost}). Malformed input is INVALID_ARGUMENT.
+   */
+  public static ShortName shortName(String text) {
+    parse(text); // validates
+    String rest = text.trim();
+    int at = rest.indexOf('@');
+    String beforeDigest = at >= 0 ? rest.substring(0, at) : rest;
+    int lastColon = beforeDigest.lastIndexOf(':');
+    int end = lastColon > beforeDigest.lastIndexOf('/') ? lastColon : beforeDigest.length();
+    String repository = rest.substring(0, end);
+    int slash = repository.indexOf('/');
+    if (slash > 0) {
+      String first = repository.substring(0, slash);
+      if (first.contains(".") || first.contains(":") || first.equals("localhost")) {
+        return null;
+      }
+    }
+    return new ShortName(repository, rest.substring(end));
+  }
+
+  /** Whether {@code host} is a registry host as references write it (a name or IP, a port). */
+  public static boolean isRegistryHost(String host) {
+    return DOMAIN.matcher(host).matches();
+  }
+
   /** Parses and normalizes a reference; malformed input is INVALID_ARGUMENT. */
   public static ImageReference parse(String text) {
     if (text == null || text.isBlank()) {

@@ -49,6 +49,7 @@ public final class ImageService implements AutoCloseable {
   private final BlobStore blobs;
   private final LayerStore layers;
   private final Puller puller;
+  private final RegistriesConfFile registries;
   private final StallWatchdog watchdog;
   private final RegistryClients clients;
   private final String pauseTag;
@@ -150,9 +151,10 @@ public final class ImageService implements AutoCloseable {
     this.clients =
         new RegistryClients(
             stallTimeout, new RegistryTls(certsDir), new ProxyFromEnvironment(environment));
+    this.registries = new RegistriesConfFile(registriesConf);
     this.puller =
         new Puller(
-            new RegistriesConfFile(registriesConf),
+            registries,
             new AuthFile(authFile),
             clients,
             watchdog,
@@ -232,7 +234,31 @@ public final class ImageService implements AutoCloseable {
    * concurrent pulls (same reference and credentials) share one execution.
    */
   public ImageRecord pull(String reference, Credentials credentials) {
-    ImageReference ref = ImageReference.parse(reference).withDefaultTag();
+    List<ImageReference> candidates = registries.current().candidates(reference);
+    if (candidates.size() == 1) {
+      return pull(candidates.getFirst().withDefaultTag(), credentials);
+    }
+    // A short name with search registries: each in turn, as CRI-O tries them.
+    List<String> failures = new ArrayList<>();
+    CaissonException.Kind kind = CaissonException.Kind.NOT_FOUND;
+    for (ImageReference candidate : candidates) {
+      ImageReference ref = candidate.withDefaultTag();
+      try {
+        ImageRecord pulled = pull(ref, credentials);
+        log.info("pull {}: the short name resolved to {}", reference, ref);
+        return pulled;
+      } catch (CaissonException e) {
+        failures.add(ref + ": " + e.getMessage());
+        kind = kind == CaissonException.Kind.NOT_FOUND ? e.kind() : kind;
+      }
+    }
+    throw new CaissonException(
+        kind,
+        "pull of short name %s failed in every unqualified-search registry: %s"
+            .formatted(reference, String.join("; ", failures)));
+  }
+
+  private ImageRecord pull(ImageReference ref, Credentials credentials) {
     // The name as kubelet gave it, not the mirror it may come from: the policy's scopes are
     // written for the names operators use.
     SignaturePolicyFile.Gate trust = signaturePolicy.check(ref, lookaside);
@@ -452,15 +478,15 @@ public final class ImageService implements AutoCloseable {
         return Optional.of(new Match(r, By.ID, r.id()));
       }
     }
-    ImageReference parsed = null;
+    List<ImageReference> names = List.of();
     CaissonException notAReference = null;
     try {
-      parsed = ImageReference.parse(ref);
+      names = localNames(ref);
     } catch (CaissonException e) {
       // not a reference: maybe an id prefix
       notAReference = e;
     }
-    if (parsed != null && !full.matches()) {
+    for (ImageReference parsed : full.matches() ? List.<ImageReference>of() : names) {
       if (parsed.digest() != null) {
         String name = parsed.digestedName(parsed.digest());
         for (ImageRecord r : images.values()) {
@@ -494,6 +520,22 @@ public final class ImageService implements AutoCloseable {
           ref, notAReference.getMessage());
     }
     return Optional.empty();
+  }
+
+  /**
+   * The names a reference may have in this store: itself, or for a short name those it resolves to
+   * (registries.conf's aliases and search registries). A registries.conf that cannot be read leaves
+   * short names to docker.io here: looking up an image already stored never fails for it.
+   */
+  private List<ImageReference> localNames(String text) {
+    if (ImageReference.shortName(text) == null) {
+      return List.of(ImageReference.parse(text));
+    }
+    try {
+      return registries.current().candidates(text);
+    } catch (CaissonException e) {
+      return List.of(ImageReference.parse(text));
+    }
   }
 
   // ---------------------------------------------------------------- remove, usage, gc

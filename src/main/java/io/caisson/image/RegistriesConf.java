@@ -7,13 +7,16 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The subset of containers-registries.conf(5) v2 that decides where a pull goes: {@code
  * [[registry]]} entries with prefix, location, insecure, blocked, mirror-by-digest-only and {@code
- * [[registry.mirror]]} lists. Other keys (unqualified-search-registries, aliases) are ignored:
- * references are always fully qualified here.
+ * [[registry.mirror]]} lists, and how short names resolve: {@code unqualified-search-registries}
+ * and the {@code [aliases]} table. Other keys ({@code short-name-mode}, which decides when podman
+ * prompts) are ignored: a runtime has no one to ask.
  */
 public final class RegistriesConf {
 
@@ -28,14 +31,19 @@ public final class RegistriesConf {
       List<Mirror> mirrors) {}
 
   private final List<Entry> entries;
+  private final List<String> searchRegistries; // null: not set here
+  private final Map<String, String> aliases;
 
-  RegistriesConf(List<Entry> entries) {
+  RegistriesConf(List<Entry> entries, List<String> searchRegistries, Map<String, String> aliases) {
     this.entries = List.copyOf(entries);
+    this.searchRegistries = searchRegistries == null ? null : List.copyOf(searchRegistries);
+    this.aliases = Map.copyOf(aliases);
   }
 
   /**
    * These rules with a drop-in file's laid over them, as containers-registries.conf.d(5) merges
-   * them: an entry of the same prefix replaces this one's, others are added.
+   * them: an entry of the same prefix replaces this one's, others are added; a search list the
+   * drop-in sets replaces this one's; its aliases are added, replacing the same short names'.
    */
   RegistriesConf overlaidWith(RegistriesConf dropIn) {
     List<Entry> merged = new ArrayList<>();
@@ -45,11 +53,43 @@ public final class RegistriesConf {
       }
     }
     merged.addAll(dropIn.entries);
-    return new RegistriesConf(merged);
+    Map<String, String> mergedAliases = new HashMap<>(aliases);
+    mergedAliases.putAll(dropIn.aliases);
+    return new RegistriesConf(
+        merged,
+        dropIn.searchRegistries != null ? dropIn.searchRegistries : searchRegistries,
+        mergedAliases);
   }
 
   public static RegistriesConf empty() {
-    return new RegistriesConf(List.of());
+    return new RegistriesConf(List.of(), null, Map.of());
+  }
+
+  /**
+   * The images a reference as written may name, in the order a pull tries them. A name with a
+   * registry is itself. A short name ({@code busybox}, {@code team/app}, with or without a tag or
+   * digest) is its alias where {@code [aliases]} has one, else its name in each of {@code
+   * unqualified-search-registries} in order; where neither is configured, docker.io's, as
+   * containerd resolves every short name. INVALID_ARGUMENT for what is no reference.
+   */
+  public List<ImageReference> candidates(String text) {
+    ImageReference.ShortName shortName = ImageReference.shortName(text);
+    if (shortName == null) {
+      return List.of(ImageReference.parse(text));
+    }
+    String alias = aliases.get(shortName.repository());
+    if (alias != null) {
+      return List.of(ImageReference.parse(alias + shortName.tagAndDigest()));
+    }
+    if (searchRegistries == null || searchRegistries.isEmpty()) {
+      return List.of(ImageReference.parse(text));
+    }
+    List<ImageReference> out = new ArrayList<>();
+    for (String registry : searchRegistries) {
+      out.add(
+          ImageReference.parse(registry + "/" + shortName.repository() + shortName.tagAndDigest()));
+    }
+    return List.copyOf(out);
   }
 
   /** Reads the file; a missing file (or null path) means no rules. */
@@ -107,7 +147,57 @@ public final class RegistriesConf {
               reg.path("mirror-by-digest-only").asBoolean(false),
               mirrors));
     }
-    return new RegistriesConf(entries);
+    return new RegistriesConf(entries, searchRegistries(root), aliases(root));
+  }
+
+  private static List<String> searchRegistries(JsonNode root) {
+    JsonNode list = root.get("unqualified-search-registries");
+    if (list == null) {
+      return null;
+    }
+    if (!list.isArray()) {
+      throw CaissonException.invalid("registries.conf: unqualified-search-registries is no list");
+    }
+    List<String> out = new ArrayList<>();
+    for (JsonNode registry : list) {
+      String host = registry.asText("");
+      if (host.isEmpty() || host.contains("/") || !ImageReference.isRegistryHost(host)) {
+        throw CaissonException.invalid(
+            "registries.conf: unqualified-search-registries has '%s', not a registry host", host);
+      }
+      out.add(host);
+    }
+    return out;
+  }
+
+  /** Short name to fully qualified repository, as containers-registries.conf(5) writes them. */
+  private static Map<String, String> aliases(JsonNode root) {
+    Map<String, String> out = new HashMap<>();
+    for (var alias : root.path("aliases").properties()) {
+      String shortName = alias.getKey();
+      String target = alias.getValue().asText("");
+      ImageReference.ShortName parsedShort = ImageReference.shortName(shortName);
+      if (parsedShort == null || !parsedShort.tagAndDigest().isEmpty()) {
+        throw CaissonException.invalid(
+            "registries.conf: alias '%s' is not a short name without tag or digest", shortName);
+      }
+      ImageReference resolved;
+      try {
+        resolved = ImageReference.parse(target);
+      } catch (CaissonException e) {
+        throw CaissonException.invalid(
+            "registries.conf: alias %s names '%s', not a reference", shortName, target);
+      }
+      if (ImageReference.shortName(target) != null
+          || resolved.tag() != null
+          || resolved.digest() != null) {
+        throw CaissonException.invalid(
+            "registries.conf: alias %s names '%s', not a repository with its registry",
+            shortName, target);
+      }
+      out.put(shortName, target);
+    }
+    return out;
   }
 
   private static String text(JsonNode node, String field) {

@@ -728,6 +728,40 @@ class ImageServiceIT {
   }
 
   @Test
+  void shortNamesArePulledFromTheSearchRegistriesInTurnAndFoundByTheSameName() throws Exception {
+    Image img = TestImages.image(TestImages.list(base), null, "amd64", false);
+    pusher.push("short/app", "v1", img);
+    int deadPort = TestRegistry.freePort();
+    Path conf = tmp.resolve("registries.conf");
+    Files.writeString(
+        conf,
+        """
+        unqualified-search-registries = ["127.0.0.1:%d", "%s"]
+        [aliases]
+        "aliased" = "%s/short/app"
+        """
+            .formatted(deadPort, registry.host(), registry.host()));
+    ImageService s = service(tmp.resolve("store"), conf, null, Duration.ofSeconds(10));
+
+    // The first search registry does not answer; the second has it, under its own name.
+    ImageRecord pulled = s.pull("short/app:v1", null);
+    assertThat(pulled.repoTags()).containsExactly(ref("short/app:v1"));
+    // kubelet asks for the image by the name in the pod spec: the same resolution finds it.
+    assertThat(s.status("short/app:v1").map(ImageRecord::id)).contains(pulled.id());
+    assertThat(s.pull("aliased:v1", null).id()).isEqualTo(pulled.id());
+    assertThat(s.status("aliased:v1").map(ImageRecord::id)).contains(pulled.id());
+
+    // Found nowhere: the error names every registry tried.
+    assertThatThrownBy(() -> s.pull("short/none:v1", null))
+        .isInstanceOfSatisfying(
+            CaissonException.class, e -> assertThat(e.kind()).isEqualTo(Kind.UNAVAILABLE))
+        .hasMessageContaining("127.0.0.1:" + deadPort + "/short/none:v1")
+        .hasMessageContaining(ref("short/none:v1") + ": ");
+    s.remove("short/app:v1");
+    assertThat(s.status(ref("short/app:v1"))).isEmpty();
+  }
+
+  @Test
   void basicAuthThroughHtpasswd() throws Exception {
     Path dir = Files.createTempDirectory("caisson-registry-basic");
     Process p =

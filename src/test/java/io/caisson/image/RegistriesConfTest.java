@@ -111,4 +111,65 @@ class RegistriesConfTest {
     assertThatThrownBy(() -> RegistriesConf.parse("[[registry]\nprefix="))
         .isInstanceOf(CaissonException.class);
   }
+
+  private static List<String> candidates(RegistriesConf conf, String text) {
+    return conf.candidates(text).stream().map(ImageReference::toString).toList();
+  }
+
+  @Test
+  void shortNamesResolveThroughAliasesThenSearchRegistriesElseDockerHub() {
+    RegistriesConf none = RegistriesConf.parse("");
+    assertThat(candidates(none, "busybox:1")).containsExactly("docker.io/library/busybox:1");
+    assertThat(candidates(none, "quay.io/team/app")).containsExactly("quay.io/team/app");
+
+    RegistriesConf search =
+        RegistriesConf.parse(
+            """
+            unqualified-search-registries = ["quay.io", "docker.io", "127.0.0.1:5000"]
+            [aliases]
+            "app" = "registry.example.com/team/app"
+            """);
+    assertThat(candidates(search, "busybox:1"))
+        .containsExactly(
+            "quay.io/busybox:1", "docker.io/library/busybox:1", "127.0.0.1:5000/busybox:1");
+    String digest = "sha256:" + "a".repeat(64);
+    assertThat(candidates(search, "team/tool@" + digest))
+        .containsExactly(
+            "quay.io/team/tool@" + digest,
+            "docker.io/team/tool@" + digest,
+            "127.0.0.1:5000/team/tool@" + digest);
+    // An alias wins over the search, and keeps the tag written.
+    assertThat(candidates(search, "app:2")).containsExactly("registry.example.com/team/app:2");
+    // Names with a registry are never searched.
+    assertThat(candidates(search, "localhost/app")).containsExactly("localhost/app");
+    assertThat(candidates(search, "docker.io/busybox"))
+        .containsExactly("docker.io/library/busybox");
+
+    // A drop-in's search list replaces the file's; its aliases join the file's.
+    RegistriesConf merged =
+        search.overlaidWith(
+            RegistriesConf.parse(
+                """
+                unqualified-search-registries = ["mirror.example.com"]
+                [aliases]
+                "tool" = "tools.example.com/tool"
+                """));
+    assertThat(candidates(merged, "busybox")).containsExactly("mirror.example.com/busybox");
+    assertThat(candidates(merged, "app")).containsExactly("registry.example.com/team/app");
+    assertThat(candidates(merged, "tool:1")).containsExactly("tools.example.com/tool:1");
+    assertThat(candidates(search.overlaidWith(RegistriesConf.parse("")), "busybox")).hasSize(3);
+  }
+
+  @Test
+  void searchRegistriesAndAliasesMustBeWhatTheyClaim() {
+    assertThatThrownBy(
+            () -> RegistriesConf.parse("unqualified-search-registries = [\"quay.io/team\"]"))
+        .hasMessageContaining("not a registry host");
+    assertThatThrownBy(() -> RegistriesConf.parse("[aliases]\n\"app\" = \"app2\"\n"))
+        .hasMessageContaining("not a repository with its registry");
+    assertThatThrownBy(() -> RegistriesConf.parse("[aliases]\n\"app\" = \"quay.io/app:1\"\n"))
+        .hasMessageContaining("not a repository with its registry");
+    assertThatThrownBy(() -> RegistriesConf.parse("[aliases]\n\"quay.io/app\" = \"quay.io/b\"\n"))
+        .hasMessageContaining("is not a short name");
+  }
 }
