@@ -89,6 +89,12 @@ class ImageServiceIT {
     return service(tmp.resolve("store"), null, null, Duration.ofSeconds(60));
   }
 
+  /** A service following registries.conf {@code toml}, giving up on a stalled pull after 10 s. */
+  private ImageService serviceFollowing(String toml) throws Exception {
+    Path conf = Files.writeString(tmp.resolve("registries.conf"), toml);
+    return service(tmp.resolve("store"), conf, null, Duration.ofSeconds(10));
+  }
+
   private String ref(String repoAndTag) {
     return registry.host() + "/" + repoAndTag;
   }
@@ -167,18 +173,10 @@ class ImageServiceIT {
     SigstoreSigner.ec()
         .push(pusher, "signed/stranger", img.manifestDigest(), ref("signed/stranger:v1"));
     Path key = Files.writeString(tmp.resolve("cosign.pub"), signer.publicKeyPem());
-    Path policy = tmp.resolve("policy.json");
-    Files.writeString(
-        policy,
-        """
-        {"default": [{"type": "insecureAcceptAnything"}],
-         "transports": {"docker": {
-           "%s/signed": [{"type": "sigstoreSigned", "keyPath": "%s"}]
-         }}}
-        """
-            .formatted(registry.host(), key));
-    ImageService s = service();
-    s.setSignaturePolicy(new SignaturePolicyFile(policy));
+    ImageService s =
+        policedService(
+            registry.host() + "/signed",
+            "{\"type\": \"sigstoreSigned\", \"keyPath\": \"%s\"}".formatted(key));
 
     assertThatThrownBy(() -> s.pull(ref("signed/none:v1"), Credentials.NONE))
         .hasMessageContaining("a signature was required, but no signature exists");
@@ -231,27 +229,57 @@ class ImageServiceIT {
           List.of(rekor.keyless(signed.getValue(), fulcio.chainPem(), payload, Instant.now())));
     }
     Path rekorKey = Files.writeString(tmp.resolve("rekor.pub"), rekor.publicKeyPem());
-    Path policy = tmp.resolve("policy.json");
-    Files.writeString(
-        policy,
-        """
-        {"default": [{"type": "insecureAcceptAnything"}],
-         "transports": {"docker": {
-           "%s/keyless": [{"type": "sigstoreSigned",
-                           "fulcio": {"caPath": "%s", "oidcIssuer": "%s",
-                                      "subjectEmail": "release@example.com"},
-                           "rekorPublicKeyPath": "%s"}]
-         }}}
-        """
-            .formatted(registry.host(), fulcio.root(), issuer, rekorKey));
-    ImageService s = service();
-    s.setSignaturePolicy(new SignaturePolicyFile(policy));
+    ImageService s =
+        policedService(
+            registry.host() + "/keyless",
+            """
+            {"type": "sigstoreSigned",
+             "fulcio": {"caPath": "%s", "oidcIssuer": "%s", "subjectEmail": "release@example.com"},
+             "rekorPublicKeyPath": "%s"}
+            """
+                .formatted(fulcio.root(), issuer, rekorKey));
 
     assertThatThrownBy(() -> s.pull(ref("keyless/other:v1"), Credentials.NONE))
         .hasMessageContaining("does not name email 'release@example.com'");
     assertRefusedBeforeAnyLayer(s);
     assertThat(s.pull(ref("keyless/good:v1"), Credentials.NONE).repoTags())
         .containsExactly(ref("keyless/good:v1"));
+  }
+
+  /**
+   * A service whose policy wants {@code scope}'s images signed with {@code keyring}'s GPG keys, and
+   * whose registries.d puts every image's lookaside in {@code sigstore}.
+   */
+  private ImageService gpgPolicedService(String scope, Path keyring, Path sigstore)
+      throws Exception {
+    Path registriesD = Files.createDirectories(tmp.resolve("registries.d"));
+    Files.writeString(
+        registriesD.resolve("default.yaml"),
+        "default-docker:\n  lookaside: " + sigstore.toUri() + "\n");
+    ImageService s =
+        policedService(
+            scope,
+            "{\"type\": \"signedBy\", \"keyType\": \"GPGKeys\", \"keyPath\": \"%s\"}"
+                .formatted(keyring));
+    s.setRegistriesDir(registriesD);
+    return s;
+  }
+
+  /**
+   * A service whose policy accepts every image but {@code scope}'s, which need {@code requirement}.
+   */
+  private ImageService policedService(String scope, String requirement) throws Exception {
+    Path policy = tmp.resolve("policy.json");
+    Files.writeString(
+        policy,
+        """
+        {"default": [{"type": "insecureAcceptAnything"}],
+         "transports": {"docker": {"%s": [%s]}}}
+        """
+            .formatted(scope, requirement));
+    ImageService s = service();
+    s.setSignaturePolicy(new SignaturePolicyFile(policy));
+    return s;
   }
 
   /** A pull the trust policy refused fetched no layer: nothing is stored. */
@@ -282,24 +310,11 @@ class ImageServiceIT {
           Files.createDirectories(sigstore.resolve("apisigned/good" + digestDir))
               .resolve("signature-1"),
           stranger.sign(img.manifest(), good));
-      Path registriesD = Files.createDirectories(tmp.resolve("registries.d"));
-      Files.writeString(
-          registriesD.resolve("default.yaml"),
-          "default-docker:\n  lookaside: " + sigstore.toUri() + "\n");
-      Path keyring = signer.exportPublicKey(tmp.resolve("signer.gpg"));
-      Path policy = tmp.resolve("policy.json");
-      Files.writeString(
-          policy,
-          """
-          {"default": [{"type": "insecureAcceptAnything"}],
-           "transports": {"docker": {
-             "%s/apisigned": [{"type": "signedBy", "keyType": "GPGKeys", "keyPath": "%s"}]
-           }}}
-          """
-              .formatted(api.host(), keyring));
-      ImageService s = service();
-      s.setRegistriesDir(registriesD);
-      s.setSignaturePolicy(new SignaturePolicyFile(policy));
+      ImageService s =
+          gpgPolicedService(
+              api.host() + "/apisigned",
+              signer.exportPublicKey(tmp.resolve("signer.gpg")),
+              sigstore);
 
       assertThatThrownBy(() -> s.pull(other, Credentials.NONE))
           .hasMessageContaining("in the signature extension of")
@@ -329,24 +344,11 @@ class ImageServiceIT {
           Files.createDirectories(sigstore.resolve("gpgsigned/stranger" + digestDir))
               .resolve("signature-1"),
           stranger.sign(img.manifest(), ref("gpgsigned/stranger:v1")));
-      Path keyring = signer.exportPublicKey(tmp.resolve("signer.gpg"));
-      Path registriesD = Files.createDirectories(tmp.resolve("registries.d"));
-      Files.writeString(
-          registriesD.resolve("default.yaml"),
-          "default-docker:\n  lookaside: " + sigstore.toUri() + "\n");
-      Path policy = tmp.resolve("policy.json");
-      Files.writeString(
-          policy,
-          """
-          {"default": [{"type": "insecureAcceptAnything"}],
-           "transports": {"docker": {
-             "%s/gpgsigned": [{"type": "signedBy", "keyType": "GPGKeys", "keyPath": "%s"}]
-           }}}
-          """
-              .formatted(registry.host(), keyring));
-      ImageService s = service();
-      s.setRegistriesDir(registriesD);
-      s.setSignaturePolicy(new SignaturePolicyFile(policy));
+      ImageService s =
+          gpgPolicedService(
+              registry.host() + "/gpgsigned",
+              signer.exportPublicKey(tmp.resolve("signer.gpg")),
+              sigstore);
 
       assertThatThrownBy(() -> s.pull(ref("gpgsigned/none:v1"), Credentials.NONE))
           .hasMessageContaining("requires a GPG signature of " + img.manifestDigest())
@@ -703,21 +705,19 @@ class ImageServiceIT {
     Image img = TestImages.image(TestImages.list(base), null, "amd64", false);
     pusher.push("mirrored/app", "v1", img);
     int deadPort = TestRegistry.freePort();
-    Path conf = tmp.resolve("registries.conf");
-    Files.writeString(
-        conf,
-        """
-        [[registry]]
-        prefix = "registry.example.invalid"
-        location = "%s"
-        [[registry.mirror]]
-        location = "127.0.0.1:%d"
-        [[registry]]
-        prefix = "blocked.example.invalid"
-        blocked = true
-        """
-            .formatted(registry.host(), deadPort));
-    ImageService s = service(tmp.resolve("store"), conf, null, Duration.ofSeconds(10));
+    ImageService s =
+        serviceFollowing(
+            """
+            [[registry]]
+            prefix = "registry.example.invalid"
+            location = "%s"
+            [[registry.mirror]]
+            location = "127.0.0.1:%d"
+            [[registry]]
+            prefix = "blocked.example.invalid"
+            blocked = true
+            """
+                .formatted(registry.host(), deadPort));
     ImageRecord r = s.pull("registry.example.invalid/mirrored/app:v1", null);
     assertThat(r.repoTags()).containsExactly("registry.example.invalid/mirrored/app:v1");
     assertThat(kindOf(() -> s.pull("registry.example.invalid/mirrored/none:v1", null)))
@@ -732,16 +732,14 @@ class ImageServiceIT {
     Image img = TestImages.image(TestImages.list(base), null, "amd64", false);
     pusher.push("short/app", "v1", img);
     int deadPort = TestRegistry.freePort();
-    Path conf = tmp.resolve("registries.conf");
-    Files.writeString(
-        conf,
-        """
-        unqualified-search-registries = ["127.0.0.1:%d", "%s"]
-        [aliases]
-        "aliased" = "%s/short/app"
-        """
-            .formatted(deadPort, registry.host(), registry.host()));
-    ImageService s = service(tmp.resolve("store"), conf, null, Duration.ofSeconds(10));
+    ImageService s =
+        serviceFollowing(
+            """
+            unqualified-search-registries = ["127.0.0.1:%d", "%s"]
+            [aliases]
+            "aliased" = "%s/short/app"
+            """
+                .formatted(deadPort, registry.host(), registry.host()));
 
     // The first search registry does not answer; the second has it, under its own name.
     ImageRecord pulled = s.pull("short/app:v1", null);
