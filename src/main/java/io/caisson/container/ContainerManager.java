@@ -316,7 +316,8 @@ public final class ContainerManager implements SandboxManager.PodContainers {
                           ImageNames.of(
                               config.getImage().getImage(),
                               config.getImage().getUserSpecifiedImage(),
-                              r))
+                              r,
+                              images::repositoriesFor))
                   .orElse(null));
       // Atomic, not flushed (as every later state of it): a machine crash ends the container
       // anyway, and recovery cleans up a bundle whose record did not make it to disk.

@@ -1,8 +1,8 @@
 package io.caisson.container;
 
 import io.caisson.image.ImageRecord;
-import io.caisson.image.ImageReference;
 import java.util.List;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
@@ -15,7 +15,15 @@ import java.util.regex.Pattern;
 record ImageNames(String name, String digestRef) {
   private static final Pattern ID = Pattern.compile("(sha256:)?[0-9a-f]{12,64}");
 
-  static ImageNames of(String asked, String userSpecified, ImageRecord image) {
+  /**
+   * @param repositories the repositories a reference may name, in order ({@code
+   *     ImageService::repositoriesFor}: a short name's through registries.conf)
+   */
+  static ImageNames of(
+      String asked,
+      String userSpecified,
+      ImageRecord image,
+      Function<String, List<String>> repositories) {
     boolean byId = ID.matcher(asked).matches() && image.id().contains(asked);
     String name = asked;
     if (byId) {
@@ -24,25 +32,20 @@ record ImageNames(String name, String digestRef) {
               ? userSpecified
               : first(image.repoTags(), first(image.repoDigests(), asked));
     }
-    String repository = repository(byId ? userSpecified : asked);
+    String reference = byId ? userSpecified : asked;
+    List<String> named =
+        reference.isEmpty() || ID.matcher(reference).matches()
+            ? List.of()
+            : repositories.apply(reference);
     String digestRef =
-        image.repoDigests().stream()
-            .filter(d -> d.substring(0, d.indexOf('@')).equals(repository))
+        named.stream()
+            .flatMap(
+                repository ->
+                    image.repoDigests().stream()
+                        .filter(d -> d.substring(0, d.indexOf('@')).equals(repository)))
             .findFirst()
             .orElse(first(image.repoDigests(), image.id()));
     return new ImageNames(name, digestRef);
-  }
-
-  /** {@code registry/repository} of a reference, or null when it is not one. */
-  private static String repository(String reference) {
-    if (reference.isEmpty() || ID.matcher(reference).matches()) {
-      return null;
-    }
-    try {
-      return ImageReference.parse(reference).name();
-    } catch (RuntimeException e) {
-      return null;
-    }
   }
 
   private static String first(List<String> names, String otherwise) {

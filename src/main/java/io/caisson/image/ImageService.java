@@ -523,6 +523,18 @@ public final class ImageService implements AutoCloseable {
   }
 
   /**
+   * The repositories ({@code registry/path}) a reference may name, in the order a pull tries them;
+   * none for what is no reference.
+   */
+  public List<String> repositoriesFor(String reference) {
+    try {
+      return localNames(reference).stream().map(ImageReference::name).toList();
+    } catch (CaissonException e) {
+      return List.of();
+    }
+  }
+
+  /**
    * The names a reference may have in this store: itself, or for a short name those it resolves to
    * (registries.conf's aliases and search registries). A registries.conf that cannot be read leaves
    * short names to docker.io here: looking up an image already stored never fails for it.
