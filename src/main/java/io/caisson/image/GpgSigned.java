@@ -22,12 +22,7 @@ record GpgSigned(List<PolicyKey> keyrings, SignedIdentity identity) {
    * malformed requirement is an IllegalArgumentException.
    */
   static SignaturePolicy.Requirement parse(String where, JsonNode node) {
-    for (var property : node.properties()) {
-      if (!FIELDS.contains(property.getKey())) {
-        throw new IllegalArgumentException(
-            where + ": signedBy has no field '" + property.getKey() + "'");
-      }
-    }
+    SignaturePolicy.onlyFields(where, "signedBy", node, FIELDS);
     JsonNode keyType = node.get("keyType");
     if (keyType == null || !keyType.isTextual()) {
       throw new IllegalArgumentException(where + ": signedBy needs a keyType");

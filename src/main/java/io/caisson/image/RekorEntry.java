@@ -1,14 +1,8 @@
 package io.caisson.image;
 
-import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
-import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
 import java.security.PublicKey;
-import java.security.Signature;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Base64;
@@ -27,9 +21,6 @@ import java.util.Set;
 final class RekorEntry {
   static final String BUNDLE_ANNOTATION = "dev.sigstore.cosign/bundle";
 
-  private static final ObjectMapper JSON =
-      JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
-
   private RekorEntry() {}
 
   /**
@@ -43,7 +34,7 @@ final class RekorEntry {
       throws SignatureRejected {
     JsonNode root;
     try {
-      root = JSON.readTree(bundle);
+      root = StrictJson.MAPPER.readTree(bundle);
     } catch (IOException e) {
       throw new SignatureRejected("a signature's Rekor bundle is not valid JSON");
     }
@@ -56,7 +47,7 @@ final class RekorEntry {
       throw new SignatureRejected(
           "a signature's Rekor entry cannot be put in canonical form: it has " + e.getMessage());
     }
-    if (logKeys.stream().noneMatch(k -> verifies(k, signed, timestamp))) {
+    if (logKeys.stream().noneMatch(k -> SigstoreSigned.verifies(k, signed, timestamp))) {
       throw new SignatureRejected(
           "a signature's Rekor entry does not verify with the policy's Rekor "
               + (logKeys.size() == 1 ? "key" : logKeys.size() + " keys"));
@@ -64,7 +55,7 @@ final class RekorEntry {
     // From here on the entry is Rekor's; what it says is read from the bytes that were verified.
     JsonNode entry;
     try {
-      entry = JSON.readTree(signed);
+      entry = StrictJson.MAPPER.readTree(signed);
     } catch (IOException e) {
       throw new SignatureRejected("a signature's Rekor entry is not valid JSON");
     }
@@ -78,7 +69,7 @@ final class RekorEntry {
     }
     JsonNode body;
     try {
-      body = JSON.readTree(base64(entry.get("body"), "body"));
+      body = StrictJson.MAPPER.readTree(base64(entry.get("body"), "body"));
     } catch (IOException e) {
       throw new SignatureRejected("a signature's Rekor entry body is not valid JSON");
     }
@@ -132,26 +123,17 @@ final class RekorEntry {
     } catch (IllegalArgumentException e) {
       throw new SignatureRejected("a signature's Rekor entry has a payload hash that is not hex");
     }
-    if (!MessageDigest.isEqual(recordedHash, sha256(payload))) {
+    if (!HexFormat.of().formatHex(recordedHash).equals(Digest.sha256(payload).hex())) {
       throw new SignatureRejected("a signature's Rekor entry records another payload");
     }
   }
 
   private static void exactly(JsonNode node, String what, Set<String> fields)
       throws SignatureRejected {
-    if (!node.isObject()) {
-      throw new SignatureRejected(what + " is not a JSON object");
-    }
-    for (var property : node.properties()) {
-      String name = property.getKey();
-      if (!fields.contains(name)) {
-        throw new SignatureRejected(what + " has an unknown field \"" + name + "\"");
-      }
-    }
-    for (String name : fields) {
-      if (!node.has(name)) {
-        throw new SignatureRejected(what + " has no \"" + name + "\"");
-      }
+    try {
+      StrictJson.exactly(node, what, fields);
+    } catch (IllegalArgumentException e) {
+      throw new SignatureRejected(e.getMessage());
     }
   }
 
@@ -164,25 +146,6 @@ final class RekorEntry {
     } catch (IllegalArgumentException e) {
       throw new SignatureRejected(
           "a signature's Rekor bundle has a \"" + field + "\" that is not base64");
-    }
-  }
-
-  private static boolean verifies(PublicKey key, byte[] data, byte[] signature) {
-    try {
-      Signature verifier = Signature.getInstance("SHA256withECDSA");
-      verifier.initVerify(key);
-      verifier.update(data);
-      return verifier.verify(signature);
-    } catch (GeneralSecurityException e) {
-      return false; // a malformed signature does not verify
-    }
-  }
-
-  private static byte[] sha256(byte[] data) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(data);
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("this JDK has no SHA-256", e);
     }
   }
 }

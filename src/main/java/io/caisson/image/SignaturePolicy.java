@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The containers ecosystem's image trust policy ({@code /etc/containers/policy.json}, see
@@ -119,6 +120,22 @@ public final class SignaturePolicy {
           });
     }
     return List.copyOf(out);
+  }
+
+  /**
+   * IllegalArgumentException unless {@code node} is an object of no field but {@code fields}: a
+   * requirement field Caisson does not know could be one that restricts what it accepts.
+   */
+  static void onlyFields(String where, String what, JsonNode node, Set<String> fields) {
+    if (!node.isObject()) {
+      throw new IllegalArgumentException(where + ": " + what + " is not an object");
+    }
+    for (var property : node.properties()) {
+      String name = property.getKey();
+      if (!fields.contains(name)) {
+        throw new IllegalArgumentException(where + ": " + what + " has no field '" + name + "'");
+      }
+    }
   }
 
   /** The verdict for pulling {@code ref} from a registry, by the most specific matching scope. */

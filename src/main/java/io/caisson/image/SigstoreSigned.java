@@ -54,7 +54,7 @@ record SigstoreSigned(SigstoreTrustRoot root, List<PolicyKey> logKeys, SignedIde
    * malformed requirement is an IllegalArgumentException.
    */
   static SignaturePolicy.Requirement parse(String where, JsonNode node) {
-    onlyFields(where, "sigstoreSigned", node, FIELDS);
+    SignaturePolicy.onlyFields(where, "sigstoreSigned", node, FIELDS);
     List<String> sources =
         List.of("keyPath", "keyPaths", "keyData", "keyDatas", "fulcio", "pki").stream()
             .filter(node::has)
@@ -110,7 +110,7 @@ record SigstoreSigned(SigstoreTrustRoot root, List<PolicyKey> logKeys, SignedIde
   }
 
   private static SigstoreTrustRoot fulcio(String where, JsonNode node) {
-    onlyFields(where, "sigstoreSigned's fulcio", node, FULCIO_FIELDS);
+    SignaturePolicy.onlyFields(where, "sigstoreSigned's fulcio", node, FULCIO_FIELDS);
     return new SigstoreTrustRoot.Fulcio(
         PolicyKey.single(where, "sigstoreSigned's fulcio", node, "ca", true),
         text(where, "fulcio", node, "oidcIssuer", true),
@@ -118,7 +118,7 @@ record SigstoreSigned(SigstoreTrustRoot root, List<PolicyKey> logKeys, SignedIde
   }
 
   private static SigstoreTrustRoot pki(String where, JsonNode node) {
-    onlyFields(where, "sigstoreSigned's pki", node, PKI_FIELDS);
+    SignaturePolicy.onlyFields(where, "sigstoreSigned's pki", node, PKI_FIELDS);
     String email = text(where, "pki", node, "subjectEmail", false);
     String host = text(where, "pki", node, "subjectHostname", false);
     if (email == null && host == null) {
@@ -130,18 +130,6 @@ record SigstoreSigned(SigstoreTrustRoot root, List<PolicyKey> logKeys, SignedIde
         PolicyKey.single(where, "sigstoreSigned's pki", node, "caIntermediates", false),
         email,
         host);
-  }
-
-  private static void onlyFields(String where, String what, JsonNode node, Set<String> fields) {
-    if (!node.isObject()) {
-      throw new IllegalArgumentException(where + ": " + what + " is not an object");
-    }
-    for (var property : node.properties()) {
-      String name = property.getKey();
-      if (!fields.contains(name)) {
-        throw new IllegalArgumentException(where + ": " + what + " has no field '" + name + "'");
-      }
-    }
   }
 
   private static String text(

@@ -1,8 +1,6 @@
 package io.caisson.image;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.caisson.common.CaissonException;
 import java.io.IOException;
 import java.util.List;
@@ -22,11 +20,6 @@ record SimpleSigningPayload(Digest manifestDigest, String dockerReference) {
   /** The payload's type in a GPG signature (skopeo's and podman's {@code --sign-by}). */
   static final String GPG = "atomic container signature";
 
-  private static final ObjectMapper JSON =
-      JsonMapper.builder()
-          .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-          .build();
-
   /**
    * Parses a payload of the given type; IllegalArgumentException says what is wrong with it.
    *
@@ -36,25 +29,25 @@ record SimpleSigningPayload(Digest manifestDigest, String dockerReference) {
   static SimpleSigningPayload parse(byte[] payload, String type) {
     JsonNode root;
     try {
-      root = JSON.readTree(payload);
+      root = StrictJson.MAPPER.readTree(payload);
     } catch (IOException e) {
       throw new IllegalArgumentException("the signed payload is not valid JSON");
     }
-    exactly(root, "the signed payload", Set.of("critical", "optional"));
+    StrictJson.exactly(root, "the signed payload", Set.of("critical", "optional"));
     JsonNode optional = root.get("optional");
     if (!optional.isNull() && !optional.isObject()) {
       throw new IllegalArgumentException("the signed payload's \"optional\" is not an object");
     }
     JsonNode critical = root.get("critical");
-    exactly(critical, "\"critical\"", Set.of("type", "image", "identity"));
+    StrictJson.exactly(critical, "\"critical\"", Set.of("type", "image", "identity"));
     String signedType = text(critical, "type");
     if (!signedType.equals(type)) {
       throw new IllegalArgumentException("unrecognized signature type '" + signedType + "'");
     }
     JsonNode image = critical.get("image");
-    exactly(image, "\"critical.image\"", Set.of("docker-manifest-digest"));
+    StrictJson.exactly(image, "\"critical.image\"", Set.of("docker-manifest-digest"));
     JsonNode identity = critical.get("identity");
-    exactly(identity, "\"critical.identity\"", Set.of("docker-reference"));
+    StrictJson.exactly(identity, "\"critical.identity\"", Set.of("docker-reference"));
     String digest = text(image, "docker-manifest-digest");
     try {
       return new SimpleSigningPayload(Digest.parse(digest), text(identity, "docker-reference"));
@@ -88,23 +81,6 @@ record SimpleSigningPayload(Digest manifestDigest, String dockerReference) {
             + reasons.size()
             + " signatures was accepted: "
             + String.join("; ", reasons);
-  }
-
-  private static void exactly(JsonNode node, String what, Set<String> fields) {
-    if (node == null || !node.isObject()) {
-      throw new IllegalArgumentException(what + " is not a JSON object");
-    }
-    for (String field : fields) {
-      if (!node.has(field)) {
-        throw new IllegalArgumentException(what + " has no \"" + field + "\"");
-      }
-    }
-    for (var property : node.properties()) {
-      String name = property.getKey();
-      if (!fields.contains(name)) {
-        throw new IllegalArgumentException(what + " has an unknown field \"" + name + "\"");
-      }
-    }
   }
 
   private static String text(JsonNode node, String field) {
