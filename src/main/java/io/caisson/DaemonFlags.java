@@ -60,6 +60,12 @@ record DaemonFlags(What what, Path configFile, boolean configGiven, Map<String, 
               "DIR",
               "where images' GPG signatures are (containers-registries.d)",
               false),
+          new Flag(
+              "--decryption-keys-path",
+              "decryption_keys_path",
+              "DIR",
+              "the node's private keys for encrypted image layers",
+              false),
           new Flag("--cni-conf-dir", "cni.conf_dir", "DIR", "CNI network configs", false),
           new Flag(
               "--cdi-spec-dir",

@@ -28,6 +28,7 @@ public record CaissonConfig(
     @JsonProperty("certs_dir") Path certsDir,
     @JsonProperty("signature_policy") Path signaturePolicy,
     @JsonProperty("registries_d") Path registriesD,
+    @JsonProperty("decryption_keys_path") Path decryptionKeysPath,
     @JsonProperty("pull_stall_timeout") Duration pullStallTimeout,
     @JsonProperty("max_concurrent_downloads") int maxConcurrentDownloads,
     @JsonProperty("cdi_spec_dirs") List<Path> cdiSpecDirs,

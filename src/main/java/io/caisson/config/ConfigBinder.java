@@ -44,6 +44,7 @@ final class ConfigBinder {
             top.path("certs_dir"),
             top.path("signature_policy"),
             top.path("registries_d"),
+            top.path("decryption_keys_path"),
             top.duration("pull_stall_timeout"),
             top.integer("max_concurrent_downloads"),
             top.paths("cdi_spec_dirs"),

@@ -29,6 +29,7 @@ public record ConfigChange(CaissonConfig running, List<String> applied, List<Str
           "pinned_images",
           "signature_policy",
           "registries_d",
+          "decryption_keys_path",
           "default_capabilities",
           "default_ulimits",
           "default_env",

@@ -54,6 +54,9 @@ final class ConfigValidator {
     if (config.registriesD() != null) {
       absolute("registries_d", config.registriesD());
     }
+    if (config.decryptionKeysPath() != null) {
+      absolute("decryption_keys_path", config.decryptionKeysPath());
+    }
     if (config.signaturePolicy() != null) {
       absolute("signature_policy", config.signaturePolicy());
     }

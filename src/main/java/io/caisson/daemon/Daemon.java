@@ -172,6 +172,7 @@ public final class Daemon implements AutoCloseable {
     if (!Objects.equals(running.registriesD(), config.registriesD())) {
       images.setRegistriesDir(running.registriesD());
     }
+    images.setDecryptionKeysDir(running.decryptionKeysPath());
     if (!Objects.equals(running.signaturePolicy(), config.signaturePolicy())) {
       images.setSignaturePolicy(new SignaturePolicyFile(running.signaturePolicy()));
     }
@@ -235,6 +236,7 @@ public final class Daemon implements AutoCloseable {
             config.maxConcurrentDownloads(),
             Platform.host());
     images.setRegistriesDir(config.registriesD());
+    images.setDecryptionKeysDir(config.decryptionKeysPath());
     images.setSignaturePolicy(new SignaturePolicyFile(config.signaturePolicy()));
     images.setPinnedImages(new PinnedImages(config.pinnedImages()));
     OciRuntimes runtimes = runtimes(config);

@@ -2,6 +2,7 @@ package io.caisson.image;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.caisson.common.CaissonException;
+import io.caisson.image.ocicrypt.DecryptionKeys;
 import io.caisson.storage.DiskUsage;
 import io.caisson.store.AtomicFiles;
 import java.io.IOException;
@@ -200,6 +201,7 @@ public final class ImageService implements AutoCloseable {
   private volatile Lookaside lookaside =
       new Lookaside(null, Lookaside.BUILTIN_DEFAULT, this::lookasideClient);
   private volatile PinnedImages pinnedImages = PinnedImages.NONE;
+  private volatile Path decryptionKeysDir;
 
   /** The operator's pinned images, besides the pause image (none until set). */
   public void setPinnedImages(PinnedImages pinned) {
@@ -218,6 +220,14 @@ public final class ImageService implements AutoCloseable {
   private java.net.http.HttpClient lookasideClient(java.net.URI url) {
     java.net.URI origin = java.net.URI.create(url.getScheme() + "://" + url.getRawAuthority());
     return clients.forEndpoint(new RegistryEndpoint(origin, url.getHost(), "", false));
+  }
+
+  /**
+   * Where the node's keys for encrypted layers are (none until set: an encrypted layer is refused).
+   * Read again by each pull that meets one.
+   */
+  public void setDecryptionKeysDir(Path dir) {
+    this.decryptionKeysDir = dir;
   }
 
   /** The trust policy every pull must pass (none until set: every image is accepted). */
@@ -306,7 +316,7 @@ public final class ImageService implements AutoCloseable {
     lease(r.config().diffIds(), blobDigests, +1);
     boolean ok = false;
     try {
-      puller.fetchLayers(ref, r, progress);
+      puller.fetchLayers(ref, r, progress, DecryptionKeys.in(decryptionKeysDir));
       for (var m : r.manifests()) {
         blobs.put(m.digest(), m.body());
       }

@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.caisson.common.CaissonException;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /** Parsing of image manifests and indexes (OCI and Docker schema 2) into plain records. */
 final class Manifests {
@@ -19,7 +21,13 @@ final class Manifests {
 
   private Manifests() {}
 
-  record Descriptor(String mediaType, Digest digest, long size, Platform platform) {}
+  /** A descriptor; {@code annotations} carry an encrypted layer's wrapped keys. */
+  record Descriptor(
+      String mediaType,
+      Digest digest,
+      long size,
+      Platform platform,
+      Map<String, String> annotations) {}
 
   sealed interface Parsed permits Index, Manifest {}
 
@@ -78,8 +86,18 @@ final class Manifests {
     if (size < 0) {
       throw CaissonException.invalid("descriptor without a valid size: %s", d);
     }
+    Map<String, String> annotations = new LinkedHashMap<>();
+    for (var a : d.path("annotations").properties()) {
+      if (a.getValue().isTextual()) {
+        annotations.put(a.getKey(), a.getValue().asText());
+      }
+    }
     return new Descriptor(
-        d.path("mediaType").asText(""), Digest.parse(d.path("digest").asText()), size, platform);
+        d.path("mediaType").asText(""),
+        Digest.parse(d.path("digest").asText()),
+        size,
+        platform,
+        Map.copyOf(annotations));
   }
 
   /** The entry of an index for the platform, or NOT_FOUND listing what the index offers. */

@@ -29,7 +29,7 @@ import java.util.regex.Pattern;
  * the other two are wrapped in a PKCS#8 envelope first. Encrypted keys are refused: the daemon has
  * no passphrase.
  */
-final class PemFiles {
+public final class PemFiles {
   private static final Pattern BLOCK =
       Pattern.compile(
           "-----BEGIN ([A-Z0-9 ]+)-----\\s*([A-Za-z0-9+/=\\s]+?)-----END \\1-----", Pattern.DOTALL);
@@ -96,7 +96,7 @@ final class PemFiles {
   }
 
   /** The private key in the file. */
-  static PrivateKey privateKey(Path file) throws IOException {
+  public static PrivateKey privateKey(Path file) throws IOException {
     Matcher m = BLOCK.matcher(Files.readString(file, StandardCharsets.US_ASCII));
     if (!m.find()) {
       throw new IOException(file + " holds no PEM private key");

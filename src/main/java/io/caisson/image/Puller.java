@@ -5,6 +5,10 @@ import io.caisson.common.CaissonException.Kind;
 import io.caisson.common.OutOfSpace;
 import io.caisson.image.Manifests.Descriptor;
 import io.caisson.image.RegistrySession.FetchedManifest;
+import io.caisson.image.ocicrypt.DecryptionKeys;
+import io.caisson.image.ocicrypt.EncryptedLayer;
+import io.caisson.image.ocicrypt.LayerDecryptionException;
+import io.caisson.image.ocicrypt.LayerKey;
 import io.caisson.linux.SyscallException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,8 +17,10 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -155,18 +161,28 @@ final class Puller {
    * Makes sure every layer of the image is unpacked; waits for all started work to end (so a
    * failure leaves no download running) and then throws the first failure.
    */
-  void fetchLayers(ImageReference ref, Resolved r, LongAdder progress) {
+  void fetchLayers(ImageReference ref, Resolved r, LongAdder progress, DecryptionKeys keys) {
     List<Descriptor> descs = r.manifest().layers();
+    // Every encrypted layer's key first: a node that cannot open one downloads nothing.
+    List<Integer> missing = new ArrayList<>();
+    Map<Integer, Decryption> decryptions = new HashMap<>();
+    for (int i = 0; i < descs.size(); i++) {
+      if (!layers.has(r.config().diffIds().get(i))) {
+        missing.add(i);
+        Decryption d = decryption(ref, descs.get(i), keys);
+        if (d != null) {
+          decryptions.put(i, d);
+        }
+      }
+    }
     List<CompletableFuture<Void>> work = new ArrayList<>();
     long toFetch = 0;
     AtomicInteger done = new AtomicInteger();
-    for (int i = 0; i < descs.size(); i++) {
-      Digest diffId = r.config().diffIds().get(i);
-      if (layers.has(diffId)) {
-        continue;
-      }
+    for (int i : missing) {
       toFetch += descs.get(i).size();
-      work.add(ensureLayer(r.session(), descs.get(i), diffId, done));
+      work.add(
+          ensureLayer(
+              r.session(), descs.get(i), r.config().diffIds().get(i), decryptions.get(i), done));
     }
     if (work.isEmpty()) {
       log.info("pull {}: all {} layers already present", ref, descs.size());
@@ -222,8 +238,30 @@ final class Puller {
     }
   }
 
+  /** How an encrypted layer is opened: its key, and the media type of what it decrypts to. */
+  private record Decryption(LayerKey key, String plainMediaType) {}
+
+  /** Null for a layer that is not encrypted; FAILED_PRECONDITION when no key of the node fits. */
+  private static Decryption decryption(ImageReference ref, Descriptor desc, DecryptionKeys keys) {
+    var encrypted = EncryptedLayer.of(desc.digest(), desc.mediaType(), desc.annotations());
+    if (encrypted.isEmpty()) {
+      return null;
+    }
+    try {
+      LayerKey key = encrypted.get().unwrap(keys);
+      log.info("pull {}: layer {} is encrypted; its key is unwrapped", ref, desc.digest());
+      return new Decryption(key, encrypted.get().plainMediaType());
+    } catch (LayerDecryptionException e) {
+      throw CaissonException.precondition("cannot pull %s: %s", ref, e.getMessage());
+    }
+  }
+
   private CompletableFuture<Void> ensureLayer(
-      RegistrySession s, Descriptor desc, Digest diffId, AtomicInteger done) {
+      RegistrySession s,
+      Descriptor desc,
+      Digest diffId,
+      Decryption decryption,
+      AtomicInteger done) {
     CompletableFuture<Void> mine = new CompletableFuture<>();
     CompletableFuture<Void> existing = layersInFlight.putIfAbsent(diffId, mine);
     if (existing != null) {
@@ -235,7 +273,7 @@ final class Puller {
             () -> {
               try {
                 if (!layers.has(diffId)) {
-                  fetchLayer(s, desc, diffId);
+                  fetchLayer(s, desc, diffId, decryption);
                 }
                 done.incrementAndGet();
                 mine.complete(null);
@@ -248,7 +286,8 @@ final class Puller {
     return mine;
   }
 
-  private void fetchLayer(RegistrySession s, Descriptor desc, Digest diffId) {
+  private void fetchLayer(
+      RegistrySession s, Descriptor desc, Digest diffId, Decryption decryption) {
     try {
       downloadSlots.acquire();
     } catch (InterruptedException e) {
@@ -261,19 +300,24 @@ final class Puller {
       long start = System.nanoTime();
       try (InputStream net = s.blob(desc.digest())) {
         VerifyingInputStream blob = new VerifyingInputStream(net, desc.digest(), desc.size());
+        InputStream layer = decryption == null ? blob : decryption.key().decrypting(blob);
+        String mediaType = decryption == null ? desc.mediaType() : decryption.plainMediaType();
         var hasher = diffId.newHasher();
         try (DigestInputStream tar =
-            new DigestInputStream(LayerUnpacker.decompress(blob, desc.mediaType()), hasher)) {
+            new DigestInputStream(LayerUnpacker.decompress(layer, mediaType), hasher)) {
           try {
             LayerUnpacker.unpack(tar, staging.resolve("diff"));
             tar.transferTo(OutputStream.nullOutputStream());
           } catch (IOException | RuntimeException e) {
-            // Corrupt bytes usually break decompression first: report the digest mismatch.
+            // Corrupt bytes usually break decompression first: report the digest mismatch (or,
+            // for an encrypted layer, the HMAC's).
             if (!(e instanceof StallWatchdog.StallException)) {
-              blob.drainAndVerify();
+              layer.transferTo(OutputStream.nullOutputStream());
             }
             throw e;
           }
+          // To the end through the decryption too, whose checks run there.
+          layer.transferTo(OutputStream.nullOutputStream());
           blob.drainAndVerify();
         }
         if (!HexFormat.of().formatHex(hasher.digest()).equals(diffId.hex())) {
@@ -307,6 +351,8 @@ final class Puller {
     return switch (e) {
       case VerifyingInputStream.DigestMismatchException m ->
           CaissonException.precondition("%s: %s", what, m.getMessage());
+      case LayerDecryptionException d ->
+          CaissonException.precondition("%s: %s", what, d.getMessage());
       case LayerUnpacker.UnsafeEntryException u ->
           CaissonException.invalid("%s is unsafe: %s", what, u.getMessage());
       case ZipException z ->

@@ -367,6 +367,50 @@ class ImageServiceIT {
   }
 
   @Test
+  void encryptedLayersAreOpenedWithTheNodesKeysBeforeAnyIsDownloaded() throws Exception {
+    Image img = TestImages.image(TestImages.list(base, big), null, "amd64", true);
+    pusher.push("crypt/plain", "v1", img);
+    Path keys = Files.createDirectories(tmp.resolve("keys"));
+    OpenSsl.run(tmp, List.of("genrsa", "-out", "node.pem", "2048"));
+    OpenSsl.run(tmp, List.of("rsa", "-in", "node.pem", "-pubout", "-out", "node.pub"));
+    OpenSsl.run(tmp, List.of("genrsa", "-out", keys.resolve("stranger.pem").toString(), "2048"));
+    // skopeo encrypts the layers (ocicrypt, as podman and CRI-O users make such images).
+    Process skopeo =
+        new ProcessBuilder(
+                "skopeo",
+                "copy",
+                "--quiet",
+                "--src-tls-verify=false",
+                "--dest-tls-verify=false",
+                "--encryption-key",
+                "jwe:" + tmp.resolve("node.pub"),
+                "docker://" + ref("crypt/plain:v1"),
+                "docker://" + ref("crypt/secret:v1"))
+            .redirectErrorStream(true)
+            .start();
+    String said = new String(skopeo.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(skopeo.waitFor()).as(said).isZero();
+    ImageService s = service();
+    String secret = ref("crypt/secret:v1");
+
+    assertThat(kindOf(() -> s.pull(secret, Credentials.NONE))).isEqualTo(Kind.FAILED_PRECONDITION);
+    assertThatThrownBy(() -> s.pull(secret, Credentials.NONE))
+        .hasMessageContaining("is encrypted (JWE) and no decryption_keys_path is configured");
+    s.setDecryptionKeysDir(keys);
+    assertThatThrownBy(() -> s.pull(secret, Credentials.NONE))
+        .hasMessageContaining("none of the 1 private keys in " + keys + " opens it");
+    assertRefusedBeforeAnyLayer(s);
+
+    // A key added to the directory counts from the next pull on.
+    Files.copy(tmp.resolve("node.pem"), keys.resolve("node.pem"));
+    ImageRecord r = s.pull(secret, Credentials.NONE);
+    assertThat(r.id()).isEqualTo(img.configDigest().toString());
+    List<Path> dirs = s.resolveForContainer(secret).layerDirs();
+    assertThat(dirs.get(0).resolve("etc/passwd")).hasContent("root:x:0:0::/root:/bin/sh\n");
+    assertThat(Files.size(dirs.get(1).resolve("big"))).isEqualTo(3 << 20);
+  }
+
+  @Test
   void singleLayerDockerImagePullStatusListRemove() throws Exception {
     Image img = TestImages.image(TestImages.list(base), "1000:1000", "amd64", false);
     pusher.push("one/busybox", "v1", img);

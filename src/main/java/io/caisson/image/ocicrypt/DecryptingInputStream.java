@@ -1,0 +1,106 @@
+package io.caisson.image.ocicrypt;
+
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.security.MessageDigest;
+import javax.crypto.Cipher;
+import javax.crypto.Mac;
+import javax.crypto.ShortBufferException;
+
+/**
+ * Decrypts a layer as it streams past, authenticating the ciphertext with its HMAC and hashing the
+ * plaintext; both are checked when the ciphertext ends. Every byte goes through {@link
+ * #read(byte[], int, int)}: a skip reads too, so nothing is left out of the HMAC.
+ */
+final class DecryptingInputStream extends FilterInputStream {
+  private final LayerKey key;
+  private final Cipher ctr;
+  private final Mac mac;
+  private final MessageDigest plainHasher;
+  private boolean verified;
+  private LayerDecryptionException failure;
+
+  DecryptingInputStream(InputStream ciphertext, LayerKey key, Cipher ctr, Mac mac) {
+    super(ciphertext);
+    this.key = key;
+    this.ctr = ctr;
+    this.mac = mac;
+    this.plainHasher = key.plainDigest() == null ? null : key.plainDigest().newHasher();
+  }
+
+  @Override
+  public int read() throws IOException {
+    byte[] one = new byte[1];
+    int n = read(one, 0, 1);
+    return n < 0 ? -1 : one[0] & 0xff;
+  }
+
+  @Override
+  public int read(byte[] b, int off, int len) throws IOException {
+    if (len == 0) {
+      return 0;
+    }
+    int n = in.read(b, off, len);
+    if (n < 0) {
+      verify();
+      return -1;
+    }
+    mac.update(b, off, n);
+    // CTR is a stream mode: every byte in gives one byte out, in place.
+    int out;
+    try {
+      out = ctr.update(b, off, n, b, off);
+    } catch (ShortBufferException e) {
+      throw new IOException("AES-CTR: " + e.getMessage(), e);
+    }
+    if (out != n) {
+      throw new IOException("AES-CTR returned " + out + " of " + n + " bytes");
+    }
+    if (plainHasher != null) {
+      plainHasher.update(b, off, n);
+    }
+    return n;
+  }
+
+  @Override
+  public long skip(long n) throws IOException {
+    byte[] buf = new byte[8192];
+    long done = 0;
+    while (done < n) {
+      int r = read(buf, 0, (int) Math.min(buf.length, n - done));
+      if (r < 0) {
+        break;
+      }
+      done += r;
+    }
+    return done;
+  }
+
+  @Override
+  public boolean markSupported() {
+    return false;
+  }
+
+  private void verify() throws LayerDecryptionException {
+    if (failure != null) {
+      throw failure;
+    }
+    if (verified) {
+      return;
+    }
+    verified = true;
+    if (!MessageDigest.isEqual(mac.doFinal(), key.hmac())) {
+      failure =
+          new LayerDecryptionException(
+              "the ciphertext does not match the HMAC in its public options");
+    } else if (plainHasher != null && !key.plainDigest().matches(plainHasher)) {
+      failure =
+          new LayerDecryptionException(
+              "the decrypted layer does not match its digest " + key.plainDigest());
+    }
+    if (failure != null) {
+      throw failure;
+    }
+  }
+}

@@ -1,0 +1,143 @@
+package io.caisson.image.ocicrypt;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.caisson.image.PemFiles;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.PrivateKey;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's image decryption keys: every private key in the files under one directory (the "node"
+ * key model of CRI-O and containerd: whoever may run pods on the node may run its encrypted
+ * images). Read when a pull first meets an encrypted layer, so keys added or removed count from the
+ * next pull on, without a restart. Files that hold no private key (certificates, public keys) are
+ * passed over; keys that cannot be used (encrypted with a passphrase, unreadable) are named in the
+ * error of a pull that found no key.
+ */
+public final class DecryptionKeys {
+  private static final Logger log = LoggerFactory.getLogger(DecryptionKeys.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final long MAX_FILE = 1 << 20;
+
+  /** What the directory held, read once. */
+  record Loaded(List<PrivateKey> privateKeys, List<String> problems) {}
+
+  private final Path dir;
+  private Loaded loaded;
+
+  private DecryptionKeys(Path dir) {
+    this.dir = dir;
+  }
+
+  /** The keys under {@code dir}, read when first asked for; null: the node has none. */
+  public static DecryptionKeys in(Path dir) {
+    return new DecryptionKeys(dir);
+  }
+
+  synchronized Loaded loaded() {
+    if (loaded == null) {
+      loaded = dir == null ? new Loaded(List.of(), List.of()) : load(dir);
+    }
+    return loaded;
+  }
+
+  /** Where the keys were looked for and what was found, for an error message. */
+  String describe() {
+    if (dir == null) {
+      return "no decryption_keys_path is configured";
+    }
+    Loaded l = loaded();
+    String found =
+        l.privateKeys().isEmpty()
+            ? dir + " holds no usable private key"
+            : "none of the " + l.privateKeys().size() + " private keys in " + dir + " opens it";
+    return l.problems().isEmpty() ? found : found + " (" + String.join("; ", l.problems()) + ")";
+  }
+
+  private static Loaded load(Path dir) {
+    List<PrivateKey> keys = new ArrayList<>();
+    List<String> problems = new ArrayList<>();
+    List<Path> files;
+    try (Stream<Path> walk = Files.walk(dir)) {
+      files =
+          walk.filter(p -> !hidden(dir.relativize(p)))
+              .filter(Files::isRegularFile)
+              .sorted()
+              .toList();
+    } catch (NoSuchFileException e) {
+      return new Loaded(List.of(), List.of(dir + " does not exist"));
+    } catch (IOException | java.io.UncheckedIOException e) {
+      return new Loaded(List.of(), List.of("cannot list " + dir + ": " + e.getMessage()));
+    }
+    for (Path file : files) {
+      try {
+        if (Files.size(file) > MAX_FILE) {
+          problems.add(file + " is larger than 1 MiB");
+          continue;
+        }
+        byte[] content = Files.readAllBytes(file);
+        PrivateKey key = privateKey(file, content);
+        if (key != null) {
+          keys.add(key);
+        }
+      } catch (IOException | JweException e) {
+        problems.add(e.getMessage());
+      }
+    }
+    log.info("decryption keys: {} private keys in {}", keys.size(), dir);
+    for (String problem : problems) {
+      log.warn("decryption keys: {}", problem);
+    }
+    return new Loaded(List.copyOf(keys), List.copyOf(problems));
+  }
+
+  /** The private key a file holds, or null when it holds none (a certificate, a public key). */
+  private static PrivateKey privateKey(Path file, byte[] content) throws IOException, JweException {
+    String text = new String(content, StandardCharsets.ISO_8859_1);
+    if (text.strip().startsWith("{")) {
+      JsonNode jwk;
+      try {
+        jwk = JSON.readTree(content);
+      } catch (IOException e) {
+        throw new IOException(file + " is not valid JSON: " + e.getMessage());
+      }
+      if (!jwk.has("d")) {
+        return null; // a public JWK
+      }
+      try {
+        return JsonWebKeys.privateKey(jwk);
+      } catch (JweException e) {
+        throw new JweException(file + ": " + e.getMessage());
+      }
+    }
+    if (text.contains("-----BEGIN ") && text.contains("PRIVATE KEY-----")) {
+      if (text.contains("Proc-Type: 4,ENCRYPTED")) {
+        throw new IOException(file + " is encrypted; the daemon needs it unencrypted");
+      }
+      return PemFiles.privateKey(file);
+    }
+    return null;
+  }
+
+  /**
+   * Whether any part of the path is hidden. A Kubernetes secret volume links each key to a file in
+   * a hidden timestamped directory: read through the link, once.
+   */
+  private static boolean hidden(Path relative) {
+    for (Path part : relative) {
+      if (part.toString().startsWith(".")) {
+        return true;
+      }
+    }
+    return false;
+  }
+}

@@ -1,0 +1,295 @@
+package io.caisson.image.ocicrypt;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.caisson.image.Digest;
+import io.caisson.image.PemFiles;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.KeyFactory;
+import java.security.interfaces.ECPrivateKey;
+import java.security.interfaces.ECPublicKey;
+import java.security.interfaces.RSAPublicKey;
+import java.security.spec.X509EncodedKeySpec;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Layers encrypted by Debian's skopeo (containers/ocicrypt) into OCI layouts on disk, with keys
+ * made by openssl, opened the way a pull opens them.
+ */
+class EncryptedLayerTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir static Path dir;
+  static Digest plainDigest;
+  static EncryptedLayer rsaAndEc;
+  static byte[] rsaAndEcBlob;
+  static EncryptedLayer jwkAlgorithms;
+  static byte[] jwkAlgorithmsBlob;
+
+  @TempDir Path keys;
+
+  @BeforeAll
+  static void encryptWithSkopeo() throws Exception {
+    openssl("genrsa", "-out", "rsa.pem", "2048");
+    openssl("rsa", "-in", "rsa.pem", "-pubout", "-out", "rsa.pub");
+    openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "ec.pem");
+    openssl("ec", "-in", "ec.pem", "-pubout", "-out", "ec.pub");
+    openssl("genrsa", "-out", "rsa256.pem", "2048");
+    openssl("rsa", "-in", "rsa256.pem", "-pubout", "-out", "rsa256.pub");
+    openssl("ecparam", "-name", "secp384r1", "-genkey", "-noout", "-out", "ec384.pem");
+    openssl("ec", "-in", "ec384.pem", "-pubout", "-out", "ec384.pub");
+    openssl("genrsa", "-out", "stranger.pem", "2048");
+    // A recipient's public key may be a JWK (Debian's skopeo wraps for it with RSA-OAEP whatever
+    // its "alg" says, and takes no EC JWK); an EC key gets ECDH-ES+A256KW.
+    Files.writeString(dir.resolve("rsa256.jwk"), publicJwk("rsa256.pub", "RSA-OAEP-256"));
+
+    Files.createDirectories(dir.resolve("rootfs"));
+    Files.writeString(dir.resolve("rootfs/hello"), "hello from an encrypted layer\n");
+    run("umoci", "init", "--layout", "src");
+    run("umoci", "new", "--image", "src:v1");
+    run("umoci", "insert", "--image", "src:v1", "rootfs/hello", "/hello");
+    plainDigest = Digest.parse(layer(dir.resolve("src")).path("digest").asText());
+
+    skopeo("enc1", "jwe:rsa.pub", "jwe:ec.pub");
+    rsaAndEc = encrypted(dir.resolve("enc1"));
+    rsaAndEcBlob = blob(dir.resolve("enc1"), rsaAndEc.digest());
+    skopeo("enc2", "jwe:rsa256.jwk", "jwe:ec384.pub");
+    jwkAlgorithms = encrypted(dir.resolve("enc2"));
+    jwkAlgorithmsBlob = blob(dir.resolve("enc2"), jwkAlgorithms.digest());
+  }
+
+  @Test
+  void theLayerOpensWithTheKeyOfEitherRecipient() throws Exception {
+    assertThat(rsaAndEc.plainMediaType()).isEqualTo("application/vnd.oci.image.layer.v1.tar+gzip");
+    assertThat(decryptedDigest(rsaAndEc, rsaAndEcBlob, keysOf("rsa.pem"))).isEqualTo(plainDigest);
+    assertThat(decryptedDigest(rsaAndEc, rsaAndEcBlob, keysOf("ec.pem"))).isEqualTo(plainDigest);
+  }
+
+  @Test
+  void aP384KeyAndAKeyGivenAsJwkOpenItToo() throws Exception {
+    assertThat(wrapAlgorithms(jwkAlgorithms))
+        .containsExactlyInAnyOrder("RSA-OAEP", "ECDH-ES+A256KW");
+    assertThat(decryptedDigest(jwkAlgorithms, jwkAlgorithmsBlob, keysOf("rsa256.pem")))
+        .isEqualTo(plainDigest);
+    assertThat(decryptedDigest(jwkAlgorithms, jwkAlgorithmsBlob, keysOf("ec384.pem")))
+        .isEqualTo(plainDigest);
+  }
+
+  @Test
+  void aPrivateKeyMayBeAJwkAndOtherFilesArePassedOver() throws Exception {
+    ECPrivateKey ec = (ECPrivateKey) PemFiles.privateKey(dir.resolve("ec.pem"));
+    ECPublicKey pub = (ECPublicKey) publicKey("ec.pub");
+    ObjectNode jwk = JSON.createObjectNode();
+    jwk.put("kty", "EC").put("crv", "P-256");
+    jwk.put("x", b64url(pub.getW().getAffineX(), 32)).put("y", b64url(pub.getW().getAffineY(), 32));
+    jwk.put("d", b64url(ec.getS(), 32));
+    Files.writeString(keys.resolve("node.jwk"), jwk.toString());
+    Files.copy(dir.resolve("rsa.pub"), keys.resolve("rsa.pub"));
+    Files.writeString(keys.resolve("README"), "the node's keys\n");
+    DecryptionKeys found = DecryptionKeys.in(keys);
+    assertThat(found.loaded().privateKeys()).hasSize(1);
+    assertThat(found.loaded().problems()).isEmpty();
+    assertThat(decryptedDigest(rsaAndEc, rsaAndEcBlob, found)).isEqualTo(plainDigest);
+  }
+
+  @Test
+  void keysInAKubernetesSecretVolumeAreReadOnceThroughTheirLinks() throws Exception {
+    Path data = Files.createDirectories(keys.resolve("..2026_11_25_06_00_00.1"));
+    Files.copy(dir.resolve("rsa.pem"), data.resolve("key.pem"));
+    Files.createSymbolicLink(keys.resolve("..data"), data.getFileName());
+    Files.createSymbolicLink(keys.resolve("key.pem"), Path.of("..data/key.pem"));
+    assertThat(DecryptionKeys.in(keys).loaded().privateKeys()).hasSize(1);
+  }
+
+  @Test
+  void noKeyOfTheNodeOpensItAndTheErrorSaysWhereItLooked() throws Exception {
+    assertThatThrownBy(() -> rsaAndEc.unwrap(DecryptionKeys.in(null)))
+        .hasMessageContaining("no decryption_keys_path is configured");
+    assertThatThrownBy(() -> rsaAndEc.unwrap(DecryptionKeys.in(keys.resolve("absent"))))
+        .hasMessageContaining(keys.resolve("absent") + " does not exist");
+    assertThatThrownBy(() -> rsaAndEc.unwrap(DecryptionKeys.in(keys)))
+        .hasMessageContaining(keys + " holds no usable private key");
+    assertThatThrownBy(() -> rsaAndEc.unwrap(keysOf("stranger.pem")))
+        .isInstanceOf(LayerDecryptionException.class)
+        .hasMessageContaining("layer " + rsaAndEc.digest() + " is encrypted (JWE)")
+        .hasMessageContaining("none of the 1 private keys in " + keys + " opens it");
+    openssl(
+        "rsa",
+        "-in",
+        "rsa.pem",
+        "-aes256",
+        "-passout",
+        "pass:secret",
+        "-traditional",
+        "-out",
+        keys.resolve("locked.pem").toString());
+    assertThatThrownBy(() -> rsaAndEc.unwrap(DecryptionKeys.in(keys)))
+        .hasMessageContaining(keys.resolve("locked.pem") + " is encrypted");
+  }
+
+  @Test
+  void schemesOtherThanJweAreNamed() {
+    EncryptedLayer pkcs7 =
+        new EncryptedLayer(
+            rsaAndEc.digest(),
+            rsaAndEc.mediaType(),
+            Map.of("org.opencontainers.image.enc.keys.pkcs7", "AAAA"));
+    assertThatThrownBy(() -> pkcs7.unwrap(DecryptionKeys.in(keys)))
+        .hasMessageContaining("is encrypted for pkcs7 recipients only");
+  }
+
+  @Test
+  void aChangedByteOrAChangedHmacFailsAtTheEnd() throws Exception {
+    byte[] tampered = rsaAndEcBlob.clone();
+    tampered[tampered.length / 2] ^= 1;
+    LayerKey key = rsaAndEc.unwrap(keysOf("rsa.pem"));
+    assertThatThrownBy(() -> key.decrypting(new ByteArrayInputStream(tampered)).readAllBytes())
+        .isInstanceOf(LayerDecryptionException.class)
+        .hasMessageContaining("does not match the HMAC");
+
+    Map<String, String> annotations = new HashMap<>(rsaAndEc.annotations());
+    ObjectNode pub =
+        (ObjectNode)
+            JSON.readTree(
+                Base64.getDecoder().decode(annotations.get(EncryptedLayer.PUBLIC_OPTIONS)));
+    pub.put("hmac", Base64.getEncoder().encodeToString(new byte[32]));
+    annotations.put(
+        EncryptedLayer.PUBLIC_OPTIONS,
+        Base64.getEncoder().encodeToString(pub.toString().getBytes(StandardCharsets.UTF_8)));
+    LayerKey wrongHmac =
+        new EncryptedLayer(rsaAndEc.digest(), rsaAndEc.mediaType(), annotations)
+            .unwrap(keysOf("rsa.pem"));
+    assertThatThrownBy(
+            () -> wrongHmac.decrypting(new ByteArrayInputStream(rsaAndEcBlob)).readAllBytes())
+        .hasMessageContaining("does not match the HMAC");
+  }
+
+  @Test
+  void onlyEncryptedMediaTypesAreEncryptedLayers() {
+    assertThat(
+            EncryptedLayer.of(plainDigest, "application/vnd.oci.image.layer.v1.tar+gzip", Map.of()))
+        .isEmpty();
+    assertThat(
+            EncryptedLayer.of(
+                    plainDigest, "application/vnd.oci.image.layer.v1.tar+zstd+encrypted", Map.of())
+                .orElseThrow()
+                .plainMediaType())
+        .isEqualTo("application/vnd.oci.image.layer.v1.tar+zstd");
+  }
+
+  private DecryptionKeys keysOf(String... files) throws Exception {
+    for (String f : files) {
+      Files.copy(dir.resolve(f), keys.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+    }
+    return DecryptionKeys.in(keys);
+  }
+
+  private static Digest decryptedDigest(EncryptedLayer layer, byte[] blob, DecryptionKeys keys)
+      throws Exception {
+    LayerKey key = layer.unwrap(keys);
+    try (InputStream in = key.decrypting(new ByteArrayInputStream(blob))) {
+      return Digest.sha256(in.readAllBytes());
+    }
+  }
+
+  private static List<String> wrapAlgorithms(EncryptedLayer layer) throws Exception {
+    List<String> algs = new ArrayList<>();
+    for (String one : layer.annotations().get(EncryptedLayer.JWE).split(",")) {
+      for (Jwe.Recipient r : Jwe.parse(Base64.getDecoder().decode(one)).recipients()) {
+        algs.add(r.header().path("alg").asText());
+      }
+    }
+    return algs;
+  }
+
+  private static void skopeo(String to, String... keys) throws Exception {
+    List<String> argv = new ArrayList<>(List.of("skopeo", "copy", "--quiet"));
+    for (String k : keys) {
+      argv.add("--encryption-key");
+      argv.add(k);
+    }
+    argv.addAll(List.of("oci:src:v1", "oci:" + to + ":v1"));
+    run(argv.toArray(String[]::new));
+  }
+
+  private static JsonNode layer(Path layout) throws Exception {
+    JsonNode index = JSON.readTree(layout.resolve("index.json").toFile());
+    Digest manifest = Digest.parse(index.path("manifests").get(0).path("digest").asText());
+    return JSON.readTree(blob(layout, manifest)).path("layers").get(0);
+  }
+
+  private static EncryptedLayer encrypted(Path layout) throws Exception {
+    JsonNode desc = layer(layout);
+    Map<String, String> annotations = new HashMap<>();
+    desc.path("annotations")
+        .properties()
+        .forEach(a -> annotations.put(a.getKey(), a.getValue().asText()));
+    return EncryptedLayer.of(
+            Digest.parse(desc.path("digest").asText()),
+            desc.path("mediaType").asText(),
+            annotations)
+        .orElseThrow();
+  }
+
+  private static byte[] blob(Path layout, Digest digest) throws Exception {
+    return Files.readAllBytes(
+        layout.resolve("blobs").resolve(digest.algorithm()).resolve(digest.hex()));
+  }
+
+  private static java.security.PublicKey publicKey(String file) throws Exception {
+    String pem = Files.readString(dir.resolve(file));
+    byte[] der = Base64.getMimeDecoder().decode(pem.replaceAll("-----[A-Z ]+-----", ""));
+    String algorithm = file.startsWith("rsa") ? "RSA" : "EC";
+    return KeyFactory.getInstance(algorithm).generatePublic(new X509EncodedKeySpec(der));
+  }
+
+  private static String publicJwk(String file, String alg) throws Exception {
+    RSAPublicKey rsa = (RSAPublicKey) publicKey(file);
+    ObjectNode jwk = JSON.createObjectNode();
+    jwk.put("kty", "RSA").put("alg", alg);
+    jwk.put("n", b64url(rsa.getModulus(), 256)).put("e", b64url(rsa.getPublicExponent(), 3));
+    return jwk.toString();
+  }
+
+  /** A big-endian unsigned integer in exactly {@code bytes} bytes, base64url, as JWKs hold them. */
+  private static String b64url(BigInteger value, int bytes) {
+    String hex = value.toString(16);
+    hex = "0".repeat(bytes * 2 - hex.length()) + hex;
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(HexFormat.of().parseHex(hex));
+  }
+
+  private static void openssl(String... args) throws Exception {
+    List<String> argv = new ArrayList<>(List.of("openssl"));
+    argv.addAll(List.of(args));
+    run(argv.toArray(String[]::new));
+  }
+
+  private static void run(String... argv) throws Exception {
+    Process p =
+        new ProcessBuilder(argv)
+            .directory(dir.toFile())
+            .redirectErrorStream(true)
+            .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+            .start();
+    String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).as(String.join(" ", argv) + ": " + said).isZero();
+  }
+}
