@@ -2,6 +2,7 @@ package io.caisson.image.ocicrypt;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.caisson.image.OpenPgp;
 import io.caisson.image.PemFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -16,12 +17,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The node's image decryption keys: every private key in the files under one directory (the "node"
- * key model of CRI-O and containerd: whoever may run pods on the node may run its encrypted
- * images). Read when a pull first meets an encrypted layer, so keys added or removed count from the
- * next pull on, without a restart. Files that hold no private key (certificates, public keys) are
- * passed over; keys that cannot be used (encrypted with a passphrase, unreadable) are named in the
- * error of a pull that found no key.
+ * The node's image decryption keys: every private key (PEM, JWK, or an OpenPGP secret keyring as
+ * {@code gpg --export-secret-keys} writes it) in the files under one directory (the "node" key
+ * model of CRI-O and containerd: whoever may run pods on the node may run its encrypted images).
+ * Read when a pull first meets an encrypted layer, so keys added or removed count from the next
+ * pull on, without a restart. Files that hold no private key (certificates, public keys) are passed
+ * over; keys that cannot be used (encrypted with a passphrase, unreadable) are named in the error
+ * of a pull that found no key.
  */
 public final class DecryptionKeys {
   private static final Logger log = LoggerFactory.getLogger(DecryptionKeys.class);
@@ -29,7 +31,12 @@ public final class DecryptionKeys {
   private static final long MAX_FILE = 1 << 20;
 
   /** What the directory held, read once. */
-  record Loaded(List<PrivateKey> privateKeys, List<String> problems) {}
+  record Loaded(
+      List<PrivateKey> privateKeys, List<OpenPgp.SecretKeys> pgpKeys, List<String> problems) {
+    int count() {
+      return privateKeys.size() + pgpKeys.size();
+    }
+  }
 
   private final Path dir;
   private Loaded loaded;
@@ -45,7 +52,7 @@ public final class DecryptionKeys {
 
   synchronized Loaded loaded() {
     if (loaded == null) {
-      loaded = dir == null ? new Loaded(List.of(), List.of()) : load(dir);
+      loaded = dir == null ? new Loaded(List.of(), List.of(), List.of()) : load(dir);
     }
     return loaded;
   }
@@ -57,9 +64,9 @@ public final class DecryptionKeys {
     }
     Loaded l = loaded();
     String found =
-        l.privateKeys().isEmpty()
+        l.count() == 0
             ? dir + " holds no usable private key"
-            : "none of the " + l.privateKeys().size() + " private keys in " + dir + " opens it";
+            : "none of the " + l.count() + " private keys in " + dir + " opens it";
     return l.problems().isEmpty() ? found : found + " (" + String.join("; ", l.problems()) + ")";
   }
 
@@ -74,10 +81,12 @@ public final class DecryptionKeys {
               .sorted()
               .toList();
     } catch (NoSuchFileException e) {
-      return new Loaded(List.of(), List.of(dir + " does not exist"));
+      return new Loaded(List.of(), List.of(), List.of(dir + " does not exist"));
     } catch (IOException | java.io.UncheckedIOException e) {
-      return new Loaded(List.of(), List.of("cannot list " + dir + ": " + e.getMessage()));
+      return new Loaded(
+          List.of(), List.of(), List.of("cannot list " + dir + ": " + e.getMessage()));
     }
+    List<OpenPgp.SecretKeys> pgpKeys = new ArrayList<>();
     for (Path file : files) {
       try {
         if (Files.size(file) > MAX_FILE) {
@@ -85,19 +94,45 @@ public final class DecryptionKeys {
           continue;
         }
         byte[] content = Files.readAllBytes(file);
+        if (isOpenPgpSecretKeyring(content)) {
+          pgpKeys.add(OpenPgp.get().secretKeys(content, file.toString()));
+          continue;
+        }
         PrivateKey key = privateKey(file, content);
         if (key != null) {
           keys.add(key);
         }
       } catch (IOException | JweException e) {
         problems.add(e.getMessage());
+      } catch (IllegalArgumentException | IllegalStateException e) {
+        problems.add(e.getMessage()); // an OpenPGP keyring that cannot be used, or no library
       }
     }
-    log.info("decryption keys: {} private keys in {}", keys.size(), dir);
+    log.info(
+        "decryption keys: {} private keys and {} OpenPGP keyrings in {}",
+        keys.size(),
+        pgpKeys.size(),
+        dir);
     for (String problem : problems) {
       log.warn("decryption keys: {}", problem);
     }
-    return new Loaded(List.copyOf(keys), List.copyOf(problems));
+    return new Loaded(List.copyOf(keys), List.copyOf(pgpKeys), List.copyOf(problems));
+  }
+
+  /**
+   * Whether a file is an OpenPGP secret keyring, as {@code gpg --export-secret-keys} writes it:
+   * armored, or binary starting with a secret-key packet (tag 5, in the old or the new format).
+   */
+  static boolean isOpenPgpSecretKeyring(byte[] content) {
+    if (content.length == 0) {
+      return false;
+    }
+    int first = content[0] & 0xff;
+    boolean oldFormat = (first & 0xc0) == 0x80 && ((first >> 2) & 0x0f) == 5;
+    return oldFormat
+        || first == 0xc5
+        || new String(content, StandardCharsets.ISO_8859_1)
+            .contains("-----BEGIN PGP PRIVATE KEY BLOCK-----");
   }
 
   /** The private key a file holds, or null when it holds none (a certificate, a public key). */

@@ -3,10 +3,12 @@ package io.caisson.image.ocicrypt;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.caisson.image.Digest;
+import io.caisson.image.OpenPgp;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
@@ -22,6 +24,7 @@ import java.util.TreeSet;
 public record EncryptedLayer(Digest digest, String mediaType, Map<String, String> annotations) {
   static final String KEYS_PREFIX = "org.opencontainers.image.enc.keys.";
   static final String JWE = KEYS_PREFIX + "jwe";
+  static final String PGP = KEYS_PREFIX + "pgp";
   static final String PUBLIC_OPTIONS = "org.opencontainers.image.enc.pubopts";
   static final String CIPHER = "AES_256_CTR_HMAC_SHA256";
   private static final String SUFFIX = "+encrypted";
@@ -49,33 +52,44 @@ public record EncryptedLayer(Digest digest, String mediaType, Map<String, String
    * them opens any of the layer's wrapped keys.
    */
   public LayerKey unwrap(DecryptionKeys keys) throws LayerDecryptionException {
-    String wrapped = annotations.get(JWE);
-    if (wrapped == null || wrapped.isEmpty()) {
+    String jwe = annotations.getOrDefault(JWE, "");
+    String pgp = annotations.getOrDefault(PGP, "");
+    if (jwe.isEmpty() && pgp.isEmpty()) {
       throw new LayerDecryptionException(
           "layer "
               + digest
               + " is encrypted for "
               + schemes()
               + " recipients only; Caisson"
-              + " opens layers wrapped with JWE");
+              + " opens layers wrapped with JWE or PGP");
     }
+    DecryptionKeys.Loaded loaded = keys.loaded();
     List<String> misses = new ArrayList<>();
-    for (String one : wrapped.split(",")) {
+    for (String one : jwe.isEmpty() ? new String[0] : jwe.split(",")) {
       try {
-        Jwe jwe = Jwe.parse(base64(one, JWE));
-        byte[] privateOptions = jwe.decrypt(keys.loaded().privateKeys());
-        return key(privateOptions);
+        return key(Jwe.parse(base64(one, JWE)).decrypt(loaded.privateKeys()));
       } catch (JweException e) {
-        misses.add(e.getMessage());
+        misses.add("JWE: " + e.getMessage());
+      }
+    }
+    for (String one : pgp.isEmpty() ? new String[0] : pgp.split(",")) {
+      byte[] message = base64(one, PGP);
+      for (OpenPgp.SecretKeys ring : loaded.pgpKeys()) {
+        try {
+          return key(ring.decrypt(message));
+        } catch (IllegalArgumentException e) {
+          misses.add("PGP: " + e.getMessage());
+        }
       }
     }
     throw new LayerDecryptionException(
         "layer "
             + digest
-            + " is encrypted (JWE) and "
+            + " is encrypted ("
+            + schemes()
+            + ") and "
             + keys.describe()
-            + ": "
-            + String.join("; ", misses));
+            + (misses.isEmpty() ? "" : ": " + String.join("; ", misses)));
   }
 
   private LayerKey key(byte[] privateOptionsJson) throws LayerDecryptionException {
@@ -136,7 +150,7 @@ public record EncryptedLayer(Digest digest, String mediaType, Map<String, String
         schemes.add(name.substring(KEYS_PREFIX.length()));
       }
     }
-    return schemes.isEmpty() ? "no" : String.join(", ", schemes);
+    return schemes.isEmpty() ? "no" : String.join(", ", schemes).toUpperCase(Locale.ROOT);
   }
 
   private JsonNode json(byte[] bytes, String what) throws LayerDecryptionException {

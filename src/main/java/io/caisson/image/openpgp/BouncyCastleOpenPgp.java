@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import org.bouncycastle.bcpg.HashAlgorithmTags;
 import org.bouncycastle.openpgp.PGPCompressedData;
@@ -24,13 +23,19 @@ import org.bouncycastle.openpgp.bc.BcPGPPublicKeyRingCollection;
 import org.bouncycastle.openpgp.operator.bc.BcPGPContentVerifierBuilderProvider;
 
 /**
- * {@link OpenPgp} with BouncyCastle's lightweight API (no security provider is registered). A
- * signed message is the signed content in a literal data packet between a one-pass signature and
- * its signature, usually compressed. Loaded by {@link io.caisson.common.IsolatedLibrary}, which is
- * why it is public and reached only through the interface.
+ * {@link OpenPgp} with BouncyCastle's lightweight API (no security provider is registered);
+ * decryption is {@link SecretKeyring}'s. A signed message is the signed content in a literal data
+ * packet between a one-pass signature and its signature, usually compressed. Loaded by {@link
+ * io.caisson.common.IsolatedLibrary}, which is why it is public and reached only through the
+ * interface.
  */
 public final class BouncyCastleOpenPgp implements OpenPgp {
   private static final int MAX_BYTES = OpenPgp.MAX_BYTES;
+
+  @Override
+  public SecretKeys secretKeys(byte[] file, String name) {
+    return SecretKeyring.read(file, name);
+  }
 
   @Override
   public Keyrings keyrings(List<byte[]> files, List<String> names) {
@@ -129,8 +134,7 @@ public final class BouncyCastleOpenPgp implements OpenPgp {
         "it is signed with key " + keyId(keyId) + ", which is not among the policy's keys");
   }
 
-  /** A key id as gpg prints it. */
   private static String keyId(long id) {
-    return HexFormat.of().withUpperCase().toHexDigits(id);
+    return SecretKeyring.keyId(id);
   }
 }

@@ -26,6 +26,7 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,6 +44,8 @@ class EncryptedLayerTest {
   static byte[] rsaAndEcBlob;
   static EncryptedLayer jwkAlgorithms;
   static byte[] jwkAlgorithmsBlob;
+  static EncryptedLayer pgpWrapped;
+  static byte[] pgpWrappedBlob;
 
   @TempDir Path keys;
 
@@ -74,6 +77,32 @@ class EncryptedLayerTest {
     skopeo("enc2", "jwe:rsa256.jwk", "jwe:ec384.pub");
     jwkAlgorithms = encrypted(dir.resolve("enc2"));
     jwkAlgorithmsBlob = blob(dir.resolve("enc2"), jwkAlgorithms.digest());
+
+    // A GPG recipient: Debian's skopeo reads RSA keys only (its OpenPGP library has no ECC).
+    Files.createDirectories(dir.resolve("gnupg"));
+    Files.setPosixFilePermissions(
+        dir.resolve("gnupg"), java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+    gpgKey("node@caisson.invalid", null);
+    gpgKey("locked@caisson.invalid", "secret");
+    skopeo("enc3", "pgp:node@caisson.invalid");
+    pgpWrapped = encrypted(dir.resolve("enc3"));
+    pgpWrappedBlob = blob(dir.resolve("enc3"), pgpWrapped.digest());
+    gpg("--output", "node.gpg", "--export-secret-keys", "node@caisson.invalid");
+    gpg("--armor", "--output", "node.asc", "--export-secret-keys", "node@caisson.invalid");
+    gpg(
+        "--pinentry-mode",
+        "loopback",
+        "--passphrase",
+        "secret",
+        "--output",
+        "locked.gpg",
+        "--export-secret-keys",
+        "locked@caisson.invalid");
+  }
+
+  @AfterAll
+  static void stopGpgAgent() throws Exception {
+    run("gpgconf", "--kill", "all");
   }
 
   @Test
@@ -91,6 +120,25 @@ class EncryptedLayerTest {
         .isEqualTo(plainDigest);
     assertThat(decryptedDigest(jwkAlgorithms, jwkAlgorithmsBlob, keysOf("ec384.pem")))
         .isEqualTo(plainDigest);
+  }
+
+  @Test
+  void aLayerWrappedForAGpgKeyOpensWithItsExportedSecretKey() throws Exception {
+    assertThat(pgpWrapped.annotations()).containsKey(EncryptedLayer.PGP);
+    assertThat(decryptedDigest(pgpWrapped, pgpWrappedBlob, keysOf("node.gpg")))
+        .isEqualTo(plainDigest);
+    Files.delete(keys.resolve("node.gpg"));
+    assertThat(decryptedDigest(pgpWrapped, pgpWrappedBlob, keysOf("node.asc")))
+        .isEqualTo(plainDigest);
+  }
+
+  @Test
+  void aGpgKeyOfAnotherRecipientOrUnderAPassphraseDoesNotOpenIt() throws Exception {
+    assertThatThrownBy(() -> pgpWrapped.unwrap(keysOf("rsa.pem")))
+        .hasMessageContaining("is encrypted (PGP) and none of the 1 private keys in " + keys);
+    assertThatThrownBy(() -> pgpWrapped.unwrap(keysOf("locked.gpg")))
+        .hasMessageContaining(keys.resolve("locked.gpg") + ": key ")
+        .hasMessageContaining("is protected by a passphrase");
   }
 
   @Test
@@ -153,7 +201,7 @@ class EncryptedLayerTest {
             rsaAndEc.mediaType(),
             Map.of("org.opencontainers.image.enc.keys.pkcs7", "AAAA"));
     assertThatThrownBy(() -> pkcs7.unwrap(DecryptionKeys.in(keys)))
-        .hasMessageContaining("is encrypted for pkcs7 recipients only");
+        .hasMessageContaining("is encrypted for PKCS7 recipients only");
   }
 
   @Test
@@ -282,10 +330,41 @@ class EncryptedLayerTest {
     run(argv.toArray(String[]::new));
   }
 
+  /** A GPG key pair, RSA for signing with an RSA encryption subkey, as {@code gpg --gen-key}. */
+  private static void gpgKey(String email, String passphrase) throws Exception {
+    Path params = dir.resolve("gpg-" + email);
+    Files.writeString(
+        params,
+        String.join(
+            "\n",
+            passphrase == null ? "%no-protection" : "%echo a key under a passphrase",
+            "Key-Type: RSA",
+            "Key-Length: 2048",
+            "Key-Usage: sign",
+            "Subkey-Type: RSA",
+            "Subkey-Length: 2048",
+            "Subkey-Usage: encrypt",
+            "Name-Real: Caisson test",
+            "Name-Email: " + email,
+            "Expire-Date: 0",
+            passphrase == null ? "" : "Passphrase: " + passphrase,
+            "%commit",
+            ""));
+    gpg("--gen-key", params.toString());
+  }
+
+  private static void gpg(String... args) throws Exception {
+    List<String> argv = new ArrayList<>(List.of("gpg", "--batch", "--quiet", "--yes"));
+    argv.addAll(List.of(args));
+    run(argv.toArray(String[]::new));
+  }
+
+  /** Runs a tool in the test's directory, with its own GnuPG home; stdin is empty. */
   private static void run(String... argv) throws Exception {
+    ProcessBuilder pb = new ProcessBuilder(argv);
+    pb.environment().put("GNUPGHOME", dir.resolve("gnupg").toString());
     Process p =
-        new ProcessBuilder(argv)
-            .directory(dir.toFile())
+        pb.directory(dir.toFile())
             .redirectErrorStream(true)
             .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
             .start();
