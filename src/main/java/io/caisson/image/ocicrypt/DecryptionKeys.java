@@ -102,7 +102,7 @@ public final class DecryptionKeys {
         if (key != null) {
           keys.add(key);
         }
-      } catch (IOException | JweException e) {
+      } catch (IOException | UnwrapException e) {
         problems.add(e.getMessage());
       } catch (IllegalArgumentException | IllegalStateException e) {
         problems.add(e.getMessage()); // an OpenPGP keyring that cannot be used, or no library
@@ -136,7 +136,8 @@ public final class DecryptionKeys {
   }
 
   /** The private key a file holds, or null when it holds none (a certificate, a public key). */
-  private static PrivateKey privateKey(Path file, byte[] content) throws IOException, JweException {
+  private static PrivateKey privateKey(Path file, byte[] content)
+      throws IOException, UnwrapException {
     String text = new String(content, StandardCharsets.ISO_8859_1);
     if (text.strip().startsWith("{")) {
       JsonNode jwk;
@@ -150,8 +151,8 @@ public final class DecryptionKeys {
       }
       try {
         return JsonWebKeys.privateKey(jwk);
-      } catch (JweException e) {
-        throw new JweException(file + ": " + e.getMessage());
+      } catch (UnwrapException e) {
+        throw new UnwrapException(file + ": " + e.getMessage());
       }
     }
     if (text.contains("-----BEGIN ") && text.contains("PRIVATE KEY-----")) {

@@ -25,6 +25,7 @@ public record EncryptedLayer(Digest digest, String mediaType, Map<String, String
   static final String KEYS_PREFIX = "org.opencontainers.image.enc.keys.";
   static final String JWE = KEYS_PREFIX + "jwe";
   static final String PGP = KEYS_PREFIX + "pgp";
+  static final String PKCS7 = KEYS_PREFIX + "pkcs7";
   static final String PUBLIC_OPTIONS = "org.opencontainers.image.enc.pubopts";
   static final String CIPHER = "AES_256_CTR_HMAC_SHA256";
   private static final String SUFFIX = "+encrypted";
@@ -54,22 +55,26 @@ public record EncryptedLayer(Digest digest, String mediaType, Map<String, String
   public LayerKey unwrap(DecryptionKeys keys) throws LayerDecryptionException {
     String jwe = annotations.getOrDefault(JWE, "");
     String pgp = annotations.getOrDefault(PGP, "");
-    if (jwe.isEmpty() && pgp.isEmpty()) {
+    String pkcs7 = annotations.getOrDefault(PKCS7, "");
+    if (jwe.isEmpty() && pgp.isEmpty() && pkcs7.isEmpty()) {
       throw new LayerDecryptionException(
-          "layer "
-              + digest
-              + " is encrypted for "
-              + schemes()
-              + " recipients only; Caisson"
-              + " opens layers wrapped with JWE or PGP");
+          "layer %s is encrypted for %s recipients only; Caisson opens layers wrapped with JWE, PGP or PKCS7"
+              .formatted(digest, schemes()));
     }
     DecryptionKeys.Loaded loaded = keys.loaded();
     List<String> misses = new ArrayList<>();
     for (String one : jwe.isEmpty() ? new String[0] : jwe.split(",")) {
       try {
         return key(Jwe.parse(base64(one, JWE)).decrypt(loaded.privateKeys()));
-      } catch (JweException e) {
+      } catch (UnwrapException e) {
         misses.add("JWE: " + e.getMessage());
+      }
+    }
+    for (String one : pkcs7.isEmpty() ? new String[0] : pkcs7.split(",")) {
+      try {
+        return key(Pkcs7Envelope.open(base64(one, PKCS7), loaded.privateKeys()));
+      } catch (UnwrapException e) {
+        misses.add("PKCS7: " + e.getMessage());
       }
     }
     for (String one : pgp.isEmpty() ? new String[0] : pgp.split(",")) {
@@ -82,14 +87,9 @@ public record EncryptedLayer(Digest digest, String mediaType, Map<String, String
         }
       }
     }
+    String why = misses.isEmpty() ? "" : ": " + String.join("; ", misses);
     throw new LayerDecryptionException(
-        "layer "
-            + digest
-            + " is encrypted ("
-            + schemes()
-            + ") and "
-            + keys.describe()
-            + (misses.isEmpty() ? "" : ": " + String.join("; ", misses)));
+        "layer %s is encrypted (%s) and %s%s".formatted(digest, schemes(), keys.describe(), why));
   }
 
   private LayerKey key(byte[] privateOptionsJson) throws LayerDecryptionException {
@@ -101,12 +101,8 @@ public record EncryptedLayer(Digest digest, String mediaType, Map<String, String
     JsonNode pub = json(base64(publicOptions, PUBLIC_OPTIONS), PUBLIC_OPTIONS);
     if (!CIPHER.equals(pub.path("cipher").asText())) {
       throw new LayerDecryptionException(
-          "layer "
-              + digest
-              + " is encrypted with cipher "
-              + pub.get("cipher")
-              + "; Caisson reads "
-              + CIPHER);
+          "layer %s is encrypted with cipher %s; Caisson reads %s"
+              .formatted(digest, pub.get("cipher"), CIPHER));
     }
     byte[] symmetricKey = bytes(priv, "symkey", "the private options");
     byte[] hmac = bytes(pub, "hmac", PUBLIC_OPTIONS);
@@ -128,17 +124,8 @@ public record EncryptedLayer(Digest digest, String mediaType, Map<String, String
     }
     if (symmetricKey.length != 32 || iv.length != 16 || hmac.length != 32) {
       throw new LayerDecryptionException(
-          "layer "
-              + digest
-              + ": "
-              + CIPHER
-              + " takes a 32-byte key, a 16-byte nonce and a"
-              + " 32-byte HMAC, not "
-              + symmetricKey.length
-              + ", "
-              + iv.length
-              + " and "
-              + hmac.length);
+          "layer %s: %s takes a 32-byte key, a 16-byte nonce and a 32-byte HMAC, not %d, %d and %d"
+              .formatted(digest, CIPHER, symmetricKey.length, iv.length, hmac.length));
     }
     return new LayerKey(symmetricKey, iv, hmac, plainDigest);
   }

@@ -20,9 +20,9 @@ final class JsonWebKeys {
   private JsonWebKeys() {}
 
   /** The public EC key of a JWK such as a JWE's {@code epk}. */
-  static ECPublicKey ecPublicKey(JsonNode jwk) throws JweException {
+  static ECPublicKey ecPublicKey(JsonNode jwk) throws UnwrapException {
     if (!"EC".equals(jwk.path("kty").asText())) {
-      throw new JweException("the ephemeral key is not an EC key");
+      throw new UnwrapException("the ephemeral key is not an EC key");
     }
     ECParameterSpec curve = curve(jwk.path("crv").asText());
     ECPoint point = new ECPoint(integer(jwk, "x"), integer(jwk, "y"));
@@ -30,14 +30,14 @@ final class JsonWebKeys {
       return (ECPublicKey)
           KeyFactory.getInstance("EC").generatePublic(new ECPublicKeySpec(point, curve));
     } catch (GeneralSecurityException e) {
-      throw new JweException("the ephemeral key is not a valid EC key: " + e.getMessage());
+      throw new UnwrapException("the ephemeral key is not a valid EC key: " + e.getMessage());
     }
   }
 
   /** The private key of an RSA or EC JWK; a public-only JWK is an error. */
-  static PrivateKey privateKey(JsonNode jwk) throws JweException {
+  static PrivateKey privateKey(JsonNode jwk) throws UnwrapException {
     if (!jwk.has("d")) {
-      throw new JweException("the JWK holds no private key");
+      throw new UnwrapException("the JWK holds no private key");
     }
     try {
       return switch (jwk.path("kty").asText()) {
@@ -46,14 +46,15 @@ final class JsonWebKeys {
             KeyFactory.getInstance("EC")
                 .generatePrivate(
                     new ECPrivateKeySpec(integer(jwk, "d"), curve(jwk.path("crv").asText())));
-        default -> throw new JweException("a JWK of type " + jwk.path("kty") + " is not supported");
+        default ->
+            throw new UnwrapException("a JWK of type " + jwk.path("kty") + " is not supported");
       };
     } catch (GeneralSecurityException e) {
-      throw new JweException("the JWK is not a valid key: " + e.getMessage());
+      throw new UnwrapException("the JWK is not a valid key: " + e.getMessage());
     }
   }
 
-  private static PrivateKey rsa(JsonNode jwk) throws GeneralSecurityException, JweException {
+  private static PrivateKey rsa(JsonNode jwk) throws GeneralSecurityException, UnwrapException {
     KeyFactory rsa = KeyFactory.getInstance("RSA");
     if (!jwk.has("p")) {
       return rsa.generatePrivate(new RSAPrivateKeySpec(integer(jwk, "n"), integer(jwk, "d")));
@@ -70,27 +71,27 @@ final class JsonWebKeys {
             integer(jwk, "qi")));
   }
 
-  private static ECParameterSpec curve(String crv) throws JweException {
+  private static ECParameterSpec curve(String crv) throws UnwrapException {
     String name =
         switch (crv) {
           case "P-256" -> "secp256r1";
           case "P-384" -> "secp384r1";
           case "P-521" -> "secp521r1";
-          default -> throw new JweException("curve \"" + crv + "\" is not supported");
+          default -> throw new UnwrapException("curve \"" + crv + "\" is not supported");
         };
     try {
       AlgorithmParameters params = AlgorithmParameters.getInstance("EC");
       params.init(new ECGenParameterSpec(name));
       return params.getParameterSpec(ECParameterSpec.class);
     } catch (GeneralSecurityException e) {
-      throw new JweException("this JDK has no curve " + crv);
+      throw new UnwrapException("this JDK has no curve " + crv);
     }
   }
 
-  private static BigInteger integer(JsonNode jwk, String field) throws JweException {
+  private static BigInteger integer(JsonNode jwk, String field) throws UnwrapException {
     JsonNode value = jwk.get(field);
     if (value == null || !value.isTextual()) {
-      throw new JweException("the JWK has no \"" + field + "\"");
+      throw new UnwrapException("the JWK has no \"" + field + "\"");
     }
     return new BigInteger(1, Jwe.b64(value.asText(), field));
   }

@@ -67,15 +67,15 @@ final class Jwe {
   }
 
   /** Parses the JSON serialization; the compact one ocicrypt never writes is refused. */
-  static Jwe parse(byte[] json) throws JweException {
+  static Jwe parse(byte[] json) throws UnwrapException {
     JsonNode root;
     try {
       root = JSON.readTree(json);
     } catch (IOException e) {
-      throw new JweException("not a JWE in JSON serialization: " + e.getMessage());
+      throw new UnwrapException("not a JWE in JSON serialization: " + e.getMessage());
     }
     if (root == null || !root.isObject()) {
-      throw new JweException("not a JWE in JSON serialization");
+      throw new UnwrapException("not a JWE in JSON serialization");
     }
     String protectedB64 = text(root, "protected", false);
     ObjectNode protectedHeader =
@@ -85,7 +85,7 @@ final class Jwe {
     JsonNode list = root.get("recipients");
     if (list != null) {
       if (!list.isArray() || list.isEmpty()) {
-        throw new JweException("\"recipients\" is not a non-empty array");
+        throw new UnwrapException("\"recipients\" is not a non-empty array");
       }
       for (JsonNode r : list) {
         recipients.add(recipient(r));
@@ -111,16 +111,16 @@ final class Jwe {
 
   /**
    * The plaintext, opened with the first of {@code keys} that is one of the recipients'; a
-   * JweException listing why each recipient and key did not fit when none does.
+   * UnwrapException listing why each recipient and key did not fit when none does.
    */
-  byte[] decrypt(List<PrivateKey> keys) throws JweException {
+  byte[] decrypt(List<PrivateKey> keys) throws UnwrapException {
     List<String> misses = new ArrayList<>();
     for (Recipient recipient : recipients) {
       ObjectNode header = joinedHeader(recipient);
       String alg = header.path("alg").asText("");
       String enc = header.path("enc").asText("");
       if (header.has("crit")) {
-        throw new JweException("a critical header extension " + header.get("crit") + " is set");
+        throw new UnwrapException("a critical header extension " + header.get("crit") + " is set");
       }
       ContentAlgorithm content = ContentAlgorithm.named(enc);
       for (PrivateKey key : keys) {
@@ -130,7 +130,7 @@ final class Jwe {
         try {
           byte[] cek = JweKeyUnwrap.unwrap(alg, header, recipient.encryptedKey(), key);
           return inflated(header, content.decrypt(cek, iv, ciphertext, tag, aad()));
-        } catch (GeneralSecurityException | JweException e) {
+        } catch (GeneralSecurityException | UnwrapException e) {
           misses.add(alg + " with a " + key.getAlgorithm() + " key: " + e.getMessage());
         }
       }
@@ -138,19 +138,19 @@ final class Jwe {
         misses.add("key algorithm " + alg + " is not supported");
       }
     }
-    throw new JweException(
+    throw new UnwrapException(
         misses.isEmpty()
             ? "no key fits any of its " + recipients.size() + " recipients"
             : String.join("; ", misses));
   }
 
   /** The recipient's header over the shared ones; a member given twice is an error (RFC 7516). */
-  private ObjectNode joinedHeader(Recipient recipient) throws JweException {
+  private ObjectNode joinedHeader(Recipient recipient) throws UnwrapException {
     ObjectNode joined = JSON.createObjectNode();
     for (ObjectNode part : List.of(protectedHeader, unprotected, recipient.header())) {
       for (var member : part.properties()) {
         if (joined.has(member.getKey())) {
-          throw new JweException("header member \"" + member.getKey() + "\" is given twice");
+          throw new UnwrapException("header member \"" + member.getKey() + "\" is given twice");
         }
         joined.set(member.getKey(), member.getValue());
       }
@@ -164,13 +164,13 @@ final class Jwe {
     return full.getBytes(StandardCharsets.US_ASCII);
   }
 
-  private static byte[] inflated(ObjectNode header, byte[] plain) throws JweException {
+  private static byte[] inflated(ObjectNode header, byte[] plain) throws UnwrapException {
     JsonNode zip = header.get("zip");
     if (zip == null) {
       return plain;
     }
     if (!"DEF".equals(zip.asText())) {
-      throw new JweException("compression " + zip + " is not supported");
+      throw new UnwrapException("compression " + zip + " is not supported");
     }
     Inflater inflater = new Inflater(true);
     try {
@@ -180,16 +180,16 @@ final class Jwe {
       while (!inflater.finished()) {
         int n = inflater.inflate(buf);
         if (n == 0 && (inflater.needsInput() || inflater.needsDictionary())) {
-          throw new JweException("the compressed plaintext is truncated");
+          throw new UnwrapException("the compressed plaintext is truncated");
         }
         out.write(buf, 0, n);
         if (out.size() > MAX_INFLATED) {
-          throw new JweException("the plaintext inflates past 1 MiB");
+          throw new UnwrapException("the plaintext inflates past 1 MiB");
         }
       }
       return out.toByteArray();
     } catch (DataFormatException e) {
-      throw new JweException("the compressed plaintext is corrupt: " + e.getMessage());
+      throw new UnwrapException("the compressed plaintext is corrupt: " + e.getMessage());
     } finally {
       inflater.end();
     }
@@ -214,19 +214,19 @@ final class Jwe {
       this.tagBytes = tagBytes;
     }
 
-    static ContentAlgorithm named(String enc) throws JweException {
+    static ContentAlgorithm named(String enc) throws UnwrapException {
       for (ContentAlgorithm a : values()) {
         if (a.name().replace('_', '-').equals(enc)) {
           return a;
         }
       }
-      throw new JweException("content encryption \"" + enc + "\" is not supported");
+      throw new UnwrapException("content encryption \"" + enc + "\" is not supported");
     }
 
     byte[] decrypt(byte[] cek, byte[] iv, byte[] ciphertext, byte[] tag, byte[] aad)
-        throws GeneralSecurityException, JweException {
+        throws GeneralSecurityException, UnwrapException {
       if (cek.length != keyBytes) {
-        throw new JweException(
+        throw new UnwrapException(
             "the content key has " + cek.length + " bytes, " + name() + " takes " + keyBytes);
       }
       if (mac == null) {
@@ -246,7 +246,7 @@ final class Jwe {
       hmac.update(ByteBuffer.allocate(8).putLong((long) aad.length * 8).array());
       byte[] expected = Arrays.copyOf(hmac.doFinal(), tagBytes);
       if (!MessageDigest.isEqual(expected, tag)) {
-        throw new JweException("the authentication tag does not match");
+        throw new UnwrapException("the authentication tag does not match");
       }
       Cipher cbc = Cipher.getInstance("AES/CBC/PKCS5Padding");
       cbc.init(
@@ -255,41 +255,41 @@ final class Jwe {
     }
   }
 
-  private static Recipient recipient(JsonNode node) throws JweException {
+  private static Recipient recipient(JsonNode node) throws UnwrapException {
     if (!node.isObject()) {
-      throw new JweException("a recipient is not a JSON object");
+      throw new UnwrapException("a recipient is not a JSON object");
     }
     String key = text(node, "encrypted_key", false);
     return new Recipient(
         objectOrEmpty(node, "header"), key == null ? new byte[0] : b64(key, "encrypted_key"));
   }
 
-  private static String text(JsonNode node, String field, boolean required) throws JweException {
+  private static String text(JsonNode node, String field, boolean required) throws UnwrapException {
     JsonNode value = node.get(field);
     if (value == null) {
       if (required) {
-        throw new JweException("no \"" + field + "\"");
+        throw new UnwrapException("no \"" + field + "\"");
       }
       return null;
     }
     if (!value.isTextual()) {
-      throw new JweException("\"" + field + "\" is not a string");
+      throw new UnwrapException("\"" + field + "\" is not a string");
     }
     return value.asText();
   }
 
-  private static ObjectNode objectOrEmpty(JsonNode node, String field) throws JweException {
+  private static ObjectNode objectOrEmpty(JsonNode node, String field) throws UnwrapException {
     JsonNode value = node.get(field);
     if (value == null) {
       return JSON.createObjectNode();
     }
     if (!value.isObject()) {
-      throw new JweException("\"" + field + "\" is not a JSON object");
+      throw new UnwrapException("\"" + field + "\" is not a JSON object");
     }
     return (ObjectNode) value;
   }
 
-  private static ObjectNode object(byte[] json) throws JweException {
+  private static ObjectNode object(byte[] json) throws UnwrapException {
     try {
       JsonNode node = JSON.readTree(json);
       if (node != null && node.isObject()) {
@@ -298,15 +298,15 @@ final class Jwe {
     } catch (IOException e) {
       // Reported below.
     }
-    throw new JweException("the protected header is not a JSON object");
+    throw new UnwrapException("the protected header is not a JSON object");
   }
 
   /** Base64url without padding, as JOSE writes it. */
-  static byte[] b64(String value, String what) throws JweException {
+  static byte[] b64(String value, String what) throws UnwrapException {
     try {
       return Base64.getUrlDecoder().decode(value);
     } catch (IllegalArgumentException e) {
-      throw new JweException("\"" + what + "\" is not base64url");
+      throw new UnwrapException("\"" + what + "\" is not base64url");
     }
   }
 }

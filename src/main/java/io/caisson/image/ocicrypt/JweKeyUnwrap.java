@@ -44,14 +44,14 @@ final class JweKeyUnwrap {
   }
 
   static byte[] unwrap(String alg, ObjectNode header, byte[] encryptedKey, PrivateKey key)
-      throws GeneralSecurityException, JweException {
+      throws GeneralSecurityException, UnwrapException {
     return switch (alg) {
       case "RSA-OAEP" -> rsaOaep(key, encryptedKey, "SHA-1", MGF1ParameterSpec.SHA1);
       case "RSA-OAEP-256" -> rsaOaep(key, encryptedKey, "SHA-256", MGF1ParameterSpec.SHA256);
       case "ECDH-ES+A128KW" -> ecdhKeyWrap(alg, 128, header, encryptedKey, (ECPrivateKey) key);
       case "ECDH-ES+A192KW" -> ecdhKeyWrap(alg, 192, header, encryptedKey, (ECPrivateKey) key);
       case "ECDH-ES+A256KW" -> ecdhKeyWrap(alg, 256, header, encryptedKey, (ECPrivateKey) key);
-      default -> throw new JweException("key algorithm \"" + alg + "\" is not supported");
+      default -> throw new UnwrapException("key algorithm \"" + alg + "\" is not supported");
     };
   }
 
@@ -67,16 +67,16 @@ final class JweKeyUnwrap {
 
   private static byte[] ecdhKeyWrap(
       String alg, int bits, ObjectNode header, byte[] wrapped, ECPrivateKey key)
-      throws GeneralSecurityException, JweException {
+      throws GeneralSecurityException, UnwrapException {
     JsonNode epk = header.get("epk");
     if (epk == null) {
-      throw new JweException(alg + " without an ephemeral key (\"epk\")");
+      throw new UnwrapException(alg + " without an ephemeral key (\"epk\")");
     }
     ECPublicKey ephemeral = JsonWebKeys.ecPublicKey(epk);
     if (ephemeral.getParams().getCurve().getField().getFieldSize()
             != key.getParams().getCurve().getField().getFieldSize()
         || !ephemeral.getParams().getOrder().equals(key.getParams().getOrder())) {
-      throw new JweException("the ephemeral key is on another curve than this key");
+      throw new UnwrapException("the ephemeral key is on another curve than this key");
     }
     // The JDK's ECDH checks that the ephemeral point is on the curve.
     KeyAgreement ecdh = KeyAgreement.getInstance("ECDH");
@@ -119,13 +119,13 @@ final class JweKeyUnwrap {
     return Arrays.copyOf(out, bits / 8);
   }
 
-  private static byte[] optional(ObjectNode header, String field) throws JweException {
+  private static byte[] optional(ObjectNode header, String field) throws UnwrapException {
     JsonNode value = header.get(field);
     if (value == null) {
       return new byte[0];
     }
     if (!value.isTextual()) {
-      throw new JweException("\"" + field + "\" is not a string");
+      throw new UnwrapException("\"" + field + "\" is not a string");
     }
     return Jwe.b64(value.asText(), field);
   }

@@ -46,6 +46,8 @@ class EncryptedLayerTest {
   static byte[] jwkAlgorithmsBlob;
   static EncryptedLayer pgpWrapped;
   static byte[] pgpWrappedBlob;
+  static EncryptedLayer pkcs7Wrapped;
+  static byte[] pkcs7WrappedBlob;
 
   @TempDir Path keys;
 
@@ -77,6 +79,25 @@ class EncryptedLayerTest {
     skopeo("enc2", "jwe:rsa256.jwk", "jwe:ec384.pub");
     jwkAlgorithms = encrypted(dir.resolve("enc2"));
     jwkAlgorithmsBlob = blob(dir.resolve("enc2"), jwkAlgorithms.digest());
+
+    // An X.509 recipient: the key's certificate.
+    openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "x509.key",
+        "-out",
+        "x509.crt",
+        "-subj",
+        "/CN=caisson node",
+        "-days",
+        "2");
+    skopeo("enc4", "pkcs7:x509.crt");
+    pkcs7Wrapped = encrypted(dir.resolve("enc4"));
+    pkcs7WrappedBlob = blob(dir.resolve("enc4"), pkcs7Wrapped.digest());
 
     // A GPG recipient: Debian's skopeo reads RSA keys only (its OpenPGP library has no ECC).
     Files.createDirectories(dir.resolve("gnupg"));
@@ -142,6 +163,16 @@ class EncryptedLayerTest {
   }
 
   @Test
+  void aLayerWrappedForAnX509CertificateOpensWithItsKey() throws Exception {
+    assertThat(pkcs7Wrapped.annotations()).containsKey(EncryptedLayer.PKCS7);
+    assertThatThrownBy(() -> pkcs7Wrapped.unwrap(keysOf("rsa.pem", "ec.pem")))
+        .hasMessageContaining("is encrypted (PKCS7) and none of the 2 private keys in " + keys)
+        .hasMessageContaining("PKCS7: RSA key: ");
+    assertThat(decryptedDigest(pkcs7Wrapped, pkcs7WrappedBlob, keysOf("x509.key")))
+        .isEqualTo(plainDigest);
+  }
+
+  @Test
   void aPrivateKeyMayBeAJwkAndOtherFilesArePassedOver() throws Exception {
     ECPrivateKey ec = (ECPrivateKey) PemFiles.privateKey(dir.resolve("ec.pem"));
     ECPublicKey pub = (ECPublicKey) publicKey("ec.pub");
@@ -195,13 +226,13 @@ class EncryptedLayerTest {
 
   @Test
   void schemesOtherThanJweAreNamed() {
-    EncryptedLayer pkcs7 =
+    EncryptedLayer pkcs11 =
         new EncryptedLayer(
             rsaAndEc.digest(),
             rsaAndEc.mediaType(),
-            Map.of("org.opencontainers.image.enc.keys.pkcs7", "AAAA"));
-    assertThatThrownBy(() -> pkcs7.unwrap(DecryptionKeys.in(keys)))
-        .hasMessageContaining("is encrypted for PKCS7 recipients only");
+            Map.of("org.opencontainers.image.enc.keys.pkcs11", "AAAA"));
+    assertThatThrownBy(() -> pkcs11.unwrap(DecryptionKeys.in(keys)))
+        .hasMessageContaining("is encrypted for PKCS11 recipients only");
   }
 
   @Test

@@ -161,7 +161,7 @@ class JweTest {
     Jwe parsed = Jwe.parse(bytes(jwe));
     assertThat(parsed.decrypt(List.of(stranger.getPrivate(), node.getPrivate()))).isEqualTo(PLAIN);
     assertThatThrownBy(() -> parsed.decrypt(List.of(stranger.getPrivate())))
-        .isInstanceOf(JweException.class)
+        .isInstanceOf(UnwrapException.class)
         .hasMessageContaining("ECDH-ES+A128KW with a EC key");
   }
 
