@@ -9,6 +9,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.PrivateKey;
 import java.util.ArrayList;
 import java.util.List;
@@ -108,6 +110,7 @@ public final class DecryptionKeys {
         problems.add(e.getMessage()); // an OpenPGP keyring that cannot be used, or no library
       }
     }
+    warnIfOthersCanRead(dir);
     log.info(
         "decryption keys: {} private keys and {} OpenPGP keyrings in {}",
         keys.size(),
@@ -117,6 +120,22 @@ public final class DecryptionKeys {
       log.warn("decryption keys: {}", problem);
     }
     return new Loaded(List.copyOf(keys), List.copyOf(pgpKeys), List.copyOf(problems));
+  }
+
+  /** Private keys others can read are no longer the node's alone: say so, and use them. */
+  private static void warnIfOthersCanRead(Path dir) {
+    try {
+      var permissions = Files.getPosixFilePermissions(dir);
+      if (permissions.contains(PosixFilePermission.GROUP_READ)
+          || permissions.contains(PosixFilePermission.OTHERS_READ)) {
+        log.warn(
+            "decryption keys: {} can be listed by others than its owner ({}); make it 0700",
+            dir,
+            PosixFilePermissions.toString(permissions));
+      }
+    } catch (IOException | UnsupportedOperationException e) {
+      // Listed above already; nothing to add.
+    }
   }
 
   /**

@@ -173,6 +173,32 @@ class EncryptedLayerTest {
   }
 
   @Test
+  void anEnvelopeOfAesCbcAsOpensslCmsWritesItOpensToo() throws Exception {
+    Files.writeString(dir.resolve("options.json"), "{\"symkey\":\"...\"}");
+    openssl(
+        "cms",
+        "-encrypt",
+        "-aes-256-cbc",
+        "-recip",
+        "x509.crt",
+        "-binary",
+        "-outform",
+        "DER",
+        "-in",
+        "options.json",
+        "-out",
+        "options.cms");
+    byte[] envelope = Files.readAllBytes(dir.resolve("options.cms"));
+    assertThat(Pkcs7Envelope.open(envelope, List.of(PemFiles.privateKey(dir.resolve("x509.key")))))
+        .isEqualTo(Files.readAllBytes(dir.resolve("options.json")));
+    assertThatThrownBy(
+            () ->
+                Pkcs7Envelope.open(envelope, List.of(PemFiles.privateKey(dir.resolve("rsa.pem")))))
+        .isInstanceOf(UnwrapException.class)
+        .hasMessageStartingWith("RSA key: ");
+  }
+
+  @Test
   void aPrivateKeyMayBeAJwkAndOtherFilesArePassedOver() throws Exception {
     ECPrivateKey ec = (ECPrivateKey) PemFiles.privateKey(dir.resolve("ec.pem"));
     ECPublicKey pub = (ECPublicKey) publicKey("ec.pub");
