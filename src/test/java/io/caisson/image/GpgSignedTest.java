@@ -132,6 +132,29 @@ class GpgSignedTest {
         .startsWith("its keyring cannot be read:");
   }
 
+  /**
+   * Signatures come from registries and lookasides: mutated ones (seeded, {@code -Dfuzz.seed=N}
+   * replays) are accepted or refused with a reason, never an exception out of the check.
+   */
+  @Test
+  void mutatedSignaturesAreRefusedWithAReason() throws Exception {
+    long seed = Long.getLong("fuzz.seed", System.nanoTime());
+    java.util.Random random = new java.util.Random(seed);
+    GpgSigned rsa = keyPath("rsa.gpg");
+    byte[] original = signature("rsa.sig");
+    for (int i = 0; i < 300; i++) {
+      byte[] mutated = original.clone();
+      for (int n = random.nextInt(4) + 1; n > 0; n--) {
+        mutated[random.nextInt(mutated.length)] = (byte) random.nextInt(256);
+      }
+      try {
+        rsa.rejection(SIGNED_AS, MANIFEST, List.of(mutated));
+      } catch (RuntimeException e) {
+        throw new AssertionError("mutation " + i + " (seed " + seed + ") threw " + e, e);
+      }
+    }
+  }
+
   @Test
   void theOpenPgpCodeIsLoadedApartFromTheDaemonsClassPath() {
     ClassLoader loader = OpenPgp.get().getClass().getClassLoader();

@@ -66,15 +66,15 @@ public record EncryptedLayer(Digest digest, String mediaType, Map<String, String
     for (String one : jwe.isEmpty() ? new String[0] : jwe.split(",")) {
       try {
         return key(Jwe.parse(base64(one, JWE)).decrypt(loaded.privateKeys()));
-      } catch (UnwrapException e) {
-        misses.add("JWE: " + e.getMessage());
+      } catch (UnwrapException | RuntimeException e) {
+        misses.add("JWE: " + reason(e));
       }
     }
     for (String one : pkcs7.isEmpty() ? new String[0] : pkcs7.split(",")) {
       try {
         return key(Pkcs7Envelope.open(base64(one, PKCS7), loaded.privateKeys()));
-      } catch (UnwrapException e) {
-        misses.add("PKCS7: " + e.getMessage());
+      } catch (UnwrapException | RuntimeException e) {
+        misses.add("PKCS7: " + reason(e));
       }
     }
     for (String one : pgp.isEmpty() ? new String[0] : pgp.split(",")) {
@@ -82,14 +82,24 @@ public record EncryptedLayer(Digest digest, String mediaType, Map<String, String
       for (OpenPgp.SecretKeys ring : loaded.pgpKeys()) {
         try {
           return key(ring.decrypt(message));
-        } catch (IllegalArgumentException e) {
-          misses.add("PGP: " + e.getMessage());
+        } catch (RuntimeException e) {
+          misses.add("PGP: " + reason(e));
         }
       }
     }
     String why = misses.isEmpty() ? "" : ": " + String.join("; ", misses);
     throw new LayerDecryptionException(
         "layer %s is encrypted (%s) and %s%s".formatted(digest, schemes(), keys.describe(), why));
+  }
+
+  /**
+   * Why a wrapped key did not open. The wrapped keys come from the registry: a parser tripping over
+   * a malformed one is one more miss, never the pull's internal error.
+   */
+  private static String reason(Exception e) {
+    return e instanceof UnwrapException || e instanceof IllegalArgumentException
+        ? e.getMessage()
+        : "it is malformed (" + e + ")";
   }
 
   private LayerKey key(byte[] privateOptionsJson) throws LayerDecryptionException {

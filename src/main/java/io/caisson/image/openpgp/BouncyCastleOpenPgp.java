@@ -110,6 +110,11 @@ public final class BouncyCastleOpenPgp implements OpenPgp {
       return content;
     } catch (IOException | PGPException e) {
       throw new IllegalArgumentException("it is not a readable OpenPGP message: " + e.getMessage());
+    } catch (IllegalArgumentException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      // BouncyCastle's parsers throw unchecked exceptions at some malformed packets.
+      throw new IllegalArgumentException("it is not a readable OpenPGP message: " + e);
     }
   }
 

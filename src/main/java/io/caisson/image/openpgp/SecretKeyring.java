@@ -92,6 +92,11 @@ final class SecretKeyring implements OpenPgp.SecretKeys {
           "it is encrypted to keys " + recipients + ", none of them in this keyring");
     } catch (IOException | PGPException e) {
       throw new IllegalArgumentException("it cannot be decrypted: " + e.getMessage());
+    } catch (IllegalArgumentException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      // BouncyCastle's parsers throw unchecked exceptions at some malformed packets.
+      throw new IllegalArgumentException("it is not a readable OpenPGP message: " + e);
     }
   }
 

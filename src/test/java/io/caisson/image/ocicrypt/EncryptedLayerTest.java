@@ -287,6 +287,54 @@ class EncryptedLayerTest {
         .hasMessageContaining("does not match the HMAC");
   }
 
+  /**
+   * The wrapped keys come from the registry: mutated ones (seeded, {@code -Dfuzz.seed=N} replays)
+   * give a key or a LayerDecryptionException, never another exception.
+   */
+  @Test
+  void mutatedWrappedKeysAreRefusedCleanly() throws Exception {
+    long seed = Long.getLong("fuzz.seed", System.nanoTime());
+    java.util.Random random = new java.util.Random(seed);
+    DecryptionKeys all = keysOf("rsa.pem", "ec.pem", "x509.key", "node.gpg");
+    for (var target :
+        List.of(
+            Map.entry(rsaAndEc, EncryptedLayer.JWE),
+            Map.entry(pkcs7Wrapped, EncryptedLayer.PKCS7),
+            Map.entry(pgpWrapped, EncryptedLayer.PGP))) {
+      byte[] wrapped =
+          Base64.getDecoder().decode(target.getKey().annotations().get(target.getValue()));
+      for (int i = 0; i < 150; i++) {
+        byte[] mutated = mutate(wrapped, random);
+        Map<String, String> annotations = new HashMap<>(target.getKey().annotations());
+        annotations.put(target.getValue(), Base64.getEncoder().encodeToString(mutated));
+        EncryptedLayer layer =
+            new EncryptedLayer(target.getKey().digest(), target.getKey().mediaType(), annotations);
+        try {
+          layer.unwrap(all);
+        } catch (LayerDecryptionException expected) {
+          // A clear refusal.
+        } catch (RuntimeException e) {
+          throw new AssertionError(
+              target.getValue() + " mutation " + i + " (seed " + seed + ") threw " + e, e);
+        }
+      }
+    }
+  }
+
+  private static byte[] mutate(byte[] original, java.util.Random random) {
+    byte[] out = original.clone();
+    switch (random.nextInt(3)) {
+      case 0 -> out[random.nextInt(out.length)] ^= (byte) (1 << random.nextInt(8));
+      case 1 -> out = java.util.Arrays.copyOf(out, random.nextInt(out.length));
+      default -> {
+        for (int n = random.nextInt(8) + 1; n > 0; n--) {
+          out[random.nextInt(out.length)] = (byte) random.nextInt(256);
+        }
+      }
+    }
+    return out;
+  }
+
   @Test
   void onlyEncryptedMediaTypesAreEncryptedLayers() {
     assertThat(
