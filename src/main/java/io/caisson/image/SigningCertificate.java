@@ -1,5 +1,6 @@
 package io.caisson.image;
 
+import io.caisson.common.Der;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -18,7 +19,6 @@ import java.security.cert.X509CertSelector;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.Date;
 import java.util.HashSet;
@@ -199,12 +199,12 @@ record SigningCertificate(X509Certificate leaf) {
     byte[] v1 = leaf.getExtensionValue(FULCIO_ISSUER_V1);
     byte[] v2 = leaf.getExtensionValue(FULCIO_ISSUER_V2);
     String issuer1 =
-        v1 == null ? null : new String(Der.content(v1, Der.OCTET_STRING), StandardCharsets.UTF_8);
+        v1 == null ? null : new String(derContent(v1, Der.OCTET_STRING), StandardCharsets.UTF_8);
     String issuer2 =
         v2 == null
             ? null
             : new String(
-                Der.content(Der.content(v2, Der.OCTET_STRING), Der.UTF8_STRING),
+                derContent(derContent(v2, Der.OCTET_STRING), Der.UTF8_STRING),
                 StandardCharsets.UTF_8);
     if (issuer1 != null && issuer2 != null && !issuer1.equals(issuer2)) {
       throw new SignatureRejected(
@@ -252,38 +252,16 @@ record SigningCertificate(X509Certificate leaf) {
     return name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
   }
 
-  /** Just enough DER to read an extension's value: one TLV of a known tag, filling its input. */
-  private static final class Der {
-    static final int OCTET_STRING = 0x04;
-    static final int UTF8_STRING = 0x0c;
-
-    static byte[] content(byte[] der, int tag) throws SignatureRejected {
-      if (der.length < 2 || (der[0] & 0xff) != tag) {
-        throw malformed();
+  /** The content of one DER value of {@code tag} that is all of {@code der}. */
+  private static byte[] derContent(byte[] der, int tag) throws SignatureRejected {
+    try {
+      Der value = Der.parse(der);
+      if (value.tag() == tag) {
+        return value.content();
       }
-      int lengthByte = der[1] & 0xff;
-      int start = 2;
-      long length = lengthByte;
-      if (lengthByte >= 0x80) {
-        int bytes = lengthByte & 0x7f;
-        if (bytes == 0 || bytes > 3 || der.length < 2 + bytes) {
-          throw malformed();
-        }
-        length = 0;
-        for (int i = 0; i < bytes; i++) {
-          length = (length << 8) | (der[2 + i] & 0xff);
-        }
-        start += bytes;
-      }
-      if (start + length != der.length) {
-        throw malformed();
-      }
-      return Arrays.copyOfRange(der, start, der.length);
+    } catch (Der.Malformed e) {
+      // Reported below.
     }
-
-    private static SignatureRejected malformed() {
-      return new SignatureRejected(
-          "a signature's certificate has a malformed OIDC issuer extension");
-    }
+    throw new SignatureRejected("a signature's certificate has a malformed OIDC issuer extension");
   }
 }

@@ -1,4 +1,4 @@
-package io.caisson.image.ocicrypt;
+package io.caisson.common;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
 
-/** The DER reader under the PKCS#7 envelope: values, object identifiers, and what it refuses. */
+/** The DER reader: values, object identifiers, and what it refuses. */
 class DerTest {
   private static byte[] hex(String h) {
     return HexFormat.of().parseHex(h.replace(" ", ""));

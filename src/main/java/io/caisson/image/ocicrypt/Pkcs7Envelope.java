@@ -1,5 +1,6 @@
 package io.caisson.image.ocicrypt;
 
+import io.caisson.common.Der;
 import java.io.ByteArrayOutputStream;
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;
@@ -41,7 +42,15 @@ final class Pkcs7Envelope {
 
   /** The enveloped content, opened with one of {@code keys}. */
   static byte[] open(byte[] der, List<PrivateKey> keys) throws UnwrapException {
-    Der contentInfo = Der.parse(der);
+    try {
+      return open(Der.parse(der), keys);
+    } catch (Der.Malformed e) {
+      throw new UnwrapException("it is not a readable PKCS#7 envelope: " + e.getMessage());
+    }
+  }
+
+  private static byte[] open(Der contentInfo, List<PrivateKey> keys)
+      throws UnwrapException, Der.Malformed {
     if (!ENVELOPED_DATA.equals(contentInfo.child(0, "content type").oid())) {
       throw new UnwrapException("it is not a PKCS#7 EnvelopedData");
     }
@@ -77,7 +86,7 @@ final class Pkcs7Envelope {
           Cipher rsa = Cipher.getInstance("RSA/ECB/PKCS1Padding");
           rsa.init(Cipher.DECRYPT_MODE, key);
           return decryptContent(encryptedContentInfo, rsa.doFinal(encryptedKey));
-        } catch (GeneralSecurityException | UnwrapException e) {
+        } catch (GeneralSecurityException | UnwrapException | Der.Malformed e) {
           misses.add("RSA key: " + e.getMessage());
         }
       }
@@ -89,7 +98,7 @@ final class Pkcs7Envelope {
   }
 
   private static byte[] decryptContent(Der info, byte[] contentKey)
-      throws GeneralSecurityException, UnwrapException {
+      throws GeneralSecurityException, UnwrapException, Der.Malformed {
     Der algorithm = info.child(1, "content encryption algorithm");
     String oid = algorithm.child(0, "content encryption algorithm").oid();
     ContentCipher cipher = CIPHERS.get(oid);
@@ -117,7 +126,7 @@ final class Pkcs7Envelope {
   }
 
   /** {@code [0]} with the bytes, or constructed with octet strings that hold them in turn. */
-  private static byte[] encryptedContent(Der content) throws UnwrapException {
+  private static byte[] encryptedContent(Der content) throws UnwrapException, Der.Malformed {
     if (!content.isContext(0)) {
       throw new UnwrapException("its encrypted content is missing");
     }
