@@ -128,6 +128,59 @@ class SigstoreCertificatesTest {
         .contains("does not verify with the policy's Rekor key");
   }
 
+  /**
+   * A keyless signature's certificate, chain and bundle come from the registry: mutated ones
+   * (seeded, {@code -Dfuzz.seed=N} replays) are refused with a reason, never an exception.
+   */
+  @Test
+  void mutatedCertificatesChainsAndBundlesAreRefusedWithAReason() throws Exception {
+    long seed = Long.getLong("fuzz.seed", System.nanoTime());
+    java.util.Random random = new java.util.Random(seed);
+    SigstoreSigned policy = fulcio(EMAIL, ISSUER);
+    SigstoreAttachments.Signature good = keyless(fulcioV2, rekor, Instant.now(), true);
+    for (String annotation :
+        List.of(
+            SigningCertificate.CERTIFICATE_ANNOTATION,
+            SigningCertificate.CHAIN_ANNOTATION,
+            RekorEntry.BUNDLE_ANNOTATION)) {
+      String value = good.annotations().get(annotation);
+      boolean pem = value.startsWith("-----BEGIN");
+      // A chain's first certificate is the one mutated; the rest stays as it was.
+      String end = "-----END CERTIFICATE-----";
+      String rest = pem ? value.substring(value.indexOf(end) + end.length()) : "";
+      byte[] bytes =
+          pem
+              ? Base64.getMimeDecoder()
+                  .decode(
+                      value.substring(0, value.indexOf(end)).replaceAll("-----[A-Z ]+-----", ""))
+              : value.getBytes(StandardCharsets.UTF_8);
+      for (int i = 0; i < 200; i++) {
+        byte[] mutated = bytes.clone();
+        for (int n = random.nextInt(4) + 1; n > 0; n--) {
+          mutated[random.nextInt(mutated.length)] = (byte) random.nextInt(256);
+        }
+        String text =
+            pem
+                ? "-----BEGIN CERTIFICATE-----\n"
+                    + Base64.getMimeEncoder().encodeToString(mutated)
+                    + "\n"
+                    + end
+                    + rest
+                : new String(mutated, StandardCharsets.ISO_8859_1);
+        Map<String, String> annotations = new HashMap<>(good.annotations());
+        annotations.put(annotation, text);
+        var signature =
+            new SigstoreAttachments.Signature(good.mediaType(), good.payload(), annotations);
+        try {
+          rejection(policy, signature);
+        } catch (RuntimeException e) {
+          throw new AssertionError(
+              annotation + " mutation " + i + " (seed " + seed + ") threw " + e, e);
+        }
+      }
+    }
+  }
+
   @Test
   void theLogsEntryMustNameThisSignatureItsSignerAndItsPayload() throws Exception {
     SigstoreSigned policy = fulcio(EMAIL, ISSUER);
