@@ -10,6 +10,7 @@ import io.caisson.image.ocicrypt.EncryptedLayer;
 import io.caisson.image.ocicrypt.LayerDecryptionException;
 import io.caisson.image.ocicrypt.LayerKey;
 import io.caisson.linux.SyscallException;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -313,6 +314,11 @@ final class Puller {
             // for an encrypted layer, the HMAC's).
             if (!(e instanceof StallWatchdog.StallException)) {
               layer.transferTo(OutputStream.nullOutputStream());
+              if (e.getClass() == IOException.class || e instanceof EOFException) {
+                // The blob arrived whole and matched its digest, so no read of the network
+                // failed: the archive itself is bad (a truncated tar, a broken header).
+                throw new MalformedLayerException(e.getMessage(), e);
+              }
             }
             throw e;
           }
@@ -342,6 +348,13 @@ final class Puller {
     }
   }
 
+  /** A layer whose bytes match its digest but do not make a tar archive. */
+  static final class MalformedLayerException extends IOException {
+    MalformedLayerException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
   static CaissonException failure(String what, IOException e) {
     if (OutOfSpace.causedBy(e)) {
       // The unpacker's writes and the network's reads share one copy loop: name the disk.
@@ -353,6 +366,9 @@ final class Puller {
           CaissonException.precondition("%s: %s", what, m.getMessage());
       case LayerDecryptionException d ->
           CaissonException.precondition("%s: %s", what, d.getMessage());
+      case MalformedLayerException m ->
+          CaissonException.precondition(
+              "%s is not a valid layer archive: %s", what, m.getMessage());
       case LayerUnpacker.UnsafeEntryException u ->
           CaissonException.invalid("%s is unsafe: %s", what, u.getMessage());
       case ZipException z ->

@@ -687,6 +687,28 @@ class ImageServiceIT {
   }
 
   @Test
+  void aLayerThatMatchesItsDigestButIsNoTarIsTheImagesFault() throws Exception {
+    byte[] tar = new TarBuilder().file("big", "b".repeat(5000), 0644).build();
+    Layer truncated = TestImages.layer(java.util.Arrays.copyOf(tar, 512 + 1000), Comp.GZIP, false);
+    Image img = TestImages.image(TestImages.list(base, truncated), null, "amd64", false);
+    pusher.push("truncated/app", "v1", img);
+
+    ImageService s = service();
+    assertThatThrownBy(() -> s.pull(ref("truncated/app:v1"), null))
+        .isInstanceOfSatisfying(
+            CaissonException.class,
+            e -> {
+              // Not UNAVAILABLE: pulling again cannot help.
+              assertThat(e.kind()).isEqualTo(Kind.FAILED_PRECONDITION);
+              assertThat(e.getMessage())
+                  .contains("layer " + truncated.digest() + " is not a valid layer archive")
+                  .contains("Truncated TAR archive");
+            });
+    assertThat(s.list(Optional.empty())).isEmpty();
+    assertThat(entries(s.root().resolve("layers"))).isEmpty();
+  }
+
+  @Test
   void interruptedPullLeavesNothingAndRetrySucceeds() throws Exception {
     Image img = TestImages.image(TestImages.list(base, big), null, "amd64", false);
     pusher.push("flaky/app", "v1", img);
