@@ -50,7 +50,8 @@ public record Digest(String algorithm, String hex) {
     return HexFormat.of().formatHex(finished.digest()).equals(hex);
   }
 
-  static MessageDigest newSha256() {
+  /** A fresh SHA-256 hasher: libcrypto's where the node has it, else the JDK's. */
+  public static MessageDigest newSha256() {
     return hasher("SHA-256");
   }
 

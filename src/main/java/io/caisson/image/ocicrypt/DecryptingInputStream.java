@@ -4,9 +4,6 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
-import javax.crypto.Cipher;
-import javax.crypto.Mac;
-import javax.crypto.ShortBufferException;
 
 /**
  * Decrypts a layer as it streams past, authenticating the ciphertext with its HMAC and hashing the
@@ -14,14 +11,19 @@ import javax.crypto.ShortBufferException;
  * #read(byte[], int, int)}: a skip reads too, so nothing is left out of the HMAC.
  */
 final class DecryptingInputStream extends FilterInputStream {
+  /** AES-CTR decrypting bytes in place, libcrypto's or the JDK's. */
+  interface Keystream {
+    void apply(byte[] buf, int off, int len);
+  }
+
   private final LayerKey key;
-  private final Cipher ctr;
-  private final Mac mac;
+  private final Keystream ctr;
+  private final HmacSha256 mac;
   private final MessageDigest plainHasher;
   private boolean verified;
   private LayerDecryptionException failure;
 
-  DecryptingInputStream(InputStream ciphertext, LayerKey key, Cipher ctr, Mac mac) {
+  DecryptingInputStream(InputStream ciphertext, LayerKey key, Keystream ctr, HmacSha256 mac) {
     super(ciphertext);
     this.key = key;
     this.ctr = ctr;
@@ -48,15 +50,7 @@ final class DecryptingInputStream extends FilterInputStream {
     }
     mac.update(b, off, n);
     // CTR is a stream mode: every byte in gives one byte out, in place.
-    int out;
-    try {
-      out = ctr.update(b, off, n, b, off);
-    } catch (ShortBufferException e) {
-      throw new IOException("AES-CTR: " + e.getMessage(), e);
-    }
-    if (out != n) {
-      throw new IOException("AES-CTR returned " + out + " of " + n + " bytes");
-    }
+    ctr.apply(b, off, n);
     if (plainHasher != null) {
       plainHasher.update(b, off, n);
     }
