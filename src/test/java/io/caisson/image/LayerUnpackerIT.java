@@ -27,6 +27,46 @@ class LayerUnpackerIT {
     return root;
   }
 
+  /**
+   * A layer's bytes are the image's: mutated archives (seeded, {@code -Dfuzz.seed=N} replays)
+   * unpack or fail with an IOException, never another exception, and never write outside the layer.
+   */
+  @Test
+  void mutatedArchivesUnpackOrFailWithAnIoException() throws Exception {
+    long seed = Long.getLong("fuzz.seed", System.nanoTime());
+    java.util.Random random = new java.util.Random(seed);
+    byte[] tar =
+        new TarBuilder()
+            .dir("bin", 0755)
+            .file("bin/busybox", new byte[] {1, 2, 3}, 0755, 0, 0)
+            .hardlink("bin/sh", "bin/busybox")
+            .rawPax(Map.of("SCHILY.xattr.security.capability", PaxXattrTapTest.CAP))
+            .file("usr/bin/ping", new byte[] {7}, 0755, 0, 0)
+            .symlink("lib", "usr/lib")
+            .file("etc/.wh.passwd", "", 0644)
+            .device("dev/null", TarConstants.LF_CHR, 1, 3, 0666)
+            .build();
+    Path outside = Files.createDirectories(tmp.resolve("outside"));
+    for (int i = 0; i < 300; i++) {
+      byte[] mutated = tar.clone();
+      for (int n = random.nextInt(6) + 1; n > 0; n--) {
+        mutated[random.nextInt(Math.min(mutated.length, 4096))] = (byte) random.nextInt(256);
+      }
+      Path root = Files.createDirectories(tmp.resolve("fuzz-" + i));
+      try {
+        LayerUnpacker.unpack(new ByteArrayInputStream(mutated), root);
+      } catch (java.io.IOException expected) {
+        // A clear refusal.
+      } catch (RuntimeException e) {
+        throw new AssertionError("mutation " + i + " (seed " + seed + ") threw " + e, e);
+      }
+      LayerUnpacker.deleteTree(root);
+    }
+    try (var left = Files.list(outside)) {
+      assertThat(left.toList()).isEmpty();
+    }
+  }
+
   @Test
   void keepsOwnershipModesTimesLinksDevicesAndBinaryXattrs() throws Exception {
     TarBuilder b =
