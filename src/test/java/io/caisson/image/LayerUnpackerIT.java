@@ -46,7 +46,6 @@ class LayerUnpackerIT {
             .file("etc/.wh.passwd", "", 0644)
             .device("dev/null", TarConstants.LF_CHR, 1, 3, 0666)
             .build();
-    Path outside = Files.createDirectories(tmp.resolve("outside"));
     for (int i = 0; i < 300; i++) {
       byte[] mutated = tar.clone();
       for (int n = random.nextInt(6) + 1; n > 0; n--) {
@@ -62,7 +61,8 @@ class LayerUnpackerIT {
       }
       LayerUnpacker.deleteTree(root);
     }
-    try (var left = Files.list(outside)) {
+    // Each layer was tmp/fuzz-N and is gone: an entry that escaped it would be left in tmp.
+    try (var left = Files.list(tmp)) {
       assertThat(left.toList()).isEmpty();
     }
   }
