@@ -211,12 +211,13 @@ class DaemonIT {
           """
           pinned_images = ["reloaded.example.com/*"]
           default_env = ["RELOADED=yes"]
+          decryption_keys_path = "/etc/caisson/reloaded-keys"
           pause_image = "example.com/other-pause:1"
           """);
       hangUp(daemon);
       awaitLog(
           daemon,
-          "configuration reloaded: taken up [default_env, pinned_images];"
+          "configuration reloaded: taken up [decryption_keys_path, default_env, pinned_images];"
               + " changed, applied at the next start [pause_image]");
       String config =
           daemon
@@ -227,6 +228,7 @@ class DaemonIT {
       assertThat(config)
           .contains("\"pinned_images\":[\"reloaded.example.com/*\"]")
           .contains("\"default_env\":[\"RELOADED=yes\"]")
+          .contains("\"decryption_keys_path\":\"/etc/caisson/reloaded-keys\"")
           .contains("\"pause_image\":\"registry.k8s.io/pause:3.10\"");
 
       // A drop-in that does not load changes nothing, and the daemon goes on serving.
