@@ -25,6 +25,11 @@ if [[ -S /run/caisson/caisson.sock ]] && pgrep -f "caisson-.*\.jar" >/dev/null; 
   echo "caisson is already running"
   exit 0
 fi
+# What the daemon would find, said before it starts: a failure here is what kubelet would later
+# see as a NotReady node or failing pulls. The daemon starts anyway and reports it in Status.
+if ! /usr/local/bin/caisson check; then
+  echo "caisson check found the failures above; starting caisson anyway" >&2
+fi
 mkdir -p /var/log
 nohup /usr/local/bin/caisson >>/var/log/caisson.log 2>&1 &
 for _ in $(seq 1 100); do

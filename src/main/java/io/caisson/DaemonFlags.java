@@ -26,6 +26,7 @@ record DaemonFlags(What what, Path configFile, boolean configGiven, Map<String, 
   enum What {
     SERVE,
     PRINT_CONFIG,
+    CHECK,
     HELP,
     VERSION
   }
@@ -178,11 +179,14 @@ record DaemonFlags(What what, Path configFile, boolean configGiven, Map<String, 
       switch (arg) {
         case "-h", "--help" -> what = What.HELP;
         case "-V", "--version" -> what = what == What.HELP ? what : What.VERSION;
-        case "config" -> {
-          if (what == What.PRINT_CONFIG) {
-            throw new UsageException("unexpected argument: config");
+        case "config", "check" -> {
+          if (what == What.PRINT_CONFIG || what == What.CHECK) {
+            throw new UsageException("unexpected argument: " + arg);
           }
-          what = what == What.SERVE ? What.PRINT_CONFIG : what; // help and version win
+          // help and version win
+          if (what == What.SERVE) {
+            what = arg.equals("config") ? What.PRINT_CONFIG : What.CHECK;
+          }
         }
         default -> {
           int eq = arg.indexOf('=');
@@ -219,9 +223,12 @@ record DaemonFlags(What what, Path configFile, boolean configGiven, Map<String, 
     StringBuilder text =
         new StringBuilder(
             """
-            Usage: caisson [-hV] [OPTIONS] [config]
+            Usage: caisson [-hV] [OPTIONS] [config | check]
             Kubernetes CRI (runtime.v1) container runtime: serves CRI on a unix socket.
               config                       print the effective configuration as TOML and exit
+              check                        check the node as the daemon would (runtime, conmon,
+                                           network, kernel, storage, image files), change
+                                           nothing, exit 1 if anything would fail
             """);
     for (Flag flag : FLAGS) {
       line(text, flag.name() + "=" + flag.label(), flag.help());

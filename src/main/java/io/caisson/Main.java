@@ -5,10 +5,12 @@ import io.caisson.config.CaissonConfig;
 import io.caisson.config.ConfigLoader;
 import io.caisson.config.InvalidConfigException;
 import io.caisson.daemon.Daemon;
+import io.caisson.daemon.Preflight;
 
 /**
- * The {@code caisson} command: serve CRI on a unix socket, or print the effective config. Exit
- * status 2 for a command line or configuration that cannot be used, as the usual CLI convention.
+ * The {@code caisson} command: serve CRI on a unix socket, print the effective config, or check the
+ * node (exit status 1 when something would fail). Exit status 2 for a command line or configuration
+ * that cannot be used, as the usual CLI convention.
  */
 public final class Main {
   private static final int USAGE = 2;
@@ -52,6 +54,10 @@ public final class Main {
     if (flags.what() == DaemonFlags.What.PRINT_CONFIG) {
       System.out.print(new ConfigLoader().toToml(config));
       return 0;
+    }
+    if (flags.what() == DaemonFlags.What.CHECK) {
+      LogLevels.setCaissonLevel("error"); // the report says it all, once
+      return new Preflight(config).run(System.out);
     }
     LogLevels.setCaissonLevel(config.logLevel());
     return new Daemon(

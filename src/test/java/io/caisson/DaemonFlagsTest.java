@@ -55,6 +55,15 @@ class DaemonFlagsTest {
   }
 
   @Test
+  void theCheckSubcommandTakesTheFlagsItChecks() throws Exception {
+    DaemonFlags flags = DaemonFlags.parse("check", "--root=/r");
+    assertThat(flags.what()).isEqualTo(What.CHECK);
+    assertThat(flags.overrides()).containsEntry("root", "/r");
+    assertThat(DaemonFlags.parse("check", "--help").what()).isEqualTo(What.HELP);
+    assertThat(DaemonFlags.usage()).contains("check");
+  }
+
+  @Test
   void helpWinsOverVersion() throws Exception {
     assertThat(DaemonFlags.parse("-V").what()).isEqualTo(What.VERSION);
     assertThat(DaemonFlags.parse("--version", "--help").what()).isEqualTo(What.HELP);
@@ -71,5 +80,7 @@ class DaemonFlagsTest {
     assertThatThrownBy(() -> DaemonFlags.parse("serve")).hasMessage("unexpected argument: serve");
     assertThatThrownBy(() -> DaemonFlags.parse("config", "config"))
         .hasMessage("unexpected argument: config");
+    assertThatThrownBy(() -> DaemonFlags.parse("config", "check"))
+        .hasMessage("unexpected argument: check");
   }
 }

@@ -50,6 +50,11 @@ public record Digest(String algorithm, String hex) {
     return HexFormat.of().formatHex(finished.digest()).equals(hex);
   }
 
+  /** Whether digests are libcrypto's on this node (else the JDK's). */
+  public static boolean usesLibcrypto() {
+    return OpenSslDigest.create("SHA-256").isPresent();
+  }
+
   /** A fresh SHA-256 hasher: libcrypto's where the node has it, else the JDK's. */
   public static MessageDigest newSha256() {
     return hasher("SHA-256");

@@ -61,6 +61,16 @@ public final class RegistriesConf {
         mergedAliases);
   }
 
+  /** What the rules amount to, in a line: for {@code caisson --check}. */
+  String summary() {
+    String search =
+        searchRegistries == null
+            ? "no unqualified-search-registries (short names are docker.io's)"
+            : "unqualified-search-registries " + searchRegistries;
+    return "%d [[registry]] entries, %s, %d aliases"
+        .formatted(entries.size(), search, aliases.size());
+  }
+
   public static RegistriesConf empty() {
     return new RegistriesConf(List.of(), null, Map.of());
   }

@@ -63,6 +63,24 @@ public final class SignaturePolicy {
     this.dockerScopes = dockerScopes;
   }
 
+  /** What the policy amounts to, in a line: for {@code caisson --check}. */
+  String summary() {
+    return "default %s, %d docker scopes"
+        .formatted(
+            defaultRequirements.stream()
+                .map(
+                    r ->
+                        switch (r) {
+                          case Requirement.AcceptAnything a -> "insecureAcceptAnything";
+                          case Requirement.Reject x -> "reject";
+                          case Requirement.Sigstore x -> "sigstoreSigned";
+                          case Requirement.Gpg x -> "signedBy";
+                          case Requirement.Unverifiable x -> "unverifiable: " + x.why();
+                        })
+                .toList(),
+            dockerScopes.size());
+  }
+
   /** A policy that accepts every image: what a node without a policy file gets. */
   public static SignaturePolicy acceptAnything() {
     return new SignaturePolicy(List.of(new Requirement.AcceptAnything()), Map.of());

@@ -109,6 +109,16 @@ public final class SignaturePolicyFile {
         signed.scope());
   }
 
+  /**
+   * The policy as pulls now read it, in a line; FAILED_PRECONDITION when it would fail them. For
+   * {@code caisson --check}.
+   */
+  String summary() {
+    return path != null && !Files.exists(path)
+        ? "no file: every image may be pulled"
+        : current().summary();
+  }
+
   private synchronized SignaturePolicy current() {
     if (path == null) {
       return policy;

@@ -59,6 +59,26 @@ public final class DecryptionKeys {
     return loaded;
   }
 
+  /** What the directory holds, in a line, and what could not be used. */
+  public record Summary(String text, List<String> problems) {}
+
+  /** What the directory holds: for {@code caisson --check}. */
+  public Summary summary() {
+    if (dir == null) {
+      return new Summary("none configured: encrypted layers are refused", List.of());
+    }
+    if (!Files.exists(dir)) {
+      return new Summary("no such directory: encrypted layers are refused", List.of());
+    }
+    Loaded l = loaded();
+    String text =
+        "%d private keys and %d OpenPGP keyrings"
+            .formatted(l.privateKeys().size(), l.pgpKeys().size());
+    return l.problems().isEmpty()
+        ? new Summary(text, List.of())
+        : new Summary(text + "; " + String.join("; ", l.problems()), l.problems());
+  }
+
   /** Where the keys were looked for and what was found, for an error message. */
   String describe() {
     if (dir == null) {
