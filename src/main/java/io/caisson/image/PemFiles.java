@@ -95,11 +95,23 @@ public final class PemFiles {
     }
   }
 
-  /** The private key in the file. */
+  /**
+   * The private key in the file: its first block that is a key, so a certificate may come before it
+   * (a combined PEM file).
+   */
   public static PrivateKey privateKey(Path file) throws IOException {
     Matcher m = BLOCK.matcher(Files.readString(file, StandardCharsets.US_ASCII));
-    if (!m.find()) {
-      throw new IOException(file + " holds no PEM private key");
+    boolean found = false;
+    List<String> others = new ArrayList<>();
+    while (!found && m.find()) {
+      found = m.group(1).endsWith("PRIVATE KEY");
+      if (!found) {
+        others.add(m.group(1));
+      }
+    }
+    if (!found) {
+      throw new IOException(
+          file + " holds no PEM private key" + (others.isEmpty() ? "" : " (only " + others + ")"));
     }
     byte[] der;
     try {
@@ -114,7 +126,9 @@ public final class PemFiles {
           case "EC PRIVATE KEY" -> pkcs8(sequence(EC_OID, curveOf(der, file)), der);
           case "ENCRYPTED PRIVATE KEY" ->
               throw new IOException(file + " is encrypted; the daemon needs it unencrypted");
-          default -> throw new IOException(file + " holds a " + m.group(1) + ", not a private key");
+          default ->
+              throw new IOException(
+                  file + ": a " + m.group(1) + " cannot be read; write the key as PKCS#8");
         };
     for (String algorithm : List.of("RSA", "EC", "Ed25519", "Ed448")) {
       try {

@@ -170,6 +170,14 @@ class EncryptedLayerTest {
         .hasMessageContaining("PKCS7: RSA key: ");
     assertThat(decryptedDigest(pkcs7Wrapped, pkcs7WrappedBlob, keysOf("x509.key")))
         .isEqualTo(plainDigest);
+    // The certificate and its key in one file, the certificate first.
+    Files.delete(keys.resolve("x509.key"));
+    Files.write(
+        keys.resolve("x509-combined.pem"),
+        (Files.readString(dir.resolve("x509.crt")) + Files.readString(dir.resolve("x509.key")))
+            .getBytes(StandardCharsets.US_ASCII));
+    assertThat(decryptedDigest(pkcs7Wrapped, pkcs7WrappedBlob, DecryptionKeys.in(keys)))
+        .isEqualTo(plainDigest);
   }
 
   @Test
