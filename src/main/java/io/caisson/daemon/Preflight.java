@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /**
  * {@code caisson --check}: what the daemon would find at start, found without starting it, so an
@@ -132,16 +133,9 @@ public final class Preflight {
   }
 
   private static PreflightFinding overlayfs() {
-    try {
-      boolean listed =
-          Files.readAllLines(Path.of("/proc/filesystems")).stream()
-              .anyMatch(l -> l.endsWith("\toverlay"));
-      return listed
-          ? PreflightFinding.ok("overlayfs", "the kernel has it")
-          : PreflightFinding.fail("overlayfs", "not in /proc/filesystems: load the overlay module");
-    } catch (IOException e) {
-      return PreflightFinding.fail("overlayfs", "cannot read /proc/filesystems: " + e.getMessage());
-    }
+    return procLine(Path.of("/proc/filesystems"), l -> l.endsWith("\toverlay"))
+        ? PreflightFinding.ok("overlayfs", "the kernel has it")
+        : PreflightFinding.fail("overlayfs", "not in /proc/filesystems: load the overlay module");
   }
 
   private PreflightFinding cgroups() {
@@ -163,16 +157,18 @@ public final class Preflight {
   }
 
   private static PreflightFinding seccomp() {
+    return procLine(Path.of("/proc/self/status"), l -> l.startsWith("Seccomp:"))
+        ? PreflightFinding.ok("seccomp", "the kernel filters system calls")
+        : PreflightFinding.warn(
+            "seccomp", "the kernel has no seccomp: RuntimeDefault profiles cannot be applied");
+  }
+
+  /** Whether a line of a /proc file matches; false when it cannot be read. */
+  private static boolean procLine(Path file, Predicate<String> wanted) {
     try {
-      boolean has =
-          Files.readAllLines(Path.of("/proc/self/status")).stream()
-              .anyMatch(l -> l.startsWith("Seccomp:"));
-      return has
-          ? PreflightFinding.ok("seccomp", "the kernel filters system calls")
-          : PreflightFinding.warn(
-              "seccomp", "the kernel has no seccomp: RuntimeDefault profiles cannot be applied");
+      return Files.readAllLines(file).stream().anyMatch(wanted);
     } catch (IOException e) {
-      return PreflightFinding.warn("seccomp", "cannot read /proc/self/status: " + e.getMessage());
+      return false;
     }
   }
 

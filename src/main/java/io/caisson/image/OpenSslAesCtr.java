@@ -36,18 +36,9 @@ public final class OpenSslAesCtr {
     }
     return FUNCTIONS.map(
         f -> {
-          MemorySegment created;
-          try {
-            created = (MemorySegment) f.newContext.invokeExact();
-          } catch (Throwable t) {
-            throw new IllegalStateException("EVP_CIPHER_CTX_new failed", t);
-          }
-          if (created.equals(MemorySegment.NULL)) {
-            throw new OutOfMemoryError("EVP_CIPHER_CTX_new returned NULL");
-          }
           // EVP_CIPHER_CTX_free also wipes the key schedule the context holds.
-          MethodHandle free = f.freeContext;
-          MemorySegment context = created.reinterpret(Arena.ofAuto(), c -> freeContext(free, c));
+          MemorySegment context =
+              Libcrypto.autoFreedContext(f.newContext, f.freeContext, "EVP_CIPHER_CTX");
           int ok;
           try (Arena arena = Arena.ofConfined()) {
             MemorySegment k = arena.allocateFrom(ValueLayout.JAVA_BYTE, key);
@@ -62,14 +53,6 @@ public final class OpenSslAesCtr {
           }
           return new OpenSslAesCtr(context);
         });
-  }
-
-  private static void freeContext(MethodHandle free, MemorySegment context) {
-    try {
-      free.invokeExact(context);
-    } catch (Throwable t) {
-      throw new IllegalStateException("EVP_CIPHER_CTX_free failed", t);
-    }
   }
 
   /** Decrypts {@code len} bytes of {@code buf} from {@code off} in place. */
@@ -102,35 +85,32 @@ public final class OpenSslAesCtr {
 
     static Optional<Functions> load() {
       try {
-        SymbolLookup crypto = SymbolLookup.libraryLookup("libcrypto.so.3", Arena.global());
+        SymbolLookup crypto = Libcrypto.load();
         Linker linker = Linker.nativeLinker();
         ValueLayout ptr = ValueLayout.ADDRESS;
         MethodHandle cipher =
-            linker.downcallHandle(find(crypto, "EVP_aes_256_ctr"), FunctionDescriptor.of(ptr));
+            linker.downcallHandle(
+                Libcrypto.find(crypto, "EVP_aes_256_ctr"), FunctionDescriptor.of(ptr));
         return Optional.of(
             new Functions(
                 (MemorySegment) cipher.invokeExact(),
                 linker.downcallHandle(
-                    find(crypto, "EVP_CIPHER_CTX_new"), FunctionDescriptor.of(ptr)),
+                    Libcrypto.find(crypto, "EVP_CIPHER_CTX_new"), FunctionDescriptor.of(ptr)),
                 linker.downcallHandle(
-                    find(crypto, "EVP_CIPHER_CTX_free"), FunctionDescriptor.ofVoid(ptr)),
+                    Libcrypto.find(crypto, "EVP_CIPHER_CTX_free"), FunctionDescriptor.ofVoid(ptr)),
                 linker.downcallHandle(
-                    find(crypto, "EVP_DecryptInit_ex"),
+                    Libcrypto.find(crypto, "EVP_DecryptInit_ex"),
                     FunctionDescriptor.of(ValueLayout.JAVA_INT, ptr, ptr, ptr, ptr, ptr)),
                 // Critical: the bytes are decrypted where they lie in the Java heap, in place; the
                 // GC waits for at most one CHUNK.
                 linker.downcallHandle(
-                    find(crypto, "EVP_DecryptUpdate"),
+                    Libcrypto.find(crypto, "EVP_DecryptUpdate"),
                     FunctionDescriptor.of(
                         ValueLayout.JAVA_INT, ptr, ptr, ptr, ptr, ValueLayout.JAVA_INT),
                     Linker.Option.critical(true))));
       } catch (Throwable t) {
         return Optional.empty();
       }
-    }
-
-    private static MemorySegment find(SymbolLookup lookup, String name) {
-      return lookup.find(name).orElseThrow(() -> new UnsatisfiedLinkError("no " + name));
     }
   }
 }

@@ -50,30 +50,11 @@ final class OpenSslDigest extends MessageDigest {
                 case "SHA-512" -> f.sha512;
                 default -> throw new IllegalArgumentException("no OpenSSL digest " + name);
               };
-          MemorySegment created;
-          try {
-            created = (MemorySegment) f.newContext.invokeExact();
-          } catch (Throwable t) {
-            throw new IllegalStateException("EVP_MD_CTX_new failed", t);
-          }
-          if (created.equals(MemorySegment.NULL)) {
-            throw new OutOfMemoryError("EVP_MD_CTX_new returned NULL");
-          }
-          // The digest is the only holder of this segment: once it is unreachable, the JDK's
-          // common cleaner frees the context (no thread of our own for it).
-          MethodHandle free = f.freeContext;
-          MemorySegment context = created.reinterpret(Arena.ofAuto(), c -> freeContext(free, c));
+          MemorySegment context =
+              Libcrypto.autoFreedContext(f.newContext, f.freeContext, "EVP_MD_CTX");
           int length = name.equals("SHA-256") ? 32 : 64;
           return new OpenSslDigest(name, algorithm, length, context);
         });
-  }
-
-  private static void freeContext(MethodHandle free, MemorySegment context) {
-    try {
-      free.invokeExact(context);
-    } catch (Throwable t) {
-      throw new IllegalStateException("EVP_MD_CTX_free failed", t);
-    }
   }
 
   private void init() {
@@ -178,39 +159,36 @@ final class OpenSslDigest extends MessageDigest {
 
     static Optional<Functions> load() {
       try {
-        SymbolLookup crypto = SymbolLookup.libraryLookup("libcrypto.so.3", Arena.global());
+        SymbolLookup crypto = Libcrypto.load();
         Linker linker = Linker.nativeLinker();
         ValueLayout ptr = ValueLayout.ADDRESS;
         MethodHandle sha256 =
-            linker.downcallHandle(find(crypto, "EVP_sha256"), FunctionDescriptor.of(ptr));
+            linker.downcallHandle(Libcrypto.find(crypto, "EVP_sha256"), FunctionDescriptor.of(ptr));
         MethodHandle sha512 =
-            linker.downcallHandle(find(crypto, "EVP_sha512"), FunctionDescriptor.of(ptr));
+            linker.downcallHandle(Libcrypto.find(crypto, "EVP_sha512"), FunctionDescriptor.of(ptr));
         return Optional.of(
             new Functions(
                 (MemorySegment) sha256.invokeExact(),
                 (MemorySegment) sha512.invokeExact(),
-                linker.downcallHandle(find(crypto, "EVP_MD_CTX_new"), FunctionDescriptor.of(ptr)),
                 linker.downcallHandle(
-                    find(crypto, "EVP_MD_CTX_free"), FunctionDescriptor.ofVoid(ptr)),
+                    Libcrypto.find(crypto, "EVP_MD_CTX_new"), FunctionDescriptor.of(ptr)),
                 linker.downcallHandle(
-                    find(crypto, "EVP_DigestInit_ex"),
+                    Libcrypto.find(crypto, "EVP_MD_CTX_free"), FunctionDescriptor.ofVoid(ptr)),
+                linker.downcallHandle(
+                    Libcrypto.find(crypto, "EVP_DigestInit_ex"),
                     FunctionDescriptor.of(ValueLayout.JAVA_INT, ptr, ptr, ptr)),
                 // Critical: the bytes are hashed where they lie in the Java heap, no copy; the GC
                 // waits for at most one CHUNK (well under a millisecond).
                 linker.downcallHandle(
-                    find(crypto, "EVP_DigestUpdate"),
+                    Libcrypto.find(crypto, "EVP_DigestUpdate"),
                     FunctionDescriptor.of(ValueLayout.JAVA_INT, ptr, ptr, ValueLayout.JAVA_LONG),
                     Linker.Option.critical(true)),
                 linker.downcallHandle(
-                    find(crypto, "EVP_DigestFinal_ex"),
+                    Libcrypto.find(crypto, "EVP_DigestFinal_ex"),
                     FunctionDescriptor.of(ValueLayout.JAVA_INT, ptr, ptr, ptr))));
       } catch (Throwable t) {
         return Optional.empty();
       }
-    }
-
-    private static MemorySegment find(SymbolLookup lookup, String name) {
-      return lookup.find(name).orElseThrow(() -> new UnsatisfiedLinkError("no " + name));
     }
   }
 }

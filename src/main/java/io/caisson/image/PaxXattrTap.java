@@ -1,7 +1,7 @@
 package io.caisson.image;
 
+import io.caisson.common.ObservedInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URLDecoder;
@@ -18,7 +18,7 @@ import java.util.Map;
  * getNextEntry()} returns an entry, {@link #xattrsOfCurrentEntry()} holds that entry's xattrs (from
  * its own PAX header merged over the global ones).
  */
-final class PaxXattrTap extends FilterInputStream {
+final class PaxXattrTap extends ObservedInputStream {
   private static final int BLOCK = 512;
   private static final String SCHILY = "SCHILY.xattr.";
   private static final String LIBARCHIVE = "LIBARCHIVE.xattr.";
@@ -49,39 +49,12 @@ final class PaxXattrTap extends FilterInputStream {
   }
 
   @Override
-  public int read() throws IOException {
-    byte[] one = new byte[1];
-    int n = read(one, 0, 1);
-    return n < 0 ? -1 : one[0] & 0xff;
-  }
-
-  @Override
   public int read(byte[] b, int off, int len) throws IOException {
     int n = in.read(b, off, len);
     if (n > 0) {
       observe(b, off, n);
     }
     return n;
-  }
-
-  @Override
-  public long skip(long n) throws IOException {
-    // Route skips through read() so no byte escapes observation.
-    byte[] buf = new byte[(int) Math.min(8192, Math.max(n, 1))];
-    long done = 0;
-    while (done < n) {
-      int r = read(buf, 0, (int) Math.min(buf.length, n - done));
-      if (r < 0) {
-        break;
-      }
-      done += r;
-    }
-    return done;
-  }
-
-  @Override
-  public boolean markSupported() {
-    return false;
   }
 
   private void observe(byte[] b, int off, int n) throws IOException {

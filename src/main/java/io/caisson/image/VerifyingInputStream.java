@@ -1,6 +1,6 @@
 package io.caisson.image;
 
-import java.io.FilterInputStream;
+import io.caisson.common.ObservedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
@@ -9,7 +9,7 @@ import java.security.MessageDigest;
  * Hashes and counts a blob as it streams past; at end of stream the size and digest must match the
  * descriptor, else the read fails. Nothing a registry says in headers is trusted.
  */
-final class VerifyingInputStream extends FilterInputStream {
+final class VerifyingInputStream extends ObservedInputStream {
   /** The bytes did not hash to the expected digest. */
   static final class DigestMismatchException extends IOException {
     DigestMismatchException(String message) {
@@ -38,13 +38,6 @@ final class VerifyingInputStream extends FilterInputStream {
   }
 
   @Override
-  public int read() throws IOException {
-    byte[] one = new byte[1];
-    int n = read(one, 0, 1);
-    return n < 0 ? -1 : one[0] & 0xff;
-  }
-
-  @Override
   public int read(byte[] b, int off, int len) throws IOException {
     if (len == 0) {
       return 0;
@@ -65,25 +58,6 @@ final class VerifyingInputStream extends FilterInputStream {
               + " bytes its descriptor says");
     }
     return n;
-  }
-
-  @Override
-  public long skip(long n) throws IOException {
-    byte[] buf = new byte[8192];
-    long done = 0;
-    while (done < n) {
-      int r = read(buf, 0, (int) Math.min(buf.length, n - done));
-      if (r < 0) {
-        break;
-      }
-      done += r;
-    }
-    return done;
-  }
-
-  @Override
-  public boolean markSupported() {
-    return false;
   }
 
   /** Reads what is left (the decompressor may stop before the end) and verifies. */

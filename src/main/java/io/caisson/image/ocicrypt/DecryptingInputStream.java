@@ -1,6 +1,6 @@
 package io.caisson.image.ocicrypt;
 
-import java.io.FilterInputStream;
+import io.caisson.common.ObservedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
@@ -10,7 +10,7 @@ import java.security.MessageDigest;
  * plaintext; both are checked when the ciphertext ends. Every byte goes through {@link
  * #read(byte[], int, int)}: a skip reads too, so nothing is left out of the HMAC.
  */
-final class DecryptingInputStream extends FilterInputStream {
+final class DecryptingInputStream extends ObservedInputStream {
   /** AES-CTR decrypting bytes in place, libcrypto's or the JDK's. */
   interface Keystream {
     void apply(byte[] buf, int off, int len);
@@ -32,13 +32,6 @@ final class DecryptingInputStream extends FilterInputStream {
   }
 
   @Override
-  public int read() throws IOException {
-    byte[] one = new byte[1];
-    int n = read(one, 0, 1);
-    return n < 0 ? -1 : one[0] & 0xff;
-  }
-
-  @Override
   public int read(byte[] b, int off, int len) throws IOException {
     if (len == 0) {
       return 0;
@@ -55,25 +48,6 @@ final class DecryptingInputStream extends FilterInputStream {
       plainHasher.update(b, off, n);
     }
     return n;
-  }
-
-  @Override
-  public long skip(long n) throws IOException {
-    byte[] buf = new byte[8192];
-    long done = 0;
-    while (done < n) {
-      int r = read(buf, 0, (int) Math.min(buf.length, n - done));
-      if (r < 0) {
-        break;
-      }
-      done += r;
-    }
-    return done;
-  }
-
-  @Override
-  public boolean markSupported() {
-    return false;
   }
 
   private void verify() throws LayerDecryptionException {
