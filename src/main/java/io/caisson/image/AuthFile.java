@@ -5,22 +5,30 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Node-wide credentials in containers-auth.json(5) form: {@code {"auths": {"host[/repo]": {"auth":
  * base64, "identitytoken": ...}}}}. The most specific key wins (host/ns/repo before host/ns before
- * host). Re-read on every lookup so an edited file applies to the next pull.
+ * host). A registry named in {@code "credHelpers": {"host": "NAME"}} gets what the credential
+ * helper {@code docker-credential-NAME} answers instead, as containers/image does. Re-read on every
+ * lookup so an edited file applies to the next pull.
  */
 public final class AuthFile {
   private static final Logger log = LoggerFactory.getLogger(AuthFile.class);
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Path path;
+  private final CredentialHelper helpers;
 
-  public AuthFile(Path path) {
+  /**
+   * @param searchPath where credential helpers are looked for (the daemon's PATH)
+   */
+  public AuthFile(Path path, List<Path> searchPath) {
     this.path = path;
+    this.helpers = new CredentialHelper(searchPath);
   }
 
   /** Credentials for {@code host/repository}, or {@link Credentials#NONE}. */
@@ -28,13 +36,18 @@ public final class AuthFile {
     if (path == null || !Files.isRegularFile(path)) {
       return Credentials.NONE;
     }
-    JsonNode auths;
+    JsonNode root;
     try {
-      auths = JSON.readTree(path.toFile()).path("auths");
+      root = JSON.readTree(path.toFile());
     } catch (IOException e) {
       log.warn("ignoring unreadable auth file {}: {}", path, e.getMessage());
       return Credentials.NONE;
     }
+    JsonNode helper = root.path("credHelpers").get(host);
+    if (helper != null && helper.isTextual()) {
+      return helpers.get(helper.asText(), host);
+    }
+    JsonNode auths = root.path("auths");
     String key = repository.isEmpty() ? host : host + "/" + repository;
     while (true) {
       JsonNode entry = find(auths, key);

@@ -156,7 +156,7 @@ public final class ImageService implements AutoCloseable {
     this.puller =
         new Puller(
             registries,
-            new AuthFile(authFile),
+            new AuthFile(authFile, CredentialHelper.directories(environment.get("PATH"))),
             clients,
             watchdog,
             platform,

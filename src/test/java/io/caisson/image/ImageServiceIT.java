@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -882,7 +883,55 @@ class ImageServiceIT {
       ImageService withFile =
           service(tmp.resolve("store2"), null, authFile, Duration.ofSeconds(30));
       assertThat(withFile.pull(ref, null).id()).isEqualTo(img.configDigest().toString());
+
+      // A credential helper named for the registry wins over "auths" (whose entry is wrong here).
+      Path helpers = Files.createDirectories(tmp.resolve("helpers"));
+      Path helper =
+          Files.writeString(
+              helpers.resolve("docker-credential-caisson-test"),
+              """
+              #!/bin/sh
+              [ "$1" = get ] || exit 2
+              read -r server
+              if [ "$server" != "%s" ]; then
+                echo "credentials not found in native keychain"; exit 1
+              fi
+              echo '{"ServerURL": "%s", "Username": "alice", "Secret": "s3cret"}'
+              """
+                  .formatted(secured.host(), secured.host()));
+      Files.setPosixFilePermissions(helper, PosixFilePermissions.fromString("rwxr-xr-x"));
+      String wrong =
+          Base64.getEncoder().encodeToString("alice:wrong".getBytes(StandardCharsets.UTF_8));
+      Path helperAuth = tmp.resolve("helper-auth.json");
+      Files.writeString(
+          helperAuth,
+          "{\"credHelpers\": {\"%s\": \"caisson-test\"}, \"auths\": {\"%s\": {\"auth\": \"%s\"}}}"
+              .formatted(secured.host(), secured.host(), wrong));
+      ImageService withHelper = serviceWithPath(tmp.resolve("store3"), helperAuth, helpers);
+      assertThat(withHelper.pull(ref, null).id()).isEqualTo(img.configDigest().toString());
+      // A helper with nothing for the registry: the pull goes on without credentials.
+      Files.writeString(
+          helperAuth, "{\"credHelpers\": {\"%s\": \"absent\"}}".formatted(secured.host()));
+      ImageService noHelper = serviceWithPath(tmp.resolve("store4"), helperAuth, helpers);
+      assertThatThrownBy(() -> noHelper.pull(ref, null)).hasMessageContaining("no credentials");
     }
+  }
+
+  /** A service whose credential helpers are looked for in {@code path} alone. */
+  private ImageService serviceWithPath(Path root, Path authFile, Path path) {
+    ImageService s =
+        new ImageService(
+            root,
+            null,
+            authFile,
+            null,
+            Map.of("PATH", path.toString()),
+            registry.host() + "/pause:3.10",
+            Duration.ofSeconds(30),
+            3,
+            Platform.host());
+    services.add(s);
+    return s;
   }
 
   @Test
