@@ -31,7 +31,25 @@ public final class AuthFile {
     this.helpers = new CredentialHelper(searchPath);
   }
 
-  /** Credentials for {@code host/repository}, or {@link Credentials#NONE}. */
+  /**
+   * The first credentials the sources registries.conf's {@code credential-helpers} lists in order
+   * have for {@code host/repository}: the auth file for {@link RegistriesConf#AUTH_FILE_HELPER}, a
+   * credential helper for any other name. {@link Credentials#NONE} when none has any.
+   */
+  Credentials lookup(String host, String repository, List<String> sources) {
+    for (String source : sources) {
+      Credentials found =
+          source.equals(RegistriesConf.AUTH_FILE_HELPER)
+              ? lookup(host, repository)
+              : helpers.get(source, host);
+      if (!found.isEmpty()) {
+        return found;
+      }
+    }
+    return Credentials.NONE;
+  }
+
+  /** Credentials for {@code host/repository} in the auth file, or {@link Credentials#NONE}. */
   public Credentials lookup(String host, String repository) {
     if (path == null || !Files.isRegularFile(path)) {
       return Credentials.NONE;

@@ -87,7 +87,8 @@ final class Puller {
       Credentials requestCredentials,
       SignaturePolicyFile.Gate trust,
       LongAdder progress) {
-    List<RegistryEndpoint> endpoints = registries.current().resolve(ref);
+    RegistriesConf rules = registries.current();
+    List<RegistryEndpoint> endpoints = rules.resolve(ref);
     List<String> failures = new ArrayList<>();
     CaissonException last = null;
     for (RegistryEndpoint configured : endpoints) {
@@ -96,7 +97,7 @@ final class Puller {
       Credentials creds =
           !ep.mirror() && !requestCredentials.isEmpty()
               ? requestCredentials
-              : authFile.lookup(ep.host(), ep.repository());
+              : authFile.lookup(ep.host(), ep.repository(), rules.credentialHelpers());
       RegistrySession session =
           new RegistrySession(clients.forEndpoint(ep), ep, creds, watchdog, progress);
       try {

@@ -15,8 +15,9 @@ import java.util.Map;
  * The subset of containers-registries.conf(5) v2 that decides where a pull goes: {@code
  * [[registry]]} entries with prefix, location, insecure, blocked, mirror-by-digest-only and {@code
  * [[registry.mirror]]} lists, and how short names resolve: {@code unqualified-search-registries}
- * and the {@code [aliases]} table. Other keys ({@code short-name-mode}, which decides when podman
- * prompts) are ignored: a runtime has no one to ask.
+ * and the {@code [aliases]} table; where node credentials come from ({@code credential-helpers}).
+ * Other keys ({@code short-name-mode}, which decides when podman prompts) are ignored: a runtime
+ * has no one to ask.
  */
 public final class RegistriesConf {
 
@@ -33,11 +34,33 @@ public final class RegistriesConf {
   private final List<Entry> entries;
   private final List<String> searchRegistries; // null: not set here
   private final Map<String, String> aliases;
+  private final List<String> credentialHelpers; // null: not set here
+
+  /** The {@code credential-helpers} entry that stands for the auth file itself. */
+  public static final String AUTH_FILE_HELPER = "containers-auth.json";
 
   RegistriesConf(List<Entry> entries, List<String> searchRegistries, Map<String, String> aliases) {
+    this(entries, searchRegistries, aliases, null);
+  }
+
+  RegistriesConf(
+      List<Entry> entries,
+      List<String> searchRegistries,
+      Map<String, String> aliases,
+      List<String> credentialHelpers) {
     this.entries = List.copyOf(entries);
     this.searchRegistries = searchRegistries == null ? null : List.copyOf(searchRegistries);
     this.aliases = Map.copyOf(aliases);
+    this.credentialHelpers = credentialHelpers == null ? null : List.copyOf(credentialHelpers);
+  }
+
+  /**
+   * Where node credentials come from, in order ({@code credential-helpers}): {@link
+   * #AUTH_FILE_HELPER} for the auth file, any other name for {@code docker-credential-NAME}. The
+   * auth file alone where the key is not set, as containers-registries.conf(5) has it.
+   */
+  List<String> credentialHelpers() {
+    return credentialHelpers == null ? List.of(AUTH_FILE_HELPER) : credentialHelpers;
   }
 
   /**
@@ -58,7 +81,8 @@ public final class RegistriesConf {
     return new RegistriesConf(
         merged,
         dropIn.searchRegistries != null ? dropIn.searchRegistries : searchRegistries,
-        mergedAliases);
+        mergedAliases,
+        dropIn.credentialHelpers != null ? dropIn.credentialHelpers : credentialHelpers);
   }
 
   /** What the rules amount to, in a line: for {@code caisson --check}. */
@@ -67,8 +91,10 @@ public final class RegistriesConf {
         searchRegistries == null
             ? "no unqualified-search-registries (short names are docker.io's)"
             : "unqualified-search-registries " + searchRegistries;
-    return "%d [[registry]] entries, %s, %d aliases"
-        .formatted(entries.size(), search, aliases.size());
+    String credentials =
+        credentialHelpers == null ? "" : ", credential-helpers " + credentialHelpers;
+    return "%d [[registry]] entries, %s, %d aliases%s"
+        .formatted(entries.size(), search, aliases.size(), credentials);
   }
 
   public static RegistriesConf empty() {
@@ -157,7 +183,28 @@ public final class RegistriesConf {
               reg.path("mirror-by-digest-only").asBoolean(false),
               mirrors));
     }
-    return new RegistriesConf(entries, searchRegistries(root), aliases(root));
+    return new RegistriesConf(
+        entries, searchRegistries(root), aliases(root), credentialHelpers(root));
+  }
+
+  private static List<String> credentialHelpers(JsonNode root) {
+    JsonNode list = root.get("credential-helpers");
+    if (list == null) {
+      return null;
+    }
+    if (!list.isArray()) {
+      throw CaissonException.invalid("registries.conf: credential-helpers is no list");
+    }
+    List<String> out = new ArrayList<>();
+    for (JsonNode helper : list) {
+      String name = helper.asText("");
+      if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
+        throw CaissonException.invalid(
+            "registries.conf: credential-helpers has '%s', not a helper name", name);
+      }
+      out.add(name);
+    }
+    return out;
   }
 
   private static List<String> searchRegistries(JsonNode root) {

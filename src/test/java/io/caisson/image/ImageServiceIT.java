@@ -914,6 +914,23 @@ class ImageServiceIT {
           helperAuth, "{\"credHelpers\": {\"%s\": \"absent\"}}".formatted(secured.host()));
       ImageService noHelper = serviceWithPath(tmp.resolve("store4"), helperAuth, helpers);
       assertThatThrownBy(() -> noHelper.pull(ref, null)).hasMessageContaining("no credentials");
+      // registries.conf's credential-helpers ask the helper for every registry, with no auth file.
+      Path conf =
+          Files.writeString(
+              tmp.resolve("helpers.conf"), "credential-helpers = [\"absent\", \"caisson-test\"]\n");
+      ImageService viaConf =
+          new ImageService(
+              tmp.resolve("store5"),
+              conf,
+              null,
+              null,
+              Map.of("PATH", helpers.toString()),
+              registry.host() + "/pause:3.10",
+              Duration.ofSeconds(30),
+              3,
+              Platform.host());
+      services.add(viaConf);
+      assertThat(viaConf.pull(ref, null).id()).isEqualTo(img.configDigest().toString());
     }
   }
 

@@ -161,6 +161,26 @@ class RegistriesConfTest {
   }
 
   @Test
+  void credentialHelpersAreTheAuthFileUnlessListedAndADropInsListReplacesTheFiles() {
+    assertThat(RegistriesConf.parse("").credentialHelpers())
+        .containsExactly("containers-auth.json");
+    RegistriesConf listed =
+        RegistriesConf.parse("credential-helpers = [\"ecr-login\", \"containers-auth.json\"]\n");
+    assertThat(listed.credentialHelpers()).containsExactly("ecr-login", "containers-auth.json");
+    assertThat(listed.overlaidWith(RegistriesConf.parse("")).credentialHelpers())
+        .containsExactly("ecr-login", "containers-auth.json");
+    assertThat(
+            listed
+                .overlaidWith(RegistriesConf.parse("credential-helpers = [\"gcr\"]\n"))
+                .credentialHelpers())
+        .containsExactly("gcr");
+    assertThatThrownBy(() -> RegistriesConf.parse("credential-helpers = [\"../x\"]\n"))
+        .hasMessageContaining("credential-helpers has '../x', not a helper name");
+    assertThatThrownBy(() -> RegistriesConf.parse("credential-helpers = \"gcr\"\n"))
+        .hasMessageContaining("credential-helpers is no list");
+  }
+
+  @Test
   void searchRegistriesAndAliasesMustBeWhatTheyClaim() {
     assertThatThrownBy(
             () -> RegistriesConf.parse("unqualified-search-registries = [\"quay.io/team\"]"))
