@@ -2,10 +2,10 @@ package io.caisson.image;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.caisson.common.SearchPath;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -26,24 +26,23 @@ final class CredentialHelper {
   private static final long TIMEOUT_SECONDS = 30;
   private static final int MAX_OUTPUT = 64 << 10;
 
-  private final List<Path> searchPath;
+  private final SearchPath searchPath;
 
   /**
    * @param searchPath the directories of the daemon's PATH, in order
    */
   CredentialHelper(List<Path> searchPath) {
-    this.searchPath = List.copyOf(searchPath);
+    this.searchPath = new SearchPath(searchPath);
   }
 
   /** The directories of a PATH value; empty entries dropped. */
   static List<Path> directories(String path) {
-    if (path == null || path.isEmpty()) {
-      return List.of();
-    }
-    return java.util.Arrays.stream(path.split(":"))
-        .filter(s -> !s.isEmpty())
-        .map(Path::of)
-        .toList();
+    return SearchPath.parse(path).dirs();
+  }
+
+  /** Whether {@code name} can name a helper (a file name, no path). */
+  static boolean isName(String name) {
+    return NAME.matcher(name).matches();
   }
 
   /**
@@ -52,11 +51,11 @@ final class CredentialHelper {
    * registry's refusal names that).
    */
   Credentials get(String name, String registry) {
-    if (!NAME.matcher(name).matches()) {
+    if (!isName(name)) {
       log.warn("credential helper '{}' for {}: not a helper name", name, registry);
       return Credentials.NONE;
     }
-    Path binary = find("docker-credential-" + name);
+    Path binary = searchPath.find("docker-credential-" + name).orElse(null);
     if (binary == null) {
       log.warn("credential helper docker-credential-{} for {}: not on PATH", name, registry);
       return Credentials.NONE;
@@ -96,15 +95,5 @@ final class CredentialHelper {
       Thread.currentThread().interrupt();
       return Credentials.NONE;
     }
-  }
-
-  private Path find(String file) {
-    for (Path dir : searchPath) {
-      Path candidate = dir.resolve(file);
-      if (Files.isExecutable(candidate)) {
-        return candidate;
-      }
-    }
-    return null;
   }
 }

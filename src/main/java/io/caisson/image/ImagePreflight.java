@@ -34,13 +34,12 @@ public final class ImagePreflight {
         out.add(PreflightFinding.fail(policy, e.getMessage()));
       }
     }
-    String keys = "decryption keys " + (decryptionKeys == null ? "" : decryptionKeys);
+    String keys = decryptionKeys == null ? "decryption keys" : "decryption keys " + decryptionKeys;
     DecryptionKeys.Summary found = DecryptionKeys.in(decryptionKeys).summary();
-    if (!found.problems().isEmpty()) {
-      out.add(PreflightFinding.warn(keys.strip(), found.text()));
-    } else {
-      out.add(PreflightFinding.ok(keys.strip(), found.text()));
-    }
+    out.add(
+        found.problems().isEmpty()
+            ? PreflightFinding.ok(keys, found.text())
+            : PreflightFinding.warn(keys, found.text()));
     out.add(
         Digest.usesLibcrypto()
             ? PreflightFinding.ok("libcrypto", "layer digests and decryption through OpenSSL")

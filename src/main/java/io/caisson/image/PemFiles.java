@@ -100,7 +100,12 @@ public final class PemFiles {
    * (a combined PEM file).
    */
   public static PrivateKey privateKey(Path file) throws IOException {
-    Matcher m = BLOCK.matcher(Files.readString(file, StandardCharsets.US_ASCII));
+    String text = Files.readString(file, StandardCharsets.US_ASCII);
+    if (text.contains("Proc-Type: 4,ENCRYPTED")) {
+      // OpenSSL's traditional encrypted form, its headers inside the block.
+      throw new IOException(file + " is encrypted; the daemon needs it unencrypted");
+    }
+    Matcher m = BLOCK.matcher(text);
     boolean found = false;
     List<String> others = new ArrayList<>();
     while (!found && m.find()) {
@@ -113,6 +118,7 @@ public final class PemFiles {
       throw new IOException(
           file + " holds no PEM private key" + (others.isEmpty() ? "" : " (only " + others + ")"));
     }
+
     byte[] der;
     try {
       der = Base64.getMimeDecoder().decode(m.group(2));

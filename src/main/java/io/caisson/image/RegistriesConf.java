@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * The subset of containers-registries.conf(5) v2 that decides where a pull goes: {@code
@@ -188,41 +189,34 @@ public final class RegistriesConf {
   }
 
   private static List<String> credentialHelpers(JsonNode root) {
-    JsonNode list = root.get("credential-helpers");
-    if (list == null) {
-      return null;
-    }
-    if (!list.isArray()) {
-      throw CaissonException.invalid("registries.conf: credential-helpers is no list");
-    }
-    List<String> out = new ArrayList<>();
-    for (JsonNode helper : list) {
-      String name = helper.asText("");
-      if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
-        throw CaissonException.invalid(
-            "registries.conf: credential-helpers has '%s', not a helper name", name);
-      }
-      out.add(name);
-    }
-    return out;
+    return names(root, "credential-helpers", CredentialHelper::isName, "a helper name");
   }
 
   private static List<String> searchRegistries(JsonNode root) {
-    JsonNode list = root.get("unqualified-search-registries");
+    return names(
+        root,
+        "unqualified-search-registries",
+        host -> !host.isEmpty() && !host.contains("/") && ImageReference.isRegistryHost(host),
+        "a registry host");
+  }
+
+  /** A list of names under {@code key}, each of which must pass {@code valid}; null when unset. */
+  private static List<String> names(
+      JsonNode root, String key, Predicate<String> valid, String what) {
+    JsonNode list = root.get(key);
     if (list == null) {
       return null;
     }
     if (!list.isArray()) {
-      throw CaissonException.invalid("registries.conf: unqualified-search-registries is no list");
+      throw CaissonException.invalid("registries.conf: %s is no list", key);
     }
     List<String> out = new ArrayList<>();
-    for (JsonNode registry : list) {
-      String host = registry.asText("");
-      if (host.isEmpty() || host.contains("/") || !ImageReference.isRegistryHost(host)) {
-        throw CaissonException.invalid(
-            "registries.conf: unqualified-search-registries has '%s', not a registry host", host);
+    for (JsonNode item : list) {
+      String name = item.asText("");
+      if (!valid.test(name)) {
+        throw CaissonException.invalid("registries.conf: %s has '%s', not %s", key, name, what);
       }
-      out.add(host);
+      out.add(name);
     }
     return out;
   }

@@ -1,6 +1,6 @@
 package io.caisson.network;
 
-import java.nio.file.Files;
+import io.caisson.common.SearchPath;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -20,13 +20,7 @@ public record CniPlugins(List<Path> binDirs) {
   }
 
   public Optional<Path> find(String type) {
-    for (Path dir : binDirs) {
-      Path candidate = dir.resolve(type);
-      if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
-        return Optional.of(candidate);
-      }
-    }
-    return Optional.empty();
+    return new SearchPath(binDirs).find(type);
   }
 
   /** The CNI_PATH value: plugins such as bridge exec their IPAM plugin from it. */

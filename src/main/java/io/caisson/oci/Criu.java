@@ -1,5 +1,6 @@
 package io.caisson.oci;
 
+import io.caisson.common.SearchPath;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,13 +30,7 @@ public final class Criu {
 
   /** The criu runc will find: the first executable {@code criu} in the system sbin dirs. */
   public static Criu onPath() {
-    for (Path dir : SEARCH) {
-      Path candidate = dir.resolve("criu");
-      if (Files.isExecutable(candidate)) {
-        return new Criu(candidate);
-      }
-    }
-    return new Criu(SEARCH.get(1).resolve("criu"));
+    return new Criu(new SearchPath(SEARCH).find("criu").orElse(SEARCH.get(1).resolve("criu")));
   }
 
   /** Why CRIU cannot checkpoint here, or empty when {@code criu check} passes. Cached. */

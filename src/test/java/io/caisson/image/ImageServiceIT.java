@@ -907,39 +907,28 @@ class ImageServiceIT {
           helperAuth,
           "{\"credHelpers\": {\"%s\": \"caisson-test\"}, \"auths\": {\"%s\": {\"auth\": \"%s\"}}}"
               .formatted(secured.host(), secured.host(), wrong));
-      ImageService withHelper = serviceWithPath(tmp.resolve("store3"), helperAuth, helpers);
+      ImageService withHelper = serviceWithPath(tmp.resolve("store3"), null, helperAuth, helpers);
       assertThat(withHelper.pull(ref, null).id()).isEqualTo(img.configDigest().toString());
       // A helper with nothing for the registry: the pull goes on without credentials.
       Files.writeString(
           helperAuth, "{\"credHelpers\": {\"%s\": \"absent\"}}".formatted(secured.host()));
-      ImageService noHelper = serviceWithPath(tmp.resolve("store4"), helperAuth, helpers);
+      ImageService noHelper = serviceWithPath(tmp.resolve("store4"), null, helperAuth, helpers);
       assertThatThrownBy(() -> noHelper.pull(ref, null)).hasMessageContaining("no credentials");
       // registries.conf's credential-helpers ask the helper for every registry, with no auth file.
       Path conf =
           Files.writeString(
               tmp.resolve("helpers.conf"), "credential-helpers = [\"absent\", \"caisson-test\"]\n");
-      ImageService viaConf =
-          new ImageService(
-              tmp.resolve("store5"),
-              conf,
-              null,
-              null,
-              Map.of("PATH", helpers.toString()),
-              registry.host() + "/pause:3.10",
-              Duration.ofSeconds(30),
-              3,
-              Platform.host());
-      services.add(viaConf);
+      ImageService viaConf = serviceWithPath(tmp.resolve("store5"), conf, null, helpers);
       assertThat(viaConf.pull(ref, null).id()).isEqualTo(img.configDigest().toString());
     }
   }
 
   /** A service whose credential helpers are looked for in {@code path} alone. */
-  private ImageService serviceWithPath(Path root, Path authFile, Path path) {
+  private ImageService serviceWithPath(Path root, Path registriesConf, Path authFile, Path path) {
     ImageService s =
         new ImageService(
             root,
-            null,
+            registriesConf,
             authFile,
             null,
             Map.of("PATH", path.toString()),

@@ -195,9 +195,6 @@ public final class DecryptionKeys {
       }
     }
     if (text.contains("-----BEGIN ") && text.contains("PRIVATE KEY-----")) {
-      if (text.contains("Proc-Type: 4,ENCRYPTED")) {
-        throw new IOException(file + " is encrypted; the daemon needs it unencrypted");
-      }
       return PemFiles.privateKey(file);
     }
     return null;
