@@ -28,12 +28,14 @@ import java.util.Collection;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.function.Predicate;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -405,6 +407,23 @@ public final class SandboxManager {
 
   // ---- restart ------------------------------------------------------------------------------
 
+  /**
+   * Whether a pod's pinned namespaces, /dev/shm or its files (hosts, resolv.conf, hostname) are
+   * gone: they live in the volatile state dir. A pod on the host's network has no network namespace
+   * file to miss, and its containers would still fail to mount the rest.
+   */
+  private static boolean lostAtReboot(SandboxRecord record) {
+    return Stream.of(
+            record.dir(),
+            record.netns(),
+            record.ipcns(),
+            record.utsns(),
+            record.shm(),
+            record.userns())
+        .filter(Objects::nonNull)
+        .anyMatch(path -> !Files.exists(Path.of(path)));
+  }
+
   /** Loads every sandbox persisted by an earlier run; half-created ones are cleaned up. */
   public void recover() throws IOException {
     for (String id : store.ids()) {
@@ -424,9 +443,7 @@ public final class SandboxManager {
           discardHalfCreated(id);
           continue;
         }
-        if (record.state() == SandboxState.READY
-            && record.netns() != null
-            && !Files.exists(Path.of(record.netns()))) {
+        if (record.state() == SandboxState.READY && lostAtReboot(record)) {
           // The node rebooted (the state dir is volatile): the namespaces are gone.
           record = record.withState(SandboxState.NOTREADY);
         }
