@@ -249,7 +249,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
         pidNamespace =
             infra.pidNamespace(runtime, sandbox.record(), pod.getLinux().getCgroupParent());
       } else if (pidMode == NamespaceMode.TARGET) {
-        pidNamespace = targetPidNamespace(config);
+        pidNamespace = targetPidNamespace(config, sandbox.id());
       }
       OciSpec spec =
           ContainerSpecs.build(
@@ -423,10 +423,36 @@ public final class ContainerManager implements SandboxManager.PodContainers {
     return devices;
   }
 
-  private Path targetPidNamespace(ContainerConfig config) {
+  /**
+   * The PID namespace of a running container of the same pod (kubectl debug --target). Another
+   * pod's namespace is not the container's to join, and an exited one's pid may by now be any
+   * process of the node's, so the pid is checked to be that container's first process still.
+   */
+  private Path targetPidNamespace(ContainerConfig config, String sandboxId) throws IOException {
     String target = config.getLinux().getSecurityContext().getNamespaceOptions().getTargetId();
+    if (target.isEmpty()) {
+      throw CaissonException.invalid("PID namespace mode TARGET needs a target_id");
+    }
     Container other = find(target);
-    return Path.of("/proc", Long.toString(other.record().pid()), "ns", "pid");
+    ContainerRecord record = refresh(other);
+    if (!record.sandboxId().equals(sandboxId)) {
+      throw CaissonException.invalid(
+          "target container %s is in pod %s, not in this container's pod %s",
+          record.id(), record.sandboxId(), sandboxId);
+    }
+    boolean running =
+        record.state() == ContainerState.RUNNING
+            && other
+                .runtime()
+                .initProcess(record.id())
+                .filter(stamp -> stamp.pid() == record.pid())
+                .filter(ProcessStamp::stillRunning)
+                .isPresent();
+    if (!running) {
+      throw CaissonException.precondition(
+          "target container %s is not running: its PID namespace cannot be joined", record.id());
+    }
+    return Path.of("/proc", Long.toString(record.pid()), "ns", "pid");
   }
 
   // ---- Start / Stop / Remove ----------------------------------------------------------------
@@ -463,6 +489,8 @@ public final class ContainerManager implements SandboxManager.PodContainers {
               checkpoints
                   .restore(container.runtime(), launch, storage.layer(record.id()))
                   .containerPid();
+          // As CreateContainer does for a fresh one: a lost conmon is then noticed at a stop.
+          ProcessStamp.of(pid).ifPresent(container::initProcess);
         } else {
           container.runtime().start(record.id(), pid, Path.of(record.bundle()));
         }
@@ -482,11 +510,44 @@ public final class ContainerManager implements SandboxManager.PodContainers {
       return;
     }
     Container container = found.get();
+    if (timeoutSeconds > 0 && signalForGrace(container)) {
+      // The grace period passes without the container's lock: kubelet's force delete (a second
+      // stop with a shorter timeout), a remove or the pod's stop may end the container meanwhile,
+      // and would otherwise wait out this whole period first.
+      awaitExit(container, Duration.ofSeconds(timeoutSeconds));
+    }
     container.lock().lock();
     try {
-      stopLocked(container, timeoutSeconds);
+      stopLocked(container, 0);
     } finally {
       container.lock().unlock();
+    }
+  }
+
+  /** Sends a running container its stop signal; false when there is no grace period to wait. */
+  private boolean signalForGrace(Container container) throws Exception {
+    container.lock().lock();
+    try {
+      if (container.isRemoved() || refresh(container).state() != ContainerState.RUNNING) {
+        return false;
+      }
+      signals.send(container, stopSignal(container.record()));
+      return true;
+    } finally {
+      container.lock().unlock();
+    }
+  }
+
+  /**
+   * The image's STOPSIGNAL; SIGTERM when it names no signal this node knows, so that a stop still
+   * gives the grace period and then kills, rather than failing and leaving the container running.
+   */
+  private static int stopSignal(ContainerRecord record) {
+    try {
+      return Signals.parse(record.stopSignal());
+    } catch (CaissonException e) {
+      LOG.warn("container {}: {}; sending SIGTERM", record.id(), e.getMessage());
+      return Signals.SIGTERM;
     }
   }
 
@@ -527,7 +588,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
       return;
     }
     if (timeoutSeconds > 0) {
-      signals.send(container, Signals.parse(record.stopSignal()));
+      signals.send(container, stopSignal(record));
       if (awaitExit(container, Duration.ofSeconds(timeoutSeconds))) {
         return;
       }
@@ -750,9 +811,11 @@ public final class ContainerManager implements SandboxManager.PodContainers {
     }
     String reason = info.oomKilled() ? "OOMKilled" : info.exitCode() == 0 ? "Completed" : "Error";
     Instant at = info.finishedAt();
-    ContainerRecord exited =
-        record.exited(
-            info.exitCode(), at.getEpochSecond() * 1_000_000_000L + at.getNano(), reason, "");
+    // The exit file's time comes from the filesystem's coarser clock: a container that ends within
+    // a tick of its start would seem to finish before it started.
+    long finishedAt =
+        Math.max(at.getEpochSecond() * 1_000_000_000L + at.getNano(), record.startedAtNanos());
+    ContainerRecord exited = record.exited(info.exitCode(), finishedAt, reason, "");
     container.update(exited);
     if (container.recordStored()) {
       persist(exited);
@@ -887,24 +950,36 @@ public final class ContainerManager implements SandboxManager.PodContainers {
         images.acquire(record.imageId(), id);
         imageVolumes.hold(id, config);
         containers.put(id, container);
-        if (record.state() != ContainerState.EXITED
-            && runtime.state(id).map(RuncState::parsedStatus).orElse(RuncState.Status.STOPPED)
-                == RuncState.Status.STOPPED) {
-          if (refresh(container).state() != ContainerState.EXITED
-              && !runtime.knows(id)
-              // Created from a checkpoint: it has no runtime state until StartContainer.
-              && !checkpoints.pendingRestore(storage.layer(id))) {
+        RuncState.Status status =
+            record.state() == ContainerState.EXITED
+                ? RuncState.Status.STOPPED
+                : runtime.state(id).map(RuncState::parsedStatus).orElse(RuncState.Status.STOPPED);
+        if (record.state() == ContainerState.CREATED
+            && (status == RuncState.Status.RUNNING || status == RuncState.Status.PAUSED)) {
+          // The daemon was stopped between `runc start` and writing the start down: the
+          // container runs, and a retried StartContainer could never succeed. When it started
+          // is not known any closer than now.
+          ContainerRecord started = record.started(record.pid(), nowNanos());
+          container.update(started);
+          persist(started);
+          LOG.warn("container {} was started before the daemon stopped: recorded running", id);
+        } else if (record.state() != ContainerState.EXITED
+            && status == RuncState.Status.STOPPED
+            && refresh(container).state() != ContainerState.EXITED
+            // Created from a checkpoint: it has no runtime state until StartContainer.
+            && !checkpoints.pendingRestore(storage.layer(id))) {
+          if (!runtime.knows(id)) {
             // Neither runc nor conmon remembers it: their state lives in tmpfs, so the node
             // rebooted (or someone wiped it). The process is gone; its exit code is unknowable.
-            ContainerRecord lost =
-                record.exited(
-                    UNKNOWN_EXIT_CODE,
-                    nowNanos(),
-                    "Unknown",
-                    "the runtime's state of this container was lost (node restarted?)");
-            container.update(lost);
-            persist(lost);
-            LOG.warn("container {} had no runtime state left: marked exited (unknown)", id);
+            recordLostAtRecovery(
+                container, "the runtime's state of this container was lost (node restarted?)");
+          } else if (!Conmon.conmonAlive(Path.of(record.bundle()))
+              // conmon writes the file before it exits: read it again now it is known gone.
+              && refresh(container).state() != ContainerState.EXITED) {
+            // Its conmon was killed (the OOM killer) and then the container ended, both while
+            // the daemon was down: nothing will ever write this exit down.
+            recordLostAtRecovery(
+                container, "the container exited while its conmon was gone: no exit status");
           }
         }
       } catch (Exception e) {
@@ -926,6 +1001,13 @@ public final class ContainerManager implements SandboxManager.PodContainers {
       }
     }
     LOG.info("recovered {} containers", containers.size());
+  }
+
+  private void recordLostAtRecovery(Container container, String why) throws IOException {
+    ContainerRecord lost = container.record().exited(UNKNOWN_EXIT_CODE, nowNanos(), "Unknown", why);
+    container.update(lost);
+    persist(lost);
+    LOG.warn("container {}: {}: marked exited (code unknown)", lost.id(), why);
   }
 
   /**

@@ -4,10 +4,17 @@ import io.caisson.common.CaissonException;
 import java.util.Locale;
 import java.util.Map;
 
-/** Signal names as images write them (StopSignal "SIGQUIT", "QUIT" or "3") to numbers. */
+/**
+ * Signal names as images write them (StopSignal "SIGQUIT", "QUIT", "3", or "SIGRTMIN+3" as systemd
+ * images do) to numbers.
+ */
 final class Signals {
   static final int SIGKILL = 9;
   static final int SIGTERM = 15;
+  // glibc keeps the kernel's first two real-time signals for itself, so its SIGRTMIN (the one
+  // systemd and docker count from) is 34; SIGRTMAX is the kernel's 64.
+  private static final int SIGRTMIN = 34;
+  private static final int SIGRTMAX = 64;
 
   private static final Map<String, Integer> NUMBERS =
       Map.ofEntries(
@@ -17,6 +24,7 @@ final class Signals {
           Map.entry("ILL", 4),
           Map.entry("TRAP", 5),
           Map.entry("ABRT", 6),
+          Map.entry("IOT", 6),
           Map.entry("BUS", 7),
           Map.entry("FPE", 8),
           Map.entry("KILL", 9),
@@ -28,6 +36,7 @@ final class Signals {
           Map.entry("TERM", 15),
           Map.entry("STKFLT", 16),
           Map.entry("CHLD", 17),
+          Map.entry("CLD", 17),
           Map.entry("CONT", 18),
           Map.entry("STOP", 19),
           Map.entry("TSTP", 20),
@@ -40,6 +49,7 @@ final class Signals {
           Map.entry("PROF", 27),
           Map.entry("WINCH", 28),
           Map.entry("IO", 29),
+          Map.entry("POLL", 29),
           Map.entry("PWR", 30),
           Map.entry("SYS", 31));
 
@@ -56,10 +66,43 @@ final class Signals {
         return number;
       }
     }
-    Integer number = NUMBERS.get(name.startsWith("SIG") ? name.substring(3) : name);
+    String bare = name.startsWith("SIG") ? name.substring(3) : name;
+    Integer number = NUMBERS.get(bare);
+    if (number == null) {
+      number = realTime(bare);
+    }
     if (number == null) {
       throw CaissonException.invalid("unknown stop signal %s", signal);
     }
     return number;
+  }
+
+  /** RTMIN, RTMIN+N, RTMAX and RTMAX-N, within the real-time range; null for anything else. */
+  private static Integer realTime(String bare) {
+    int base;
+    int sign;
+    if (bare.startsWith("RTMIN")) {
+      base = SIGRTMIN;
+      sign = 1;
+    } else if (bare.startsWith("RTMAX")) {
+      base = SIGRTMAX;
+      sign = -1;
+    } else {
+      return null;
+    }
+    String offset = bare.substring(5);
+    if (offset.isEmpty()) {
+      return base;
+    }
+    char op = offset.charAt(0);
+    String digits = offset.substring(1);
+    if (op != (sign > 0 ? '+' : '-')
+        || digits.isEmpty()
+        || digits.length() > 2
+        || !digits.chars().allMatch(Character::isDigit)) {
+      return null;
+    }
+    int number = base + sign * Integer.parseInt(digits);
+    return number >= SIGRTMIN && number <= SIGRTMAX ? number : null;
   }
 }

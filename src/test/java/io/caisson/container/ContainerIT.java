@@ -240,6 +240,85 @@ class ContainerIT {
     remove(id);
   }
 
+  /**
+   * kubelet's force delete: a second stop with a shorter timeout while the first waits out a long
+   * grace period. The second kills at once, and both return, instead of the second queueing behind
+   * the whole grace period.
+   */
+  @Test
+  void aShorterStopEndsAContainerWhileALongerOneWaitsOutItsGracePeriod() throws Exception {
+    String id = create(ownPidNamespace(base("graceful")).addAllCommand(trapTerm("")));
+    start(id);
+    var patient =
+        java.util.concurrent.CompletableFuture.runAsync(
+            () -> stopWithin(id, 600), Thread::startVirtualThread);
+    // The first stop has signalled once the container's shell has run its (empty) TERM trap.
+    Thread.sleep(500);
+    assertThat(patient).isNotDone();
+
+    daemon
+        .runtime()
+        .withDeadlineAfter(60, java.util.concurrent.TimeUnit.SECONDS)
+        .stopContainer(StopContainerRequest.newBuilder().setContainerId(id).setTimeout(0).build());
+
+    assertThat(status(id).getExitCode()).as("killed, not ended by its trap").isEqualTo(137);
+    patient.get(60, java.util.concurrent.TimeUnit.SECONDS);
+    remove(id);
+  }
+
+  /**
+   * kubectl debug --target: a container joins the PID namespace of a running container of its own
+   * pod. Another pod's container, or an exited one (whose pid may be any process by now), is
+   * refused.
+   */
+  @Test
+  void aTargetPidNamespaceIsThatOfARunningContainerOfTheSamePod() throws Exception {
+    String target = create(ownPidNamespace(base("target")).addAllCommand(List.of("sleep", "3601")));
+    start(target);
+    String debug =
+        create(targetPidNamespace(base("debug"), target).addAllCommand(List.of("sleep", "3602")));
+    start(debug);
+    assertThat(exec(debug, "cat", "/proc/1/cmdline").getStdout().toStringUtf8())
+        .as("the target's first process is PID 1 here")
+        .isEqualTo("sleep\u00003601\u0000");
+
+    String other = runPod("other-pod", "");
+    try {
+      assertCode(
+          Status.Code.INVALID_ARGUMENT,
+          () ->
+              daemon
+                  .runtime()
+                  .createContainer(
+                      CreateContainerRequest.newBuilder()
+                          .setPodSandboxId(other)
+                          .setConfig(targetPidNamespace(base("intruder"), target))
+                          .build()));
+    } finally {
+      removePod(other);
+    }
+    stopWithin(target, 0);
+    assertCode(
+        Status.Code.FAILED_PRECONDITION,
+        () -> create(targetPidNamespace(base("late"), target).addAllCommand(List.of("true"))));
+    stopWithin(debug, 0);
+    remove(debug);
+    remove(target);
+  }
+
+  private static ContainerConfig.Builder targetPidNamespace(
+      ContainerConfig.Builder config, String target) {
+    return config.setLinux(
+        security(
+            LinuxContainerSecurityContext.newBuilder()
+                .setNamespaceOptions(
+                    NamespaceOption.newBuilder()
+                        .setNetwork(NamespaceMode.POD)
+                        .setIpc(NamespaceMode.POD)
+                        .setPid(NamespaceMode.TARGET)
+                        .setTargetId(target))));
+  }
+
   @Test
   void aStopInAPidNamespaceOfItsOwnSignalsTheProcessAndFreesRuncsStateAtOnce() throws Exception {
     // kubelet's default: the container is PID 1 of a namespace of its own, so the daemon signals
@@ -327,6 +406,17 @@ class ContainerIT {
     assertThat(exited.getExitCode()).isEqualTo(3);
     assertThat(exited.getReason()).isEqualTo("Error");
     remove(id);
+    // Ended within a tick of the exit file's clock: still not finished before it started.
+    for (int i = 0; i < 3; i++) {
+      String quick = create(base("quick-" + i).addAllCommand(List.of("true")));
+      start(quick);
+      for (int j = 0; j < 200 && status(quick).getState() != ContainerState.CONTAINER_EXITED; j++) {
+        Thread.sleep(10);
+      }
+      ContainerStatus ended = status(quick);
+      assertThat(ended.getFinishedAt()).isGreaterThanOrEqualTo(ended.getStartedAt());
+      remove(quick);
+    }
   }
 
   @Test

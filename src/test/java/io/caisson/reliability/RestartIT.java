@@ -8,8 +8,15 @@ import io.caisson.cri.v1.ContainerState;
 import io.caisson.cri.v1.ContainerStatus;
 import io.caisson.cri.v1.ExecSyncRequest;
 import io.caisson.cri.v1.ExecSyncResponse;
+import io.caisson.cri.v1.LinuxPodSandboxConfig;
+import io.caisson.cri.v1.LinuxSandboxSecurityContext;
 import io.caisson.cri.v1.ListContainersRequest;
+import io.caisson.cri.v1.NamespaceMode;
+import io.caisson.cri.v1.NamespaceOption;
+import io.caisson.cri.v1.PodSandboxConfig;
 import io.caisson.cri.v1.PodSandboxState;
+import io.caisson.cri.v1.PodSandboxStatusRequest;
+import io.caisson.cri.v1.RunPodSandboxRequest;
 import io.caisson.cri.v1.StopContainerRequest;
 import io.caisson.linux.Syscalls;
 import io.caisson.store.RecordStore;
@@ -225,6 +232,114 @@ class RestartIT {
     node.removeContainer(lost);
     node.removePod(pod);
     node.cleanUpAndAssertNothingLeaked();
+  }
+
+  /**
+   * Its conmon killed (the OOM killer), then the container ended, both while the daemon was down:
+   * runc still knows the container, but nothing will ever write its exit down. Reported exited,
+   * code unknown, rather than running for ever, and it can be removed with its pod.
+   */
+  @Test
+  void aContainerWhoseConmonDiedWhileTheDaemonWasDownIsReportedExitedUnknown() throws Exception {
+    node = TestNode.start(dir);
+    String pod = node.runPod("orphan");
+    String orphan = node.run(pod, "orphan", node.container("orphan", "sleep", "3600"));
+    long pid = recordedPid(orphan);
+    Path bundle = node.daemonState().resolve("containers").resolve(orphan);
+    long conmon = Long.parseLong(Files.readString(bundle.resolve("conmon.pid")).strip());
+    node.daemon.kill();
+    ProcessHandle.of(conmon).ifPresent(ProcessHandle::destroyForcibly);
+    awaitGone(conmon);
+    ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+    awaitGone(pid);
+
+    node.startDaemon();
+    ContainerStatus status = node.status(orphan);
+    assertThat(status.getState()).isEqualTo(ContainerState.CONTAINER_EXITED);
+    assertThat(status.getExitCode()).isEqualTo(255);
+    assertThat(status.getReason()).isEqualTo("Unknown");
+    assertThat(status.getMessage()).contains("conmon was gone");
+    node.daemon
+        .runtime()
+        .stopContainer(
+            StopContainerRequest.newBuilder().setContainerId(orphan).setTimeout(10).build());
+    node.removePod(pod);
+    node.cleanUpAndAssertNothingLeaked();
+  }
+
+  /**
+   * The daemon killed between `runc start` and writing the start down: the container runs, so it is
+   * reported running (and not created, which would make kubelet start another in its place).
+   */
+  @Test
+  void aContainerStartedJustBeforeACrashIsReportedRunning() throws Exception {
+    node = TestNode.start(dir);
+    String pod = node.runPod("started");
+    String started = node.create(pod, "started", node.container("started", "sleep", "3600"));
+    node.daemon.kill();
+    Process start =
+        new ProcessBuilder(
+                "/usr/sbin/runc",
+                "--root",
+                node.daemonState().resolve("runc").toString(),
+                "start",
+                started)
+            .inheritIO()
+            .start();
+    assertThat(start.waitFor()).isZero();
+
+    long restartedAt = nanosNow();
+    node.startDaemon();
+    ContainerStatus status = node.status(started);
+    assertThat(status.getState()).isEqualTo(ContainerState.CONTAINER_RUNNING);
+    assertThat(status.getStartedAt()).isGreaterThanOrEqualTo(restartedAt);
+    assertThat(node.exec(started, "echo", "up").getStdout().toStringUtf8()).isEqualTo("up\n");
+    node.removePod(pod);
+    node.cleanUpAndAssertNothingLeaked();
+  }
+
+  /**
+   * A pod on the host's network has no network namespace file, but its IPC namespace, /dev/shm and
+   * files were in the state dir too: after a reboot it is not ready, so kubelet makes another.
+   */
+  @Test
+  void aHostNetworkPodIsNotReadyAfterAReboot() throws Exception {
+    node = TestNode.start(dir);
+    PodSandboxConfig config = hostNetwork(node.pod("hostnet"));
+    String pod =
+        node.daemon
+            .runtime()
+            .runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(config).build())
+            .getPodSandboxId();
+    assertThat(podState(pod)).isEqualTo(PodSandboxState.SANDBOX_READY);
+    node.daemon.kill();
+    rebootAway(node.daemonState());
+
+    node.startDaemon();
+    assertThat(podState(pod)).isEqualTo(PodSandboxState.SANDBOX_NOTREADY);
+    node.removePod(pod);
+    node.cleanUpAndAssertNothingLeaked();
+  }
+
+  private static PodSandboxConfig hostNetwork(PodSandboxConfig pod) {
+    return pod.toBuilder()
+        .setLinux(
+            LinuxPodSandboxConfig.newBuilder()
+                .setSecurityContext(
+                    LinuxSandboxSecurityContext.newBuilder()
+                        .setNamespaceOptions(
+                            NamespaceOption.newBuilder()
+                                .setNetwork(NamespaceMode.NODE)
+                                .setPid(NamespaceMode.CONTAINER))))
+        .build();
+  }
+
+  private PodSandboxState podState(String pod) {
+    return node.daemon
+        .runtime()
+        .podSandboxStatus(PodSandboxStatusRequest.newBuilder().setPodSandboxId(pod).build())
+        .getStatus()
+        .getState();
   }
 
   /**
