@@ -139,7 +139,7 @@ record DaemonFlags(What what, Path configFile, boolean configGiven, Map<String, 
               "HOST:PORT",
               "Prometheus metrics (empty: off)",
               false),
-          new Flag("--cgroup-driver", "cgroup_driver", "DRIVER", "cgroupfs|systemd", false),
+          new Flag("--cgroup-driver", "cgroup_driver", "DRIVER", "cgroupfs (the only one)", false),
           new Flag(
               "--log-size-max",
               "log_size_max",

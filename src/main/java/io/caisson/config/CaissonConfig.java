@@ -95,8 +95,4 @@ public record CaissonConfig(
     }
     return Collections.unmodifiableMap(sysctls);
   }
-
-  public boolean systemdCgroups() {
-    return "systemd".equals(cgroupDriver);
-  }
 }

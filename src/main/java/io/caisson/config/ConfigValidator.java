@@ -15,7 +15,7 @@ import java.util.Set;
 /** Rejects a config that cannot run, naming the key and why, before anything starts. */
 final class ConfigValidator {
   private static final Set<String> LOG_LEVELS = Set.of("trace", "debug", "info", "warn", "error");
-  private static final Set<String> CGROUP_DRIVERS = Set.of("cgroupfs", "systemd");
+  private static final Set<String> CGROUP_DRIVERS = Set.of("cgroupfs");
   private static final Set<String> IMAGE_VOLUMES = Set.of("copy", "mkdir", "ignore");
   private static final int MIN_LOG_SIZE_MAX = 8192;
 
@@ -26,6 +26,14 @@ final class ConfigValidator {
     absolute("root", config.root());
     absolute("state", config.state());
     oneOf("log_level", config.logLevel(), LOG_LEVELS);
+    if ("systemd".equals(config.cgroupDriver())) {
+      // runc's systemd driver wants a cgroupsPath of slice:prefix:name and Caisson reads and
+      // kills cgroups at cgroupfs paths: every container would fail to start.
+      throw new InvalidConfigException(
+          "key 'cgroup_driver': 'systemd' is not supported: Caisson places containers with the"
+              + " cgroupfs driver only (kubelet follows the runtime's driver; else set kubelet's"
+              + " cgroupDriver to cgroupfs)");
+    }
     oneOf("cgroup_driver", config.cgroupDriver(), CGROUP_DRIVERS);
     oneOf("image_volumes", config.imageVolumes(), IMAGE_VOLUMES);
     if (config.logSizeMax() != -1 && config.logSizeMax() < MIN_LOG_SIZE_MAX) {

@@ -87,11 +87,10 @@ public final class RuntimeInfoRpcs {
     return response.build();
   }
 
+  /** The only driver Caisson places containers with; kubelet follows what this says. */
   RuntimeConfigResponse runtimeConfig() {
-    CgroupDriver driver =
-        config.get().systemdCgroups() ? CgroupDriver.SYSTEMD : CgroupDriver.CGROUPFS;
     return RuntimeConfigResponse.newBuilder()
-        .setLinux(LinuxRuntimeConfiguration.newBuilder().setCgroupDriver(driver))
+        .setLinux(LinuxRuntimeConfiguration.newBuilder().setCgroupDriver(CgroupDriver.CGROUPFS))
         .build();
   }
 

@@ -190,7 +190,7 @@ public final class Daemon implements AutoCloseable {
     Set<String> withoutHostDevices = new HashSet<>();
     for (String name : config.runtimes().keySet()) {
       CaissonConfig.RuntimeHandler handler = config.runtime(name);
-      byName.put(name, new Runc(handler.path(), handler.root(), config.systemdCgroups()));
+      byName.put(name, new Runc(handler.path(), handler.root()));
       if (!Files.isExecutable(handler.path()) && !name.equals(config.defaultRuntime())) {
         LOG.warn(
             "runtime handler {}: {} is not an executable file: its pods are refused until it is",
@@ -201,8 +201,7 @@ public final class Daemon implements AutoCloseable {
         withoutHostDevices.add(name);
       }
     }
-    return new OciRuntimes(
-        byName, withoutHostDevices, config.defaultRuntime(), config.systemdCgroups());
+    return new OciRuntimes(byName, withoutHostDevices, config.defaultRuntime());
   }
 
   public void start() throws IOException {

@@ -38,7 +38,6 @@ public final class OciRuntimes {
   private final Set<String> withoutHostDevices;
   private final Runc standard;
   private final String standardName;
-  private final boolean systemdCgroup;
   // Runtimes of pods whose handler the config no longer has as it was: made once per binding.
   private final ConcurrentHashMap<Binding, Runc> former = new ConcurrentHashMap<>();
 
@@ -47,13 +46,9 @@ public final class OciRuntimes {
    * @param withoutHostDevices the handlers whose privileged containers do not get the node's
    *     devices
    * @param standardName the handler of pods that name none
-   * @param systemdCgroup whether the runtimes use the systemd cgroup driver
    */
   public OciRuntimes(
-      Map<String, Runc> byName,
-      Set<String> withoutHostDevices,
-      String standardName,
-      boolean systemdCgroup) {
+      Map<String, Runc> byName, Set<String> withoutHostDevices, String standardName) {
     this.byName = Collections.unmodifiableMap(new LinkedHashMap<>(byName));
     this.withoutHostDevices = Set.copyOf(withoutHostDevices);
     this.standard = byName.get(standardName);
@@ -61,7 +56,6 @@ public final class OciRuntimes {
       throw new IllegalArgumentException("no runtime handler " + standardName);
     }
     this.standardName = standardName;
-    this.systemdCgroup = systemdCgroup;
   }
 
   /**
@@ -106,7 +100,7 @@ public final class OciRuntimes {
               configured == null ? "is no longer configured" : "is configured differently now",
               b.binary(),
               b.root());
-          return new Runc(Path.of(b.binary()), Path.of(b.root()), systemdCgroup);
+          return new Runc(Path.of(b.binary()), Path.of(b.root()));
         });
   }
 
@@ -156,6 +150,6 @@ public final class OciRuntimes {
 
   /** A runtime no handler is configured with any more and no known pod was made with. */
   public Runc unconfigured(Path binary, Path root) {
-    return new Runc(binary, root, systemdCgroup);
+    return new Runc(binary, root);
   }
 }

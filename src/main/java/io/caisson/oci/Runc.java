@@ -40,7 +40,6 @@ public final class Runc {
   private static final int ERROR_OUTPUT_LIMIT = 64 << 10;
   private final Path binary;
   private final Path root;
-  private final boolean systemdCgroup;
   // Asked once, on first use: the binary does not change under a running daemon's feet in a way
   // that would take a feature away (an upgrade only adds).
   private volatile RuntimeFeatures features;
@@ -48,12 +47,10 @@ public final class Runc {
   /**
    * @param binary the runc executable
    * @param root runc's state directory for Caisson's containers (created if absent)
-   * @param systemdCgroup use the systemd cgroup driver instead of cgroupfs
    */
-  public Runc(Path binary, Path root, boolean systemdCgroup) {
+  public Runc(Path binary, Path root) {
     this.binary = binary;
     this.root = root;
-    this.systemdCgroup = systemdCgroup;
   }
 
   public Path binary() {
@@ -66,11 +63,7 @@ public final class Runc {
 
   /** The global flags every runc call gets; conmon passes them as {@code --runtime-arg}. */
   public List<String> globalArgs() {
-    List<String> args = new ArrayList<>(List.of("--root=" + root, "--log-format=json"));
-    if (systemdCgroup) {
-      args.add("--systemd-cgroup");
-    }
-    return args;
+    return List.of("--root=" + root, "--log-format=json");
   }
 
   private List<String> argv(String... rest) {

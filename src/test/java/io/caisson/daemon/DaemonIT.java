@@ -131,14 +131,14 @@ class DaemonIT {
 
   @Test
   void runtimeConfigReportsTheCgroupDriver() throws Exception {
-    try (DaemonProcess daemon = DaemonProcess.start(dir, "--cgroup-driver", "systemd")) {
+    try (DaemonProcess daemon = DaemonProcess.start(dir)) {
       assertThat(
               daemon
                   .runtime()
                   .runtimeConfig(RuntimeConfigRequest.getDefaultInstance())
                   .getLinux()
                   .getCgroupDriver())
-          .isEqualTo(CgroupDriver.SYSTEMD);
+          .isEqualTo(CgroupDriver.CGROUPFS);
     }
   }
 
@@ -316,10 +316,26 @@ class DaemonIT {
     assertThat(daemon.log()).contains(expected);
   }
 
+  /**
+   * The systemd driver would fail every container at runc (a cgroupsPath of slice:prefix:name) and
+   * Caisson reads cgroups at cgroupfs paths: refused at start rather than at each pod.
+   */
+  @Test
+  void theSystemdCgroupDriverIsRefusedAtStartSayingWhy() throws Exception {
+    Path config = dir.resolve("systemd.toml");
+    Files.writeString(config, "cgroup_driver = \"systemd\"\n");
+    assertThat(startFails(config)).contains("cgroup_driver").contains("cgroupfs driver only");
+  }
+
   @Test
   void anInvalidConfigStopsStartUpNamingTheKey() throws Exception {
     Path config = dir.resolve("bad.toml");
     Files.writeString(config, "cgroup_driver = \"cgroupv3\"\n");
+    assertThat(startFails(config)).contains("cgroup_driver").contains("cgroupv3");
+  }
+
+  /** Starts a daemon with {@code config}, which must stop it before it serves; its output. */
+  private String startFails(Path config) throws Exception {
     Path log = dir.resolve("bad.log");
     Process process =
         new ProcessBuilder(
@@ -333,8 +349,8 @@ class DaemonIT {
             .start();
     assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
     assertThat(process.exitValue()).isNotZero();
-    assertThat(Files.readString(log)).contains("cgroup_driver").contains("cgroupv3");
     assertThat(dir.resolve("bad.sock")).doesNotExist();
+    return Files.readString(log);
   }
 
   private static RuntimeCondition condition(DaemonProcess daemon, String type) {

@@ -10,19 +10,18 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class OciRuntimesTest {
-  private static final Runc RUNC =
-      new Runc(Path.of("/usr/sbin/runc"), Path.of("/run/c/runc"), false);
+  private static final Runc RUNC = new Runc(Path.of("/usr/sbin/runc"), Path.of("/run/c/runc"));
   private static final Runc SAME_BINARY =
-      new Runc(Path.of("/usr/sbin/runc"), Path.of("/run/c/other"), false);
+      new Runc(Path.of("/usr/sbin/runc"), Path.of("/run/c/other"));
   private static final Runc SHARED_ROOT =
-      new Runc(Path.of("/usr/bin/nvidia-container-runtime"), Path.of("/run/c/runc"), false);
+      new Runc(Path.of("/usr/bin/nvidia-container-runtime"), Path.of("/run/c/runc"));
 
   private static OciRuntimes runtimes() {
     Map<String, Runc> byName = new LinkedHashMap<>();
     byName.put("runc", RUNC);
     byName.put("other", SAME_BINARY);
     byName.put("nvidia", SHARED_ROOT);
-    return new OciRuntimes(byName, Set.of("nvidia"), "runc", false);
+    return new OciRuntimes(byName, Set.of("nvidia"), "runc");
   }
 
   @Test
@@ -69,7 +68,7 @@ class OciRuntimesTest {
 
   @Test
   void theDefaultMustBeOneOfTheHandlers() {
-    assertThatThrownBy(() -> new OciRuntimes(Map.of("runc", RUNC), Set.of(), "crun", false))
+    assertThatThrownBy(() -> new OciRuntimes(Map.of("runc", RUNC), Set.of(), "crun"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("crun");
   }

@@ -30,7 +30,7 @@ final class OciTestRig implements AutoCloseable {
 
   OciTestRig(Path dir) throws IOException {
     this.dir = dir;
-    this.runc = new Runc(Path.of("/usr/sbin/runc"), dir.resolve("runc"), false);
+    this.runc = new Runc(Path.of("/usr/sbin/runc"), dir.resolve("runc"));
     this.conmon =
         new Conmon(Path.of("/usr/bin/conmon"), dir.resolve("exits"), dir.resolve("s"), "info");
     this.cgroupParent = "caisson-test-" + UUID.randomUUID().toString().substring(0, 8);
