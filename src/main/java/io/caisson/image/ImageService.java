@@ -357,7 +357,9 @@ public final class ImageService implements AutoCloseable {
 
   private ImageRecord commit(ImageReference ref, Puller.Resolved r) throws IOException {
     String id = r.configDigest().toString();
-    String tag = ref.taggedName();
+    // name:tag@digest pulls by the digest, which the tag may no longer name: the tag stays with
+    // the image pulled by it, as containerd and CRI-O keep it.
+    String tag = ref.digest() == null ? ref.taggedName() : null;
     String repoDigest = ref.digestedName(r.topDigest());
     long size = r.configBytes().length;
     for (var l : r.manifest().layers()) {

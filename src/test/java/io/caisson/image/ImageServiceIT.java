@@ -616,6 +616,33 @@ class ImageServiceIT {
     assertThat(s.list(Optional.empty())).isEmpty();
   }
 
+  /**
+   * A pod pinning name:tag@digest (an older build the tag no longer names) beside one pulling
+   * name:tag: the digest pull does not take the tag, so name:tag still finds what it names.
+   */
+  @Test
+  void aTagAndDigestPullLeavesTheTagWithTheImageItNames() throws Exception {
+    Layer extra =
+        TestImages.layer(new TarBuilder().file("newer", "n", 0644).build(), Comp.GZIP, false);
+    Image older = TestImages.image(TestImages.list(base), null, "amd64", false);
+    Image newer = TestImages.image(TestImages.list(base, extra), null, "amd64", false);
+    pusher.push("pinned/app", "old", older);
+    pusher.push("pinned/app", "1.25", newer);
+    ImageService s = service();
+    ImageRecord current = s.pull(ref("pinned/app:1.25"), null);
+
+    ImageRecord pinned = s.pull(ref("pinned/app:1.25@" + older.manifestDigest()), null);
+
+    assertThat(pinned.id()).isNotEqualTo(current.id());
+    assertThat(pinned.repoTags()).isEmpty();
+    assertThat(pinned.repoDigests()).contains(ref("pinned/app@" + older.manifestDigest()));
+    assertThat(s.status(ref("pinned/app:1.25")).orElseThrow().id()).isEqualTo(current.id());
+    assertThat(s.status(ref("pinned/app:1.25@" + older.manifestDigest())).orElseThrow().id())
+        .isEqualTo(pinned.id());
+    s.remove(pinned.id());
+    s.remove(current.id());
+  }
+
   @Test
   void theOperatorsPinnedImagesAreReportedPinned() throws Exception {
     Image kept = TestImages.image(TestImages.list(base), "1000:1000", "amd64", false);
