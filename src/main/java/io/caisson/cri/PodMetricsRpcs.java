@@ -184,7 +184,7 @@ public final class PodMetricsRpcs {
     return response.build();
   }
 
-  /** The pod's own series (its containers summed, its interfaces) and one set per container. */
+  /** The pod's own series (its cgroup, its interfaces) and one set per container. */
   private PodSandboxMetrics pod(Sandbox sandbox) throws IOException {
     PodSandboxMetrics.Builder pod = PodSandboxMetrics.newBuilder().setPodSandboxId(sandbox.id());
     String namespace = sandbox.config().getMetadata().getNamespace();
@@ -221,9 +221,8 @@ public final class PodMetricsRpcs {
     // The pod level is cAdvisor's pod cgroup: no container, no image.
     Labels base =
         new Labels("", sandbox.config().getLinux().getCgroupParent(), "", "", namespace, podName);
-    if (!samples.isEmpty()) {
-      pod.addAllMetrics(usage(base, CgroupSample.sum(samples)));
-    }
+    PodCgroups.sample(cgroups, sandbox, samples)
+        .ifPresent(sample -> pod.addAllMetrics(usage(base, sample)));
     pod.addAllMetrics(network(sandbox, base));
     return pod.build();
   }

@@ -118,7 +118,7 @@ public final class StatsRpcs {
 
   // ---- pods ---------------------------------------------------------------------------------
 
-  /** CPU, memory and processes summed over the pod's containers; network from its namespace. */
+  /** CPU, memory and processes of the pod's cgroup ({@link PodCgroups}); network of its netns. */
   private PodSandboxStats podStats(Sandbox sandbox) throws IOException {
     List<CgroupSample> samples = new ArrayList<>();
     LinuxPodSandboxStats.Builder linux = LinuxPodSandboxStats.newBuilder();
@@ -132,11 +132,11 @@ public final class StatsRpcs {
         linux.addContainers(measured.stats());
       }
     }
-    CgroupSample total = CgroupSample.sum(samples);
-    long now = nowNanos();
-    long timestamp = samples.isEmpty() ? now : total.timestampNanos();
-    long nanoCores = samples.isEmpty() ? 0 : podRates.nanoCores(sandbox.id(), total);
-    if (samples.isEmpty()) {
+    Optional<CgroupSample> own = PodCgroups.sample(cgroups, sandbox, samples);
+    CgroupSample total = own.orElseGet(() -> CgroupSample.sum(List.of()));
+    long timestamp = own.isEmpty() ? nowNanos() : total.timestampNanos();
+    long nanoCores = own.isEmpty() ? 0 : podRates.nanoCores(sandbox.id(), total);
+    if (own.isEmpty()) {
       podRates.forget(sandbox.id());
     }
     linux
@@ -225,7 +225,7 @@ public final class StatsRpcs {
           SwapUsage.newBuilder()
               .setTimestamp(nowNanos())
               .setSwapUsageBytes(u64(swap.get().usage()));
-      if (swap.get().limit() > 0) {
+      if (swap.get().limited()) {
         usage.setSwapAvailableBytes(u64(swap.get().available()));
       }
       stats.setSwap(usage);

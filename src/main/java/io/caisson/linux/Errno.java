@@ -11,8 +11,10 @@ public final class Errno {
   public static final int EACCES = 13;
   public static final int EBUSY = 16;
   public static final int EEXIST = 17;
+  public static final int ENOTDIR = 20;
   public static final int EINVAL = 22;
   public static final int ENOSPC = 28;
+  public static final int ENAMETOOLONG = 36;
   public static final int ENODATA = 61;
   public static final int ENOTSUP = 95;
 
@@ -30,8 +32,10 @@ public final class Errno {
           case EACCES -> "EACCES (permission denied)";
           case EBUSY -> "EBUSY (device or resource busy)";
           case EEXIST -> "EEXIST (file exists)";
+          case ENOTDIR -> "ENOTDIR (not a directory)";
           case EINVAL -> "EINVAL (invalid argument)";
           case ENOSPC -> "ENOSPC (no space left on device)";
+          case ENAMETOOLONG -> "ENAMETOOLONG (file name too long)";
           case ENODATA -> "ENODATA (no data available)";
           case ENOTSUP -> "EOPNOTSUPP (operation not supported)";
           default -> "errno " + errno;

@@ -16,7 +16,9 @@ import java.util.Optional;
  * controller, also in hybrid mode) and on cgroup v2 (one unified hierarchy).
  */
 public final class CgroupReader {
-  private static final long V1_UNLIMITED = 0x7FFFFFFFFFFFF000L;
+  // v1 writes "no limit" as the largest page multiple below 2^63, which depends on the page size;
+  // anything from 2^62 on is no limit any machine has, as cAdvisor reads it.
+  private static final long V1_UNLIMITED = 1L << 62;
 
   /** cpuacct.stat counts in USER_HZ, which is 100 on every Linux architecture we run on. */
   private static final long NANOS_PER_TICK = 10_000_000L;
@@ -69,9 +71,8 @@ public final class CgroupReader {
   }
 
   /**
-   * Swap used by the cgroup and its swap limit (0 when unlimited); empty when the kernel does not
-   * account swap per cgroup (v1 without swapaccount, v2 without memory.swap.*) or the cgroup is
-   * gone.
+   * Swap used by the cgroup and its swap limit; empty when the kernel does not account swap per
+   * cgroup (v1 without swapaccount, v2 without memory.swap.*) or the cgroup is gone.
    */
   public Optional<SwapSample> swap(String cgroupsPath) throws IOException {
     String relative = cgroupsPath.startsWith("/") ? cgroupsPath.substring(1) : cgroupsPath;
@@ -86,7 +87,7 @@ public final class CgroupReader {
         return Optional.of(
             new SwapSample(
                 Long.parseLong(ProcFiles.read(current)),
-                max.equals("max") ? 0 : Long.parseLong(max)));
+                max.equals("max") ? SwapSample.UNLIMITED : Long.parseLong(max)));
       }
       Path memory = controller("memory").resolve(relative);
       Path memsw = memory.resolve("memory.memsw.limit_in_bytes");
@@ -98,7 +99,8 @@ public final class CgroupReader {
       long both = Long.parseLong(ProcFiles.read(memsw));
       long memoryOnly = Long.parseLong(ProcFiles.read(memory.resolve("memory.limit_in_bytes")));
       return Optional.of(
-          new SwapSample(used, both >= V1_UNLIMITED ? 0 : Math.max(0, both - memoryOnly)));
+          new SwapSample(
+              used, both >= V1_UNLIMITED ? SwapSample.UNLIMITED : Math.max(0, both - memoryOnly)));
     } catch (NoSuchFileException e) {
       return Optional.empty();
     }
@@ -106,9 +108,16 @@ public final class CgroupReader {
 
   /**
    * @param usage bytes of the cgroup's memory in swap
-   * @param limit how much swap it may use, 0 when unlimited
+   * @param limit how much swap it may use ({@link #UNLIMITED} when there is no limit; 0 is none at
+   *     all, kubelet's NoSwap)
    */
   public record SwapSample(long usage, long limit) {
+    public static final long UNLIMITED = -1;
+
+    public boolean limited() {
+      return limit != UNLIMITED;
+    }
+
     /** What is left of the limit; only meaningful when there is one. */
     public long available() {
       return Math.max(0, limit - usage);

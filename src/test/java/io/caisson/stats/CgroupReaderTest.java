@@ -84,7 +84,15 @@ class CgroupReaderTest {
     assertThat(swap.available()).isEqualTo(4096);
 
     Files.writeString(memory.resolve("memory.memsw.limit_in_bytes"), "9223372036854771712\n");
-    assertThat(reader.swap("/s1").orElseThrow().limit()).isZero();
+    assertThat(reader.swap("/s1").orElseThrow().limited()).isFalse();
+    // 64 KiB pages write "no limit" lower; still no limit.
+    Files.writeString(memory.resolve("memory.memsw.limit_in_bytes"), "9223372036854710272\n");
+    assertThat(reader.swap("/s1").orElseThrow().limited()).isFalse();
+    // Memory and memory + swap equal: no swap at all (kubelet's NoSwap), which is a limit of 0.
+    Files.writeString(memory.resolve("memory.memsw.limit_in_bytes"), "8192\n");
+    assertThat(reader.swap("/s1").orElseThrow())
+        .isEqualTo(new CgroupReader.SwapSample(4096, 0))
+        .matches(CgroupReader.SwapSample::limited);
     Files.delete(memory.resolve("memory.memsw.limit_in_bytes")); // no swap accounting
     assertThat(reader.swap("/s1")).isEmpty();
     assertThat(reader.swap("/gone")).isEmpty();
@@ -98,7 +106,9 @@ class CgroupReaderTest {
     Files.writeString(dir.resolve("memory.swap.max"), "max\n");
     CgroupReader reader = new CgroupReader(root);
     assertThat(reader.swap("pods/s2").orElseThrow())
-        .isEqualTo(new CgroupReader.SwapSample(1024, 0));
+        .isEqualTo(new CgroupReader.SwapSample(1024, CgroupReader.SwapSample.UNLIMITED));
+    Files.writeString(dir.resolve("memory.swap.max"), "0\n");
+    assertThat(reader.swap("pods/s2").orElseThrow().limited()).isTrue();
     Files.writeString(dir.resolve("memory.swap.max"), "3072\n");
     assertThat(reader.swap("pods/s2").orElseThrow().available()).isEqualTo(2048);
     Files.delete(dir.resolve("memory.swap.current"));

@@ -26,6 +26,25 @@ class DirUsageTest {
     assertThat(usage.bytes()).isGreaterThanOrEqualTo(64 * 1024).isLessThan(128 * 1024);
   }
 
+  /** A 4 GiB sparse file holding one page takes a page, as du says; kubelet evicts on this. */
+  @Test
+  void aSparseFileCountsTheBlocksItTakesNotItsSize() throws Exception {
+    Path tree = Files.createDirectories(root.resolve("sparse"));
+    try (var file =
+        java.nio.channels.FileChannel.open(
+            tree.resolve("holey"),
+            java.nio.file.StandardOpenOption.CREATE_NEW,
+            java.nio.file.StandardOpenOption.WRITE)) {
+      file.write(java.nio.ByteBuffer.wrap(new byte[4096]), 4L << 30);
+    }
+
+    DirUsage usage = DirUsage.of(tree);
+
+    assertThat(Files.size(tree.resolve("holey"))).isGreaterThan(4L << 30);
+    assertThat(usage.inodes()).isEqualTo(2);
+    assertThat(usage.bytes()).isGreaterThan(0).isLessThan(1 << 20);
+  }
+
   @Test
   void absentTreeIsEmpty() throws Exception {
     assertThat(DirUsage.of(root.resolve("gone"))).isEqualTo(new DirUsage(0, 0));

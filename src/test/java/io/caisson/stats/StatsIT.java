@@ -15,6 +15,7 @@ import io.caisson.cri.v1.ImageFsInfoResponse;
 import io.caisson.cri.v1.ImageSpec;
 import io.caisson.cri.v1.LinuxContainerConfig;
 import io.caisson.cri.v1.LinuxContainerResources;
+import io.caisson.cri.v1.LinuxPodSandboxConfig;
 import io.caisson.cri.v1.LinuxPodSandboxStats;
 import io.caisson.cri.v1.ListContainerStatsRequest;
 import io.caisson.cri.v1.ListPodSandboxStatsRequest;
@@ -217,6 +218,104 @@ class StatsIT {
         .runtime()
         .removeContainer(RemoveContainerRequest.newBuilder().setContainerId(id).build());
     assertThat(listIds(ContainerStatsFilter.newBuilder())).doesNotContain(id);
+  }
+
+  /**
+   * kubelet's pods each have a cgroup (cgroup_parent), and the pod's usage is that cgroup's: the
+   * CPU seconds of a container that has since exited stay in the pod's, where a sum over the
+   * running containers would fall back (a counter reset to kubelet).
+   */
+  @Test
+  void aPodsCpuSecondsKeepWhatItsExitedContainersUsed() throws Exception {
+    String parent = "caisson-statsit-" + UUID.randomUUID().toString().substring(0, 8);
+    String cgroupPod =
+        daemon
+            .runtime()
+            .runPodSandbox(
+                RunPodSandboxRequest.newBuilder()
+                    .setConfig(
+                        PodSandboxConfig.newBuilder()
+                            .setMetadata(
+                                PodSandboxMetadata.newBuilder()
+                                    .setName("cgroup-pod")
+                                    .setNamespace("it")
+                                    .setUid(UUID.randomUUID().toString()))
+                            .setLogDirectory(dir.resolve("logs").toString())
+                            .setLinux(LinuxPodSandboxConfig.newBuilder().setCgroupParent(parent)))
+                    .build())
+            .getPodSandboxId();
+    try {
+      String burner =
+          createIn(
+              cgroupPod,
+              "burner",
+              List.of(
+                  "sh",
+                  "-c",
+                  "end=$(( $(date +%s) + 1 )); while [ $(date +%s) -le $end ]; do :; done"));
+      String sleeper = createIn(cgroupPod, "sleeper", List.of("sleep", "3600"));
+      for (String id : List.of(burner, sleeper)) {
+        daemon
+            .runtime()
+            .startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
+      }
+      for (int i = 0; i < 100 && !exited(burner); i++) {
+        Thread.sleep(100);
+      }
+      assertThat(exited(burner)).isTrue();
+
+      LinuxPodSandboxStats stats =
+          daemon
+              .runtime()
+              .podSandboxStats(
+                  PodSandboxStatsRequest.newBuilder().setPodSandboxId(cgroupPod).build())
+              .getStats()
+              .getLinux();
+      assertThat(stats.getContainersList())
+          .extracting(c -> c.getAttributes().getId())
+          .containsExactly(sleeper);
+      assertThat(stats.getCpu().getUsageCoreNanoSeconds().getValue())
+          .as("the exited burner's second of CPU stays the pod's")
+          .isGreaterThan(500_000_000L);
+    } finally {
+      daemon
+          .runtime()
+          .removePodSandbox(
+              RemovePodSandboxRequest.newBuilder().setPodSandboxId(cgroupPod).build());
+      // The pod cgroup is kubelet's to make and remove; runc made it here.
+      try (var hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
+        for (Path hierarchy : hierarchies.filter(Files::isDirectory).toList()) {
+          Files.deleteIfExists(hierarchy.resolve(parent));
+        }
+      }
+      Files.deleteIfExists(Path.of("/sys/fs/cgroup", parent));
+    }
+  }
+
+  private String createIn(String sandbox, String name, List<String> command) {
+    return daemon
+        .runtime()
+        .createContainer(
+            CreateContainerRequest.newBuilder()
+                .setPodSandboxId(sandbox)
+                .setConfig(
+                    ContainerConfig.newBuilder()
+                        .setMetadata(ContainerMetadata.newBuilder().setName(name))
+                        .setImage(ImageSpec.newBuilder().setImage(image))
+                        .setLogPath(name + ".log")
+                        .addAllCommand(command))
+                .build())
+        .getContainerId();
+  }
+
+  private boolean exited(String id) {
+    return daemon
+            .runtime()
+            .containerStatus(
+                io.caisson.cri.v1.ContainerStatusRequest.newBuilder().setContainerId(id).build())
+            .getStatus()
+            .getState()
+        == io.caisson.cri.v1.ContainerState.CONTAINER_EXITED;
   }
 
   private ContainerStats containerStats(String id) {
