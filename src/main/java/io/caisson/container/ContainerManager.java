@@ -179,6 +179,15 @@ public final class ContainerManager implements SandboxManager.PodContainers {
     io.caisson.common.MetadataLimits.require(
         "container config", config.getLabelsMap(), config.getAnnotationsMap());
     PodSandboxConfig pod = sandbox.config();
+    if (config.getLinux().getSecurityContext().getPrivileged()
+        && !pod.getLinux().getSecurityContext().getPrivileged()) {
+      // The pod's flag is what admission checked: a container may not be more than its pod.
+      throw CaissonException.invalid(
+          "container %s is privileged but pod sandbox %s is not: a privileged container needs"
+              + " its pod's security_context.privileged",
+          name, sandbox.id());
+    }
+    VolumeSources.createMissingHostPaths(config);
     String id = Ids.newId();
     String nameKey = name + "_" + sandbox.id() + "_" + config.getMetadata().getAttempt();
     Path logPath = LogPaths.of(pod.getLogDirectory(), config.getLogPath(), id);

@@ -79,7 +79,7 @@ public final class ContainerSpecs {
     spec.root(in.rootfs().toString(), security.getReadonlyRootfs());
     List<String> argv = command(config, in.image());
     spec.args(argv);
-    spec.env(env(in.image(), in.node().env(), config));
+    spec.env(env(in.sandbox().hostname(), in.image(), in.node().env(), config));
     spec.cwd(workingDir(config, in.image()));
     spec.terminal(config.getTty());
     if (in.sandbox().utsns() != null) {
@@ -107,7 +107,10 @@ public final class ContainerSpecs {
       userMount(spec, config.getMounts(i), in.mountSources().get(i), in.recursiveReadOnlyMounts());
     }
     in.declaredVolumes().forEach(spec::mountUnlessPresent);
-    paths(spec, security, privileged);
+    paths(spec, security, privileged, in.sandbox().userns() != null);
+    if (privileged) {
+      writableSysfs(spec);
+    }
     seccomp(spec, security, privileged, caps, in.node().seccomp());
     refuseUnsupportedLsm(security);
     resources(spec, config.getLinux().getResources(), in.daemonOomScoreAdj());
@@ -148,14 +151,18 @@ public final class ContainerSpecs {
     return argv;
   }
 
-  /** The image's environment, overridden key by key by the config's. */
   /**
-   * The process environment: a default PATH, the image's, the node's {@code default_env}, then the
-   * container's own, each later one winning.
+   * The process environment: a default PATH, HOSTNAME (the pod's, or the node's on its network:
+   * StatefulSet scripts take their ordinal from it, and busybox's sh does not set it), the image's,
+   * the node's {@code default_env}, then the container's own, each later one winning.
    */
-  static List<String> env(ImageConfig image, List<String> nodeDefaults, ContainerConfig config) {
+  static List<String> env(
+      String hostname, ImageConfig image, List<String> nodeDefaults, ContainerConfig config) {
     Map<String, String> merged = new LinkedHashMap<>();
     merged.put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    if (hostname != null && !hostname.isEmpty()) {
+      merged.put("HOSTNAME", hostname);
+    }
     for (List<String> entries : List.of(image.env(), nodeDefaults)) {
       for (String entry : entries) {
         int eq = entry.indexOf('=');
@@ -262,7 +269,12 @@ public final class ContainerSpecs {
       return;
     }
     Path host = Path.of(mount.getHostPath());
-    if (!host.isAbsolute() || !Files.exists(host)) {
+    if (!host.isAbsolute()) {
+      throw CaissonException.invalid(
+          "mount host_path '%s' must be an absolute path", mount.getHostPath());
+    }
+    if (!Files.exists(host)) {
+      // Made by CreateContainer (VolumeSources): gone again since.
       throw CaissonException.invalid(
           "mount host_path '%s' does not exist on the node", mount.getHostPath());
     }
@@ -318,9 +330,22 @@ public final class ContainerSpecs {
     }
   }
 
+  /**
+   * The masked and read-only /proc paths. kubelet always sends both lists, the defaults for
+   * procMount Default and both empty for Unmasked, which it allows only in a pod of its own user
+   * namespace. So both empty there is Unmasked; anywhere else an empty list is a client that sent
+   * none (crictl), and the defaults stay.
+   */
   private static void paths(
-      OciSpecBuilder spec, LinuxContainerSecurityContext security, boolean privileged) {
-    if (privileged) {
+      OciSpecBuilder spec,
+      LinuxContainerSecurityContext security,
+      boolean privileged,
+      boolean podUserNamespace) {
+    boolean unmasked =
+        podUserNamespace
+            && security.getMaskedPathsList().isEmpty()
+            && security.getReadonlyPathsList().isEmpty();
+    if (privileged || unmasked) {
       spec.maskedPaths(List.of());
       spec.readonlyPaths(List.of());
       return;
@@ -330,6 +355,30 @@ public final class ContainerSpecs {
     }
     if (!security.getReadonlyPathsList().isEmpty()) {
       spec.readonlyPaths(security.getReadonlyPathsList());
+    }
+  }
+
+  /**
+   * A privileged container's sysfs and cgroupfs are writable, as the CRI asks ("any sysfs and
+   * procfs mounts are mounted RW") and containerd does: kube-proxy sets conntrack's hash size
+   * through /sys/module. A network namespace has one sysfs superblock, read-only for good once the
+   * pod's first container (any unprivileged one) mounted it so: the mount is remounted read-write
+   * after it is made, which leaves the others' own read-only mounts as they are.
+   */
+  private static void writableSysfs(OciSpecBuilder spec) {
+    for (OciSpec.Mount mount : spec.mounts()) {
+      boolean kernelFs = mount.type().equals("sysfs") || mount.type().equals("cgroup");
+      if (!kernelFs || !mount.options().contains("ro")) {
+        continue;
+      }
+      List<String> writable = mount.options().stream().map(o -> o.equals("ro") ? "rw" : o).toList();
+      spec.mount(new OciSpec.Mount(mount.destination(), mount.type(), mount.source(), writable));
+      if (mount.type().equals("sysfs")) {
+        List<String> remount = new ArrayList<>(List.of("remount"));
+        remount.addAll(writable);
+        spec.mountAlso(
+            new OciSpec.Mount(mount.destination(), mount.type(), mount.source(), remount));
+      }
     }
   }
 

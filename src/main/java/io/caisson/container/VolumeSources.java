@@ -15,13 +15,34 @@ import java.util.List;
 /**
  * Where each of a container's mounts comes from: the host path itself, or an idmapped clone of it:
  * through the mount's own id mappings when it has some, otherwise, in a pod of its own user
- * namespace, through that namespace (a missing host path is left for the spec to refuse).
+ * namespace, through that namespace.
  */
 final class VolumeSources {
   private final IdmappedStaging staging;
 
   VolumeSources(IdmappedStaging staging) {
     this.staging = staging;
+  }
+
+  /**
+   * Makes each mount's absent host path a directory (0755), as containerd and CRI-O do: a hostPath
+   * volume of type "" names a path kubelet leaves to the runtime to make. An image volume has no
+   * host path; a relative one is refused when the spec is built.
+   */
+  static void createMissingHostPaths(ContainerConfig config) throws IOException {
+    for (Mount mount : config.getMountsList()) {
+      Path host = Path.of(mount.getHostPath());
+      if (ImageVolumes.isImageVolume(mount) || !host.isAbsolute() || Files.exists(host)) {
+        continue;
+      }
+      try {
+        Files.createDirectories(host);
+      } catch (IOException e) {
+        throw CaissonException.invalid(
+            "mount host_path '%s' does not exist on the node and cannot be made: %s",
+            mount.getHostPath(), e.getMessage());
+      }
+    }
   }
 
   /**

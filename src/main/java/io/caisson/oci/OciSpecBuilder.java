@@ -12,7 +12,9 @@ import io.caisson.oci.OciSpec.Mount;
 import io.caisson.oci.OciSpec.Namespace;
 import io.caisson.oci.OciSpec.Rlimit;
 import io.caisson.oci.OciSpec.Seccomp;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -319,23 +321,20 @@ public final class OciSpecBuilder {
   }
 
   /**
-   * Adds a mount unless one is at its destination already (that one wins), before the first mount
-   * below its destination: runc mounts in order, and a mount made later over a parent would hide
-   * what was mounted below it.
+   * Adds a mount after whatever is at its destination already, keeping that: for a remount of it,
+   * which runc makes in the spec's order.
    */
+  public OciSpecBuilder mountAlso(Mount mount) {
+    mounts.add(mount);
+    return this;
+  }
+
+  /** Adds a mount unless one is at its destination already (that one wins). */
   public OciSpecBuilder mountUnlessPresent(Mount mount) {
     String d = normalize(mount.destination());
-    if (mounts.stream().anyMatch(m -> normalize(m.destination()).equals(d))) {
-      return this;
+    if (mounts.stream().noneMatch(m -> normalize(m.destination()).equals(d))) {
+      mounts.add(mount);
     }
-    String below = d.equals("/") ? "/" : d + "/";
-    for (int i = 0; i < mounts.size(); i++) {
-      if (normalize(mounts.get(i).destination()).startsWith(below)) {
-        mounts.add(i, mount);
-        return this;
-      }
-    }
-    mounts.add(mount);
     return this;
   }
 
@@ -563,10 +562,21 @@ public final class OciSpecBuilder {
         process,
         new OciSpec.Root(rootPath, rootReadonly),
         hostname,
-        List.copyOf(mounts),
+        parentsFirst(mounts),
         hooks(),
         new LinkedHashMap<>(annotations),
         linux);
+  }
+
+  /**
+   * The mounts ordered by the depth of their destination, in the order given within a depth: runc
+   * mounts in order, and a mount made later over a parent (a volume at /data after one at
+   * /data/sub, or at /etc after the pod's /etc/hosts) would hide what was mounted below it.
+   */
+  static List<Mount> parentsFirst(List<Mount> mounts) {
+    return mounts.stream()
+        .sorted(Comparator.comparingInt(m -> Path.of(m.destination()).normalize().getNameCount()))
+        .toList();
   }
 
   private static String normalize(String path) {

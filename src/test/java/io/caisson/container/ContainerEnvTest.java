@@ -30,7 +30,12 @@ class ContainerEnvTest {
             .addEnvs(KeyValue.newBuilder().setKey("B").setValue("container"))
             .build();
 
-    assertThat(ContainerSpecs.env(image, List.of("A=node", "B=node", "C=node"), config))
-        .containsExactly("PATH=/image/bin", "A=node", "B=container", "C=node");
+    assertThat(ContainerSpecs.env("web-0", image, List.of("A=node", "B=node", "C=node"), config))
+        .containsExactly("PATH=/image/bin", "HOSTNAME=web-0", "A=node", "B=container", "C=node");
+    ContainerConfig renamed =
+        ContainerConfig.newBuilder()
+            .addEnvs(KeyValue.newBuilder().setKey("HOSTNAME").setValue("mine"))
+            .build();
+    assertThat(ContainerSpecs.env("web-0", image, List.of(), renamed)).contains("HOSTNAME=mine");
   }
 }

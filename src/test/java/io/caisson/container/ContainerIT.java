@@ -22,6 +22,8 @@ import io.caisson.cri.v1.Int64Value;
 import io.caisson.cri.v1.KeyValue;
 import io.caisson.cri.v1.LinuxContainerConfig;
 import io.caisson.cri.v1.LinuxContainerSecurityContext;
+import io.caisson.cri.v1.LinuxPodSandboxConfig;
+import io.caisson.cri.v1.LinuxSandboxSecurityContext;
 import io.caisson.cri.v1.ListContainersRequest;
 import io.caisson.cri.v1.Mount;
 import io.caisson.cri.v1.MountPropagation;
@@ -114,8 +116,15 @@ class ContainerIT {
     pod = runPod("ctr-it", "");
   }
 
-  /** A pod logging under the test's directory, run with {@code handler} ("" for the default). */
+  /**
+   * A privileged pod (so that its containers may be) logging under the test's directory, run with
+   * {@code handler} ("" for the default).
+   */
   private String runPod(String name, String handler) {
+    return runPod(name, handler, true);
+  }
+
+  private String runPod(String name, String handler, boolean privileged) {
     return daemon
         .runtime()
         .runPodSandbox(
@@ -128,7 +137,12 @@ class ContainerIT {
                                 .setName(name)
                                 .setNamespace("it")
                                 .setUid(UUID.randomUUID().toString()))
-                        .setLogDirectory(dir.resolve("logs").toString()))
+                        .setLogDirectory(dir.resolve("logs").toString())
+                        .setLinux(
+                            LinuxPodSandboxConfig.newBuilder()
+                                .setSecurityContext(
+                                    LinuxSandboxSecurityContext.newBuilder()
+                                        .setPrivileged(privileged))))
                 .build())
         .getPodSandboxId();
   }
@@ -700,6 +714,80 @@ class ContainerIT {
     } finally {
       run("umount", "-R", shared.toString());
     }
+  }
+
+  /**
+   * A privileged container only in a privileged pod, and then with sysfs and cgroupfs writable as
+   * the CRI says; every container's HOSTNAME is its hostname; mounts are made parents first
+   * whatever order they come in; a host path that is not there yet is made.
+   */
+  @Test
+  void privilegeFollowsThePodAndMountsLandParentsFirst() throws Exception {
+    String unprivileged = runPod("unprivileged", "", false);
+    try {
+      assertCode(
+          Status.Code.INVALID_ARGUMENT,
+          () ->
+              daemon
+                  .runtime()
+                  .createContainer(
+                      CreateContainerRequest.newBuilder()
+                          .setPodSandboxId(unprivileged)
+                          .setConfig(
+                              base("escalating")
+                                  .addAllCommand(List.of("true"))
+                                  .setLinux(
+                                      security(
+                                          LinuxContainerSecurityContext.newBuilder()
+                                              .setPrivileged(true))))
+                          .build()));
+    } finally {
+      removePod(unprivileged);
+    }
+
+    Path outer = Files.createDirectories(dir.resolve("outer"));
+    Path inner = Files.createDirectories(dir.resolve("inner"));
+    Files.writeString(inner.resolve("mark"), "inner\n");
+    Path made = dir.resolve("made/by/create");
+    String privileged =
+        create(
+            base("privileged-sysfs")
+                .addAllCommand(List.of("sleep", "3600"))
+                // The deeper mount first: made after /data, it would be hidden under it.
+                .addMounts(
+                    Mount.newBuilder().setContainerPath("/data/sub").setHostPath(inner.toString()))
+                .addMounts(
+                    Mount.newBuilder().setContainerPath("/data").setHostPath(outer.toString()))
+                .addMounts(
+                    Mount.newBuilder().setContainerPath("/made").setHostPath(made.toString()))
+                .setLinux(
+                    security(LinuxContainerSecurityContext.newBuilder().setPrivileged(true))));
+    String plain = create(base("plain-sysfs").addAllCommand(List.of("sleep", "3600")));
+    start(privileged);
+    start(plain);
+    assertThat(made).isDirectory();
+    assertThat(exec(privileged, "cat", "/data/sub/mark").getStdout().toStringUtf8())
+        .isEqualTo("inner\n");
+    assertThat(mountOptions(privileged, "/sys")).startsWith("rw");
+    assertThat(mountOptions(privileged, "/sys/fs/cgroup")).startsWith("rw");
+    assertThat(mountOptions(plain, "/sys")).startsWith("ro");
+    assertThat(exec(plain, "sh", "-c", "test \"$HOSTNAME\" = \"$(hostname)\"").getExitCode())
+        .as("HOSTNAME is the container's hostname")
+        .isZero();
+    remove(privileged);
+    remove(plain);
+  }
+
+  /** The options of the mount at {@code point} in the container, from its /proc/mounts. */
+  private String mountOptions(String id, String point) {
+    String mounts = exec(id, "cat", "/proc/mounts").getStdout().toStringUtf8();
+    return mounts
+        .lines()
+        .map(line -> line.split(" "))
+        .filter(fields -> fields[1].equals(point))
+        .reduce((first, second) -> second)
+        .map(fields -> fields[3])
+        .orElseThrow(() -> new AssertionError("no mount at " + point + " in " + mounts));
   }
 
   @Test

@@ -47,10 +47,11 @@ class OciSpecTest {
 
     List<String> destinations = new ArrayList<>();
     j.get("mounts").forEach(m -> destinations.add(m.get("destination").asText()));
+    // Parents first (runc mounts in order), by depth.
     assertThat(destinations)
         .containsExactly(
-            "/proc", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue", "/sys", "/sys/fs/cgroup");
-    assertThat(texts(j.get("mounts").get(5).get("options"))).contains("ro");
+            "/proc", "/dev", "/sys", "/dev/pts", "/dev/shm", "/dev/mqueue", "/sys/fs/cgroup");
+    assertThat(texts(j.get("mounts").get(2).get("options"))).contains("ro");
 
     JsonNode linux = j.get("linux");
     List<String> ns = new ArrayList<>();
@@ -149,7 +150,7 @@ class OciSpecTest {
   }
 
   @Test
-  void aMountAddedUnlessPresentGoesBeforeTheMountsBelowIt() {
+  void mountsAreMadeParentsFirstAndOneAddedUnlessPresentKeepsWhatIsThere() {
     OciSpecBuilder spec = OciSpecBuilder.criDefaults();
     spec.mount(new OciSpec.Mount("/var", "bind", "/host/var", List.of("rbind")));
     spec.mount(new OciSpec.Mount("/data/cache", "bind", "/host/cache", List.of("rbind")));
@@ -159,11 +160,12 @@ class OciSpecTest {
     spec.mountUnlessPresent(new OciSpec.Mount("/proc/", "bind", "/vol/proc", List.of("rbind")));
     spec.mountUnlessPresent(new OciSpec.Mount("/var", "bind", "/vol/var", List.of("rbind")));
     List<String> order = new ArrayList<>();
-    for (OciSpec.Mount m : spec.mounts()) {
+    for (OciSpec.Mount m : spec.args(List.of("true")).build().mounts()) {
       order.add(m.destination() + "=" + m.source());
     }
     assertThat(order)
         .containsSubsequence("/var=/host/var", "/data=/vol/data", "/data/cache=/host/cache")
+        .containsSubsequence("/data=/vol/data", "/var/lib/db=/vol/db")
         .endsWith("/var/lib/db=/vol/db")
         .contains("/proc=proc")
         .doesNotContain("/proc/=/vol/proc", "/var=/vol/var");
