@@ -60,7 +60,6 @@ public final class ContainerManager implements SandboxManager.PodContainers {
   private static final String CONFIG = "config.pb";
   private static final Duration KILL_WAIT = Duration.ofSeconds(10);
   private static final Duration EXIT_RECHECK = Duration.ofMillis(100);
-  private static final int EXEC_OUTPUT_LIMIT = 16 << 20;
 
   /** What a container whose end nobody saw reports, as other runtimes do. */
   static final int UNKNOWN_EXIT_CODE = 255;
@@ -848,7 +847,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
       throw CaissonException.precondition(
           "container %s is not running (%s)", record.id(), record.state().name().toLowerCase());
     }
-    return container.runtime().execSync(record.id(), argv, timeout, EXEC_OUTPUT_LIMIT);
+    return container.runtime().execSync(record.id(), argv, timeout, Runc.EXEC_OUTPUT_LIMIT);
   }
 
   public void update(String idOrPrefix, LinuxContainerResources resources) throws Exception {

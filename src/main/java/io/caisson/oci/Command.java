@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /** Runs a short-lived helper (runc, mostly) and captures bounded stdout and stderr. */
 final class Command {
@@ -81,6 +82,14 @@ final class Command {
 
   /** Reads the stream to its end on a virtual thread, keeping at most {@code max} bytes. */
   static CompletableFuture<Bounded> drain(InputStream in, int max) {
+    return drain(in, new AtomicInteger(max));
+  }
+
+  /**
+   * Reads the stream to its end on a virtual thread, keeping what {@code budget} still allows:
+   * streams drained against one budget keep at most that many bytes together.
+   */
+  static CompletableFuture<Bounded> drain(InputStream in, AtomicInteger budget) {
     CompletableFuture<Bounded> f = new CompletableFuture<>();
     Thread.ofVirtual()
         .name("drain")
@@ -92,7 +101,9 @@ final class Command {
               try (in) {
                 int n;
                 while ((n = in.read(chunk)) >= 0) {
-                  int keep = Math.min(n, max - buf.size());
+                  int asked = n;
+                  int keep = budget.getAndUpdate(left -> Math.max(0, left - asked));
+                  keep = Math.min(n, keep);
                   if (keep > 0) {
                     buf.write(chunk, 0, keep);
                   }

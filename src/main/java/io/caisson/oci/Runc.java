@@ -22,6 +22,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,8 +33,12 @@ import org.slf4j.LoggerFactory;
  * JSON logging so failures can be reported as runc's own message.
  */
 public final class Runc {
-  /** Output bound per stream for ExecSync, as the CRI asks (a chatty probe must not hurt us). */
-  public static final int EXEC_OUTPUT_LIMIT = 16 << 20;
+  /**
+   * Output bound for ExecSync, stdout and stderr together: a reply must stay under the 16 MiB
+   * kubelet's and crictl's gRPC clients take, with room for the message around the bytes (a chatty
+   * probe gets its exit code and truncated output, not a failed call).
+   */
+  public static final int EXEC_OUTPUT_LIMIT = (16 << 20) - (64 << 10);
 
   private static final Logger LOG = LoggerFactory.getLogger(Runc.class);
   private static final Duration CALL_TIMEOUT = Duration.ofMinutes(2);
@@ -330,8 +335,9 @@ public final class Runc {
   /**
    * Runs {@code command} in container {@code id} as the container's process would run (its user,
    * environment, working dir, capabilities, limits) and waits for it, capturing at most {@code
-   * maxOutput} bytes per stream; its input is empty, as an ExecSync has none. runc waits for the
-   * process as its subreaper, so on timeout killing runc's descendants ends the whole command.
+   * maxOutput} bytes of its two streams together; its input is empty, as an ExecSync has none. runc
+   * waits for the process as its subreaper, so on timeout killing runc's descendants ends the whole
+   * command.
    *
    * @param timeout null or zero for none
    * @throws CaissonException DEADLINE_EXCEEDED on timeout (the process has been killed)
@@ -382,8 +388,9 @@ public final class Runc {
 
   private ExecResult awaitExec(
       String id, List<String> command, Duration timeout, Process p, int maxOutput, Path pidFile) {
-    CompletableFuture<Command.Bounded> out = Command.drain(p.getInputStream(), maxOutput);
-    CompletableFuture<Command.Bounded> err = Command.drain(p.getErrorStream(), maxOutput);
+    AtomicInteger budget = new AtomicInteger(maxOutput);
+    CompletableFuture<Command.Bounded> out = Command.drain(p.getInputStream(), budget);
+    CompletableFuture<Command.Bounded> err = Command.drain(p.getErrorStream(), budget);
     try {
       boolean finished;
       if (timeout == null || timeout.isZero() || timeout.isNegative()) {

@@ -267,7 +267,23 @@ class StreamingDaemonIT {
                     .setContainerId(id)
                     .addAllCmd(List.of("head", "-c", Integer.toString(40 << 20), "/dev/zero"))
                     .build());
-    assertThat(chatty.getStdout().size()).as("capped at 16 MiB").isEqualTo(16 << 20);
+    assertThat(chatty.getStdout().size())
+        .as("capped under 16 MiB")
+        .isEqualTo(io.caisson.oci.Runc.EXEC_OUTPUT_LIMIT);
+    // Both streams share the cap: the reply stays under the 16 MiB kubelet's client takes.
+    ExecSyncResponse both =
+        daemon
+            .runtime()
+            .execSync(
+                ExecSyncRequest.newBuilder()
+                    .setContainerId(id)
+                    .addAllCmd(
+                        List.of(
+                            "sh", "-c", "head -c 9000000 /dev/zero; head -c 9000000 /dev/zero >&2"))
+                    .build());
+    assertThat(both.getStdout().size() + both.getStderr().size())
+        .isEqualTo(io.caisson.oci.Runc.EXEC_OUTPUT_LIMIT);
+    assertThat(both.getSerializedSize()).isLessThanOrEqualTo(16 << 20);
 
     long before = System.nanoTime();
     assertThatThrownBy(
