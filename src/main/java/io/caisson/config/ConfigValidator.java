@@ -159,7 +159,7 @@ final class ConfigValidator {
         throw new InvalidConfigException(
             "key 'default_sysctls': '" + entry + "' is not NAME=VALUE on one line");
       }
-      if (NamespacedSysctls.namespaceOf(name) == null) {
+      if (NamespacedSysctls.namespaceOf(NamespacedSysctls.canonical(name)) == null) {
         throw new InvalidConfigException(
             "key 'default_sysctls': "
                 + name

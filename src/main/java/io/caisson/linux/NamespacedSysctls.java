@@ -1,5 +1,6 @@
 package io.caisson.linux;
 
+import java.nio.file.Path;
 import java.util.regex.Pattern;
 
 /**
@@ -21,7 +22,32 @@ public final class NamespacedSysctls {
     return NAME.matcher(name).matches();
   }
 
-  /** The namespace that holds {@code name}, or null when it is not namespaced. */
+  /**
+   * The name with dots between its parts, as sysctl.d(5) reads either form: written with slashes
+   * ({@code net/ipv4/conf/eno2.100/rp_filter}), its slashes and dots swap, so a dot inside a part
+   * (a VLAN interface's name) becomes a slash ({@code net.ipv4.conf.eno2/100.rp_filter}, the form
+   * kubelet sends).
+   */
+  public static String canonical(String name) {
+    int slash = name.indexOf('/');
+    int dot = name.indexOf('.');
+    return slash >= 0 && (dot < 0 || slash < dot) ? swapDotsAndSlashes(name) : name;
+  }
+
+  /** The file under /proc/sys of a name in {@link #canonical} form. */
+  public static Path procFile(String canonicalName) {
+    return Path.of("/proc/sys", swapDotsAndSlashes(canonicalName));
+  }
+
+  private static String swapDotsAndSlashes(String name) {
+    StringBuilder swapped = new StringBuilder(name.length());
+    for (char c : name.toCharArray()) {
+      swapped.append(c == '.' ? '/' : c == '/' ? '.' : c);
+    }
+    return swapped.toString();
+  }
+
+  /** The namespace that holds {@code name} (canonical), or null when it is not namespaced. */
   public static Namespaces.Kind namespaceOf(String name) {
     if (name.startsWith("net.")) {
       return Namespaces.Kind.NET;

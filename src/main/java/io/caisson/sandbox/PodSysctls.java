@@ -24,20 +24,39 @@ final class PodSysctls {
   static Map<String, String> effective(
       Map<String, String> defaults, Map<String, String> pod, boolean hostNetwork, boolean hostIpc) {
     Map<String, String> out = new LinkedHashMap<>();
-    defaults.forEach(
+    canonical(defaults)
+        .forEach(
+            (name, value) -> {
+              Namespaces.Kind kind = namespaceOf(name);
+              if (!(kind == Namespaces.Kind.NET && hostNetwork)
+                  && !(kind == Namespaces.Kind.IPC && hostIpc)) {
+                out.put(name, value);
+              }
+            });
+    out.putAll(canonical(pod));
+    return out;
+  }
+
+  /** The sysctls of {@code kind}'s namespace among {@code sysctls}. */
+  static Map<String, String> of(Map<String, String> sysctls, Namespaces.Kind kind) {
+    Map<String, String> out = new LinkedHashMap<>();
+    sysctls.forEach(
         (name, value) -> {
-          Namespaces.Kind kind = namespaceOf(name);
-          if (!(kind == Namespaces.Kind.NET && hostNetwork)
-              && !(kind == Namespaces.Kind.IPC && hostIpc)) {
+          if (namespaceOf(name) == kind) {
             out.put(name, value);
           }
         });
-    out.putAll(pod);
+    return out;
+  }
+
+  private static Map<String, String> canonical(Map<String, String> sysctls) {
+    Map<String, String> out = new LinkedHashMap<>();
+    sysctls.forEach((name, value) -> out.put(NamespacedSysctls.canonical(name), value));
     return out;
   }
 
   static Namespaces.Kind namespaceOf(String name) {
-    Namespaces.Kind kind = NamespacedSysctls.namespaceOf(name);
+    Namespaces.Kind kind = NamespacedSysctls.namespaceOf(NamespacedSysctls.canonical(name));
     if (kind == null) {
       throw CaissonException.invalid(
           "sysctl %s is not namespaced (only %s can be set per pod)",
@@ -67,13 +86,14 @@ final class PodSysctls {
   }
 
   /**
-   * Writes the sysctls in the calling thread's namespaces: call it on the thread that has just
-   * created the pod's network and IPC namespaces ({@link #validate} rejected any the pod lacks).
+   * Writes the sysctls (canonical names, from {@link #effective}) in the calling thread's
+   * namespaces: call it on a thread in the pod's namespaces ({@link #validate} rejected any the pod
+   * lacks).
    */
   static void applyHere(Map<String, String> sysctls) {
     for (Map.Entry<String, String> sysctl : sysctls.entrySet()) {
       String key = sysctl.getKey();
-      Path file = Path.of("/proc/sys", key.contains("/") ? key : key.replace('.', '/'));
+      Path file = NamespacedSysctls.procFile(key);
       try {
         Files.writeString(file, sysctl.getValue());
       } catch (NoSuchFileException e) {

@@ -213,9 +213,23 @@ class SandboxIT {
                 .setLinux(
                     LinuxPodSandboxConfig.newBuilder()
                         .putSysctls("net.ipv4.ip_unprivileged_port_start", "80")
+                        // The pod's interface is there only once the CNI plugins ran.
+                        .putSysctls("net.ipv4.conf.eth0.arp_ignore", "1")
+                        // As sysctl.d(5) writes it.
+                        .putSysctls("net/ipv4/tcp_syncookies", "0")
                         .putSysctls("kernel.shm_rmid_forced", "1"))
                 .build());
     Path podDir = daemon.dir().resolve("state/sandboxes").resolve(id);
+    assertThat(
+            nsenter(
+                "--net=" + podDir.resolve("ns/net"),
+                "cat",
+                "/proc/sys/net/ipv4/conf/eth0/arp_ignore"))
+        .isEqualTo("1");
+    assertThat(
+            nsenter(
+                "--net=" + podDir.resolve("ns/net"), "cat", "/proc/sys/net/ipv4/tcp_syncookies"))
+        .isEqualTo("0");
     assertThat(
             nsenter(
                 "--net=" + podDir.resolve("ns/net"),
