@@ -70,9 +70,11 @@ public record CniResult(
   }
 
   /**
-   * The pod's addresses as kubelet wants them: those on interfaces inside the sandbox (or not tied
-   * to an interface), IPv4 before IPv6, first seen first, no duplicates. kubelet takes the first as
-   * the pod IP and the rest as additional IPs.
+   * The pod's addresses as kubelet wants them: those on interfaces inside the sandbox, on the pod's
+   * own interface (eth0, CNI_IFNAME) even when a plugin left out its sandbox field (older Terway
+   * releases; containerd looks at the name alone), or not tied to an interface; IPv4 before IPv6,
+   * first seen first, no duplicates. kubelet takes the first as the pod IP and the rest as
+   * additional IPs.
    */
   public List<String> podIps() {
     Set<String> v4 = new LinkedHashSet<>();
@@ -80,7 +82,9 @@ public record CniResult(
     for (IpConfig ip : ips) {
       boolean inPod =
           ip.interfaceIndex().isEmpty()
-              || interfaces.get(ip.interfaceIndex().getAsInt()).inSandbox();
+              || interfaces.get(ip.interfaceIndex().getAsInt()).inSandbox()
+              || PodNetwork.POD_INTERFACE.equals(
+                  interfaces.get(ip.interfaceIndex().getAsInt()).name());
       if (inPod) {
         (ip.ipv4() ? v4 : v6).add(ip.address());
       }

@@ -50,7 +50,15 @@ public final class CniSandboxNetwork implements SandboxNetwork {
         ports,
         // kubelet conveys traffic shaping only as annotations; networks whose chain has the
         // bandwidth plugin (capability "bandwidth") apply it.
-        Bandwidth.fromAnnotations(config.getAnnotationsMap()));
+        Bandwidth.fromAnnotations(config.getAnnotationsMap()),
+        config.getAnnotationsMap(),
+        config.hasDnsConfig()
+            ? Optional.of(
+                new PodNetworkRequest.Dns(
+                    config.getDnsConfig().getServersList(),
+                    config.getDnsConfig().getSearchesList(),
+                    config.getDnsConfig().getOptionsList()))
+            : Optional.empty());
   }
 
   /** A prepared CNI attach; {@code started} tells abandon whether the plugins were reached. */
@@ -97,7 +105,8 @@ public final class CniSandboxNetwork implements SandboxNetwork {
   }
 
   @Override
-  public void writePodFiles(Path dir, PodSandboxConfig config, String hostname, String podIp) {
+  public void writePodFiles(
+      Path dir, PodSandboxConfig config, String hostname, List<String> podIps) {
     boolean hostNetwork =
         config.getLinux().getSecurityContext().getNamespaceOptions().getNetwork()
             == NamespaceMode.NODE;
@@ -109,9 +118,6 @@ public final class CniSandboxNetwork implements SandboxNetwork {
               new DnsConfig(
                   given.getServersList(), given.getSearchesList(), given.getOptionsList()));
     }
-    files.write(
-        dir,
-        new PodFiles.Spec(
-            hostname, dns, podIp.isEmpty() ? List.of() : List.of(podIp), hostNetwork));
+    files.write(dir, new PodFiles.Spec(hostname, dns, podIps, hostNetwork));
   }
 }

@@ -51,10 +51,14 @@ public final class PodFiles {
   public record Spec(
       String hostname, Optional<DnsConfig> dns, List<String> podIps, boolean hostNetwork) {
     public Spec {
+      // A pod's own hostname is checked as a host name before anything is made; the node's is
+      // taken as the kernel has it, and only needs to be one line of a file.
       if (hostname == null
           || hostname.isEmpty()
           || hostname.length() > MAX_HOSTNAME
-          || !HOST_NAME.matcher(hostname).matches()) {
+          || hostname
+              .chars()
+              .anyMatch(c -> Character.isWhitespace(c) || Character.isISOControl(c))) {
         throw CaissonException.invalid("\"%s\" is not a valid hostname", hostname);
       }
       dns = dns == null ? Optional.empty() : dns;
@@ -67,6 +71,11 @@ public final class PodFiles {
         }
       }
     }
+  }
+
+  /** Whether a pod may ask for {@code name} as its hostname: RFC 1123 labels, 64 bytes at most. */
+  public static boolean isHostName(String name) {
+    return !name.isEmpty() && name.length() <= MAX_HOSTNAME && HOST_NAME.matcher(name).matches();
   }
 
   private final Path hostResolvConf;

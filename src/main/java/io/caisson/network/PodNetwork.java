@@ -189,6 +189,20 @@ public final class PodNetwork {
               bw.put("egressRate", b.egressRate());
               bw.put("egressBurst", b.egressBurst());
             });
+    // As containerd passes them: plugins that declare these read the pod's own settings.
+    if (!request.annotations().isEmpty()) {
+      ObjectNode annotations = args.putObject("io.kubernetes.cri.pod-annotations");
+      request.annotations().forEach(annotations::put);
+    }
+    request
+        .dns()
+        .ifPresent(
+            dns -> {
+              ObjectNode d = args.putObject("dns");
+              dns.servers().forEach(d.putArray("servers")::add);
+              dns.searches().forEach(d.putArray("searches")::add);
+              dns.options().forEach(d.putArray("options")::add);
+            });
     return args;
   }
 }

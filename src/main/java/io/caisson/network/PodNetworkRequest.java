@@ -3,6 +3,7 @@ package io.caisson.network;
 import io.caisson.common.CaissonException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -16,6 +17,9 @@ import java.util.regex.Pattern;
  * @param netns the pinned network namespace file
  * @param portMappings the pod's ports; only those with a host port are published
  * @param bandwidth optional traffic shaping, for networks whose plugins declare it
+ * @param annotations the pod's annotations (capability {@code io.kubernetes.cri.pod-annotations},
+ *     which AWS's VPC CNI and others read)
+ * @param dns the pod's DNS config (capability {@code dns}); empty for the node's
  */
 public record PodNetworkRequest(
     String podId,
@@ -24,7 +28,18 @@ public record PodNetworkRequest(
     String uid,
     Path netns,
     List<PortMapping> portMappings,
-    Optional<Bandwidth> bandwidth) {
+    Optional<Bandwidth> bandwidth,
+    Map<String, String> annotations,
+    Optional<Dns> dns) {
+
+  /** A pod's DNS servers, search domains and resolver options. */
+  public record Dns(List<String> servers, List<String> searches, List<String> options) {
+    public Dns {
+      servers = List.copyOf(servers);
+      searches = List.copyOf(searches);
+      options = List.copyOf(options);
+    }
+  }
 
   // CNI_ARGS is "K=V;K=V": values must not carry the separators, whitespace or control bytes.
   private static final Pattern ARG_VALUE = Pattern.compile("[^;=\\s\\p{Cntrl}]*");
@@ -39,6 +54,19 @@ public record PodNetworkRequest(
     }
     portMappings = portMappings == null ? List.of() : List.copyOf(portMappings);
     bandwidth = bandwidth == null ? Optional.empty() : bandwidth;
+    annotations = annotations == null ? Map.of() : Map.copyOf(annotations);
+    dns = dns == null ? Optional.empty() : dns;
+  }
+
+  public PodNetworkRequest(
+      String podId,
+      String name,
+      String namespace,
+      String uid,
+      Path netns,
+      List<PortMapping> ports,
+      Optional<Bandwidth> bandwidth) {
+    this(podId, name, namespace, uid, netns, ports, bandwidth, Map.of(), Optional.empty());
   }
 
   public PodNetworkRequest(
@@ -48,7 +76,7 @@ public record PodNetworkRequest(
       String uid,
       Path netns,
       List<PortMapping> ports) {
-    this(podId, name, namespace, uid, netns, ports, Optional.empty());
+    this(podId, name, namespace, uid, netns, ports, Optional.empty(), Map.of(), Optional.empty());
   }
 
   /** CNI_ARGS as kubelet-era runtimes pass it; IgnoreUnknown lets plugins skip keys they lack. */

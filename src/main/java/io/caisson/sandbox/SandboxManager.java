@@ -16,6 +16,7 @@ import io.caisson.linux.Namespaces;
 import io.caisson.linux.ProcFiles;
 import io.caisson.linux.SyscallException;
 import io.caisson.linux.Syscalls;
+import io.caisson.network.PodFiles;
 import io.caisson.network.PodNetwork;
 import io.caisson.oci.OciRuntimes;
 import io.caisson.oci.Runc;
@@ -209,11 +210,13 @@ public final class SandboxManager {
             });
       }
       String hostname = hostname(podConfig, hostNetwork);
-      // Set up inside the new namespaces (on the thread that creates them, when it can): the
-      // sysctls (validated above to name only namespaces the pod has), the hostname, lo.
+      // Set up inside the new namespaces (on the thread that creates them, when it can): the IPC
+      // sysctls (validated above to name only namespaces the pod has), the hostname, lo. The
+      // network's wait for the CNI plugins: an interface's (net.ipv4.conf.eth0.*) is there only
+      // then, and a plugin's own settings must not override the pod's.
       Namespaces.InNamespace<Void> setUp =
           () -> {
-            PodSysctls.applyHere(sysctls);
+            PodSysctls.applyHere(PodSysctls.of(sysctls, Namespaces.Kind.IPC));
             if (pinned.containsKey(Namespaces.Kind.UTS)) {
               Syscalls.sethostname(hostname);
             }
@@ -261,7 +264,16 @@ public final class SandboxManager {
         undo.push(() -> network.detach(id));
         ips = pending.attach();
       }
-      network.writePodFiles(dir, podConfig, hostname, ips.primary());
+      Map<String, String> netSysctls = PodSysctls.of(sysctls, Namespaces.Kind.NET);
+      if (!netSysctls.isEmpty()) {
+        Namespaces.runIn(
+            Map.of(Namespaces.Kind.NET, netns),
+            () -> {
+              PodSysctls.applyHere(netSysctls);
+              return null;
+            });
+      }
+      network.writePodFiles(dir, podConfig, hostname, ips.all());
       long t2 = System.nanoTime();
 
       SandboxRecord record =
@@ -553,11 +565,13 @@ public final class SandboxManager {
     }
     String hostname = podConfig.getHostname();
     if (hostname.isEmpty()) {
-      // As other CRI runtimes do: no hostname asked for means the node's.
+      // As other CRI runtimes do: no hostname asked for means the node's, whatever it is (a
+      // node named my_host still runs its pods).
       return ProcFiles.read(Path.of("/proc/sys/kernel/hostname"));
     }
-    if (!hostname.matches("[A-Za-z0-9]([A-Za-z0-9.-]{0,62})")) {
-      throw CaissonException.invalid("hostname '%s' is not a valid host name", hostname);
+    if (!PodFiles.isHostName(hostname)) {
+      throw CaissonException.invalid(
+          "hostname '%s' is not a valid host name (RFC 1123 labels, at most 64 bytes)", hostname);
     }
     return hostname;
   }

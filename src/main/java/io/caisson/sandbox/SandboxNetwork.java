@@ -8,7 +8,17 @@ import java.util.List;
 public interface SandboxNetwork {
 
   /** The addresses the network gave the pod: the primary first. */
-  record PodIps(String primary, List<String> additional) {}
+  record PodIps(String primary, List<String> additional) {
+    /** The primary first, then the rest; none for a pod without addresses. */
+    List<String> all() {
+      List<String> all = new java.util.ArrayList<>();
+      if (!primary.isEmpty()) {
+        all.add(primary);
+      }
+      all.addAll(additional);
+      return all;
+    }
+  }
 
   /**
    * Prepares the attachment of the pod's network namespace at {@code netns}, which need not exist
@@ -41,7 +51,9 @@ public interface SandboxNetwork {
    */
   List<String> attachedSandboxes() throws Exception;
 
-  /** Writes hostname, resolv.conf and hosts for the pod into {@code dir}. */
-  void writePodFiles(Path dir, PodSandboxConfig config, String hostname, String podIp)
+  /**
+   * Writes hostname, resolv.conf and hosts (each of the pod's IPs) for the pod into {@code dir}.
+   */
+  void writePodFiles(Path dir, PodSandboxConfig config, String hostname, List<String> podIps)
       throws Exception;
 }

@@ -64,6 +64,20 @@ class CniResultTest {
     assertThat(result.podIps()).containsExactly("192.168.9.2", "192.168.9.3");
   }
 
+  /** Older Terway releases name the pod's interface but leave out its sandbox. */
+  @Test
+  void thePodsInterfaceCountsWithoutASandboxField() throws Exception {
+    CniResult result =
+        parse(
+            """
+            {"cniVersion":"0.4.0",
+             "interfaces":[{"name":"host0"},{"name":"eth0"}],
+             "ips":[{"version":"4","interface":0,"address":"192.168.9.1/24"},
+                    {"version":"4","interface":1,"address":"192.168.9.7/24"}]}
+            """);
+    assertThat(result.podIps()).containsExactly("192.168.9.7");
+  }
+
   @Test
   void aResultWithoutIpsHasNoPodIp() throws Exception {
     CniResult result = parse("{\"cniVersion\":\"1.0.0\"}");

@@ -78,6 +78,43 @@ class CniRunnerStdinTest {
             "{\"bandwidth\":{\"ingressRate\":1000,\"ingressBurst\":2000,\"egressRate\":0,\"egressBurst\":0}}");
   }
 
+  /** As containerd passes them, to plugins that declare them (AWS's VPC CNI reads annotations). */
+  @Test
+  void podAnnotationsAndDnsGoToPluginsThatDeclareThem() throws Exception {
+    CniConfig network =
+        CniConfig.parse(
+            """
+            {"cniVersion":"1.0.0","name":"podnet","plugins":[
+              {"type":"aws-cni","capabilities":{"io.kubernetes.cri.pod-annotations":true,"dns":true}},
+              {"type":"portmap","capabilities":{"portMappings":true}}]}
+            """
+                .getBytes(StandardCharsets.UTF_8));
+    PodNetworkRequest request =
+        new PodNetworkRequest(
+            "abc123",
+            "web",
+            "default",
+            "uid-1",
+            Path.of("/run/netns/x"),
+            List.of(),
+            Optional.empty(),
+            java.util.Map.of("vpc.amazonaws.com/pod-eni", "[]"),
+            Optional.of(
+                new PodNetworkRequest.Dns(
+                    List.of("10.96.0.10"),
+                    List.of("default.svc.cluster.local"),
+                    List.of("ndots:5"))));
+    ObjectNode args = PodNetwork.capabilityArgs(request);
+    ObjectNode declaring = CniRunner.pluginStdin(network, network.plugins().get(0), null, args);
+    assertThat(CniConfig.toJson(declaring.get("runtimeConfig")))
+        .isEqualTo(
+            "{\"io.kubernetes.cri.pod-annotations\":{\"vpc.amazonaws.com/pod-eni\":\"[]\"},"
+                + "\"dns\":{\"servers\":[\"10.96.0.10\"],\"searches\":[\"default.svc.cluster.local\"],"
+                + "\"options\":[\"ndots:5\"]}}");
+    ObjectNode other = CniRunner.pluginStdin(network, network.plugins().get(1), null, args);
+    assertThat(other.has("runtimeConfig")).isFalse();
+  }
+
   @Test
   void cniArgsCarryThePodIdentity() {
     PodNetworkRequest request =

@@ -97,6 +97,13 @@ class PodFilesTest {
         .hasMessageContaining("not a valid hostname");
     assertThatThrownBy(() -> new PodFiles.Spec("x".repeat(65), Optional.empty(), List.of(), false))
         .hasMessageContaining("not a valid hostname");
+    // A node named outside RFC 1123 still runs its host-network pods; a pod may not ask for one.
+    assertThat(new PodFiles.Spec("my_host", Optional.empty(), List.of(), true).hostname())
+        .isEqualTo("my_host");
+    assertThat(PodFiles.isHostName("my_host")).isFalse();
+    assertThat(PodFiles.isHostName("foo-")).isFalse();
+    assertThat(PodFiles.isHostName("a..b")).isFalse();
+    assertThat(PodFiles.isHostName("web-0.db")).isTrue();
     assertThatThrownBy(
             () -> new PodFiles.Spec("ok", Optional.empty(), List.of("10.0.0.1 evil"), false))
         .hasMessageContaining("not an IP address");
