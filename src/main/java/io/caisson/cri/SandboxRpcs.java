@@ -1,6 +1,8 @@
 package io.caisson.cri;
 
 import io.caisson.common.Ids;
+import io.caisson.container.Container;
+import io.caisson.container.ContainerManager;
 import io.caisson.cri.v1.LinuxPodSandboxStatus;
 import io.caisson.cri.v1.ListPodSandboxRequest;
 import io.caisson.cri.v1.ListPodSandboxResponse;
@@ -28,9 +30,11 @@ import io.caisson.sandbox.SandboxState;
 /** RunPodSandbox, StopPodSandbox, RemovePodSandbox, PodSandboxStatus, ListPodSandbox. */
 public final class SandboxRpcs {
   private final SandboxManager sandboxes;
+  private final ContainerManager containers;
 
-  public SandboxRpcs(SandboxManager sandboxes) {
+  public SandboxRpcs(SandboxManager sandboxes, ContainerManager containers) {
     this.sandboxes = sandboxes;
+    this.containers = containers;
   }
 
   RunPodSandboxResponse run(RunPodSandboxRequest request) throws Exception {
@@ -51,10 +55,18 @@ public final class SandboxRpcs {
   PodSandboxStatusResponse status(PodSandboxStatusRequest request) throws Exception {
     Sandbox sandbox = sandboxes.find(request.getPodSandboxId());
     SandboxRecord record = sandbox.record();
+    // With a timestamp, kubelet's evented PLEG takes the pod's containers from this response
+    // alone (and only then): they come with it, as they are now.
     PodSandboxStatusResponse.Builder response =
         PodSandboxStatusResponse.newBuilder()
             .setStatus(statusOf(sandbox))
             .setTimestamp(System.currentTimeMillis() * 1_000_000L);
+    for (Container container : containers.all()) {
+      if (!container.isRemoved() && container.record().sandboxId().equals(sandbox.id())) {
+        response.addContainersStatuses(
+            ContainerRpcs.statusOf(container, containers.refresh(container)));
+      }
+    }
     if (request.getVerbose()) {
       response.putInfo("info", VerboseInfo.sandbox(record, sandbox.config()));
     }

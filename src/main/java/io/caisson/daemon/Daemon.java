@@ -320,7 +320,7 @@ public final class Daemon implements AutoCloseable {
                     new RuntimeApi(
                         new RuntimeInfoRpcs(
                             () -> config, readiness, node, containers.checkpoints().criu()),
-                        new SandboxRpcs(sandboxes),
+                        new SandboxRpcs(sandboxes, containers),
                         new ContainerRpcs(containers),
                         new StreamingRpcs(streamingServer, streams, sandboxes),
                         new StatsRpcs(containers, sandboxes, CgroupReader.host(), imageMount),

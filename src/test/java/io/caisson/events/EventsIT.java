@@ -157,6 +157,22 @@ class EventsIT {
     // A long runner, stopped with its pod.
     String sleeper = create(pod, "sleeper", "exec sleep 3600");
     start(sleeper);
+    // kubelet's evented PLEG takes a pod's containers from its status when it has a timestamp.
+    var podStatus =
+        daemon
+            .runtime()
+            .podSandboxStatus(
+                io.caisson.cri.v1.PodSandboxStatusRequest.newBuilder()
+                    .setPodSandboxId(pod)
+                    .build());
+    assertThat(podStatus.getTimestamp()).isPositive();
+    assertThat(podStatus.getContainersStatusesList())
+        .singleElement()
+        .satisfies(
+            status -> {
+              assertThat(status.getId()).isEqualTo(sleeper);
+              assertThat(status.getState()).isEqualTo(ContainerState.CONTAINER_RUNNING);
+            });
     daemon
         .runtime()
         .stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
