@@ -858,13 +858,15 @@ public final class ContainerManager implements SandboxManager.PodContainers {
       if (record.state() == ContainerState.EXITED) {
         throw CaissonException.precondition("container %s has exited", record.id());
       }
+      LinuxContainerResources merged =
+          ResourceUpdates.merge(container.config().getLinux().getResources(), resources);
       io.caisson.oci.OciSpecBuilder builder = new io.caisson.oci.OciSpecBuilder();
-      ContainerSpecs.resources(builder, resources, daemonOomScoreAdj);
+      ContainerSpecs.resources(builder, merged, daemonOomScoreAdj);
       OciSpec.Resources wanted = builder.resources();
       container.runtime().update(record.id(), wanted);
       ContainerConfig updated =
           container.config().toBuilder()
-              .setLinux(container.config().getLinux().toBuilder().setResources(resources))
+              .setLinux(container.config().getLinux().toBuilder().setResources(merged))
               .build();
       store.write(record.id(), CONFIG, updated.toByteArray());
       container.updateConfig(updated);
