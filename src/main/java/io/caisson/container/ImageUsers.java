@@ -100,10 +100,13 @@ public final class ImageUsers {
     if (group != null && !group.isEmpty()) {
       gid = groupId(group);
     }
-    // The pod's groups first, then the image's, as kubelet's runtimes order them.
+    // The primary group first, then the pod's groups, then the image's, as kubelet's runtimes
+    // order them. The primary group is a supplementary one too (CVE-2023-25173): a process that
+    // changes its gid keeps it, so a file's group that is denied access stays denied.
     List<Long> additional = new ArrayList<>();
+    additional.add(gid);
     for (Long extra : extraGroups) {
-      if (!additional.contains(extra) && extra != gid) {
+      if (!additional.contains(extra)) {
         additional.add(extra);
       }
     }
@@ -111,7 +114,7 @@ public final class ImageUsers {
       for (String[] row : this.group) {
         if (row.length > 3 && List.of(row[3].split(",")).contains(userName)) {
           long member = Long.parseLong(row[2]);
-          if (member != gid && !additional.contains(member)) {
+          if (!additional.contains(member)) {
             additional.add(member);
           }
         }

@@ -152,7 +152,6 @@ public final class ContainerRpcs {
                         LinuxContainerUser.newBuilder()
                             .setUid(record.uid())
                             .setGid(record.gid())
-                            .addSupplementalGroups(record.gid())
                             .addAllSupplementalGroups(record.groups())));
     return status.build();
   }

@@ -790,6 +790,30 @@ class ContainerIT {
         .orElseThrow(() -> new AssertionError("no mount at " + point + " in " + mounts));
   }
 
+  /**
+   * The primary group is a supplementary one as well (CVE-2023-25173: a process that changes its
+   * gid keeps a denied group), and ContainerStatus reports the groups the process has.
+   */
+  @Test
+  void theProcessHasItsPrimaryGroupAmongItsSupplementaryOnes() throws Exception {
+    String id =
+        create(
+            base("grouped")
+                .addAllCommand(List.of("sleep", "3600"))
+                .setLinux(
+                    security(
+                        LinuxContainerSecurityContext.newBuilder()
+                            .setRunAsUser(Int64Value.newBuilder().setValue(1000))
+                            .setRunAsGroup(Int64Value.newBuilder().setValue(1000))
+                            .addSupplementalGroups(1234))));
+    start(id);
+    assertThat(exec(id, "grep", "^Groups:", "/proc/self/status").getStdout().toStringUtf8())
+        .isEqualTo("Groups:\t1000 1234 \n");
+    assertThat(status(id).getUser().getLinux().getSupplementalGroupsList())
+        .containsExactly(1000L, 1234L);
+    remove(id);
+  }
+
   @Test
   void aPrivilegedContainerSeesTheNodesDevices() throws Exception {
     String privileged =

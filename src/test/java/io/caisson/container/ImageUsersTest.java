@@ -25,17 +25,18 @@ class ImageUsersTest {
   @Test
   void numericUsersNeedNotExist() {
     assertThat(users.resolve("1002", null, List.of()))
-        .isEqualTo(new ImageUsers.Identity(1002, 0, List.of()));
+        .isEqualTo(new ImageUsers.Identity(1002, 0, List.of(0L)));
   }
 
+  /** The primary group leads the supplementary ones (CVE-2023-25173), as containerd lists it. */
   @Test
   void namesResolveWithTheirPrimaryAndImageGroups() {
     assertThat(users.resolve("www-data", null, List.of()))
-        .isEqualTo(new ImageUsers.Identity(33, 33, List.of(50L)));
+        .isEqualTo(new ImageUsers.Identity(33, 33, List.of(33L, 50L)));
     assertThat(users.resolve("1000", null, List.of(1234L)))
-        .isEqualTo(new ImageUsers.Identity(1000, 1000, List.of(1234L, 50000L)));
+        .isEqualTo(new ImageUsers.Identity(1000, 1000, List.of(1000L, 1234L, 50000L)));
     assertThat(users.resolve("1000", null, List.of(1234L), false))
-        .isEqualTo(new ImageUsers.Identity(1000, 1000, List.of(1234L)));
+        .isEqualTo(new ImageUsers.Identity(1000, 1000, List.of(1000L, 1234L)));
   }
 
   @Test
@@ -56,7 +57,7 @@ class ImageUsersTest {
   @Test
   void theDefaultIsRoot() {
     assertThat(users.resolve("", null, List.of()))
-        .isEqualTo(new ImageUsers.Identity(0, 0, List.of()));
+        .isEqualTo(new ImageUsers.Identity(0, 0, List.of(0L)));
   }
 
   @Test
