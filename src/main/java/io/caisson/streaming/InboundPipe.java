@@ -24,8 +24,12 @@ final class InboundPipe extends InputStream {
     /** {@code n} bytes were read (or dropped) and may be credited back to the sender. */
     void consumed(InboundPipe pipe, int n);
 
-    /** Whether the socket should stop being read for this pipe's sake. */
-    void backlogged(InboundPipe pipe, boolean full);
+    /**
+     * Whether the socket should stop being read for this pipe's sake may have changed: see {@link
+     * #backlogged()}. Notices from the event loop and from the consumer can arrive in either order,
+     * so the listener must act on the pipe's state at the time it handles one.
+     */
+    void backlogChanged(InboundPipe pipe);
   }
 
   static final Listener NO_LISTENER =
@@ -34,7 +38,7 @@ final class InboundPipe extends InputStream {
         public void consumed(InboundPipe pipe, int n) {}
 
         @Override
-        public void backlogged(InboundPipe pipe, boolean full) {}
+        public void backlogChanged(InboundPipe pipe) {}
       };
 
   private final ReentrantLock lock = new ReentrantLock();
@@ -79,7 +83,7 @@ final class InboundPipe extends InputStream {
       data.skipBytes(n);
       listener.consumed(this, n);
     } else if (nowFull) {
-      listener.backlogged(this, true);
+      listener.backlogChanged(this);
     }
   }
 
@@ -97,6 +101,16 @@ final class InboundPipe extends InputStream {
   /** The stream or connection is gone: drop the backlog, readers see EOF now. */
   void abort() {
     discard();
+  }
+
+  /** Whether more than {@link #LIMIT} is buffered and not yet drained to half of it. */
+  boolean backlogged() {
+    lock.lock();
+    try {
+      return full;
+    } finally {
+      lock.unlock();
+    }
   }
 
   boolean isFinished() {
@@ -157,7 +171,7 @@ final class InboundPipe extends InputStream {
     }
     listener.consumed(this, n);
     if (drained) {
-      listener.backlogged(this, false);
+      listener.backlogChanged(this);
     }
     return n;
   }
@@ -188,7 +202,7 @@ final class InboundPipe extends InputStream {
       listener.consumed(this, dropped);
     }
     if (wasFull) {
-      listener.backlogged(this, false);
+      listener.backlogChanged(this);
     }
   }
 }

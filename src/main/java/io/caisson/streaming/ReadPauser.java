@@ -7,8 +7,10 @@ import java.util.Set;
 
 /**
  * Stops reading a connection while any of its {@link InboundPipe}s is backlogged, and starts again
- * once all drained. Pipes call in from consumer threads; auto-read is only touched on the event
- * loop.
+ * once all drained. Pipes call in from the event loop and from consumer threads; auto-read is only
+ * touched on the event loop, which looks at the pipe's backlog when it gets there rather than trust
+ * the notice: a pipe that filled and drained at once may have its "drained" notice queued ahead of
+ * its "full" one, and acting on them in that order would leave the connection paused for good.
  */
 final class ReadPauser {
 
@@ -19,12 +21,13 @@ final class ReadPauser {
     this.channel = channel;
   }
 
-  void backlogged(InboundPipe pipe, boolean isFull) {
+  /** {@code pipe}'s backlog may have changed; every change is followed by a call. */
+  void update(InboundPipe pipe) {
     channel
         .eventLoop()
         .execute(
             () -> {
-              if (isFull) {
+              if (pipe.backlogged()) {
                 full.add(pipe);
               } else {
                 full.remove(pipe);

@@ -91,8 +91,8 @@ final class SpdySession extends ChannelInboundHandlerAdapter {
                 }
 
                 @Override
-                public void backlogged(InboundPipe pipe, boolean full) {
-                  readPauser.backlogged(pipe, full);
+                public void backlogChanged(InboundPipe pipe) {
+                  readPauser.update(pipe);
                 }
               });
     }

@@ -34,8 +34,8 @@ final class WsPortForward implements WsConnection.Service {
           public void consumed(InboundPipe pipe, int n) {}
 
           @Override
-          public void backlogged(InboundPipe pipe, boolean full) {
-            pauser.backlogged(pipe, full);
+          public void backlogChanged(InboundPipe pipe) {
+            pauser.update(pipe);
           }
         };
     for (int i = 0; i < ports.size(); i++) {

@@ -55,8 +55,8 @@ final class WsRemoteCommand implements WsConnection.Service {
           public void consumed(InboundPipe pipe, int n) {}
 
           @Override
-          public void backlogged(InboundPipe pipe, boolean full) {
-            pauser.backlogged(pipe, full);
+          public void backlogChanged(InboundPipe pipe) {
+            pauser.update(pipe);
           }
         };
     this.stdin = wantsStdin ? new InboundPipe(listener) : null;
