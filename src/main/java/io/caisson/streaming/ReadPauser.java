@@ -4,6 +4,8 @@ import io.netty.channel.Channel;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.Set;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Stops reading a connection while any of its {@link InboundPipe}s is backlogged, and starts again
@@ -11,14 +13,26 @@ import java.util.Set;
  * touched on the event loop, which looks at the pipe's backlog when it gets there rather than trust
  * the notice: a pipe that filled and drained at once may have its "drained" notice queued ahead of
  * its "full" one, and acting on them in that order would leave the connection paused for good.
+ *
+ * <p>A paused connection reads nothing, so it would not see the client's FIN or reset either: a
+ * client killed meanwhile would keep its session, and an exec its process, forever. So while paused
+ * the connection is probed every {@link #PROBE_SECONDS} with a protocol-level ping: the kernel of a
+ * client that closed its socket answers data with a reset, and the next write fails and closes the
+ * channel.
  */
 final class ReadPauser {
 
-  private final Channel channel;
-  private final Set<InboundPipe> full = Collections.newSetFromMap(new IdentityHashMap<>());
+  static final long PROBE_SECONDS = 5;
 
-  ReadPauser(Channel channel) {
+  private final Channel channel;
+  private final Runnable probe;
+  private final Set<InboundPipe> full = Collections.newSetFromMap(new IdentityHashMap<>());
+  private Future<?> probing; // event loop only
+
+  /** {@code probe} writes something harmless the client need not answer; run on the event loop. */
+  ReadPauser(Channel channel, Runnable probe) {
     this.channel = channel;
+    this.probe = probe;
   }
 
   /** {@code pipe}'s backlog may have changed; every change is followed by a call. */
@@ -32,7 +46,7 @@ final class ReadPauser {
               } else {
                 full.remove(pipe);
               }
-              channel.config().setAutoRead(full.isEmpty());
+              apply();
             });
   }
 
@@ -43,7 +57,35 @@ final class ReadPauser {
         .execute(
             () -> {
               full.clear();
-              channel.config().setAutoRead(true);
+              apply();
             });
+  }
+
+  private void apply() {
+    boolean paused = !full.isEmpty();
+    channel.config().setAutoRead(!paused);
+    if (paused && probing == null && channel.isActive()) {
+      probing =
+          channel
+              .eventLoop()
+              .scheduleAtFixedRate(this::probe, PROBE_SECONDS, PROBE_SECONDS, TimeUnit.SECONDS);
+    } else if (!paused) {
+      stopProbing();
+    }
+  }
+
+  private void probe() {
+    if (!channel.isActive()) {
+      stopProbing();
+    } else if (!channel.config().isAutoRead()) {
+      probe.run();
+    }
+  }
+
+  private void stopProbing() {
+    if (probing != null) {
+      probing.cancel(false);
+      probing = null;
+    }
   }
 }

@@ -45,7 +45,12 @@ import org.slf4j.LoggerFactory;
  * pressure always comes from the socket: writers block while the channel is not writable.
  *
  * <p>Receiving: consumed bytes are credited back with WINDOW_UPDATEs; clients that ignore them are
- * held back by pausing reads (see {@link InboundPipe}).
+ * held back by pausing reads (see {@link InboundPipe}). A client that sends past the window we
+ * granted keeps no windows, so from then on it gets data without them too, whatever it showed
+ * before. This is what keeps a paused connection from deadlocking: reads only pause once a stream
+ * has far more unconsumed data than its window, and a sender waiting for a WINDOW_UPDATE or for the
+ * answer to its PING would wait forever, since those sit in the socket behind the data nobody
+ * reads. Senders never wait on the client while reads are paused.
  */
 final class SpdySession extends ChannelInboundHandlerAdapter {
 
@@ -74,6 +79,7 @@ final class SpdySession extends ChannelInboundHandlerAdapter {
     final Map<String, String> headers;
     final InboundPipe in;
     private int sendWindow;
+    private int recvWindow = DEFAULT_WINDOW; // what the client may still send, as we granted it
     private int recvUnacked;
     private boolean localClosed;
     private boolean remoteClosed;
@@ -152,7 +158,7 @@ final class SpdySession extends ChannelInboundHandlerAdapter {
   SpdySession(Channel channel, Service service) {
     this.channel = channel;
     this.service = service;
-    this.readPauser = new ReadPauser(channel);
+    this.readPauser = new ReadPauser(channel, this::ping);
   }
 
   Channel channel() {
@@ -220,6 +226,14 @@ final class SpdySession extends ChannelInboundHandlerAdapter {
       s = streams.get(f.streamId());
       if (s != null && s.remoteClosed) {
         s = null;
+      }
+      if (s != null) {
+        s.recvWindow -= n;
+        if (s.recvWindow < 0 && flowControl != FlowControl.OFF) {
+          LOG.debug("{}: client overran its window, sending without windows", channel);
+          flowControl = FlowControl.OFF;
+          changed.signalAll();
+        }
       }
     } finally {
       lock.unlock();
@@ -406,9 +420,7 @@ final class SpdySession extends ChannelInboundHandlerAdapter {
           return Math.min(limit, window);
         }
         if (flowControl == FlowControl.UNKNOWN && probePingId == 0) {
-          probePingId = nextPingId;
-          nextPingId += 2;
-          channel.writeAndFlush(new DefaultSpdyPingFrame(probePingId));
+          probePingId = ping();
         }
       }
       try {
@@ -418,6 +430,20 @@ final class SpdySession extends ChannelInboundHandlerAdapter {
         throw new java.io.InterruptedIOException("interrupted sending on SPDY stream " + s.id);
       }
     }
+  }
+
+  /** Sends a PING of ours and returns its id; any thread. */
+  private int ping() {
+    int id;
+    lock.lock();
+    try {
+      id = nextPingId;
+      nextPingId += 2;
+    } finally {
+      lock.unlock();
+    }
+    channel.writeAndFlush(new DefaultSpdyPingFrame(id));
+    return id;
   }
 
   // ---- receive windows ----
@@ -431,6 +457,7 @@ final class SpdySession extends ChannelInboundHandlerAdapter {
       if (s.recvUnacked >= DEFAULT_WINDOW / 2 && !s.remoteClosed && !s.reset) {
         streamDelta = s.recvUnacked;
         s.recvUnacked = 0;
+        s.recvWindow += streamDelta;
       }
       sessionDelta = takeSessionCredit(n);
     } finally {

@@ -57,7 +57,13 @@ final class WsConnection extends ChannelInboundHandlerAdapter {
   }
 
   ReadPauser readPauser() {
-    return new ReadPauser(channel);
+    return new ReadPauser(
+        channel,
+        () -> {
+          if (!Boolean.TRUE.equals(channel.attr(Connections.WS_CLOSE_SENT).get())) {
+            channel.writeAndFlush(new PingWebSocketFrame());
+          }
+        });
   }
 
   @Override

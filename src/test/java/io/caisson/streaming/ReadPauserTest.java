@@ -6,6 +6,8 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -17,7 +19,8 @@ class ReadPauserTest {
   private static final int SIZE = InboundPipe.LIMIT + 1; // just past the backlog limit
 
   private final EmbeddedChannel channel = new EmbeddedChannel();
-  private final ReadPauser pauser = new ReadPauser(channel);
+  private final AtomicInteger probes = new AtomicInteger();
+  private final ReadPauser pauser = new ReadPauser(channel, probes::incrementAndGet);
 
   @Test
   void aFullPipePausesReadingUntilItDrains() {
@@ -71,6 +74,27 @@ class ReadPauserTest {
     channel.runPendingTasks();
     assertThat(raced[0]).isTrue();
     assertThat(channel.config().isAutoRead()).as("paused with an empty pipe").isTrue();
+  }
+
+  /** A paused connection reads nothing, so only a write can find out that the client is gone. */
+  @Test
+  void aPausedConnectionIsProbedUntilItResumes() {
+    InboundPipe pipe = new InboundPipe(forwarding());
+    fill(pipe);
+    channel.runPendingTasks();
+    assertThat(probes).hasValue(0);
+    channel.advanceTimeBy(ReadPauser.PROBE_SECONDS, TimeUnit.SECONDS);
+    channel.runScheduledPendingTasks();
+    assertThat(probes).hasValue(1);
+    channel.advanceTimeBy(ReadPauser.PROBE_SECONDS, TimeUnit.SECONDS);
+    channel.runScheduledPendingTasks();
+    assertThat(probes).hasValue(2);
+
+    drain(pipe);
+    channel.runPendingTasks();
+    channel.advanceTimeBy(3 * ReadPauser.PROBE_SECONDS, TimeUnit.SECONDS);
+    channel.runScheduledPendingTasks();
+    assertThat(probes).as("no probes once reading again").hasValue(2);
   }
 
   private InboundPipe.Listener forwarding() {

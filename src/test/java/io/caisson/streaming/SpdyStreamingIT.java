@@ -165,6 +165,68 @@ class SpdyStreamingIT {
     }
   }
 
+  /**
+   * More stdin than the server buffers while output flows, from a client that keeps no windows: the
+   * server must not wait for an answer to its flow-control probe that sits behind the stdin it
+   * stopped reading (crictl exec -i stopped after 64 KiB of output and hung).
+   */
+  @Test
+  void megabytesOfStdinEchoedWithoutWindowUpdatesLikeSpdystream() throws Exception {
+    int size = 4 * InboundPipe.LIMIT;
+    URI url = exec(true, false, "cat");
+    try (SpdyTestClient c = SpdyTestClient.connect(url, CRICTL_OFFERS, false)) {
+      SpdyTestClient.Stream error = c.open("error");
+      error.closeWrite();
+      SpdyTestClient.Stream in = c.open("stdin");
+      SpdyTestClient.Stream out = c.open("stdout");
+      c.open("stderr");
+      byte[] chunk = new byte[32 * 1024];
+      for (int sent = 0; sent < size; sent += chunk.length) {
+        in.write(chunk);
+      }
+      in.closeWrite();
+      long total = 0;
+      byte[] buf = new byte[64 * 1024];
+      InputStream echoed = out.in();
+      for (int n; (n = echoed.read(buf)) >= 0; ) {
+        total += n;
+      }
+      assertThat(total).isEqualTo(size);
+      assertThat(JSON.readTree(error.readAll()).path("status").asText()).isEqualTo("Success");
+    }
+  }
+
+  /**
+   * A client that vanishes while the server has stopped reading its stdin (the process never reads
+   * it) is still noticed: the connection ends and the process is killed.
+   */
+  @Test
+  void clientVanishingWhileItsStdinIsHeldBackGetsItsProcessKilled() throws Exception {
+    URI url = exec(true, false, "sleep", "1000");
+    SpdyTestClient c = SpdyTestClient.connect(url, CRICTL_OFFERS, false);
+    c.open("error").closeWrite();
+    SpdyTestClient.Stream in = c.open("stdin");
+    c.open("stdout");
+    c.open("stderr");
+    Process p = awaitStarted();
+    byte[] chunk = new byte[64 * 1024];
+    for (int sent = 0; sent < 4 * InboundPipe.LIMIT; sent += chunk.length) {
+      in.write(chunk);
+    }
+    Thread.sleep(500); // the server reads until its backlog is full, then pauses
+    assertThat(p.isAlive()).isTrue();
+    c.close();
+    assertThat(p.waitFor(15, TimeUnit.SECONDS)).as("process killed after the client left").isTrue();
+  }
+
+  private Process awaitStarted() throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (backends.started.isEmpty() && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    return backends.started.getFirst();
+  }
+
   @Test
   void resizeMessagesReachTheBackend() throws Exception {
     URI url = exec(true, true, "sh", "-c", "read line; echo got $line");
