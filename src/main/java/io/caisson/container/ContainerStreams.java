@@ -41,7 +41,10 @@ public final class ContainerStreams implements ExecBackend, AttachBackend {
     ContainerRecord record = container.record();
     Path bundle = Path.of(record.bundle());
     OciSpec.Process process = Runc.execProcess(bundle, request.cmd(), request.tty());
-    ExecSession session = container.runtime().startExec(record.id(), process, bundle);
+    // Streams nobody will read or write are /dev/null, or the process would block on them.
+    ExecSession.Streams streams =
+        new ExecSession.Streams(request.stdin(), request.stdout(), request.stderr());
+    ExecSession session = container.runtime().startExec(record.id(), process, bundle, streams);
     return new ExecProcess() {
       @Override
       public OutputStream stdin() {

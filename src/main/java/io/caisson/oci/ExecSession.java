@@ -23,8 +23,18 @@ import java.util.concurrent.CompletableFuture;
  * terminal itself and copies between the two, and forwards the window size when the kernel signals
  * it a change of ours. This keeps runc in the foreground, so its exit status is the process's,
  * without receiving a terminal descriptor over a socket.
+ *
+ * <p>Without a terminal, a stream the client did not ask for is /dev/null rather than a pipe: a
+ * pipe nobody reads fills after 64 KiB and blocks the process for good, and a stdin pipe nobody
+ * closes never gives it EOF.
  */
 public final class ExecSession implements AutoCloseable {
+
+  /** Which of the process's standard streams are piped to us (without a terminal). */
+  public record Streams(boolean stdin, boolean stdout, boolean stderr) {
+    public static final Streams ALL = new Streams(true, true, true);
+  }
+
   private final Process runc;
   private final Path specFile;
   private final PseudoTerminal terminal; // null without a terminal
@@ -44,10 +54,12 @@ public final class ExecSession implements AutoCloseable {
   }
 
   /**
-   * Starts {@code process} in container {@code id}. The spec goes to a file in {@code scratchDir}
-   * (stdin belongs to the process), removed when the process ends.
+   * Starts {@code process} in container {@code id} with {@code streams} piped, the others
+   * /dev/null. The spec goes to a file in {@code scratchDir} (stdin belongs to the process),
+   * removed when the process ends.
    */
-  static ExecSession start(Runc driver, String id, OciSpec.Process process, Path scratchDir) {
+  static ExecSession start(
+      Runc driver, String id, OciSpec.Process process, Path scratchDir, Streams streams) {
     boolean tty = Boolean.TRUE.equals(process.terminal());
     Path spec = null;
     try {
@@ -65,7 +77,12 @@ public final class ExecSession implements AutoCloseable {
     PseudoTerminal terminal = null;
     try {
       if (!tty) {
-        return new ExecSession(new Spawn(runcArgv).stdin(Stdio.PIPE).start(), spec, null);
+        Spawn spawn =
+            new Spawn(runcArgv)
+                .stdin(piped(streams.stdin()))
+                .stdout(piped(streams.stdout()))
+                .stderr(piped(streams.stderr()));
+        return new ExecSession(spawn.start(), spec, null);
       }
       terminal = PseudoTerminal.open(id.substring(0, Math.min(12, id.length())));
       Process runc = new Spawn(runcArgv).controllingTerminal(terminal.slave()).start();
@@ -79,18 +96,27 @@ public final class ExecSession implements AutoCloseable {
     }
   }
 
+  private static Stdio piped(boolean wanted) {
+    return wanted ? Stdio.PIPE : Stdio.NULL;
+  }
+
+  /** Where the process's input goes; discards everything when stdin is /dev/null. */
   public OutputStream stdin() {
     return terminal != null ? terminal.input() : runc.getOutputStream();
   }
 
-  /** The process's output; with a terminal, everything it prints, stderr included. */
+  /**
+   * The process's output; with a terminal, everything it prints, stderr included. Empty when stdout
+   * is /dev/null.
+   */
   public InputStream stdout() {
     return terminal != null ? terminal.output() : runc.getInputStream();
   }
 
   /**
    * The process's stderr. If runc itself fails (no such container, executable not found), its JSON
-   * error line arrives here and {@link #exitCode()} completes with a non-zero status.
+   * error line arrives here and {@link #exitCode()} completes with a non-zero status. Empty when
+   * stderr is /dev/null.
    */
   public InputStream stderr() {
     return runc.getErrorStream();

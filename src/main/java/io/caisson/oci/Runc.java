@@ -326,7 +326,13 @@ public final class Runc {
    * written to a temporary file in {@code scratchDir}.
    */
   public ExecSession startExec(String id, OciSpec.Process process, Path scratchDir) {
-    return ExecSession.start(this, id, process, scratchDir);
+    return startExec(id, process, scratchDir, ExecSession.Streams.ALL);
+  }
+
+  /** As {@link #startExec(String, OciSpec.Process, Path)}, with only {@code streams} piped. */
+  public ExecSession startExec(
+      String id, OciSpec.Process process, Path scratchDir, ExecSession.Streams streams) {
+    return ExecSession.start(this, id, process, scratchDir, streams);
   }
 
   /** Output and exit code of a finished ExecSync. */

@@ -150,6 +150,27 @@ class StreamingDaemonIT {
     }
   }
 
+  /**
+   * Streams the client did not ask for are not pipes nobody reads: a process that writes more than
+   * a pipe holds to its unrequested stderr, or reads its unrequested stdin, still finishes.
+   */
+  @Test
+  void execWithoutStderrOrStdinStillFinishes() throws Exception {
+    String id = run("quiet", false, "sleep", "3600");
+    URI url =
+        exec(
+            ExecRequest.newBuilder()
+                .setContainerId(id)
+                .addAllCmd(List.of("sh", "-c", "cat; head -c 200000 /dev/zero >&2; echo done"))
+                .setStdout(true));
+    try (WsTestClient ws = WsTestClient.connect(wsUrl(url), "v5.channel.k8s.io")) {
+      Map<Integer, String> got = ws.collect();
+      assertThat(got.get(1)).isEqualTo("done\n");
+      assertThat(got).doesNotContainKey(2);
+      assertThat(JSON.readTree(got.get(3)).path("status").asText()).isEqualTo("Success");
+    }
+  }
+
   private static URI wsUrl(URI http) {
     return URI.create(http.toString().replaceFirst("^http", "ws"));
   }
