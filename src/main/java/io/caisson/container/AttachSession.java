@@ -5,27 +5,28 @@ import io.caisson.streaming.StreamProcess;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.BiConsumer;
 
 /**
  * A client of conmon's attach socket: conmon sends packets whose first byte names the stream (2
  * stdout, 3 stderr) and takes raw bytes for the container's stdin. Closing detaches; the container
  * keeps running.
+ *
+ * <p>Output is buffered only for the streams the client asked for, and only so much of it (see
+ * {@link PacketBuffer}): a chatty container with a slow client then waits on conmon, as it would on
+ * a slow terminal, instead of filling the daemon's heap.
  */
 final class AttachSession implements StreamProcess {
   private static final byte STDOUT = 2;
   private static final byte STDERR = 3;
-  private static final byte[] END = new byte[0];
 
   private final SeqPacketSocket socket;
-  private final PacketStream stdout = new PacketStream();
-  private final PacketStream stderr = new PacketStream();
+  private final PacketBuffer stdout; // null when not asked for
+  private final PacketBuffer stderr; // null when not asked for
   private final CountDownLatch ended = new CountDownLatch(1);
   private final boolean wantStdin;
-  private final boolean wantStdout;
-  private final boolean wantStderr;
   private final BiConsumer<Integer, Integer> resizer;
 
   AttachSession(
@@ -36,8 +37,8 @@ final class AttachSession implements StreamProcess {
       BiConsumer<Integer, Integer> resizer) {
     this.socket = socket;
     this.wantStdin = stdin;
-    this.wantStdout = stdout;
-    this.wantStderr = stderr;
+    this.stdout = stdout ? new PacketBuffer() : null;
+    this.stderr = stderr ? new PacketBuffer() : null;
     this.resizer = resizer;
     Thread.ofPlatform().name("attach-reader").daemon().start(this::pump);
   }
@@ -47,18 +48,27 @@ final class AttachSession implements StreamProcess {
     try {
       int n;
       while ((n = socket.read(packet)) > 0) {
-        byte[] data = java.util.Arrays.copyOfRange(packet, 1, n);
-        switch (packet[0]) {
-          case STDOUT -> stdout.offer(data);
-          case STDERR -> stderr.offer(data);
-          default -> {}
+        PacketBuffer to =
+            switch (packet[0]) {
+              case STDOUT -> stdout;
+              case STDERR -> stderr;
+              default -> null;
+            };
+        if (to != null) {
+          to.put(Arrays.copyOfRange(packet, 1, n)); // waits while the client is behind
         }
       }
     } catch (IOException e) {
       // The socket went away: the session is over.
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt(); // nobody interrupts this thread; end the session
     } finally {
-      stdout.offer(END);
-      stderr.offer(END);
+      if (stdout != null) {
+        stdout.end();
+      }
+      if (stderr != null) {
+        stderr.end();
+      }
       ended.countDown();
     }
   }
@@ -90,12 +100,12 @@ final class AttachSession implements StreamProcess {
 
   @Override
   public InputStream stdout() {
-    return wantStdout ? stdout : null;
+    return stdout;
   }
 
   @Override
   public InputStream stderr() {
-    return wantStderr ? stderr : null;
+    return stderr;
   }
 
   @Override
@@ -112,46 +122,12 @@ final class AttachSession implements StreamProcess {
   @Override
   public void close() {
     socket.close();
-  }
-
-  /** An InputStream fed by the reader thread, packet by packet. */
-  private static final class PacketStream extends InputStream {
-    private final LinkedBlockingQueue<byte[]> packets = new LinkedBlockingQueue<>();
-    private byte[] current = new byte[0];
-    private int position;
-    private boolean done;
-
-    void offer(byte[] data) {
-      packets.add(data);
+    // The reader thread may be waiting for room: let it go, it finds the socket closed.
+    if (stdout != null) {
+      stdout.close();
     }
-
-    @Override
-    public int read() throws IOException {
-      byte[] one = new byte[1];
-      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-    }
-
-    @Override
-    public int read(byte[] buffer, int offset, int length) throws IOException {
-      while (!done && position >= current.length) {
-        try {
-          current = packets.take();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new IOException("interrupted", e);
-        }
-        position = 0;
-        if (current == END) {
-          done = true;
-        }
-      }
-      if (done) {
-        return -1;
-      }
-      int n = Math.min(length, current.length - position);
-      System.arraycopy(current, position, buffer, offset, n);
-      position += n;
-      return n;
+    if (stderr != null) {
+      stderr.close();
     }
   }
 }

@@ -213,6 +213,47 @@ class StreamingDaemonIT {
         .isEqualTo(ContainerState.CONTAINER_RUNNING);
   }
 
+  /**
+   * Output of a stream the attach client did not ask for is dropped, not kept: a container that
+   * writes more to stderr than the daemon's heap holds, to a client that asked for stdout only,
+   * leaves the daemon well and the session working.
+   */
+  @Test
+  void attachDropsTheOutputOfStreamsNotAskedFor() throws Exception {
+    String flood = "head -c " + (400 << 20) + " /dev/zero >&2";
+    String id =
+        node.run(
+            pod,
+            POD,
+            node.container("flood", "sh", "-c", "read go; " + flood + "; echo flooded; sleep 3600")
+                .setStdin(true));
+    URI url =
+        URI.create(
+            daemon
+                .runtime()
+                .attach(
+                    AttachRequest.newBuilder()
+                        .setContainerId(id)
+                        .setStdin(true)
+                        .setStdout(true)
+                        .build())
+                .getUrl());
+    try (WsTestClient ws = WsTestClient.connect(wsUrl(url), "v5.channel.k8s.io")) {
+      ws.send(0, "go\n");
+      StringBuilder out = new StringBuilder();
+      while (!out.toString().contains("flooded")) {
+        WsTestClient.Message m = ws.messages.poll(120, TimeUnit.SECONDS);
+        assertThat(m).as("stdout so far: %s", out).isNotNull().isNotSameAs(WsTestClient.CLOSED);
+        assertThat(m.channel()).as("only stdout was asked for").isIn(1, 3);
+        if (m.channel() == 1) {
+          out.append(m.text());
+        }
+      }
+    }
+    assertThat(daemon.process().isAlive()).isTrue();
+    assertThat(daemon.log()).doesNotContain("OutOfMemoryError");
+  }
+
   @Test
   void portForwardReachesAnHttpServerInThePod() throws Exception {
     run(
