@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
 import java.net.http.WebSocketHandshakeException;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -137,6 +138,30 @@ class WebSocketStreamingIT {
     Process p = backends.started.getFirst();
     c.close();
     assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
+  }
+
+  /**
+   * A client that vanishes while the server has stopped reading its stdin (the process never reads
+   * it) is still noticed: the connection ends and the process is killed.
+   */
+  @Test
+  void clientVanishingWhileItsStdinIsHeldBackGetsItsProcessKilled() throws Exception {
+    URI url = exec(true, false, "sleep", "1000");
+    WsTestClient c = WsTestClient.connect(url, "v5.channel.k8s.io");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (backends.started.isEmpty() && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    Process p = backends.started.getFirst();
+    byte[] chunk = new byte[64 * 1024];
+    long sent = 0;
+    while (c.trySend(0, chunk, Duration.ofSeconds(1))) { // until the server stops reading
+      sent += chunk.length;
+      assertThat(sent).as("the server never stopped reading").isLessThan(256L << 20);
+    }
+    assertThat(p.isAlive()).isTrue();
+    c.close();
+    assertThat(p.waitFor(15, TimeUnit.SECONDS)).as("process killed after the client left").isTrue();
   }
 
   @Test

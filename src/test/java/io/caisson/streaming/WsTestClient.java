@@ -99,6 +99,18 @@ final class WsTestClient implements WebSocket.Listener, AutoCloseable {
     ws.sendBinary(b, true).get(10, TimeUnit.SECONDS);
   }
 
+  /** Sends unless the server stops taking data for {@code patience}; says whether it went. */
+  boolean trySend(int channel, byte[] data, java.time.Duration patience) throws Exception {
+    ByteBuffer b = ByteBuffer.allocate(data.length + 1);
+    b.put((byte) channel).put(data).flip();
+    try {
+      ws.sendBinary(b, true).get(patience.toMillis(), TimeUnit.MILLISECONDS);
+      return true;
+    } catch (java.util.concurrent.TimeoutException e) {
+      return false;
+    }
+  }
+
   void send(int channel, String data) throws Exception {
     send(channel, data.getBytes(StandardCharsets.UTF_8));
   }
