@@ -171,6 +171,77 @@ class StreamingDaemonIT {
     }
   }
 
+  /**
+   * crictl exec -i CTR cat < 4MiB-file over SPDY, from a client that keeps no windows, as
+   * spdystream: all of it comes back (it stopped after 64 KiB once stdin backed up). Then a client
+   * that vanishes while its stdin is held back still gets its process (and runc) ended.
+   */
+  @Test
+  void megabytesOfStdinThroughExecOverSpdyAndAVanishedClientsProcessEnds() throws Exception {
+    String id = run("echo", false, "sleep", "3600");
+    int size = 4 << 20;
+    URI url =
+        exec(
+            ExecRequest.newBuilder()
+                .setContainerId(id)
+                .addCmd("cat")
+                .setStdin(true)
+                .setStdout(true)
+                .setStderr(true));
+    try (SpdyTestClient c = SpdyTestClient.connect(url, SpdyStreamingIT.CRICTL_OFFERS, false)) {
+      SpdyTestClient.Stream error = c.open("error");
+      error.closeWrite();
+      SpdyTestClient.Stream in = c.open("stdin");
+      SpdyTestClient.Stream out = c.open("stdout");
+      c.open("stderr");
+      byte[] chunk = new byte[32 * 1024];
+      for (int sent = 0; sent < size; sent += chunk.length) {
+        in.write(chunk);
+      }
+      in.closeWrite();
+      long total = 0;
+      byte[] buf = new byte[64 * 1024];
+      InputStream echoed = out.in();
+      for (int n; (n = echoed.read(buf)) >= 0; ) {
+        total += n;
+      }
+      assertThat(total).isEqualTo(size);
+      assertThat(JSON.readTree(error.readAll()).path("status").asText()).isEqualTo("Success");
+    }
+
+    URI stuck =
+        exec(
+            ExecRequest.newBuilder()
+                .setContainerId(id)
+                .addAllCmd(List.of("sleep", "1111"))
+                .setStdin(true)
+                .setStdout(true));
+    SpdyTestClient c = SpdyTestClient.connect(stuck, SpdyStreamingIT.CRICTL_OFFERS, false);
+    c.open("error").closeWrite();
+    SpdyTestClient.Stream in = c.open("stdin");
+    c.open("stdout");
+    byte[] chunk = new byte[64 * 1024];
+    for (int sent = 0; sent < size; sent += chunk.length) {
+      in.write(chunk);
+    }
+    Thread.sleep(1000); // the daemon reads until its backlog is full, then pauses
+    assertThat(ps(id)).contains("sleep 1111");
+    c.close();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (ps(id).contains("sleep 1111")) {
+      assertThat(System.nanoTime()).as("exec outlived its client").isLessThan(deadline);
+      Thread.sleep(200);
+    }
+  }
+
+  private String ps(String id) {
+    return daemon
+        .runtime()
+        .execSync(ExecSyncRequest.newBuilder().setContainerId(id).addCmd("ps").build())
+        .getStdout()
+        .toStringUtf8();
+  }
+
   private static URI wsUrl(URI http) {
     return URI.create(http.toString().replaceFirst("^http", "ws"));
   }
