@@ -64,17 +64,6 @@ public record PodNetworkRequest(
       String namespace,
       String uid,
       Path netns,
-      List<PortMapping> ports,
-      Optional<Bandwidth> bandwidth) {
-    this(podId, name, namespace, uid, netns, ports, bandwidth, Map.of(), Optional.empty());
-  }
-
-  public PodNetworkRequest(
-      String podId,
-      String name,
-      String namespace,
-      String uid,
-      Path netns,
       List<PortMapping> ports) {
     this(podId, name, namespace, uid, netns, ports, Optional.empty(), Map.of(), Optional.empty());
   }

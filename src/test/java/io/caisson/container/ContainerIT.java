@@ -296,7 +296,19 @@ class ContainerIT {
         .as("the target's first process is PID 1 here")
         .isEqualTo("sleep\u00003601\u0000");
 
-    String other = runPod("other-pod", "");
+    assertRefusedInANewPod(true, targetPidNamespace(base("intruder"), target));
+    stopWithin(target, 0);
+    assertCode(
+        Status.Code.FAILED_PRECONDITION,
+        () -> create(targetPidNamespace(base("late"), target).addAllCommand(List.of("true"))));
+    stopWithin(debug, 0);
+    remove(debug);
+    remove(target);
+  }
+
+  /** CreateContainer of {@code config} in a pod of its own is INVALID_ARGUMENT. */
+  private void assertRefusedInANewPod(boolean privilegedPod, ContainerConfig.Builder config) {
+    String other = runPod("other-pod", "", privilegedPod);
     try {
       assertCode(
           Status.Code.INVALID_ARGUMENT,
@@ -306,18 +318,11 @@ class ContainerIT {
                   .createContainer(
                       CreateContainerRequest.newBuilder()
                           .setPodSandboxId(other)
-                          .setConfig(targetPidNamespace(base("intruder"), target))
+                          .setConfig(config)
                           .build()));
     } finally {
       removePod(other);
     }
-    stopWithin(target, 0);
-    assertCode(
-        Status.Code.FAILED_PRECONDITION,
-        () -> create(targetPidNamespace(base("late"), target).addAllCommand(List.of("true"))));
-    stopWithin(debug, 0);
-    remove(debug);
-    remove(target);
   }
 
   private static ContainerConfig.Builder targetPidNamespace(
@@ -723,27 +728,11 @@ class ContainerIT {
    */
   @Test
   void privilegeFollowsThePodAndMountsLandParentsFirst() throws Exception {
-    String unprivileged = runPod("unprivileged", "", false);
-    try {
-      assertCode(
-          Status.Code.INVALID_ARGUMENT,
-          () ->
-              daemon
-                  .runtime()
-                  .createContainer(
-                      CreateContainerRequest.newBuilder()
-                          .setPodSandboxId(unprivileged)
-                          .setConfig(
-                              base("escalating")
-                                  .addAllCommand(List.of("true"))
-                                  .setLinux(
-                                      security(
-                                          LinuxContainerSecurityContext.newBuilder()
-                                              .setPrivileged(true))))
-                          .build()));
-    } finally {
-      removePod(unprivileged);
-    }
+    assertRefusedInANewPod(
+        false,
+        base("escalating")
+            .addAllCommand(List.of("true"))
+            .setLinux(security(LinuxContainerSecurityContext.newBuilder().setPrivileged(true))));
 
     Path outer = Files.createDirectories(dir.resolve("outer"));
     Path inner = Files.createDirectories(dir.resolve("inner"));

@@ -42,7 +42,9 @@ class CniRunnerStdinTest {
                 new PortMapping(PortMapping.Protocol.TCP, 80, 8080, ""),
                 new PortMapping(PortMapping.Protocol.UDP, 53, 5353, "127.0.0.1"),
                 new PortMapping(PortMapping.Protocol.SCTP, 9, 0, "")),
-            Optional.of(new Bandwidth(1000, 2000, 0, 0)));
+            Optional.of(new Bandwidth(1000, 2000, 0, 0)),
+            java.util.Map.of(),
+            Optional.empty());
     return PodNetwork.capabilityArgs(request);
   }
 

@@ -201,25 +201,8 @@ class RestartIT {
     node = TestNode.start(dir);
     String pod = node.runPod("reboot");
     String lost = node.run(pod, "reboot", node.container("lost", "sleep", "3600"));
-    long pid = recordedPid(lost);
-    Path bundle = node.daemonState().resolve("containers").resolve(lost);
-    long conmon = Long.parseLong(Files.readString(bundle.resolve("conmon.pid")).strip());
-    node.daemon.kill();
-    ProcessHandle.of(conmon).ifPresent(ProcessHandle::destroyForcibly);
-    awaitGone(conmon);
-    ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-    awaitGone(pid);
-    Process delete =
-        new ProcessBuilder(
-                "/usr/sbin/runc",
-                "--root",
-                node.daemonState().resolve("runc").toString(),
-                "delete",
-                "--force",
-                lost)
-            .inheritIO()
-            .start();
-    assertThat(delete.waitFor()).isZero();
+    crashWithConmonAndProcessGone(lost);
+    runc("delete", "--force", lost);
     Files.deleteIfExists(node.daemonState().resolve("exits").resolve(lost));
 
     long restartedAt = nanosNow();
@@ -244,14 +227,7 @@ class RestartIT {
     node = TestNode.start(dir);
     String pod = node.runPod("orphan");
     String orphan = node.run(pod, "orphan", node.container("orphan", "sleep", "3600"));
-    long pid = recordedPid(orphan);
-    Path bundle = node.daemonState().resolve("containers").resolve(orphan);
-    long conmon = Long.parseLong(Files.readString(bundle.resolve("conmon.pid")).strip());
-    node.daemon.kill();
-    ProcessHandle.of(conmon).ifPresent(ProcessHandle::destroyForcibly);
-    awaitGone(conmon);
-    ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-    awaitGone(pid);
+    crashWithConmonAndProcessGone(orphan);
 
     node.startDaemon();
     ContainerStatus status = node.status(orphan);
@@ -277,16 +253,7 @@ class RestartIT {
     String pod = node.runPod("started");
     String started = node.create(pod, "started", node.container("started", "sleep", "3600"));
     node.daemon.kill();
-    Process start =
-        new ProcessBuilder(
-                "/usr/sbin/runc",
-                "--root",
-                node.daemonState().resolve("runc").toString(),
-                "start",
-                started)
-            .inheritIO()
-            .start();
-    assertThat(start.waitFor()).isZero();
+    runc("start", started);
 
     long restartedAt = nanosNow();
     node.startDaemon();
@@ -368,6 +335,26 @@ class RestartIT {
         .contains("sandbox " + pod + " has no record but a CNI attachment")
         .contains("sandbox " + configOnly + " was never fully created");
     node.cleanUpAndAssertNothingLeaked();
+  }
+
+  /** The daemon killed, then the container's conmon, then its process (the OOM killer's way). */
+  private void crashWithConmonAndProcessGone(String id) throws Exception {
+    long pid = recordedPid(id);
+    Path bundle = node.daemonState().resolve("containers").resolve(id);
+    long conmon = Long.parseLong(Files.readString(bundle.resolve("conmon.pid")).strip());
+    node.daemon.kill();
+    ProcessHandle.of(conmon).ifPresent(ProcessHandle::destroyForcibly);
+    awaitGone(conmon);
+    ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+    awaitGone(pid);
+  }
+
+  /** runc on the daemon's own root, as someone at the node would run it by hand. */
+  private void runc(String... args) throws Exception {
+    List<String> argv = new java.util.ArrayList<>();
+    argv.addAll(List.of("/usr/sbin/runc", "--root", node.daemonState().resolve("runc").toString()));
+    argv.addAll(List.of(args));
+    assertThat(new ProcessBuilder(argv).inheritIO().start().waitFor()).as(argv.toString()).isZero();
   }
 
   /** What a reboot does to the state dir (a tmpfs on a node): its mounts and files are gone. */

@@ -86,22 +86,24 @@ class StatsIT {
         .images()
         .pullImage(
             PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(image)).build());
-    pod =
-        daemon
-            .runtime()
-            .runPodSandbox(
-                RunPodSandboxRequest.newBuilder()
-                    .setConfig(
-                        PodSandboxConfig.newBuilder()
-                            .setMetadata(
-                                PodSandboxMetadata.newBuilder()
-                                    .setName("stats-it")
-                                    .setNamespace("it")
-                                    .setUid(UUID.randomUUID().toString()))
-                            .putLabels("pod", "stats")
-                            .setLogDirectory(dir.resolve("logs").toString()))
-                    .build())
-            .getPodSandboxId();
+    pod = runPod(podConfig("stats-it").putLabels("pod", "stats"));
+  }
+
+  private PodSandboxConfig.Builder podConfig(String name) {
+    return PodSandboxConfig.newBuilder()
+        .setMetadata(
+            PodSandboxMetadata.newBuilder()
+                .setName(name)
+                .setNamespace("it")
+                .setUid(UUID.randomUUID().toString()))
+        .setLogDirectory(dir.resolve("logs").toString());
+  }
+
+  private String runPod(PodSandboxConfig.Builder config) {
+    return daemon
+        .runtime()
+        .runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(config).build())
+        .getPodSandboxId();
   }
 
   @AfterEach
@@ -229,21 +231,9 @@ class StatsIT {
   void aPodsCpuSecondsKeepWhatItsExitedContainersUsed() throws Exception {
     String parent = "caisson-statsit-" + UUID.randomUUID().toString().substring(0, 8);
     String cgroupPod =
-        daemon
-            .runtime()
-            .runPodSandbox(
-                RunPodSandboxRequest.newBuilder()
-                    .setConfig(
-                        PodSandboxConfig.newBuilder()
-                            .setMetadata(
-                                PodSandboxMetadata.newBuilder()
-                                    .setName("cgroup-pod")
-                                    .setNamespace("it")
-                                    .setUid(UUID.randomUUID().toString()))
-                            .setLogDirectory(dir.resolve("logs").toString())
-                            .setLinux(LinuxPodSandboxConfig.newBuilder().setCgroupParent(parent)))
-                    .build())
-            .getPodSandboxId();
+        runPod(
+            podConfig("cgroup-pod")
+                .setLinux(LinuxPodSandboxConfig.newBuilder().setCgroupParent(parent)));
     try {
       String burner =
           createIn(

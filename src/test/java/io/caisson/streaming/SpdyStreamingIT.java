@@ -174,6 +174,14 @@ class SpdyStreamingIT {
   void megabytesOfStdinEchoedWithoutWindowUpdatesLikeSpdystream() throws Exception {
     int size = 4 * InboundPipe.LIMIT;
     URI url = exec(true, false, "cat");
+    assertEchoedWhole(url, size);
+  }
+
+  /**
+   * Writes {@code size} bytes to an exec of {@code cat} at {@code url} as crictl does (no windows
+   * of its own) and checks all of them come back and the exec succeeds.
+   */
+  static void assertEchoedWhole(URI url, int size) throws Exception {
     try (SpdyTestClient c = SpdyTestClient.connect(url, CRICTL_OFFERS, false)) {
       SpdyTestClient.Stream error = c.open("error");
       error.closeWrite();

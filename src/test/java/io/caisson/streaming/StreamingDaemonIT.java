@@ -68,6 +68,10 @@ class StreamingDaemonIT {
     return URI.create(daemon.runtime().exec(request.build()).getUrl());
   }
 
+  private URI attach(AttachRequest.Builder request) {
+    return URI.create(daemon.runtime().attach(request.build()).getUrl());
+  }
+
   @Test
   void ttyExecOverSpdyFollowsResizesAndReportsTheExitCode() throws Exception {
     String id = run("shell", false, "sleep", "3600");
@@ -188,26 +192,7 @@ class StreamingDaemonIT {
                 .setStdin(true)
                 .setStdout(true)
                 .setStderr(true));
-    try (SpdyTestClient c = SpdyTestClient.connect(url, SpdyStreamingIT.CRICTL_OFFERS, false)) {
-      SpdyTestClient.Stream error = c.open("error");
-      error.closeWrite();
-      SpdyTestClient.Stream in = c.open("stdin");
-      SpdyTestClient.Stream out = c.open("stdout");
-      c.open("stderr");
-      byte[] chunk = new byte[32 * 1024];
-      for (int sent = 0; sent < size; sent += chunk.length) {
-        in.write(chunk);
-      }
-      in.closeWrite();
-      long total = 0;
-      byte[] buf = new byte[64 * 1024];
-      InputStream echoed = out.in();
-      for (int n; (n = echoed.read(buf)) >= 0; ) {
-        total += n;
-      }
-      assertThat(total).isEqualTo(size);
-      assertThat(JSON.readTree(error.readAll()).path("status").asText()).isEqualTo("Success");
-    }
+    SpdyStreamingIT.assertEchoedWhole(url, size);
 
     URI stuck =
         exec(
@@ -250,17 +235,12 @@ class StreamingDaemonIT {
   void attachToATerminalContainerThenDetachLeavesItRunning() throws Exception {
     String id = run("console", true, "sh");
     URI url =
-        URI.create(
-            daemon
-                .runtime()
-                .attach(
-                    AttachRequest.newBuilder()
-                        .setContainerId(id)
-                        .setStdin(true)
-                        .setStdout(true)
-                        .setTty(true)
-                        .build())
-                .getUrl());
+        attach(
+            AttachRequest.newBuilder()
+                .setContainerId(id)
+                .setStdin(true)
+                .setStdout(true)
+                .setTty(true));
     try (WsTestClient ws = WsTestClient.connect(wsUrl(url), "v5.channel.k8s.io")) {
       ws.send(0, "echo attached-$((40+2))\n");
       StringBuilder out = new StringBuilder();
@@ -298,17 +278,7 @@ class StreamingDaemonIT {
             POD,
             node.container("flood", "sh", "-c", "read go; " + flood + "; echo flooded; sleep 3600")
                 .setStdin(true));
-    URI url =
-        URI.create(
-            daemon
-                .runtime()
-                .attach(
-                    AttachRequest.newBuilder()
-                        .setContainerId(id)
-                        .setStdin(true)
-                        .setStdout(true)
-                        .build())
-                .getUrl());
+    URI url = attach(AttachRequest.newBuilder().setContainerId(id).setStdin(true).setStdout(true));
     try (WsTestClient ws = WsTestClient.connect(wsUrl(url), "v5.channel.k8s.io")) {
       ws.send(0, "go\n");
       StringBuilder out = new StringBuilder();
