@@ -59,10 +59,20 @@ public final class ImageRpcs {
             record -> {
               response.setImage(toProto(record));
               if (request.getVerbose()) {
-                images.configJson(ref).ifPresent(json -> response.putInfo("info", json));
+                images
+                    .configJson(ref)
+                    .ifPresent(json -> response.putInfo("info", imageInfo(record, json)));
               }
             });
     return response.build();
+  }
+
+  private static String imageInfo(ImageRecord record, String configJson) {
+    try {
+      return VerboseInfo.image(record, configJson);
+    } catch (IOException e) {
+      throw CaissonException.internal("cannot read the config of " + record.id(), e);
+    }
   }
 
   PullImageResponse pull(PullImageRequest request) {

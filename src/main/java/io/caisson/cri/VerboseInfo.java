@@ -9,6 +9,9 @@ import com.google.protobuf.util.JsonFormat;
 import io.caisson.container.ContainerRecord;
 import io.caisson.cri.v1.ContainerConfig;
 import io.caisson.cri.v1.PodSandboxConfig;
+import io.caisson.image.ChainId;
+import io.caisson.image.Digest;
+import io.caisson.image.ImageRecord;
 import io.caisson.oci.OciJson;
 import io.caisson.sandbox.SandboxRecord;
 import java.io.IOException;
@@ -20,10 +23,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The "info" JSON of verbose status answers ({@code crictl inspect}, {@code inspectp}): Caisson's
- * record of the object, plus the keys that containerd and CRI-O give and that operators' scripts
- * read: {@code sandboxID}, {@code config} (the CRI config as kubelet sent it, after updates) and,
- * for a container, {@code runtimeSpec} (the OCI spec runc created it from).
+ * The "info" JSON of verbose status answers ({@code crictl inspect}, {@code inspectp}, {@code
+ * inspecti}). For containers and pods, Caisson's record of the object, plus the keys that
+ * containerd and CRI-O give and that operators' scripts read: {@code sandboxID}, {@code config}
+ * (the CRI config as kubelet sent it, after updates) and, for a container, {@code runtimeSpec} (the
+ * OCI spec runc created it from).
  */
 final class VerboseInfo {
   private static final Logger LOG = LoggerFactory.getLogger(VerboseInfo.class);
@@ -44,6 +48,21 @@ final class VerboseInfo {
   static String sandbox(SandboxRecord record, PodSandboxConfig config) throws IOException {
     ObjectNode info = JSON.valueToTree(record);
     info.set("config", protoTree(config));
+    return JSON.writeValueAsString(info);
+  }
+
+  /**
+   * An image's, in the shape containerd and CRI-O give, so {@code crictl inspecti} templates such
+   * as {@code {{.info.imageSpec.config.Env}}} work alike: the OCI image config as {@code imageSpec}
+   * and the layer stack's {@code chainID}.
+   */
+  static String image(ImageRecord record, String configJson) throws IOException {
+    ObjectNode info = JSON.createObjectNode();
+    info.set("imageSpec", JSON.readTree(configJson));
+    Digest chainId = ChainId.of(record.layers());
+    if (chainId != null) {
+      info.put("chainID", chainId.toString());
+    }
     return JSON.writeValueAsString(info);
   }
 
