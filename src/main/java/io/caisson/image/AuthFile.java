@@ -6,15 +6,17 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Node-wide credentials in containers-auth.json(5) form: {@code {"auths": {"host[/repo]": {"auth":
  * base64, "identitytoken": ...}}}}. The most specific key wins (host/ns/repo before host/ns before
- * host). A registry named in {@code "credHelpers": {"host": "NAME"}} gets what the credential
- * helper {@code docker-credential-NAME} answers instead, as containers/image does. Re-read on every
- * lookup so an edited file applies to the next pull.
+ * host); keys are read as {@link #normalizedKey} has them, so docker login's URL keys and Docker
+ * Hub's other host names are found. A registry named in {@code "credHelpers": {"host": "NAME"}}
+ * gets what the credential helper {@code docker-credential-NAME} answers instead, as
+ * containers/image does. Re-read on every lookup so an edited file applies to the next pull.
  */
 public final class AuthFile {
   private static final Logger log = LoggerFactory.getLogger(AuthFile.class);
@@ -61,42 +63,66 @@ public final class AuthFile {
       log.warn("ignoring unreadable auth file {}: {}", path, e.getMessage());
       return Credentials.NONE;
     }
-    JsonNode helper = root.path("credHelpers").get(host);
+    String registry = normalizedKey(host);
+    JsonNode helper = find(root.path("credHelpers"), registry);
     if (helper != null && helper.isTextual()) {
       return helpers.get(helper.asText(), host);
     }
     JsonNode auths = root.path("auths");
-    String key = repository.isEmpty() ? host : host + "/" + repository;
+    String key = repository.isEmpty() ? registry : registry + "/" + repository;
     while (true) {
       JsonNode entry = find(auths, key);
-      if (entry != null) {
+      if (entry != null && entry.isObject()) {
         return new Credentials(null, null, text(entry, "auth"), text(entry, "identitytoken"), null);
       }
       int slash = key.lastIndexOf('/');
       if (slash < 0) {
-        break;
+        return Credentials.NONE;
       }
       key = key.substring(0, slash);
     }
-    if (host.equals(ImageReference.DEFAULT_REGISTRY)) {
-      JsonNode legacy = find(auths, "https://index.docker.io/v1/");
-      if (legacy != null) {
-        return new Credentials(
-            null, null, text(legacy, "auth"), text(legacy, "identitytoken"), null);
-      }
-    }
-    return Credentials.NONE;
   }
 
-  private static JsonNode find(JsonNode auths, String key) {
-    JsonNode n = auths.get(key);
-    if (n == null) {
-      n = auths.get("https://" + key);
+  /**
+   * The value under the key that normalizes to {@code key}. A key written as it is normalized wins
+   * over one that only normalizes to it ({@code docker.io} over {@code
+   * https://index.docker.io/v1/}), as the one an operator wrote for this registry on purpose.
+   */
+  private static JsonNode find(JsonNode table, String key) {
+    JsonNode exact = table.get(key);
+    if (exact != null) {
+      return exact;
     }
-    if (n == null) {
-      n = auths.get("http://" + key);
+    for (var field : table.properties()) {
+      if (normalizedKey(field.getKey()).equals(key)) {
+        return field.getValue();
+      }
     }
-    return n != null && n.isObject() ? n : null;
+    return null;
+  }
+
+  /**
+   * A key as containers-auth.json(5) means it: {@code host[/namespace[/repo]]}. Keys written as
+   * URLs, as docker login wrote them ({@code https://index.docker.io/v1/}, {@code
+   * https://host/v2/}), name a whole registry: the scheme and the path go. Docker Hub's other names
+   * are {@code docker.io}.
+   */
+  static String normalizedKey(String key) {
+    String k = key.strip();
+    int scheme = k.indexOf("://");
+    if (scheme >= 0) {
+      k = k.substring(scheme + 3);
+      int slash = k.indexOf('/');
+      if (slash >= 0) {
+        k = k.substring(0, slash);
+      }
+    }
+    while (k.endsWith("/")) {
+      k = k.substring(0, k.length() - 1);
+    }
+    int slash = k.indexOf('/');
+    String host = (slash < 0 ? k : k.substring(0, slash)).toLowerCase(Locale.ROOT);
+    return ImageReference.dockerHubAlias(host) + (slash < 0 ? "" : k.substring(slash));
   }
 
   private static String text(JsonNode node, String field) {

@@ -56,9 +56,10 @@ public record Credentials(
     String key = serverAddress.trim().toLowerCase(Locale.ROOT);
     key = key.replaceFirst("^[a-z][a-z0-9+.-]*://", "");
     int slash = key.indexOf('/');
-    String host = dockerHubAlias(slash < 0 ? key : key.substring(0, slash));
+    String host = ImageReference.dockerHubAlias(slash < 0 ? key : key.substring(0, slash));
     String[] pattern = host.split("\\.", -1);
-    String[] labels = dockerHubAlias(registry.toLowerCase(Locale.ROOT)).split("\\.", -1);
+    String[] labels =
+        ImageReference.dockerHubAlias(registry.toLowerCase(Locale.ROOT)).split("\\.", -1);
     if (pattern.length != labels.length) {
       return false;
     }
@@ -82,14 +83,6 @@ public record Credentials(
       regex.append(Pattern.quote(literal));
     }
     return label.matches(regex.toString());
-  }
-
-  private static String dockerHubAlias(String host) {
-    return switch (host) {
-      case "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com" ->
-          ImageReference.DEFAULT_REGISTRY;
-      default -> host;
-    };
   }
 
   /** Username and password, decoding {@code auth} (base64 of {@code user:password}) if needed. */

@@ -49,6 +49,17 @@ public record ImageReference(String registry, String repository, String tag, Dig
     return new ShortName(repository, rest.substring(end));
   }
 
+  /**
+   * {@code docker.io} for the other names Docker Hub goes by (its API host, its index, its old web
+   * name), as credentials are keyed under any of them; any other host as it is.
+   */
+  static String dockerHubAlias(String host) {
+    return switch (host) {
+      case "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com" -> DEFAULT_REGISTRY;
+      default -> host;
+    };
+  }
+
   /** Whether {@code host} is a registry host as references write it (a name or IP, a port). */
   public static boolean isRegistryHost(String host) {
     return DOMAIN.matcher(host).matches();
