@@ -103,9 +103,9 @@ final class Puller {
       try {
         return resolveAt(session, ref, trust);
       } catch (CaissonException e) {
-        if (e.kind() == Kind.INVALID_ARGUMENT) {
-          throw e;
-        }
+        // Whatever an endpoint answered, even what is no manifest (a proxy's HTML page, broken
+        // JSON, schema 1), is that endpoint's failure: the next may have the image. The
+        // reference itself was checked before any endpoint was asked.
         log.info("pull {}: {} failed: {}", ref, ep, e.getMessage());
         failures.add(ep + ": " + e.getMessage());
         last = e;

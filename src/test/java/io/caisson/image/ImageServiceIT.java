@@ -3,6 +3,7 @@ package io.caisson.image;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.sun.net.httpserver.HttpServer;
 import io.caisson.common.CaissonException;
 import io.caisson.common.CaissonException.Kind;
 import io.caisson.image.TestImages.Comp;
@@ -10,6 +11,7 @@ import io.caisson.image.TestImages.Image;
 import io.caisson.image.TestImages.Layer;
 import io.caisson.image.TestImages.Pusher;
 import io.caisson.linux.Syscalls;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -26,6 +28,7 @@ import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterAll;
@@ -819,6 +822,73 @@ class ImageServiceIT {
     assertThat(kindOf(() -> s.pull("blocked.example.invalid/x:y", null)))
         .isEqualTo(Kind.FAILED_PRECONDITION);
     assertThat(kindOf(() -> s.pull("Bad/Ref", null))).isEqualTo(Kind.INVALID_ARGUMENT);
+  }
+
+  @Test
+  void aMirrorAnsweringWithNoManifestIsPassedOverForTheNextEndpoint() throws Exception {
+    Image img = TestImages.image(TestImages.list(base), null, "amd64", false);
+    pusher.push("mirrored/broken", "v1", img);
+    // One server for three broken mirrors, told apart by their path: a proxy's HTML page, JSON
+    // cut short, a Docker schema 1 manifest.
+    AtomicInteger asked = new AtomicInteger();
+    HttpServer broken = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    broken.createContext(
+        "/v2/",
+        ex -> {
+          asked.incrementAndGet();
+          String path = ex.getRequestURI().getPath();
+          String[] answer =
+              path.startsWith("/v2/html/")
+                  ? new String[] {"text/html", "<html><body>Sign in to the proxy</body></html>"}
+                  : path.startsWith("/v2/json/")
+                      ? new String[] {Manifests.OCI_MANIFEST, "{\"schemaVersion\": 2, \"config\""}
+                      : new String[] {
+                        "application/vnd.docker.distribution.manifest.v1+prettyjws",
+                        "{\"schemaVersion\": 1, \"name\": \"x\", \"fsLayers\": []}"
+                      };
+          byte[] body = answer[1].getBytes(StandardCharsets.UTF_8);
+          ex.getResponseHeaders().add("Content-Type", answer[0]);
+          ex.sendResponseHeaders(200, body.length);
+          ex.getResponseBody().write(body);
+          ex.close();
+        });
+    broken.start();
+    try {
+      String mirror = "127.0.0.1:" + broken.getAddress().getPort();
+      ImageService s =
+          serviceFollowing(
+              """
+              [[registry]]
+              prefix = "registry.example.invalid"
+              location = "%1$s"
+              [[registry.mirror]]
+              location = "%2$s/html"
+              [[registry.mirror]]
+              location = "%2$s/json"
+              [[registry.mirror]]
+              location = "%2$s/schema1"
+              """
+                  .formatted(registry.host(), mirror));
+
+      ImageRecord r = s.pull("registry.example.invalid/mirrored/broken:v1", null);
+      assertThat(r.id()).isEqualTo(img.configDigest().toString());
+      assertThat(asked.get()).isEqualTo(3);
+
+      // Found nowhere: every mirror's failure is in the error, the location's kind decides.
+      assertThatThrownBy(() -> s.pull("registry.example.invalid/mirrored/none:v1", null))
+          .isInstanceOfSatisfying(
+              CaissonException.class, e -> assertThat(e.kind()).isEqualTo(Kind.NOT_FOUND))
+          .hasMessageContaining(mirror + "/html/mirrored/none: manifest is not valid JSON")
+          .hasMessageContaining("schema 1 manifests are not supported")
+          .hasMessageContaining(registry.host() + "/mirrored/none: ");
+      // A reference that is none is still refused before any endpoint is asked.
+      int before = asked.get();
+      assertThat(kindOf(() -> s.pull("registry.example.invalid/Bad:v1", null)))
+          .isEqualTo(Kind.INVALID_ARGUMENT);
+      assertThat(asked.get()).isEqualTo(before);
+    } finally {
+      broken.stop(0);
+    }
   }
 
   @Test
