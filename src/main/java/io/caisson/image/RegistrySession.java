@@ -31,6 +31,7 @@ final class RegistrySession {
   private static final Logger log = LoggerFactory.getLogger(RegistrySession.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int MAX_MANIFEST = 4 << 20;
+  private static final int MAX_TOKEN_REDIRECTS = 5;
   private static final Pattern PARAM =
       Pattern.compile("([A-Za-z_]+)\\s*=\\s*(?:\"((?:[^\"\\\\]|\\\\.)*)\"|([^\\s,]+))");
 
@@ -276,21 +277,19 @@ final class RegistrySession {
   }
 
   private String fetchToken(URI realm, String service, String scope, Credentials.UserPass up) {
-    HttpRequest.Builder b = HttpRequest.newBuilder().timeout(watchdog.timeout());
     String identityToken = credentials.identityToken();
-    if (identityToken != null && !identityToken.isEmpty()) {
+    boolean refresh = identityToken != null && !identityToken.isEmpty();
+    URI uri;
+    String form = null;
+    if (refresh) {
       // OAuth2 refresh-token grant, as docker login's identity tokens expect.
-      StringBuilder form = new StringBuilder("grant_type=refresh_token&client_id=caisson");
-      form.append("&refresh_token=")
-          .append(enc(identityToken))
-          .append("&scope=")
-          .append(enc(scope));
+      StringBuilder f = new StringBuilder("grant_type=refresh_token&client_id=caisson");
+      f.append("&refresh_token=").append(enc(identityToken)).append("&scope=").append(enc(scope));
       if (service != null) {
-        form.append("&service=").append(enc(service));
+        f.append("&service=").append(enc(service));
       }
-      b.uri(realm)
-          .header("Content-Type", "application/x-www-form-urlencoded")
-          .POST(HttpRequest.BodyPublishers.ofString(form.toString()));
+      form = f.toString();
+      uri = realm;
     } else {
       StringBuilder query =
           new StringBuilder(realm.getRawQuery() == null ? "" : realm.getRawQuery());
@@ -302,37 +301,104 @@ final class RegistrySession {
       }
       String base = realm.toString();
       int q = base.indexOf('?');
-      b.uri(URI.create((q < 0 ? base : base.substring(0, q)) + "?" + query)).GET();
-      if (up != null) {
-        b.header("Authorization", up.basicHeader());
+      uri = URI.create((q < 0 ? base : base.substring(0, q)) + "?" + query);
+    }
+    boolean credentialsGiven = refresh || up != null;
+    boolean sendCredentials = true;
+    for (int hop = 0; ; hop++) {
+      HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(watchdog.timeout());
+      if (refresh) {
+        b.header("Content-Type", "application/x-www-form-urlencoded")
+            .POST(HttpRequest.BodyPublishers.ofString(form));
+      } else {
+        b.GET();
+        if (up != null && sendCredentials) {
+          b.header("Authorization", up.basicHeader());
+        }
+      }
+      HttpResponse<InputStream> resp = send(b.build(), uri);
+      int status = resp.statusCode();
+      if (isRedirect(status) && (!refresh || status == 307 || status == 308)) {
+        // Token services behind a load balancer or moved to a new name redirect; the client
+        // follows no redirect itself, so each hop is checked here.
+        String location = resp.headers().firstValue("Location").orElse(null);
+        discard(resp);
+        URI next = location == null ? null : redirectTarget(uri, location);
+        if (next == null || hop >= MAX_TOKEN_REDIRECTS) {
+          throw CaissonException.precondition(
+              "token service %s answered HTTP %d %s",
+              redact(realm),
+              status,
+              next == null
+                  ? "without a usable Location"
+                  : "again after %d redirects".formatted(MAX_TOKEN_REDIRECTS));
+        }
+        if (!sameOrigin(next, uri)) {
+          if (refresh) {
+            // The refresh token is the request's body: it cannot go without it.
+            throw CaissonException.precondition(
+                "token service %s redirected the identity token request to %s, another host:"
+                    + " not followed, so the identity token stays with its service",
+                redact(realm), redact(next));
+          }
+          sendCredentials = false;
+        }
+        uri = next;
+        continue;
+      }
+      if (status != 200) {
+        throw tokenFailure(
+            realm, scope, status, errorText(resp), credentialsGiven, sendCredentials);
+      }
+      try (InputStream in = watchdog.guard(resp.body(), redact(realm), new LongAdder())) {
+        JsonNode json = JSON.readTree(in.readNBytes(1 << 20));
+        String token = json.path("token").asText("");
+        if (token.isEmpty()) {
+          token = json.path("access_token").asText("");
+        }
+        if (token.isEmpty()) {
+          throw CaissonException.precondition("token service %s returned no token", redact(realm));
+        }
+        log.debug("obtained a bearer token for {} from {}", scope, redact(realm));
+        return token;
+      } catch (IOException e) {
+        throw transferFailure("token from " + redact(realm), e);
       }
     }
-    HttpResponse<InputStream> resp = send(b.build(), realm);
-    int status = resp.statusCode();
-    if (status != 200) {
-      discard(resp);
-      throw CaissonException.precondition(
-          "token service %s refused a token for %s (HTTP %d)%s",
-          redact(realm),
-          scope,
-          status,
-          up == null && identityToken == null
+  }
+
+  /** Says what went wrong: the status, and credentials only when they are the likely cause. */
+  private static CaissonException tokenFailure(
+      URI realm, String scope, int status, String detail, boolean given, boolean sent) {
+    String what =
+        "token service %s refused a token for %s (HTTP %d)".formatted(redact(realm), scope, status);
+    if (status == 401 || status == 403) {
+      String why =
+          !given
               ? ", no credentials given"
-              : ", credentials rejected");
+              : !sent
+                  ? ", credentials not sent: it redirected the request to another host"
+                  : ", credentials rejected";
+      return CaissonException.precondition("%s%s%s", what, why, detail);
     }
-    try (InputStream in = watchdog.guard(resp.body(), redact(realm), new LongAdder())) {
-      JsonNode json = JSON.readTree(in.readNBytes(1 << 20));
-      String token = json.path("token").asText("");
-      if (token.isEmpty()) {
-        token = json.path("access_token").asText("");
-      }
-      if (token.isEmpty()) {
-        throw CaissonException.precondition("token service %s returned no token", redact(realm));
-      }
-      log.debug("obtained a bearer token for {} from {}", scope, redact(realm));
-      return token;
-    } catch (IOException e) {
-      throw transferFailure("token from " + redact(realm), e);
+    // The service itself failing (a 5xx, throttling) may pass; anything else is its answer.
+    Kind kind = status >= 500 || status == 429 ? Kind.UNAVAILABLE : Kind.FAILED_PRECONDITION;
+    return new CaissonException(kind, what + detail);
+  }
+
+  private static boolean isRedirect(int status) {
+    return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+  }
+
+  /** Where a Location header points, resolved against the request; null for no http(s) URL. */
+  private static URI redirectTarget(URI from, String location) {
+    try {
+      URI next = from.resolve(location);
+      String scheme = next.getScheme();
+      boolean web = "https".equalsIgnoreCase(scheme) || "http".equalsIgnoreCase(scheme);
+      return web && next.getHost() != null ? next : null;
+    } catch (IllegalArgumentException e) {
+      return null;
     }
   }
 

@@ -1170,6 +1170,59 @@ class ImageServiceIT {
   }
 
   @Test
+  void tokenRequestsFollowRedirectsAndCredentialsStayWithTheirHost() throws Exception {
+    Path dir = Files.createTempDirectory("caisson-registry-token-redirect");
+    try (TokenServer tokens = new TokenServer(dir.resolve("token"), "bob", "hunter2");
+        TestRegistry secured =
+            new TestRegistry(
+                dir.resolve("registry"),
+                tokens.registryAuthYaml().replace(tokens.realm(), tokens.frontRealm()))) {
+      Image img = TestImages.image(TestImages.list(base), null, "amd64", true);
+      new Pusher(secured.host(), "Bearer " + tokens.mint("redir/app", "pull,push"))
+          .push("redir/app", "v1", img);
+      String ref = secured.host() + "/redir/app:v1";
+      Credentials bob = Credentials.basic("bob", "hunter2");
+      ImageService s = service();
+
+      // Moved within its host: followed, with the credentials.
+      tokens.front = TokenServer.Front.REDIRECT;
+      ImageRecord r = s.pull(ref, bob);
+      assertThat(r.id()).isEqualTo(img.configDigest().toString());
+      assertThat(tokens.issued.get()).isEqualTo(1);
+      s.remove(r.id());
+
+      // Sent to another host: followed without them, and the error says so.
+      tokens.front = TokenServer.Front.REDIRECT_ELSEWHERE;
+      assertThatThrownBy(() -> s.pull(ref, bob))
+          .isInstanceOfSatisfying(
+              CaissonException.class, e -> assertThat(e.kind()).isEqualTo(Kind.FAILED_PRECONDITION))
+          .hasMessageContaining("(HTTP 401)")
+          .hasMessageContaining("credentials not sent: it redirected the request to another host");
+      assertThat(tokens.refused.get()).isEqualTo(1);
+      assertThat(tokens.issued.get()).isEqualTo(1);
+
+      // A service that keeps redirecting is given up on.
+      tokens.front = TokenServer.Front.LOOP;
+      assertThatThrownBy(() -> s.pull(ref, bob)).hasMessageContaining("after 5 redirects");
+
+      // A failing token service is named as such, credentials or none.
+      tokens.front = TokenServer.Front.FAIL;
+      for (Credentials c : List.of(bob, Credentials.NONE)) {
+        assertThatThrownBy(() -> s.pull(ref, c))
+            .isInstanceOfSatisfying(
+                CaissonException.class, e -> assertThat(e.kind()).isEqualTo(Kind.UNAVAILABLE))
+            .hasMessageContaining("(HTTP 503): token backend down")
+            .hasMessageNotContaining("no credentials given")
+            .hasMessageNotContaining("credentials rejected");
+      }
+    } finally {
+      try (Stream<Path> st = Files.walk(dir)) {
+        st.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+  }
+
+  @Test
   void bearerTokenAuthScopedToOnePull() throws Exception {
     Path dir = Files.createTempDirectory("caisson-registry-token");
     try (TokenServer tokens = new TokenServer(dir.resolve("token"), "bob", "hunter2");

@@ -1,6 +1,8 @@
 package io.caisson.image;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import java.io.ByteArrayInputStream;
 import java.net.InetAddress;
@@ -32,6 +34,7 @@ final class TokenServer implements AutoCloseable {
   private final PrivateKey key;
   private final String x5c;
   private final HttpServer server;
+  private final HttpServer elsewhere;
   private final String user;
   private final String password;
   final AtomicInteger issued = new AtomicInteger();
@@ -76,8 +79,8 @@ final class TokenServer implements AutoCloseable {
                 .generateCertificate(new ByteArrayInputStream(Files.readAllBytes(certFile)));
     x5c = Base64.getEncoder().encodeToString(cert.getEncoded());
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    server.createContext(
-        "/token",
+    elsewhere = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    HttpHandler tokens =
         ex -> {
           String expected =
               "Basic "
@@ -106,8 +109,59 @@ final class TokenServer implements AutoCloseable {
           ex.sendResponseHeaders(200, body.length);
           ex.getResponseBody().write(body);
           ex.close();
+        };
+    server.createContext("/token", tokens);
+    elsewhere.createContext("/token", tokens);
+    server.createContext(
+        "/front",
+        ex -> {
+          String query = ex.getRequestURI().getRawQuery();
+          switch (front) {
+            case DIRECT -> tokens.handle(ex);
+            case REDIRECT -> redirect(ex, "/token?" + query);
+            case REDIRECT_ELSEWHERE ->
+                redirect(
+                    ex,
+                    "http://127.0.0.1:%d/token?%s"
+                        .formatted(elsewhere.getAddress().getPort(), query));
+            case LOOP -> redirect(ex, "/front?" + query);
+            case FAIL -> {
+              byte[] body = "token backend down".getBytes(StandardCharsets.UTF_8);
+              ex.sendResponseHeaders(503, body.length);
+              ex.getResponseBody().write(body);
+              ex.close();
+            }
+          }
         });
     server.start();
+    elsewhere.start();
+  }
+
+  /** What {@link #frontRealm()} does with a token request. */
+  enum Front {
+    /** issues tokens as /token does */
+    DIRECT,
+    /** redirects to /token of the same server */
+    REDIRECT,
+    /** redirects to /token of another server (another port: another host for credentials) */
+    REDIRECT_ELSEWHERE,
+    /** redirects to itself, forever */
+    LOOP,
+    /** fails with 503 */
+    FAIL
+  }
+
+  volatile Front front = Front.DIRECT;
+
+  private static void redirect(HttpExchange ex, String location) throws java.io.IOException {
+    ex.getResponseHeaders().add("Location", location);
+    ex.sendResponseHeaders(302, -1);
+    ex.close();
+  }
+
+  /** A realm whose answers {@link #front} decides. */
+  String frontRealm() {
+    return "http://127.0.0.1:" + server.getAddress().getPort() + "/front";
   }
 
   String realm() {
@@ -165,5 +219,6 @@ final class TokenServer implements AutoCloseable {
   @Override
   public void close() {
     server.stop(0);
+    elsewhere.stop(0);
   }
 }
