@@ -219,7 +219,7 @@ public final class ImageService implements AutoCloseable {
   /** A signature server gets the client a registry at its address would: same CAs and proxies. */
   private java.net.http.HttpClient lookasideClient(java.net.URI url) {
     java.net.URI origin = java.net.URI.create(url.getScheme() + "://" + url.getRawAuthority());
-    return clients.forEndpoint(new RegistryEndpoint(origin, url.getHost(), "", false));
+    return clients.forEndpoint(new RegistryEndpoint(origin, url.getHost(), "", false, false));
   }
 
   /**

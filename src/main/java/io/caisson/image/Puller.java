@@ -99,7 +99,7 @@ final class Puller {
               ? requestCredentials
               : authFile.lookup(ep.host(), ep.repository(), rules.credentialHelpers());
       RegistrySession session =
-          new RegistrySession(clients.forEndpoint(ep), ep, creds, watchdog, progress);
+          new RegistrySession(clients::forEndpoint, ep, creds, watchdog, progress);
       try {
         return resolveAt(session, ref, trust);
       } catch (CaissonException e) {

@@ -16,8 +16,9 @@ import javax.net.ssl.SSLParameters;
  * holds a selector thread, and building one loads a TLS context (the provider's classes and the
  * node's CA bundle, {@link RegistryTls}: ~500 classes, ~a tenth of a second): a node that pulls
  * only from a plain-http mirror builds only the plain client, whose TLS context is deferred until a
- * redirect or a token request goes to an https address. A registry with a TLS directory of its own
- * ({@link RegistryTls}) gets a client of its own, made again when a file of that directory changes.
+ * redirect or a token request goes to an https address. Registries marked insecure share a third,
+ * which accepts any certificate. A registry with a TLS directory of its own ({@link RegistryTls})
+ * gets a client of its own, made again when a file of that directory changes.
  */
 final class RegistryClients implements AutoCloseable {
   private final Duration connectTimeout;
@@ -26,6 +27,7 @@ final class RegistryClients implements AutoCloseable {
   private final Map<String, HostClient> hostClients = new HashMap<>(); // guarded by this
   private ExecutorService executor; // guarded by this
   private HttpClient https; // guarded by this
+  private HttpClient insecureHttps; // guarded by this
   private HttpClient http; // guarded by this
   private boolean closed; // guarded by this
 
@@ -65,6 +67,12 @@ final class RegistryClients implements AutoCloseable {
     }
     URI baseUri = ep.baseUri();
     proxies.proxyFor(baseUri); // an unusable proxy fails the pull here, with its reason
+    if ("https".equals(baseUri.getScheme()) && ep.insecure()) {
+      if (insecureHttps == null) {
+        insecureHttps = builder().sslContext(InsecureTls.context()).build();
+      }
+      return insecureHttps;
+    }
     if ("https".equals(baseUri.getScheme())) {
       String authority = baseUri.getRawAuthority();
       Path dir = tls.hostDir(authority);
@@ -131,6 +139,9 @@ final class RegistryClients implements AutoCloseable {
     }
     if (http != null) {
       http.close();
+    }
+    if (insecureHttps != null) {
+      insecureHttps.close();
     }
     hostClients.values().forEach(h -> h.client().close());
     if (executor != null) {

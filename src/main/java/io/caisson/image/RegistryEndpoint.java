@@ -7,10 +7,22 @@ import java.net.URI;
  * host} is the registry host as written in the configuration (used to look up credentials), and
  * {@code repository} the path on that registry. {@code mirror} is false for the upstream or its
  * {@code location} rewrite, the only endpoint that receives credentials from the pull request.
+ * {@code insecure} is registries.conf's: https whatever certificate the registry shows, and plain
+ * http where it speaks no TLS at all ({@link #overHttp}).
  */
-public record RegistryEndpoint(URI baseUri, String host, String repository, boolean mirror) {
+public record RegistryEndpoint(
+    URI baseUri, String host, String repository, boolean mirror, boolean insecure) {
 
-  /** Builds an endpoint from {@code host[:port]/repo/path}; loopback hosts always use http. */
+  /** An endpoint that verifies its registry's certificate. */
+  public RegistryEndpoint(URI baseUri, String host, String repository, boolean mirror) {
+    this(baseUri, host, repository, mirror, false);
+  }
+
+  /**
+   * Builds an endpoint from {@code host[:port]/repo/path}. An insecure one starts with https (its
+   * session falls back to http when no TLS answers), as CRI-O tries it; a loopback host is spoken
+   * to in plain http otherwise.
+   */
   static RegistryEndpoint of(String hostAndRepository, boolean insecure, boolean mirror) {
     int slash = hostAndRepository.indexOf('/');
     String host = slash < 0 ? hostAndRepository : hostAndRepository.substring(0, slash);
@@ -21,14 +33,21 @@ public record RegistryEndpoint(URI baseUri, String host, String repository, bool
         && !repository.contains("/")) {
       repository = "library/" + repository;
     }
-    String scheme = insecure || isLoopback(host) ? "http" : "https";
-    return new RegistryEndpoint(URI.create(scheme + "://" + apiHost), host, repository, mirror);
+    String scheme = !insecure && isLoopback(host) ? "http" : "https";
+    return new RegistryEndpoint(
+        URI.create(scheme + "://" + apiHost), host, repository, mirror, insecure);
   }
 
   /** The same registry over https. */
   RegistryEndpoint overHttps() {
     return new RegistryEndpoint(
-        URI.create("https://" + baseUri.getRawAuthority()), host, repository, mirror);
+        URI.create("https://" + baseUri.getRawAuthority()), host, repository, mirror, insecure);
+  }
+
+  /** The same registry over plain http. */
+  RegistryEndpoint overHttp() {
+    return new RegistryEndpoint(
+        URI.create("http://" + baseUri.getRawAuthority()), host, repository, mirror, insecure);
   }
 
   static boolean isLoopback(String host) {

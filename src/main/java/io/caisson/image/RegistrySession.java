@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -46,21 +47,27 @@ final class RegistrySession {
   /** A manifest's bytes, verified against the digest asked for (or hashed when by tag). */
   record FetchedManifest(String mediaType, byte[] body, Digest digest) {}
 
-  private final HttpClient http;
-  private final RegistryEndpoint endpoint;
+  private final Function<RegistryEndpoint, HttpClient> clients;
+  // Both change once when an insecure endpoint turns out to speak plain http.
+  private volatile HttpClient http;
+  private volatile RegistryEndpoint endpoint;
   private final Credentials credentials;
   private final StallWatchdog watchdog;
   private final LongAdder progress;
   private volatile String authorization;
   private volatile Boolean signatureExtension;
 
+  /**
+   * @param clients the client to talk to an endpoint with ({@link RegistryClients#forEndpoint})
+   */
   RegistrySession(
-      HttpClient http,
+      Function<RegistryEndpoint, HttpClient> clients,
       RegistryEndpoint endpoint,
       Credentials credentials,
       StallWatchdog watchdog,
       LongAdder progress) {
-    this.http = http;
+    this.clients = clients;
+    this.http = clients.apply(endpoint);
     this.endpoint = endpoint;
     this.credentials = credentials;
     this.watchdog = watchdog;
@@ -178,6 +185,7 @@ final class RegistrySession {
         b.header("Authorization", auth);
       }
       HttpResponse<InputStream> resp = send(b.build(), uri);
+      uri = resp.request().uri(); // over http, when the endpoint turned out to have no TLS
       int status = resp.statusCode();
       if (status == 401 && sameHost && !authenticated) {
         String challenge = resp.headers().firstValue("WWW-Authenticate").orElse("");
@@ -221,8 +229,9 @@ final class RegistrySession {
   }
 
   private HttpResponse<InputStream> send(HttpRequest request, URI uri) {
+    HttpClient client = http;
     try {
-      return http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+      return client.send(request, HttpResponse.BodyHandlers.ofInputStream());
     } catch (HttpTimeoutException e) {
       throw new CaissonException(
           Kind.DEADLINE_EXCEEDED,
@@ -233,9 +242,42 @@ final class RegistrySession {
       Thread.currentThread().interrupt();
       throw new CaissonException(Kind.UNAVAILABLE, "pull interrupted", e);
     } catch (IOException e) {
+      URI plain = plainHttpFallback(request.uri(), e);
+      if (plain != null) {
+        return send(
+            HttpRequest.newBuilder(request, (name, value) -> true).uri(plain).build(), plain);
+      }
       throw new CaissonException(
           Kind.UNAVAILABLE, "cannot reach registry at %s: %s".formatted(redact(uri), e), e);
     }
+  }
+
+  /**
+   * For a request to an insecure endpoint over https that failed before any answer (no TLS there, a
+   * refused connection): the same request over plain http, where the session talks from now on, as
+   * containers-registries.conf(5) lets an insecure registry speak unencrypted. Null otherwise.
+   */
+  private synchronized URI plainHttpFallback(URI failed, IOException e) {
+    RegistryEndpoint ep = endpoint;
+    if (!ep.insecure() || !"https".equalsIgnoreCase(failed.getScheme())) {
+      return null;
+    }
+    URI secure = ep.baseUri();
+    if ("https".equals(secure.getScheme())) {
+      if (!sameOrigin(failed, secure)) {
+        return null;
+      }
+      log.info("{}: no TLS there ({}); insecure, so plain http for this pull", ep, e.toString());
+      endpoint = ep.overHttp();
+      http = clients.apply(endpoint);
+    } else if (!sameOrigin(failed, ep.overHttps().baseUri())) {
+      return null; // another thread fell back already; a request begun before goes over http too
+    }
+    return URI.create(
+        "http://"
+            + failed.getRawAuthority()
+            + failed.getRawPath()
+            + (failed.getRawQuery() == null ? "" : "?" + failed.getRawQuery()));
   }
 
   /** Answers a 401 challenge; Basic uses the credentials, Bearer obtains a token for this pull. */

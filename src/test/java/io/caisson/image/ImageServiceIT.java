@@ -1101,6 +1101,64 @@ class ImageServiceIT {
   }
 
   @Test
+  void anInsecureRegistryIsTriedOverTlsOfAnyCertificateThenOverPlainHttp() throws Exception {
+    // Self-signed, for a name the registry does not have: nothing of it can be verified.
+    Path pki = Files.createDirectories(tmp.resolve("self-signed"));
+    OpenSsl.run(
+        pki,
+        List.of(
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.crt",
+            "-subj",
+            "/CN=elsewhere.invalid",
+            "-days",
+            "2"));
+    Image img = TestImages.image(TestImages.list(base), null, "amd64", false);
+    pusher.push("insecure/app", "v1", img);
+    String tls =
+        """
+          tls:
+            certificate: %s
+            key: %s
+        """
+            .formatted(pki.resolve("server.crt"), pki.resolve("server.key"));
+    try (TestRegistry selfSigned =
+        new TestRegistry(tmp.resolve("tls-registry"), null, registryDir.resolve("storage"), tls)) {
+      ImageService s =
+          serviceFollowing(
+              """
+              [[registry]]
+              location = "%s"
+              insecure = true
+              [[registry]]
+              location = "%s"
+              insecure = true
+              """
+                  .formatted(selfSigned.host(), registry.host()));
+      assertThat(s.pull(selfSigned.host() + "/insecure/app:v1", null).id())
+          .isEqualTo(img.configDigest().toString());
+      s.remove(img.configDigest().toString());
+      // A plain http registry refuses the TLS handshake at once: then http, for the whole pull.
+      long start = System.nanoTime();
+      assertThat(s.pull(ref("insecure/app:v1"), null).id())
+          .isEqualTo(img.configDigest().toString());
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+
+      // Not marked insecure, its certificate is checked (and a loopback one is spoken to in http).
+      ImageService strict = service(tmp.resolve("strict"), null, null, Duration.ofSeconds(10));
+      assertThat(kindOf(() -> strict.pull(selfSigned.host() + "/insecure/app:v1", null)))
+          .isNotNull();
+    }
+  }
+
+  @Test
   void pullsGoThroughTheProxyTheEnvironmentNames() throws Exception {
     Image img = TestImages.image(TestImages.list(base), null, "amd64", false);
     pusher.push("proxied/app", "v1", img);

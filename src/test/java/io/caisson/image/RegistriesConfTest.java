@@ -50,12 +50,14 @@ class RegistriesConfTest {
 
   @Test
   void locationRewriteReplacesUpstreamWithoutFallback() {
-    assertThat(urls("registry.k8s.io/pause:3.10")).containsExactly("http://127.0.0.1:5000/pause");
+    // Insecure: https first (its session falls back to http when no TLS answers).
+    assertThat(urls("registry.k8s.io/pause:3.10")).containsExactly("https://127.0.0.1:5000/pause");
     List<RegistryEndpoint> eps =
         conf.resolve(ImageReference.parse("registry.k8s.io/e2e-test-images/busybox:1.29-2"));
     assertThat(eps).hasSize(1);
     assertThat(eps.getFirst().repository()).isEqualTo("e2e-test-images/busybox");
     assertThat(eps.getFirst().mirror()).isFalse();
+    assertThat(eps.getFirst().insecure()).isTrue();
     assertThat(eps.getFirst().host()).isEqualTo("127.0.0.1:5000");
   }
 
@@ -64,9 +66,11 @@ class RegistriesConfTest {
     assertThat(urls("quay.io/org/app:1"))
         .containsExactly(
             "https://mirror1.example.com/quay/org/app",
-            "http://10.0.0.5:5000/q/org/app",
+            "https://10.0.0.5:5000/q/org/app",
             "https://quay.io/org/app");
-    assertThat(conf.resolve(ImageReference.parse("quay.io/org/app")).get(0).mirror()).isTrue();
+    List<RegistryEndpoint> eps = conf.resolve(ImageReference.parse("quay.io/org/app"));
+    assertThat(eps).extracting(RegistryEndpoint::mirror).containsExactly(true, true, false);
+    assertThat(eps).extracting(RegistryEndpoint::insecure).containsExactly(false, true, false);
   }
 
   @Test
