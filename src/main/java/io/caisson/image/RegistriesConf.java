@@ -25,12 +25,21 @@ public final class RegistriesConf {
   record Mirror(String location, boolean insecure, String pullFrom) {}
 
   record Entry(
-      String prefix,
+      RegistryPrefix scope,
       String location,
       boolean insecure,
       boolean blocked,
       boolean mirrorByDigestOnly,
-      List<Mirror> mirrors) {}
+      List<Mirror> mirrors) {
+
+    /** The prefix as written, what a drop-in's entry replaces this one by. */
+    String prefix() {
+      return scope.text();
+    }
+  }
+
+  /** {@code pull-from-mirror}'s values; unset is {@code all}. */
+  private static final List<String> PULL_FROM_MIRROR = List.of("all", "digest-only", "tag-only");
 
   private final List<Entry> entries;
   private final List<String> searchRegistries; // null: not set here
@@ -148,6 +157,14 @@ public final class RegistriesConf {
     } catch (IOException e) {
       throw CaissonException.invalid("registries.conf is not valid TOML: %s", e.getMessage());
     }
+    if (root.has("registries")) {
+      // [registries.search], [registries.insecure], [registries.block]: read as v2 they would be
+      // no rules at all, and every registry the operator meant to block would be pulled from.
+      throw CaissonException.invalid(
+          "registries.conf is in the v1 format ([registries.search], [registries.insecure],"
+              + " [registries.block] tables), which is not read: write it as v2, [[registry]]"
+              + " entries and unqualified-search-registries (containers-registries.conf(5))");
+    }
     List<Entry> entries = new ArrayList<>();
     for (JsonNode reg : root.path("registry")) {
       String location = text(reg, "location");
@@ -158,10 +175,12 @@ public final class RegistriesConf {
       if (prefix == null || prefix.isEmpty()) {
         throw CaissonException.invalid("registries.conf: a [[registry]] needs prefix or location");
       }
-      if (prefix.startsWith("*.") && location != null) {
+      RegistryPrefix scope = RegistryPrefix.of(stripSlash(prefix));
+      if (scope.wildcard() && location != null) {
         throw CaissonException.invalid(
             "registries.conf: wildcard prefix %s cannot have a location", prefix);
       }
+      boolean mirrorByDigestOnly = reg.path("mirror-by-digest-only").asBoolean(false);
       List<Mirror> mirrors = new ArrayList<>();
       for (JsonNode m : reg.path("mirror")) {
         String mloc = text(m, "location");
@@ -169,6 +188,18 @@ public final class RegistriesConf {
           throw CaissonException.invalid("registries.conf: mirror of %s without location", prefix);
         }
         String pullFrom = text(m, "pull-from-mirror");
+        if (pullFrom != null && !PULL_FROM_MIRROR.contains(pullFrom)) {
+          throw CaissonException.invalid(
+              "registries.conf: mirror %s of %s has pull-from-mirror = \"%s\", not one of %s",
+              mloc, prefix, pullFrom, PULL_FROM_MIRROR);
+        }
+        if (pullFrom != null && mirrorByDigestOnly) {
+          // Which one would decide is anyone's guess: containers/image refuses the pair too.
+          throw CaissonException.invalid(
+              "registries.conf: %s has mirror-by-digest-only and its mirror %s pull-from-mirror;"
+                  + " set one of them",
+              prefix, mloc);
+        }
         mirrors.add(
             new Mirror(
                 stripSlash(mloc),
@@ -177,11 +208,11 @@ public final class RegistriesConf {
       }
       entries.add(
           new Entry(
-              stripSlash(prefix),
+              scope,
               location == null ? null : stripSlash(location),
               reg.path("insecure").asBoolean(false),
               reg.path("blocked").asBoolean(false),
-              reg.path("mirror-by-digest-only").asBoolean(false),
+              mirrorByDigestOnly,
               mirrors));
     }
     return new RegistriesConf(
@@ -270,7 +301,7 @@ public final class RegistriesConf {
     Entry best = null;
     int bestLength = -1;
     for (Entry e : entries) {
-      int len = matchLength(e.prefix(), ref);
+      int len = e.scope().matchLength(ref);
       if (len > bestLength) {
         best = e;
         bestLength = len;
@@ -281,13 +312,15 @@ public final class RegistriesConf {
     }
     if (best.blocked()) {
       throw CaissonException.precondition(
-          "registry %s is blocked by registries.conf (prefix %s)", ref.registry(), best.prefix());
+          "%s is blocked by registries.conf (prefix %s)",
+          best.scope().name().equals(best.prefix()) ? "registry " + ref.registry() : ref,
+          best.prefix());
     }
     String rest;
-    if (best.prefix().startsWith("*.")) {
+    if (best.scope().wildcard()) {
       rest = name.substring(ref.registry().length());
     } else {
-      rest = name.substring(best.prefix().length());
+      rest = name.substring(best.scope().name().length());
     }
     boolean byDigest = ref.digest() != null;
     List<RegistryEndpoint> result = new ArrayList<>();
@@ -305,18 +338,5 @@ public final class RegistriesConf {
     String upstream = best.location() != null ? best.location() + rest : name;
     result.add(RegistryEndpoint.of(upstream, best.insecure(), false));
     return List.copyOf(result);
-  }
-
-  /** Length of the matched prefix, or -1; {@code *.host} matches subdomains of host only. */
-  private static int matchLength(String prefix, ImageReference ref) {
-    if (prefix.startsWith("*.")) {
-      String host = ref.registry();
-      return host.endsWith(prefix.substring(1)) ? prefix.length() : -1;
-    }
-    String name = ref.name();
-    if (name.equals(prefix) || name.startsWith(prefix + "/")) {
-      return prefix.length();
-    }
-    return -1;
   }
 }

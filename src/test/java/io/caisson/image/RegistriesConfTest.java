@@ -111,6 +111,115 @@ class RegistriesConfTest {
   }
 
   @Test
+  void aPrefixWithATagOrDigestMatchesExactlyThatReference() {
+    String bad = "sha256:" + "b".repeat(64);
+    String good = "sha256:" + "c".repeat(64);
+    RegistriesConf rules =
+        RegistriesConf.parse(
+            """
+            [[registry]]
+            prefix = "quay.io/team/app@%s"
+            blocked = true
+            [[registry]]
+            prefix = "ghcr.io/org/app:bad"
+            blocked = true
+            [[registry]]
+            prefix = "localhost:5000/app:v1"
+            location = "127.0.0.1:5001/pinned"
+            """
+                .formatted(bad));
+    assertThatThrownBy(() -> rules.resolve(ImageReference.parse("quay.io/team/app@" + bad)))
+        .hasMessageContaining("quay.io/team/app@" + bad + " is blocked");
+    assertThatThrownBy(() -> rules.resolve(ImageReference.parse("quay.io/team/app:v1@" + bad)))
+        .hasMessageContaining("is blocked");
+    assertThatThrownBy(() -> rules.resolve(ImageReference.parse("ghcr.io/org/app:bad")))
+        .hasMessageContaining("ghcr.io/org/app:bad is blocked");
+    // Anything else of those repositories goes as it would without the entries.
+    assertThat(rules.resolve(ImageReference.parse("quay.io/team/app@" + good)))
+        .extracting(RegistryEndpoint::toString)
+        .containsExactly("https://quay.io/team/app");
+    assertThat(rules.resolve(ImageReference.parse("ghcr.io/org/app:good")))
+        .extracting(RegistryEndpoint::toString)
+        .containsExactly("https://ghcr.io/org/app");
+    assertThat(rules.resolve(ImageReference.parse("ghcr.io/org/app/sub:bad")))
+        .extracting(RegistryEndpoint::toString)
+        .containsExactly("https://ghcr.io/org/app/sub");
+    // A port is no tag; a tagged prefix's location takes the place of its repository.
+    assertThat(rules.resolve(ImageReference.parse("localhost:5000/app:v1")))
+        .extracting(RegistryEndpoint::toString)
+        .containsExactly("http://127.0.0.1:5001/pinned");
+    assertThat(rules.resolve(ImageReference.parse("localhost:5000/app:v2")))
+        .extracting(RegistryEndpoint::toString)
+        .containsExactly("http://localhost:5000/app");
+    assertThatThrownBy(() -> RegistriesConf.parse("[[registry]]\nprefix = \"q.io/a@sha256:x\"\n"))
+        .hasMessageContaining("invalid digest");
+    assertThatThrownBy(
+            () -> RegistriesConf.parse("[[registry]]\nprefix = \"*.q.io/a@%s\"\n".formatted(bad)))
+        .hasMessageContaining("wildcard prefix *.q.io/a@" + bad + " cannot have a tag or digest");
+  }
+
+  @Test
+  void pullFromMirrorMustBeKnownAndNotBesideMirrorByDigestOnly() {
+    assertThatThrownBy(
+            () ->
+                RegistriesConf.parse(
+                    """
+                    [[registry]]
+                    prefix = "quay.io"
+                    [[registry.mirror]]
+                    location = "m.example.com"
+                    pull-from-mirror = "digests-only"
+                    """))
+        .isInstanceOfSatisfying(
+            CaissonException.class,
+            e -> assertThat(e.kind()).isEqualTo(CaissonException.Kind.INVALID_ARGUMENT))
+        .hasMessageContaining("pull-from-mirror = \"digests-only\", not one of");
+    assertThatThrownBy(
+            () ->
+                RegistriesConf.parse(
+                    """
+                    [[registry]]
+                    prefix = "quay.io"
+                    mirror-by-digest-only = true
+                    [[registry.mirror]]
+                    location = "m.example.com"
+                    pull-from-mirror = "all"
+                    """))
+        .hasMessageContaining("mirror-by-digest-only")
+        .hasMessageContaining("pull-from-mirror");
+    RegistriesConf ok =
+        RegistriesConf.parse(
+            """
+            [[registry]]
+            prefix = "quay.io"
+            [[registry.mirror]]
+            location = "m.example.com"
+            pull-from-mirror = "tag-only"
+            """);
+    assertThat(ok.resolve(ImageReference.parse("quay.io/a:1"))).hasSize(2);
+  }
+
+  @Test
+  void aV1FileIsRefusedAsSuchRatherThanReadAsNoRules() {
+    assertThatThrownBy(
+            () ->
+                RegistriesConf.parse(
+                    """
+                    [registries.search]
+                    registries = ["docker.io"]
+                    [registries.block]
+                    registries = ["evil.example.com"]
+                    """))
+        .isInstanceOfSatisfying(
+            CaissonException.class,
+            e -> assertThat(e.kind()).isEqualTo(CaissonException.Kind.INVALID_ARGUMENT))
+        .hasMessageContaining("v1 format");
+    assertThatThrownBy(
+            () -> RegistriesConf.parse("[registries.insecure]\nregistries = [\"10.0.0.1\"]\n"))
+        .hasMessageContaining("v1 format");
+  }
+
+  @Test
   void badTomlIsInvalid() {
     assertThatThrownBy(() -> RegistriesConf.parse("[[registry]\nprefix="))
         .isInstanceOf(CaissonException.class);
