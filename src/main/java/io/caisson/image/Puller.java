@@ -258,34 +258,65 @@ final class Puller {
     }
   }
 
+  /** Completes once the layer is in the store, or with why this pull could not put it there. */
   private CompletableFuture<Void> ensureLayer(
       RegistrySession s,
       Descriptor desc,
       Digest diffId,
       Decryption decryption,
       AtomicInteger done) {
-    CompletableFuture<Void> mine = new CompletableFuture<>();
-    CompletableFuture<Void> existing = layersInFlight.putIfAbsent(diffId, mine);
-    if (existing != null) {
-      return existing.thenRun(done::incrementAndGet);
-    }
+    CompletableFuture<Void> result = new CompletableFuture<>();
     Thread.ofVirtual()
         .name("layer-" + diffId.hex().substring(0, 12))
         .start(
             () -> {
               try {
-                if (!layers.has(diffId)) {
-                  fetchLayer(s, desc, diffId, decryption);
-                }
+                obtainLayer(s, desc, diffId, decryption);
                 done.incrementAndGet();
-                mine.complete(null);
+                result.complete(null);
               } catch (Throwable t) {
-                mine.completeExceptionally(t);
-              } finally {
-                layersInFlight.remove(diffId, mine);
+                result.completeExceptionally(t);
               }
             });
-    return mine;
+    return result;
+  }
+
+  /**
+   * Puts the layer in the store: waits for another pull already fetching it, else fetches it
+   * through this pull's session. Another pull's failure is not this one's (its endpoint, its
+   * credentials, its blob of the layer may be the bad ones), so then this pull tries again: by
+   * itself, unless yet another pull has started on the layer meanwhile.
+   */
+  private void obtainLayer(
+      RegistrySession s, Descriptor desc, Digest diffId, Decryption decryption) {
+    while (true) {
+      CompletableFuture<Void> mine = new CompletableFuture<>();
+      CompletableFuture<Void> other = layersInFlight.putIfAbsent(diffId, mine);
+      if (other == null) {
+        try {
+          if (!layers.has(diffId)) {
+            fetchLayer(s, desc, diffId, decryption);
+          }
+          mine.complete(null);
+          return;
+        } catch (RuntimeException | Error e) {
+          mine.completeExceptionally(e);
+          throw e;
+        } finally {
+          layersInFlight.remove(diffId, mine);
+        }
+      }
+      try {
+        other.join();
+        return;
+      } catch (CompletionException e) {
+        log.info(
+            "layer {}: the pull this one waited for failed ({}); fetching it from {}",
+            diffId,
+            e.getCause() == null ? e : e.getCause().getMessage(),
+            s.endpoint());
+      }
+    }
   }
 
   private void fetchLayer(

@@ -14,13 +14,16 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A loopback TCP proxy in front of a registry that counts blob GETs and, when armed, cuts or
- * freezes the responses after a byte budget: a network failing in the middle of a layer.
+ * freezes the responses after a byte budget: a network failing in the middle of a layer (or, held,
+ * one that is merely slow).
  */
 final class FlakyProxy implements AutoCloseable {
   enum Mode {
     PASS,
     CUT,
-    STALL
+    STALL,
+    /** as STALL, but what was held back is passed on once disarmed: a slow network */
+    HOLD
   }
 
   private final ServerSocket server;
@@ -112,10 +115,15 @@ final class FlakyProxy implements AutoCloseable {
             if (m == Mode.CUT) {
               break;
             }
-            while (!client.isClosed() && mode == Mode.STALL) {
+            while (!client.isClosed() && mode == m) {
               Thread.sleep(100); // hold the connection open, send nothing
             }
-            break;
+            if (m == Mode.STALL) {
+              break;
+            }
+            // Held: the rest of this buffer, then everything else as it comes.
+            out.write(buf, (int) Math.max(0, left), n - (int) Math.max(0, left));
+            continue;
           }
         }
         out.write(buf, 0, n);

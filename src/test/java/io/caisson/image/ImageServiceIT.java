@@ -798,6 +798,55 @@ class ImageServiceIT {
   }
 
   @Test
+  void aSharedLayerWhoseDownloadFailedForOnePullIsFetchedByTheOtherItself() throws Exception {
+    // One tar, two blobs of it: the images share the diff id, each has its own blob.
+    byte[] random = new byte[2 << 20];
+    new Random(7).nextBytes(random);
+    byte[] tar = new TarBuilder().file("shared", random, 0644, 0, 0).build();
+    Layer good = TestImages.layer(tar, Comp.GZIP, true);
+    Layer bad = TestImages.layer(tar, Comp.ZSTD, true);
+    assertThat(good.diffId()).isEqualTo(bad.diffId());
+    Image fine = TestImages.image(TestImages.list(good), null, "amd64", true);
+    Image broken = TestImages.image(TestImages.list(bad), "1000", "amd64", true);
+    pusher.push("shared/fine", "v1", fine);
+    pusher.push("shared/broken", "v1", broken);
+    Path stored = registry.blobFile(bad.digest());
+    byte[] bytes = Files.readAllBytes(stored);
+    bytes[bytes.length / 2] ^= 0x55;
+    Files.write(stored, bytes);
+
+    try (FlakyProxy slow = new FlakyProxy(registry.port);
+        var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+      ImageService s = service();
+      // The broken image's layer download starts, and is held up midway...
+      slow.arm(FlakyProxy.Mode.HOLD, 200_000);
+      Future<ImageRecord> brokenPull =
+          pool.submit(() -> s.pull(slow.host() + "/shared/broken:v1", Credentials.NONE));
+      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+      while (slow.blobGets.get() < 2 && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertThat(slow.blobGets.get()).isEqualTo(2); // its config, then its layer
+      // ...while the fine image's pull comes to the same layer and waits for that download...
+      Future<ImageRecord> finePull =
+          pool.submit(() -> s.pull(ref("shared/fine:v1"), Credentials.NONE));
+      Thread.sleep(1500);
+      // ...which then fails on its corrupt blob.
+      slow.disarm();
+
+      assertThatThrownBy(brokenPull::get)
+          .cause()
+          .isInstanceOfSatisfying(
+              CaissonException.class, e -> assertThat(e.kind()).isEqualTo(Kind.FAILED_PRECONDITION))
+          .hasMessageContaining(bad.digest().toString());
+      ImageRecord r = finePull.get();
+      assertThat(r.id()).isEqualTo(fine.configDigest().toString());
+      assertThat(s.resolveForContainer(r.id()).layerDirs().getFirst().resolve("shared"))
+          .hasSize(2 << 20);
+    }
+  }
+
+  @Test
   void registriesConfMirrorsThenRewrittenUpstream() throws Exception {
     Image img = TestImages.image(TestImages.list(base), null, "amd64", false);
     pusher.push("mirrored/app", "v1", img);
