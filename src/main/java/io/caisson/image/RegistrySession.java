@@ -51,6 +51,7 @@ final class RegistrySession {
   // Both change once when an insecure endpoint turns out to speak plain http.
   private volatile HttpClient http;
   private volatile RegistryEndpoint endpoint;
+  private volatile boolean schemeSettled;
   private final Credentials credentials;
   private final StallWatchdog watchdog;
   private final LongAdder progress;
@@ -231,7 +232,12 @@ final class RegistrySession {
   private HttpResponse<InputStream> send(HttpRequest request, URI uri) {
     HttpClient client = http;
     try {
-      return client.send(request, HttpResponse.BodyHandlers.ofInputStream());
+      HttpResponse<InputStream> resp =
+          client.send(request, HttpResponse.BodyHandlers.ofInputStream());
+      if (!schemeSettled && sameOrigin(request.uri(), endpoint.baseUri())) {
+        schemeSettled = true; // it answered: a later failure is a failure, not a lack of TLS
+      }
+      return resp;
     } catch (HttpTimeoutException e) {
       throw new CaissonException(
           Kind.DEADLINE_EXCEEDED,
@@ -253,9 +259,10 @@ final class RegistrySession {
   }
 
   /**
-   * For a request to an insecure endpoint over https that failed before any answer (no TLS there, a
-   * refused connection): the same request over plain http, where the session talks from now on, as
-   * containers-registries.conf(5) lets an insecure registry speak unencrypted. Null otherwise.
+   * For a request to an insecure endpoint over https that failed before it ever answered over https
+   * (no TLS there, a refused connection): the same request over plain http, where the session talks
+   * from now on, as containers-registries.conf(5) lets an insecure registry speak unencrypted. Null
+   * otherwise.
    */
   private synchronized URI plainHttpFallback(URI failed, IOException e) {
     RegistryEndpoint ep = endpoint;
@@ -264,10 +271,10 @@ final class RegistrySession {
     }
     URI secure = ep.baseUri();
     if ("https".equals(secure.getScheme())) {
-      if (!sameOrigin(failed, secure)) {
+      if (schemeSettled || !sameOrigin(failed, secure)) {
         return null;
       }
-      log.info("{}: no TLS there ({}); insecure, so plain http for this pull", ep, e.toString());
+      log.info("{}: https failed ({}); insecure, so plain http for this pull", ep, e.toString());
       endpoint = ep.overHttp();
       http = clients.apply(endpoint);
     } else if (!sameOrigin(failed, ep.overHttps().baseUri())) {
