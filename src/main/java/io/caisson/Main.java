@@ -27,7 +27,17 @@ public final class Main {
       System.exit(USAGE);
       return;
     }
-    System.exit(run(flags));
+    int status;
+    try {
+      status = run(flags);
+    } catch (Exception | Error e) {
+      // Whatever failed, the process ends: threads start-up left behind must not keep it alive,
+      // deaf to SIGTERM.
+      System.err.println("caisson: " + e);
+      e.printStackTrace();
+      status = 1;
+    }
+    System.exit(status);
   }
 
   private static int run(DaemonFlags flags) throws Exception {

@@ -42,7 +42,7 @@ public record CaissonConfig(
     @JsonProperty("default_sysctls") List<String> defaultSysctls,
     @JsonProperty("default_env") List<String> defaultEnv,
     @JsonProperty("image_volumes") String imageVolumes,
-    @JsonProperty("log_size_max") int logSizeMax,
+    @JsonProperty("log_size_max") long logSizeMax,
     Cni cni,
     Streaming streaming,
     Metrics metrics) {

@@ -57,7 +57,7 @@ final class ConfigBinder {
             top.strings("default_sysctls"),
             top.strings("default_env"),
             top.string("image_volumes"),
-            top.integer("log_size_max"),
+            top.longInteger("log_size_max"),
             cni(top.table("cni")),
             streaming(top.table("streaming")),
             metrics(top.table("metrics")));
@@ -187,6 +187,21 @@ final class ConfigBinder {
         return Boolean.parseBoolean(value.textValue());
       }
       throw wrong(key, "true or false", value);
+    }
+
+    /** A 64-bit integer: a byte count such as log_size_max may pass 2 GiB. */
+    long longInteger(String key) throws InvalidConfigException {
+      JsonNode value = value(key);
+      if (value == null) {
+        throw new InvalidConfigException("key '%s%s': must be set".formatted(prefix, key));
+      }
+      if (value.isIntegralNumber() && value.canConvertToLong()) {
+        return value.longValue();
+      }
+      if (value.isTextual() && value.textValue().matches("-?[0-9]{1,18}")) {
+        return Long.parseLong(value.textValue());
+      }
+      throw wrong(key, "an integer", value);
     }
 
     int integer(String key) throws InvalidConfigException {

@@ -47,13 +47,20 @@ public final class ConfigLoader {
       // Checked alone first, so a key it gets wrong is reported with its own name.
       ObjectNode alone = defaults.deepCopy();
       merge(alone, layer.deepCopy(), "");
-      bind(alone, dropIn);
+      bind(alone, dropIn.toString());
       merge(tree, layer, "");
     }
+    // Checked before they are laid over the file, so a bad flag is named as a flag, not as a key
+    // of a file that may not even exist.
+    ObjectNode flagsAlone = tree.deepCopy();
+    for (Map.Entry<String, Object> override : overrides.entrySet()) {
+      set(flagsAlone, override.getKey(), overrideValue(override.getValue()));
+    }
+    bind(flagsAlone, "the command line");
     for (Map.Entry<String, Object> override : overrides.entrySet()) {
       set(tree, override.getKey(), overrideValue(override.getValue()));
     }
-    CaissonConfig config = bind(tree, file);
+    CaissonConfig config = bind(tree, file.toString());
     ConfigValidator.validate(config);
     return config;
   }
@@ -138,11 +145,11 @@ public final class ConfigLoader {
     table.set(parts[parts.length - 1], value);
   }
 
-  private static CaissonConfig bind(ObjectNode tree, Path file) throws InvalidConfigException {
+  private static CaissonConfig bind(ObjectNode tree, String source) throws InvalidConfigException {
     try {
       return ConfigBinder.bind(tree);
     } catch (InvalidConfigException e) {
-      throw new InvalidConfigException(file + ": " + e.getMessage(), e);
+      throw new InvalidConfigException(source + ": " + e.getMessage(), e);
     }
   }
 

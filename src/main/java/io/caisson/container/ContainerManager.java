@@ -652,6 +652,10 @@ public final class ContainerManager implements SandboxManager.PodContainers {
       }
       storage.delete(record.id());
       RecordStore.deleteTree(Path.of(record.bundle()));
+      if (LogPaths.isRuntimeChosen(Path.of(record.logPath()), record.id())) {
+        // Its pod named no log directory, so kubelet's log rotation and cleanup never see it.
+        Files.deleteIfExists(Path.of(record.logPath()));
+      }
       images.release(record.imageId(), record.id());
       container.markRemoved();
       containers.remove(record.id());

@@ -11,11 +11,19 @@ final class LogPaths {
 
   private static final int PATH_MAX = 4095;
 
+  /** Where a container's log goes when its pod names no log directory. */
+  private static final Path RUNTIME_LOGS = Path.of("/var/log/caisson");
+
   private LogPaths() {}
 
   /** The CRI log path: relative to the pod's log directory, never outside it. */
   static Path of(String logDirectory, String logPath, String id) {
     Path path = unbounded(logDirectory, logPath, id);
+    if (path.toString().indexOf(':') >= 0) {
+      // conmon takes the path as "k8s-file:PATH" and cuts it at the next colon: it would write
+      // another file than the one reported, perhaps one another container writes too.
+      throw CaissonException.invalid("log path %s has a ':', which conmon cannot take", path);
+    }
     if (path.toString().getBytes(StandardCharsets.UTF_8).length > PATH_MAX) {
       throw CaissonException.invalid("log path %s is longer than %d bytes", path, PATH_MAX);
     }
@@ -28,12 +36,20 @@ final class LogPaths {
     return path;
   }
 
+  /**
+   * Whether {@code path} is the log the runtime chose itself for container {@code id} (its pod
+   * named no log directory): nobody else knows of that file, so it goes with the container.
+   */
+  static boolean isRuntimeChosen(Path path, String id) {
+    return path.equals(RUNTIME_LOGS.resolve(id + ".log"));
+  }
+
   private static Path unbounded(String logDirectory, String logPath, String id) {
     if (logDirectory.isEmpty()) {
       if (!logPath.isEmpty() && Path.of(logPath).isAbsolute()) {
         return Path.of(logPath).normalize();
       }
-      return Path.of("/var/log/caisson", id + ".log");
+      return RUNTIME_LOGS.resolve(id + ".log");
     }
     Path dir = Path.of(logDirectory).normalize();
     if (logPath.isEmpty()) {

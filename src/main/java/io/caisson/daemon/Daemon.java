@@ -100,6 +100,7 @@ public final class Daemon implements AutoCloseable {
   private HeapTrimmer heapTrimmer;
   private FilePageTrimmer filePageTrimmer;
   private MetricsServer metricsServer;
+  private SocketGuard.Bound boundSocket;
 
   /** Reads the config again as it was read at start: the file, its drop-ins, the flags. */
   @FunctionalInterface
@@ -127,7 +128,18 @@ public final class Daemon implements AutoCloseable {
     Signal.handle(
         new Signal("HUP"), signal -> Thread.ofVirtual().name("config-reload").start(this::reload));
     ServiceNotifier serviceManager = ServiceNotifier.fromEnvironment(System.getenv());
-    start();
+    try {
+      start();
+    } catch (Exception | Error e) {
+      // What start-up made goes (threads that would keep the process alive, a bound socket),
+      // and the caller exits non-zero with the cause.
+      try {
+        close();
+      } catch (Exception closing) {
+        e.addSuppressed(closing);
+      }
+      throw e;
+    }
     LOG.info(
         "caisson serving CRI on {} (ready in {} ms)",
         config.socket(),
@@ -340,6 +352,7 @@ public final class Daemon implements AutoCloseable {
             .build();
     server.start();
     SocketGuard.restrict(config.socket());
+    boundSocket = SocketGuard.bound(config.socket());
     // Two processes (runc features, an unshare) that no first call needs: started once the socket
     // answers, so they do not compete with start-up for the CPUs. A Status or CreateContainer that
     // comes first waits for the answer.
@@ -393,7 +406,7 @@ public final class Daemon implements AutoCloseable {
     }
     removeDefaultCgroupParent();
     try {
-      Files.deleteIfExists(config.socket());
+      SocketGuard.removeIfOurs(config.socket(), boundSocket);
     } catch (IOException e) {
       LOG.warn("could not remove socket {}: {}", config.socket(), e.getMessage());
     }

@@ -44,6 +44,35 @@ public final class SocketGuard {
     Files.delete(socket);
   }
 
+  /** Which file a socket path is now (device and inode); null when there is none. */
+  public record Bound(Object device, Object inode) {
+    static Bound of(Path socket) throws IOException {
+      if (!Files.exists(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        return null;
+      }
+      var attributes =
+          Files.readAttributes(socket, "unix:dev,ino", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+      return new Bound(attributes.get("dev"), attributes.get("ino"));
+    }
+  }
+
+  /** The socket file this daemon has just bound, to know it again at {@link #removeIfOurs}. */
+  public static Bound bound(Path socket) throws IOException {
+    return Bound.of(socket);
+  }
+
+  /**
+   * Removes the socket at shutdown only if it is still the one this daemon bound: while it drains
+   * its calls, its socket answers nobody, and a daemon started meanwhile takes the path over.
+   */
+  public static void removeIfOurs(Path socket, Bound ours) throws IOException {
+    if (ours != null && ours.equals(Bound.of(socket))) {
+      Files.delete(socket);
+    } else if (ours != null) {
+      LOG.info("socket {} is another daemon's now; leaving it", socket);
+    }
+  }
+
   /** Restricts the socket to root and its group, as kubelet expects. */
   public static void restrict(Path socket) throws IOException {
     Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));

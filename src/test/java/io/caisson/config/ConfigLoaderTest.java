@@ -126,6 +126,19 @@ class ConfigLoaderTest {
                 .load(dir.resolve("none.toml"), false, Map.of("log_size_max", "10485760"))
                 .logSizeMax())
         .isEqualTo(10485760);
+    // Past 2 GiB, from a flag or from the file: conmon takes 64 bits.
+    assertThat(
+            loader
+                .load(dir.resolve("none.toml"), false, Map.of("log_size_max", "4294967296"))
+                .logSizeMax())
+        .isEqualTo(4294967296L);
+    Path big = dir.resolve("big.toml");
+    java.nio.file.Files.writeString(big, "log_size_max = 4294967296\n");
+    assertThat(loader.load(big, true, Map.of()).logSizeMax()).isEqualTo(4294967296L);
+    // A bad flag is named as a flag, not as a key of the (here absent) file.
+    assertThatThrownBy(
+            () -> loader.load(dir.resolve("none.toml"), false, Map.of("log_size_max", "lots")))
+        .hasMessageStartingWith("the command line: key 'log_size_max'");
   }
 
   @Test

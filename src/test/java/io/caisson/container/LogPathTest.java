@@ -21,6 +21,8 @@ class LogPathTest {
   void pathsThatEscapeOrCannotExistAreInvalidArguments() {
     assertInvalid("/var/log/pods/p", "../../etc/passwd", "escapes");
     assertInvalid("/var/log/pods/p", "x".repeat(256), "name longer than 255");
+    // conmon cuts its log path at a colon.
+    assertInvalid("/var/log/pods/p", "c5/a:b.log", "has a ':'");
     assertInvalid("/var/log/pods/p", ("d".repeat(200) + "/").repeat(21) + "0.log", "longer than");
   }
 
@@ -32,5 +34,17 @@ class LogPathTest {
               assertThat(e.kind()).isEqualTo(CaissonException.Kind.INVALID_ARGUMENT);
               assertThat(e.getMessage()).contains(why);
             });
+  }
+
+  /**
+   * Only the file the runtime named itself, for a pod without a log directory, is its to remove.
+   */
+  @Test
+  void theRuntimeChoosesALogOnlyForPodsWithoutALogDirectory() {
+    Path chosen = LogPaths.of("", "", "abc");
+    assertThat(LogPaths.isRuntimeChosen(chosen, "abc")).isTrue();
+    assertThat(LogPaths.isRuntimeChosen(LogPaths.of("/var/log/pods/p", "", "abc"), "abc"))
+        .isFalse();
+    assertThat(LogPaths.isRuntimeChosen(chosen, "other")).isFalse();
   }
 }

@@ -334,6 +334,28 @@ class DaemonIT {
     assertThat(startFails(config)).contains("cgroup_driver").contains("cgroupv3");
   }
 
+  /**
+   * A start-up that fails part way (here the metrics port is taken) ends the process, non-zero,
+   * with its socket gone: the threads it had started must not keep it alive and deaf to SIGTERM.
+   */
+  @Test
+  void aStartUpThatFailsPartWayEndsTheProcess() throws Exception {
+    try (java.net.ServerSocket taken =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      Path socket = dir.resolve("half.sock");
+      Process process =
+          DaemonProcess.launch(
+              dir.resolve("half"),
+              socket,
+              dir.resolve("half.log"),
+              "--metrics-address",
+              "127.0.0.1:" + taken.getLocalPort());
+      assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("the daemon ended").isTrue();
+      assertThat(process.exitValue()).isNotZero();
+      assertThat(socket).doesNotExist();
+    }
+  }
+
   /** Starts a daemon with {@code config}, which must stop it before it serves; its output. */
   private String startFails(Path config) throws Exception {
     Path log = dir.resolve("bad.log");
