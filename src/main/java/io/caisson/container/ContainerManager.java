@@ -15,6 +15,7 @@ import io.caisson.cri.v1.PodSandboxConfig;
 import io.caisson.events.Lifecycle;
 import io.caisson.image.ImageRootfs;
 import io.caisson.image.ImageService;
+import io.caisson.linux.CgroupHierarchies;
 import io.caisson.linux.CgroupKill;
 import io.caisson.linux.MountTable;
 import io.caisson.linux.ProcessStamp;
@@ -29,6 +30,8 @@ import io.caisson.oci.RuncState;
 import io.caisson.sandbox.Sandbox;
 import io.caisson.sandbox.SandboxManager;
 import io.caisson.sandbox.SandboxRecord;
+import io.caisson.stats.CgroupReader;
+import io.caisson.stats.CgroupSample;
 import io.caisson.storage.IdmappedStaging;
 import io.caisson.storage.OverlayRootfs;
 import io.caisson.store.RecordStore;
@@ -864,6 +867,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
       }
       LinuxContainerResources merged =
           ResourceUpdates.merge(container.config().getLinux().getResources(), resources);
+      requireRoomForWhatIsUsed(container, merged.getMemoryLimitInBytes());
       io.caisson.oci.OciSpecBuilder builder = new io.caisson.oci.OciSpecBuilder();
       ContainerSpecs.resources(builder, merged, daemonOomScoreAdj);
       OciSpec.Resources wanted = builder.resources();
@@ -876,6 +880,24 @@ public final class ContainerManager implements SandboxManager.PodContainers {
       container.updateConfig(updated);
     } finally {
       container.lock().unlock();
+    }
+  }
+
+  /**
+   * cgroup v2 takes any memory.max: below what the container uses, the kernel reclaims and then
+   * OOM-kills it. v1 refuses the write, and runc says so; on v2 the working set (what reclaim
+   * cannot take) is checked here, so the update is refused the same way rather than kill.
+   */
+  private void requireRoomForWhatIsUsed(Container container, long limit) throws IOException {
+    if (limit <= 0 || !CgroupHierarchies.unified(Path.of("/sys/fs/cgroup"))) {
+      return;
+    }
+    long used =
+        CgroupReader.host().read(cgroupsPath(container)).map(CgroupSample::workingSet).orElse(0L);
+    if (used > limit) {
+      throw CaissonException.precondition(
+          "memory limit %d is below what container %s uses now (%d bytes of working set)",
+          limit, container.id(), used);
     }
   }
 

@@ -102,6 +102,9 @@ public final class ContainerSpecs {
     spec.noNewPrivileges(security.getNoNewPrivs());
 
     namespaces(spec, in, security);
+    if (in.node().cgroupNamespaces() && !privileged) {
+      spec.namespace("cgroup", null);
+    }
     podMounts(spec, in.sandbox(), security.getReadonlyRootfs());
     for (int i = 0; i < config.getMountsCount(); i++) {
       userMount(spec, config.getMounts(i), in.mountSources().get(i), in.recursiveReadOnlyMounts());
@@ -471,6 +474,10 @@ public final class ContainerSpecs {
     if (r.getCpuShares() > MAX_CPU_SHARES) {
       throw CaissonException.invalid(
           "cpu_shares %d is above the maximum of %d", r.getCpuShares(), MAX_CPU_SHARES);
+    }
+    if (r.getCpuShares() == 1) {
+      // 0 means unset; 1 is below the kernel's 2 (and wraps runc's v2 weight conversion).
+      throw CaissonException.invalid("cpu_shares 1 is below the minimum of 2");
     }
     if (r.getCpuPeriod() > 0
         && (r.getCpuPeriod() < MIN_CPU_PERIOD_US || r.getCpuPeriod() > MAX_CPU_PERIOD_US)) {

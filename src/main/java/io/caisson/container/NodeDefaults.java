@@ -3,9 +3,11 @@ package io.caisson.container;
 import io.caisson.config.CaissonConfig;
 import io.caisson.config.DeviceMapping;
 import io.caisson.cri.v1.Device;
+import io.caisson.linux.CgroupHierarchies;
 import io.caisson.oci.OciSpec;
 import io.caisson.oci.SeccompProfiles;
 import io.caisson.oci.Ulimits;
+import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -23,7 +25,8 @@ record NodeDefaults(
     List<Device> additionalDevices,
     OciHooks hooks,
     DeclaredVolumes.Mode declaredVolumes,
-    long logSizeMax) {
+    long logSizeMax,
+    boolean cgroupNamespaces) {
 
   static NodeDefaults of(CaissonConfig config) {
     return new NodeDefaults(
@@ -46,6 +49,9 @@ record NodeDefaults(
             .toList(),
         new OciHooks(config.hooksDirs()),
         DeclaredVolumes.Mode.of(config.imageVolumes()),
-        config.logSizeMax());
+        config.logSizeMax(),
+        // On cgroup v2 alone, as containerd does: a container mounts cgroup2 as its own root
+        // there, and would see every pod's cgroups without a namespace of its own.
+        CgroupHierarchies.unified(Path.of("/sys/fs/cgroup")));
   }
 }

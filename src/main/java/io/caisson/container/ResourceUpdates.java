@@ -41,6 +41,13 @@ final class ResourceUpdates {
     merged.putAllUnified(update.getUnifiedMap());
     if (update.getMemorySwapLimitInBytes() != 0) {
       merged.setMemorySwapLimitInBytes(update.getMemorySwapLimitInBytes());
+    } else if (update.getMemoryLimitInBytes() != 0
+        && current.getMemoryLimitInBytes() > 0
+        && current.getMemorySwapLimitInBytes() > 0) {
+      // The limit of memory and swap together moves with the memory limit, keeping the swap the
+      // container may use: the old total below a raised memory limit is refused by the kernel.
+      long swap = current.getMemorySwapLimitInBytes() - current.getMemoryLimitInBytes();
+      merged.setMemorySwapLimitInBytes(update.getMemoryLimitInBytes() + Math.max(0, swap));
     }
     return merged.build();
   }

@@ -4,6 +4,7 @@ import io.caisson.sandbox.Sandbox;
 import io.caisson.stats.CgroupReader;
 import io.caisson.stats.CgroupSample;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
@@ -24,7 +25,8 @@ final class PodCgroups {
   static Optional<CgroupSample> sample(
       CgroupReader cgroups, Sandbox sandbox, List<CgroupSample> containers) throws IOException {
     String parent = sandbox.config().getLinux().getCgroupParent();
-    if (!parent.isBlank()) {
+    // "/" is the whole node's, not the pod's.
+    if (!parent.isBlank() && !Path.of(parent).normalize().equals(Path.of("/"))) {
       Optional<CgroupSample> own = cgroups.read(parent);
       if (own.isPresent()) {
         return own;

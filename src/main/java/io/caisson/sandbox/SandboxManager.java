@@ -113,6 +113,18 @@ public final class SandboxManager {
     requireField("metadata.name", metadata.getName());
     requireField("metadata.namespace", metadata.getNamespace());
     requireField("metadata.uid", metadata.getUid());
+    String cgroupParent = podConfig.getLinux().getCgroupParent();
+    if (Path.of(cgroupParent.isEmpty() ? "/" : cgroupParent)
+        .normalize()
+        .toString()
+        .endsWith(".slice")) {
+      // kubelet with the systemd driver names slices; Caisson places cgroups the cgroupfs way, and
+      // would make directories inside systemd's own slices.
+      throw CaissonException.invalid(
+          "cgroup_parent %s is a systemd slice, but Caisson uses the cgroupfs driver: set kubelet's"
+              + " cgroupDriver to cgroupfs",
+          cgroupParent);
+    }
     if (!podConfig.getLogDirectory().isEmpty()
         && !Path.of(podConfig.getLogDirectory()).isAbsolute()) {
       // A relative one would put container logs wherever the daemon happens to run.

@@ -16,6 +16,7 @@ class ResourceBoundsTest {
     assertRefused(
         LinuxContainerResources.newBuilder().setCpuShares(4475082244788652094L), "cpu_shares");
     assertRefused(LinuxContainerResources.newBuilder().setCpuShares(262_145), "cpu_shares");
+    assertRefused(LinuxContainerResources.newBuilder().setCpuShares(1), "below the minimum of 2");
     assertRefused(LinuxContainerResources.newBuilder().setCpuPeriod(999), "cpu_period");
     assertRefused(LinuxContainerResources.newBuilder().setCpuPeriod(1_000_001), "cpu_period");
     assertRefused(LinuxContainerResources.newBuilder().setCpuQuota(999), "cpu_quota");

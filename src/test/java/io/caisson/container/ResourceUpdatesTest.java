@@ -50,4 +50,34 @@ class ResourceUpdatesTest {
             .build();
     assertThat(ResourceUpdates.merge(CREATED, full)).isEqualTo(full);
   }
+
+  /** Memory and swap are limited together: raising memory alone keeps the swap allowance. */
+  @Test
+  void theSwapLimitMovesWithAMemoryLimitUpdatedAlone() {
+    LinuxContainerResources noSwap =
+        LinuxContainerResources.newBuilder()
+            .setMemoryLimitInBytes(100 << 20)
+            .setMemorySwapLimitInBytes(100 << 20)
+            .build();
+    LinuxContainerResources raised =
+        ResourceUpdates.merge(
+            noSwap, LinuxContainerResources.newBuilder().setMemoryLimitInBytes(200 << 20).build());
+    assertThat(raised.getMemorySwapLimitInBytes()).isEqualTo(200 << 20);
+
+    LinuxContainerResources someSwap =
+        noSwap.toBuilder().setMemorySwapLimitInBytes(150 << 20).build();
+    assertThat(
+            ResourceUpdates.merge(
+                    someSwap,
+                    LinuxContainerResources.newBuilder().setMemoryLimitInBytes(200 << 20).build())
+                .getMemorySwapLimitInBytes())
+        .isEqualTo(250 << 20);
+    assertThat(
+            ResourceUpdates.merge(
+                    noSwap.toBuilder().setMemorySwapLimitInBytes(-1).build(),
+                    LinuxContainerResources.newBuilder().setMemoryLimitInBytes(200 << 20).build())
+                .getMemorySwapLimitInBytes())
+        .as("unlimited swap stays unlimited")
+        .isEqualTo(-1);
+  }
 }

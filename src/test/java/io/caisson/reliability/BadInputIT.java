@@ -352,6 +352,25 @@ class BadInputIT {
                         .build()));
   }
 
+  /** A systemd slice as the pod's cgroup parent: Caisson places cgroups the cgroupfs way. */
+  @Test
+  void aSystemdSliceAsCgroupParentIsRefused() {
+    refused(
+        Status.Code.INVALID_ARGUMENT,
+        "systemd slice",
+        () ->
+            node.daemon
+                .runtime()
+                .runPodSandbox(
+                    RunPodSandboxRequest.newBuilder()
+                        .setConfig(
+                            node.pod("sliced").toBuilder()
+                                .setLinux(
+                                    io.caisson.cri.v1.LinuxPodSandboxConfig.newBuilder()
+                                        .setCgroupParent("kubepods-besteffort-pod1234.slice")))
+                        .build()));
+  }
+
   @Test
   void userNamespacesAPodCannotHaveAreRefused() {
     IDMapping root =
