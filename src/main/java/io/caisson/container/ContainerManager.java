@@ -189,7 +189,6 @@ public final class ContainerManager implements SandboxManager.PodContainers {
               + " its pod's security_context.privileged",
           name, sandbox.id());
     }
-    VolumeSources.createMissingHostPaths(config);
     String id = Ids.newId();
     String nameKey = name + "_" + sandbox.id() + "_" + config.getMetadata().getAttempt();
     Path logPath = LogPaths.of(pod.getLogDirectory(), config.getLogPath(), id);
@@ -240,6 +239,8 @@ public final class ContainerManager implements SandboxManager.PodContainers {
         storage.mount(id, image.shortLayerDirs(), rootfs);
       }
       Map<Integer, Path> imageVolumeMounts = imageVolumes.mount(id, bundle, config, shift, undo);
+      List<Path> madeHostPaths = VolumeSources.createMissingHostPaths(config);
+      undo.push(() -> VolumeSources.removeIfEmpty(madeHostPaths));
       List<Path> mountSources = volumeSources.of(id, config, sandbox.record());
       imageVolumeMounts.forEach(mountSources::set);
       List<OciSpec.Mount> declaredVolumes =

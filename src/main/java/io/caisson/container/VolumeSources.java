@@ -8,6 +8,7 @@ import io.caisson.sandbox.SandboxRecord;
 import io.caisson.storage.IdmappedStaging;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,19 +29,46 @@ final class VolumeSources {
    * Makes each mount's absent host path a directory (0755), as containerd and CRI-O do: a hostPath
    * volume of type "" names a path kubelet leaves to the runtime to make. An image volume has no
    * host path; a relative one is refused when the spec is built.
+   *
+   * @return the directories made, each the topmost one that was missing, for a failed create to
+   *     take away again
    */
-  static void createMissingHostPaths(ContainerConfig config) throws IOException {
+  static List<Path> createMissingHostPaths(ContainerConfig config) throws IOException {
+    List<Path> made = new ArrayList<>();
     for (Mount mount : config.getMountsList()) {
-      Path host = Path.of(mount.getHostPath());
+      Path host = Path.of(mount.getHostPath()).normalize();
       if (ImageVolumes.isImageVolume(mount) || !host.isAbsolute() || Files.exists(host)) {
         continue;
+      }
+      Path topmost = host;
+      while (topmost.getParent() != null && !Files.exists(topmost.getParent())) {
+        topmost = topmost.getParent();
       }
       try {
         Files.createDirectories(host);
       } catch (IOException e) {
+        removeIfEmpty(made);
         throw CaissonException.invalid(
             "mount host_path '%s' does not exist on the node and cannot be made: %s",
             mount.getHostPath(), e.getMessage());
+      }
+      made.add(topmost);
+    }
+    return made;
+  }
+
+  /** Takes away directories {@link #createMissingHostPaths} made, as long as nothing is in them. */
+  static void removeIfEmpty(List<Path> made) {
+    for (Path top : made) {
+      try (var walk = Files.walk(top)) {
+        List<Path> entries = walk.sorted(java.util.Comparator.reverseOrder()).toList();
+        if (entries.stream().allMatch(e -> Files.isDirectory(e, LinkOption.NOFOLLOW_LINKS))) {
+          for (Path dir : entries) {
+            Files.deleteIfExists(dir); // refuses one something was put in meanwhile
+          }
+        }
+      } catch (IOException e) {
+        // Not empty (a volume's content arrived) or gone already: it stays.
       }
     }
   }

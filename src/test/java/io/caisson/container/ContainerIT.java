@@ -738,6 +738,21 @@ class ContainerIT {
     Path inner = Files.createDirectories(dir.resolve("inner"));
     Files.writeString(inner.resolve("mark"), "inner\n");
     Path made = dir.resolve("made/by/create");
+    // A create that fails after making a missing host path takes it away again.
+    assertCode(
+        Status.Code.INVALID_ARGUMENT,
+        () ->
+            create(
+                base("refused-after-mkdir")
+                    .addAllCommand(List.of("true"))
+                    .addMounts(
+                        Mount.newBuilder().setContainerPath("/made").setHostPath(made.toString()))
+                    .setLinux(
+                        LinuxContainerConfig.newBuilder()
+                            .setResources(
+                                io.caisson.cri.v1.LinuxContainerResources.newBuilder()
+                                    .setCpuShares(1)))));
+    assertThat(dir.resolve("made")).doesNotExist();
     String privileged =
         create(
             base("privileged-sysfs")
