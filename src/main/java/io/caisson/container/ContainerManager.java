@@ -282,7 +282,8 @@ public final class ContainerManager implements SandboxManager.PodContainers {
                   declaredVolumes,
                   hostDevicesIfPrivileged,
                   node,
-                  ociHooks));
+                  ociHooks,
+                  pod.getAnnotationsMap()));
       OciJson.writeConfig(bundle, spec);
       long t1 = System.nanoTime();
 

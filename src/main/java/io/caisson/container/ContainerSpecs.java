@@ -50,6 +50,7 @@ public final class ContainerSpecs {
    *     each added unless a mount is at its path already
    * @param hostDevicesIfPrivileged whether a privileged container may use every device of the node
    *     (false for a runtime with {@code privileged_without_host_devices})
+   * @param podAnnotations the pod's annotations, which OCI hooks match with the container's
    */
   public record Inputs(
       String containerId,
@@ -68,7 +69,8 @@ public final class ContainerSpecs {
       List<OciSpec.Mount> declaredVolumes,
       boolean hostDevicesIfPrivileged,
       NodeDefaults node,
-      List<OciHooks.Hook> ociHooks) {}
+      List<OciHooks.Hook> ociHooks,
+      Map<String, String> podAnnotations) {}
 
   public static OciSpec build(Inputs in) {
     ContainerConfig config = in.config();
@@ -132,7 +134,9 @@ public final class ContainerSpecs {
           device.access());
     }
     in.cdiDevices().applyTo(spec);
-    OciHooks.applyTo(spec, in.ociHooks(), argv, config.getAnnotationsMap());
+    Map<String, String> annotations = new LinkedHashMap<>(in.podAnnotations());
+    annotations.putAll(config.getAnnotationsMap());
+    OciHooks.applyTo(spec, in.ociHooks(), argv, annotations, config.getMountsCount() > 0);
     return spec.build();
   }
 

@@ -32,28 +32,45 @@ final class OciHooks {
       String file,
       OciSpec.Hook hook,
       List<String> stages,
-      boolean always,
+      Boolean always,
       Map<Pattern, Pattern> annotations,
       List<Pattern> commands,
       Boolean hasBindMounts) {
 
-    /** Whether any of its conditions holds for a container (oci-hooks(5): any one is enough). */
+    /**
+     * Whether the hook goes into a container, as podman and CRI-O decide it: {@code always: true}
+     * is enough; otherwise every condition set must hold (hasBindMounts when true, each annotation
+     * pattern pair matching some annotation, and then one of the command patterns matching the
+     * process's first argument). {@code always: false} alone never matches.
+     */
     boolean appliesTo(List<String> args, Map<String, String> annotations, boolean bindMounts) {
-      if (always) {
+      if (Boolean.TRUE.equals(always)) {
         return true;
+      }
+      boolean match = false;
+      if (hasBindMounts != null) {
+        if (hasBindMounts && !bindMounts) {
+          return false;
+        }
+        match = true;
       }
       for (var condition : this.annotations.entrySet()) {
-        for (var annotation : annotations.entrySet()) {
-          if (condition.getKey().matcher(annotation.getKey()).find()
-              && condition.getValue().matcher(annotation.getValue()).find()) {
-            return true;
-          }
+        boolean found =
+            annotations.entrySet().stream()
+                .anyMatch(
+                    annotation ->
+                        condition.getKey().matcher(annotation.getKey()).find()
+                            && condition.getValue().matcher(annotation.getValue()).find());
+        if (!found) {
+          return false;
         }
+        match = true;
       }
-      if (!args.isEmpty() && commands.stream().anyMatch(c -> c.matcher(args.getFirst()).find())) {
-        return true;
+      if (!commands.isEmpty()) {
+        return !args.isEmpty()
+            && commands.stream().anyMatch(c -> c.matcher(args.getFirst()).find());
       }
-      return hasBindMounts != null && hasBindMounts && bindMounts;
+      return match;
     }
   }
 
@@ -63,9 +80,15 @@ final class OciHooks {
     this.dirs = List.copyOf(dirs);
   }
 
-  /** The hooks of every directory now, in file-name order. */
+  /**
+   * The hooks of every directory now, in file-name order as oci-hooks(5) sorts it (lower-cased); a
+   * later directory's file of the same name wins.
+   */
   List<Hook> current() {
-    Map<String, Path> byName = new TreeMap<>();
+    Map<String, Path> byName =
+        new TreeMap<>(
+            java.util.Comparator.comparing((String n) -> n.toLowerCase(java.util.Locale.ROOT))
+                .thenComparing(java.util.Comparator.naturalOrder()));
     for (Path dir : dirs) {
       if (!Files.isDirectory(dir)) {
         continue;
@@ -91,16 +114,20 @@ final class OciHooks {
     return hooks;
   }
 
-  /** Adds the hooks that apply to the container the spec describes. */
+  /**
+   * Adds the hooks that apply to the container the spec describes.
+   *
+   * @param annotations the pod's annotations with the container's over them: kubelet's users set
+   *     the pod's
+   * @param bindMounts whether the container asked for mounts of its own (the pod's files and
+   *     /dev/shm, which every container has, do not count), as CRI-O decides it
+   */
   static void applyTo(
-      OciSpecBuilder spec, List<Hook> hooks, List<String> args, Map<String, String> annotations) {
-    boolean bindMounts =
-        spec.mounts().stream()
-            .anyMatch(
-                m ->
-                    "bind".equals(m.type())
-                        || (m.options() != null
-                            && (m.options().contains("bind") || m.options().contains("rbind"))));
+      OciSpecBuilder spec,
+      List<Hook> hooks,
+      List<String> args,
+      Map<String, String> annotations,
+      boolean bindMounts) {
     for (Hook hook : hooks) {
       if (hook.appliesTo(args, annotations, bindMounts)) {
         hook.stages().forEach(stage -> spec.addHook(stage, hook.hook()));
@@ -152,10 +179,10 @@ final class OciHooks {
         .properties()
         .forEach(e -> annotations.put(regex(e.getKey()), regex(e.getValue().asText())));
     List<Pattern> commands = strings(when.path("commands")).stream().map(OciHooks::regex).toList();
-    boolean always = when.path("always").asBoolean(false);
+    Boolean always = when.has("always") ? when.get("always").asBoolean() : null;
     Boolean hasBindMounts =
         when.has("hasBindMounts") ? when.get("hasBindMounts").asBoolean() : null;
-    if (!always && annotations.isEmpty() && commands.isEmpty() && hasBindMounts == null) {
+    if (always == null && annotations.isEmpty() && commands.isEmpty() && hasBindMounts == null) {
       throw new IllegalArgumentException("\"when\" has no condition");
     }
     return new Hook(

@@ -19,8 +19,9 @@ class OciHooksTest {
     return OciHooks.parse("test.json", json.getBytes(StandardCharsets.UTF_8));
   }
 
+  /** As podman and CRI-O match them: every condition set must hold; always:false never does. */
   @Test
-  void anyOneConditionIsEnough() {
+  void everyConditionSetMustHold() {
     OciHooks.Hook gpu =
         hook(
             """
@@ -29,9 +30,15 @@ class OciHooksTest {
                       "commands": ["/nvidia-smi$"]},
              "stages": ["prestart", "poststop"]}
             """);
-    assertThat(gpu.appliesTo(List.of("/bin/sh"), Map.of("vendor.com/gpu", "all"), false)).isTrue();
-    assertThat(gpu.appliesTo(List.of("/usr/bin/nvidia-smi"), Map.of(), false)).isTrue();
-    assertThat(gpu.appliesTo(List.of("/bin/sh"), Map.of("vendor.com/gpu", "no"), true)).isFalse();
+    assertThat(
+            gpu.appliesTo(List.of("/usr/bin/nvidia-smi"), Map.of("vendor.com/gpu", "all"), false))
+        .isTrue();
+    assertThat(gpu.appliesTo(List.of("/bin/sh"), Map.of("vendor.com/gpu", "all"), false))
+        .as("the annotation alone")
+        .isFalse();
+    assertThat(gpu.appliesTo(List.of("/usr/bin/nvidia-smi"), Map.of(), false))
+        .as("the command alone")
+        .isFalse();
 
     OciHooks.Hook binds =
         hook(
@@ -42,8 +49,17 @@ class OciHooksTest {
     assertThat(binds.appliesTo(List.of("x"), Map.of(), true)).isTrue();
     assertThat(binds.appliesTo(List.of("x"), Map.of(), false)).isFalse();
 
+    OciHooks.Hook never =
+        hook(
+            """
+            {"version": "1.0.0", "hook": {"path": "/bin/true"},
+             "when": {"always": false}, "stages": ["prestart"]}
+            """);
+    assertThat(never.appliesTo(List.of("x"), Map.of("a", "b"), true)).isFalse();
+
     OciSpecBuilder spec = OciSpecBuilder.criDefaults().args(List.of("/usr/bin/nvidia-smi"));
-    OciHooks.applyTo(spec, List.of(gpu), List.of("/usr/bin/nvidia-smi"), Map.of());
+    OciHooks.applyTo(
+        spec, List.of(gpu), List.of("/usr/bin/nvidia-smi"), Map.of("vendor.com/gpu", "yes"), false);
     var hooks = spec.build().hooks();
     assertThat(hooks.prestart())
         .extracting(h -> h.args())
