@@ -20,6 +20,9 @@ record MountIdMappings(String uidMap, String gidMap) {
   /** The kernel takes at most this many lines in a uid_map (Linux 4.15+). */
   private static final int MAX_LINES = 340;
 
+  /** ... and reads them in one write(2) of less than a page. */
+  private static final int MAX_MAP_BYTES = 4096;
+
   /** Ids run from 0 to 2^32 - 2: (uid_t) -1 means "no id" to the kernel. */
   private static final long ID_LIMIT = (1L << 32) - 1;
 
@@ -63,6 +66,12 @@ record MountIdMappings(String uidMap, String gidMap) {
             what, inside, outside, length);
       }
       text.append(inside).append(' ').append(outside).append(' ').append(length).append('\n');
+    }
+    if (text.length() >= MAX_MAP_BYTES) {
+      // The kernel reads a map in one write of less than a page.
+      throw CaissonException.invalid(
+          "%s: the ranges take %d bytes written out, the kernel takes less than %d",
+          what, text.length(), MAX_MAP_BYTES);
     }
     requireDisjoint(mappings, IDMapping::getContainerId, what, "container");
     requireDisjoint(mappings, IDMapping::getHostId, what, "host");

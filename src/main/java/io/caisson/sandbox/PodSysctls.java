@@ -1,13 +1,20 @@
 package io.caisson.sandbox;
 
 import io.caisson.common.CaissonException;
+import io.caisson.common.SearchPath;
 import io.caisson.linux.NamespacedSysctls;
 import io.caisson.linux.Namespaces;
+import io.caisson.linux.Spawn;
+import io.caisson.linux.Spawn.Stdio;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Applies a pod's sysctls inside the pod's own namespaces. Only namespaced sysctls are allowed:
@@ -81,6 +88,57 @@ final class PodSysctls {
       }
       if (kind == Namespaces.Kind.IPC && hostIpc) {
         throw CaissonException.invalid("sysctl %s cannot be set for a host-IPC pod", name);
+      }
+    }
+  }
+
+  /**
+   * Writes IPC sysctls in a pod of its own user namespace. Since Linux 5.17 only the root of the
+   * user namespace that owns an IPC namespace may write its sysctls, and the daemon's threads
+   * cannot join a user namespace (a process with threads may not), so {@code nsenter} does: it
+   * joins the pod's user namespace as its root, then its IPC namespace, and writes the file.
+   */
+  static void applyAsPodRoot(Map<String, String> sysctls, Path userns, Path ipcns) {
+    Path nsenter =
+        SearchPath.parse(System.getenv("PATH"))
+            .find("nsenter")
+            .orElseThrow(
+                () ->
+                    CaissonException.precondition(
+                        "nsenter (util-linux) is not on the daemon's PATH: the IPC sysctls of a"
+                            + " pod with a user namespace cannot be set"));
+    for (Map.Entry<String, String> sysctl : sysctls.entrySet()) {
+      List<String> argv =
+          List.of(
+              nsenter.toString(),
+              "--user=" + userns,
+              "--ipc=" + ipcns,
+              "--",
+              "/bin/sh",
+              "-c",
+              "printf '%s' \"$1\" > \"$2\"",
+              "sh",
+              sysctl.getValue(),
+              NamespacedSysctls.procFile(sysctl.getKey()).toString());
+      try {
+        Process p = new Spawn(argv).stdin(Stdio.NULL).stdout(Stdio.NULL).start();
+        byte[] error = p.getErrorStream().readNBytes(4096);
+        if (!p.waitFor(10, TimeUnit.SECONDS)) {
+          p.destroyForcibly();
+          throw CaissonException.internal("setting sysctl " + sysctl.getKey() + " timed out", null);
+        }
+        if (p.exitValue() != 0) {
+          throw CaissonException.invalid(
+              "sysctl %s=%s was refused by the kernel: %s",
+              sysctl.getKey(),
+              sysctl.getValue(),
+              new String(error, StandardCharsets.UTF_8).strip());
+        }
+      } catch (IOException e) {
+        throw CaissonException.internal("cannot run nsenter for sysctl " + sysctl.getKey(), e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw CaissonException.internal("interrupted setting sysctl " + sysctl.getKey(), e);
       }
     }
   }

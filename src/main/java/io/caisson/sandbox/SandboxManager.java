@@ -228,7 +228,9 @@ public final class SandboxManager {
       // then, and a plugin's own settings must not override the pod's.
       Namespaces.InNamespace<Void> setUp =
           () -> {
-            PodSysctls.applyHere(PodSysctls.of(sysctls, Namespaces.Kind.IPC));
+            if (podIds.isEmpty()) {
+              PodSysctls.applyHere(PodSysctls.of(sysctls, Namespaces.Kind.IPC));
+            }
             if (pinned.containsKey(Namespaces.Kind.UTS)) {
               Syscalls.sethostname(hostname);
             }
@@ -255,6 +257,10 @@ public final class SandboxManager {
         pinnedFiles.add(userns);
       }
       undo.push(() -> Namespaces.release(pinnedFiles));
+      Map<String, String> ipcSysctls = PodSysctls.of(sysctls, Namespaces.Kind.IPC);
+      if (userns != null && !ipcSysctls.isEmpty()) {
+        PodSysctls.applyAsPodRoot(ipcSysctls, userns, pinned.get(Namespaces.Kind.IPC));
+      }
 
       Path shm = null;
       if (!hostIpc) {

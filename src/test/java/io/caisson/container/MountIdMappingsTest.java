@@ -96,5 +96,11 @@ class MountIdMappingsTest {
       many.addUidMappings(map(i * 10, i * 10, 1));
     }
     assertInvalid(many, "at most 340");
+    // Few enough ranges, but too long written out for the kernel's one write.
+    Mount.Builder wide = mount().addGidMappings(map(0, 1, 1));
+    for (int i = 0; i < 300; i++) {
+      wide.addUidMappings(map(1_000_000 + i * 10, 2_000_000 + i * 10, 1));
+    }
+    assertInvalid(wide, "less than 4096");
   }
 }

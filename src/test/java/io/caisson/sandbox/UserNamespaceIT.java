@@ -75,6 +75,11 @@ class UserNamespaceIT {
     NamespaceOption options = ownUserNamespace();
     PodSandboxConfig.Builder podConfig = node.pod("userns").toBuilder();
     podConfig.getLinuxBuilder().getSecurityContextBuilder().setNamespaceOptions(options);
+    // Only the pod's own root may write its IPC sysctls (Linux 5.17 on); net.* ones too.
+    podConfig
+        .getLinuxBuilder()
+        .putSysctls("kernel.shm_rmid_forced", "1")
+        .putSysctls("net.ipv4.ip_unprivileged_port_start", "0");
     String pod =
         node.daemon
             .runtime()
@@ -97,6 +102,13 @@ class UserNamespaceIT {
     config.addMounts(Mount.newBuilder().setContainerPath("/img").setImage(config.getImage()));
     config.getLinuxBuilder().getSecurityContextBuilder().setNamespaceOptions(options);
     String id = node.run(pod, "userns", config);
+    assertThat(node.exec(id, "cat", "/proc/sys/kernel/shm_rmid_forced").getStdout().toStringUtf8())
+        .isEqualTo("1\n");
+    assertThat(
+            node.exec(id, "cat", "/proc/sys/net/ipv4/ip_unprivileged_port_start")
+                .getStdout()
+                .toStringUtf8())
+        .isEqualTo("0\n");
 
     assertThat(exec(id, "cat", "/proc/self/uid_map").trim().split("\\s+"))
         .containsExactly("0", Integer.toString(HOST_ID), Integer.toString(IDS));
