@@ -47,6 +47,8 @@ final class RegistrySession {
   /** A manifest's bytes, verified against the digest asked for (or hashed when by tag). */
   record FetchedManifest(String mediaType, byte[] body, Digest digest) {}
 
+  private static final java.time.Duration TLS_PROBE_TIMEOUT = java.time.Duration.ofMillis(500);
+
   private final Function<RegistryEndpoint, HttpClient> clients;
   // Both change once when an insecure endpoint turns out to speak plain http.
   private volatile HttpClient http;
@@ -68,8 +70,16 @@ final class RegistrySession {
       StallWatchdog watchdog,
       LongAdder progress) {
     this.clients = clients;
-    this.http = clients.apply(endpoint);
-    this.endpoint = endpoint;
+    RegistryEndpoint start = endpoint;
+    if (endpoint.insecure()
+        && "https".equals(endpoint.baseUri().getScheme())
+        && TlsProbe.of(endpoint.baseUri(), TLS_PROBE_TIMEOUT) == TlsProbe.Answer.PLAIN) {
+      // An insecure registry that does not speak TLS: plain http from the start, as the failed
+      // https attempt would have led to, without building a TLS client for it.
+      start = endpoint.overHttp();
+    }
+    this.http = clients.apply(start);
+    this.endpoint = start;
     this.credentials = credentials;
     this.watchdog = watchdog;
     this.progress = progress;
