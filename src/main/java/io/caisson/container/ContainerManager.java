@@ -15,7 +15,6 @@ import io.caisson.cri.v1.PodSandboxConfig;
 import io.caisson.events.Lifecycle;
 import io.caisson.image.ImageRootfs;
 import io.caisson.image.ImageService;
-import io.caisson.linux.CgroupHierarchies;
 import io.caisson.linux.CgroupKill;
 import io.caisson.linux.MountTable;
 import io.caisson.linux.ProcessStamp;
@@ -891,7 +890,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
    * cannot take) is checked here, so the update is refused the same way rather than kill.
    */
   private void requireRoomForWhatIsUsed(Container container, long limit) throws IOException {
-    if (limit <= 0 || !CgroupHierarchies.unified(Path.of("/sys/fs/cgroup"))) {
+    if (limit <= 0 || !nodeDefaults.cgroupV2()) {
       return;
     }
     long used =

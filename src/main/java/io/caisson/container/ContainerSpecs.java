@@ -104,7 +104,9 @@ public final class ContainerSpecs {
     spec.noNewPrivileges(security.getNoNewPrivs());
 
     namespaces(spec, in, security);
-    if (in.node().cgroupNamespaces() && !privileged) {
+    // On cgroup v2 alone, as containerd does: a container mounts cgroup2 as its own root there,
+    // and would see every pod's cgroups without a namespace of its own.
+    if (in.node().cgroupV2() && !privileged) {
       spec.namespace("cgroup", null);
     }
     podMounts(spec, in.sandbox(), security.getReadonlyRootfs());

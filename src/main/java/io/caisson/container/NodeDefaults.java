@@ -26,7 +26,7 @@ record NodeDefaults(
     OciHooks hooks,
     DeclaredVolumes.Mode declaredVolumes,
     long logSizeMax,
-    boolean cgroupNamespaces) {
+    boolean cgroupV2) {
 
   static NodeDefaults of(CaissonConfig config) {
     return new NodeDefaults(
@@ -50,8 +50,7 @@ record NodeDefaults(
         new OciHooks(config.hooksDirs()),
         DeclaredVolumes.Mode.of(config.imageVolumes()),
         config.logSizeMax(),
-        // On cgroup v2 alone, as containerd does: a container mounts cgroup2 as its own root
-        // there, and would see every pod's cgroups without a namespace of its own.
+        // Read once: the node's cgroup mode does not change under a running daemon.
         CgroupHierarchies.unified(Path.of("/sys/fs/cgroup")));
   }
 }

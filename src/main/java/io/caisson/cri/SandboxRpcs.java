@@ -61,10 +61,13 @@ public final class SandboxRpcs {
         PodSandboxStatusResponse.newBuilder()
             .setStatus(statusOf(sandbox))
             .setTimestamp(System.currentTimeMillis() * 1_000_000L);
+    // One read of conmon's exit directory for the pod, as ListContainers does, not one per
+    // container: kubelet asks this for every pod it relists.
+    java.util.Set<String> exits = containers.exitFileNames();
     for (Container container : containers.all()) {
       if (!container.isRemoved() && container.record().sandboxId().equals(sandbox.id())) {
         response.addContainersStatuses(
-            ContainerRpcs.statusOf(container, containers.refresh(container)));
+            ContainerRpcs.statusOf(container, containers.refresh(container, exits)));
       }
     }
     if (request.getVerbose()) {
