@@ -879,6 +879,15 @@ public final class ContainerManager implements SandboxManager.PodContainers {
               .build();
       store.write(record.id(), CONFIG, updated.toByteArray());
       container.updateConfig(updated);
+      try {
+        OciJson.updateResources(Path.of(record.bundle()), wanted);
+      } catch (IOException e) {
+        // The cgroup and the stored config have the new limits; only inspect's copy lags.
+        LOG.warn(
+            "container {}: cannot record the new resources in its bundle: {}",
+            record.id(),
+            e.toString());
+      }
     } finally {
       container.lock().unlock();
     }

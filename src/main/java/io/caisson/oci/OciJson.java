@@ -1,8 +1,10 @@
 package io.caisson.oci;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.caisson.common.CaissonException;
 import io.caisson.store.AtomicFiles;
 import java.io.IOException;
@@ -63,6 +65,28 @@ public final class OciJson {
    */
   public static boolean hasPoststartHooks(Path bundle) {
     return Files.exists(bundle.resolve(POSTSTART_HOOKS));
+  }
+
+  /**
+   * Records in {@code bundle/config.json} the resources {@code runc update} just applied, so the
+   * spec that inspect shows and a checkpoint archives is the one the container runs under. Each
+   * group given (memory, cpu, pids, ...) replaces the spec's, as runc replaces it in the cgroup;
+   * device rules, which an update never changes, stay.
+   */
+  public static void updateResources(Path bundle, OciSpec.Resources applied) throws IOException {
+    Path file = bundle.resolve("config.json");
+    JsonNode spec = MAPPER.readTree(file.toFile());
+    if (!(spec instanceof ObjectNode root)) {
+      throw new IOException(file + " is not a JSON object");
+    }
+    ObjectNode linux =
+        root.get("linux") instanceof ObjectNode existing ? existing : root.putObject("linux");
+    ObjectNode resources =
+        linux.get("resources") instanceof ObjectNode existing
+            ? existing
+            : linux.putObject("resources");
+    MAPPER.valueToTree(applied).properties().forEach(e -> resources.set(e.getKey(), e.getValue()));
+    AtomicFiles.replace(file, MAPPER.writeValueAsBytes(root));
   }
 
   public static OciSpec readConfig(Path bundle) throws IOException {

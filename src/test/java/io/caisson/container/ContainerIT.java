@@ -213,6 +213,9 @@ class ContainerIT {
         .isEqualTo(Long.toString(64 << 20));
     assertThat(info.at("/runtimeSpec/process/args/0").asText()).isEqualTo("sh");
     assertThat(info.at("/runtimeSpec/linux/cgroupsPath").asText()).contains(id);
+    // The bundle's spec follows the update (checkpoints archive it), and keeps the device rules.
+    assertThat(info.at("/runtimeSpec/linux/resources/memory/limit").asLong()).isEqualTo(64 << 20);
+    assertThat(info.at("/runtimeSpec/linux/resources/devices").size()).isPositive();
     JsonNode podInfo =
         new ObjectMapper()
             .readTree(
