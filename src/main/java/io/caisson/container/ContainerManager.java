@@ -42,7 +42,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -60,6 +59,8 @@ public final class ContainerManager implements SandboxManager.PodContainers {
   private static final Logger LOG = LoggerFactory.getLogger(ContainerManager.class);
   private static final String RECORD = "container.json";
   private static final String CONFIG = "config.pb";
+  // The ids of the images its image volumes hold, one per line; absent when it has none.
+  private static final String VOLUME_IMAGES = "volume-images";
   private static final Duration KILL_WAIT = Duration.ofSeconds(10);
   private static final Duration EXIT_RECHECK = Duration.ofMillis(100);
 
@@ -237,11 +238,11 @@ public final class ContainerManager implements SandboxManager.PodContainers {
       } else {
         storage.mount(id, image.shortLayerDirs(), rootfs);
       }
-      Map<Integer, Path> imageVolumeMounts = imageVolumes.mount(id, bundle, config, shift, undo);
+      ImageVolumes.Mounted imageVolumeMounts = imageVolumes.mount(id, bundle, config, shift, undo);
       List<Path> madeHostPaths = VolumeSources.createMissingHostPaths(config);
       undo.push(() -> VolumeSources.removeIfEmpty(madeHostPaths));
       List<Path> mountSources = volumeSources.of(id, config, sandbox.record());
-      imageVolumeMounts.forEach(mountSources::set);
+      imageVolumeMounts.paths().forEach(mountSources::set);
       List<OciSpec.Mount> declaredVolumes =
           DeclaredVolumes.prepare(
               node.declaredVolumes(),
@@ -333,6 +334,9 @@ public final class ContainerManager implements SandboxManager.PodContainers {
                   .orElse(null));
       // Atomic, not flushed (as every later state of it): a machine crash ends the container
       // anyway, and recovery cleans up a bundle whose record did not make it to disk.
+      if (!imageVolumeMounts.imageIds().isEmpty()) {
+        store.update(id, VOLUME_IMAGES, imageVolumeMounts.imageIdBytes());
+      }
       store.update(id, CONFIG, config.toByteArray());
       undo.push(() -> store.delete(id, RECORD));
       persist(record);
@@ -648,7 +652,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
       deleteQuietly(container.runtime(), record.id());
       conmon.cleanup(record.id());
       OverlayRootfs.unmount(Path.of(record.bundle()).resolve("rootfs"));
-      imageVolumes.remove(record.id(), Path.of(record.bundle()), container.config());
+      imageVolumes.remove(record.id(), Path.of(record.bundle()));
       synchronized (container) {
         // Exits are recorded under the container's monitor: none can write the record back now.
         container.recordDeleted();
@@ -994,7 +998,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
         Container container = new Container(config, record, runtime);
         names.put(record.nameKey(), id);
         images.acquire(record.imageId(), id);
-        imageVolumes.hold(id, config);
+        imageVolumes.hold(id, store.read(id, VOLUME_IMAGES), config);
         containers.put(id, container);
         RuncState.Status status =
             record.state() == ContainerState.EXITED

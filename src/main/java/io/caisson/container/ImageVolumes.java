@@ -8,10 +8,14 @@ import io.caisson.image.ImageRootfs;
 import io.caisson.image.ImageService;
 import io.caisson.storage.OverlayRootfs;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
@@ -45,15 +49,25 @@ final class ImageVolumes {
   }
 
   /**
-   * Mounts the config's image volumes; returns each one's overlay by the index of its mount. What
-   * was done is pushed on {@code undo}.
+   * A container's mounted image volumes: each overlay by the index of its mount, and the ids held.
+   */
+  record Mounted(Map<Integer, Path> paths, List<String> imageIds) {
+    /** The held ids as the container's store keeps them, one per line. */
+    byte[] imageIdBytes() {
+      return String.join("\n", imageIds).getBytes(StandardCharsets.UTF_8);
+    }
+  }
+
+  /**
+   * Mounts the config's image volumes. What was done is pushed on {@code undo}.
    *
    * @param shift the pod's user namespace, when it has its own, else null
    */
-  Map<Integer, Path> mount(
+  Mounted mount(
       String id, Path bundle, ContainerConfig config, OverlayRootfs.Shift shift, Undo undo)
       throws IOException {
     Map<Integer, Path> mounted = new HashMap<>();
+    List<String> held = new ArrayList<>();
     for (int i = 0; i < config.getMountsCount(); i++) {
       Mount mount = config.getMounts(i);
       if (!isImageVolume(mount)) {
@@ -61,36 +75,49 @@ final class ImageVolumes {
       }
       ImageRootfs image = acquire(id, mount);
       undo.push(() -> images.release(image.imageId(), holder(id)));
+      held.add(image.imageId());
       Path target = bundle.resolve(DIR).resolve(Integer.toString(i));
       undo.push(() -> OverlayRootfs.unmount(target));
       storage.mountReadOnly(
           id, image.shortLayerDirs(), bundle.resolve(DIR).resolve("empty"), target, shift);
       mounted.put(i, target);
     }
-    return mounted;
+    return new Mounted(Map.copyOf(mounted), List.copyOf(held));
   }
 
-  /** After a restart: holds the images of a recovered container's volumes again. */
-  void hold(String id, ContainerConfig config) {
+  /**
+   * After a restart: holds the images of a recovered container's volumes again, by the ids it
+   * mounted ({@code storedIds}, from {@link Mounted#imageIdBytes}): a tag may name another image by
+   * now. Records written before the ids were kept fall back to the mounts' references.
+   */
+  void hold(String id, Optional<byte[]> storedIds, ContainerConfig config) {
+    if (storedIds.isPresent()) {
+      for (String imageId : new String(storedIds.get(), StandardCharsets.UTF_8).split("\n")) {
+        if (!imageId.isEmpty()) {
+          holdQuietly(imageId, id);
+        }
+      }
+      return;
+    }
     for (Mount mount : config.getMountsList()) {
       if (!mount.getImage().getImage().isEmpty()) {
-        images
-            .status(mount.getImage().getImage())
-            .ifPresent(r -> images.acquire(r.id(), holder(id)));
+        images.status(mount.getImage().getImage()).ifPresent(r -> holdQuietly(r.id(), id));
       }
+    }
+  }
+
+  private void holdQuietly(String imageId, String id) {
+    try {
+      images.acquire(imageId, holder(id));
+    } catch (CaissonException e) {
+      // Removed while the daemon was down: nothing to hold.
     }
   }
 
   /** Unmounts a container's image volumes and lets their images go; harmless when there is none. */
-  void remove(String id, Path bundle, ContainerConfig config) {
+  void remove(String id, Path bundle) {
     unmountAll(bundle);
-    for (Mount mount : config.getMountsList()) {
-      if (!mount.getImage().getImage().isEmpty()) {
-        images
-            .status(mount.getImage().getImage())
-            .ifPresent(r -> images.release(r.id(), holder(id)));
-      }
-    }
+    images.releaseHolder(holder(id));
   }
 
   /** Unmounts whatever is mounted under the bundle's image-volume directory. */

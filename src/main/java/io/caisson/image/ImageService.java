@@ -628,6 +628,16 @@ public final class ImageService implements AutoCloseable {
     }
   }
 
+  /** Releases every image {@code holderId} holds, whatever names them now; idempotent. */
+  public void releaseHolder(String holderId) {
+    lock.lock();
+    try {
+      holders.values().removeIf(set -> set.remove(holderId) && set.isEmpty());
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** The layers and config a container is built from; NOT_FOUND when the image is absent. */
   public ImageRootfs resolveForContainer(String ref) {
     lock.lock();

@@ -910,6 +910,45 @@ class ContainerIT {
   }
 
   @Test
+  void anImageVolumeByTagHoldsTheImageItMountedWhenTheTagMovesAndAcrossARestart() throws Exception {
+    String tag = TestImages.pushBusybox(registry, "it/moving-volume", "1", "{}", Map.of());
+    String mountedId = pull(tag);
+    Mount byTag =
+        Mount.newBuilder()
+            .setContainerPath("/vol")
+            .setImage(ImageSpec.newBuilder().setImage(tag))
+            .build();
+    String id =
+        create(base("tagged-volume").addAllCommand(List.of("sleep", "3600")).addMounts(byTag));
+    // The tag moves to another image: the mounted one stays held by its id.
+    TestImages.pushBusybox(registry, "it/moving-volume", "1", "{}", Map.of("moved", "bin/busybox"));
+    assertThat(pull(tag)).isNotEqualTo(mountedId);
+    restartDaemon();
+    assertCode(Status.Code.FAILED_PRECONDITION, () -> removeImage(mountedId));
+
+    remove(id);
+    removeImage(mountedId);
+    removeImage(tag);
+  }
+
+  private String pull(String image) {
+    return daemon
+        .images()
+        .pullImage(
+            PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(image)).build())
+        .getImageRef();
+  }
+
+  private void removeImage(String image) {
+    daemon
+        .images()
+        .removeImage(
+            RemoveImageRequest.newBuilder()
+                .setImage(ImageSpec.newBuilder().setImage(image))
+                .build());
+  }
+
+  @Test
   void theVolumesAnImageDeclaresAreTheContainersOwnWithTheImagesContent() throws Exception {
     String declaring =
         TestImages.pushBusybox(
