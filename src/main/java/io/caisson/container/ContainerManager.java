@@ -805,9 +805,10 @@ public final class ContainerManager implements SandboxManager.PodContainers {
                   UNKNOWN_EXIT_CODE,
                   nowNanos(),
                   "Unknown",
-                  "the container exited but conmon recorded no exit status (is "
+                  "conmon ended before the container and recorded no exit status, so the exit"
+                      + " code is unknown (conmon killed, or a log it could not reopen, or "
                       + conmon.exitDir()
-                      + " full?)");
+                      + " full)");
       container.update(lost);
       LOG.warn("container {} exited with no exit file from conmon: code unknown", record.id());
       try {

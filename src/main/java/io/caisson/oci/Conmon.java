@@ -3,6 +3,7 @@ package io.caisson.oci;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.caisson.common.CaissonException;
 import io.caisson.common.CaissonException.Kind;
+import io.caisson.common.OutOfSpace;
 import io.caisson.linux.Errno;
 import io.caisson.linux.Spawn;
 import io.caisson.linux.Spawn.Stdio;
@@ -17,6 +18,8 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -403,9 +406,33 @@ public final class Conmon {
   /**
    * Makes conmon reopen the log file (after kubelet rotated it) and waits until the file exists
    * again, so the caller can rely on it; a container whose conmon has gone is an error.
+   *
+   * <p>conmon opens {@code LOG.tmp} and renames it over the log, and exits when that open fails:
+   * its container's output pipes close and the container dies of SIGPIPE. So that open is made to
+   * succeed first: the directory (kubelet reopens a log whose directory was deleted) and the file
+   * are made here, and a failure (a full filesystem, no inodes left) is the call's error instead.
    */
   public void reopenLog(Path bundle, Path logPath) {
-    control(bundle, REOPEN_LOGS, 0, 0);
+    Path temp = logPath.resolveSibling(logPath.getFileName() + ".tmp");
+    try {
+      Files.createDirectories(logPath.getParent());
+      Files.newByteChannel(
+              temp,
+              Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
+              PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))
+          .close();
+    } catch (IOException e) {
+      throw new CaissonException(
+          OutOfSpace.causedBy(e) ? Kind.RESOURCE_EXHAUSTED : Kind.FAILED_PRECONDITION,
+          "cannot reopen the log " + logPath + ": " + e.getMessage(),
+          e);
+    }
+    try {
+      control(bundle, REOPEN_LOGS, 0, 0);
+    } catch (CaissonException e) {
+      deleteQuietly(temp);
+      throw e;
+    }
     long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
     while (!Files.exists(logPath)) {
       if (System.nanoTime() > deadline) {
@@ -418,6 +445,14 @@ public final class Conmon {
         Thread.currentThread().interrupt();
         throw new CaissonException(Kind.INTERNAL, "interrupted while reopening " + logPath, e);
       }
+    }
+  }
+
+  private static void deleteQuietly(Path file) {
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      // A leftover empty file beside the log; conmon truncates it at the next reopen.
     }
   }
 

@@ -41,6 +41,7 @@ import io.caisson.cri.v1.StartContainerRequest;
 import io.caisson.cri.v1.StatusRequest;
 import io.caisson.cri.v1.StopContainerRequest;
 import io.caisson.linux.Syscalls;
+import io.caisson.store.RecordStore;
 import io.caisson.testing.DaemonProcess;
 import io.caisson.testing.LeakCheck;
 import io.caisson.testing.TestImages;
@@ -1575,6 +1576,50 @@ class ContainerIT {
             io.caisson.cri.v1.ReopenContainerLogRequest.newBuilder().setContainerId(id).build());
     assertThat(awaitLog(log, "tick")).contains("stdout F tick");
     remove(id);
+  }
+
+  @Test
+  void aReopenRemakesADeletedLogDirectoryAndAFailedOneLeavesTheContainerRunning() throws Exception {
+    // kubelet reopens a log it finds missing, e.g. after its directory was deleted.
+    String id = create(ticker("reopen-gone").setLogPath("gone/0.log"));
+    start(id);
+    Path log = dir.resolve("logs/gone/0.log");
+    awaitLog(log, "tick");
+    RecordStore.deleteTree(log.getParent());
+    reopenLog(id);
+    assertThat(awaitLog(log, "tick")).contains("stdout F tick");
+
+    // A log filesystem without a free inode: conmon could not open the new file and would exit,
+    // ending the container; the call fails instead and the container keeps writing.
+    Path tiny = dir.resolve("logs/tiny");
+    Files.createDirectories(tiny);
+    Syscalls.mount("tiny", tiny, "tmpfs", 0, "nr_inodes=2,size=1m");
+    try {
+      String full = create(ticker("reopen-full").setLogPath("tiny/0.log"));
+      start(full);
+      Path fullLog = tiny.resolve("0.log");
+      awaitLog(fullLog, "tick");
+      Files.move(fullLog, tiny.resolve("0.log.1"));
+      assertCode(Status.Code.RESOURCE_EXHAUSTED, () -> reopenLog(full));
+      Thread.sleep(1000);
+      assertThat(status(full).getState()).isEqualTo(ContainerState.CONTAINER_RUNNING);
+      remove(full);
+    } finally {
+      Syscalls.umount(tiny, 0);
+    }
+    remove(id);
+  }
+
+  private ContainerConfig.Builder ticker(String name) {
+    return base(name)
+        .addAllCommand(List.of("sh", "-c", "while true; do echo tick; sleep 0.1; done"));
+  }
+
+  private void reopenLog(String id) {
+    daemon
+        .runtime()
+        .reopenContainerLog(
+            io.caisson.cri.v1.ReopenContainerLogRequest.newBuilder().setContainerId(id).build());
   }
 
   @Test

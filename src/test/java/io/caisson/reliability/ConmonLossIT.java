@@ -42,7 +42,7 @@ class ConmonLossIT {
     ContainerStatus status = awaitExited(id);
     assertThat(status.getReason()).isEqualTo("Unknown");
     assertThat(status.getExitCode()).isEqualTo(255);
-    assertThat(status.getMessage()).contains("conmon recorded no exit status");
+    assertThat(status.getMessage()).contains("recorded no exit status");
     node.cleanUpAndAssertNothingLeaked();
   }
 
