@@ -21,6 +21,7 @@ import io.caisson.cri.v1.VersionRequest;
 import io.caisson.cri.v1.VersionResponse;
 import io.caisson.daemon.NodeState;
 import io.caisson.daemon.Readiness;
+import io.caisson.network.PodCidrs;
 import io.caisson.oci.Criu;
 import java.io.IOException;
 import java.util.Map;
@@ -96,14 +97,12 @@ public final class RuntimeInfoRpcs {
 
   UpdateRuntimeConfigResponse updateRuntimeConfig(UpdateRuntimeConfigRequest request)
       throws IOException {
-    String cidr = request.getRuntimeConfig().getNetworkConfig().getPodCidr();
-    if (!cidr.isEmpty() && !cidr.equals(node.podCidr())) {
-      for (String part : cidr.split(",")) {
-        if (!part.strip().matches("[0-9a-fA-F:.]+/\\d{1,3}")) {
-          throw CaissonException.invalid("pod_cidr '%s' is not a CIDR list", cidr);
-        }
+    String given = request.getRuntimeConfig().getNetworkConfig().getPodCidr();
+    if (!given.isEmpty()) {
+      String cidr = PodCidrs.canonical(given);
+      if (!cidr.equals(node.podCidr())) {
+        node.setPodCidr(cidr);
       }
-      node.setPodCidr(cidr);
     }
     return UpdateRuntimeConfigResponse.getDefaultInstance();
   }
@@ -114,9 +113,11 @@ public final class RuntimeInfoRpcs {
           "config",
           ConfigJson.json().writeValueAsString(current),
           "podCIDR",
-          node.podCidr(),
+          ConfigJson.json().writeValueAsString(node.podCidr()),
           "checkpointRestore",
-          criu.unusableReason().map(why -> "unavailable: " + why).orElse("available"));
+          ConfigJson.json()
+              .writeValueAsString(
+                  criu.unusableReason().map(why -> "unavailable: " + why).orElse("available")));
     } catch (JsonProcessingException e) {
       throw CaissonException.internal("cannot render config as JSON", e);
     }

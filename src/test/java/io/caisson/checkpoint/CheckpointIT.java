@@ -204,11 +204,14 @@ class CheckpointIT {
     // The workload was not disturbed, and the runtime says why checkpoints cannot work.
     assertThat(status(id).getState()).isEqualTo(ContainerState.CONTAINER_RUNNING);
     assertThat(
-            daemon
-                .runtime()
-                .status(StatusRequest.newBuilder().setVerbose(true).build())
-                .getInfoMap()
-                .get("checkpointRestore"))
+            new com.fasterxml.jackson.databind.ObjectMapper()
+                .readValue(
+                    daemon
+                        .runtime()
+                        .status(StatusRequest.newBuilder().setVerbose(true).build())
+                        .getInfoMap()
+                        .get("checkpointRestore"),
+                    String.class))
         .startsWith("unavailable: ")
         .contains(criuUnusable.get().strip());
     remove(id);

@@ -171,7 +171,8 @@ class DaemonIT {
     try (DaemonProcess daemon = DaemonProcess.start(dir)) {
       StatusResponse status =
           daemon.runtime().status(StatusRequest.newBuilder().setVerbose(true).build());
-      assertThat(status.getInfoMap()).containsEntry("podCIDR", "10.244.0.0/24");
+      // Info values are JSON, as the CRI asks.
+      assertThat(status.getInfoMap()).containsEntry("podCIDR", "\"10.244.0.0/24\"");
     }
   }
 
