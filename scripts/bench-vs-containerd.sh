@@ -36,6 +36,18 @@ if pgrep -x containerd >/dev/null; then
   echo "note: a containerd is already running (pid $(pgrep -x containerd | tr '\n' ' ')); left alone"
 fi
 
+# The client runs on a copy of the JDK of its own. PSS splits a file page among the processes that
+# map it: a client on the daemon's own libjvm.so would take half of the daemon's resident libjvm
+# pages off the daemon's PSS, which no node has. Other JVMs running meanwhile do the same, so they
+# are counted into the results.
+client_jdk="$work/client-jdk"
+if [[ ! -x "$client_jdk/bin/java" ]]; then
+  rm -rf "$client_jdk.new" && cp -a "$JAVA_HOME" "$client_jdk.new" && mv "$client_jdk.new" "$client_jdk"
+fi
+other_jvms() { grep -l "$JAVA_HOME/lib/server/libjvm.so" /proc/[0-9]*/maps 2>/dev/null | wc -l; }
+jvms_before="$(other_jvms)"
+[[ "$jvms_before" == 0 ]] || echo "note: $jvms_before other processes map $JAVA_HOME's libjvm.so; the daemon's PSS will be lower by their share"
+
 rm -rf "$run" && mkdir -p "$run" "$work" "$results"
 pids=()
 cleanup() {
@@ -181,12 +193,17 @@ runc_min_ms=$(printf '%s\n' "${floor[@]}" | sort -n | head -1 | awk '{printf "%.
 runc_max_ms=$(printf '%s\n' "${floor[@]}" | sort -n | tail -1 | awk '{printf "%.1f", $1/1000}')
 
 # --- the comparison ----------------------------------------------------------------------------
+# What decides how long the first cgroup move after a quiet spell waits (an RCU grace period,
+# unless the hierarchies are mounted with favordynmods): both the runtimes and the floors pay it.
+boot_time="$(date -u -d "@$(awk '/^btime/ {print $2}' /proc/stat)" +%Y-%m-%dT%H:%M:%SZ)"
+favordynmods=false
+grep -q '^cgroup.* .*favordynmods' /proc/mounts && favordynmods=true
 workloads=()
 [[ -n "${WORKLOADS:-}" ]] && workloads=(--workloads "$WORKLOADS")
 json="$results/caisson-vs-containerd-$stamp.json"
 table="$results/caisson-vs-containerd-$stamp.txt"
 set +e
-bin/caisson-bench \
+CAISSON_BENCH_JAVA="$client_jdk/bin/java" bin/caisson-bench \
   --endpoint "unix://$run/caisson/caisson.sock" \
   --against "unix://$run/containerd/containerd.sock" \
   --rounds "${ROUNDS:-5}" --iterations "${ITERATIONS:-20}" --pods "${PODS:-100}" \
@@ -209,11 +226,14 @@ rm -rf "$bundle" "$work/busybox-oci"
   echo "machine: $(nproc) cpus, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r), $(. /etc/os-release; echo "$PRETTY_NAME")"
   echo "containerd: $(containerd --version)"
   echo "runc: $(runc --version | head -1)"
+  echo "kernel booted $boot_time; cgroup hierarchies with favordynmods (cgroup moves that never wait): $favordynmods"
+  echo "processes on the daemon's libjvm.so besides it: $jvms_before before the run"
 } | tee -a "$table"
 if [[ -f "$json" ]]; then
   jq --argjson median "$runc_median_ms" --argjson min "$runc_min_ms" --argjson max "$runc_max_ms" \
     --argjson runs "$floor_runs" --arg containerd "$(containerd --version)" \
-    '. + {runc_floor_back_to_back: {runs: $runs, median_ms: $median, min_ms: $min, max_ms: $max}, containerd_version: $containerd}' \
+    --arg boot "$boot_time" --argjson favordynmods "$favordynmods" --argjson jvms "$jvms_before" \
+    '. + {runc_floor_back_to_back: {runs: $runs, median_ms: $median, min_ms: $min, max_ms: $max}, containerd_version: $containerd, kernel_booted: $boot, cgroup_favordynmods: $favordynmods, other_processes_on_libjvm: $jvms}' \
     "$json" >"$json.new" && mv "$json.new" "$json"
 fi
 

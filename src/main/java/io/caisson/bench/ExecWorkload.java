@@ -4,7 +4,10 @@ import io.caisson.cri.v1.ExecSyncRequest;
 
 /**
  * ExecSync {@code true} in a running busybox container; with a {@link RuncExecFloor}, each one is
- * followed by a timed raw {@code runc exec} of {@code true} in the same container.
+ * followed by a timed raw {@code runc exec} of {@code true} in the same container. Each ExecSync
+ * and each floor starts after {@link ContainerWorkload#QUIET}: a floor right after the call would
+ * share the machine with the runtime's own work after its answer, and kubelet's probes come seconds
+ * apart, each to a quiet node.
  */
 public final class ExecWorkload implements Workload {
   static final String EXEC = "ExecSync true";
@@ -32,6 +35,7 @@ public final class ExecWorkload implements Workload {
             .build();
     var runtime = context.client().runtime();
     for (int i = 0; i < context.iterations(); i++) {
+      Thread.sleep(ContainerWorkload.QUIET);
       var response = samples.time(EXEC, () -> runtime.execSync(request));
       if (response.getExitCode() != 0) {
         throw new IllegalStateException(
@@ -42,6 +46,7 @@ public final class ExecWorkload implements Workload {
       }
       RuncExecFloor floor = context.execFloor();
       if (floor != null) {
+        Thread.sleep(ContainerWorkload.QUIET);
         samples.time(
             FLOOR,
             () -> {

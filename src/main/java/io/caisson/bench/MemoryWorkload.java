@@ -6,7 +6,9 @@ import java.util.List;
 /**
  * Daemon RSS and PSS idle and with 20 pods x 1 running container, plus the PSS of the monitor
  * processes (conmon per container for Caisson, containerd-shim per pod for containerd) and of any
- * pause processes under them. Node overhead = daemon + monitors + pause, all PSS.
+ * pause processes under them. Node overhead, as the target defines it, is the daemon and its
+ * monitors (containerd and its shims); the pause processes, which only containerd runs here, are
+ * shown beside it and in a second total, not in the one the target is judged by.
  */
 public final class MemoryWorkload implements Workload {
   static final int PODS = 20;
@@ -53,8 +55,9 @@ public final class MemoryWorkload implements Workload {
         "MiB",
         monitors.monitors().isEmpty() ? 0 : monitorSum.pssMb() / monitors.monitors().size());
     samples.add("pause PSS at 20 pods (sum)", "MiB", infraSum.pssMb());
+    samples.add("node overhead PSS at 20 pods", "MiB", loaded.pssMb() + monitorSum.pssMb());
     samples.add(
-        "node overhead PSS at 20 pods",
+        "node overhead with pause PSS at 20 pods",
         "MiB",
         loaded.pssMb() + monitorSum.pssMb() + infraSum.pssMb());
     List<String> pods = fleet.podIds();
