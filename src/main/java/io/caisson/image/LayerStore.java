@@ -1,5 +1,6 @@
 package io.caisson.image;
 
+import io.caisson.linux.Syscalls;
 import io.caisson.store.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -52,12 +53,17 @@ final class LayerStore {
     return staging;
   }
 
-  /** Moves a finished staging directory into place; a concurrent winner makes this a no-op. */
+  /**
+   * Moves a finished staging directory into place; a concurrent winner makes this a no-op. The
+   * unpacked files reach the disk before the rename does: a directory named by its diff id is
+   * complete, after a power loss too (else a container could start on files the crash emptied).
+   */
   void commit(Path staging, Digest diffId) throws IOException {
     Path target = dir(diffId);
     if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
       discard(staging);
     } else {
+      Syscalls.syncfs(staging);
       Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
       AtomicFiles.syncDirectory(layers);
     }

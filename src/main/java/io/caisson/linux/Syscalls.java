@@ -55,6 +55,7 @@ public final class Syscalls {
       Libc.withErrno(
           "open", FunctionDescriptor.of(INT, PTR, INT, INT), Linker.Option.firstVariadicArg(2));
   private static final MethodHandle CLOSE = downcall("close", FunctionDescriptor.of(INT, INT));
+  private static final MethodHandle SYNCFS = downcall("syncfs", FunctionDescriptor.of(INT, INT));
   private static final MethodHandle WRITE =
       downcall("write", FunctionDescriptor.of(LONG, INT, PTR, LONG));
   private static final MethodHandle LSETXATTR =
@@ -126,6 +127,27 @@ public final class Syscalls {
       throw e;
     } catch (Throwable t) {
       throw new IllegalStateException("mount downcall failed", t);
+    }
+  }
+
+  /**
+   * syncfs(2) of the filesystem {@code path} is on: everything written to it so far reaches the
+   * disk, in one call rather than an fsync per file.
+   */
+  public static void syncfs(Path path) throws SyscallException {
+    int fd = openReadOnly(path);
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment state = Libc.callState(arena);
+      int rc = (int) SYNCFS.invokeExact(state, fd);
+      if (rc != 0) {
+        throw new SyscallException("syncfs", path.toString(), Libc.errno(state));
+      }
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new IllegalStateException("syncfs downcall failed", t);
+    } finally {
+      close(fd);
     }
   }
 
