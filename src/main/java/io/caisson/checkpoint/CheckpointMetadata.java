@@ -18,8 +18,9 @@ import java.util.Map;
 /**
  * What a checkpoint archive says about its container, enough to create it again: the readable
  * fields a person or another tool needs (image, command, env, mounts, labels...) and the complete
- * CRI config it was created with (protobuf, base64), which restore prefers because it also carries
- * the security context the dumped processes were running under.
+ * CRI config it was created with (protobuf, base64). Restore reads only the processes' own
+ * settings, the mount points and the image from it; whatever grants privileges (security context,
+ * devices, host paths, annotations) is the restoring request's, as an archive is untrusted input.
  *
  * @param version the format version; readers refuse a newer one
  * @param criContainerConfig base64 of the {@link ContainerConfig} protobuf, or null

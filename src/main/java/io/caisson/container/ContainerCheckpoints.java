@@ -5,6 +5,7 @@ import io.caisson.checkpoint.CheckpointMetadata;
 import io.caisson.checkpoint.RootfsDiff;
 import io.caisson.common.CaissonException;
 import io.caisson.cri.v1.ContainerConfig;
+import io.caisson.cri.v1.ImageSpec;
 import io.caisson.cri.v1.Mount;
 import io.caisson.image.LayerUnpacker;
 import io.caisson.oci.Conmon;
@@ -19,10 +20,10 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,9 +36,10 @@ import org.slf4j.LoggerFactory;
  * packed into the archive at the requested location, atomically. The work dir goes whatever
  * happens.
  *
- * <p>Restore: the archive's metadata gives the container config, the layer diff is applied to the
- * new container's upper dir and CRIU's images wait beside it ({@code restore/checkpoint} in the
- * container's storage) until StartContainer has conmon run {@code runc restore} on them.
+ * <p>Restore: the request gives the container config (the archive only the dumped processes'
+ * command, env and stdio, and the base image), the layer diff is applied to the new container's
+ * upper dir and CRIU's images wait beside it ({@code restore/checkpoint} in the container's
+ * storage) until StartContainer has conmon run {@code runc restore} on them.
  */
 public final class ContainerCheckpoints {
   private static final Logger LOG = LoggerFactory.getLogger(ContainerCheckpoints.class);
@@ -175,44 +177,46 @@ public final class ContainerCheckpoints {
   }
 
   /**
-   * The config to create: the checkpointed one (command, env, security context, stdio — what the
-   * dumped processes ran with), named and logged as kubelet asks now, with its labels and
-   * annotations when it sends any, and its resources. A request's mounts may move a checkpointed
-   * mount's host path but must cover every checkpointed mount point.
+   * The config to create: the request's, as for any CreateContainer, with only the dumped
+   * processes' own settings taken from the archive (command, args, env, working dir, tty and stdin:
+   * CRIU gives the processes back as they were, whatever the config says) and the image its layer
+   * diff was taken on. The archive is untrusted input (anyone who can write a file can name it), so
+   * nothing that grants anything comes from it: security context, devices, CDI devices, annotations
+   * (which select OCI hooks), labels, resources and mounts are the request's alone (CRI-O too takes
+   * the security context and resources from the request). The request must mount something at every
+   * checkpointed mount point (CRI-O's rule): the dumped processes had files open there, and an
+   * archive never chooses a host path.
    */
   static ContainerConfig merge(CheckpointMetadata metadata, ContainerConfig requested) {
     ContainerConfig original = metadata.containerConfig();
-    ContainerConfig.Builder merged =
-        original.toBuilder()
-            .setMetadata(requested.getMetadata())
-            .setImage(original.getImage().toBuilder().setImage(metadata.imageRef()))
-            .setLogPath(requested.getLogPath());
-    if (requested.getLabelsCount() > 0) {
-      merged.clearLabels().putAllLabels(requested.getLabelsMap());
+    Set<String> mounted = new HashSet<>();
+    for (Mount m : requested.getMountsList()) {
+      mounted.add(Path.of(m.getContainerPath()).normalize().toString());
     }
-    if (requested.getAnnotationsCount() > 0) {
-      merged.clearAnnotations().putAllAnnotations(requested.getAnnotationsMap());
+    List<String> missing =
+        original.getMountsList().stream()
+            .map(Mount::getContainerPath)
+            .filter(p -> !mounted.contains(Path.of(p).normalize().toString()))
+            .toList();
+    if (!missing.isEmpty()) {
+      throw CaissonException.invalid(
+          "the checkpointed container had mounts at %s; the request must mount something there"
+              + " too",
+          String.join(", ", missing));
     }
-    if (requested.getLinux().hasResources()) {
-      merged.setLinux(
-          merged.getLinux().toBuilder().setResources(requested.getLinux().getResources()));
-    }
-    if (requested.getMountsCount() > 0) {
-      Map<String, Mount> byPath = new HashMap<>();
-      for (Mount m : requested.getMountsList()) {
-        byPath.put(Path.of(m.getContainerPath()).normalize().toString(), m);
-      }
-      for (Mount m : original.getMountsList()) {
-        if (!byPath.containsKey(Path.of(m.getContainerPath()).normalize().toString())) {
-          throw CaissonException.invalid(
-              "the checkpointed container had a mount at %s; the request must mount something"
-                  + " there too",
-              m.getContainerPath());
-        }
-      }
-      merged.clearMounts().addAllMounts(requested.getMountsList());
-    }
-    return merged.build();
+    return requested.toBuilder()
+        .setImage(ImageSpec.newBuilder().setImage(metadata.imageRef()))
+        .clearCommand()
+        .addAllCommand(original.getCommandList())
+        .clearArgs()
+        .addAllArgs(original.getArgsList())
+        .setWorkingDir(original.getWorkingDir())
+        .clearEnvs()
+        .addAllEnvs(original.getEnvsList())
+        .setTty(original.getTty())
+        .setStdin(original.getStdin())
+        .setStdinOnce(original.getStdinOnce())
+        .build();
   }
 
   /**

@@ -3,6 +3,9 @@ package io.caisson.checkpoint;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.caisson.cri.v1.Capability;
 import io.caisson.cri.v1.CheckpointContainerRequest;
 import io.caisson.cri.v1.ContainerConfig;
 import io.caisson.cri.v1.ContainerMetadata;
@@ -10,9 +13,13 @@ import io.caisson.cri.v1.ContainerState;
 import io.caisson.cri.v1.ContainerStatus;
 import io.caisson.cri.v1.ContainerStatusRequest;
 import io.caisson.cri.v1.CreateContainerRequest;
+import io.caisson.cri.v1.Device;
 import io.caisson.cri.v1.ExecSyncRequest;
 import io.caisson.cri.v1.IDMapping;
 import io.caisson.cri.v1.ImageSpec;
+import io.caisson.cri.v1.Int64Value;
+import io.caisson.cri.v1.LinuxContainerConfig;
+import io.caisson.cri.v1.LinuxContainerSecurityContext;
 import io.caisson.cri.v1.Mount;
 import io.caisson.cri.v1.PodSandboxConfig;
 import io.caisson.cri.v1.PodSandboxMetadata;
@@ -20,6 +27,7 @@ import io.caisson.cri.v1.PullImageRequest;
 import io.caisson.cri.v1.RemoveContainerRequest;
 import io.caisson.cri.v1.RemovePodSandboxRequest;
 import io.caisson.cri.v1.RunPodSandboxRequest;
+import io.caisson.cri.v1.SecurityProfile;
 import io.caisson.cri.v1.StartContainerRequest;
 import io.caisson.cri.v1.StatusRequest;
 import io.caisson.cri.v1.StopContainerRequest;
@@ -296,6 +304,84 @@ class CheckpointIT {
   }
 
   @Test
+  void anArchiveGrantsNothingTheRestoringRequestDoesNotAsk() throws Exception {
+    // Anyone who can write a file can name it as an archive: this one asks for the host.
+    Path madeByArchive = dir.resolve("made-by-archive");
+    ContainerConfig evil =
+        base("evil")
+            .addAllCommand(List.of("sleep", "3600"))
+            .addMounts(
+                Mount.newBuilder().setContainerPath("/host").setHostPath(madeByArchive.toString()))
+            .addDevices(
+                Device.newBuilder()
+                    .setContainerPath("/dev/evil")
+                    .setHostPath("/dev/zero")
+                    .setPermissions("rwm"))
+            .putAnnotations("io.evil.hook", "yes")
+            .setLinux(
+                LinuxContainerConfig.newBuilder()
+                    .setSecurityContext(
+                        LinuxContainerSecurityContext.newBuilder()
+                            .setCapabilities(
+                                Capability.newBuilder().addAddCapabilities("SYS_ADMIN"))
+                            .setSeccomp(
+                                SecurityProfile.newBuilder()
+                                    .setProfileType(SecurityProfile.ProfileType.Unconfined))
+                            .setRunAsUser(Int64Value.newBuilder().setValue(0))))
+            .build();
+    Path archive = archive("evil", evil, image, "sha256:unused");
+
+    // A request without the mount: the archive's host path is never used.
+    assertCode(
+        Status.Code.INVALID_ARGUMENT,
+        () ->
+            create(base("no-mount").setImage(ImageSpec.newBuilder().setImage(archive.toString()))));
+    assertThat(madeByArchive).doesNotExist();
+
+    // A kubelet-like request: its mount, its security context, nothing of the archive's.
+    Path volume = Files.createDirectories(dir.resolve("volume"));
+    String id =
+        create(
+            base("restored")
+                .setImage(ImageSpec.newBuilder().setImage(archive.toString()))
+                .addMounts(
+                    Mount.newBuilder().setContainerPath("/host").setHostPath(volume.toString()))
+                .setLinux(
+                    LinuxContainerConfig.newBuilder()
+                        .setSecurityContext(
+                            LinuxContainerSecurityContext.newBuilder()
+                                .setCapabilities(Capability.newBuilder().addDropCapabilities("ALL"))
+                                .setSeccomp(
+                                    SecurityProfile.newBuilder()
+                                        .setProfileType(SecurityProfile.ProfileType.RuntimeDefault))
+                                .setRunAsUser(Int64Value.newBuilder().setValue(1000))
+                                .setNoNewPrivs(true)
+                                .addMaskedPaths("/proc/kcore"))));
+    assertThat(madeByArchive).doesNotExist();
+    JsonNode spec =
+        new ObjectMapper()
+            .readTree(
+                daemon
+                    .dir()
+                    .resolve("state/containers")
+                    .resolve(id)
+                    .resolve("config.json")
+                    .toFile());
+    assertThat(spec.at("/process/args").toString()).isEqualTo("[\"sleep\",\"3600\"]");
+    assertThat(spec.at("/process/user/uid").asInt()).isEqualTo(1000);
+    assertThat(spec.at("/process/noNewPrivileges").asBoolean()).isTrue();
+    assertThat(spec.at("/process/capabilities/bounding")).isEmpty();
+    assertThat(spec.at("/linux/seccomp").isMissingNode()).isFalse();
+    assertThat(spec.at("/linux/maskedPaths").toString()).contains("/proc/kcore");
+    assertThat(spec.at("/linux/devices").toString()).doesNotContain("/dev/evil");
+    assertThat(spec.at("/annotations").has("io.evil.hook")).isFalse();
+    assertThat(spec.at("/mounts").findValuesAsText("source")).contains(volume.toString());
+    assertThat(spec.at("/mounts").findValuesAsText("source"))
+        .doesNotContain(madeByArchive.toString());
+    remove(id);
+  }
+
+  @Test
   void aCountingProcessContinuesFromItsCheckpoint() throws Exception {
     Assumptions.assumeTrue(
         criuUnusable.isEmpty(),
@@ -325,6 +411,26 @@ class CheckpointIT {
   }
 
   // ---- helpers ------------------------------------------------------------------------------
+
+  /**
+   * A checkpoint archive of {@code original}, as another node would have written it, with a
+   * writable layer that changed /count and CRIU images that are no real dump.
+   */
+  private Path archive(String name, ContainerConfig original, String imageRef, String imageId)
+      throws Exception {
+    Path work = Files.createDirectories(dir.resolve("archive-" + name));
+    Path upper = Files.createDirectories(work.resolve("upper"));
+    Files.writeString(upper.resolve("count"), "41\n");
+    Path staging = Files.createDirectories(work.resolve("staging"));
+    Files.createDirectories(staging.resolve(CheckpointArchive.IMAGES));
+    Files.writeString(staging.resolve("checkpoint/inventory.img"), "not a real dump");
+    RootfsDiff.write(upper, staging.resolve(CheckpointArchive.ROOTFS_DIFF));
+    CheckpointArchive.writeMetadata(
+        staging, CheckpointMetadata.of("feed", imageRef, imageId, original, 1));
+    Path archive = work.resolve(name + ".tar");
+    CheckpointArchive.write(staging, archive);
+    return archive;
+  }
 
   private String[] daemonArgs() {
     return new String[] {"--cni-conf-dir", network.confDir().toString(), "--pause-image", pause};
