@@ -24,6 +24,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,6 +50,8 @@ public final class ContainerCheckpoints {
   private static final List<String> RESTORE_OPTS = List.of("--tcp-established", "--file-locks");
 
   private static final String RESTORE_DIR = "restore";
+
+  private static final Pattern FULL_IMAGE_ID = Pattern.compile("sha256:[0-9a-f]{64}");
 
   private final ContainerManager containers;
   private final Conmon conmon;
@@ -165,15 +169,21 @@ public final class ContainerCheckpoints {
   /** A CreateContainer whose image is a checkpoint archive. */
   record RestorePlan(Path archive, CheckpointMetadata metadata, ContainerConfig config) {}
 
-  /** A restore plan when {@code requested} names a checkpoint archive as its image. */
-  Optional<RestorePlan> restorePlan(ContainerConfig requested) throws IOException {
+  /**
+   * A restore plan when {@code requested} names a checkpoint archive as its image.
+   *
+   * @param imagePresent whether an image of this full id is in the store
+   */
+  Optional<RestorePlan> restorePlan(ContainerConfig requested, Predicate<String> imagePresent)
+      throws IOException {
     String image = requested.getImage().getImage();
     if (!CheckpointArchive.isArchivePath(image)) {
       return Optional.empty();
     }
     Path archive = Path.of(image);
     CheckpointMetadata metadata = CheckpointArchive.readMetadata(archive);
-    return Optional.of(new RestorePlan(archive, metadata, merge(metadata, requested)));
+    return Optional.of(
+        new RestorePlan(archive, metadata, merge(metadata, requested, imagePresent)));
   }
 
   /**
@@ -186,8 +196,11 @@ public final class ContainerCheckpoints {
    * the security context and resources from the request). The request must mount something at every
    * checkpointed mount point (CRI-O's rule): the dumped processes had files open there, and an
    * archive never chooses a host path.
+   *
+   * @param imagePresent whether an image of this full id is in the store
    */
-  static ContainerConfig merge(CheckpointMetadata metadata, ContainerConfig requested) {
+  static ContainerConfig merge(
+      CheckpointMetadata metadata, ContainerConfig requested, Predicate<String> imagePresent) {
     ContainerConfig original = metadata.containerConfig();
     Set<String> mounted = new HashSet<>();
     for (Mount m : requested.getMountsList()) {
@@ -205,7 +218,7 @@ public final class ContainerCheckpoints {
           String.join(", ", missing));
     }
     return requested.toBuilder()
-        .setImage(ImageSpec.newBuilder().setImage(metadata.imageRef()))
+        .setImage(baseImage(metadata, imagePresent))
         .clearCommand()
         .addAllCommand(original.getCommandList())
         .clearArgs()
@@ -217,6 +230,19 @@ public final class ContainerCheckpoints {
         .setStdin(original.getStdin())
         .setStdinOnce(original.getStdinOnce())
         .build();
+  }
+
+  /**
+   * The image the layer diff applies to: the checkpointed container's by its id when the store has
+   * it (a tag may have moved since, and the diff on another base is another filesystem), shown
+   * under the name it had; by that name only when the id is unknown here.
+   */
+  private static ImageSpec baseImage(CheckpointMetadata metadata, Predicate<String> imagePresent) {
+    String id = metadata.imageId();
+    if (id != null && FULL_IMAGE_ID.matcher(id).matches() && imagePresent.test(id)) {
+      return ImageSpec.newBuilder().setImage(id).setUserSpecifiedImage(metadata.imageRef()).build();
+    }
+    return ImageSpec.newBuilder().setImage(metadata.imageRef()).build();
   }
 
   /**

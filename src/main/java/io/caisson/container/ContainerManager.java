@@ -147,7 +147,8 @@ public final class ContainerManager implements SandboxManager.PodContainers {
 
   public String create(String sandboxId, ContainerConfig requested) throws Exception {
     // An image naming a checkpoint archive creates the checkpointed container (CRI-O does so).
-    Optional<ContainerCheckpoints.RestorePlan> restore = checkpoints.restorePlan(requested);
+    Optional<ContainerCheckpoints.RestorePlan> restore =
+        checkpoints.restorePlan(requested, id -> images.status(id).isPresent());
     ContainerConfig config =
         restore.map(ContainerCheckpoints.RestorePlan::config).orElse(requested);
     Sandbox sandbox = sandboxes.find(sandboxId);

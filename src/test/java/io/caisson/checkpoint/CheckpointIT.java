@@ -17,6 +17,7 @@ import io.caisson.cri.v1.Device;
 import io.caisson.cri.v1.ExecSyncRequest;
 import io.caisson.cri.v1.IDMapping;
 import io.caisson.cri.v1.ImageSpec;
+import io.caisson.cri.v1.ImageStatusRequest;
 import io.caisson.cri.v1.Int64Value;
 import io.caisson.cri.v1.LinuxContainerConfig;
 import io.caisson.cri.v1.LinuxContainerSecurityContext;
@@ -382,6 +383,31 @@ class CheckpointIT {
   }
 
   @Test
+  void theLayerDiffGoesOnTheImageItWasTakenOnEvenWhenItsTagMoved() throws Exception {
+    daemon
+        .images()
+        .pullImage(
+            PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(pause)).build());
+    String checkpointedId = imageId(image);
+    String movedId = imageId(pause);
+    assertThat(checkpointedId).isNotEqualTo(movedId);
+    // The archive names the image by a tag that now names another image, and by its id.
+    Path archive =
+        archive(
+            "moved",
+            base("moved").addAllCommand(List.of("sleep", "3600")).build(),
+            pause,
+            checkpointedId);
+
+    String id =
+        create(base("restored").setImage(ImageSpec.newBuilder().setImage(archive.toString())));
+    ContainerStatus created = status(id);
+    assertThat(created.getImageId()).isEqualTo(checkpointedId);
+    assertThat(created.getImage().getImage()).isEqualTo(pause);
+    remove(id);
+  }
+
+  @Test
   void aCountingProcessContinuesFromItsCheckpoint() throws Exception {
     Assumptions.assumeTrue(
         criuUnusable.isEmpty(),
@@ -430,6 +456,15 @@ class CheckpointIT {
     Path archive = work.resolve(name + ".tar");
     CheckpointArchive.write(staging, archive);
     return archive;
+  }
+
+  private String imageId(String ref) {
+    return daemon
+        .images()
+        .imageStatus(
+            ImageStatusRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(ref)).build())
+        .getImage()
+        .getId();
   }
 
   private String[] daemonArgs() {

@@ -93,7 +93,8 @@ class ContainerCheckpointsTest {
   @Test
   void theRequestDecidesEverythingButTheDumpedProcessesOwnSettings() {
     ContainerConfig request = request().build();
-    ContainerConfig merged = ContainerCheckpoints.merge(metadata(archived(), IMAGE_ID), request);
+    ContainerConfig merged =
+        ContainerCheckpoints.merge(metadata(archived(), IMAGE_ID), request, id -> false);
 
     // The request's, whole: no privilege, device, host path, hook selector or label of the archive.
     assertThat(merged.getLinux()).isEqualTo(request.getLinux());
@@ -121,7 +122,7 @@ class ContainerCheckpointsTest {
     assertThatThrownBy(
             () ->
                 ContainerCheckpoints.merge(
-                    metadata(archived(), IMAGE_ID), request().clearMounts().build()))
+                    metadata(archived(), IMAGE_ID), request().clearMounts().build(), id -> false))
         .isInstanceOfSatisfying(
             CaissonException.class,
             e -> {
@@ -131,8 +132,25 @@ class ContainerCheckpointsTest {
     ContainerConfig noMounts = archived().toBuilder().clearMounts().build();
     assertThat(
             ContainerCheckpoints.merge(
-                    metadata(noMounts, IMAGE_ID), request().clearMounts().build())
+                    metadata(noMounts, IMAGE_ID), request().clearMounts().build(), id -> false)
                 .getMountsList())
         .isEmpty();
+  }
+
+  @Test
+  void theBaseImageIsTheCheckpointedOneByIdWhenTheStoreHasIt() {
+    ContainerConfig merged =
+        ContainerCheckpoints.merge(
+            metadata(archived(), IMAGE_ID), request().build(), IMAGE_ID::equals);
+    // A tag that moved since names another image: the diff belongs on the one it was taken on.
+    assertThat(merged.getImage().getImage()).isEqualTo(IMAGE_ID);
+    assertThat(merged.getImage().getUserSpecifiedImage()).isEqualTo("busybox:1");
+
+    for (String notUsable : List.of("sha256:unused", "", "ab".repeat(32))) {
+      ContainerConfig byName =
+          ContainerCheckpoints.merge(
+              metadata(archived(), notUsable), request().build(), id -> true);
+      assertThat(byName.getImage().getImage()).as(notUsable).isEqualTo("busybox:1");
+    }
   }
 }
