@@ -8,8 +8,10 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -18,8 +20,11 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
@@ -44,6 +49,10 @@ public final class CheckpointArchive {
   public static final String IMAGES = "checkpoint";
 
   private static final int METADATA_LIMIT = 16 << 20;
+  private static final FileAttribute<?> PRIVATE_DIR =
+      PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
+  private static final FileAttribute<?> PRIVATE_FILE =
+      PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
   private static final ObjectMapper JSON = JsonMapper.builder().build();
 
   private CheckpointArchive() {}
@@ -203,14 +212,18 @@ public final class CheckpointArchive {
   }
 
   /**
-   * Unpacks the archive into {@code target} (an existing, empty directory). Only files and
-   * directories are accepted; an absolute name, a {@code ..} component, a link or a device is
-   * refused before anything is written for it.
+   * Unpacks the archive into {@code target} (an existing, empty directory), readable by root alone:
+   * directories 0700, files 0600, as the memory pages and the environment (secrets) of the dumped
+   * processes are in there. Only files and directories are accepted; an absolute name, a {@code ..}
+   * component, a link, a device, a sparse file or a name seen before is refused before anything is
+   * written for it, and the files together may not hold more bytes than the archive itself (a
+   * sparse entry of a few bytes expands to gigabytes of zeros).
    *
    * @throws CaissonException INVALID_ARGUMENT for an unsafe or unreadable archive
    */
   public static void extract(Path archive, Path target) throws IOException {
     List<String> seen = new ArrayList<>();
+    long budget = Files.size(archive);
     try (InputStream file = new BufferedInputStream(Files.newInputStream(archive), 256 << 10);
         TarArchiveInputStream tar =
             new TarArchiveInputStream(file, StandardCharsets.UTF_8.name())) {
@@ -225,15 +238,15 @@ public final class CheckpointArchive {
         if (!path.startsWith(target) || path.equals(target)) {
           throw CaissonException.invalid("%s: entry %s leaves the archive", archive, name);
         }
+        if (entry.isSparse()) {
+          throw CaissonException.invalid(
+              "%s: entry %s is a sparse file; a checkpoint archive holds none", archive, name);
+        }
         if (entry.isDirectory()) {
-          Files.createDirectories(path);
+          directories(path, archive, name);
         } else if (isPlainFile(entry)) {
-          Files.createDirectories(path.getParent());
-          try (OutputStream out =
-              Files.newOutputStream(
-                  path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            tar.transferTo(out);
-          }
+          directories(path.getParent(), archive, name);
+          budget -= copy(tar, create(path, archive, name), budget, archive, name);
           seen.add(rel);
         } else {
           throw CaissonException.invalid(
@@ -245,6 +258,65 @@ public final class CheckpointArchive {
     if (!seen.contains(METADATA)) {
       throw CaissonException.invalid(
           "%s is not a checkpoint archive: it holds no %s", archive, METADATA);
+    }
+  }
+
+  private static void directories(Path dir, Path archive, String name) throws IOException {
+    try {
+      Files.createDirectories(dir, PRIVATE_DIR);
+    } catch (FileAlreadyExistsException e) {
+      throw CaissonException.invalid("%s: entry %s clashes with a file before it", archive, name);
+    }
+  }
+
+  private static OutputStream create(Path path, Path archive, String name) throws IOException {
+    try {
+      return Channels.newOutputStream(
+          Files.newByteChannel(
+              path, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), PRIVATE_FILE));
+    } catch (FileAlreadyExistsException e) {
+      throw CaissonException.invalid("%s: entry %s appears twice", archive, name);
+    }
+  }
+
+  /** Copies the entry's bytes into {@code out} (closed after), at most {@code budget} of them. */
+  private static long copy(InputStream in, OutputStream out, long budget, Path archive, String name)
+      throws IOException {
+    long copied = 0;
+    try (out) {
+      byte[] buf = new byte[64 << 10];
+      int n;
+      while ((n = in.read(buf)) >= 0) {
+        copied += n;
+        if (copied > budget) {
+          throw CaissonException.invalid(
+              "%s: entry %s holds more bytes than the archive itself", archive, name);
+        }
+        out.write(buf, 0, n);
+      }
+    }
+    return copied;
+  }
+
+  /**
+   * Refuses a layer diff inside an archive that has sparse entries: {@link RootfsDiff} never writes
+   * one, and applying it would expand each to its full size (a size bomb). Without them, the diff
+   * unpacks to no more bytes than it has.
+   *
+   * @throws CaissonException INVALID_ARGUMENT naming the sparse entry, or an unreadable tar
+   */
+  public static void requireNoSparseEntries(Path diff, Path archive) throws IOException {
+    try (InputStream file = new BufferedInputStream(Files.newInputStream(diff), 64 << 10);
+        TarArchiveInputStream tar =
+            new TarArchiveInputStream(file, StandardCharsets.UTF_8.name())) {
+      TarArchiveEntry entry;
+      while ((entry = nextEntry(tar, archive)) != null) {
+        if (entry.isSparse()) {
+          throw CaissonException.invalid(
+              "%s: its %s holds a sparse file, %s; a layer diff holds none",
+              archive, ROOTFS_DIFF, entry.getName());
+        }
+      }
     }
   }
 

@@ -19,6 +19,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -252,7 +253,11 @@ public final class ContainerCheckpoints {
    */
   void unpack(RestorePlan plan, OverlayRootfs.Layer layer) throws IOException {
     Path restore = restoreDir(layer);
-    Files.createDirectories(restore);
+    Files.createDirectories(restore.getParent());
+    // Root's alone: the dump holds the processes' memory and environment (secrets) until the start.
+    Files.createDirectory(
+        restore,
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     CheckpointArchive.extract(plan.archive(), restore);
     if (!Files.isDirectory(restore.resolve(CheckpointArchive.IMAGES))) {
       throw CaissonException.invalid(
@@ -262,6 +267,7 @@ public final class ContainerCheckpoints {
     Files.createDirectories(layer.upper());
     Path diff = restore.resolve(CheckpointArchive.ROOTFS_DIFF);
     if (Files.isRegularFile(diff)) {
+      CheckpointArchive.requireNoSparseEntries(diff, plan.archive());
       try (InputStream in = Files.newInputStream(diff)) {
         LayerUnpacker.unpack(in, layer.upper());
       } catch (IOException e) {

@@ -15,6 +15,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -190,6 +191,65 @@ class CheckpointArchiveTest {
   }
 
   @Test
+  void whatIsExtractedIsRootsAlone() throws Exception {
+    Path archive = dir.resolve("ckpt.tar");
+    CheckpointArchive.write(staging(metadata()), archive);
+    Path target = Files.createDirectories(dir.resolve("extracted"));
+    CheckpointArchive.extract(archive, target);
+    // The memory pages and the environment (secrets) of the dumped processes.
+    assertThat(mode(target.resolve("checkpoint"))).isEqualTo("rwx------");
+    assertThat(mode(target.resolve("checkpoint/pages-1.img"))).isEqualTo("rw-------");
+    assertThat(mode(target.resolve(CheckpointArchive.METADATA))).isEqualTo("rw-------");
+    assertThat(mode(target.resolve(CheckpointArchive.OCI_CONFIG))).isEqualTo("rw-------");
+  }
+
+  @Test
+  void aSparseEntryIsRefusedBeforeItExpands() throws Exception {
+    // 3 KiB of archive that commons-compress would expand to a 1 GiB file of zeros.
+    Path archive =
+        tar(
+            dir.resolve("sparse.tar"),
+            tar -> {
+              metadataEntry(tar);
+              sparseBomb(tar, "checkpoint/pages-1.img");
+            });
+    assertThat(Files.size(archive)).isLessThan(8 << 10);
+    Path target = Files.createDirectories(dir.resolve("target"));
+    assertInvalid(() -> CheckpointArchive.extract(archive, target), "sparse");
+    assertThat(target.resolve("checkpoint/pages-1.img")).doesNotExist();
+
+    // The same inside the layer diff, which layer unpacking would expand.
+    Path diff = tar(dir.resolve("diff.tar"), tar -> sparseBomb(tar, "big"));
+    assertInvalid(() -> CheckpointArchive.requireNoSparseEntries(diff, archive), "big");
+    Path plain = tar(dir.resolve("plain-diff.tar"), tar -> file(tar, "etc/motd", "hi"));
+    CheckpointArchive.requireNoSparseEntries(plain, archive);
+  }
+
+  @Test
+  void aMemberTwiceIsRefusedAsABadArchive() throws Exception {
+    Path archive =
+        tar(
+            dir.resolve("twice.tar"),
+            tar -> {
+              metadataEntry(tar);
+              file(tar, "checkpoint/inventory.img", "one");
+              file(tar, "checkpoint/inventory.img", "two");
+            });
+    Path target = Files.createDirectories(dir.resolve("target"));
+    assertInvalid(() -> CheckpointArchive.extract(archive, target), "appears twice");
+    Path under =
+        tar(
+            dir.resolve("under.tar"),
+            tar -> {
+              metadataEntry(tar);
+              file(tar, "checkpoint", "a file");
+              file(tar, "checkpoint/inventory.img", "under a file");
+            });
+    Path target2 = Files.createDirectories(dir.resolve("target2"));
+    assertInvalid(() -> CheckpointArchive.extract(under, target2), "checkpoint/inventory.img");
+  }
+
+  @Test
   void aNewerFormatIsRefused() throws Exception {
     Path archive =
         tar(
@@ -230,6 +290,39 @@ class CheckpointArchiveTest {
     tar.putArchiveEntry(e);
     tar.write(bytes);
     tar.closeArchiveEntry();
+  }
+
+  /**
+   * A PAX 0.1 sparse entry (GNU tar's format) of one stored byte at the end of a 1 GiB file: the
+   * extended header is written by hand, as commons-compress writes no sparse entries.
+   */
+  private static void sparseBomb(TarArchiveOutputStream tar, String name) throws IOException {
+    byte[] pax =
+        (paxRecord("GNU.sparse.size", String.valueOf(1L << 30))
+                + paxRecord("GNU.sparse.numblocks", "1")
+                + paxRecord("GNU.sparse.map", ((1L << 30) - 1) + ",1"))
+            .getBytes(StandardCharsets.UTF_8);
+    TarArchiveEntry header =
+        new TarArchiveEntry("PaxHeaders/" + name, TarArchiveEntry.LF_PAX_EXTENDED_HEADER_LC);
+    header.setSize(pax.length);
+    tar.putArchiveEntry(header);
+    tar.write(pax);
+    tar.closeArchiveEntry();
+    file(tar, name, "x");
+  }
+
+  /** One "LENGTH key=value\n" record, LENGTH counting itself. */
+  private static String paxRecord(String key, String value) {
+    String body = " " + key + "=" + value + "\n";
+    int length = body.length() + String.valueOf(body.length()).length();
+    if (String.valueOf(length).length() > String.valueOf(body.length()).length()) {
+      length++;
+    }
+    return length + body;
+  }
+
+  private static String mode(Path path) throws IOException {
+    return PosixFilePermissions.toString(Files.getPosixFilePermissions(path));
   }
 
   interface Call {

@@ -42,6 +42,7 @@ import io.grpc.StatusRuntimeException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -277,6 +278,18 @@ class CheckpointIT {
     Path layer = daemon.dir().resolve("root/containers-storage").resolve(id);
     assertThat(layer.resolve("upper/count")).hasContent("41\n");
     assertThat(layer.resolve("restore/checkpoint/inventory.img")).exists();
+    // The dump waits there readable by root alone: it holds memory and environment (secrets).
+    for (String path : List.of("restore", "restore/checkpoint")) {
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(layer.resolve(path))))
+          .as(path)
+          .isEqualTo("rwx------");
+    }
+    for (String path :
+        List.of("restore/checkpoint/inventory.img", "restore/" + CheckpointArchive.METADATA)) {
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(layer.resolve(path))))
+          .as(path)
+          .isEqualTo("rw-------");
+    }
 
     // A daemon restart keeps it waiting for its restore (runc knows nothing of it yet).
     daemon.stop();
