@@ -30,16 +30,22 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
 /**
- * The checkpoint archive, an uncompressed tar laid out as CRI-O lays out its own:
+ * The checkpoint archive, an uncompressed tar in a layout of Caisson's own:
  *
  * <pre>
  * caisson-metadata.json   {@link CheckpointMetadata}
  * config.json             the container's OCI runtime spec at checkpoint time
- * rootfs-diff.tar         the writable layer's changes (see {@link RootfsDiff})
+ * rootfs-diff.tar         the writable layer's changes, deletions as whiteouts (see {@link RootfsDiff})
  * checkpoint/             CRIU's image files
  * </pre>
  *
- * Reading is defensive: the archive comes from wherever the caller points, so extraction accepts
+ * It is not checkpointctl's layout, which CRI-O, Podman and containerd 2.x share ({@code
+ * config.dump} and {@code spec.dump}, {@code rootfs-diff.tar} with the deletions listed apart in
+ * {@code deleted.files}, {@code checkpoint/}, logs and statistics): their archives have no {@value
+ * #METADATA} and are refused here, and their tools do not read ours. Only the CRIU images are the
+ * same kind of thing in both.
+ *
+ * <p>Reading is defensive: the archive comes from wherever the caller points, so extraction accepts
  * only plain files and directories, and no entry may leave the target directory.
  */
 public final class CheckpointArchive {
