@@ -34,10 +34,10 @@ import org.slf4j.LoggerFactory;
  * CheckpointContainer and its other half, creating a container from a checkpoint archive (the CRI-O
  * way: CreateContainer whose image is the archive's path, then StartContainer restores).
  *
- * <p>Checkpoint: runc/CRIU dump the running container into a work dir under the daemon's root and
- * leave it running; the dump, the OCI spec, the metadata and the writable layer's changes are
- * packed into the archive at the requested location, atomically. The work dir goes whatever
- * happens.
+ * <p>Checkpoint: the container is frozen, runc/CRIU dump it into a work dir under the daemon's root
+ * and its writable layer's changes are packed beside the dump; then it runs on, and the dump, the
+ * OCI spec, the metadata and the layer's changes are packed into the archive at the requested
+ * location, atomically. The work dir goes whatever happens.
  *
  * <p>Restore: the request gives the container config (the archive only the dumped processes'
  * command, env and stdio, and the base image), the layer diff is applied to the new container's
@@ -116,26 +116,36 @@ public final class ContainerCheckpoints {
   private void dump(
       Container container, ContainerRecord record, Path work, Path target, long timeoutSeconds)
       throws IOException {
+    String id = record.id();
     Path staging = Files.createDirectory(work.resolve("archive"));
     Path criuWork = Files.createDirectory(work.resolve("criu"));
     Path images = Files.createDirectory(staging.resolve(CheckpointArchive.IMAGES));
-    container
-        .runtime()
-        .checkpoint(
-            record.id(),
-            images,
-            criuWork,
-            new Runc.CheckpointOptions(
-                true, true, true, timeoutSeconds == 0 ? null : Duration.ofSeconds(timeoutSeconds)));
-    Files.copy(
-        Path.of(record.bundle()).resolve("config.json"),
-        staging.resolve(CheckpointArchive.OCI_CONFIG));
-    RootfsDiff.write(
-        containers.writableLayer(container), staging.resolve(CheckpointArchive.ROOTFS_DIFF));
+    Runc runtime = container.runtime();
+    // Frozen from before CRIU dumps it until its writable layer is packed, as CRI-O does: files
+    // the processes change after their memory was dumped would not match it (CRIU refuses to
+    // restore an open file whose size changed). CRIU leaves a cgroup it found frozen frozen.
+    runtime.pause(id);
+    try {
+      runtime.checkpoint(
+          id,
+          images,
+          criuWork,
+          new Runc.CheckpointOptions(
+              true, true, true, timeoutSeconds == 0 ? null : Duration.ofSeconds(timeoutSeconds)));
+      Files.copy(
+          Path.of(record.bundle()).resolve("config.json"),
+          staging.resolve(CheckpointArchive.OCI_CONFIG));
+      RootfsDiff.write(
+          containers.writableLayer(container), staging.resolve(CheckpointArchive.ROOTFS_DIFF));
+    } finally {
+      // Also after a failed or killed dump, which may have left it frozen (by us or by CRIU;
+      // Caisson never pauses a container otherwise).
+      runtime.resumeIfPaused(id);
+    }
     CheckpointArchive.writeMetadata(
         staging,
         CheckpointMetadata.of(
-            record.id(),
+            id,
             record.imageRef(),
             record.imageId(),
             container.config(),

@@ -268,8 +268,9 @@ public final class Runc {
 
   /**
    * {@code runc checkpoint}: CRIU dumps the container's processes into {@code imagePath} (its logs
-   * go to {@code workPath}). On timeout runc and CRIU are killed and a container CRIU left frozen
-   * is thawed, so a slow dump never leaves the workload stopped.
+   * go to {@code workPath}). On timeout runc and CRIU are killed. A container that was frozen (by
+   * the caller, or by CRIU when it failed or was killed) stays frozen: the caller thaws it with
+   * {@link #resumeIfPaused} whatever happened.
    *
    * @throws CaissonException DEADLINE_EXCEEDED on timeout, runc's error otherwise
    */
@@ -299,7 +300,6 @@ public final class Runc {
           Command.run(
               argv(args.toArray(String[]::new)), null, options.timeout(), ERROR_OUTPUT_LIMIT, null);
     } catch (Command.TimedOut e) {
-      thawQuietly(id);
       throw new CaissonException(
           Kind.DEADLINE_EXCEEDED,
           "checkpoint of " + id + " did not finish in " + options.timeout().toSeconds() + " s");
@@ -311,13 +311,17 @@ public final class Runc {
     }
   }
 
-  private void thawQuietly(String id) {
+  /**
+   * Thaws the container if it is paused; a failure is logged, not thrown (the caller is cleaning up
+   * after something else).
+   */
+  public void resumeIfPaused(String id) {
     try {
       if (state(id).map(RuncState::parsedStatus).orElse(null) == RuncState.Status.PAUSED) {
         resume(id);
       }
     } catch (CaissonException e) {
-      // The container is gone or was never frozen: nothing to thaw.
+      LOG.warn("cannot thaw container {}: {}", id, e.getMessage());
     }
   }
 

@@ -61,6 +61,19 @@ public final class DaemonProcess implements AutoCloseable {
     return new DaemonProcess(dir, socket, log, process);
   }
 
+  /**
+   * As {@link #start(Path, String...)}, with the launcher run by {@code prefix} (a command that
+   * execs its arguments, e.g. {@code unshare}), so the daemon keeps its pid.
+   */
+  public static DaemonProcess startUnder(List<String> prefix, Path dir, String... extraArgs)
+      throws Exception {
+    Path socket = dir.resolve("caisson.sock");
+    Path log = dir.resolve("daemon.log");
+    Process process = launch(dir, socket, log, Map.of(), prefix, extraArgs);
+    waitForSocket(socket, process, log, Duration.ofSeconds(30));
+    return new DaemonProcess(dir, socket, log, process);
+  }
+
   /** Starts the launcher with the standard private dirs; does not wait. */
   public static Process launch(Path dir, Path socket, Path log, String... extraArgs)
       throws IOException {
@@ -70,8 +83,19 @@ public final class DaemonProcess implements AutoCloseable {
   private static Process launch(
       Path dir, Path socket, Path log, Map<String, String> env, String... extraArgs)
       throws IOException {
+    return launch(dir, socket, log, env, List.of(), extraArgs);
+  }
+
+  private static Process launch(
+      Path dir,
+      Path socket,
+      Path log,
+      Map<String, String> env,
+      List<String> prefix,
+      String... extraArgs)
+      throws IOException {
     Files.createDirectories(dir);
-    List<String> command = new ArrayList<>();
+    List<String> command = new ArrayList<>(prefix);
     command.add(launcher().toString());
     command.addAll(
         List.of(
