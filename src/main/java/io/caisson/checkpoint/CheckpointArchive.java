@@ -76,6 +76,14 @@ public final class CheckpointArchive {
    * beside it when this fails.
    */
   public static void write(Path staging, Path location) throws IOException {
+    write(staging, location, () -> {});
+  }
+
+  /**
+   * As {@link #write(Path, Path)}, with {@code check} run before each member and before the rename:
+   * what it throws (a deadline that passed) stops the write, and nothing is left.
+   */
+  public static void write(Path staging, Path location, Runnable check) throws IOException {
     if (!Files.isRegularFile(staging.resolve(METADATA))) {
       throw new IOException("staging directory " + staging + " has no " + METADATA);
     }
@@ -91,18 +99,20 @@ public final class CheckpointArchive {
         for (String member : List.of(METADATA, OCI_CONFIG, ROOTFS_DIFF)) {
           Path path = staging.resolve(member);
           if (Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS)) {
+            check.run();
             addFile(tar, path, member);
           }
         }
         Path images = staging.resolve(IMAGES);
         if (Files.isDirectory(images, LinkOption.NOFOLLOW_LINKS)) {
-          addTree(tar, images, IMAGES);
+          addTree(tar, images, IMAGES, check);
         }
         tar.finish();
       }
       try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
         channel.force(true);
       }
+      check.run();
       Files.move(temp, location, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException | RuntimeException e) {
       Files.deleteIfExists(temp);
@@ -123,7 +133,7 @@ public final class CheckpointArchive {
     tar.closeArchiveEntry();
   }
 
-  private static void addTree(TarArchiveOutputStream tar, Path root, String prefix)
+  private static void addTree(TarArchiveOutputStream tar, Path root, String prefix, Runnable check)
       throws IOException {
     Files.walkFileTree(
         root,
@@ -145,6 +155,7 @@ public final class CheckpointArchive {
             if (!attrs.isRegularFile()) {
               throw new IOException("CRIU image dir holds " + file + ", which is not a file");
             }
+            check.run();
             addFile(tar, file, name(file));
             return FileVisitResult.CONTINUE;
           }

@@ -39,13 +39,25 @@ public final class RootfsDiff {
 
   /** Writes the tar of {@code upper}'s contents to {@code tarFile}. */
   public static void write(Path upper, Path tarFile) throws IOException {
+    write(upper, tarFile, () -> {});
+  }
+
+  /**
+   * As {@link #write(Path, Path)}, with {@code check} run before each entry: what it throws (a
+   * deadline that passed) stops the write.
+   */
+  public static void write(Path upper, Path tarFile, Runnable check) throws IOException {
     try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tarFile), 256 << 10)) {
-      write(upper, out);
+      write(upper, out, check);
     }
   }
 
   /** Writes the tar of {@code upper}'s contents to {@code out} (left open). */
   public static void write(Path upper, OutputStream out) throws IOException {
+    write(upper, out, () -> {});
+  }
+
+  private static void write(Path upper, OutputStream out, Runnable check) throws IOException {
     TarArchiveOutputStream tar = new TarArchiveOutputStream(out, StandardCharsets.UTF_8.name());
     tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
     tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
@@ -59,6 +71,7 @@ public final class RootfsDiff {
             if (dir.equals(upper)) {
               return FileVisitResult.CONTINUE;
             }
+            check.run();
             String name = name(upper, dir);
             TarArchiveEntry entry = new TarArchiveEntry(name + "/");
             owner(entry, dir);
@@ -73,6 +86,7 @@ public final class RootfsDiff {
           @Override
           public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
               throws IOException {
+            check.run();
             entry(tar, upper, file, linksByInode);
             return FileVisitResult.CONTINUE;
           }

@@ -20,7 +20,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -37,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * <p>Checkpoint: the container is frozen, runc/CRIU dump it into a work dir under the daemon's root
  * and its writable layer's changes are packed beside the dump; then it runs on, and the dump, the
  * OCI spec, the metadata and the layer's changes are packed into the archive at the requested
- * location, atomically. The work dir goes whatever happens.
+ * location, atomically, within the caller's deadline. The work dir goes whatever happens.
  *
  * <p>Restore: the request gives the container config (the archive only the dumped processes'
  * command, env and stdio, and the base image), the layer diff is applied to the new container's
@@ -78,15 +77,11 @@ public final class ContainerCheckpoints {
 
   /**
    * Checkpoints a running container into the archive {@code location}; the container keeps running.
-   *
-   * @param timeoutSeconds 0 for no limit
    */
-  public void checkpoint(String idOrPrefix, String location, long timeoutSeconds) throws Exception {
+  public void checkpoint(String idOrPrefix, String location, CheckpointDeadline deadline)
+      throws Exception {
     Container container = containers.find(idOrPrefix);
     Path target = archiveLocation(location);
-    if (timeoutSeconds < 0) {
-      throw CaissonException.invalid("checkpoint timeout must not be negative: %d", timeoutSeconds);
-    }
     container.lock().lock();
     try {
       ContainerRecord record = containers.refresh(container);
@@ -103,7 +98,7 @@ public final class ContainerCheckpoints {
       Files.createDirectories(tmpDir);
       Path work = Files.createTempDirectory(tmpDir, "checkpoint-" + shortId(record.id()) + "-");
       try {
-        dump(container, record, work, target, timeoutSeconds);
+        dump(container, record, work, target, deadline);
       } finally {
         deleteQuietly(work);
       }
@@ -114,29 +109,33 @@ public final class ContainerCheckpoints {
   }
 
   private void dump(
-      Container container, ContainerRecord record, Path work, Path target, long timeoutSeconds)
+      Container container,
+      ContainerRecord record,
+      Path work,
+      Path target,
+      CheckpointDeadline deadline)
       throws IOException {
     String id = record.id();
     Path staging = Files.createDirectory(work.resolve("archive"));
     Path criuWork = Files.createDirectory(work.resolve("criu"));
     Path images = Files.createDirectory(staging.resolve(CheckpointArchive.IMAGES));
     Runc runtime = container.runtime();
+    deadline.check(id, "the dump");
     // Frozen from before CRIU dumps it until its writable layer is packed, as CRI-O does: files
     // the processes change after their memory was dumped would not match it (CRIU refuses to
     // restore an open file whose size changed). CRIU leaves a cgroup it found frozen frozen.
     runtime.pause(id);
     try {
       runtime.checkpoint(
-          id,
-          images,
-          criuWork,
-          new Runc.CheckpointOptions(
-              true, true, true, timeoutSeconds == 0 ? null : Duration.ofSeconds(timeoutSeconds)));
+          id, images, criuWork, new Runc.CheckpointOptions(true, true, true, deadline.remaining()));
+      deadline.check(id, "packing the writable layer");
       Files.copy(
           Path.of(record.bundle()).resolve("config.json"),
           staging.resolve(CheckpointArchive.OCI_CONFIG));
       RootfsDiff.write(
-          containers.writableLayer(container), staging.resolve(CheckpointArchive.ROOTFS_DIFF));
+          containers.writableLayer(container),
+          staging.resolve(CheckpointArchive.ROOTFS_DIFF),
+          () -> deadline.check(id, "the writable layer was packed"));
     } finally {
       // Also after a failed or killed dump, which may have left it frozen (by us or by CRIU;
       // Caisson never pauses a container otherwise).
@@ -150,7 +149,7 @@ public final class ContainerCheckpoints {
             record.imageId(),
             container.config(),
             ContainerManager.nowNanos()));
-    CheckpointArchive.write(staging, target);
+    CheckpointArchive.write(staging, target, () -> deadline.check(id, "the archive was written"));
   }
 
   /** The archive path: absolute, in an existing directory, not itself a directory. */

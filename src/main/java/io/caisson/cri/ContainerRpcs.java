@@ -2,6 +2,7 @@ package io.caisson.cri;
 
 import com.google.protobuf.ByteString;
 import io.caisson.common.Ids;
+import io.caisson.container.CheckpointDeadline;
 import io.caisson.container.Container;
 import io.caisson.container.ContainerManager;
 import io.caisson.container.ContainerRecord;
@@ -163,9 +164,13 @@ public final class ContainerRpcs {
   }
 
   CheckpointContainerResponse checkpoint(CheckpointContainerRequest request) throws Exception {
+    Context call = Context.current();
     containers
         .checkpoints()
-        .checkpoint(request.getContainerId(), request.getLocation(), request.getTimeout());
+        .checkpoint(
+            request.getContainerId(),
+            request.getLocation(),
+            CheckpointDeadline.of(request.getTimeout(), callerTimeLeft(), call::isCancelled));
     return CheckpointContainerResponse.getDefaultInstance();
   }
 
@@ -191,15 +196,22 @@ public final class ContainerRpcs {
    */
   static Duration execTimeout(long seconds) {
     Duration timeout = seconds > 0 ? Duration.ofSeconds(seconds) : null;
-    Deadline deadline = Context.current().getDeadline();
-    if (deadline != null) {
-      Duration left =
-          Duration.ofMillis(Math.max(1, deadline.timeRemaining(TimeUnit.MILLISECONDS) - 100));
-      if (timeout == null || left.compareTo(timeout) < 0) {
-        timeout = left;
-      }
+    Duration left = callerTimeLeft();
+    if (left != null && (timeout == null || left.compareTo(timeout) < 0)) {
+      timeout = left;
     }
     return timeout;
+  }
+
+  /**
+   * What is left of the caller's gRPC deadline, less a margin for the answer to reach it; null when
+   * it set none.
+   */
+  private static Duration callerTimeLeft() {
+    Deadline deadline = Context.current().getDeadline();
+    return deadline == null
+        ? null
+        : Duration.ofMillis(Math.max(1, deadline.timeRemaining(TimeUnit.MILLISECONDS) - 100));
   }
 
   private static ContainerMetadata metadata(Container container) {

@@ -128,6 +128,26 @@ class CheckpointArchiveTest {
   }
 
   @Test
+  void aWriteStoppedByItsCheckLeavesNothing() throws Exception {
+    Path out = Files.createDirectories(dir.resolve("out"));
+    Path staging = staging(metadata());
+    for (int stopAt : List.of(1, 3, 5, 6)) {
+      int[] calls = {0};
+      Runnable check =
+          () -> {
+            if (++calls[0] == stopAt) {
+              throw new IllegalStateException("deadline passed");
+            }
+          };
+      assertThatThrownBy(() -> CheckpointArchive.write(staging, out.resolve("ckpt.tar"), check))
+          .hasMessage("deadline passed");
+      try (Stream<Path> files = Files.list(out)) {
+        assertThat(files).as("stopped at check %d", stopAt).isEmpty();
+      }
+    }
+  }
+
+  @Test
   void anArchiveWithoutMetadataIsRefused() throws Exception {
     Path archive = tar(dir.resolve("plain.tar"), tar -> file(tar, "checkpoint/inventory.img", "x"));
     assertInvalid(() -> CheckpointArchive.readMetadata(archive), "holds no caisson-metadata.json");

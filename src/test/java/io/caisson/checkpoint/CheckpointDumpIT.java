@@ -23,6 +23,7 @@ import io.caisson.testing.LeakCheck;
 import io.caisson.testing.TestImages;
 import io.caisson.testing.TestNetwork;
 import io.caisson.testing.TestRegistry;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -30,6 +31,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -206,6 +208,48 @@ class CheckpointDumpIT {
     // CRIU froze it and was killed: the container runs again, and nothing is left.
     assertRunning(id);
     assertNothingLeft(out);
+  }
+
+  @Test
+  void theCallersDeadlineEndsTheDumpAndNothingAppearsAfterIt() throws Exception {
+    String id = runningCounter();
+    Files.writeString(ctl.resolve("mode"), "sleep 5");
+    Path out = Files.createDirectories(dir.resolve("out"));
+    Path location = out.resolve("counter.tar");
+
+    // kubelet's way: a timeout in the request, a gRPC deadline of its own.
+    assertThatThrownBy(
+            () ->
+                daemon
+                    .runtime()
+                    .withDeadlineAfter(2, TimeUnit.SECONDS)
+                    .checkpointContainer(
+                        CheckpointContainerRequest.newBuilder()
+                            .setContainerId(id)
+                            .setLocation(location.toString())
+                            .setTimeout(30)
+                            .build()))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
+
+    // The caller has given up: no archive may appear once the dump is over (it took 5 s).
+    Path tmp = daemon.dir().resolve("root/tmp");
+    for (int i = 0; i < 200 && !isEmpty(tmp); i++) {
+      Thread.sleep(100);
+    }
+    assertThat(location).doesNotExist();
+    assertRunning(id);
+    assertNothingLeft(out);
+  }
+
+  @Test
+  void anEndlessTimeoutIsNoError() throws Exception {
+    String id = runningCounter();
+    Path location = dir.resolve("counter.tar");
+    checkpoint(id, location, Long.MAX_VALUE);
+    assertThat(location).isRegularFile();
+    assertRunning(id);
   }
 
   // ---- helpers ------------------------------------------------------------------------------
