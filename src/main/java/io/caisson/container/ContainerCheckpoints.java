@@ -18,14 +18,17 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,6 +54,12 @@ public final class ContainerCheckpoints {
 
   private static final String RESTORE_DIR = "restore";
 
+  /** A checkpoint's work dir in the staging dir: this prefix, the container's id, '-', random. */
+  private static final String WORK_PREFIX = "checkpoint-";
+
+  /** The file in a work dir that names the archive being written. */
+  private static final String LOCATION = "location";
+
   private static final Pattern FULL_IMAGE_ID = Pattern.compile("sha256:[0-9a-f]{64}");
 
   private final ContainerManager containers;
@@ -60,7 +69,8 @@ public final class ContainerCheckpoints {
 
   /**
    * @param tmpDir where checkpoints are staged (under the daemon's root, so a large dump never
-   *     lands on a small /tmp); created on demand, emptied after each checkpoint
+   *     lands on a small /tmp); created on demand, emptied after each checkpoint and, of what a
+   *     crash left, at start-up
    */
   ContainerCheckpoints(ContainerManager containers, Conmon conmon, Criu criu, Path tmpDir) {
     this.containers = containers;
@@ -96,7 +106,7 @@ public final class ContainerCheckpoints {
             "CRIU cannot checkpoint on this host: %s", unusable.get());
       }
       Files.createDirectories(tmpDir);
-      Path work = Files.createTempDirectory(tmpDir, "checkpoint-" + shortId(record.id()) + "-");
+      Path work = Files.createTempDirectory(tmpDir, WORK_PREFIX + record.id() + "-");
       try {
         dump(container, record, work, target, deadline);
       } finally {
@@ -149,7 +159,59 @@ public final class ContainerCheckpoints {
             record.imageId(),
             container.config(),
             ContainerManager.nowNanos()));
+    // Where the temporary archive goes, for a restart after a crash to find it (see recover).
+    Files.writeString(work.resolve(LOCATION), target.toString());
     CheckpointArchive.write(staging, target, () -> deadline.check(id, "the archive was written"));
+  }
+
+  /**
+   * At start-up, after the containers are loaded: what checkpoints a crash of the daemon cut short
+   * left behind goes (their work dirs hold a whole dump of memory, and a temporary archive may lie
+   * beside the requested location), and a container one of them had frozen is thawed.
+   *
+   * @param running the running container of this id, if there is one
+   */
+  void recover(Function<String, Optional<Container>> running) {
+    List<Path> works;
+    try (Stream<Path> entries = Files.list(tmpDir)) {
+      works = entries.filter(p -> p.getFileName().toString().startsWith(WORK_PREFIX)).toList();
+    } catch (NoSuchFileException e) {
+      return;
+    } catch (IOException e) {
+      LOG.warn("cannot list {}: {}", tmpDir, e.getMessage());
+      return;
+    }
+    for (Path work : works) {
+      String rest = work.getFileName().toString().substring(WORK_PREFIX.length());
+      String id = rest.lastIndexOf('-') < 0 ? rest : rest.substring(0, rest.lastIndexOf('-'));
+      running.apply(id).ifPresent(c -> c.runtime().resumeIfPaused(id));
+      deletePartialArchive(work.resolve(LOCATION));
+      LOG.warn("removing {}, left by a checkpoint of {} the daemon did not finish", work, id);
+      deleteQuietly(work);
+    }
+  }
+
+  /** The temporary file {@link CheckpointArchive#write} made beside {@code location}, if any. */
+  private static void deletePartialArchive(Path locationFile) {
+    try {
+      Path location = Path.of(Files.readString(locationFile));
+      String prefix = "." + location.getFileName() + ".";
+      try (Stream<Path> siblings = Files.list(location.getParent())) {
+        for (Path p : siblings.toList()) {
+          String name = p.getFileName().toString();
+          if (name.startsWith(prefix)
+              && name.endsWith(".partial")
+              && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+            Files.delete(p);
+            LOG.warn("removed {}, a checkpoint archive the daemon did not finish", p);
+          }
+        }
+      }
+    } catch (NoSuchFileException e) {
+      // Not as far as packing, or its directory is gone: nothing of ours there.
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("cannot look for a partial archive from {}: {}", locationFile, e.getMessage());
+    }
   }
 
   /** The archive path: absolute, in an existing directory, not itself a directory. */
@@ -318,10 +380,6 @@ public final class ContainerCheckpoints {
 
   private static Path restoreDir(OverlayRootfs.Layer layer) {
     return layer.upper().resolveSibling(RESTORE_DIR);
-  }
-
-  private static String shortId(String id) {
-    return id.substring(0, Math.min(12, id.length()));
   }
 
   private static void deleteQuietly(Path dir) {

@@ -1052,6 +1052,10 @@ public final class ContainerManager implements SandboxManager.PodContainers {
             .ifPresent(container::initProcess);
       }
     }
+    checkpoints.recover(
+        id ->
+            Optional.ofNullable(containers.get(id))
+                .filter(c -> c.record().state() == ContainerState.RUNNING));
     LOG.info("recovered {} containers", containers.size());
   }
 

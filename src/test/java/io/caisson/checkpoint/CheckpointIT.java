@@ -128,10 +128,21 @@ class CheckpointIT {
 
   @AfterEach
   void stop() throws Exception {
-    daemon
-        .runtime()
-        .removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
-    daemon.close();
+    try {
+      // A container a failed test left frozen could not be killed (cgroup v1 freezer).
+      String ids =
+          Files.isDirectory(daemon.dir().resolve("state/runc")) ? runc("list", "-q").strip() : "";
+      for (String id : ids.split("\n")) {
+        if (!id.isEmpty() && runc("state", id).contains("\"status\": \"paused\"")) {
+          runc("resume", id);
+        }
+      }
+      daemon
+          .runtime()
+          .removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
+    } finally {
+      daemon.close();
+    }
     try {
       network.assertNothingAttached();
     } catch (AssertionError e) {
@@ -421,6 +432,37 @@ class CheckpointIT {
   }
 
   @Test
+  void whatACheckpointCutShortByACrashLeftIsCleanedUpAtStart() throws Exception {
+    String id = create(base("frozen").addAllCommand(List.of("sleep", "3600")));
+    start(id);
+    // The daemon died while packing a checkpoint of it: frozen, a dump in ROOT/tmp, and a
+    // temporary archive beside the location asked for.
+    runc("pause", id);
+    daemon.stop();
+    Path work = daemon.dir().resolve("root/tmp/checkpoint-" + id + "-4711");
+    Files.createDirectories(work.resolve("archive/checkpoint"));
+    Files.write(work.resolve("archive/checkpoint/pages-1.img"), new byte[4096]);
+    Path out = Files.createDirectories(dir.resolve("out"));
+    Files.writeString(work.resolve("location"), out.resolve("ckpt.tar").toString());
+    Path partial = Files.writeString(out.resolve(".ckpt.tar.1234567.partial"), "half");
+    // What is not ours stays: the user's files, another archive's, and anything else in ROOT/tmp.
+    List<Path> kept =
+        List.of(
+            Files.writeString(out.resolve("ckpt.tar.partial"), "user's"),
+            Files.writeString(out.resolve(".other.tar.1.partial"), "other"),
+            Files.writeString(daemon.dir().resolve("root/tmp/not-a-checkpoint"), "x"));
+
+    daemon = DaemonProcess.start(dir.resolve("daemon"), daemonArgs());
+
+    assertThat(work).doesNotExist();
+    assertThat(partial).doesNotExist();
+    kept.forEach(p -> assertThat(p).exists());
+    assertThat(runc("state", id)).contains("\"status\": \"running\"");
+    assertThat(status(id).getState()).isEqualTo(ContainerState.CONTAINER_RUNNING);
+    remove(id);
+  }
+
+  @Test
   void aCountingProcessContinuesFromItsCheckpoint() throws Exception {
     Assumptions.assumeTrue(
         criuUnusable.isEmpty(),
@@ -469,6 +511,18 @@ class CheckpointIT {
     Path archive = work.resolve(name + ".tar");
     CheckpointArchive.write(staging, archive);
     return archive;
+  }
+
+  /** Runs the real runc on the daemon's runc root; its output. */
+  private String runc(String... args) throws Exception {
+    List<String> argv =
+        new java.util.ArrayList<>(
+            List.of("/usr/sbin/runc", "--root=" + daemon.dir().resolve("state/runc")));
+    argv.addAll(List.of(args));
+    Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).as("runc %s: %s", String.join(" ", args), out).isZero();
+    return out;
   }
 
   private String imageId(String ref) {
