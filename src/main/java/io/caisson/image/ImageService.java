@@ -191,7 +191,10 @@ public final class ImageService implements AutoCloseable {
 
   // ---------------------------------------------------------------- pull
 
-  /** Told of each pull that fetched: bytes downloaded, how long it took, whether it succeeded. */
+  /**
+   * Told of each pull that went to a registry (a failed one too, however early it failed): bytes
+   * downloaded, how long it took, whether it succeeded.
+   */
   public interface PullListener {
     void pulled(long bytes, long nanos, boolean succeeded);
   }
@@ -305,10 +308,30 @@ public final class ImageService implements AutoCloseable {
     }
   }
 
+  /**
+   * Tells the pull listener of every pull, also one that fails before a layer is fetched: a missing
+   * manifest, refused credentials, an unreachable registry or the trust policy's refusal.
+   */
   private ImageRecord doPull(
       ImageReference ref, Credentials creds, SignaturePolicyFile.Gate trust) {
     long start = System.nanoTime();
     LongAdder progress = new LongAdder();
+    boolean ok = false;
+    try {
+      ImageRecord record = resolveAndFetch(ref, creds, trust, progress, start);
+      ok = true;
+      return record;
+    } finally {
+      pullListener.pulled(progress.sum(), System.nanoTime() - start, ok);
+    }
+  }
+
+  private ImageRecord resolveAndFetch(
+      ImageReference ref,
+      Credentials creds,
+      SignaturePolicyFile.Gate trust,
+      LongAdder progress,
+      long start) {
     Puller.Resolved r = puller.resolve(ref, creds, trust, progress);
     List<Digest> blobDigests = new ArrayList<>();
     r.manifests().forEach(m -> blobDigests.add(m.digest()));
@@ -329,7 +352,6 @@ public final class ImageService implements AutoCloseable {
     } catch (IOException e) {
       throw CaissonException.internal("cannot store image " + ref, e);
     } finally {
-      pullListener.pulled(progress.sum(), System.nanoTime() - start, ok);
       lock.lock();
       try {
         lease(r.config().diffIds(), blobDigests, -1);

@@ -481,6 +481,19 @@ class ImageServiceIT {
     s.remove(r.id());
   }
 
+  /** A pull that fails before any layer (here: no such manifest) is still a failed pull. */
+  @Test
+  void thePullListenerHearsOfPullsThatFailBeforeAnyLayer() throws Exception {
+    ImageService s = service();
+    List<Boolean> outcomes = new java.util.concurrent.CopyOnWriteArrayList<>();
+    s.setPullListener((bytes, nanos, succeeded) -> outcomes.add(succeeded));
+
+    assertThat(kindOf(() -> s.pull(ref("nosuch/image:v1"), Credentials.NONE)))
+        .isEqualTo(Kind.NOT_FOUND);
+
+    assertThat(outcomes).containsExactly(false);
+  }
+
   @Test
   void multiLayerOciWithWhiteoutsZstdAndUncompressed() throws Exception {
     Layer upper =
