@@ -39,6 +39,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -135,7 +136,8 @@ public final class StatsRpcs {
     Optional<CgroupSample> own = PodCgroups.sample(cgroups, sandbox, samples);
     CgroupSample total = own.orElseGet(() -> CgroupSample.sum(List.of()));
     long timestamp = own.isEmpty() ? nowNanos() : total.timestampNanos();
-    long nanoCores = own.isEmpty() ? 0 : podRates.nanoCores(sandbox.id(), total);
+    OptionalLong nanoCores =
+        own.isEmpty() ? OptionalLong.empty() : podRates.nanoCores(sandbox.id(), total);
     if (own.isEmpty()) {
       podRates.forget(sandbox.id());
     }
@@ -216,7 +218,7 @@ public final class StatsRpcs {
       rates.forget(container.id());
       CgroupSample zero = CgroupSample.sum(List.of());
       long now = nowNanos();
-      stats.setCpu(cpu(zero, now, 0));
+      stats.setCpu(cpu(zero, now, OptionalLong.empty()));
       stats.setMemory(memory(zero, now));
     }
     Optional<CgroupReader.SwapSample> swap = cgroups.swap(containers.cgroupsPath(container));
@@ -240,12 +242,14 @@ public final class StatsRpcs {
     return new Measured(stats.build(), sample);
   }
 
-  private static CpuUsage cpu(CgroupSample s, long timestamp, long nanoCores) {
-    return CpuUsage.newBuilder()
-        .setTimestamp(timestamp)
-        .setUsageCoreNanoSeconds(u64(s.cpuUsageNanos()))
-        .setUsageNanoCores(u64(nanoCores))
-        .build();
+  /** {@code nanoCores} left unset when there is no rate yet: kubelet then computes its own. */
+  private static CpuUsage cpu(CgroupSample s, long timestamp, OptionalLong nanoCores) {
+    CpuUsage.Builder cpu =
+        CpuUsage.newBuilder()
+            .setTimestamp(timestamp)
+            .setUsageCoreNanoSeconds(u64(s.cpuUsageNanos()));
+    nanoCores.ifPresent(rate -> cpu.setUsageNanoCores(u64(rate)));
+    return cpu.build();
   }
 
   private static MemoryUsage memory(CgroupSample s, long timestamp) {
