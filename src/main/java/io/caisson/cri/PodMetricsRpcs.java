@@ -174,10 +174,14 @@ public final class PodMetricsRpcs {
     return response.build();
   }
 
+  /**
+   * Ready pods only. A stopped attempt's pod-level series would carry the same labels (kubelet's
+   * pod cgroup, namespace, name) as its pod's next attempt: duplicates kubelet refuses to gather.
+   */
   ListPodSandboxMetricsResponse list() throws IOException {
     ListPodSandboxMetricsResponse.Builder response = ListPodSandboxMetricsResponse.newBuilder();
     for (Sandbox sandbox : sandboxes.all()) {
-      if (!sandbox.isRemoved()) {
+      if (sandbox.isReady()) {
         response.addPodMetrics(pod(sandbox));
       }
     }

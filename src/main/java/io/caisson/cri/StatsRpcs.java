@@ -1,5 +1,6 @@
 package io.caisson.cri;
 
+import io.caisson.common.CaissonException;
 import io.caisson.container.Container;
 import io.caisson.container.ContainerManager;
 import io.caisson.cri.v1.ContainerAttributes;
@@ -96,18 +97,27 @@ public final class StatsRpcs {
     return response.build();
   }
 
+  /**
+   * A ready pod's stats. A stopped one is FAILED_PRECONDITION, as with containerd: its pod cgroup
+   * (kubelet's, by cgroup_parent) may already be a later attempt's of the same pod.
+   */
   PodSandboxStatsResponse podSandboxStats(PodSandboxStatsRequest request) throws IOException {
     Sandbox sandbox = sandboxes.find(request.getPodSandboxId());
+    if (!sandbox.isReady()) {
+      throw CaissonException.precondition(
+          "pod sandbox %s is not ready: a stopped pod has no stats", sandbox.id());
+    }
     return PodSandboxStatsResponse.newBuilder().setStats(podStats(sandbox)).build();
   }
 
+  /** Ready pods only: a stopped attempt would report the cgroup its pod's next attempt uses. */
   ListPodSandboxStatsResponse listPodSandboxStats(ListPodSandboxStatsRequest request)
       throws IOException {
     PodSandboxStatsFilter filter = request.getFilter();
     ListPodSandboxStatsResponse.Builder response = ListPodSandboxStatsResponse.newBuilder();
     podRates.retainOnly(liveIds(sandboxes.all().stream().map(Sandbox::id)));
     for (Sandbox sandbox : sandboxes.all()) {
-      if (sandbox.isRemoved()
+      if (!sandbox.isReady()
           || (!filter.getId().isEmpty() && !sandbox.id().startsWith(filter.getId()))
           || !Labels.match(filter.getLabelSelectorMap(), sandbox.config().getLabelsMap())) {
         continue;

@@ -1,6 +1,7 @@
 package io.caisson.stats;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.caisson.cri.v1.ContainerConfig;
 import io.caisson.cri.v1.ContainerMetadata;
@@ -18,6 +19,7 @@ import io.caisson.cri.v1.LinuxContainerResources;
 import io.caisson.cri.v1.LinuxPodSandboxConfig;
 import io.caisson.cri.v1.LinuxPodSandboxStats;
 import io.caisson.cri.v1.ListContainerStatsRequest;
+import io.caisson.cri.v1.ListPodSandboxMetricsRequest;
 import io.caisson.cri.v1.ListPodSandboxStatsRequest;
 import io.caisson.cri.v1.PodSandboxConfig;
 import io.caisson.cri.v1.PodSandboxMetadata;
@@ -28,11 +30,14 @@ import io.caisson.cri.v1.RemoveContainerRequest;
 import io.caisson.cri.v1.RemovePodSandboxRequest;
 import io.caisson.cri.v1.RunPodSandboxRequest;
 import io.caisson.cri.v1.StartContainerRequest;
+import io.caisson.cri.v1.StopPodSandboxRequest;
 import io.caisson.testing.DaemonProcess;
 import io.caisson.testing.LeakCheck;
 import io.caisson.testing.TestImages;
 import io.caisson.testing.TestNetwork;
 import io.caisson.testing.TestRegistry;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -280,6 +285,45 @@ class StatsIT {
       }
       Files.deleteIfExists(Path.of("/sys/fs/cgroup", parent));
     }
+  }
+
+  /**
+   * A stopped attempt of a pod must not report the pod cgroup its next attempt runs in, nor add a
+   * second set of pod-level series with the same labels: containerd refuses its stats and lists
+   * only ready pods.
+   */
+  @Test
+  void aStoppedPodHasNoStatsAndNoMetrics() throws Exception {
+    daemon
+        .runtime()
+        .stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
+
+    assertThat(
+            daemon
+                .runtime()
+                .listPodSandboxStats(ListPodSandboxStatsRequest.getDefaultInstance())
+                .getStatsList())
+        .extracting(s -> s.getAttributes().getId())
+        .doesNotContain(pod);
+    assertThatThrownBy(
+            () ->
+                daemon
+                    .runtime()
+                    .podSandboxStats(
+                        PodSandboxStatsRequest.newBuilder().setPodSandboxId(pod).build()))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+              assertThat(e.getStatus().getDescription()).contains(pod);
+            });
+    assertThat(
+            daemon
+                .runtime()
+                .listPodSandboxMetrics(ListPodSandboxMetricsRequest.getDefaultInstance())
+                .getPodMetricsList())
+        .extracting(m -> m.getPodSandboxId())
+        .doesNotContain(pod);
   }
 
   private String createIn(String sandbox, String name, List<String> command) {
