@@ -69,7 +69,10 @@ public final class StatsRpcs {
     this.storageMount = storageMount;
   }
 
-  /** One container, known to us: zeros rather than NOT_FOUND when its cgroup is already gone. */
+  /**
+   * One container, known to us: when its cgroup is already gone (it exited), its attributes and
+   * writable layer without CPU or memory, as containerd answers for a container without a task.
+   */
   ContainerStatsResponse containerStats(ContainerStatsRequest request) throws IOException {
     Container container = containers.find(request.getContainerId());
     Measured measured = measure(container);
@@ -224,12 +227,8 @@ public final class StatsRpcs {
       stats.setCpu(cpu(s, s.timestampNanos(), rates.nanoCores(container.id(), s)));
       stats.setMemory(memory(s, s.timestampNanos()));
     } else {
-      // Nothing runs any more: report zero usage now instead of leaving kubelet without a value.
+      // Nothing runs any more. Zeros with a fresh timestamp would read as a counter reset.
       rates.forget(container.id());
-      CgroupSample zero = CgroupSample.sum(List.of());
-      long now = nowNanos();
-      stats.setCpu(cpu(zero, now, OptionalLong.empty()));
-      stats.setMemory(memory(zero, now));
     }
     Optional<CgroupReader.SwapSample> swap = cgroups.swap(containers.cgroupsPath(container));
     if (swap.isPresent()) {

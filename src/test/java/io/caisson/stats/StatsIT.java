@@ -326,6 +326,24 @@ class StatsIT {
         .doesNotContain(pod);
   }
 
+  /** Zeros with a fresh timestamp would read as a counter reset: an exited container has none. */
+  @Test
+  void anExitedContainerReportsNoCpuOrMemory() throws Exception {
+    String id = createIn(pod, "done", List.of("true"));
+    daemon.runtime().startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
+    for (int i = 0; i < 100 && !exited(id); i++) {
+      Thread.sleep(100);
+    }
+    assertThat(exited(id)).isTrue();
+
+    ContainerStats stats = containerStats(id);
+
+    assertThat(stats.getAttributes().getId()).isEqualTo(id);
+    assertThat(stats.hasCpu()).isFalse();
+    assertThat(stats.hasMemory()).isFalse();
+    assertThat(stats.hasWritableLayer()).isTrue();
+  }
+
   private String createIn(String sandbox, String name, List<String> command) {
     return daemon
         .runtime()
