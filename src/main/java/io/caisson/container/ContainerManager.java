@@ -33,6 +33,7 @@ import io.caisson.stats.CgroupReader;
 import io.caisson.stats.CgroupSample;
 import io.caisson.storage.IdmappedStaging;
 import io.caisson.storage.OverlayRootfs;
+import io.caisson.storage.WritableLayerUsage;
 import io.caisson.store.RecordStore;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -72,6 +73,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
   private final OciRuntimes runtimes;
   private final Conmon conmon;
   private final OverlayRootfs storage;
+  private final WritableLayerUsage layerUsage;
   private final RecordStore store;
   private final Path bundles;
   private final IdmappedStaging staging;
@@ -106,6 +108,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
     this.runtimes = runtimes;
     this.conmon = conmon;
     this.storage = new OverlayRootfs(config.root().resolve("containers-storage"));
+    this.layerUsage = new WritableLayerUsage(storage);
     this.store = new RecordStore(config.root().resolve("containers"));
     this.bundles = Files.createDirectories(config.state().resolve("containers"));
     this.staging = new IdmappedStaging(config.state().resolve("idmapped"));
@@ -131,6 +134,11 @@ public final class ContainerManager implements SandboxManager.PodContainers {
   /** The directory holding every container's writable layer. */
   public Path writableLayers() {
     return storage.layersDir();
+  }
+
+  /** What the writable layers take, measured at most once per 10 s per container. */
+  public WritableLayerUsage writableLayerUsage() {
+    return layerUsage;
   }
 
   /** CheckpointContainer, and the CRIU support it depends on. */
@@ -660,6 +668,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
         store.delete(record.id(), RECORD);
       }
       storage.delete(record.id());
+      layerUsage.forget(record.id());
       RecordStore.deleteTree(Path.of(record.bundle()));
       if (LogPaths.isRuntimeChosen(Path.of(record.logPath()), record.id())) {
         // Its pod named no log directory, so kubelet's log rotation and cleanup never see it.

@@ -21,24 +21,28 @@ import io.caisson.image.Credentials;
 import io.caisson.image.FsUsage;
 import io.caisson.image.ImageRecord;
 import io.caisson.image.ImageService;
+import io.caisson.stats.DirUsage;
+import io.caisson.storage.WritableLayerUsage;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 
 /** ListImages, ImageStatus, PullImage, RemoveImage, ImageFsInfo over the image store. */
 public final class ImageRpcs {
   private final ImageService images;
-  private final Path writableLayers;
+  private final WritableLayerUsage writableLayers;
+  private final Path writableLayersMount;
 
   /**
-   * @param writableLayers where containers' writable layers are: ImageFsInfo's container
-   *     filesystem, which kubelet compares with the image filesystem to know whether the node
-   *     splits them
+   * @param writableLayers containers' writable layers: ImageFsInfo's container filesystem, which
+   *     kubelet compares with the image filesystem to know whether the node splits them
+   * @param writableLayersMount the mount point of the filesystem they are on
    */
-  public ImageRpcs(ImageService images, Path writableLayers) {
+  public ImageRpcs(
+      ImageService images, WritableLayerUsage writableLayers, Path writableLayersMount) {
     this.images = images;
     this.writableLayers = writableLayers;
+    this.writableLayersMount = writableLayersMount;
   }
 
   ListImagesResponse list(ListImagesRequest request) {
@@ -93,13 +97,14 @@ public final class ImageRpcs {
         .build();
   }
 
-  /** Bytes and inodes of all writable layers, on the filesystem they are on. */
+  /** Bytes and inodes of all writable layers (each at most 10 s old), on their filesystem. */
   private FsUsage writableLayersUsage() {
     try {
-      Files.createDirectories(writableLayers); // made by the first container otherwise
-      return FsUsage.measure(writableLayers);
+      DirUsage all = writableLayers.all();
+      return new FsUsage(
+          System.currentTimeMillis() * 1_000_000L, writableLayersMount, all.bytes(), all.inodes());
     } catch (IOException e) {
-      throw CaissonException.internal("cannot measure the writable layers in " + writableLayers, e);
+      throw CaissonException.internal("cannot measure the writable layers", e);
     }
   }
 

@@ -17,6 +17,7 @@ import io.caisson.stats.CgroupReader;
 import io.caisson.stats.CgroupSample;
 import io.caisson.stats.DirUsage;
 import io.caisson.stats.NetDev;
+import io.caisson.stats.UsageCache;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -153,17 +154,21 @@ public final class PodMetricsRpcs {
   private final ContainerManager containers;
   private final SandboxManager sandboxes;
   private final CgroupReader cgroups;
-  private final String storageDevice;
+  private final String writableLayersDevice;
 
+  /**
+   * @param writableLayersDevice the device of the filesystem the writable layers are on
+   *     (container_fs_usage_bytes's "device")
+   */
   public PodMetricsRpcs(
       ContainerManager containers,
       SandboxManager sandboxes,
       CgroupReader cgroups,
-      String storageDevice) {
+      String writableLayersDevice) {
     this.containers = containers;
     this.sandboxes = sandboxes;
     this.cgroups = cgroups;
-    this.storageDevice = storageDevice;
+    this.writableLayersDevice = writableLayersDevice;
   }
 
   ListMetricDescriptorsResponse descriptors() {
@@ -217,8 +222,14 @@ public final class PodMetricsRpcs {
       if (record.startedAtNanos() > 0) {
         metrics.add(base.metric(Family.START_TIME, now, record.startedAtNanos() / NANOS));
       }
-      DirUsage layer = DirUsage.of(containers.writableLayer(container));
-      metrics.add(base.metric(Family.FS_USAGE, now, layer.bytes(), storageDevice));
+      // Measured at most once per 10 s: the sample's timestamp says when.
+      UsageCache.Reading<DirUsage> layer = containers.writableLayerUsage().of(container.id());
+      metrics.add(
+          base.metric(
+              Family.FS_USAGE,
+              layer.timestampNanos(),
+              layer.value().bytes(),
+              writableLayersDevice));
       pod.addContainerMetrics(
           ContainerMetrics.newBuilder().setContainerId(container.id()).addAllMetrics(metrics));
     }

@@ -34,6 +34,7 @@ import io.caisson.stats.CgroupSample;
 import io.caisson.stats.CpuRates;
 import io.caisson.stats.DirUsage;
 import io.caisson.stats.NetDev;
+import io.caisson.stats.UsageCache;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,17 +57,21 @@ public final class StatsRpcs {
   private final CgroupReader cgroups;
   private final CpuRates rates = new CpuRates();
   private final CpuRates podRates = new CpuRates();
-  private final Path storageMount;
+  private final Path writableLayersMount;
 
+  /**
+   * @param writableLayersMount the mount point of the filesystem the writable layers are on: their
+   *     fs_id, which kubelet matches with ImageFsInfo's container filesystem
+   */
   public StatsRpcs(
       ContainerManager containers,
       SandboxManager sandboxes,
       CgroupReader cgroups,
-      Path storageMount) {
+      Path writableLayersMount) {
     this.containers = containers;
     this.sandboxes = sandboxes;
     this.cgroups = cgroups;
-    this.storageMount = storageMount;
+    this.writableLayersMount = writableLayersMount;
   }
 
   /**
@@ -241,13 +246,15 @@ public final class StatsRpcs {
       }
       stats.setSwap(usage);
     }
-    DirUsage layer = DirUsage.of(containers.writableLayer(container));
+    // Measured at most once per 10 s: its timestamp says when.
+    UsageCache.Reading<DirUsage> layer = containers.writableLayerUsage().of(container.id());
     stats.setWritableLayer(
         FilesystemUsage.newBuilder()
-            .setTimestamp(nowNanos())
-            .setFsId(FilesystemIdentifier.newBuilder().setMountpoint(storageMount.toString()))
-            .setUsedBytes(u64(layer.bytes()))
-            .setInodesUsed(u64(layer.inodes())));
+            .setTimestamp(layer.timestampNanos())
+            .setFsId(
+                FilesystemIdentifier.newBuilder().setMountpoint(writableLayersMount.toString()))
+            .setUsedBytes(u64(layer.value().bytes()))
+            .setInodesUsed(u64(layer.value().inodes())));
     return new Measured(stats.build(), sample);
   }
 

@@ -39,6 +39,7 @@ import io.caisson.sandbox.PodPortForward;
 import io.caisson.sandbox.SandboxManager;
 import io.caisson.stats.CgroupReader;
 import io.caisson.stats.MountSource;
+import io.caisson.storage.DiskUsage;
 import io.caisson.streaming.Backends;
 import io.caisson.streaming.StreamingServer;
 import io.caisson.streaming.TokenRegistry;
@@ -313,9 +314,10 @@ public final class Daemon implements AutoCloseable {
 
     eventLoops = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
     rpcExecutor = Executors.newVirtualThreadPerTaskExecutor();
-    // Stats report the image filesystem by its mount point; fsInfo() would measure the whole store
-    // (every file of every image) to find it.
-    Path imageMount = images.mountpoint();
+    // The writable layers' filesystem (an operator may mount containers-storage apart from the
+    // image store): ContainerStats' fs_id, the metrics' device and ImageFsInfo's container
+    // filesystem all name it.
+    Path layersMount = DiskUsage.mountpointOf(Files.createDirectories(containers.writableLayers()));
     server =
         NettyServerBuilder.forAddress(new DomainSocketAddress(config.socket().toString()))
             .channelType(EpollServerDomainSocketChannel.class)
@@ -335,18 +337,19 @@ public final class Daemon implements AutoCloseable {
                         new SandboxRpcs(sandboxes, containers),
                         new ContainerRpcs(containers),
                         new StreamingRpcs(streamingServer, streams, sandboxes),
-                        new StatsRpcs(containers, sandboxes, CgroupReader.host(), imageMount),
+                        new StatsRpcs(containers, sandboxes, CgroupReader.host(), layersMount),
                         events,
                         new PodMetricsRpcs(
                             containers,
                             sandboxes,
                             CgroupReader.host(),
-                            MountSource.of(imageMount))),
+                            MountSource.of(layersMount))),
                     logging,
                     rpcMetrics))
             .addService(
                 ServerInterceptors.intercept(
-                    new ImageApi(new ImageRpcs(images, containers.writableLayers())),
+                    new ImageApi(
+                        new ImageRpcs(images, containers.writableLayerUsage(), layersMount)),
                     logging,
                     rpcMetrics))
             .build();

@@ -3,6 +3,7 @@ package io.caisson.image;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.caisson.common.CaissonException;
 import io.caisson.image.ocicrypt.DecryptionKeys;
+import io.caisson.stats.DirUsage;
 import io.caisson.storage.DiskUsage;
 import io.caisson.store.AtomicFiles;
 import java.io.IOException;
@@ -734,10 +735,24 @@ public final class ImageService implements AutoCloseable {
 
   // ---------------------------------------------------------------- fs info
 
-  /** Bytes and inodes under the store (hard links counted once) and its filesystem's mountpoint. */
+  /**
+   * Bytes and inodes under the store (hard links counted once) and its filesystem's mountpoint.
+   * Each layer is walked once, the first time it is counted (layers never change); only the rest of
+   * the store (records, manifests and configs, links, pulls under way) is walked on every call.
+   */
   public FsUsage fsInfo() {
     try {
-      return FsUsage.measure(root);
+      Set<Digest> present = layers.all();
+      DirUsage total = DirUsage.of(root, layers.dirs(present));
+      for (Digest layer : present) {
+        total = total.plus(layers.usage(layer));
+      }
+      layers.retainUsage(present);
+      return new FsUsage(
+          System.currentTimeMillis() * 1_000_000L,
+          DiskUsage.mountpointOf(root),
+          total.bytes(),
+          total.inodes());
     } catch (IOException e) {
       throw CaissonException.internal("cannot measure image store " + root, e);
     }
@@ -745,15 +760,6 @@ public final class ImageService implements AutoCloseable {
 
   public Path root() {
     return root;
-  }
-
-  /** The mount point of the filesystem the store is on, found without measuring the store. */
-  public Path mountpoint() {
-    try {
-      return DiskUsage.mountpointOf(root);
-    } catch (IOException e) {
-      throw CaissonException.internal("cannot find the mount of image store " + root, e);
-    }
   }
 
   @Override

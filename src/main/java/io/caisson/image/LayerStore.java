@@ -1,6 +1,8 @@
 package io.caisson.image;
 
 import io.caisson.linux.Syscalls;
+import io.caisson.stats.DirUsage;
+import io.caisson.stats.UsageCache;
 import io.caisson.store.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -25,6 +27,9 @@ final class LayerStore {
   private final Path layers;
   private final Path links;
 
+  /** A layer never changes once committed under its diff id: measured once, forgotten with it. */
+  private final UsageCache<Digest, DirUsage> usage = UsageCache.once(d -> DirUsage.of(dir(d)));
+
   LayerStore(Path root) throws IOException {
     this.layers = Files.createDirectories(root.resolve("layers"));
     this.links = Files.createDirectories(root.resolve("l"));
@@ -44,6 +49,23 @@ final class LayerStore {
 
   private Path dir(Digest diffId) {
     return layers.resolve(diffId.hex());
+  }
+
+  /** Where the committed layers {@code diffIds} are: what {@link #usage} measures of each. */
+  Set<Path> dirs(Set<Digest> diffIds) {
+    Set<Path> out = new HashSet<>();
+    diffIds.forEach(d -> out.add(dir(d)));
+    return out;
+  }
+
+  /** Bytes and inodes of a committed layer, walked the first time it is asked for. */
+  DirUsage usage(Digest diffId) throws IOException {
+    return usage.get(diffId).value();
+  }
+
+  /** Forgets what layers not in {@code present} took. */
+  void retainUsage(Set<Digest> present) {
+    usage.retainOnly(present);
   }
 
   /** A fresh staging directory with an empty {@code diff} inside. */
@@ -66,6 +88,7 @@ final class LayerStore {
       Syscalls.syncfs(staging);
       Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
       AtomicFiles.syncDirectory(layers);
+      usage.forget(diffId); // a reading taken while an earlier copy was being retired
     }
     Path link = shortLink(diffId);
     if (!Files.isSymbolicLink(link)) {
@@ -96,6 +119,7 @@ final class LayerStore {
    */
   Path retire(Digest diffId) throws IOException {
     Files.deleteIfExists(shortLink(diffId));
+    usage.forget(diffId);
     Path target = dir(diffId);
     if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
       return null;

@@ -26,6 +26,14 @@ public record DirUsage(long bytes, long inodes) {
 
   /** Usage of the tree at {@code root}; zeros when it does not exist. */
   public static DirUsage of(Path root) throws IOException {
+    return of(root, Set.of());
+  }
+
+  /**
+   * Usage of the tree at {@code root} without the subtrees at {@code skipped} (paths as the walk
+   * meets them: {@code root.resolve(...)}), which are measured and cached apart.
+   */
+  public static DirUsage of(Path root, Set<Path> skipped) throws IOException {
     try (FileStatuses statuses = new FileStatuses()) {
       Optional<FileStatus> top = statuses.lstat(root);
       if (top.isEmpty()) {
@@ -42,6 +50,9 @@ public record DirUsage(long bytes, long inodes) {
             @Override
             public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs)
                 throws IOException {
+              if (skipped.contains(dir)) {
+                return FileVisitResult.SKIP_SUBTREE;
+              }
               Optional<FileStatus> status = statuses.lstat(dir);
               if (status.isEmpty() || status.get().device() != device) {
                 return FileVisitResult.SKIP_SUBTREE; // gone, or a mount point: not ours to count
@@ -74,5 +85,10 @@ public record DirUsage(long bytes, long inodes) {
           });
       return new DirUsage(totals[0], totals[1]);
     }
+  }
+
+  /** Both together: trees that share no inode. */
+  public DirUsage plus(DirUsage other) {
+    return new DirUsage(bytes + other.bytes, inodes + other.inodes);
   }
 }

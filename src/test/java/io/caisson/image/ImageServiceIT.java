@@ -481,6 +481,35 @@ class ImageServiceIT {
     s.remove(r.id());
   }
 
+  /**
+   * ImageFsInfo walks a layer once (layers never change once unpacked), not every file of every
+   * image on every call, and stops counting it once it is collected.
+   */
+  @Test
+  void fsInfoWalksEachLayerOnce() throws Exception {
+    Image img = TestImages.image(TestImages.list(base), null, "amd64", false);
+    pusher.push("fsinfo/busybox", "v1", img);
+    ImageService s = service();
+    var empty = s.fsInfo();
+    s.pull(ref("fsinfo/busybox:v1"), Credentials.NONE);
+    var pulled = s.fsInfo();
+    assertThat(pulled.inodesUsed()).isGreaterThan(empty.inodesUsed() + 4);
+    assertThat(pulled.usedBytes()).isGreaterThan(empty.usedBytes());
+
+    // Nothing writes into a layer; a file put there shows that it is not walked again.
+    Path diff = s.resolveForContainer(ref("fsinfo/busybox:v1")).layerDirs().getFirst();
+    Files.write(diff.resolve("planted"), new byte[1 << 20]);
+    var again = s.fsInfo();
+    assertThat(again.inodesUsed()).isEqualTo(pulled.inodesUsed());
+    assertThat(again.usedBytes()).isEqualTo(pulled.usedBytes());
+
+    s.remove(ref("fsinfo/busybox:v1"));
+    var removed = s.fsInfo();
+    // The store keeps the blobs/sha256 directory the pull made.
+    assertThat(removed.inodesUsed()).isLessThanOrEqualTo(empty.inodesUsed() + 1);
+    assertThat(removed.usedBytes()).isLessThan(pulled.usedBytes());
+  }
+
   /** A pull that fails before any layer (here: no such manifest) is still a failed pull. */
   @Test
   void thePullListenerHearsOfPullsThatFailBeforeAnyLayer() throws Exception {

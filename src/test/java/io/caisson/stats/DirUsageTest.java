@@ -46,6 +46,18 @@ class DirUsageTest {
   }
 
   @Test
+  void skippedSubtreesAreLeftOut() throws Exception {
+    Path tree = Files.createDirectories(root.resolve("tree/layer"));
+    Files.write(tree.resolve("data"), new byte[64 * 1024]);
+    Files.createDirectories(root.resolve("tree/other"));
+
+    DirUsage usage = DirUsage.of(root.resolve("tree"), java.util.Set.of(tree));
+
+    assertThat(usage.inodes()).as("tree and other").isEqualTo(2);
+    assertThat(usage.bytes()).isLessThan(64 * 1024);
+  }
+
+  @Test
   void absentTreeIsEmpty() throws Exception {
     assertThat(DirUsage.of(root.resolve("gone"))).isEqualTo(new DirUsage(0, 0));
   }

@@ -344,6 +344,59 @@ class StatsIT {
     assertThat(stats.hasWritableLayer()).isTrue();
   }
 
+  /**
+   * An operator may mount containers-storage apart from the image store: the writable layers'
+   * fs_id, ImageFsInfo's container filesystem and the metrics' device then name that filesystem.
+   */
+  @Test
+  void writableLayersOnAFilesystemOfTheirOwnAreReportedOnIt() throws Exception {
+    Path daemonDir = dir.resolve("daemon");
+    Path layers = Files.createDirectories(daemonDir.resolve("root/containers-storage"));
+    daemon.close();
+    run("mount", "-t", "tmpfs", "-o", "size=64m", "caisson-statsit-layers", layers.toString());
+    try {
+      daemon =
+          DaemonProcess.start(
+              daemonDir, "--cni-conf-dir", network.confDir().toString(), "--pause-image", pause);
+      String id = createIn(pod, "writer", List.of("sleep", "3600"));
+      daemon
+          .runtime()
+          .startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
+
+      String mount = layers.toRealPath().toString();
+      ImageFsInfoResponse fs = daemon.images().imageFsInfo(ImageFsInfoRequest.getDefaultInstance());
+      assertThat(fs.getContainerFilesystems(0).getFsId().getMountpoint()).isEqualTo(mount);
+      assertThat(fs.getImageFilesystems(0).getFsId().getMountpoint()).isNotEqualTo(mount);
+      assertThat(containerStats(id).getWritableLayer().getFsId().getMountpoint()).isEqualTo(mount);
+      List<io.caisson.cri.v1.Metric> fsUsage =
+          daemon
+              .runtime()
+              .listPodSandboxMetrics(ListPodSandboxMetricsRequest.getDefaultInstance())
+              .getPodMetricsList()
+              .stream()
+              .flatMap(p -> p.getContainerMetricsList().stream())
+              .filter(c -> c.getContainerId().equals(id))
+              .flatMap(c -> c.getMetricsList().stream())
+              .filter(m -> m.getName().equals("container_fs_usage_bytes"))
+              .toList();
+      assertThat(fsUsage)
+          .singleElement()
+          .satisfies(
+              m -> assertThat(m.getLabelValuesList()).last().isEqualTo("caisson-statsit-layers"));
+      daemon
+          .runtime()
+          .removeContainer(RemoveContainerRequest.newBuilder().setContainerId(id).build());
+    } finally {
+      run("umount", "-l", layers.toString());
+    }
+  }
+
+  private static void run(String... command) throws Exception {
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String output = new String(process.getInputStream().readAllBytes());
+    assertThat(process.waitFor()).as(String.join(" ", command) + ": " + output).isZero();
+  }
+
   private String createIn(String sandbox, String name, List<String> command) {
     return daemon
         .runtime()
