@@ -23,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,6 +58,18 @@ public final class PodMetricsRpcs {
     CPU_SYSTEM(
         "container_cpu_system_seconds_total",
         "Cumulative system cpu time consumed in seconds.",
+        MetricType.COUNTER),
+    CFS_PERIODS(
+        "container_cpu_cfs_periods_total",
+        "Number of elapsed enforcement period intervals.",
+        MetricType.COUNTER),
+    CFS_THROTTLED_PERIODS(
+        "container_cpu_cfs_throttled_periods_total",
+        "Number of throttled period intervals.",
+        MetricType.COUNTER),
+    CFS_THROTTLED_SECONDS(
+        "container_cpu_cfs_throttled_seconds_total",
+        "Total time duration the container has been throttled.",
         MetricType.COUNTER),
     MEMORY_USAGE(
         "container_memory_usage_bytes",
@@ -218,6 +231,7 @@ public final class PodMetricsRpcs {
               namespace,
               podName);
       List<Metric> metrics = new ArrayList<>(usage(base, sample.get()));
+      metrics.addAll(throttling(base, containers.cgroupsPath(container), sample.get()));
       long now = nowNanos();
       if (record.startedAtNanos() > 0) {
         metrics.add(base.metric(Family.START_TIME, now, record.startedAtNanos() / NANOS));
@@ -236,8 +250,14 @@ public final class PodMetricsRpcs {
     // The pod level is cAdvisor's pod cgroup: no container, no image.
     Labels base =
         new Labels("", sandbox.config().getLinux().getCgroupParent(), "", "", namespace, podName);
-    PodCgroups.sample(cgroups, sandbox, samples)
-        .ifPresent(sample -> pod.addAllMetrics(usage(base, sample)));
+    Optional<CgroupSample> own = PodCgroups.sample(cgroups, sandbox, samples);
+    if (own.isPresent()) {
+      pod.addAllMetrics(usage(base, own.get()));
+      String parent = sandbox.config().getLinux().getCgroupParent();
+      if (!parent.isBlank()) {
+        pod.addAllMetrics(throttling(base, parent, own.get()));
+      }
+    }
     pod.addAllMetrics(network(sandbox, base));
     return pod.build();
   }
@@ -256,6 +276,23 @@ public final class PodMetricsRpcs {
         base.metric(Family.MEMORY_FAILURES, t, s.majorPageFaults(), "pgmajfault", "hierarchy"),
         base.metric(Family.MEMORY_LIMIT, t, s.memoryLimit()),
         base.metric(Family.PROCESSES, t, s.processes()));
+  }
+
+  /**
+   * CFS throttling, for a cgroup with a CPU quota only (periods count only under one), as cAdvisor
+   * has it: what kube-prometheus's CPUThrottlingHigh alert reads. Whole seconds, as CPU usage.
+   */
+  private List<Metric> throttling(Labels base, String cgroupsPath, CgroupSample s)
+      throws IOException {
+    Optional<CgroupReader.CfsSample> cfs = cgroups.cfs(cgroupsPath);
+    if (cfs.isEmpty() || cfs.get().periods() == 0) {
+      return List.of();
+    }
+    long t = s.timestampNanos();
+    return List.of(
+        base.metric(Family.CFS_PERIODS, t, cfs.get().periods()),
+        base.metric(Family.CFS_THROTTLED_PERIODS, t, cfs.get().throttledPeriods()),
+        base.metric(Family.CFS_THROTTLED_SECONDS, t, cfs.get().throttledNanos() / NANOS));
   }
 
   /** The pod's interfaces (loopback left out); none for host-network pods. */

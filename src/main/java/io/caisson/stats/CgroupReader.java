@@ -124,6 +124,36 @@ public final class CgroupReader {
     }
   }
 
+  /**
+   * CFS bandwidth counters (cpu.stat of the cpu controller, v1 and v2): periods that had a quota,
+   * periods the cgroup was throttled in, and the time it was throttled. Periods count only under a
+   * quota, as cAdvisor reports these only for containers with one.
+   */
+  public record CfsSample(long periods, long throttledPeriods, long throttledNanos) {}
+
+  /** The cgroup's CFS counters; empty when gone or without the cpu controller. */
+  public Optional<CfsSample> cfs(String cgroupsPath) throws IOException {
+    String relative = cgroupsPath.startsWith("/") ? cgroupsPath.substring(1) : cgroupsPath;
+    Path stat =
+        (unified ? root.resolve(relative) : controller("cpu").resolve(relative))
+            .resolve("cpu.stat");
+    try {
+      Map<String, Long> values = keyValues(ProcFiles.read(stat));
+      Long periods = values.get("nr_periods"); // v2 has cpu.stat without the cpu controller
+      if (periods == null) {
+        return Optional.empty();
+      }
+      long throttled =
+          unified
+              ? values.getOrDefault("throttled_usec", 0L) * 1000
+              : values.getOrDefault("throttled_time", 0L);
+      return Optional.of(
+          new CfsSample(periods, values.getOrDefault("nr_throttled", 0L), throttled));
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    }
+  }
+
   /** pids.current; the pids controller may be absent (not mounted, or not enabled on v2). */
   private static long pids(Path dir) throws IOException {
     Path current = dir.resolve("pids.current");
@@ -142,7 +172,7 @@ public final class CgroupReader {
     if (Files.isDirectory(direct)) {
       return direct;
     }
-    return root.resolve(name.equals("cpuacct") ? "cpu,cpuacct" : name);
+    return root.resolve(name.equals("cpuacct") || name.equals("cpu") ? "cpu,cpuacct" : name);
   }
 
   private CgroupSample readV2(Path dir) throws IOException {

@@ -143,7 +143,10 @@ class MetricsIT {
                                 LinuxContainerConfig.newBuilder()
                                     .setResources(
                                         LinuxContainerResources.newBuilder()
-                                            .setMemoryLimitInBytes(64L << 20))))
+                                            .setMemoryLimitInBytes(64L << 20)
+                                            // Half a core: a spinning shell is throttled.
+                                            .setCpuPeriod(100_000)
+                                            .setCpuQuota(50_000))))
                     .build())
             .getContainerId();
     daemon.runtime().startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
@@ -170,7 +173,10 @@ class MetricsIT {
             "container_network_receive_errors_total",
             "container_network_receive_packets_total",
             "container_processes",
-            "container_fs_usage_bytes");
+            "container_fs_usage_bytes",
+            "container_cpu_cfs_periods_total",
+            "container_cpu_cfs_throttled_periods_total",
+            "container_cpu_cfs_throttled_seconds_total");
     assertThat(descriptors.get("container_cpu_usage_seconds_total").getLabelKeysList())
         .containsExactly("container", "id", "image", "name", "namespace", "pod", "cpu");
     assertThat(descriptors.get("container_network_receive_bytes_total").getLabelKeysList())
@@ -198,6 +204,14 @@ class MetricsIT {
     assertThat(containerMetric(id, "container_memory_working_set_bytes").getValue().getValue())
         .isPositive();
     assertThat(containerMetric(id, "container_processes").getValue().getValue()).isPositive();
+    // A second of CPU at half a core took at least two seconds, throttled in each period.
+    assertThat(containerMetric(id, "container_cpu_cfs_periods_total").getValue().getValue())
+        .isGreaterThanOrEqualTo(10);
+    assertThat(
+            containerMetric(id, "container_cpu_cfs_throttled_periods_total").getValue().getValue())
+        .isPositive();
+    assertThat(containerMetric(id, "container_cpu_cfs_throttled_periods_total").getMetricType())
+        .isEqualTo(MetricType.COUNTER);
 
     PodSandboxMetrics podMetrics = podMetrics();
     Metric podCpu = metric(podMetrics.getMetricsList(), "container_cpu_usage_seconds_total");

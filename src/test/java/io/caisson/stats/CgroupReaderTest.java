@@ -57,6 +57,28 @@ class CgroupReaderTest {
   }
 
   @Test
+  void readsCfsThrottlingOnV1AndV2() throws Exception {
+    Path v1 = Files.createDirectories(root.resolve("v1/cpu,cpuacct/pods/c1"));
+    Files.writeString(
+        v1.resolve("cpu.stat"), "nr_periods 40\nnr_throttled 7\nthrottled_time 350000000\n");
+    assertThat(new CgroupReader(root.resolve("v1")).cfs("/pods/c1"))
+        .contains(new CgroupReader.CfsSample(40, 7, 350_000_000L));
+    assertThat(new CgroupReader(root.resolve("v1")).cfs("/pods/gone")).isEmpty();
+
+    Files.createDirectories(root.resolve("v2"));
+    Files.writeString(root.resolve("v2/cgroup.controllers"), "cpu memory pids\n");
+    Path v2 = Files.createDirectories(root.resolve("v2/pods/c2"));
+    Files.writeString(
+        v2.resolve("cpu.stat"),
+        "usage_usec 2500\nnr_periods 10\nnr_throttled 2\nthrottled_usec 1500\n");
+    assertThat(new CgroupReader(root.resolve("v2")).cfs("pods/c2"))
+        .contains(new CgroupReader.CfsSample(10, 2, 1_500_000L));
+    Path noCpu = Files.createDirectories(root.resolve("v2/pods/c3"));
+    Files.writeString(noCpu.resolve("cpu.stat"), "usage_usec 2500\n");
+    assertThat(new CgroupReader(root.resolve("v2")).cfs("pods/c3")).isEmpty();
+  }
+
+  @Test
   void v1PidsAndLimitedMemory() throws Exception {
     Path cpu = Files.createDirectories(root.resolve("cpuacct/c3"));
     Path memory = Files.createDirectories(root.resolve("memory/c3"));
