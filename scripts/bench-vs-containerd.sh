@@ -44,7 +44,7 @@ client_jdk="$work/client-jdk"
 if [[ ! -x "$client_jdk/bin/java" ]]; then
   rm -rf "$client_jdk.new" && cp -a "$JAVA_HOME" "$client_jdk.new" && mv "$client_jdk.new" "$client_jdk"
 fi
-other_jvms() { grep -l "$JAVA_HOME/lib/server/libjvm.so" /proc/[0-9]*/maps 2>/dev/null | wc -l; }
+other_jvms() { { grep -l "$JAVA_HOME/lib/server/libjvm.so" /proc/[0-9]*/maps 2>/dev/null || true; } | wc -l; }
 jvms_before="$(other_jvms)"
 [[ "$jvms_before" == 0 ]] || echo "note: $jvms_before other processes map $JAVA_HOME's libjvm.so; the daemon's PSS will be lower by their share"
 
