@@ -207,6 +207,9 @@ public final class ContainerManager implements SandboxManager.PodContainers {
     boolean hostDevicesIfPrivileged =
         sandbox.record().runtime() == null
             || !sandbox.record().runtime().privilegedWithoutHostDevices();
+    if (sandbox.record().userns() != null) {
+      requireDevicesUnderTheirHostNames(config);
+    }
     List<HostDevices.Granted> devices = devices(config, node, hostDevicesIfPrivileged);
     // Resolved and checked against the node before anything is made: a device that is not there
     // fails the call with nothing to undo.
@@ -446,6 +449,25 @@ public final class ContainerManager implements SandboxManager.PodContainers {
     }
     devices.addAll(HostDevices.requested(config.getDevicesList()));
     return devices;
+  }
+
+  /**
+   * In a pod of its own user namespace runc cannot make device nodes and bind-mounts them instead,
+   * from the host's node at the container path: a device asked for under another name would be
+   * another node of the host's or none (containerd and CRI-O share that limit of runc's). Refused
+   * here, naming the device, rather than failing in runc or granting the wrong node.
+   */
+  private static void requireDevicesUnderTheirHostNames(ContainerConfig config) {
+    for (io.caisson.cri.v1.Device device : config.getDevicesList()) {
+      if (!Path.of(device.getHostPath())
+          .normalize()
+          .equals(Path.of(device.getContainerPath()).normalize())) {
+        throw CaissonException.invalid(
+            "device %s at %s: in a pod of its own user namespace a device keeps its host path"
+                + " (runc binds the host's node at the container path)",
+            device.getHostPath(), device.getContainerPath());
+      }
+    }
   }
 
   /**

@@ -3,6 +3,7 @@ package io.caisson.container;
 import io.caisson.common.CaissonException;
 import io.caisson.container.cdi.CdiInjection;
 import io.caisson.cri.v1.ContainerConfig;
+import io.caisson.cri.v1.Device;
 import io.caisson.cri.v1.KeyValue;
 import io.caisson.cri.v1.LinuxContainerResources;
 import io.caisson.cri.v1.LinuxContainerSecurityContext;
@@ -131,6 +132,7 @@ public final class ContainerSpecs {
     for (HostDevices.Granted device : in.devices()) {
       spec.device(
           in.node().deviceOwnershipFromSecurityContext()
+                  && isRequested(device.node(), config.getDevicesList())
               ? ownedAsRun(device.node(), security)
               : device.node(),
           device.access());
@@ -531,6 +533,23 @@ public final class ContainerSpecs {
     // and runc, and a service manager may protect the daemon (-999 in packaging/systemd). Never
     // below the daemon's own: that needs CAP_SYS_RESOURCE, and runc fails without it.
     spec.oomScoreAdj((int) Math.max(r.getOomScoreAdj(), daemonOomScoreAdj));
+  }
+
+  /**
+   * Whether a node is one the container's config asks for (a device plugin's), by its container
+   * path or under a requested directory. Only those follow the security context's owner: a
+   * privileged container's host devices and the node's additional_devices keep the host's, as with
+   * CRI-O, else a privileged container's user would own every node of /dev (a disk, /dev/kvm).
+   */
+  static boolean isRequested(OciSpec.Device node, List<Device> requested) {
+    for (Device device : requested) {
+      String path = device.getContainerPath();
+      if (node.path().equals(path)
+          || node.path().startsWith(path.endsWith("/") ? path : path + "/")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

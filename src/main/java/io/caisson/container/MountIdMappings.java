@@ -41,7 +41,9 @@ record MountIdMappings(String uidMap, String gidMap) {
           "%s: id mappings apply to host_path volumes, not to image volumes", where);
     }
     if (mount.getPropagation() != MountPropagation.PROPAGATION_PRIVATE) {
-      // An idmapped mount is a private clone: nothing would propagate through it.
+      // Not taken with explicit mappings (kubelet sends none): the clone made for them has not
+      // been checked to receive the host's mounts, as the volumes idmapped for a pod's own user
+      // namespace do.
       throw CaissonException.invalid(
           "%s: an idmapped mount cannot have %s propagation", where, mount.getPropagation());
     }

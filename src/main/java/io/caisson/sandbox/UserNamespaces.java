@@ -35,7 +35,8 @@ public final class UserNamespaces {
         : Optional.of(new PodIds(pod.uids(), pod.gids()));
   }
 
-  private static final long MAX_ID = 1L << 32;
+  // The highest id a range may reach: 2^32 - 1 is (uid_t) -1, which the kernel never maps.
+  private static final long MAX_ID = (1L << 32) - 1;
 
   private UserNamespaces() {}
 

@@ -96,4 +96,27 @@ class HostDevicesTest {
         .extracting(e -> ((CaissonException) e).kind())
         .isEqualTo(CaissonException.Kind.INVALID_ARGUMENT);
   }
+
+  @Test
+  void onlyTheDevicesTheConfigAsksForFollowTheRunAsOwner() {
+    java.util.List<io.caisson.cri.v1.Device> asked =
+        java.util.List.of(
+            io.caisson.cri.v1.Device.newBuilder()
+                .setHostPath("/dev/snd")
+                .setContainerPath("/dev/snd")
+                .build(),
+            io.caisson.cri.v1.Device.newBuilder()
+                .setHostPath("/dev/fuse")
+                .setContainerPath("/dev/fuse")
+                .build());
+    assertThat(ContainerSpecs.isRequested(node("/dev/fuse"), asked)).isTrue();
+    assertThat(ContainerSpecs.isRequested(node("/dev/snd/pcmC0D0p"), asked)).isTrue();
+    // A privileged container's host devices and the node's additional ones keep their owner.
+    assertThat(ContainerSpecs.isRequested(node("/dev/kvm"), asked)).isFalse();
+    assertThat(ContainerSpecs.isRequested(node("/dev/sndx"), asked)).isFalse();
+  }
+
+  private static io.caisson.oci.OciSpec.Device node(String path) {
+    return new io.caisson.oci.OciSpec.Device(path, "c", 1, 3, 0666, 0L, 0L);
+  }
 }

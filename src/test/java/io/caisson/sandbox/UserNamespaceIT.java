@@ -161,6 +161,23 @@ class UserNamespaceIT {
         .isInstanceOfSatisfying(
             StatusRuntimeException.class,
             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
+    // A device under another name: runc binds it from its container path in a user namespace,
+    // which on the host is another node or none, so it is refused up front.
+    ContainerConfig.Builder renamedDevice =
+        node.container("renamed-device", "sleep", "3600")
+            .addDevices(
+                io.caisson.cri.v1.Device.newBuilder()
+                    .setHostPath("/dev/null")
+                    .setContainerPath("/dev/other-null")
+                    .setPermissions("rw"));
+    renamedDevice.getLinuxBuilder().getSecurityContextBuilder().setNamespaceOptions(options);
+    assertThatThrownBy(() -> node.create(pod, "userns", renamedDevice))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+              assertThat(e.getStatus().getDescription()).contains("/dev/other-null");
+            });
     // A volume on a filesystem that cannot be idmapped (sysfs) is refused, naming the reason.
     ContainerConfig.Builder unmappable =
         node.container("unmappable", "sleep", "3600")

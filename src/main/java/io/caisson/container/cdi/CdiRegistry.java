@@ -254,11 +254,11 @@ public final class CdiRegistry {
     if (parts.length == 3 && parts[0].matches("\\d+") && parts[1].matches("\\d+")) {
       int major = Integer.parseInt(parts[0]);
       int minor = Integer.parseInt(parts[1]);
-      known = (major == 0 && minor >= 3 && minor <= 8) || (major == 1 && minor == 0);
+      known = (major == 0 && minor >= 3 && minor <= 8) || (major == 1 && minor <= 1);
     }
     if (!known) {
       throw new IllegalArgumentException(
-          "cdiVersion '" + version + "' is not one this reader knows (0.3.0 to 1.0.x)");
+          "cdiVersion '" + version + "' is not one this reader knows (0.3.0 to 1.1.x)");
     }
   }
 

@@ -153,6 +153,17 @@ class CdiRegistryTest {
   }
 
   @Test
+  void aSpecOfVersionOneOneIsRead() throws Exception {
+    Files.writeString(
+        etc.resolve("v11.json"), spec("x.io/dev", "d", "A=1").replace("\"0.6.0\"", "\"1.1.0\""));
+
+    CdiRegistry.Catalog catalog = registry.load();
+
+    assertThat(catalog.unreadable()).isEmpty();
+    assertThat(catalog.devices()).isNotEmpty();
+  }
+
+  @Test
   void specsOfUnknownVersionsOrKindsAreNotUsed() throws Exception {
     Files.writeString(
         etc.resolve("new.json"), spec("x.io/dev", "d", "A=1").replace("\"0.6.0\"", "\"2.0.0\""));
