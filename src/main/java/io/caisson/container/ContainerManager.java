@@ -907,7 +907,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
           ResourceUpdates.merge(container.config().getLinux().getResources(), resources);
       requireRoomForWhatIsUsed(container, merged.getMemoryLimitInBytes());
       io.caisson.oci.OciSpecBuilder builder = new io.caisson.oci.OciSpecBuilder();
-      ContainerSpecs.resources(builder, merged, daemonOomScoreAdj);
+      ContainerSpecs.resources(builder, merged, daemonOomScoreAdj, nodeDefaults.swapAccounting());
       OciSpec.Resources wanted = builder.resources();
       container.runtime().update(record.id(), wanted);
       ContainerConfig updated =

@@ -82,7 +82,9 @@ public final class ContainerSpecs {
     spec.root(in.rootfs().toString(), security.getReadonlyRootfs());
     List<String> argv = command(config, in.image());
     spec.args(argv);
-    spec.env(env(in.sandbox().hostname(), in.image(), in.node().env(), config));
+    List<String> env = env(in.sandbox().hostname(), in.image(), in.node().env(), config);
+    // A terminal needs TERM (kubectl run -it, attach), as containerd sets it; the config's wins.
+    spec.env(config.getTty() ? OciSpec.withTerm(env) : env);
     spec.cwd(workingDir(config, in.image()));
     spec.terminal(config.getTty());
     if (in.sandbox().utsns() != null) {
@@ -121,8 +123,10 @@ public final class ContainerSpecs {
     }
     seccomp(spec, security, privileged, caps, in.node().seccomp());
     refuseUnsupportedLsm(security);
-    resources(spec, config.getLinux().getResources(), in.daemonOomScoreAdj());
+    resources(
+        spec, config.getLinux().getResources(), in.daemonOomScoreAdj(), in.node().swapAccounting());
     spec.cgroupsPath(in.cgroupsPath());
+    criAnnotations(in).forEach(spec::annotation);
     for (Map.Entry<String, String> annotation : config.getAnnotationsMap().entrySet()) {
       spec.annotation(annotation.getKey(), annotation.getValue());
     }
@@ -142,6 +146,23 @@ public final class ContainerSpecs {
     annotations.putAll(config.getAnnotationsMap());
     OciHooks.applyTo(spec, in.ociHooks(), argv, annotations, config.getMountsCount() > 0);
     return spec.build();
+  }
+
+  /**
+   * The spec annotations containerd gives a container, which OCI hooks and node tooling (GPU
+   * runtimes, monitoring agents) read to tell a pod's containers apart; the config's own
+   * annotations are added after them.
+   */
+  static Map<String, String> criAnnotations(Inputs in) {
+    Map<String, String> annotations = new LinkedHashMap<>();
+    annotations.put("io.kubernetes.cri.container-type", "container");
+    annotations.put("io.kubernetes.cri.container-name", in.config().getMetadata().getName());
+    annotations.put("io.kubernetes.cri.image-name", in.config().getImage().getImage());
+    annotations.put("io.kubernetes.cri.sandbox-id", in.sandbox().id());
+    annotations.put("io.kubernetes.cri.sandbox-name", in.sandbox().name());
+    annotations.put("io.kubernetes.cri.sandbox-namespace", in.sandbox().namespace());
+    annotations.put("io.kubernetes.cri.sandbox-uid", in.sandbox().uid());
+    return annotations;
   }
 
   /** CRI's command/args against the image's entrypoint/cmd, as Docker and kubelet define it. */
@@ -421,7 +442,13 @@ public final class ContainerSpecs {
     }
   }
 
-  /** AppArmor and SELinux are absent on this kind of node: a request for a profile is refused. */
+  /**
+   * A named AppArmor profile on a node without AppArmor is refused (as containerd refuses it): the
+   * pod asked for that confinement by name. SELinux options on a node without SELinux are left
+   * unapplied, as containerd and CRI-O leave them: kubelet copies a pod's seLinuxOptions into every
+   * container, and charts written for SELinux nodes set them. Caisson applies no SELinux labels, so
+   * on a node where SELinux is enabled they are refused rather than silently not given.
+   */
   private static void refuseUnsupportedLsm(LinuxContainerSecurityContext security) {
     if (security.hasApparmor()
         && security.getApparmor().getProfileType() == SecurityProfile.ProfileType.Localhost
@@ -435,8 +462,10 @@ public final class ContainerSpecs {
             && selinux.getLevel().isEmpty()
             && selinux.getUser().isEmpty()
             && selinux.getRole().isEmpty())
-        && !Files.exists(Path.of("/sys/fs/selinux/enforce"))) {
-      throw CaissonException.invalid("SELinux options requested, but SELinux is not enabled");
+        && Files.exists(Path.of("/sys/fs/selinux/enforce"))) {
+      throw CaissonException.invalid(
+          "SELinux options requested on a node with SELinux enabled, and Caisson applies no SELinux"
+              + " labels");
     }
   }
 
@@ -469,7 +498,15 @@ public final class ContainerSpecs {
   static final long MAX_CPU_PERIOD_US = 1_000_000;
   static final long MIN_CPU_QUOTA_US = 1_000;
 
-  static void resources(OciSpecBuilder spec, LinuxContainerResources r, int daemonOomScoreAdj) {
+  /**
+   * @param swapAccounting whether the node can limit swap: then a memory limit without a swap limit
+   *     allows no swap beyond it (swap = limit, as containerd sets it), instead of unbounded swap
+   */
+  static void resources(
+      OciSpecBuilder spec,
+      LinuxContainerResources r,
+      int daemonOomScoreAdj,
+      boolean swapAccounting) {
     if (r.getCpuShares() < 0
         || r.getCpuQuota() < -1
         || r.getCpuPeriod() < 0
@@ -515,7 +552,10 @@ public final class ContainerSpecs {
               r.getCpusetMems()));
     }
     if (r.getMemoryLimitInBytes() > 0) {
-      Long swap = r.getMemorySwapLimitInBytes() != 0 ? r.getMemorySwapLimitInBytes() : null;
+      Long swap =
+          r.getMemorySwapLimitInBytes() != 0
+              ? Long.valueOf(r.getMemorySwapLimitInBytes())
+              : swapAccounting ? Long.valueOf(r.getMemoryLimitInBytes()) : null;
       spec.memory(
           new OciSpec.Memory(r.getMemoryLimitInBytes(), null, swap, null, null, null, null, null));
     }

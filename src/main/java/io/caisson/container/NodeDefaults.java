@@ -26,7 +26,8 @@ record NodeDefaults(
     OciHooks hooks,
     DeclaredVolumes.Mode declaredVolumes,
     long logSizeMax,
-    boolean cgroupV2) {
+    boolean cgroupV2,
+    boolean swapAccounting) {
 
   static NodeDefaults of(CaissonConfig config) {
     return new NodeDefaults(
@@ -51,6 +52,17 @@ record NodeDefaults(
         DeclaredVolumes.Mode.of(config.imageVolumes()),
         config.logSizeMax(),
         // Read once: the node's cgroup mode does not change under a running daemon.
-        CgroupHierarchies.unified(Path.of("/sys/fs/cgroup")));
+        CgroupHierarchies.unified(Path.of("/sys/fs/cgroup")),
+        swapAccounting(Path.of("/sys/fs/cgroup")));
+  }
+
+  /**
+   * Whether a container's swap can be limited: cgroup v1 only with swap accounting (memory.memsw.*,
+   * swapaccount=1), where runc fails to write a swap limit without it; on v2 runc leaves
+   * memory.swap.max alone where the kernel has none.
+   */
+  static boolean swapAccounting(Path cgroupRoot) {
+    return CgroupHierarchies.unified(cgroupRoot)
+        || java.nio.file.Files.exists(cgroupRoot.resolve("memory/memory.memsw.limit_in_bytes"));
   }
 }

@@ -72,7 +72,7 @@ public record OciSpec(
   }
 
   /** A terminal session needs TERM to be usable; the image's or the container's value wins. */
-  static List<String> withTerm(List<String> env) {
+  public static List<String> withTerm(List<String> env) {
     List<String> base = env == null ? List.of() : env;
     if (base.stream().anyMatch(e -> e.startsWith("TERM="))) {
       return base;

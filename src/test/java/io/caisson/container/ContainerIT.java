@@ -214,6 +214,11 @@ class ContainerIT {
         .isEqualTo(Long.toString(64 << 20));
     assertThat(info.at("/runtimeSpec/process/args/0").asText()).isEqualTo("sh");
     assertThat(info.at("/runtimeSpec/linux/cgroupsPath").asText()).contains(id);
+    // containerd's spec annotations, which OCI hooks and node agents read.
+    assertThat(info.at("/runtimeSpec/annotations/io.kubernetes.cri.sandbox-id").asText())
+        .isEqualTo(pod);
+    assertThat(info.at("/runtimeSpec/annotations/io.kubernetes.cri.container-name").asText())
+        .isEqualTo("merge");
     // The bundle's spec follows the update (checkpoints archive it), and keeps the device rules.
     assertThat(info.at("/runtimeSpec/linux/resources/memory/limit").asLong()).isEqualTo(64 << 20);
     assertThat(info.at("/runtimeSpec/linux/resources/devices").size()).isPositive();
@@ -237,6 +242,21 @@ class ContainerIT {
     ContainerStatus stopped = status(id);
     assertThat(stopped.getState()).isEqualTo(ContainerState.CONTAINER_EXITED);
     assertThat(stopped.getFinishedAt()).isGreaterThan(stopped.getStartedAt());
+    remove(id);
+  }
+
+  @Test
+  void seLinuxOptionsOnANodeWithoutSeLinuxAreNoError() throws Exception {
+    // kubelet copies a pod's seLinuxOptions into every container; charts set them.
+    ContainerConfig.Builder labelled = base("labelled").addAllCommand(List.of("sleep", "3600"));
+    labelled
+        .getLinuxBuilder()
+        .getSecurityContextBuilder()
+        .setSelinuxOptions(
+            io.caisson.cri.v1.SELinuxOption.newBuilder().setType("spc_t").setLevel("s0:c1,c2"));
+    String id = create(labelled);
+    start(id);
+    assertThat(status(id).getState()).isEqualTo(ContainerState.CONTAINER_RUNNING);
     remove(id);
   }
 

@@ -37,7 +37,8 @@ class ResourceBoundsTest {
             .setCpusetCpus("0-1,3")
             .setCpusetMems("0")
             .build(),
-        0);
+        0,
+        true);
     assertThat(spec.resources().cpu().shares()).isEqualTo(262_144L);
     assertThat(spec.resources().cpu().quota()).isEqualTo(-1L);
   }
@@ -45,18 +46,37 @@ class ResourceBoundsTest {
   @Test
   void oomScoreAdjIsAlwaysSetAndNeverBelowTheDaemonsOwn() {
     OciSpecBuilder unset = withProcess();
-    ContainerSpecs.resources(unset, LinuxContainerResources.getDefaultInstance(), -999);
+    ContainerSpecs.resources(unset, LinuxContainerResources.getDefaultInstance(), -999, true);
     assertThat(unset.build().process().oomScoreAdj()).isZero();
 
     OciSpecBuilder guaranteed = withProcess();
     ContainerSpecs.resources(
-        guaranteed, LinuxContainerResources.newBuilder().setOomScoreAdj(-997).build(), 0);
+        guaranteed, LinuxContainerResources.newBuilder().setOomScoreAdj(-997).build(), 0, true);
     assertThat(guaranteed.build().process().oomScoreAdj()).isZero();
 
     OciSpecBuilder burstable = withProcess();
     ContainerSpecs.resources(
-        burstable, LinuxContainerResources.newBuilder().setOomScoreAdj(500).build(), -999);
+        burstable, LinuxContainerResources.newBuilder().setOomScoreAdj(500).build(), -999, true);
     assertThat(burstable.build().process().oomScoreAdj()).isEqualTo(500);
+  }
+
+  @Test
+  void aMemoryLimitWithoutASwapLimitAllowsNoSwapWhereSwapIsAccounted() {
+    LinuxContainerResources limitOnly =
+        LinuxContainerResources.newBuilder().setMemoryLimitInBytes(128 << 20).build();
+    OciSpecBuilder accounted = new OciSpecBuilder();
+    ContainerSpecs.resources(accounted, limitOnly, 0, true);
+    assertThat(accounted.resources().memory().swap()).isEqualTo(128L << 20);
+
+    // runc fails to write a v1 swap limit without swap accounting: none is asked for there.
+    OciSpecBuilder unaccounted = new OciSpecBuilder();
+    ContainerSpecs.resources(unaccounted, limitOnly, 0, false);
+    assertThat(unaccounted.resources().memory().swap()).isNull();
+
+    OciSpecBuilder explicit = new OciSpecBuilder();
+    ContainerSpecs.resources(
+        explicit, limitOnly.toBuilder().setMemorySwapLimitInBytes(-1).build(), 0, true);
+    assertThat(explicit.resources().memory().swap()).isEqualTo(-1L);
   }
 
   private static OciSpecBuilder withProcess() {
@@ -64,7 +84,8 @@ class ResourceBoundsTest {
   }
 
   private static void assertRefused(LinuxContainerResources.Builder resources, String field) {
-    assertThatThrownBy(() -> ContainerSpecs.resources(new OciSpecBuilder(), resources.build(), 0))
+    assertThatThrownBy(
+            () -> ContainerSpecs.resources(new OciSpecBuilder(), resources.build(), 0, true))
         .isInstanceOfSatisfying(
             CaissonException.class,
             e -> {

@@ -242,9 +242,10 @@ class StreamingDaemonIT {
                 .setStdout(true)
                 .setTty(true));
     try (WsTestClient ws = WsTestClient.connect(wsUrl(url), "v5.channel.k8s.io")) {
-      ws.send(0, "echo attached-$((40+2))\n");
+      // The container's own process has a TERM, as a terminal needs.
+      ws.send(0, "echo attached-$((40+2))-$TERM\n");
       StringBuilder out = new StringBuilder();
-      while (!out.toString().contains("attached-42")) {
+      while (!out.toString().contains("attached-42-xterm")) {
         WsTestClient.Message m = ws.next();
         assertThat(m)
             .as("the session ended before the echo: %s", out)
