@@ -349,10 +349,13 @@ public final class SandboxManager {
       if (sandbox.isRemoved()) {
         return;
       }
-      // Refuse new containers first, so none starts while we stop the others.
+      // Refuse new containers first, so none starts while we stop the others. Written down before
+      // any teardown: a stop that fails half-way (a plugin's DEL) has already stopped containers
+      // and given addresses back, and a restarted daemon must not read the pod as ready.
       boolean wasReady = sandbox.record().state() == SandboxState.READY;
       if (wasReady) {
         sandbox.update(sandbox.record().withState(SandboxState.NOTREADY));
+        persist(sandbox.record());
       }
       containers.stopAll(sandbox.record());
       releaseResources(sandbox);
@@ -380,6 +383,9 @@ public final class SandboxManager {
       }
       boolean wasReady = sandbox.record().state() == SandboxState.READY;
       sandbox.update(sandbox.record().withState(SandboxState.NOTREADY));
+      if (wasReady) {
+        persist(sandbox.record()); // as in stop: before any teardown
+      }
       containers.stopAll(sandbox.record());
       if (wasReady) {
         events.changed(Lifecycle.Kind.STOPPED, sandbox.id(), sandbox.id());

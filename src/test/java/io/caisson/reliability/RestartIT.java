@@ -1,6 +1,7 @@
 package io.caisson.reliability;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -18,11 +19,13 @@ import io.caisson.cri.v1.PodSandboxState;
 import io.caisson.cri.v1.PodSandboxStatusRequest;
 import io.caisson.cri.v1.RunPodSandboxRequest;
 import io.caisson.cri.v1.StopContainerRequest;
+import io.caisson.cri.v1.StopPodSandboxRequest;
 import io.caisson.linux.Syscalls;
 import io.caisson.store.RecordStore;
 import io.caisson.testing.TestNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -188,6 +191,70 @@ class RestartIT {
     }
     assertThat(Files.readString(waitingLog).lines().filter(l -> l.endsWith(" began")).count())
         .isEqualTo(1);
+    node.removePod(pod);
+    node.cleanUpAndAssertNothingLeaked();
+  }
+
+  /**
+   * A StopPodSandbox that failed (a CNI plugin's DEL) has already stopped the pod's containers and
+   * most of its network: the pod is not ready from then on, also for a daemon started again, which
+   * must not report it ready with an address IPAM has given back. Stop and remove succeed once the
+   * plugin does.
+   */
+  @Test
+  void aPodWhoseStopFailedIsNotReadyAfterARestart() throws Exception {
+    node = TestNode.start(dir);
+    Path bin = Files.createDirectories(dir.resolve("cni-bin"));
+    Path refuseDel = dir.resolve("refuse-del");
+    Path plugin = bin.resolve("refusedel");
+    Files.writeString(
+        plugin,
+        """
+        #!/bin/sh
+        in=$(cat)
+        case "$CNI_COMMAND" in
+          ADD) echo "$in" | jq -c .prevResult ;;
+          DEL) if [ -e %s ]; then
+                 echo '{"cniVersion":"1.0.0","code":11,"msg":"DEL refused by the test"}'; exit 1
+               fi ;;
+          VERSION) echo '{"cniVersion":"1.0.0","supportedVersions":["0.4.0","1.0.0"]}' ;;
+        esac
+        """
+            .formatted(refuseDel));
+    Files.setPosixFilePermissions(plugin, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Path conf = Files.list(node.network.confDir()).findFirst().orElseThrow();
+    Files.writeString(
+        conf,
+        Files.readString(conf)
+            .replace(
+                "{\"type\": \"portmap\", \"capabilities\": {\"portMappings\": true}}",
+                "{\"type\": \"portmap\", \"capabilities\": {\"portMappings\": true}},"
+                    + " {\"type\": \"refusedel\"}"));
+    String[] bins = {"--cni-bin-dir", "/usr/lib/cni", "--cni-bin-dir", bin.toString()};
+    node.daemon.close();
+    node.startDaemon(bins);
+    String pod = node.runPod("stop-fails");
+    node.run(pod, "stop-fails", node.container("app", "sleep", "3600"));
+
+    Files.createFile(refuseDel);
+    assertThatThrownBy(
+            () ->
+                node.daemon
+                    .runtime()
+                    .stopPodSandbox(
+                        StopPodSandboxRequest.newBuilder().setPodSandboxId(pod).build()))
+        .hasMessageContaining("DEL refused by the test");
+    node.daemon.kill();
+    node.startDaemon(bins);
+    assertThat(
+            node.daemon
+                .runtime()
+                .podSandboxStatus(PodSandboxStatusRequest.newBuilder().setPodSandboxId(pod).build())
+                .getStatus()
+                .getState())
+        .isEqualTo(PodSandboxState.SANDBOX_NOTREADY);
+
+    Files.delete(refuseDel);
     node.removePod(pod);
     node.cleanUpAndAssertNothingLeaked();
   }

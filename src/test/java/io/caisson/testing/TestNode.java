@@ -68,14 +68,12 @@ public final class TestNode implements AutoCloseable {
     return node;
   }
 
-  public void startDaemon() throws Exception {
-    daemon =
-        DaemonProcess.start(
-            dir.resolve("daemon"),
-            "--cni-conf-dir",
-            network.confDir().toString(),
-            "--pause-image",
-            pause);
+  public void startDaemon(String... extraArgs) throws Exception {
+    List<String> args =
+        new java.util.ArrayList<>(
+            List.of("--cni-conf-dir", network.confDir().toString(), "--pause-image", pause));
+    args.addAll(List.of(extraArgs));
+    daemon = DaemonProcess.start(dir.resolve("daemon"), args.toArray(String[]::new));
   }
 
   public Path daemonRoot() {
