@@ -63,6 +63,8 @@ public final class ContainerManager implements SandboxManager.PodContainers {
   // The ids of the images its image volumes hold, one per line; absent when it has none.
   private static final String VOLUME_IMAGES = "volume-images";
   private static final Duration KILL_WAIT = Duration.ofSeconds(10);
+  // What containerd reports for a container whose start failed.
+  private static final int START_ERROR_EXIT_CODE = 128;
   private static final Duration EXIT_RECHECK = Duration.ofMillis(100);
 
   /** What a container whose end nobody saw reports, as other runtimes do. */
@@ -539,7 +541,12 @@ public final class ContainerManager implements SandboxManager.PodContainers {
           // As CreateContainer does for a fresh one: a lost conmon is then noticed at a stop.
           ProcessStamp.of(pid).ifPresent(container::initProcess);
         } else {
-          container.runtime().start(record.id(), pid, Path.of(record.bundle()));
+          try {
+            container.runtime().start(record.id(), pid, Path.of(record.bundle()));
+          } catch (RuntimeException e) {
+            recordStartError(container, record, e);
+            throw e;
+          }
         }
         container.update(record.started(pid, nowNanos()));
         persist(container.record());
@@ -548,6 +555,22 @@ public final class ContainerManager implements SandboxManager.PodContainers {
     } finally {
       container.lock().unlock();
     }
+  }
+
+  /**
+   * A start that failed ends the container, as containerd and CRI-O end it (exit code 128, reason
+   * StartError, runc's words as the message): left CREATED, kubelet would start it again and again
+   * whatever its restart policy, each time with runc's init process, cgroup and conmon still there.
+   * The container is deleted from runc, which ends its init process.
+   */
+  private void recordStartError(Container container, ContainerRecord record, Exception failure)
+      throws IOException {
+    ContainerRecord failed =
+        record.exited(START_ERROR_EXIT_CODE, nowNanos(), "StartError", failure.getMessage());
+    container.update(failed);
+    persist(failed);
+    deleteQuietly(container.runtime(), record.id());
+    events.changed(Lifecycle.Kind.STOPPED, record.id(), record.sandboxId());
   }
 
   /** Stop signal, up to {@code timeoutSeconds} of grace, then SIGKILL; idempotent. */

@@ -26,6 +26,7 @@ import io.caisson.sandbox.Sandbox;
 import io.caisson.sandbox.SandboxManager;
 import io.caisson.sandbox.SandboxRecord;
 import io.caisson.sandbox.SandboxState;
+import java.time.Instant;
 
 /** RunPodSandbox, StopPodSandbox, RemovePodSandbox, PodSandboxStatus, ListPodSandbox. */
 public final class SandboxRpcs {
@@ -58,9 +59,7 @@ public final class SandboxRpcs {
     // With a timestamp, kubelet's evented PLEG takes the pod's containers from this response
     // alone (and only then): they come with it, as they are now.
     PodSandboxStatusResponse.Builder response =
-        PodSandboxStatusResponse.newBuilder()
-            .setStatus(statusOf(sandbox))
-            .setTimestamp(System.currentTimeMillis() * 1_000_000L);
+        PodSandboxStatusResponse.newBuilder().setStatus(statusOf(sandbox));
     // One read of conmon's exit directory for the pod, as ListContainers does, not one per
     // container: kubelet asks this for every pod it relists.
     java.util.Set<String> exits = containers.exitFileNames();
@@ -70,6 +69,10 @@ public final class SandboxRpcs {
             ContainerRpcs.statusOf(container, containers.refresh(container, exits)));
       }
     }
+    // Stamped once all was read, in nanoseconds as an event's created_at: kubelet keeps whichever
+    // of the two is newer, so a stamp earlier than the read would let an older event win.
+    Instant now = Instant.now();
+    response.setTimestamp(now.getEpochSecond() * 1_000_000_000L + now.getNano());
     if (request.getVerbose()) {
       response.putInfo("info", VerboseInfo.sandbox(record, sandbox.config()));
     }

@@ -1239,6 +1239,58 @@ class ContainerIT {
   }
 
   @Test
+  void aStartThatFailsEndsTheContainerWithStartError() throws Exception {
+    // A runtime whose `runc start` fails; a poststart hook makes Caisson start through it.
+    Path wrapper =
+        Files.writeString(
+            dir.resolve("failing-start-runc"),
+            """
+            #!/bin/sh
+            case " $* " in *" start "*) echo "start refused by the test" >&2; exit 1;; esac
+            exec /usr/sbin/runc "$@"
+            """);
+    Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Files.writeString(
+        Files.createDirectories(dir.resolve("daemon/caisson.d")).resolve("50-failstart.toml"),
+        "[runtimes.failstart]\npath = \"" + wrapper + "\"\n");
+    Path hook =
+        Files.writeString(
+            Files.createDirectories(dir.resolve("hooks.d")).resolve("70-poststart.json"),
+            """
+            {"version": "1.0.0", "hook": {"path": "/bin/true"},
+             "when": {"always": true}, "stages": ["poststart"]}
+            """);
+    try {
+      restartDaemon();
+      String failPod = runPod("failstart", "failstart");
+      String id =
+          daemon
+              .runtime()
+              .createContainer(
+                  CreateContainerRequest.newBuilder()
+                      .setPodSandboxId(failPod)
+                      .setConfig(base("never-starts").addAllCommand(List.of("sleep", "3600")))
+                      .build())
+              .getContainerId();
+      assertThatThrownBy(() -> start(id)).hasMessageContaining("start refused by the test");
+      ContainerStatus failed = status(id);
+      assertThat(failed.getState()).isEqualTo(ContainerState.CONTAINER_EXITED);
+      assertThat(failed.getExitCode()).isEqualTo(128);
+      assertThat(failed.getReason()).isEqualTo("StartError");
+      assertThat(failed.getMessage()).contains("start refused by the test");
+      remove(id);
+      daemon
+          .runtime()
+          .removePodSandbox(
+              io.caisson.cri.v1.RemovePodSandboxRequest.newBuilder()
+                  .setPodSandboxId(failPod)
+                  .build());
+    } finally {
+      Files.delete(hook);
+    }
+  }
+
+  @Test
   void aPodOfAnotherRuntimeHandlerRunsWithThatBinaryUnderARootOfItsOwn() throws Exception {
     Path calls = dir.resolve("wrapped-runc.calls");
     Path wrapper = wrappedRuntime(calls);

@@ -157,7 +157,9 @@ class EventsIT {
     // A long runner, stopped with its pod.
     String sleeper = create(pod, "sleeper", "exec sleep 3600");
     start(sleeper);
-    // kubelet's evented PLEG takes a pod's containers from its status when it has a timestamp.
+    // kubelet's evented PLEG takes a pod's containers from its status when it has a timestamp,
+    // and keeps whichever of a status and an event is newer: the status read after the event
+    // must not be stamped before it (it was, by up to a millisecond).
     var podStatus =
         daemon
             .runtime()
@@ -178,7 +180,11 @@ class EventsIT {
         .stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
     for (var events : List.of(first, second)) {
       expect(events, sleeper, ContainerEventType.CONTAINER_CREATED_EVENT);
-      expect(events, sleeper, ContainerEventType.CONTAINER_STARTED_EVENT);
+      // The status read after the start must not be stamped before the start's event: kubelet
+      // keeps whichever is newer (it was stamped in whole milliseconds, so it could be).
+      assertThat(podStatus.getTimestamp())
+          .isGreaterThan(
+              expect(events, sleeper, ContainerEventType.CONTAINER_STARTED_EVENT).getCreatedAt());
       ContainerEventResponse stopped =
           expect(events, sleeper, ContainerEventType.CONTAINER_STOPPED_EVENT);
       assertThat(status(stopped, sleeper).getState()).isEqualTo(ContainerState.CONTAINER_EXITED);
