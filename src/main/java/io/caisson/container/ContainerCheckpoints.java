@@ -4,6 +4,7 @@ import io.caisson.checkpoint.CheckpointArchive;
 import io.caisson.checkpoint.CheckpointMetadata;
 import io.caisson.checkpoint.RootfsDiff;
 import io.caisson.common.CaissonException;
+import io.caisson.common.EpochNanos;
 import io.caisson.cri.v1.ContainerConfig;
 import io.caisson.cri.v1.ImageSpec;
 import io.caisson.cri.v1.Mount;
@@ -154,11 +155,7 @@ public final class ContainerCheckpoints {
     CheckpointArchive.writeMetadata(
         staging,
         CheckpointMetadata.of(
-            id,
-            record.imageRef(),
-            record.imageId(),
-            container.config(),
-            ContainerManager.nowNanos()));
+            id, record.imageRef(), record.imageId(), container.config(), EpochNanos.now()));
     // Where the temporary archive goes, for a restart after a crash to find it (see recover).
     Files.writeString(work.resolve(LOCATION), target.toString());
     CheckpointArchive.write(staging, target, () -> deadline.check(id, "the archive was written"));

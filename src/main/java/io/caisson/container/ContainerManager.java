@@ -3,6 +3,7 @@ package io.caisson.container;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.caisson.common.CaissonException;
+import io.caisson.common.EpochNanos;
 import io.caisson.common.Ids;
 import io.caisson.common.Undo;
 import io.caisson.config.CaissonConfig;
@@ -323,7 +324,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
               config.getImage().getImage(),
               image.imageId(),
               ContainerState.CREATED,
-              nowNanos(),
+              EpochNanos.now(),
               0,
               0,
               0,
@@ -548,7 +549,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
             throw e;
           }
         }
-        container.update(record.started(pid, nowNanos()));
+        container.update(record.started(pid, EpochNanos.now()));
         persist(container.record());
         events.changed(Lifecycle.Kind.STARTED, record.id(), record.sandboxId());
       }
@@ -566,7 +567,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
   private void recordStartError(Container container, ContainerRecord record, Exception failure)
       throws IOException {
     ContainerRecord failed =
-        record.exited(START_ERROR_EXIT_CODE, nowNanos(), "StartError", failure.getMessage());
+        record.exited(START_ERROR_EXIT_CODE, EpochNanos.now(), "StartError", failure.getMessage());
     container.update(failed);
     persist(failed);
     deleteQuietly(container.runtime(), record.id());
@@ -644,7 +645,8 @@ public final class ContainerManager implements SandboxManager.PodContainers {
       checkpoints.discardRestore(storage.layer(record.id()));
       synchronized (container) {
         ContainerRecord exited =
-            record.exited(0, nowNanos(), "Stopped", "stopped before its checkpoint was restored");
+            record.exited(
+                0, EpochNanos.now(), "Stopped", "stopped before its checkpoint was restored");
         container.update(exited);
         persist(exited);
         events.changed(Lifecycle.Kind.STOPPED, exited.id(), exited.sandboxId());
@@ -858,7 +860,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
               .record()
               .exited(
                   UNKNOWN_EXIT_CODE,
-                  nowNanos(),
+                  EpochNanos.now(),
                   "Unknown",
                   "conmon ended before the container and recorded no exit status, so the exit"
                       + " code is unknown (conmon killed, or a log it could not reopen, or "
@@ -889,8 +891,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
     Instant at = info.finishedAt();
     // The exit file's time comes from the filesystem's coarser clock: a container that ends within
     // a tick of its start would seem to finish before it started.
-    long finishedAt =
-        Math.max(at.getEpochSecond() * 1_000_000_000L + at.getNano(), record.startedAtNanos());
+    long finishedAt = Math.max(EpochNanos.of(at), record.startedAtNanos());
     ContainerRecord exited = record.exited(info.exitCode(), finishedAt, reason, "");
     container.update(exited);
     if (container.recordStored()) {
@@ -1065,7 +1066,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
           // The daemon was stopped between `runc start` and writing the start down: the
           // container runs, and a retried StartContainer could never succeed. When it started
           // is not known any closer than now.
-          ContainerRecord started = record.started(record.pid(), nowNanos());
+          ContainerRecord started = record.started(record.pid(), EpochNanos.now());
           container.update(started);
           persist(started);
           LOG.warn("container {} was started before the daemon stopped: recorded running", id);
@@ -1114,7 +1115,8 @@ public final class ContainerManager implements SandboxManager.PodContainers {
   }
 
   private void recordLostAtRecovery(Container container, String why) throws IOException {
-    ContainerRecord lost = container.record().exited(UNKNOWN_EXIT_CODE, nowNanos(), "Unknown", why);
+    ContainerRecord lost =
+        container.record().exited(UNKNOWN_EXIT_CODE, EpochNanos.now(), "Unknown", why);
     container.update(lost);
     persist(lost);
     LOG.warn("container {}: {}: marked exited (code unknown)", lost.id(), why);
@@ -1135,10 +1137,5 @@ public final class ContainerManager implements SandboxManager.PodContainers {
     } catch (IOException | NumberFormatException e) {
       return 0;
     }
-  }
-
-  static long nowNanos() {
-    Instant now = Instant.now();
-    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
   }
 }

@@ -1,5 +1,6 @@
 package io.caisson.cri;
 
+import io.caisson.common.EpochNanos;
 import io.caisson.container.Container;
 import io.caisson.container.ContainerManager;
 import io.caisson.cri.v1.ContainerEventResponse;
@@ -11,7 +12,6 @@ import io.caisson.sandbox.SandboxManager;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -58,7 +58,7 @@ public final class ContainerEvents implements Lifecycle, AutoCloseable {
         ContainerEventResponse.newBuilder()
             .setContainerId(subject)
             .setContainerEventType(type(kind))
-            .setCreatedAt(nowNanos());
+            .setCreatedAt(EpochNanos.now());
     Sandbox sandbox = sandboxes.findOptional(sandboxId).orElse(null);
     if (sandbox != null) {
       event.setPodSandboxStatus(SandboxRpcs.statusOf(sandbox));
@@ -160,10 +160,5 @@ public final class ContainerEvents implements Lifecycle, AutoCloseable {
   public void close() {
     closing = true;
     bus.closeAll();
-  }
-
-  private static long nowNanos() {
-    Instant now = Instant.now();
-    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
   }
 }

@@ -1,5 +1,6 @@
 package io.caisson.cri;
 
+import io.caisson.common.EpochNanos;
 import io.caisson.container.Container;
 import io.caisson.container.ContainerManager;
 import io.caisson.container.ContainerRecord;
@@ -232,7 +233,7 @@ public final class PodMetricsRpcs {
               podName);
       List<Metric> metrics = new ArrayList<>(usage(base, sample.get()));
       metrics.addAll(throttling(base, containers.cgroupsPath(container), sample.get()));
-      long now = nowNanos();
+      long now = EpochNanos.now();
       if (record.startedAtNanos() > 0) {
         metrics.add(base.metric(Family.START_TIME, now, record.startedAtNanos() / NANOS));
       }
@@ -308,7 +309,7 @@ public final class PodMetricsRpcs {
       LOG.warn("network counters of pod {}: {}", sandbox.id(), e.toString());
       return List.of();
     }
-    long t = nowNanos();
+    long t = EpochNanos.now();
     return counters.stream()
         .flatMap(
             c ->
@@ -340,10 +341,5 @@ public final class PodMetricsRpcs {
           .setValue(UInt64Value.newBuilder().setValue(Math.max(0, value)))
           .build();
     }
-  }
-
-  private static long nowNanos() {
-    java.time.Instant now = java.time.Instant.now();
-    return now.getEpochSecond() * NANOS + now.getNano();
   }
 }

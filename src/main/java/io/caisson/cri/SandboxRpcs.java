@@ -1,5 +1,6 @@
 package io.caisson.cri;
 
+import io.caisson.common.EpochNanos;
 import io.caisson.common.Ids;
 import io.caisson.container.Container;
 import io.caisson.container.ContainerManager;
@@ -26,7 +27,6 @@ import io.caisson.sandbox.Sandbox;
 import io.caisson.sandbox.SandboxManager;
 import io.caisson.sandbox.SandboxRecord;
 import io.caisson.sandbox.SandboxState;
-import java.time.Instant;
 
 /** RunPodSandbox, StopPodSandbox, RemovePodSandbox, PodSandboxStatus, ListPodSandbox. */
 public final class SandboxRpcs {
@@ -71,8 +71,7 @@ public final class SandboxRpcs {
     }
     // Stamped once all was read, in nanoseconds as an event's created_at: kubelet keeps whichever
     // of the two is newer, so a stamp earlier than the read would let an older event win.
-    Instant now = Instant.now();
-    response.setTimestamp(now.getEpochSecond() * 1_000_000_000L + now.getNano());
+    response.setTimestamp(EpochNanos.now());
     if (request.getVerbose()) {
       response.putInfo("info", VerboseInfo.sandbox(record, sandbox.config()));
     }

@@ -1,6 +1,7 @@
 package io.caisson.cri;
 
 import io.caisson.common.CaissonException;
+import io.caisson.common.EpochNanos;
 import io.caisson.container.Container;
 import io.caisson.container.ContainerManager;
 import io.caisson.cri.v1.ContainerAttributes;
@@ -153,7 +154,7 @@ public final class StatsRpcs {
     }
     Optional<CgroupSample> own = PodCgroups.sample(cgroups, sandbox, samples);
     CgroupSample total = own.orElseGet(() -> CgroupSample.sum(List.of()));
-    long timestamp = own.isEmpty() ? nowNanos() : total.timestampNanos();
+    long timestamp = own.isEmpty() ? EpochNanos.now() : total.timestampNanos();
     OptionalLong nanoCores =
         own.isEmpty() ? OptionalLong.empty() : podRates.nanoCores(sandbox.id(), total);
     if (own.isEmpty()) {
@@ -194,7 +195,7 @@ public final class StatsRpcs {
       LOG.warn("network counters of pod {}: {}", sandbox.id(), e.toString());
       return Optional.empty();
     }
-    NetworkUsage.Builder usage = NetworkUsage.newBuilder().setTimestamp(nowNanos());
+    NetworkUsage.Builder usage = NetworkUsage.newBuilder().setTimestamp(EpochNanos.now());
     for (NetDev.Counters c : counters) {
       NetworkInterfaceUsage iface =
           NetworkInterfaceUsage.newBuilder()
@@ -239,7 +240,7 @@ public final class StatsRpcs {
     if (swap.isPresent()) {
       SwapUsage.Builder usage =
           SwapUsage.newBuilder()
-              .setTimestamp(nowNanos())
+              .setTimestamp(EpochNanos.now())
               .setSwapUsageBytes(u64(swap.get().usage()));
       if (swap.get().limited()) {
         usage.setSwapAvailableBytes(u64(swap.get().available()));
@@ -278,11 +279,6 @@ public final class StatsRpcs {
         .setMajorPageFaults(u64(s.majorPageFaults()))
         .setAvailableBytes(u64(s.availableBytes()))
         .build();
-  }
-
-  private static long nowNanos() {
-    java.time.Instant now = java.time.Instant.now();
-    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
   }
 
   /** Ids still known; kubelet lists periodically, so pruning there bounds the rate tables. */

@@ -430,7 +430,7 @@ public final class Conmon {
     try {
       control(bundle, REOPEN_LOGS, 0, 0);
     } catch (CaissonException e) {
-      deleteQuietly(temp);
+      ScratchFiles.deleteQuietly(temp);
       throw e;
     }
     long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
@@ -445,14 +445,6 @@ public final class Conmon {
         Thread.currentThread().interrupt();
         throw new CaissonException(Kind.INTERNAL, "interrupted while reopening " + logPath, e);
       }
-    }
-  }
-
-  private static void deleteQuietly(Path file) {
-    try {
-      Files.deleteIfExists(file);
-    } catch (IOException e) {
-      // A leftover empty file beside the log; conmon truncates it at the next reopen.
     }
   }
 

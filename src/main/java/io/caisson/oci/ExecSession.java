@@ -67,7 +67,7 @@ public final class ExecSession implements AutoCloseable {
       spec = Files.createTempFile(scratchDir, "exec-", ".json");
       Files.write(spec, OciJson.bytes(process));
     } catch (IOException e) {
-      deleteQuietly(spec); // a full disk creates the file and then refuses its bytes
+      ScratchFiles.deleteQuietly(spec); // a full disk creates the file and then refuses its bytes
       throw CaissonException.internal("cannot write the exec spec for " + id, e);
     }
     List<String> runcArgv = new ArrayList<>();
@@ -91,7 +91,7 @@ public final class ExecSession implements AutoCloseable {
       if (terminal != null) {
         terminal.close();
       }
-      deleteQuietly(spec);
+      ScratchFiles.deleteQuietly(spec);
       throw CaissonException.internal("cannot run runc exec in " + id, e);
     }
   }
@@ -155,17 +155,6 @@ public final class ExecSession implements AutoCloseable {
   }
 
   private void deleteSpec() {
-    deleteQuietly(specFile);
-  }
-
-  private static void deleteQuietly(Path spec) {
-    if (spec == null) {
-      return;
-    }
-    try {
-      Files.deleteIfExists(spec);
-    } catch (IOException ignored) {
-      // The scratch dir is Caisson's; a leftover spec is harmless.
-    }
+    ScratchFiles.deleteQuietly(specFile);
   }
 }

@@ -376,23 +376,15 @@ public final class Runc {
     try {
       p = new Spawn(argv).environment(env).stdin(Stdio.NULL).start();
     } catch (IOException e) {
-      deleteQuietly(pidFile);
+      ScratchFiles.deleteQuietly(pidFile);
       throw CaissonException.internal("cannot run runc exec in " + id, e);
     }
     try {
       return awaitExec(id, command, timeout, p, maxOutput, pidFile);
     } finally {
-      deleteQuietly(pidFile);
+      ScratchFiles.deleteQuietly(pidFile);
       // runc writes the pid file as ".NAME" and renames it: a failed write (full disk) leaves that.
-      deleteQuietly(pidFile.resolveSibling("." + pidFile.getFileName()));
-    }
-  }
-
-  private static void deleteQuietly(Path file) {
-    try {
-      Files.deleteIfExists(file);
-    } catch (IOException e) {
-      // A stale pid file in the runc root is harmless.
+      ScratchFiles.deleteQuietly(pidFile.resolveSibling("." + pidFile.getFileName()));
     }
   }
 

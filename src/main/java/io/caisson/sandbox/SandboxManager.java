@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.google.common.util.concurrent.Uninterruptibles;
 import io.caisson.common.CaissonException;
+import io.caisson.common.EpochNanos;
 import io.caisson.common.Ids;
 import io.caisson.common.Undo;
 import io.caisson.config.CaissonConfig;
@@ -302,7 +303,7 @@ public final class SandboxManager {
               metadata.getUid(),
               metadata.getAttempt(),
               runtimeHandler,
-              nowNanos(),
+              EpochNanos.now(),
               SandboxState.READY,
               ips.primary(),
               ips.additional(),
@@ -616,11 +617,6 @@ public final class SandboxManager {
 
   private static String str(Path path) {
     return path == null ? null : path.toString();
-  }
-
-  static long nowNanos() {
-    java.time.Instant now = java.time.Instant.now();
-    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
   }
 
   /** Until containers exist, a pod has none to stop or remove. */

@@ -1,12 +1,12 @@
 package io.caisson.stats;
 
+import io.caisson.common.EpochNanos;
 import io.caisson.linux.CgroupHierarchies;
 import io.caisson.linux.ProcFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -56,7 +56,7 @@ public final class CgroupReader {
     Path cpuStat = cpu.resolve("cpuacct.stat");
     Map<String, Long> ticks = Files.exists(cpuStat) ? keyValues(ProcFiles.read(cpuStat)) : Map.of();
     return new CgroupSample(
-        now(),
+        EpochNanos.now(),
         cpuNanos,
         usage,
         Math.max(0, usage - inactiveFile),
@@ -181,7 +181,7 @@ public final class CgroupReader {
     Map<String, Long> stat = keyValues(ProcFiles.read(dir.resolve("memory.stat")));
     String max = ProcFiles.read(dir.resolve("memory.max"));
     return new CgroupSample(
-        now(),
+        EpochNanos.now(),
         cpu.getOrDefault("usage_usec", 0L) * 1000,
         usage,
         Math.max(0, usage - stat.getOrDefault("inactive_file", 0L)),
@@ -209,10 +209,5 @@ public final class CgroupReader {
       }
     }
     return values;
-  }
-
-  private static long now() {
-    Instant now = Instant.now();
-    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
   }
 }

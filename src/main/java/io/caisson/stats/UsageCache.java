@@ -1,5 +1,6 @@
 package io.caisson.stats;
 
+import io.caisson.common.EpochNanos;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -65,9 +66,7 @@ public final class UsageCache<K, V> {
       if (entry.reading != null && fresh(entry.takenAt, now)) {
         return entry.reading;
       }
-      Reading<V> reading =
-          new Reading<>(
-              measure.measure(key), now.getEpochSecond() * 1_000_000_000L + now.getNano());
+      Reading<V> reading = new Reading<>(measure.measure(key), EpochNanos.of(now));
       entry.reading = reading;
       entry.takenAt = now;
       return reading;
