@@ -16,7 +16,6 @@ import io.caisson.cri.v1.NamespaceMode;
 import io.caisson.cri.v1.NamespaceOption;
 import io.caisson.cri.v1.PodSandboxConfig;
 import io.caisson.cri.v1.PodSandboxState;
-import io.caisson.cri.v1.PodSandboxStatusRequest;
 import io.caisson.cri.v1.RunPodSandboxRequest;
 import io.caisson.cri.v1.StopContainerRequest;
 import io.caisson.cri.v1.StopPodSandboxRequest;
@@ -246,13 +245,7 @@ class RestartIT {
         .hasMessageContaining("DEL refused by the test");
     node.daemon.kill();
     node.startDaemon(bins);
-    assertThat(
-            node.daemon
-                .runtime()
-                .podSandboxStatus(PodSandboxStatusRequest.newBuilder().setPodSandboxId(pod).build())
-                .getStatus()
-                .getState())
-        .isEqualTo(PodSandboxState.SANDBOX_NOTREADY);
+    assertThat(node.podState(pod)).isEqualTo(PodSandboxState.SANDBOX_NOTREADY);
 
     Files.delete(refuseDel);
     node.removePod(pod);
@@ -345,12 +338,12 @@ class RestartIT {
             .runtime()
             .runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(config).build())
             .getPodSandboxId();
-    assertThat(podState(pod)).isEqualTo(PodSandboxState.SANDBOX_READY);
+    assertThat(node.podState(pod)).isEqualTo(PodSandboxState.SANDBOX_READY);
     node.daemon.kill();
     rebootAway(node.daemonState());
 
     node.startDaemon();
-    assertThat(podState(pod)).isEqualTo(PodSandboxState.SANDBOX_NOTREADY);
+    assertThat(node.podState(pod)).isEqualTo(PodSandboxState.SANDBOX_NOTREADY);
     node.removePod(pod);
     node.cleanUpAndAssertNothingLeaked();
   }
@@ -366,14 +359,6 @@ class RestartIT {
                                 .setNetwork(NamespaceMode.NODE)
                                 .setPid(NamespaceMode.CONTAINER))))
         .build();
-  }
-
-  private PodSandboxState podState(String pod) {
-    return node.daemon
-        .runtime()
-        .podSandboxStatus(PodSandboxStatusRequest.newBuilder().setPodSandboxId(pod).build())
-        .getStatus()
-        .getState();
   }
 
   /**

@@ -12,7 +12,6 @@ import io.caisson.cri.v1.NamespaceMode;
 import io.caisson.cri.v1.NamespaceOption;
 import io.caisson.cri.v1.PodSandboxConfig;
 import io.caisson.cri.v1.PodSandboxState;
-import io.caisson.cri.v1.PodSandboxStatusRequest;
 import io.caisson.cri.v1.RunPodSandboxRequest;
 import io.caisson.cri.v1.StatusRequest;
 import io.caisson.cri.v1.UserNamespace;
@@ -139,13 +138,7 @@ class UserNamespaceIT {
     // A daemon restart finds the pod and its container as they were.
     node.daemon.close();
     node.startDaemon();
-    assertThat(
-            node.daemon
-                .runtime()
-                .podSandboxStatus(PodSandboxStatusRequest.newBuilder().setPodSandboxId(pod).build())
-                .getStatus()
-                .getState())
-        .isEqualTo(PodSandboxState.SANDBOX_READY);
+    assertThat(node.podState(pod)).isEqualTo(PodSandboxState.SANDBOX_READY);
     assertThat(exec(id, "cat", "/data/written")).isEqualTo("y\n");
 
     // A create that fails after its volumes were cloned takes the clones away again.

@@ -16,6 +16,8 @@ import io.caisson.cri.v1.ListPodSandboxRequest;
 import io.caisson.cri.v1.PodSandbox;
 import io.caisson.cri.v1.PodSandboxConfig;
 import io.caisson.cri.v1.PodSandboxMetadata;
+import io.caisson.cri.v1.PodSandboxState;
+import io.caisson.cri.v1.PodSandboxStatusRequest;
 import io.caisson.cri.v1.PullImageRequest;
 import io.caisson.cri.v1.RemoveContainerRequest;
 import io.caisson.cri.v1.RemovePodSandboxRequest;
@@ -161,6 +163,14 @@ public final class TestNode implements AutoCloseable {
         .runtime()
         .containerStatus(ContainerStatusRequest.newBuilder().setContainerId(id).build())
         .getStatus();
+  }
+
+  public PodSandboxState podState(String pod) {
+    return daemon
+        .runtime()
+        .podSandboxStatus(PodSandboxStatusRequest.newBuilder().setPodSandboxId(pod).build())
+        .getStatus()
+        .getState();
   }
 
   public void removeContainer(String id) {
