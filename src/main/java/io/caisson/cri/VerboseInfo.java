@@ -3,9 +3,6 @@ package io.caisson.cri;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.MessageOrBuilder;
-import com.google.protobuf.util.JsonFormat;
 import io.caisson.container.ContainerRecord;
 import io.caisson.cri.v1.ContainerConfig;
 import io.caisson.cri.v1.PodSandboxConfig;
@@ -39,7 +36,7 @@ final class VerboseInfo {
   static String container(ContainerRecord record, ContainerConfig config) throws IOException {
     ObjectNode info = JSON.valueToTree(record);
     info.put("sandboxID", record.sandboxId());
-    info.set("config", protoTree(config));
+    info.set("config", ProtoJson.tree(config));
     runtimeSpec(Path.of(record.bundle())).ifPresent(spec -> info.set("runtimeSpec", spec));
     return JSON.writeValueAsString(info);
   }
@@ -47,7 +44,7 @@ final class VerboseInfo {
   /** A pod's: its record and config. */
   static String sandbox(SandboxRecord record, PodSandboxConfig config) throws IOException {
     ObjectNode info = JSON.valueToTree(record);
-    info.set("config", protoTree(config));
+    info.set("config", ProtoJson.tree(config));
     return JSON.writeValueAsString(info);
   }
 
@@ -64,15 +61,6 @@ final class VerboseInfo {
       info.put("chainID", chainId.toString());
     }
     return JSON.writeValueAsString(info);
-  }
-
-  /** The message in protobuf's JSON mapping (lowerCamelCase names, as crictl prints configs). */
-  private static JsonNode protoTree(MessageOrBuilder message) throws IOException {
-    try {
-      return JSON.readTree(JsonFormat.printer().print(message));
-    } catch (InvalidProtocolBufferException e) {
-      throw new IOException("cannot print " + message.getClass().getSimpleName() + " as JSON", e);
-    }
   }
 
   /** The bundle's config.json; none once the container is removed or its bundle is gone. */
