@@ -14,6 +14,7 @@ import io.caisson.cri.v1.PodSandboxMetrics;
 import io.caisson.cri.v1.UInt64Value;
 import io.caisson.sandbox.Sandbox;
 import io.caisson.sandbox.SandboxManager;
+import io.caisson.stats.BlockDevices;
 import io.caisson.stats.CgroupReader;
 import io.caisson.stats.CgroupSample;
 import io.caisson.stats.DirUsage;
@@ -89,6 +90,50 @@ public final class PodMetricsRpcs {
         "scope"),
     MEMORY_LIMIT(
         "container_spec_memory_limit_bytes", "Memory limit for the container.", MetricType.GAUGE),
+    MEMORY_SWAP("container_memory_swap", "Container swap usage in bytes.", MetricType.GAUGE),
+    MEMORY_MAPPED_FILE(
+        "container_memory_mapped_file", "Size of memory mapped files in bytes.", MetricType.GAUGE),
+    MEMORY_MAX_USAGE(
+        "container_memory_max_usage_bytes",
+        "Maximum memory usage recorded in bytes",
+        MetricType.GAUGE),
+    OOM_EVENTS(
+        "container_oom_events_total",
+        "Count of out of memory events observed for the container",
+        MetricType.COUNTER),
+    SPEC_CPU_PERIOD("container_spec_cpu_period", "CPU period of the container.", MetricType.GAUGE),
+    SPEC_CPU_QUOTA("container_spec_cpu_quota", "CPU quota of the container.", MetricType.GAUGE),
+    SPEC_CPU_SHARES("container_spec_cpu_shares", "CPU share of the container.", MetricType.GAUGE),
+    SPEC_MEMORY_RESERVATION(
+        "container_spec_memory_reservation_limit_bytes",
+        "Memory reservation limit for the container.",
+        MetricType.GAUGE),
+    SPEC_MEMORY_SWAP_LIMIT(
+        "container_spec_memory_swap_limit_bytes",
+        "Memory swap limit for the container.",
+        MetricType.GAUGE),
+    FS_READ_BYTES(
+        "container_fs_reads_bytes_total",
+        "Cumulative count of bytes read",
+        MetricType.COUNTER,
+        "device"),
+    FS_WRITE_BYTES(
+        "container_fs_writes_bytes_total",
+        "Cumulative count of bytes written",
+        MetricType.COUNTER,
+        "device"),
+    FS_READS(
+        "container_fs_reads_total",
+        "Cumulative count of reads completed",
+        MetricType.COUNTER,
+        "device"),
+    FS_WRITES(
+        "container_fs_writes_total",
+        "Cumulative count of writes completed",
+        MetricType.COUNTER,
+        "device"),
+    LAST_SEEN(
+        "container_last_seen", "Last time a container was seen by the exporter", MetricType.GAUGE),
     PROCESSES(
         "container_processes",
         "Number of processes running inside the container.",
@@ -169,6 +214,7 @@ public final class PodMetricsRpcs {
   private final SandboxManager sandboxes;
   private final CgroupReader cgroups;
   private final String writableLayersDevice;
+  private final BlockDevices blockDevices = BlockDevices.host();
 
   /**
    * @param writableLayersDevice the device of the filesystem the writable layers are on
@@ -233,6 +279,7 @@ public final class PodMetricsRpcs {
               podName);
       List<Metric> metrics = new ArrayList<>(usage(base, sample.get()));
       metrics.addAll(throttling(base, containers.cgroupsPath(container), sample.get()));
+      metrics.addAll(details(base, containers.cgroupsPath(container), sample.get()));
       long now = EpochNanos.now();
       if (record.startedAtNanos() > 0) {
         metrics.add(base.metric(Family.START_TIME, now, record.startedAtNanos() / NANOS));
@@ -257,6 +304,7 @@ public final class PodMetricsRpcs {
       String parent = sandbox.config().getLinux().getCgroupParent();
       if (!parent.isBlank()) {
         pod.addAllMetrics(throttling(base, parent, own.get()));
+        pod.addAllMetrics(details(base, parent, own.get()));
       }
     }
     pod.addAllMetrics(network(sandbox, base));
@@ -294,6 +342,55 @@ public final class PodMetricsRpcs {
         base.metric(Family.CFS_PERIODS, t, cfs.get().periods()),
         base.metric(Family.CFS_THROTTLED_PERIODS, t, cfs.get().throttledPeriods()),
         base.metric(Family.CFS_THROTTLED_SECONDS, t, cfs.get().throttledNanos() / NANOS));
+  }
+
+  /**
+   * Swap, OOM kills, peak and mapped memory, the CPU and memory settings, block I/O per device and
+   * the time of the reading, for a cgroup of its own (a container's, or a pod's cgroup parent). A
+   * counter the kernel does not keep is left out rather than reported as 0. The swap limit is the
+   * swap the cgroup may use (on v1, the memory+swap limit minus the memory limit), 0 when
+   * unlimited, as unlimited memory is.
+   */
+  private List<Metric> details(Labels base, String cgroupsPath, CgroupSample s) throws IOException {
+    long t = s.timestampNanos();
+    List<Metric> metrics = new ArrayList<>();
+    metrics.add(base.metric(Family.LAST_SEEN, t, t / NANOS));
+    Optional<CgroupReader.Details> details = cgroups.details(cgroupsPath);
+    if (details.isPresent()) {
+      CgroupReader.Details d = details.get();
+      long unknown = CgroupReader.Details.UNKNOWN;
+      metrics.add(base.metric(Family.MEMORY_MAPPED_FILE, t, d.mappedFile()));
+      metrics.add(base.metric(Family.SPEC_MEMORY_RESERVATION, t, d.memoryReservation()));
+      if (d.oomKills() != unknown) {
+        metrics.add(base.metric(Family.OOM_EVENTS, t, d.oomKills()));
+      }
+      if (d.maxUsage() != unknown) {
+        metrics.add(base.metric(Family.MEMORY_MAX_USAGE, t, d.maxUsage()));
+      }
+      if (d.cpuShares() != unknown) {
+        metrics.add(base.metric(Family.SPEC_CPU_SHARES, t, d.cpuShares()));
+      }
+      // As cAdvisor: period and quota only for a cgroup with a quota.
+      if (d.cpuQuotaMicros() > 0 && d.cpuPeriodMicros() != unknown) {
+        metrics.add(base.metric(Family.SPEC_CPU_QUOTA, t, d.cpuQuotaMicros()));
+        metrics.add(base.metric(Family.SPEC_CPU_PERIOD, t, d.cpuPeriodMicros()));
+      }
+    }
+    Optional<CgroupReader.SwapSample> swap = cgroups.swap(cgroupsPath);
+    if (swap.isPresent()) {
+      metrics.add(base.metric(Family.MEMORY_SWAP, t, swap.get().usage()));
+      metrics.add(
+          base.metric(
+              Family.SPEC_MEMORY_SWAP_LIMIT, t, swap.get().limited() ? swap.get().limit() : 0));
+    }
+    for (CgroupReader.IoSample io : cgroups.io(cgroupsPath)) {
+      String device = blockDevices.name(io.major(), io.minor());
+      metrics.add(base.metric(Family.FS_READ_BYTES, t, io.readBytes(), device));
+      metrics.add(base.metric(Family.FS_WRITE_BYTES, t, io.writeBytes(), device));
+      metrics.add(base.metric(Family.FS_READS, t, io.reads(), device));
+      metrics.add(base.metric(Family.FS_WRITES, t, io.writes(), device));
+    }
+    return metrics;
   }
 
   /** The pod's interfaces (loopback left out); none for host-network pods. */

@@ -7,7 +7,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -152,6 +155,208 @@ public final class CgroupReader {
     } catch (NoSuchFileException e) {
       return Optional.empty();
     }
+  }
+
+  /**
+   * What cAdvisor reports of a cgroup beyond {@link CgroupSample} and {@link SwapSample}: the
+   * memory counters and the CPU and memory settings behind its container_oom_events_total,
+   * container_memory_max_usage_bytes, container_memory_mapped_file and container_spec_* series. A
+   * value the kernel does not keep is {@link #UNKNOWN}.
+   *
+   * @param oomKills processes the OOM killer killed in the cgroup (v1 since Linux 4.13)
+   * @param maxUsage the highest memory usage seen (v2: memory.peak, since Linux 5.19)
+   * @param mappedFile bytes of files mapped into its processes
+   * @param cpuShares its CPU weight in v1 shares (v2's cpu.weight converted back, as cAdvisor does)
+   * @param cpuQuotaMicros CFS quota per period; 0 without one
+   * @param cpuPeriodMicros CFS period
+   * @param memoryReservation the soft limit (v1) or protected memory (v2 memory.low); 0 without
+   */
+  public record Details(
+      long oomKills,
+      long maxUsage,
+      long mappedFile,
+      long cpuShares,
+      long cpuQuotaMicros,
+      long cpuPeriodMicros,
+      long memoryReservation) {
+    public static final long UNKNOWN = -1;
+  }
+
+  /** The cgroup's {@link Details}; empty when it is gone. */
+  public Optional<Details> details(String cgroupsPath) throws IOException {
+    String relative = cgroupsPath.startsWith("/") ? cgroupsPath.substring(1) : cgroupsPath;
+    try {
+      return Optional.of(unified ? detailsV2(root.resolve(relative)) : detailsV1(relative));
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    }
+  }
+
+  private Details detailsV1(String relative) throws IOException {
+    Path memory = controller("memory").resolve(relative);
+    Path cpu = controller("cpu").resolve(relative);
+    Map<String, Long> stat = keyValues(ProcFiles.read(memory.resolve("memory.stat")));
+    Long oomKills = keyValues(ProcFiles.read(memory.resolve("memory.oom_control"))).get("oom_kill");
+    long soft = Long.parseLong(ProcFiles.read(memory.resolve("memory.soft_limit_in_bytes")));
+    long quota = longOr(cpu.resolve("cpu.cfs_quota_us"), -1);
+    return new Details(
+        oomKills == null ? Details.UNKNOWN : oomKills,
+        Long.parseLong(ProcFiles.read(memory.resolve("memory.max_usage_in_bytes"))),
+        stat.getOrDefault("total_mapped_file", 0L),
+        longOr(cpu.resolve("cpu.shares"), Details.UNKNOWN),
+        Math.max(0, quota),
+        longOr(cpu.resolve("cpu.cfs_period_us"), Details.UNKNOWN),
+        soft >= V1_UNLIMITED ? 0 : soft);
+  }
+
+  private Details detailsV2(Path dir) throws IOException {
+    Map<String, Long> stat = keyValues(ProcFiles.read(dir.resolve("memory.stat")));
+    Long oomKills = keyValues(ProcFiles.read(dir.resolve("memory.events"))).get("oom_kill");
+    long shares = Details.UNKNOWN;
+    long quota = 0;
+    long period = Details.UNKNOWN;
+    Path weight = dir.resolve("cpu.weight");
+    if (Files.exists(weight)) {
+      // The inverse of runc's shares-to-weight mapping ([2, 262144] onto [1, 10000]).
+      shares = 2 + (Long.parseLong(ProcFiles.read(weight)) - 1) * 262142 / 9999;
+      String[] max = ProcFiles.read(dir.resolve("cpu.max")).split("\\s+");
+      quota = max[0].equals("max") ? 0 : Long.parseLong(max[0]);
+      period = Long.parseLong(max[1]);
+    }
+    Path low = dir.resolve("memory.low");
+    String reservation = Files.exists(low) ? ProcFiles.read(low) : "0";
+    return new Details(
+        oomKills == null ? Details.UNKNOWN : oomKills,
+        longOr(dir.resolve("memory.peak"), Details.UNKNOWN),
+        stat.getOrDefault("file_mapped", 0L),
+        shares,
+        quota,
+        period,
+        reservation.equals("max") ? 0 : Long.parseLong(reservation));
+  }
+
+  /**
+   * One block device's I/O by the cgroup's processes (cumulative): what reached the device, so on
+   * v1 writes through the page cache are not counted (the kernel's writeback does them).
+   */
+  public record IoSample(
+      int major, int minor, long readBytes, long writeBytes, long reads, long writes) {}
+
+  /** Per device, from io.stat (v2) or blkio's throttle counters (v1); empty when none or gone. */
+  public List<IoSample> io(String cgroupsPath) throws IOException {
+    String relative = cgroupsPath.startsWith("/") ? cgroupsPath.substring(1) : cgroupsPath;
+    try {
+      if (unified) {
+        Path stat = root.resolve(relative).resolve("io.stat");
+        return Files.exists(stat) ? ioStatV2(ProcFiles.read(stat)) : List.of();
+      }
+      Path blkio = controller("blkio").resolve(relative);
+      Path bytes = blkio.resolve("blkio.throttle.io_service_bytes_recursive");
+      Path ops = blkio.resolve("blkio.throttle.io_serviced_recursive");
+      if (!Files.exists(bytes)) { // before Linux 4.19: the cgroup's own, which a leaf's are
+        bytes = blkio.resolve("blkio.throttle.io_service_bytes");
+        ops = blkio.resolve("blkio.throttle.io_serviced");
+      }
+      if (!Files.exists(bytes)) {
+        return List.of();
+      }
+      return ioStatV1(ProcFiles.read(bytes), ProcFiles.read(ops));
+    } catch (NoSuchFileException e) {
+      return List.of();
+    }
+  }
+
+  /** io.stat lines: "MAJ:MIN rbytes=N wbytes=N rios=N wios=N dbytes=N dios=N". */
+  static List<IoSample> ioStatV2(String text) {
+    List<IoSample> samples = new ArrayList<>();
+    for (String line : text.split("\n")) {
+      String[] fields = line.strip().split("\\s+");
+      int[] device = device(fields[0]);
+      if (device == null) {
+        continue;
+      }
+      Map<String, Long> values = new HashMap<>();
+      for (int i = 1; i < fields.length; i++) {
+        int eq = fields[i].indexOf('=');
+        if (eq > 0) {
+          values.put(fields[i].substring(0, eq), parseOrZero(fields[i].substring(eq + 1)));
+        }
+      }
+      samples.add(
+          new IoSample(
+              device[0],
+              device[1],
+              values.getOrDefault("rbytes", 0L),
+              values.getOrDefault("wbytes", 0L),
+              values.getOrDefault("rios", 0L),
+              values.getOrDefault("wios", 0L)));
+    }
+    return samples;
+  }
+
+  /** blkio's "MAJ:MIN Read N" / "MAJ:MIN Write N" lines, bytes and operations in two files. */
+  static List<IoSample> ioStatV1(String bytes, String ops) {
+    Map<String, long[]> byDevice = new LinkedHashMap<>(); // readBytes, writeBytes, reads, writes
+    collectV1(bytes, byDevice, 0);
+    collectV1(ops, byDevice, 2);
+    List<IoSample> samples = new ArrayList<>();
+    byDevice.forEach(
+        (name, v) -> {
+          int[] device = device(name);
+          samples.add(new IoSample(device[0], device[1], v[0], v[1], v[2], v[3]));
+        });
+    return samples;
+  }
+
+  private static void collectV1(String text, Map<String, long[]> byDevice, int offset) {
+    for (String line : text.split("\n")) {
+      String[] fields = line.strip().split("\\s+");
+      if (fields.length != 3 || device(fields[0]) == null) {
+        continue;
+      }
+      int index =
+          switch (fields[1]) {
+            case "Read" -> offset;
+            case "Write" -> offset + 1;
+            default -> -1;
+          };
+      if (index >= 0) {
+        byDevice.computeIfAbsent(fields[0], d -> new long[4])[index] = parseOrZero(fields[2]);
+      }
+    }
+  }
+
+  /** "MAJ:MIN" as two numbers; null when the field is not one (blkio's "Total" line). */
+  private static int[] device(String field) {
+    int colon = field.indexOf(':');
+    if (colon <= 0) {
+      return null;
+    }
+    try {
+      return new int[] {
+        Integer.parseInt(field.substring(0, colon)), Integer.parseInt(field.substring(colon + 1))
+      };
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+
+  private static long parseOrZero(String value) {
+    try {
+      return Long.parseLong(value);
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+
+  /**
+   * A one-number file, or {@code otherwise} when it is not there (controller or kernel lacks it).
+   */
+  private static long longOr(Path file, long otherwise) throws IOException {
+    if (!Files.exists(file)) {
+      return otherwise;
+    }
+    return Long.parseLong(ProcFiles.read(file));
   }
 
   /** pids.current; the pids controller may be absent (not mounted, or not enabled on v2). */

@@ -176,7 +176,23 @@ class MetricsIT {
             "container_fs_usage_bytes",
             "container_cpu_cfs_periods_total",
             "container_cpu_cfs_throttled_periods_total",
-            "container_cpu_cfs_throttled_seconds_total");
+            "container_cpu_cfs_throttled_seconds_total",
+            "container_memory_swap",
+            "container_memory_mapped_file",
+            "container_memory_max_usage_bytes",
+            "container_oom_events_total",
+            "container_spec_cpu_period",
+            "container_spec_cpu_quota",
+            "container_spec_cpu_shares",
+            "container_spec_memory_reservation_limit_bytes",
+            "container_spec_memory_swap_limit_bytes",
+            "container_fs_reads_bytes_total",
+            "container_fs_writes_bytes_total",
+            "container_fs_reads_total",
+            "container_fs_writes_total",
+            "container_last_seen");
+    assertThat(descriptors.get("container_fs_reads_bytes_total").getLabelKeysList())
+        .endsWith("device");
     assertThat(descriptors.get("container_cpu_usage_seconds_total").getLabelKeysList())
         .containsExactly("container", "id", "image", "name", "namespace", "pod", "cpu");
     assertThat(descriptors.get("container_network_receive_bytes_total").getLabelKeysList())
@@ -212,6 +228,17 @@ class MetricsIT {
         .isPositive();
     assertThat(containerMetric(id, "container_cpu_cfs_throttled_periods_total").getMetricType())
         .isEqualTo(MetricType.COUNTER);
+    // The settings it runs under, as cAdvisor reads them from its cgroup.
+    assertThat(containerMetric(id, "container_spec_cpu_quota").getValue().getValue())
+        .isEqualTo(50_000);
+    assertThat(containerMetric(id, "container_spec_cpu_period").getValue().getValue())
+        .isEqualTo(100_000);
+    assertThat(containerMetric(id, "container_spec_cpu_shares").getValue().getValue()).isPositive();
+    assertThat(containerMetric(id, "container_memory_max_usage_bytes").getValue().getValue())
+        .isPositive();
+    assertThat(containerMetric(id, "container_oom_events_total").getValue().getValue()).isZero();
+    assertThat(containerMetric(id, "container_last_seen").getValue().getValue())
+        .isGreaterThan(System.currentTimeMillis() / 1000 - 60);
 
     PodSandboxMetrics podMetrics = podMetrics();
     Metric podCpu = metric(podMetrics.getMetricsList(), "container_cpu_usage_seconds_total");
@@ -285,6 +312,46 @@ class MetricsIT {
                     HttpResponse.BodyHandlers.ofString())
                 .statusCode())
         .isEqualTo(404);
+  }
+
+  /**
+   * A process the OOM killer kills in a container that lives on: container_oom_events_total counts
+   * it, as cAdvisor's does, and kube-prometheus's OOM alerts read it.
+   */
+  @Test
+  void anOomKillInAContainerIsCounted() throws Exception {
+    String id =
+        daemon
+            .runtime()
+            .createContainer(
+                CreateContainerRequest.newBuilder()
+                    .setPodSandboxId(pod)
+                    .setConfig(
+                        ContainerConfig.newBuilder()
+                            .setMetadata(ContainerMetadata.newBuilder().setName("oom"))
+                            .setImage(ImageSpec.newBuilder().setImage(image))
+                            .setLogPath("oom.log")
+                            // tail keeps /dev/zero's endless "line" in memory until it is killed;
+                            // the shell and its sleep stay.
+                            .addAllCommand(List.of("sh", "-c", "tail /dev/zero; sleep 3600"))
+                            .setLinux(
+                                LinuxContainerConfig.newBuilder()
+                                    .setResources(
+                                        LinuxContainerResources.newBuilder()
+                                            .setMemoryLimitInBytes(16L << 20))))
+                    .build())
+            .getContainerId();
+    daemon.runtime().startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
+    long deadline = System.nanoTime() + 30_000_000_000L;
+    long kills;
+    do {
+      Thread.sleep(200);
+      kills = containerMetric(id, "container_oom_events_total").getValue().getValue();
+    } while (kills == 0 && System.nanoTime() < deadline);
+    assertThat(kills).isEqualTo(1);
+    assertThat(containerMetric(id, "container_memory_max_usage_bytes").getValue().getValue())
+        .isGreaterThan(8L << 20)
+        .isLessThanOrEqualTo(16L << 20);
   }
 
   private String scrapeUntil(String wanted) throws Exception {

@@ -146,4 +146,83 @@ class CgroupReaderTest {
     assertThat(CgroupSample.sum(java.util.List.of(a, a)).memoryLimit()).isEqualTo(2000);
     assertThat(CgroupSample.sum(java.util.List.of()).memoryLimit()).isZero();
   }
+
+  @Test
+  void v1DetailsAreOomKillsPeakMappedFilesAndTheCpuAndMemorySettings() throws Exception {
+    Path memory = Files.createDirectories(root.resolve("memory/pods/c1"));
+    Path cpu = Files.createDirectories(root.resolve("cpu/pods/c1"));
+    Files.writeString(memory.resolve("memory.stat"), "mapped_file 1\ntotal_mapped_file 4096\n");
+    Files.writeString(
+        memory.resolve("memory.oom_control"), "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n");
+    Files.writeString(memory.resolve("memory.max_usage_in_bytes"), "123456\n");
+    Files.writeString(memory.resolve("memory.soft_limit_in_bytes"), "9223372036854771712\n");
+    Files.writeString(cpu.resolve("cpu.shares"), "512\n");
+    Files.writeString(cpu.resolve("cpu.cfs_quota_us"), "-1\n");
+    Files.writeString(cpu.resolve("cpu.cfs_period_us"), "100000\n");
+    assertThat(new CgroupReader(root).details("/pods/c1"))
+        .contains(new CgroupReader.Details(2, 123456, 4096, 512, 0, 100000, 0));
+
+    Files.writeString(memory.resolve("memory.oom_control"), "oom_kill_disable 0\nunder_oom 0\n");
+    Files.writeString(cpu.resolve("cpu.cfs_quota_us"), "50000\n");
+    Files.writeString(memory.resolve("memory.soft_limit_in_bytes"), "1048576\n");
+    assertThat(new CgroupReader(root).details("/pods/c1"))
+        .as("a kernel before 4.13 counts no OOM kills")
+        .contains(
+            new CgroupReader.Details(
+                CgroupReader.Details.UNKNOWN, 123456, 4096, 512, 50000, 100000, 1048576));
+    assertThat(new CgroupReader(root).details("/pods/gone")).isEmpty();
+  }
+
+  @Test
+  void v2DetailsConvertTheCpuWeightBackToShares() throws Exception {
+    Files.writeString(root.resolve("cgroup.controllers"), "cpu memory pids\n");
+    Path dir = Files.createDirectories(root.resolve("pods/c2"));
+    Files.writeString(dir.resolve("memory.stat"), "anon 1\nfile_mapped 8192\n");
+    Files.writeString(dir.resolve("memory.events"), "low 0\nhigh 0\nmax 4\noom 1\noom_kill 1\n");
+    Files.writeString(dir.resolve("memory.peak"), "999\n");
+    Files.writeString(dir.resolve("memory.low"), "0\n");
+    // runc's weight for 1024 shares is 39; 2 shares is weight 1.
+    Files.writeString(dir.resolve("cpu.weight"), "39\n");
+    Files.writeString(dir.resolve("cpu.max"), "25000 100000\n");
+    assertThat(new CgroupReader(root).details("pods/c2"))
+        .contains(new CgroupReader.Details(1, 999, 8192, 998, 25000, 100000, 0));
+
+    Files.delete(dir.resolve("memory.peak")); // before Linux 5.19
+    Files.writeString(dir.resolve("cpu.weight"), "1\n");
+    Files.writeString(dir.resolve("cpu.max"), "max 100000\n");
+    assertThat(new CgroupReader(root).details("pods/c2"))
+        .contains(new CgroupReader.Details(1, CgroupReader.Details.UNKNOWN, 8192, 2, 0, 100000, 0));
+  }
+
+  @Test
+  void ioIsPerDeviceFromIoStatOrBlkio() throws Exception {
+    assertThat(
+            CgroupReader.ioStatV2(
+                "8:0 rbytes=4096 wbytes=8192 rios=1 wios=2 dbytes=0 dios=0\n"
+                    + "253:1 rbytes=0 wbytes=512 rios=0 wios=1 dbytes=0 dios=0\n"))
+        .containsExactly(
+            new CgroupReader.IoSample(8, 0, 4096, 8192, 1, 2),
+            new CgroupReader.IoSample(253, 1, 0, 512, 0, 1));
+    assertThat(
+            CgroupReader.ioStatV1(
+                "8:0 Read 4096\n8:0 Write 8192\n8:0 Sync 0\n8:0 Async 12288\n8:0 Discard 0\n"
+                    + "8:0 Total 12288\nTotal 12288\n",
+                "8:0 Read 1\n8:0 Write 2\n8:0 Total 3\nTotal 3\n"))
+        .containsExactly(new CgroupReader.IoSample(8, 0, 4096, 8192, 1, 2));
+
+    Path blkio = Files.createDirectories(root.resolve("blkio/pods/c1"));
+    Files.writeString(blkio.resolve("blkio.throttle.io_service_bytes_recursive"), "Total 0\n");
+    Files.writeString(blkio.resolve("blkio.throttle.io_serviced_recursive"), "Total 0\n");
+    assertThat(new CgroupReader(root).io("/pods/c1")).isEmpty();
+    assertThat(new CgroupReader(root).io("/pods/gone")).isEmpty();
+  }
+
+  @Test
+  void blockDevicesAreNamedAsSysfsNamesThem() throws Exception {
+    Path vda = Files.createDirectories(root.resolve("253:0"));
+    Files.writeString(vda.resolve("uevent"), "MAJOR=253\nMINOR=0\nDEVNAME=vda\nDEVTYPE=disk\n");
+    BlockDevices devices = new BlockDevices(root);
+    assertThat(devices.name(253, 0)).isEqualTo("/dev/vda");
+    assertThat(devices.name(7, 3)).isEqualTo("7:3");
+  }
 }
