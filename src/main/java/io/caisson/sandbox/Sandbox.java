@@ -12,6 +12,9 @@ public final class Sandbox {
   private final ReentrantLock lock = new ReentrantLock();
   private volatile SandboxRecord record;
   private volatile boolean removed;
+  // Set when the pod leaves READY, cleared once its STOPPED event is out: a stop that fails after
+  // that (a plugin's DEL) must not take the event with it, as its retry no longer sees READY.
+  private volatile boolean stopEventOwed;
 
   Sandbox(PodSandboxConfig config, SandboxRecord record) {
     this.config = config;
@@ -40,6 +43,18 @@ public final class Sandbox {
 
   void update(SandboxRecord newRecord) {
     this.record = newRecord;
+  }
+
+  /** Records that the pod left READY and its STOPPED event is still to be raised. */
+  void owesStopEvent() {
+    this.stopEventOwed = true;
+  }
+
+  /** Whether the STOPPED event is owed; true only once, for whoever raises it. */
+  synchronized boolean takeStopEvent() {
+    boolean owed = stopEventOwed;
+    stopEventOwed = false;
+    return owed;
   }
 
   void markRemoved() {

@@ -353,17 +353,18 @@ public final class SandboxManager {
       // Refuse new containers first, so none starts while we stop the others. Written down before
       // any teardown: a stop that fails half-way (a plugin's DEL) has already stopped containers
       // and given addresses back, and a restarted daemon must not read the pod as ready.
-      boolean wasReady = sandbox.record().state() == SandboxState.READY;
-      if (wasReady) {
+      if (sandbox.record().state() == SandboxState.READY) {
         sandbox.update(sandbox.record().withState(SandboxState.NOTREADY));
         persist(sandbox.record());
+        sandbox.owesStopEvent();
       }
       containers.stopAll(sandbox.record());
+      // Raised once the containers are down, before the network teardown: a DEL that fails (and
+      // is retried by kubelet) must not lose the event, as containerd raises it when the pod's
+      // sandbox process exits, whatever its network does afterwards.
+      raiseStopEvent(sandbox);
       releaseResources(sandbox);
       persist(sandbox.record());
-      if (wasReady) {
-        events.changed(Lifecycle.Kind.STOPPED, sandbox.id(), sandbox.id());
-      }
       LOG.info("sandbox {} stopped", sandbox.id());
     } finally {
       sandbox.lock().unlock();
@@ -382,15 +383,13 @@ public final class SandboxManager {
       if (sandbox.isRemoved()) {
         return;
       }
-      boolean wasReady = sandbox.record().state() == SandboxState.READY;
-      sandbox.update(sandbox.record().withState(SandboxState.NOTREADY));
-      if (wasReady) {
+      if (sandbox.record().state() == SandboxState.READY) {
+        sandbox.update(sandbox.record().withState(SandboxState.NOTREADY));
         persist(sandbox.record()); // as in stop: before any teardown
+        sandbox.owesStopEvent();
       }
       containers.stopAll(sandbox.record());
-      if (wasReady) {
-        events.changed(Lifecycle.Kind.STOPPED, sandbox.id(), sandbox.id());
-      }
+      raiseStopEvent(sandbox);
       containers.removeAll(sandbox.record());
       releaseResources(sandbox);
       store.delete(sandbox.id(), RECORD);
@@ -403,6 +402,12 @@ public final class SandboxManager {
       LOG.info("sandbox {} removed", sandbox.id());
     } finally {
       sandbox.lock().unlock();
+    }
+  }
+
+  private void raiseStopEvent(Sandbox sandbox) {
+    if (sandbox.takeStopEvent()) {
+      events.changed(Lifecycle.Kind.STOPPED, sandbox.id(), sandbox.id());
     }
   }
 

@@ -1,6 +1,7 @@
 package io.caisson.events;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.caisson.cri.v1.ContainerConfig;
 import io.caisson.cri.v1.ContainerEventResponse;
@@ -28,7 +29,9 @@ import io.caisson.testing.TestNetwork;
 import io.caisson.testing.TestRegistry;
 import io.grpc.Context;
 import io.grpc.stub.StreamObserver;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -208,6 +211,91 @@ class EventsIT {
     // conmon writes an exit file under a temporary name first: the watcher sees that name too and
     // must pass over it quietly (it used to warn when the rename won the race).
     assertThat(daemon.log()).doesNotContain("ExitWatcher");
+  }
+
+  /**
+   * A StopPodSandbox whose network teardown fails (a plugin's DEL) has stopped the pod all the
+   * same: it is not ready from then on, and its STOPPED event goes out then, not never (the retry
+   * that succeeds no longer sees a ready pod to report).
+   */
+  @Test
+  void aPodWhoseNetworkTeardownFailedStillReportsItStopped() throws Exception {
+    Path bin = Files.createDirectories(dir.resolve("cni-bin"));
+    Path refuseDel = dir.resolve("refuse-del");
+    Path plugin = bin.resolve("refusedel");
+    Files.writeString(
+        plugin,
+        """
+        #!/bin/sh
+        in=$(cat)
+        case "$CNI_COMMAND" in
+          ADD) echo "$in" | jq -c .prevResult ;;
+          DEL) if [ -e %s ]; then
+                 echo '{"cniVersion":"1.0.0","code":11,"msg":"DEL refused by the test"}'; exit 1
+               fi ;;
+        esac
+        """
+            .formatted(refuseDel));
+    Files.setPosixFilePermissions(plugin, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Path conf = network.confDir().resolve("10-test.conflist");
+    Files.writeString(
+        conf,
+        Files.readString(conf)
+            .replace(
+                "{\"type\": \"portmap\", \"capabilities\": {\"portMappings\": true}}",
+                "{\"type\": \"portmap\", \"capabilities\": {\"portMappings\": true}},"
+                    + " {\"type\": \"refusedel\"}"));
+    assertThat(Files.readString(conf)).contains("refusedel");
+    daemon.close();
+    daemon =
+        DaemonProcess.start(
+            dir.resolve("daemon"),
+            "--cni-conf-dir",
+            network.confDir().toString(),
+            "--pause-image",
+            pause,
+            "--cni-bin-dir",
+            "/usr/lib/cni",
+            "--cni-bin-dir",
+            bin.toString());
+    LinkedBlockingQueue<ContainerEventResponse> events = subscribe();
+    Thread.sleep(500); // as above: the subscription reaches the daemon before the first event
+
+    String pod =
+        daemon
+            .runtime()
+            .runPodSandbox(
+                RunPodSandboxRequest.newBuilder()
+                    .setConfig(
+                        PodSandboxConfig.newBuilder()
+                            .setMetadata(
+                                PodSandboxMetadata.newBuilder()
+                                    .setName("teardown-fails")
+                                    .setNamespace("it")
+                                    .setUid(UUID.randomUUID().toString()))
+                            .setLogDirectory(dir.resolve("logs").toString()))
+                    .build())
+            .getPodSandboxId();
+    expect(events, pod, ContainerEventType.CONTAINER_CREATED_EVENT);
+    expect(events, pod, ContainerEventType.CONTAINER_STARTED_EVENT);
+
+    Files.createFile(refuseDel);
+    StopPodSandboxRequest stop = StopPodSandboxRequest.newBuilder().setPodSandboxId(pod).build();
+    assertThatThrownBy(() -> daemon.runtime().stopPodSandbox(stop))
+        .hasMessageContaining("DEL refused by the test");
+    assertThat(
+            expect(events, pod, ContainerEventType.CONTAINER_STOPPED_EVENT)
+                .getPodSandboxStatus()
+                .getState())
+        .isEqualTo(PodSandboxState.SANDBOX_NOTREADY);
+
+    Files.delete(refuseDel);
+    daemon.runtime().stopPodSandbox(stop);
+    daemon
+        .runtime()
+        .removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
+    expect(events, pod, ContainerEventType.CONTAINER_DELETED_EVENT);
+    assertThat(events.poll(300, TimeUnit.MILLISECONDS)).as("nothing more").isNull();
   }
 
   private LinkedBlockingQueue<ContainerEventResponse> subscribe() {
