@@ -32,6 +32,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -70,6 +71,14 @@ public final class SandboxManager {
   private final Path stateDir;
   private final SandboxNames names = new SandboxNames();
   private final ConcurrentHashMap<String, Sandbox> sandboxes = new ConcurrentHashMap<>();
+
+  /**
+   * Sandboxes whose RunPodSandbox failed and whose CNI attachment then failed to detach too: no pod
+   * is left for kubelet to stop, so the next RunPodSandbox (kubelet retries a failed one) tries the
+   * DEL again, as a restart would.
+   */
+  private final Set<String> strandedAttachments = ConcurrentHashMap.newKeySet();
+
   private final ObjectMapper json = JsonMapper.builder().build();
   private volatile PodContainers containers = new NoContainers();
   private volatile Lifecycle events = Lifecycle.NONE;
@@ -170,6 +179,7 @@ public final class SandboxManager {
         PodSysctls.effective(
             defaultSysctls, podConfig.getLinux().getSysctlsMap(), hostNetwork, hostIpc);
 
+    detachStranded();
     String id = Ids.newId();
     String nameKey =
         SandboxNames.key(
@@ -280,7 +290,7 @@ public final class SandboxManager {
       SandboxNetwork.PodIps ips = new SandboxNetwork.PodIps("", List.of());
       if (networkPrepared != null) {
         SandboxNetwork.PendingAttach pending = await(networkPrepared);
-        undo.push(() -> network.detach(id));
+        undo.push(() -> detachOrStrand(id));
         ips = pending.attach();
       }
       Map<String, String> netSysctls = PodSysctls.of(sysctls, Namespaces.Kind.NET);
@@ -538,6 +548,36 @@ public final class SandboxManager {
         List.of(netns, dir.resolve("ns/ipc"), dir.resolve("ns/uts"), dir.resolve("ns/user")));
     RecordStore.deleteTree(dir);
     store.delete(id, RECORD);
+  }
+
+  /** The undo of a failed run's attach: a DEL that fails too is tried again later. */
+  private void detachOrStrand(String id) throws Exception {
+    try {
+      network.detach(id);
+    } catch (Exception e) {
+      strandedAttachments.add(id);
+      throw e;
+    }
+  }
+
+  /** Tries the DEL of the attachments failed runs left behind once more. */
+  private void detachStranded() {
+    for (String id : List.copyOf(strandedAttachments)) {
+      if (!strandedAttachments.remove(id)) {
+        continue; // another run took it
+      }
+      try {
+        network.detach(id);
+        LOG.info("sandbox {}: the CNI attachment its failed run left behind is detached", id);
+      } catch (Exception e) {
+        strandedAttachments.add(id);
+        LOG.warn(
+            "sandbox {}: the CNI attachment its failed run left behind still cannot be detached:"
+                + " {}",
+            id,
+            e.getMessage());
+      }
+    }
   }
 
   private void detachQuietly(String id) {

@@ -26,6 +26,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -164,6 +165,74 @@ class SandboxIT {
     Files.delete(network.confDir().resolve("00-broken.conflist"));
     // The name was released: the same pod runs now.
     remove(run(pod("broken").build()));
+  }
+
+  /**
+   * A RunPodSandbox whose CNI ADD fails and whose undo (the DEL) fails too leaves no pod for
+   * kubelet to stop: what the plugins hold for it must not wait for a daemon restart. kubelet
+   * retries the run, and that retry takes the stranded attachment back first.
+   */
+  @Test
+  void anAttachmentAFailedRunCouldNotTakeBackIsDetachedByTheNextRun() throws Exception {
+    Path bin = Files.createDirectories(dir.resolve("cni-bin"));
+    Path held = Files.createDirectories(dir.resolve("held"));
+    Path refuse = dir.resolve("refuse");
+    Path plugin = bin.resolve("holder");
+    // Holds a file per attachment from ADD until a DEL that succeeds; refuses both while told.
+    Files.writeString(
+        plugin,
+        """
+        #!/bin/sh
+        in=$(cat)
+        case "$CNI_COMMAND" in
+          ADD) touch %1$s/$CNI_CONTAINERID
+               if [ -e %2$s ]; then
+                 echo '{"cniVersion":"1.0.0","code":11,"msg":"ADD refused by the test"}'; exit 1
+               fi
+               echo "$in" | jq -c .prevResult ;;
+          DEL) if [ -e %2$s ]; then
+                 echo '{"cniVersion":"1.0.0","code":11,"msg":"DEL refused by the test"}'; exit 1
+               fi
+               rm -f %1$s/$CNI_CONTAINERID ;;
+        esac
+        """
+            .formatted(held, refuse));
+    Files.setPosixFilePermissions(plugin, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Path conf = network.confDir().resolve("10-test.conflist");
+    Files.writeString(
+        conf,
+        Files.readString(conf)
+            .replace(
+                "{\"type\": \"portmap\", \"capabilities\": {\"portMappings\": true}}",
+                "{\"type\": \"portmap\", \"capabilities\": {\"portMappings\": true}},"
+                    + " {\"type\": \"holder\"}"));
+    assertThat(Files.readString(conf)).contains("holder");
+    daemon.close();
+    List<String> args = new ArrayList<>(List.of(network.daemonArgs()));
+    args.addAll(List.of("--cni-bin-dir", "/usr/lib/cni", "--cni-bin-dir", bin.toString()));
+    daemon = DaemonProcess.start(dir.resolve("daemon"), args.toArray(String[]::new));
+
+    Files.createFile(refuse);
+    assertThatThrownBy(() -> run(pod("stranded").build()))
+        .hasMessageContaining("ADD refused by the test");
+    List<Path> stranded;
+    try (var files = Files.list(held)) {
+      stranded = files.toList();
+    }
+    assertThat(stranded).hasSize(1);
+
+    Files.delete(refuse);
+    String id = run(pod("stranded").build());
+    try (var files = Files.list(held)) {
+      assertThat(files).containsExactly(held.resolve(id));
+    }
+    remove(id);
+    try (var files = Files.list(held)) {
+      assertThat(files).isEmpty();
+    }
+    try (var left = Files.list(daemon.dir().resolve("root/cni"))) {
+      assertThat(left).isEmpty();
+    }
   }
 
   @Test
