@@ -2,6 +2,7 @@ package io.caisson.network;
 
 import io.caisson.common.CaissonException;
 import java.net.InetAddress;
+import java.util.regex.Pattern;
 
 /**
  * A pod port published on the node, as CRI's PortMapping describes it. A host port of 0 means the
@@ -33,13 +34,30 @@ public record PortMapping(Protocol protocol, int containerPort, int hostPort, St
       throw CaissonException.invalid("host port %d is out of range 0-65535", hostPort);
     }
     hostIp = hostIp == null ? "" : hostIp;
-    if (!hostIp.isEmpty()) {
-      try {
-        InetAddress.ofLiteral(hostIp);
-      } catch (IllegalArgumentException e) {
-        throw CaissonException.invalid(
-            "host IP \"%s\" of a port mapping is not an IP address", hostIp);
-      }
+    if (!hostIp.isEmpty() && !isPluginReadable(hostIp)) {
+      throw CaissonException.invalid(
+          "host IP \"%s\" of a port mapping is not an IP address (dotted-quad IPv4 without"
+              + " leading zeros, or IPv6 without a zone)",
+          hostIp);
+    }
+  }
+
+  // Java also reads "1.2.3", "16909060" and "010.0.0.1" as IPv4 and "fe80::1%1" as IPv6; the
+  // portmap plugin (Go's parser) reads none of them and then skips the mapping without a word, so
+  // the pod would run with its host port unpublished.
+  private static final Pattern DOTTED_QUAD =
+      Pattern.compile("(0|[1-9][0-9]{0,2})(\\.(0|[1-9][0-9]{0,2})){3}");
+
+  /** Whether {@code ip} is an address both Java and the Go-written CNI plugins read the same. */
+  static boolean isPluginReadable(String ip) {
+    if (ip.contains("%") || (!ip.contains(":") && !DOTTED_QUAD.matcher(ip).matches())) {
+      return false;
+    }
+    try {
+      InetAddress.ofLiteral(ip);
+      return true;
+    } catch (IllegalArgumentException e) {
+      return false;
     }
   }
 
