@@ -2,6 +2,7 @@ package io.caisson.network;
 
 import io.caisson.common.CaissonException;
 import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
@@ -19,7 +20,12 @@ public record Bandwidth(long ingressRate, long ingressBurst, long egressRate, lo
   // The bandwidth plugin wants a burst whenever a rate is set; kubelet gives none, so use the
   // largest the plugin accepts (containerd and CRI-O do the same).
   private static final long UNLIMITED_BURST = 0xFFFF_FFFFL;
-  private static final Pattern QUANTITY = Pattern.compile("([0-9]+(?:\\.[0-9]+)?)([kMGTPE]i?)?");
+  // Kubernetes' quantity grammar: a signed decimal, then a binary suffix (Ki..Ei), a decimal one
+  // (m, k, M..E) or a decimal exponent (1e6, 5E+3); kubelet passes the annotation as written.
+  private static final Pattern QUANTITY =
+      Pattern.compile(
+          "([+-]?(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+))(?:(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E)|[eE]([+-]?[0-9]+))?");
+  private static final BigDecimal MAX = BigDecimal.valueOf(Long.MAX_VALUE);
 
   public Bandwidth {
     if (ingressRate < 0 || ingressBurst < 0 || egressRate < 0 || egressBurst < 0) {
@@ -40,7 +46,10 @@ public record Bandwidth(long ingressRate, long ingressBurst, long egressRate, lo
         new Bandwidth(in, in > 0 ? UNLIMITED_BURST : 0, out, out > 0 ? UNLIMITED_BURST : 0));
   }
 
-  /** A Kubernetes quantity such as {@code 10M} or {@code 1Gi}, as a whole number. */
+  /**
+   * A Kubernetes quantity such as {@code 10M}, {@code 1Gi} or {@code 1e6}, rounded up to a whole
+   * number as Kubernetes' own Value() does.
+   */
   static long bitsPerSecond(String key, String quantity) {
     Matcher m = QUANTITY.matcher(quantity.strip());
     if (!m.matches()) {
@@ -48,13 +57,27 @@ public record Bandwidth(long ingressRate, long ingressBurst, long egressRate, lo
     }
     BigDecimal value = new BigDecimal(m.group(1));
     String suffix = m.group(2) == null ? "" : m.group(2);
-    int power = suffix.isEmpty() ? 0 : "kMGTPE".indexOf(suffix.charAt(0)) + 1;
-    BigDecimal base = BigDecimal.valueOf(suffix.endsWith("i") ? 1024 : 1000);
-    try {
-      return value.multiply(base.pow(power)).longValueExact();
-    } catch (ArithmeticException e) {
-      throw CaissonException.invalid(
-          "annotation %s: \"%s\" is not a whole number of bits", key, quantity);
+    if (m.group(3) != null) {
+      int exponent;
+      try {
+        exponent = Integer.parseInt(m.group(3));
+      } catch (NumberFormatException e) {
+        throw CaissonException.invalid("annotation %s: \"%s\" is out of range", key, quantity);
+      }
+      // Only a scale: no digits are made, however large the exponent.
+      value = value.scaleByPowerOfTen(exponent);
+    } else if (suffix.equals("m")) {
+      value = value.scaleByPowerOfTen(-3);
+    } else if (!suffix.isEmpty()) {
+      int power = "KMGTPE".indexOf(Character.toUpperCase(suffix.charAt(0))) + 1;
+      value =
+          suffix.endsWith("i")
+              ? value.multiply(BigDecimal.valueOf(1024).pow(power))
+              : value.scaleByPowerOfTen(3 * power);
     }
+    if (value.compareTo(MAX) > 0) {
+      throw CaissonException.invalid("annotation %s: \"%s\" is out of range", key, quantity);
+    }
+    return value.setScale(0, RoundingMode.CEILING).longValueExact();
   }
 }

@@ -150,6 +150,18 @@ class CniRunnerStdinTest {
     assertThat(Bandwidth.bitsPerSecond("k", "10M")).isEqualTo(10_000_000L);
     assertThat(Bandwidth.bitsPerSecond("k", "1Gi")).isEqualTo(1L << 30);
     assertThat(Bandwidth.bitsPerSecond("k", "1.5k")).isEqualTo(1500L);
+    // The rest of Kubernetes' grammar, which kubelet passes on as the user wrote it.
+    assertThat(Bandwidth.bitsPerSecond("k", "1e6")).isEqualTo(1_000_000L);
+    assertThat(Bandwidth.bitsPerSecond("k", "2.5E+3")).isEqualTo(2500L);
+    assertThat(Bandwidth.bitsPerSecond("k", "+10M")).isEqualTo(10_000_000L);
+    assertThat(Bandwidth.bitsPerSecond("k", ".5Ki")).isEqualTo(512L);
+    assertThat(Bandwidth.bitsPerSecond("k", "1500500m")).isEqualTo(1501L); // rounded up
+    assertThat(Bandwidth.bitsPerSecond("k", "1.0000001k")).isEqualTo(1001L);
+    for (String bad : new String[] {"1ki", "1K", "1e", "1e999999999", "10E", "1Ei0", ""}) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> Bandwidth.bitsPerSecond("k", bad))
+          .as(bad)
+          .isInstanceOf(io.caisson.common.CaissonException.class);
+    }
     assertThat(Bandwidth.fromAnnotations(java.util.Map.of())).isEmpty();
     Bandwidth b =
         Bandwidth.fromAnnotations(java.util.Map.of(Bandwidth.EGRESS_ANNOTATION, "1M"))
