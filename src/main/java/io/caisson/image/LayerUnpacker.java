@@ -18,6 +18,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -58,7 +59,12 @@ public final class LayerUnpacker {
 
   private final Path root;
   private final Set<Path> knownDirs = new HashSet<>();
-  private final List<Map.Entry<Path, FileTime>> dirTimes = new ArrayList<>();
+
+  /**
+   * Directory mtimes, set at the end. An entry that replaces a directory drops what was noted under
+   * it: the path may by then be a file (ENOTDIR) or run through a symlink out of the layer.
+   */
+  private final Map<Path, FileTime> dirTimes = new LinkedHashMap<>();
 
   private LayerUnpacker(Path root) {
     this.root = root;
@@ -123,7 +129,7 @@ public final class LayerUnpacker {
     }
     // Directory mtimes last: creating children changed them. Deepest first is not needed since
     // setting a directory's times does not touch its parent.
-    for (var e : dirTimes) {
+    for (var e : dirTimes.entrySet()) {
       setTimes(e.getKey(), e.getValue());
     }
   }
@@ -268,6 +274,7 @@ public final class LayerUnpacker {
       }
       deleteTree(path);
       knownDirs.removeIf(p -> p.startsWith(path));
+      dirTimes.keySet().removeIf(p -> p.startsWith(path));
     } else {
       Files.delete(path);
     }
@@ -316,7 +323,7 @@ public final class LayerUnpacker {
     FileTime mtime = entry.getLastModifiedTime();
     if (mtime != null) {
       if (entry.isDirectory()) {
-        dirTimes.add(Map.entry(path, mtime));
+        dirTimes.put(path, mtime);
       } else {
         setTimes(path, mtime);
       }

@@ -9,6 +9,7 @@ import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.Map;
 import java.util.zip.GZIPOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
@@ -173,6 +174,34 @@ class LayerUnpackerIT {
         new TarBuilder().symlink("up", "../../..").file("up/tmp/planted", "x", 0644).build();
     assertThatThrownBy(() -> unpack(relative))
         .isInstanceOf(LayerUnpacker.UnsafeEntryException.class);
+  }
+
+  /**
+   * A directory's mtime is set after the last entry; an entry that replaced the directory took what
+   * was under it along. Else the time went through a symlink now in its place, out of the layer, or
+   * hit a file there (ENOTDIR).
+   */
+  @Test
+  void aReplacedDirectoryLeavesNoMtimeBehindToSet() throws Exception {
+    Path outside = Files.createDirectories(tmp.resolve("outside/victim"));
+    FileTime before = Files.getLastModifiedTime(outside);
+    Path root =
+        unpack(
+            new TarBuilder()
+                .dir("x", 0755)
+                .dir("x/victim", 0755)
+                .symlink("x", tmp.resolve("outside").toString())
+                .dir("a", 0755)
+                .dir("a/b", 0755)
+                .file("a", "now a file", 0644)
+                .dir("w", 0755)
+                .dir("w/gone", 0755)
+                .file("w/.wh.gone", "", 0644)
+                .build());
+    assertThat(Files.getLastModifiedTime(outside)).isEqualTo(before);
+    assertThat(Files.readSymbolicLink(root.resolve("x"))).isEqualTo(tmp.resolve("outside"));
+    assertThat(root.resolve("a")).hasContent("now a file");
+    assertThat(Files.getLastModifiedTime(root.resolve("w"))).isEqualTo(TarBuilder.MTIME);
   }
 
   @Test
