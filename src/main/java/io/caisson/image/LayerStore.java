@@ -1,5 +1,6 @@
 package io.caisson.image;
 
+import io.caisson.common.CaissonException;
 import io.caisson.linux.Syscalls;
 import io.caisson.stats.DirUsage;
 import io.caisson.stats.UsageCache;
@@ -129,14 +130,23 @@ final class LayerStore {
     return doomed;
   }
 
-  /** Diff ids of all complete layers. */
+  /**
+   * Diff ids of all complete layers. A directory is named by the hex alone, whose length tells the
+   * algorithm (a config may list sha512 diff ids); a name that is neither is skipped, not fatal:
+   * this listing is what the garbage collector, ImageFsInfo and every start depend on.
+   */
   Set<Digest> all() throws IOException {
     Set<Digest> out = new HashSet<>();
     try (var dirs = Files.newDirectoryStream(layers)) {
       for (Path p : dirs) {
         String name = p.getFileName().toString();
-        if (!name.startsWith(".")) {
-          out.add(new Digest("sha256", name));
+        if (name.startsWith(".")) {
+          continue;
+        }
+        try {
+          out.add(new Digest(name.length() == 128 ? "sha512" : "sha256", name));
+        } catch (CaissonException e) {
+          log.warn("ignoring {} in the layer store: not named by a diff id", p);
         }
       }
     }

@@ -733,6 +733,39 @@ class ImageServiceIT {
     assertThat(second.list(Optional.empty())).isEmpty();
   }
 
+  /**
+   * OCI allows sha512 diff ids. Their layer directories must not break what lists the store: the
+   * garbage collector, ImageFsInfo, and the next start of the service.
+   */
+  @Test
+  void anImageOfSha512DiffIdsLeavesTheStoreUsable() throws Exception {
+    byte[] tar = new TarBuilder().file("sha512", "x", 0644).build();
+    Layer l = TestImages.layer(tar, Comp.GZIP, true);
+    var sha512 = java.security.MessageDigest.getInstance("SHA-512");
+    Layer wide =
+        new Layer(
+            l.blob(),
+            l.digest(),
+            new Digest("sha512", java.util.HexFormat.of().formatHex(sha512.digest(tar))),
+            l.mediaType());
+    Image img = TestImages.image(TestImages.list(base, wide), null, "amd64", true);
+    pusher.push("wide/app", "v1", img);
+    Path root = tmp.resolve("store");
+    ImageService first = service(root, null, null, Duration.ofSeconds(30));
+    ImageRecord r = first.pull(ref("wide/app:v1"), null);
+    assertThat(first.resolveForContainer(r.id()).layerDirs().get(1).resolve("sha512"))
+        .hasContent("x");
+    assertThat(first.fsInfo().usedBytes()).isPositive();
+    first.close();
+    services.remove(first);
+
+    ImageService second = service(root, null, null, Duration.ofSeconds(30));
+    assertThat(second.status(r.id())).isPresent();
+    second.remove(r.id());
+    assertThat(second.list(Optional.empty())).isEmpty();
+    assertThat(entries(root.resolve("layers"))).isEmpty();
+  }
+
   @Test
   void corruptedBlobFailsCleanly() throws Exception {
     Layer victim =
