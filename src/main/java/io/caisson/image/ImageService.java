@@ -669,10 +669,18 @@ public final class ImageService implements AutoCloseable {
           find(ref)
               .orElseThrow(() -> CaissonException.notFound("image %s not found", ref))
               .record();
-      List<Path> dirs = new ArrayList<>();
-      List<Path> shortDirs = new ArrayList<>();
+      // A layer an image lists twice (buildkit's empty layer, say) is stored once, and overlayfs
+      // refuses a lowerdir given twice (ELOOP). Only its highest place counts: it redefines every
+      // path it touches there, so what it did lower down is covered anyway.
+      LinkedHashSet<Digest> highestLast = new LinkedHashSet<>();
       for (String l : r.layers()) {
         Digest d = Digest.parse(l);
+        highestLast.remove(d);
+        highestLast.add(d);
+      }
+      List<Path> dirs = new ArrayList<>();
+      List<Path> shortDirs = new ArrayList<>();
+      for (Digest d : highestLast) {
         dirs.add(layers.diff(d));
         shortDirs.add(layers.shortLink(d));
       }

@@ -766,6 +766,36 @@ class ImageServiceIT {
     assertThat(entries(root.resolve("layers"))).isEmpty();
   }
 
+  /**
+   * An image may list one layer twice (buildkit's empty layer; a COPY repeated): it is mounted
+   * once, at its highest place, since overlayfs refuses a lowerdir given twice.
+   */
+  @Test
+  void aLayerListedTwiceIsMountedOnceAtItsHighestPlace() throws Exception {
+    Layer f1 =
+        TestImages.layer(new TarBuilder().file("etc/f", "one", 0644).build(), Comp.GZIP, true);
+    Layer f2 =
+        TestImages.layer(new TarBuilder().file("etc/f", "two", 0644).build(), Comp.GZIP, true);
+    Image img = TestImages.image(TestImages.list(base, f1, f2, f1), null, "amd64", true);
+    pusher.push("twice/app", "v1", img);
+    ImageService s = service();
+    ImageRecord r = s.pull(ref("twice/app:v1"), null);
+    assertThat(r.layers()).hasSize(4);
+    ImageRootfs rootfs = s.resolveForContainer(r.id());
+    assertThat(rootfs.layerDirs()).hasSize(3).doesNotHaveDuplicates();
+
+    io.caisson.storage.OverlayRootfs overlay =
+        new io.caisson.storage.OverlayRootfs(tmp.resolve("containers"));
+    Path merged = tmp.resolve("merged");
+    overlay.mount("c1", rootfs.shortLayerDirs(), merged);
+    try {
+      assertThat(merged.resolve("etc/f")).hasContent("one");
+      assertThat(merged.resolve("etc/passwd")).exists();
+    } finally {
+      io.caisson.storage.OverlayRootfs.unmount(merged);
+    }
+  }
+
   @Test
   void corruptedBlobFailsCleanly() throws Exception {
     Layer victim =
