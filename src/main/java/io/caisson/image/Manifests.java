@@ -100,13 +100,20 @@ final class Manifests {
         Map.copyOf(annotations));
   }
 
-  /** The entry of an index for the platform, or NOT_FOUND listing what the index offers. */
+  /**
+   * The entry of an index for the platform, or NOT_FOUND listing what the index offers. An image
+   * manifest entry without a platform (indexes written by some tools have none) is taken when no
+   * entry names the platform, as CRI-O and containerd take it; the caller checks its config.
+   */
   static Descriptor select(Index index, Platform wanted) {
     Descriptor best = null;
     int bestScore = -1;
     List<String> offered = new ArrayList<>();
     for (Descriptor d : index.manifests()) {
       if (d.platform() == null) {
+        if (best == null && isImageManifest(d.mediaType())) {
+          best = d; // score -1: any entry for the platform is preferred
+        }
         continue;
       }
       offered.add(d.platform().toString());
@@ -121,5 +128,12 @@ final class Manifests {
           "no manifest for platform %s in the image index (offers %s)", wanted, offered);
     }
     return best;
+  }
+
+  /** An image manifest's media type, or none (the manifest's body then says what it is). */
+  private static boolean isImageManifest(String mediaType) {
+    return mediaType.isEmpty()
+        || mediaType.equals(OCI_MANIFEST)
+        || mediaType.equals(DOCKER_MANIFEST);
   }
 }

@@ -127,8 +127,10 @@ final class Puller {
     trust.verify(s, top.digest());
     chain.add(top);
     Manifests.Parsed parsed = Manifests.parse(top.body(), top.mediaType());
+    boolean unlabelled = false;
     if (parsed instanceof Manifests.Index index) {
       Descriptor chosen = Manifests.select(index, platform);
+      unlabelled = chosen.platform() == null;
       log.info("pull {}: index {} -> {} for {}", ref, top.digest(), chosen.digest(), platform);
       FetchedManifest m = s.manifest(chosen.digest().toString(), chosen.digest());
       chain.add(m);
@@ -151,12 +153,31 @@ final class Puller {
       throw failure("config " + configDesc.digest(), e);
     }
     ImageConfig.Parsed cfg = ImageConfig.parse(config);
+    if (unlabelled) {
+      checkPlatform(ref, cfg.config());
+    }
     if (cfg.diffIds().size() != manifest.layers().size()) {
       throw CaissonException.invalid(
           "image %s: manifest has %d layers but its config lists %d diff ids",
           ref, manifest.layers().size(), cfg.diffIds().size());
     }
     return new Resolved(s, top.digest(), chain, manifest, configDesc.digest(), config, cfg);
+  }
+
+  /**
+   * An index entry without a platform was chosen for want of one naming this node's: its config
+   * must not name another (an arm64 image would fail only at exec).
+   */
+  private void checkPlatform(ImageReference ref, ImageConfig config) {
+    String os = config.os();
+    String arch = config.architecture();
+    if ((!os.isEmpty() && !os.equals(platform.os()))
+        || (!arch.isEmpty() && !arch.equals(platform.architecture()))) {
+      throw CaissonException.notFound(
+          "no manifest for platform %s in the image index of %s: its entry without a platform"
+              + " is for %s/%s",
+          platform, ref, os, arch);
+    }
   }
 
   /**

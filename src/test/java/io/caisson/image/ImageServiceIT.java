@@ -618,6 +618,67 @@ class ImageServiceIT {
     assertThat(kindOf(() -> s390.pull(ref("multiarch/app:1.0"), null))).isEqualTo(Kind.NOT_FOUND);
   }
 
+  /**
+   * Index entries without a platform (some tools write none): taken when no entry names the node's
+   * platform, as CRI-O and containerd take them, unless the image's config names another.
+   */
+  @Test
+  void anIndexEntryWithoutAPlatformIsTakenWhenNoneNamesTheNodes() throws Exception {
+    Layer other =
+        TestImages.layer(new TarBuilder().file("arch", "arm64", 0644).build(), Comp.GZIP, true);
+    Image amd = TestImages.image(TestImages.list(base), null, "amd64", true);
+    Image arm = TestImages.image(TestImages.list(other), null, "arm64", true);
+    for (Image im : List.of(amd, arm)) {
+      for (Layer l : im.layers()) {
+        pusher.blob("unlabelled/app", l.blob(), l.digest());
+      }
+      pusher.blob("unlabelled/app", im.config(), im.configDigest());
+      pusher.manifest(
+          "unlabelled/app", im.manifestDigest().toString(), im.manifest(), im.manifestType());
+    }
+    var unlabelled = TestImages.JSON.createObjectNode();
+    unlabelled.put("schemaVersion", 2).put("mediaType", Manifests.OCI_INDEX);
+    unlabelled
+        .putArray("manifests")
+        .addObject()
+        .put("mediaType", amd.manifestType())
+        .put("digest", amd.manifestDigest().toString())
+        .put("size", amd.manifest().length);
+    pusher.manifest(
+        "unlabelled/app",
+        "amd",
+        TestImages.JSON.writeValueAsBytes(unlabelled),
+        Manifests.OCI_INDEX);
+    var armOnly = unlabelled.deepCopy();
+    ((com.fasterxml.jackson.databind.node.ObjectNode) armOnly.get("manifests").get(0))
+        .put("digest", arm.manifestDigest().toString())
+        .put("size", arm.manifest().length);
+    pusher.manifest(
+        "unlabelled/app", "arm", TestImages.JSON.writeValueAsBytes(armOnly), Manifests.OCI_INDEX);
+    // An unlabelled entry first, then one for linux/amd64: the labelled one wins.
+    var both = TestImages.JSON.createObjectNode();
+    both.put("schemaVersion", 2).put("mediaType", Manifests.OCI_INDEX);
+    var entries = both.putArray("manifests");
+    entries.add(armOnly.get("manifests").get(0));
+    entries.add(
+        TestImages.JSON
+            .readTree(TestImages.index(List.of(amd), List.of("linux/amd64"), true))
+            .get("manifests")
+            .get(0));
+    pusher.manifest(
+        "unlabelled/app", "both", TestImages.JSON.writeValueAsBytes(both), Manifests.OCI_INDEX);
+
+    ImageService s = service();
+    assertThat(s.pull(ref("unlabelled/app:amd"), null).id())
+        .isEqualTo(amd.configDigest().toString());
+    assertThat(s.pull(ref("unlabelled/app:both"), null).id())
+        .isEqualTo(amd.configDigest().toString());
+    assertThatThrownBy(() -> s.pull(ref("unlabelled/app:arm"), null))
+        .isInstanceOfSatisfying(
+            CaissonException.class, e -> assertThat(e.kind()).isEqualTo(Kind.NOT_FOUND))
+        .hasMessageContaining("linux/arm64");
+  }
+
   @Test
   void sharedLayersTagsUsageAndGarbageCollection() throws Exception {
     Layer extra =
