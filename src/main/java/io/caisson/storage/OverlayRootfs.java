@@ -51,11 +51,13 @@ public final class OverlayRootfs {
 
   /**
    * Mounts {@code lowerDirs} (lowest first, as images list them) under the container's upper dir at
-   * {@code target}. Creates the writable layer on first use.
+   * {@code target}. Creates the writable layer on first use. An image of no layers (OCI allows one:
+   * metadata over an empty filesystem) starts from an empty directory, as containerd and CRI-O
+   * start it; overlayfs wants at least one lower dir.
    */
   public void mount(String containerId, List<Path> lowerDirs, Path target) throws IOException {
     if (lowerDirs.isEmpty()) {
-      throw CaissonException.precondition("image of container %s has no layers", containerId);
+      lowerDirs = List.of(Files.createDirectories(layersDir.resolve(containerId).resolve("empty")));
     }
     Layer layer = layer(containerId);
     Files.createDirectories(layer.upper());
