@@ -82,6 +82,14 @@ final class LayerStore {
    * complete, after a power loss too (else a container could start on files the crash emptied).
    */
   void commit(Path staging, Digest diffId) throws IOException {
+    Path link = shortLink(diffId);
+    if (Files.isSymbolicLink(link) && !Files.readSymbolicLink(link).equals(linkTarget(diffId))) {
+      // 16 hex digits are 64 bits: two layers made to share them take 2^32 hashes to find. The
+      // link must never name another layer, or one image would run on another's files.
+      throw CaissonException.precondition(
+          "layer %s cannot be stored: its short name %s is taken by layer %s",
+          diffId, link.getFileName(), Files.readSymbolicLink(link));
+    }
     Path target = dir(diffId);
     if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
       discard(staging);
@@ -91,10 +99,13 @@ final class LayerStore {
       AtomicFiles.syncDirectory(layers);
       usage.forget(diffId); // a reading taken while an earlier copy was being retired
     }
-    Path link = shortLink(diffId);
     if (!Files.isSymbolicLink(link)) {
-      Files.createSymbolicLink(link, Path.of("..", "layers", diffId.hex(), "diff"));
+      Files.createSymbolicLink(link, linkTarget(diffId));
     }
+  }
+
+  private static Path linkTarget(Digest diffId) {
+    return Path.of("..", "layers", diffId.hex(), "diff");
   }
 
   void discard(Path staging) {
@@ -119,7 +130,10 @@ final class LayerStore {
    * crash before it is done leaves a {@code .tmp-} dir, removed at the next start.
    */
   Path retire(Digest diffId) throws IOException {
-    Files.deleteIfExists(shortLink(diffId));
+    Path link = shortLink(diffId);
+    if (Files.isSymbolicLink(link) && Files.readSymbolicLink(link).equals(linkTarget(diffId))) {
+      Files.deleteIfExists(link);
+    }
     usage.forget(diffId);
     Path target = dir(diffId);
     if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
