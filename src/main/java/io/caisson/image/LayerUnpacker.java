@@ -176,13 +176,19 @@ public final class LayerUnpacker {
         throw new UnsafeEntryException("hard link " + entry.getName() + " to the layer root");
       }
       Path target = safeParent(targetParts, entry.getLinkName()).resolve(targetParts.getLast());
-      if (attrs(target) == null) {
+      BasicFileAttributes targetAttrs = attrs(target);
+      if (targetAttrs == null) {
         throw new UnsafeEntryException(
             "hard link "
                 + entry.getName()
                 + " points to "
                 + entry.getLinkName()
                 + ", which is not in this layer");
+      }
+      if (targetAttrs.isDirectory()) {
+        // link(2) refuses it (EPERM): the archive's fault, not the node's
+        throw new UnsafeEntryException(
+            "hard link " + entry.getName() + " points to the directory " + entry.getLinkName());
       }
       if (!target.equals(path)) {
         removeExisting(path, false);

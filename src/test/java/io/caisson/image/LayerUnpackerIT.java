@@ -208,6 +208,10 @@ class LayerUnpackerIT {
   void hardLinkOutsideTheLayerIsRejected() {
     byte[] tar = new TarBuilder().hardlink("passwd", "../../etc/passwd").build();
     assertThatThrownBy(() -> unpack(tar)).isInstanceOf(LayerUnpacker.UnsafeEntryException.class);
+    byte[] toDir = new TarBuilder().dir("etc", 0755).hardlink("etc2", "etc").build();
+    assertThatThrownBy(() -> unpack(toDir))
+        .isInstanceOf(LayerUnpacker.UnsafeEntryException.class)
+        .hasMessageContaining("directory etc");
     byte[] abs = new TarBuilder().hardlink("passwd", "/etc/passwd").build();
     // an absolute link name is taken relative to the layer root: absent there, so refused
     assertThatThrownBy(() -> unpack(abs)).isInstanceOf(LayerUnpacker.UnsafeEntryException.class);
