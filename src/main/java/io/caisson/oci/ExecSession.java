@@ -4,6 +4,7 @@ import io.caisson.common.CaissonException;
 import io.caisson.linux.PseudoTerminal;
 import io.caisson.linux.Spawn;
 import io.caisson.linux.Spawn.Stdio;
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -143,6 +144,12 @@ public final class ExecSession implements AutoCloseable {
     Runc.killTree(runc);
   }
 
+  /**
+   * Ends the session: kills runc and the process if still running, and closes our ends of the
+   * terminal or pipes. Nothing else closes the pipes (their readers stop at end of file and leave
+   * them open): left to the garbage collector, every streaming exec kept two or three descriptors
+   * open until the next collection, which an idle daemon may not have for hours.
+   */
   @Override
   public void close() {
     if (runc.isAlive()) {
@@ -151,7 +158,18 @@ public final class ExecSession implements AutoCloseable {
     if (terminal != null) {
       terminal.close();
     }
+    closeQuietly(runc.getOutputStream());
+    closeQuietly(runc.getInputStream());
+    closeQuietly(runc.getErrorStream());
     deleteSpec();
+  }
+
+  private static void closeQuietly(Closeable stream) {
+    try {
+      stream.close();
+    } catch (IOException e) {
+      // our end of a pipe; nothing to report on the way out
+    }
   }
 
   private void deleteSpec() {
