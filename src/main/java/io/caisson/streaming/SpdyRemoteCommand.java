@@ -55,15 +55,20 @@ final class SpdyRemoteCommand implements SpdySession.Service {
     }
   }
 
+  // As kubelet: the client has this long from the upgrade to open every stream, or it is cut off.
+  // Counting from the first stream instead let a client that opened none hold its connection
+  // (and the spent token's session) forever.
+  @Override
+  public void upgraded(SpdySession spdy) {
+    timeout =
+        spdy.channel()
+            .eventLoop()
+            .schedule(
+                () -> spdy.channel().close(), STREAM_CREATION_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+  }
+
   @Override
   public void streamOpened(SpdySession spdy, SpdySession.Stream stream) {
-    if (timeout == null && session == null) {
-      timeout =
-          spdy.channel()
-              .eventLoop()
-              .schedule(
-                  () -> spdy.channel().close(), STREAM_CREATION_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-    }
     String type = stream.header("streamtype");
     if (session != null || !expected.contains(type) || streams.containsKey(type)) {
       stream.in.close(); // nothing of ours reads it
@@ -74,7 +79,9 @@ final class SpdyRemoteCommand implements SpdySession.Service {
       stream.in.close(); // the client never writes on output streams; drop anything it does
     }
     if (streams.keySet().equals(expected)) {
-      timeout.cancel(false);
+      if (timeout != null) {
+        timeout.cancel(false);
+      }
       session =
           new RemoteCommandSession(
               request,

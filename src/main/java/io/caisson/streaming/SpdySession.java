@@ -60,6 +60,9 @@ final class SpdySession extends ChannelInboundHandlerAdapter {
 
   /** What the connection is for: remote command or port-forward. Called on the event loop. */
   interface Service {
+    /** The connection has just been upgraded; no stream is open yet. */
+    default void upgraded(SpdySession session) {}
+
     void streamOpened(SpdySession session, Stream stream);
 
     default void streamReset(Stream stream) {}
@@ -163,6 +166,11 @@ final class SpdySession extends ChannelInboundHandlerAdapter {
 
   Channel channel() {
     return channel;
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    service.upgraded(this);
   }
 
   // ---- inbound frames (event loop) ----

@@ -98,6 +98,16 @@ class SpdyStreamingIT {
   }
 
   @Test
+  void aClientThatOpensNoStreamIsCutOffLikeKubeletDoes() throws Exception {
+    URI url = exec(false, false, "true");
+    try (SpdyTestClient c = SpdyTestClient.connect(url, CRICTL_OFFERS, false)) {
+      assertThat(c.handshake.status()).isEqualTo(101);
+      // The stream creation timeout runs from the upgrade, not from the first stream.
+      c.closed.get(SpdyRemoteCommand.STREAM_CREATION_TIMEOUT_SECONDS * 2, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void execSuccessIsV4SuccessStatus() throws Exception {
     URI url = exec(false, false, "true");
     try (SpdyTestClient c = SpdyTestClient.connect(url, CRICTL_OFFERS, false)) {
