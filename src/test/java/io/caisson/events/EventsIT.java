@@ -23,6 +23,7 @@ import io.caisson.cri.v1.RuntimeServiceGrpc;
 import io.caisson.cri.v1.StartContainerRequest;
 import io.caisson.cri.v1.StopPodSandboxRequest;
 import io.caisson.testing.DaemonProcess;
+import io.caisson.testing.DelRefusingPlugin;
 import io.caisson.testing.LeakCheck;
 import io.caisson.testing.TestImages;
 import io.caisson.testing.TestNetwork;
@@ -31,7 +32,7 @@ import io.grpc.Context;
 import io.grpc.stub.StreamObserver;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -220,44 +221,14 @@ class EventsIT {
    */
   @Test
   void aPodWhoseNetworkTeardownFailedStillReportsItStopped() throws Exception {
-    Path bin = Files.createDirectories(dir.resolve("cni-bin"));
-    Path refuseDel = dir.resolve("refuse-del");
-    Path plugin = bin.resolve("refusedel");
-    Files.writeString(
-        plugin,
-        """
-        #!/bin/sh
-        in=$(cat)
-        case "$CNI_COMMAND" in
-          ADD) echo "$in" | jq -c .prevResult ;;
-          DEL) if [ -e %s ]; then
-                 echo '{"cniVersion":"1.0.0","code":11,"msg":"DEL refused by the test"}'; exit 1
-               fi ;;
-        esac
-        """
-            .formatted(refuseDel));
-    Files.setPosixFilePermissions(plugin, PosixFilePermissions.fromString("rwxr-xr-x"));
-    Path conf = network.confDir().resolve("10-test.conflist");
-    Files.writeString(
-        conf,
-        Files.readString(conf)
-            .replace(
-                "{\"type\": \"portmap\", \"capabilities\": {\"portMappings\": true}}",
-                "{\"type\": \"portmap\", \"capabilities\": {\"portMappings\": true}},"
-                    + " {\"type\": \"refusedel\"}"));
-    assertThat(Files.readString(conf)).contains("refusedel");
+    DelRefusingPlugin plugin = DelRefusingPlugin.install(dir, network.confDir());
+    Path refuseDel = plugin.refuseSwitch();
     daemon.close();
-    daemon =
-        DaemonProcess.start(
-            dir.resolve("daemon"),
-            "--cni-conf-dir",
-            network.confDir().toString(),
-            "--pause-image",
-            pause,
-            "--cni-bin-dir",
-            "/usr/lib/cni",
-            "--cni-bin-dir",
-            bin.toString());
+    List<String> args =
+        new ArrayList<>(
+            List.of("--cni-conf-dir", network.confDir().toString(), "--pause-image", pause));
+    args.addAll(List.of(plugin.binDirFlags()));
+    daemon = DaemonProcess.start(dir.resolve("daemon"), args.toArray(String[]::new));
     LinkedBlockingQueue<ContainerEventResponse> events = subscribe();
     Thread.sleep(500); // as above: the subscription reaches the daemon before the first event
 

@@ -128,28 +128,14 @@ class MetricsIT {
   @Test
   void aSpinningContainerShowsInCadvisorMetricsAndTheDaemonCountsItsCalls() throws Exception {
     String id =
-        daemon
-            .runtime()
-            .createContainer(
-                CreateContainerRequest.newBuilder()
-                    .setPodSandboxId(pod)
-                    .setConfig(
-                        ContainerConfig.newBuilder()
-                            .setMetadata(ContainerMetadata.newBuilder().setName("spin"))
-                            .setImage(ImageSpec.newBuilder().setImage(image))
-                            .setLogPath("spin.log")
-                            .addAllCommand(List.of("sh", "-c", "while true; do :; done"))
-                            .setLinux(
-                                LinuxContainerConfig.newBuilder()
-                                    .setResources(
-                                        LinuxContainerResources.newBuilder()
-                                            .setMemoryLimitInBytes(64L << 20)
-                                            // Half a core: a spinning shell is throttled.
-                                            .setCpuPeriod(100_000)
-                                            .setCpuQuota(50_000))))
-                    .build())
-            .getContainerId();
-    daemon.runtime().startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
+        runContainer(
+            "spin",
+            "while true; do :; done",
+            LinuxContainerResources.newBuilder()
+                .setMemoryLimitInBytes(64L << 20)
+                // Half a core: a spinning shell is throttled.
+                .setCpuPeriod(100_000)
+                .setCpuQuota(50_000));
 
     Map<String, MetricDescriptor> descriptors =
         daemon
@@ -320,28 +306,13 @@ class MetricsIT {
    */
   @Test
   void anOomKillInAContainerIsCounted() throws Exception {
+    // tail keeps /dev/zero's endless "line" in memory until it is killed; the shell and its sleep
+    // stay.
     String id =
-        daemon
-            .runtime()
-            .createContainer(
-                CreateContainerRequest.newBuilder()
-                    .setPodSandboxId(pod)
-                    .setConfig(
-                        ContainerConfig.newBuilder()
-                            .setMetadata(ContainerMetadata.newBuilder().setName("oom"))
-                            .setImage(ImageSpec.newBuilder().setImage(image))
-                            .setLogPath("oom.log")
-                            // tail keeps /dev/zero's endless "line" in memory until it is killed;
-                            // the shell and its sleep stay.
-                            .addAllCommand(List.of("sh", "-c", "tail /dev/zero; sleep 3600"))
-                            .setLinux(
-                                LinuxContainerConfig.newBuilder()
-                                    .setResources(
-                                        LinuxContainerResources.newBuilder()
-                                            .setMemoryLimitInBytes(16L << 20))))
-                    .build())
-            .getContainerId();
-    daemon.runtime().startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
+        runContainer(
+            "oom",
+            "tail /dev/zero; sleep 3600",
+            LinuxContainerResources.newBuilder().setMemoryLimitInBytes(16L << 20));
     long deadline = System.nanoTime() + 30_000_000_000L;
     long kills;
     do {
@@ -352,6 +323,28 @@ class MetricsIT {
     assertThat(containerMetric(id, "container_memory_max_usage_bytes").getValue().getValue())
         .isGreaterThan(8L << 20)
         .isLessThanOrEqualTo(16L << 20);
+  }
+
+  /** A started container of the pod running {@code script} in sh, under {@code resources}. */
+  private String runContainer(
+      String name, String script, LinuxContainerResources.Builder resources) {
+    String id =
+        daemon
+            .runtime()
+            .createContainer(
+                CreateContainerRequest.newBuilder()
+                    .setPodSandboxId(pod)
+                    .setConfig(
+                        ContainerConfig.newBuilder()
+                            .setMetadata(ContainerMetadata.newBuilder().setName(name))
+                            .setImage(ImageSpec.newBuilder().setImage(image))
+                            .setLogPath(name + ".log")
+                            .addAllCommand(List.of("sh", "-c", script))
+                            .setLinux(LinuxContainerConfig.newBuilder().setResources(resources)))
+                    .build())
+            .getContainerId();
+    daemon.runtime().startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
+    return id;
   }
 
   private String scrapeUntil(String wanted) throws Exception {

@@ -21,10 +21,10 @@ import io.caisson.cri.v1.StopContainerRequest;
 import io.caisson.cri.v1.StopPodSandboxRequest;
 import io.caisson.linux.Syscalls;
 import io.caisson.store.RecordStore;
+import io.caisson.testing.DelRefusingPlugin;
 import io.caisson.testing.TestNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -203,33 +203,9 @@ class RestartIT {
   @Test
   void aPodWhoseStopFailedIsNotReadyAfterARestart() throws Exception {
     node = TestNode.start(dir);
-    Path bin = Files.createDirectories(dir.resolve("cni-bin"));
-    Path refuseDel = dir.resolve("refuse-del");
-    Path plugin = bin.resolve("refusedel");
-    Files.writeString(
-        plugin,
-        """
-        #!/bin/sh
-        in=$(cat)
-        case "$CNI_COMMAND" in
-          ADD) echo "$in" | jq -c .prevResult ;;
-          DEL) if [ -e %s ]; then
-                 echo '{"cniVersion":"1.0.0","code":11,"msg":"DEL refused by the test"}'; exit 1
-               fi ;;
-          VERSION) echo '{"cniVersion":"1.0.0","supportedVersions":["0.4.0","1.0.0"]}' ;;
-        esac
-        """
-            .formatted(refuseDel));
-    Files.setPosixFilePermissions(plugin, PosixFilePermissions.fromString("rwxr-xr-x"));
-    Path conf = Files.list(node.network.confDir()).findFirst().orElseThrow();
-    Files.writeString(
-        conf,
-        Files.readString(conf)
-            .replace(
-                "{\"type\": \"portmap\", \"capabilities\": {\"portMappings\": true}}",
-                "{\"type\": \"portmap\", \"capabilities\": {\"portMappings\": true}},"
-                    + " {\"type\": \"refusedel\"}"));
-    String[] bins = {"--cni-bin-dir", "/usr/lib/cni", "--cni-bin-dir", bin.toString()};
+    DelRefusingPlugin plugin = DelRefusingPlugin.install(dir, node.network.confDir());
+    Path refuseDel = plugin.refuseSwitch();
+    String[] bins = plugin.binDirFlags();
     node.daemon.close();
     node.startDaemon(bins);
     String pod = node.runPod("stop-fails");
