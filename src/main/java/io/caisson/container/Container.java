@@ -2,6 +2,7 @@ package io.caisson.container;
 
 import io.caisson.cri.v1.ContainerConfig;
 import io.caisson.linux.ProcessStamp;
+import io.caisson.oci.DirectExec;
 import io.caisson.oci.Runc;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -9,6 +10,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 
 /** A container in memory: its CRI config, its current record and its own lifecycle lock. */
 public final class Container {
@@ -25,6 +27,9 @@ public final class Container {
   // container recovered after a restart. Null for one restored from a checkpoint (its process
   // comes from runc restore), and then runc signals it.
   private volatile ProcessStamp initProcess;
+  // How its ExecSync runs, worked out at the first one from its spec and first process (neither
+  // changes while it runs); null until then.
+  private volatile DirectExec.Route execRoute;
   // Completed by the record that says EXITED, whoever writes it: a stop waits on it instead of
   // polling for conmon's exit file.
   private final CompletableFuture<Void> exited = new CompletableFuture<>();
@@ -90,6 +95,16 @@ public final class Container {
 
   void initProcess(ProcessStamp stamp) {
     this.initProcess = stamp;
+  }
+
+  /** The exec route, worked out by {@code plan} the first time. */
+  DirectExec.Route execRoute(Supplier<DirectExec.Route> plan) {
+    DirectExec.Route route = execRoute;
+    if (route == null) {
+      route = plan.get();
+      execRoute = route;
+    }
+    return route;
   }
 
   void updateConfig(ContainerConfig newConfig) {

@@ -21,6 +21,7 @@ import io.caisson.linux.MountTable;
 import io.caisson.linux.ProcessStamp;
 import io.caisson.oci.Conmon;
 import io.caisson.oci.ContainerLaunch;
+import io.caisson.oci.DirectExec;
 import io.caisson.oci.ExitInfo;
 import io.caisson.oci.OciJson;
 import io.caisson.oci.OciRuntimes;
@@ -916,7 +917,20 @@ public final class ContainerManager implements SandboxManager.PodContainers {
       throw CaissonException.precondition(
           "container %s is not running (%s)", record.id(), record.state().name().toLowerCase());
     }
-    return container.runtime().execSync(record.id(), argv, timeout, Runc.EXEC_OUTPUT_LIMIT);
+    DirectExec.Route route =
+        container.execRoute(
+            () ->
+                DirectExec.routeFor(
+                    container.runtime(),
+                    Path.of(record.bundle()),
+                    record.id(),
+                    container.initProcess()));
+    return switch (route) {
+      case DirectExec.Direct direct ->
+          DirectExec.run(direct, record.id(), argv, timeout, Runc.EXEC_OUTPUT_LIMIT);
+      case DirectExec.ThroughRunc _ ->
+          container.runtime().execSync(record.id(), argv, timeout, Runc.EXEC_OUTPUT_LIMIT);
+    };
   }
 
   public void update(String idOrPrefix, LinuxContainerResources resources) throws Exception {

@@ -380,7 +380,19 @@ public final class Runc {
       throw CaissonException.internal("cannot run runc exec in " + id, e);
     }
     try {
-      return awaitExec(id, command, timeout, p, maxOutput, pidFile);
+      return awaitExec(
+          id,
+          command,
+          timeout,
+          p,
+          maxOutput,
+          pidFile,
+          (code, stderr) ->
+              code != 0 && isRuncFailure(stderr)
+                  ? Optional.of(
+                      RuncErrors.failure(
+                          "exec", id, new String(stderr, StandardCharsets.UTF_8), code))
+                  : Optional.empty());
     } finally {
       ScratchFiles.deleteQuietly(pidFile);
       // runc writes the pid file as ".NAME" and renames it: a failed write (full disk) leaves that.
@@ -388,8 +400,24 @@ public final class Runc {
     }
   }
 
-  private ExecResult awaitExec(
-      String id, List<String> command, Duration timeout, Process p, int maxOutput, Path pidFile) {
+  /** Why an exec that ended with this code and stderr did not run the command, if it did not. */
+  interface ExecFailure {
+    Optional<CaissonException> of(int code, byte[] stderr);
+  }
+
+  /**
+   * Waits for an exec's process (runc or the direct helper), capturing its output.
+   *
+   * @param pidFile where runc wrote the command's pid, or null when it is {@code p}'s descendant
+   */
+  static ExecResult awaitExec(
+      String id,
+      List<String> command,
+      Duration timeout,
+      Process p,
+      int maxOutput,
+      Path pidFile,
+      ExecFailure failure) {
     AtomicInteger budget = new AtomicInteger(maxOutput);
     CompletableFuture<Command.Bounded> out = Command.drain(p.getInputStream(), budget);
     CompletableFuture<Command.Bounded> err = Command.drain(p.getErrorStream(), budget);
@@ -402,7 +430,9 @@ public final class Runc {
         finished = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
       }
       if (!finished) {
-        killExecProcess(pidFile);
+        if (pidFile != null) {
+          killExecProcess(pidFile);
+        }
         killTree(p);
         throw new CaissonException(
             Kind.DEADLINE_EXCEEDED,
@@ -411,8 +441,9 @@ public final class Runc {
       Command.Bounded o = await(out);
       Command.Bounded e = await(err);
       int code = p.exitValue();
-      if (code != 0 && e != null && isRuncFailure(e.bytes())) {
-        throw RuncErrors.failure("exec", id, new String(e.bytes(), StandardCharsets.UTF_8), code);
+      Optional<CaissonException> failed = failure.of(code, e == null ? new byte[0] : e.bytes());
+      if (failed.isPresent()) {
+        throw failed.get();
       }
       return new ExecResult(
           code, o == null ? new byte[0] : o.bytes(), e == null ? new byte[0] : e.bytes());

@@ -1,0 +1,352 @@
+package io.caisson.oci;
+
+import io.caisson.common.CaissonException;
+import io.caisson.linux.CapabilityNames;
+import io.caisson.linux.ProcessStamp;
+import io.caisson.linux.Spawn;
+import io.caisson.linux.Spawn.Stdio;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * ExecSync without runc: {@code caisson-exec} (src/main/c) joins the container's cgroups and
+ * namespaces, becomes the container's process (user, groups, capabilities, limits, keyring,
+ * no_new_privs, working directory, environment) and execs the command, in one short-lived process
+ * where {@code runc exec} takes three (runc, runc init and its re-exec) and ~15 ms more.
+ *
+ * <p>It applies only where it does everything runc would: a container without a seccomp profile,
+ * AppArmor or SELinux labels, a user namespace or a personality, run by runc itself (not another
+ * handler's binary, which may keep its processes somewhere else entirely). Anything else takes
+ * {@code runc exec}, with the reason in the {@link Route}.
+ */
+public final class DirectExec {
+  /** Where the helper is built, next to the jar (or the classes directory) in target/. */
+  private static final String HELPER = "native/caisson-exec";
+
+  // Resource numbers of x86_64 and aarch64 (the generic table); other architectures use runc.
+  private static final List<String> RLIMITS =
+      List.of(
+          "RLIMIT_CPU",
+          "RLIMIT_FSIZE",
+          "RLIMIT_DATA",
+          "RLIMIT_STACK",
+          "RLIMIT_CORE",
+          "RLIMIT_RSS",
+          "RLIMIT_NPROC",
+          "RLIMIT_NOFILE",
+          "RLIMIT_MEMLOCK",
+          "RLIMIT_AS",
+          "RLIMIT_LOCKS",
+          "RLIMIT_SIGPENDING",
+          "RLIMIT_MSGQUEUE",
+          "RLIMIT_NICE",
+          "RLIMIT_RTPRIO",
+          "RLIMIT_RTTIME");
+
+  private static volatile boolean enabled = true;
+
+  private DirectExec() {}
+
+  /** Whether execs may take the direct route at all (config {@code direct_exec}). */
+  public static void enable(boolean on) {
+    enabled = on;
+  }
+
+  /** How a container's ExecSync runs. */
+  public sealed interface Route permits Direct, ThroughRunc {}
+
+  /** Through the helper, with these options before the command. */
+  public record Direct(Path helper, List<String> options) implements Route {}
+
+  /** Through {@code runc exec}, for this reason. */
+  public record ThroughRunc(String reason) implements Route {}
+
+  /** The built helper, when there is one. */
+  public static Optional<Path> helper() {
+    try {
+      Path origin =
+          Path.of(DirectExec.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      Path helper = origin.getParent().resolve(HELPER);
+      return Files.isExecutable(helper) ? Optional.of(helper) : Optional.empty();
+    } catch (URISyntaxException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * The route for the exec of a running container of {@code runtime}, from its bundle's spec and
+   * its first process ({@code init}, null when runc alone knows it, after a restore).
+   */
+  public static Route routeFor(Runc runtime, Path bundle, String containerId, ProcessStamp init) {
+    if (!enabled) {
+      return new ThroughRunc("direct_exec is off");
+    }
+    if (!runtime.binary().getFileName().toString().equals("runc")) {
+      return new ThroughRunc("runtime " + runtime.binary() + " is not runc");
+    }
+    if (init == null) {
+      return new ThroughRunc("the first process is known to runc only");
+    }
+    Optional<Path> helper = helper();
+    if (helper.isEmpty()) {
+      return new ThroughRunc(HELPER + " is not built");
+    }
+    try {
+      return route(
+          helper.get(),
+          OciJson.readConfig(bundle),
+          containerId,
+          init,
+          Files.readString(Path.of("/proc", Long.toString(init.pid()), "cgroup")),
+          Files.readString(Path.of("/proc/self/mountinfo")));
+    } catch (IOException e) {
+      // The container ended or its bundle is unreadable: runc exec says which, as before.
+      return new ThroughRunc("cannot read its spec or cgroups: " + e.getMessage());
+    }
+  }
+
+  /**
+   * The route for a container's exec.
+   *
+   * @param procCgroup {@code /proc/PID/cgroup} of the container's first process
+   * @param mountinfo this process's {@code /proc/self/mountinfo}, where the cgroup hierarchies are
+   */
+  static Route route(
+      Path helper,
+      OciSpec spec,
+      String containerId,
+      ProcessStamp init,
+      String procCgroup,
+      String mountinfo) {
+    String arch = System.getProperty("os.arch");
+    if (!arch.equals("amd64") && !arch.equals("aarch64")) {
+      return new ThroughRunc("architecture " + arch);
+    }
+    OciSpec.Process process = spec.process();
+    OciSpec.Linux linux = spec.linux();
+    if (process == null || linux == null) {
+      return new ThroughRunc("no process or linux section in the spec");
+    }
+    if (linux.seccomp() != null) {
+      return new ThroughRunc("a seccomp profile");
+    }
+    if (notEmpty(process.apparmorProfile()) || notEmpty(process.selinuxLabel())) {
+      return new ThroughRunc("an LSM label");
+    }
+    if (linux.personality() != null) {
+      return new ThroughRunc("a personality");
+    }
+    if (linux.namespaces() != null
+        && linux.namespaces().stream().anyMatch(ns -> ns.type().equals("user"))) {
+      return new ThroughRunc("a user namespace");
+    }
+    List<String> options = new ArrayList<>();
+    add(options, "--pid", Long.toString(init.pid()));
+    add(options, "--start-ticks", Long.toString(init.startTicks()));
+    Optional<List<Path>> procsFiles = cgroupProcsFiles(procCgroup, mountinfo);
+    if (procsFiles.isEmpty()) {
+      return new ThroughRunc("a cgroup hierarchy not found in the mount table");
+    }
+    procsFiles.get().forEach(file -> add(options, "--cgroup-procs", file.toString()));
+    OciSpec.User user = process.user();
+    add(options, "--uid", Long.toString(user == null ? 0 : user.uid()));
+    add(options, "--gid", Long.toString(user == null ? 0 : user.gid()));
+    if (user != null && user.additionalGids() != null && !user.additionalGids().isEmpty()) {
+      add(
+          options,
+          "--groups",
+          String.join(",", user.additionalGids().stream().map(String::valueOf).toList()));
+    }
+    if (user != null && user.umask() != null) {
+      add(options, "--umask", Integer.toOctalString(user.umask()));
+    }
+    for (OciSpec.Rlimit limit :
+        process.rlimits() == null ? List.<OciSpec.Rlimit>of() : process.rlimits()) {
+      int resource = RLIMITS.indexOf(limit.type());
+      if (resource < 0) {
+        return new ThroughRunc("resource limit " + limit.type());
+      }
+      add(options, "--rlimit", resource + ":" + rlim(limit.soft()) + ":" + rlim(limit.hard()));
+    }
+    OciSpec.Capabilities caps = process.capabilities();
+    List<String> flags =
+        List.of(
+            "--cap-bounding",
+            "--cap-effective",
+            "--cap-permitted",
+            "--cap-inheritable",
+            "--cap-ambient");
+    List<List<String>> sets =
+        caps == null
+            ? List.of(List.of(), List.of(), List.of(), List.of(), List.of())
+            : List.of(
+                orEmpty(caps.bounding()),
+                orEmpty(caps.effective()),
+                orEmpty(caps.permitted()),
+                orEmpty(caps.inheritable()),
+                orEmpty(caps.ambient()));
+    for (int i = 0; i < flags.size(); i++) {
+      Optional<Long> mask = mask(sets.get(i));
+      if (mask.isEmpty()) {
+        return new ThroughRunc("a capability this daemon does not know");
+      }
+      add(options, flags.get(i), Long.toHexString(mask.get()));
+    }
+    if (Boolean.TRUE.equals(process.noNewPrivileges())) {
+      options.add("--no-new-privs");
+    }
+    // runc gives every exec the session keyring of its container, not the daemon's.
+    add(options, "--keyring", "_ses." + containerId);
+    add(options, "--cwd", notEmpty(process.cwd()) ? process.cwd() : "/");
+    for (String env : process.env() == null ? List.<String>of() : process.env()) {
+      add(options, "--env", env);
+    }
+    return new Direct(helper, List.copyOf(options));
+  }
+
+  /**
+   * Runs {@code command} through the helper and waits for it, as {@link Runc#execSync} does.
+   *
+   * @param timeout null or zero for none
+   */
+  public static Runc.ExecResult run(
+      Direct route, String id, List<String> command, Duration timeout, int maxOutput) {
+    List<String> argv = new ArrayList<>(route.options().size() + command.size() + 2);
+    argv.add(route.helper().toString());
+    argv.addAll(route.options());
+    argv.add("--");
+    argv.addAll(command);
+    Process p;
+    try {
+      p = new Spawn(argv).environment(Map.of()).stdin(Stdio.NULL).outputOnFd3().start();
+    } catch (IOException e) {
+      throw CaissonException.internal("cannot run " + route.helper() + " in " + id, e);
+    }
+    InputStream status = ((io.caisson.linux.SpawnedProcess) p).fd3();
+    return Runc.awaitExec(
+        id,
+        command,
+        timeout,
+        p,
+        maxOutput,
+        null,
+        (code, stderr) -> code == 255 ? failure(id, code, status) : Optional.empty());
+  }
+
+  /** The helper's report on fd 3 when the command did not run; empty when it ran and gave 255. */
+  private static Optional<CaissonException> failure(String id, int code, InputStream status) {
+    String message;
+    try (status) {
+      message = new String(status.readNBytes(4096), StandardCharsets.UTF_8).strip();
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+    if (message.isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        new CaissonException(
+            RuncErrors.kindOf(message),
+            "exec in container " + id + " failed (exit " + code + "): " + message));
+  }
+
+  /**
+   * The {@code cgroup.procs} file of each hierarchy the process is in, from its {@code
+   * /proc/PID/cgroup} lines and the mount points of the hierarchies; empty when one is not mounted
+   * at its root here.
+   */
+  static Optional<List<Path>> cgroupProcsFiles(String procCgroup, String mountinfo) {
+    List<CgroupMount> mounts = cgroupMounts(mountinfo);
+    List<Path> files = new ArrayList<>();
+    for (String line : procCgroup.split("\n")) {
+      if (line.isBlank()) {
+        continue;
+      }
+      String[] parts = line.split(":", 3);
+      if (parts.length != 3 || !parts[2].startsWith("/")) {
+        return Optional.empty();
+      }
+      Set<String> controllers = parts[1].isEmpty() ? Set.of() : Set.of(parts[1].split(","));
+      Optional<CgroupMount> mount =
+          mounts.stream()
+              .filter(
+                  m ->
+                      controllers.isEmpty()
+                          ? m.v2()
+                          : !m.v2() && m.options().containsAll(controllers))
+              .findFirst();
+      if (mount.isEmpty()) {
+        return Optional.empty();
+      }
+      String relative = parts[2].substring(1);
+      Path dir = relative.isEmpty() ? mount.get().point() : mount.get().point().resolve(relative);
+      files.add(dir.resolve("cgroup.procs"));
+    }
+    return files.isEmpty() ? Optional.empty() : Optional.of(List.copyOf(files));
+  }
+
+  private record CgroupMount(Path point, boolean v2, Set<String> options) {}
+
+  /** cgroup mounts of a hierarchy's root, without escaped (unusual) mount points. */
+  private static List<CgroupMount> cgroupMounts(String mountinfo) {
+    List<CgroupMount> mounts = new ArrayList<>();
+    for (String line : mountinfo.split("\n")) {
+      String[] fields = line.split(" ");
+      int dash = List.of(fields).indexOf("-");
+      if (dash < 6 || fields.length < dash + 4) {
+        continue;
+      }
+      String type = fields[dash + 1];
+      if (!type.equals("cgroup") && !type.equals("cgroup2")) {
+        continue;
+      }
+      if (!fields[3].equals("/") || fields[4].contains("\\")) {
+        continue;
+      }
+      Set<String> options = new HashSet<>(List.of(fields[dash + 3].split(",")));
+      mounts.add(new CgroupMount(Path.of(fields[4]), type.equals("cgroup2"), Set.copyOf(options)));
+    }
+    return mounts;
+  }
+
+  private static Optional<Long> mask(List<String> names) {
+    long mask = 0;
+    for (String name : names) {
+      String bare = name.startsWith("CAP_") ? name.substring(4) : name;
+      int bit = CapabilityNames.KERNEL_ORDER.indexOf(bare);
+      if (bit < 0) {
+        return Optional.empty();
+      }
+      mask |= 1L << bit;
+    }
+    return Optional.of(mask);
+  }
+
+  private static String rlim(long value) {
+    return value == -1 ? "-1" : Long.toUnsignedString(value);
+  }
+
+  private static List<String> orEmpty(List<String> list) {
+    return list == null ? List.of() : list;
+  }
+
+  private static boolean notEmpty(String s) {
+    return s != null && !s.isEmpty();
+  }
+
+  private static void add(List<String> options, String name, String value) {
+    options.add(name);
+    options.add(value);
+  }
+}

@@ -1,0 +1,246 @@
+package io.caisson.oci;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.caisson.cri.v1.Capability;
+import io.caisson.cri.v1.ContainerConfig;
+import io.caisson.cri.v1.ExecSyncRequest;
+import io.caisson.cri.v1.ExecSyncResponse;
+import io.caisson.cri.v1.Int64Value;
+import io.caisson.cri.v1.KeyValue;
+import io.caisson.cri.v1.LinuxContainerConfig;
+import io.caisson.cri.v1.LinuxContainerSecurityContext;
+import io.caisson.cri.v1.LinuxPodSandboxConfig;
+import io.caisson.cri.v1.LinuxSandboxSecurityContext;
+import io.caisson.cri.v1.RunPodSandboxRequest;
+import io.caisson.cri.v1.SecurityProfile;
+import io.caisson.testing.TestNode;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * ExecSync through caisson-exec: the command runs as the very process {@code runc exec} makes of it
+ * (ids, groups, capabilities, no_new_privs, cgroups, namespaces, limits, directory, environment),
+ * compared field by field against a real {@code runc exec} in the same container; and a container
+ * runc must confine further (seccomp) still goes through runc.
+ */
+class DirectExecIT {
+  /** What a process can tell about itself; the same for both routes when nothing differs. */
+  private static final String PROBE =
+      "grep -E '^(Uid|Gid|Groups|Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs|Seccomp):' /proc/self/status;"
+          + " cat /proc/self/cgroup;"
+          + " for n in ipc mnt net pid uts cgroup; do readlink /proc/self/ns/$n; done;"
+          + " ulimit -a; umask; pwd; env | grep -v '^_=' | sort";
+
+  @TempDir Path dir;
+  private TestNode node;
+  private String pod;
+
+  @BeforeEach
+  void startNode() throws Exception {
+    node = TestNode.start(dir);
+    pod = node.runPod("direct");
+  }
+
+  @AfterEach
+  void stopNode() throws Exception {
+    try {
+      node.cleanUpAndAssertNothingLeaked();
+    } finally {
+      node.close();
+    }
+  }
+
+  @Test
+  void aDefaultContainerExecsAsRuncWould() throws Exception {
+    String id = node.run(pod, "direct", node.container("plain", "sleep", "3600"));
+    assertSameAsRunc(id);
+    assertThat(parentOfExec(id)).as("the exec's parent on the node").isEqualTo("caisson-exec");
+  }
+
+  @Test
+  void aNonRootContainerWithItsOwnCapabilitiesExecsAsRuncWould() throws Exception {
+    ContainerConfig.Builder config =
+        node.container("user", "sleep", "3600")
+            .setWorkingDir("/tmp")
+            .addEnvs(KeyValue.newBuilder().setKey("PROBE").setValue("a b"))
+            .setLinux(
+                LinuxContainerConfig.newBuilder()
+                    .setSecurityContext(
+                        LinuxContainerSecurityContext.newBuilder()
+                            .setRunAsUser(Int64Value.newBuilder().setValue(1000))
+                            .setRunAsGroup(Int64Value.newBuilder().setValue(1001))
+                            .addAllSupplementalGroups(List.of(2000L, 3000L))
+                            .setNoNewPrivs(true)
+                            .setCapabilities(
+                                Capability.newBuilder()
+                                    .addAddCapabilities("NET_ADMIN")
+                                    .addDropCapabilities("CHOWN"))));
+    String id = node.run(pod, "direct", config);
+    String probe = assertSameAsRunc(id);
+    assertThat(probe).contains("Uid:\t1000\t1000\t1000\t1000", "NoNewPrivs:\t1", "PROBE=a b");
+    assertThat(probe.lines().filter(l -> l.equals("/tmp"))).hasSize(1);
+    assertThat(parentOfExec(id)).isEqualTo("caisson-exec");
+  }
+
+  @Test
+  void aPrivilegedContainerExecsAsRuncWould() throws Exception {
+    String privilegedPod =
+        node.daemon
+            .runtime()
+            .runPodSandbox(
+                RunPodSandboxRequest.newBuilder()
+                    .setConfig(
+                        node.pod("privileged").toBuilder()
+                            .setLinux(
+                                LinuxPodSandboxConfig.newBuilder()
+                                    .setSecurityContext(
+                                        LinuxSandboxSecurityContext.newBuilder()
+                                            .setPrivileged(true))))
+                    .build())
+            .getPodSandboxId();
+    ContainerConfig.Builder config =
+        node.container("privileged", "sleep", "3600")
+            .setLinux(
+                LinuxContainerConfig.newBuilder()
+                    .setSecurityContext(
+                        LinuxContainerSecurityContext.newBuilder().setPrivileged(true)));
+    String id = node.run(privilegedPod, "privileged", config);
+    // Every capability the node grants (this VM withholds CAP_SYS_RESOURCE): as runc gives it.
+    assertThat(assertSameAsRunc(id)).contains("CapEff:\t000001f");
+    assertThat(parentOfExec(id)).isEqualTo("caisson-exec");
+  }
+
+  @Test
+  void aContainerWithASeccompProfileExecsThroughRunc() throws Exception {
+    ContainerConfig.Builder config =
+        node.container("seccomp", "sleep", "3600")
+            .setLinux(
+                LinuxContainerConfig.newBuilder()
+                    .setSecurityContext(
+                        LinuxContainerSecurityContext.newBuilder()
+                            .setSeccomp(
+                                SecurityProfile.newBuilder()
+                                    .setProfileType(SecurityProfile.ProfileType.RuntimeDefault))));
+    String id = node.run(pod, "direct", config);
+    String probe = assertSameAsRunc(id);
+    assertThat(probe).contains("Seccomp:\t2");
+    assertThat(parentOfExec(id)).isEqualTo("runc");
+  }
+
+  @Test
+  void exitCodesOutputFailuresAndTimeoutsAreRuncs() throws Exception {
+    String id = node.run(pod, "direct", node.container("codes", "sleep", "3600"));
+    ExecSyncResponse exited = node.exec(id, "sh", "-c", "echo out; echo err >&2; exit 7");
+    assertThat(exited.getExitCode()).isEqualTo(7);
+    assertThat(exited.getStdout().toStringUtf8()).isEqualTo("out\n");
+    assertThat(exited.getStderr().toStringUtf8()).isEqualTo("err\n");
+    assertThat(node.exec(id, "sh", "-c", "exit 255").getExitCode()).isEqualTo(255);
+    assertThat(node.exec(id, "sh", "-c", "kill -9 $$").getExitCode()).isEqualTo(137);
+
+    assertThatThrownBy(() -> node.exec(id, "no-such-command"))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+              assertThat(e.getStatus().getDescription())
+                  .contains("\"no-such-command\": executable file not found in $PATH");
+            });
+    assertThatThrownBy(() -> node.exec(id, "/no/such/path"))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
+
+    assertThatThrownBy(
+            () ->
+                node.daemon
+                    .runtime()
+                    .execSync(
+                        ExecSyncRequest.newBuilder()
+                            .setContainerId(id)
+                            .addAllCmd(List.of("sleep", "31.5"))
+                            .setTimeout(1)
+                            .build()))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
+    assertThat(processWithCommandLine("sleep\u000031.5\u0000"))
+        .as("the timed-out command is killed")
+        .isEmpty();
+  }
+
+  /** Probes the container through ExecSync and through runc exec; returns the probe's output. */
+  private String assertSameAsRunc(String id) throws Exception {
+    ExecSyncResponse direct = node.exec(id, "sh", "-c", PROBE);
+    assertThat(direct.getExitCode()).as(direct.getStderr().toStringUtf8()).isZero();
+    Process runc =
+        new ProcessBuilder(
+                "runc",
+                "--root",
+                node.daemonState().resolve("runc").toString(),
+                "exec",
+                id,
+                "sh",
+                "-c",
+                PROBE)
+            .redirectErrorStream(true)
+            .start();
+    String viaRunc = new String(runc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(runc.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(runc.exitValue()).as(viaRunc).isZero();
+    String probe = direct.getStdout().toStringUtf8();
+    assertThat(probe).isEqualTo(viaRunc);
+    return probe;
+  }
+
+  /** The name of the node-side parent of a command ExecSync runs in the container. */
+  private String parentOfExec(String id) throws Exception {
+    CompletableFuture<ExecSyncResponse> exec =
+        CompletableFuture.supplyAsync(() -> node.exec(id, "sleep", "2.25"));
+    try {
+      for (int i = 0; i < 100; i++) {
+        Optional<Long> pid = processWithCommandLine("sleep\u00002.25\u0000");
+        if (pid.isPresent()) {
+          String stat = Files.readString(Path.of("/proc", pid.get().toString(), "stat"));
+          String ppid = stat.substring(stat.lastIndexOf(')') + 2).split(" ")[1];
+          return Files.readString(Path.of("/proc", ppid, "comm")).strip();
+        }
+        Thread.sleep(20);
+      }
+      throw new AssertionError("the exec'd sleep never showed on the node");
+    } finally {
+      assertThat(exec.get(30, TimeUnit.SECONDS).getExitCode()).isZero();
+    }
+  }
+
+  private static Optional<Long> processWithCommandLine(String cmdline) throws IOException {
+    try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+      return procs
+          .filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit))
+          .filter(
+              p -> {
+                try {
+                  return Files.readString(p.resolve("cmdline")).equals(cmdline);
+                } catch (IOException | RuntimeException e) {
+                  return false;
+                }
+              })
+          .map(p -> Long.parseLong(p.getFileName().toString()))
+          .findFirst();
+    }
+  }
+}
