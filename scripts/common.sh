@@ -1,5 +1,5 @@
 # Shared by setup.sh and test.sh: package lists and the JDK check.
-# Packages Caisson needs at run time (Debian bookworm names).
+# Packages Caisson needs to run, and to build (gcc: its exec helper, src/main/c); Debian bookworm names.
 RUNTIME_PACKAGES=(runc conmon containernetworking-plugins iptables util-linux criu iproute2 libssl3 gcc libc6-dev)
 # Packages the integration tests need on top: a real registry, image tools, busybox for images.
 TEST_PACKAGES=(docker-registry skopeo gnupg umoci busybox-static catatonit file gcc libc6-dev apache2-utils jq curl)

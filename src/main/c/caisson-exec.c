@@ -5,17 +5,17 @@
  * passes everything as arguments; nothing here reads the container's spec or environment.
  *
  * Order, as runc's setns path does it: verify the container's first process is still the one the
- * daemon knows (pid + start time, pinned with a pidfd), join its cgroups, join its namespaces,
- * fork (the pid namespace applies to children), and in the child: new session, session keyring, rlimits,
- * umask, bounding set, groups and ids (keeping capabilities across the switch), working
- * directory, capability sets, no_new_privs, then execve. The parent waits and exits with the
+ * daemon knows (pid + start time, pinned with a pidfd), join its cgroup v1 hierarchies, join its
+ * namespaces, fork (the pid namespace applies to children) into its cgroup v2, and in the child:
+ * new session, session keyring, rlimits, umask, bounding set, groups and ids (keeping
+ * capabilities across the switch), working directory, capability sets, no_new_privs, execve. The parent waits and exits with the
  * command's status (128 + signal for a signalled one, as runc does).
  *
  * Failures before the command runs go to fd 3 as one line, and the exit status is 255: the
  * command's own stdout and stderr never carry this helper's messages.
  *
  * Usage:
- *   caisson-exec --pid N --start-ticks T [--cgroup-procs FILE]... --uid U --gid G
+ *   caisson-exec --pid N --start-ticks T [--cgroup-v1 DIR]... [--cgroup-v2 DIR] --uid U --gid G
  *       [--groups G1,G2...] [--umask OCTAL] [--rlimit RES:SOFT:HARD]... --cap-bounding HEX
  *       --cap-effective HEX --cap-permitted HEX --cap-inheritable HEX --cap-ambient HEX
  *       [--no-new-privs] [--keyring NAME] --cwd DIR [--env K=V]... -- COMMAND [ARG]...
@@ -79,8 +79,9 @@ struct rlimit_arg {
 struct options {
   pid_t pid;
   unsigned long long start_ticks;
-  const char *cgroup_procs[MAX_LIST];
-  int n_cgroup_procs;
+  const char *cgroup_v1[MAX_LIST];
+  int n_cgroup_v1;
+  const char *cgroup_v2;
   uid_t uid;
   gid_t gid;
   gid_t groups[NGROUPS_MAX > MAX_LIST ? MAX_LIST : NGROUPS_MAX];
@@ -153,9 +154,11 @@ static void parse(struct options *o, int argc, char **argv) {
       o->pid = (pid_t)parse_unsigned("pid", v, 10);
     } else if (strcmp(a, "--start-ticks") == 0) {
       o->start_ticks = parse_unsigned("start ticks", v, 10);
-    } else if (strcmp(a, "--cgroup-procs") == 0) {
-      if (o->n_cgroup_procs == MAX_LIST) fail("too many cgroups");
-      o->cgroup_procs[o->n_cgroup_procs++] = v;
+    } else if (strcmp(a, "--cgroup-v1") == 0) {
+      if (o->n_cgroup_v1 == MAX_LIST) fail("too many cgroups");
+      o->cgroup_v1[o->n_cgroup_v1++] = v;
+    } else if (strcmp(a, "--cgroup-v2") == 0) {
+      o->cgroup_v2 = v;
     } else if (strcmp(a, "--uid") == 0) {
       o->uid = (uid_t)parse_unsigned("uid", v, 10);
       have_uid = 1;
@@ -234,15 +237,56 @@ static int open_container_process(const struct options *o) {
   return pidfd;
 }
 
-static void join_cgroups(const struct options *o) {
-  char pid[32];
-  int len = snprintf(pid, sizeof(pid), "%d", (int)getpid());
-  for (int i = 0; i < o->n_cgroup_procs; i++) {
-    int fd = open(o->cgroup_procs[i], O_WRONLY | O_CLOEXEC);
-    if (fd < 0) fail("cannot open %s: %s", o->cgroup_procs[i], strerror(errno));
-    if (write(fd, pid, len) != len) fail("cannot join %s: %s", o->cgroup_procs[i], strerror(errno));
+/*
+ * Joins the container's cgroup v1 hierarchies by writing "0" to each directory's tasks file: a
+ * single-threaded process moving itself that way skips the kernel's global threadgroup lock,
+ * whose write side waits for an RCU grace period (~10-20 ms on an idle node) on every move
+ * through cgroup.procs. Being single-threaded, moving this thread moves the whole process.
+ */
+static void join_cgroups_v1(const struct options *o) {
+  for (int i = 0; i < o->n_cgroup_v1; i++) {
+    char path[PATH_MAX];
+    if (snprintf(path, sizeof(path), "%s/tasks", o->cgroup_v1[i]) >= (int)sizeof(path))
+      fail("cgroup path too long: %s", o->cgroup_v1[i]);
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) fail("cannot open %s: %s", path, strerror(errno));
+    if (write(fd, "0", 1) != 1) fail("cannot join %s: %s", o->cgroup_v1[i], strerror(errno));
     close(fd);
   }
+}
+
+/* The kernel's struct clone_args up to its cgroup field (CLONE_ARGS_SIZE_VER2). */
+struct clone3_args {
+  uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
+      set_tid_size, cgroup;
+};
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+/*
+ * fork, with the child born in the cgroup v2 directory when there is one (CLONE_INTO_CGROUP:
+ * no migration, so no global lock either). A kernel without clone3's cgroup (before 5.7) gets a
+ * plain fork and the child moves itself through cgroup.procs.
+ */
+static pid_t fork_into_cgroup(int v2_dir, int *move_child) {
+  *move_child = 0;
+  if (v2_dir < 0) return fork();
+  struct clone3_args args = {
+      .flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD, .cgroup = (uint64_t)v2_dir};
+  pid_t child = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+  if (child < 0 && (errno == ENOSYS || errno == E2BIG || errno == EINVAL)) {
+    child = fork();
+    *move_child = 1;
+  }
+  return child;
+}
+
+/* The child's own move into the cgroup v2 directory, when clone3 could not place it there. */
+static void join_cgroup_v2(int v2_dir) {
+  int fd = openat(v2_dir, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+  if (fd < 0 || write(fd, "0", 1) != 1) fail("cannot join the cgroup v2: %s", strerror(errno));
+  close(fd);
 }
 
 /* The namespaces the container process has and this one does not share (user excepted). */
@@ -438,7 +482,13 @@ int main(int argc, char **argv) {
      ptrace or open /proc files of the child while it still holds the node's credentials. */
   if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) fail("dumpable: %s", strerror(errno));
   int pidfd = open_container_process(&o);
-  join_cgroups(&o);
+  join_cgroups_v1(&o);
+  /* Opened here, before the container's mount namespace makes the node's paths unreachable. */
+  int v2_dir = -1;
+  if (o.cgroup_v2) {
+    v2_dir = open(o.cgroup_v2, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (v2_dir < 0) fail("cannot open %s: %s", o.cgroup_v2, strerror(errno));
+  }
   int flags = namespaces_to_join(o.pid);
   if (flags != 0 && setns(pidfd, flags) != 0)
     fail("cannot join the namespaces of container process %d: %s", (int)o.pid, strerror(errno));
@@ -448,12 +498,15 @@ int main(int argc, char **argv) {
 
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) fail("pipe: %s", strerror(errno));
-  pid_t child = fork();
+  int move_child;
+  pid_t child = fork_into_cgroup(v2_dir, &move_child);
   if (child < 0) fail("fork: %s", strerror(errno));
   if (child == 0) {
     close(pipe_fds[0]);
     close(STATUS_FD);
     report_fd = pipe_fds[1];
+    if (move_child) join_cgroup_v2(v2_dir);
+    if (v2_dir >= 0) close(v2_dir);
     become_container_process(&o, pipe_fds[1]);
   }
   close(pipe_fds[1]);

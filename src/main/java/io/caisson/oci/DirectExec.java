@@ -154,11 +154,12 @@ public final class DirectExec {
     List<String> options = new ArrayList<>();
     add(options, "--pid", Long.toString(init.pid()));
     add(options, "--start-ticks", Long.toString(init.startTicks()));
-    Optional<List<Path>> procsFiles = cgroupProcsFiles(procCgroup, mountinfo);
-    if (procsFiles.isEmpty()) {
+    Optional<CgroupDirs> cgroups = cgroupDirs(procCgroup, mountinfo);
+    if (cgroups.isEmpty()) {
       return new ThroughRunc("a cgroup hierarchy not found in the mount table");
     }
-    procsFiles.get().forEach(file -> add(options, "--cgroup-procs", file.toString()));
+    cgroups.get().v1().forEach(d -> add(options, "--cgroup-v1", d.toString()));
+    cgroups.get().v2().ifPresent(d -> add(options, "--cgroup-v2", d.toString()));
     OciSpec.User user = process.user();
     add(options, "--uid", Long.toString(user == null ? 0 : user.uid()));
     add(options, "--gid", Long.toString(user == null ? 0 : user.gid()));
@@ -261,14 +262,17 @@ public final class DirectExec {
             "exec in container " + id + " failed (exit " + code + "): " + message));
   }
 
+  /** The container's directory in each cgroup v1 hierarchy, and in the v2 one if mounted. */
+  record CgroupDirs(List<Path> v1, Optional<Path> v2) {}
+
   /**
-   * The {@code cgroup.procs} file of each hierarchy the process is in, from its {@code
-   * /proc/PID/cgroup} lines and the mount points of the hierarchies; empty when one is not mounted
-   * at its root here.
+   * The directory of each hierarchy the process is in, from its {@code /proc/PID/cgroup} lines and
+   * the mount points of the hierarchies; empty when one is not mounted at its root here.
    */
-  static Optional<List<Path>> cgroupProcsFiles(String procCgroup, String mountinfo) {
+  static Optional<CgroupDirs> cgroupDirs(String procCgroup, String mountinfo) {
     List<CgroupMount> mounts = cgroupMounts(mountinfo);
-    List<Path> files = new ArrayList<>();
+    List<Path> v1 = new ArrayList<>();
+    Path v2 = null;
     for (String line : procCgroup.split("\n")) {
       if (line.isBlank()) {
         continue;
@@ -291,9 +295,16 @@ public final class DirectExec {
       }
       String relative = parts[2].substring(1);
       Path dir = relative.isEmpty() ? mount.get().point() : mount.get().point().resolve(relative);
-      files.add(dir.resolve("cgroup.procs"));
+      if (controllers.isEmpty()) {
+        v2 = dir;
+      } else {
+        v1.add(dir);
+      }
     }
-    return files.isEmpty() ? Optional.empty() : Optional.of(List.copyOf(files));
+    if (v1.isEmpty() && v2 == null) {
+      return Optional.empty();
+    }
+    return Optional.of(new CgroupDirs(List.copyOf(v1), Optional.ofNullable(v2)));
   }
 
   private record CgroupMount(Path point, boolean v2, Set<String> options) {}
