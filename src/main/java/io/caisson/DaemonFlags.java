@@ -93,6 +93,12 @@ record DaemonFlags(What what, Path configFile, boolean configGiven, Map<String, 
               "device nodes owned by the container's run_as_user / run_as_group",
               false),
           new Flag(
+              "--direct-exec",
+              "direct_exec",
+              "true|false",
+              "ExecSync of a container runc need not confine further through Caisson's helper",
+              false),
+          new Flag(
               "--seccomp-profile",
               "seccomp_profile",
               "FILE",

@@ -43,6 +43,7 @@ public record CaissonConfig(
     @JsonProperty("default_env") List<String> defaultEnv,
     @JsonProperty("image_volumes") String imageVolumes,
     @JsonProperty("log_size_max") long logSizeMax,
+    @JsonProperty("direct_exec") boolean directExec,
     Cni cni,
     Streaming streaming,
     Metrics metrics) {

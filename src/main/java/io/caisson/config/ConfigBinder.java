@@ -58,6 +58,7 @@ final class ConfigBinder {
             top.strings("default_env"),
             top.string("image_volumes"),
             top.longInteger("log_size_max"),
+            top.bool("direct_exec"),
             cni(top.table("cni")),
             streaming(top.table("streaming")),
             metrics(top.table("metrics")));

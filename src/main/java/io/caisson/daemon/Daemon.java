@@ -33,6 +33,7 @@ import io.caisson.network.CniSandboxNetwork;
 import io.caisson.network.PodFiles;
 import io.caisson.network.PodNetwork;
 import io.caisson.oci.Conmon;
+import io.caisson.oci.DirectExec;
 import io.caisson.oci.OciRuntimes;
 import io.caisson.oci.Runc;
 import io.caisson.sandbox.PodPortForward;
@@ -199,6 +200,12 @@ public final class Daemon implements AutoCloseable {
 
   /** One runtime per configured handler, each under its own state root. */
   private static OciRuntimes runtimes(CaissonConfig config) {
+    DirectExec.enable(config.directExec());
+    if (config.directExec() && DirectExec.helper().isEmpty()) {
+      LOG.warn(
+          "direct_exec: the exec helper is not built (target/native/caisson-exec): every"
+              + " ExecSync goes through the runtime binary");
+    }
     Map<String, Runc> byName = new LinkedHashMap<>();
     Set<String> withoutHostDevices = new HashSet<>();
     for (String name : config.runtimes().keySet()) {
