@@ -84,7 +84,7 @@ struct options {
   const char *cgroup_v2;
   uid_t uid;
   gid_t gid;
-  gid_t groups[NGROUPS_MAX > MAX_LIST ? MAX_LIST : NGROUPS_MAX];
+  gid_t *groups;
   int n_groups;
   int umask_set;
   mode_t umask_value;
@@ -94,7 +94,7 @@ struct options {
   int no_new_privs;
   const char *keyring;
   const char *cwd;
-  char *env[MAX_LIST * 16 + 2];
+  char **env; /* room for every argument, HOME and the terminating NULL */
   int n_env;
   char **argv;
 };
@@ -127,15 +127,20 @@ static void parse_rlimit(struct options *o, char *spec) {
 }
 
 static void parse_groups(struct options *o, char *list) {
-  for (char *save = NULL, *g = strtok_r(list, ",", &save); g; g = strtok_r(NULL, ",", &save)) {
-    if (o->n_groups == (int)(sizeof(o->groups) / sizeof(o->groups[0]))) fail("too many groups");
+  size_t most = 1;
+  for (const char *c = list; *c; c++) most += *c == ',';
+  o->groups = calloc(most, sizeof(gid_t));
+  if (!o->groups) fail("out of memory");
+  o->n_groups = 0;
+  for (char *save = NULL, *g = strtok_r(list, ",", &save); g; g = strtok_r(NULL, ",", &save))
     o->groups[o->n_groups++] = (gid_t)parse_unsigned("group", g, 10);
-  }
 }
 
 static void parse(struct options *o, int argc, char **argv) {
   memset(o, 0, sizeof(*o));
   o->pid = -1;
+  o->env = calloc((size_t)argc + 2, sizeof(char *));
+  if (!o->env) fail("out of memory");
   int have_uid = 0, have_gid = 0;
   int i = 1;
   for (; i < argc; i++) {
@@ -187,7 +192,6 @@ static void parse(struct options *o, int argc, char **argv) {
     } else if (strcmp(a, "--cwd") == 0) {
       o->cwd = v;
     } else if (strcmp(a, "--env") == 0) {
-      if (o->n_env == (int)(sizeof(o->env) / sizeof(o->env[0])) - 2) fail("too many env vars");
       o->env[o->n_env++] = v;
     } else {
       fail("unknown option %s", a);

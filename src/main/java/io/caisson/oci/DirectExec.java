@@ -5,6 +5,7 @@ import io.caisson.linux.CapabilityNames;
 import io.caisson.linux.ProcessStamp;
 import io.caisson.linux.Spawn;
 import io.caisson.linux.Spawn.Stdio;
+import io.caisson.linux.SpawnedProcess;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URISyntaxException;
@@ -33,6 +34,14 @@ import java.util.Set;
 public final class DirectExec {
   /** Where the helper is built, next to the jar (or the classes directory) in target/. */
   private static final String HELPER = "native/caisson-exec";
+
+  /**
+   * Bounds on the helper's arguments in chars (at most 3 bytes each in UTF-8), under the kernel's
+   * 128 KiB per argument and ~2 MiB for all.
+   */
+  private static final int MAX_ARGUMENT = 32 << 10;
+
+  private static final long MAX_ARGUMENTS = 400 << 10;
 
   // Resource numbers of x86_64 and aarch64 (the generic table); other architectures use runc.
   private static final List<String> RLIMITS =
@@ -213,6 +222,18 @@ public final class DirectExec {
     for (String env : process.env() == null ? List.<String>of() : process.env()) {
       add(options, "--env", env);
     }
+    // The kernel takes at most 128 KiB per argument and ~2 MiB for them all; runc reads the
+    // environment from the bundle instead, so a bigger one goes to runc.
+    long total = 0;
+    for (String option : options) {
+      if (option.length() > MAX_ARGUMENT) {
+        return new ThroughRunc("an environment variable over " + MAX_ARGUMENT + " chars");
+      }
+      total += option.length() + 1;
+    }
+    if (total > MAX_ARGUMENTS) {
+      return new ThroughRunc("an environment over " + MAX_ARGUMENTS + " chars");
+    }
     return new Direct(helper, List.copyOf(options));
   }
 
@@ -228,27 +249,35 @@ public final class DirectExec {
     argv.addAll(route.options());
     argv.add("--");
     argv.addAll(command);
-    Process p;
+    SpawnedProcess p;
     try {
       p = new Spawn(argv).environment(Map.of()).stdin(Stdio.NULL).outputOnFd3().start();
     } catch (IOException e) {
       throw CaissonException.internal("cannot run " + route.helper() + " in " + id, e);
     }
-    InputStream status = ((io.caisson.linux.SpawnedProcess) p).fd3();
-    return Runc.awaitExec(
-        id,
-        command,
-        timeout,
-        p,
-        maxOutput,
-        null,
-        (code, stderr) -> code == 255 ? failure(id, code, status) : Optional.empty());
+    InputStream status = p.fd3();
+    try {
+      return Runc.awaitExec(
+          id,
+          command,
+          timeout,
+          p,
+          maxOutput,
+          null,
+          (code, stderr) -> code == 255 ? failure(id, code, status) : Optional.empty());
+    } finally {
+      try {
+        status.close();
+      } catch (IOException e) {
+        // the read end of a pipe: nothing to lose
+      }
+    }
   }
 
   /** The helper's report on fd 3 when the command did not run; empty when it ran and gave 255. */
   private static Optional<CaissonException> failure(String id, int code, InputStream status) {
     String message;
-    try (status) {
+    try {
       message = new String(status.readNBytes(4096), StandardCharsets.UTF_8).strip();
     } catch (IOException e) {
       return Optional.empty();

@@ -132,6 +132,61 @@ class DirectExecTest {
   }
 
   @Test
+  void anEnvironmentTooBigForArgumentsGoesToRunc() {
+    OciSpec.Process bigVariable =
+        new OciSpec.Process(
+            false,
+            null,
+            null,
+            List.of("sh"),
+            List.of("BIG=" + "x".repeat(40 << 10)),
+            "/",
+            null,
+            null,
+            null,
+            null,
+            null,
+            null);
+    assertThat(route(spec(bigVariable, null, List.of())))
+        .isInstanceOf(DirectExec.ThroughRunc.class);
+    List<String> manyVariables =
+        java.util.stream.IntStream.range(0, 20_000)
+            .mapToObj(i -> "V" + i + "=" + "y".repeat(20))
+            .toList();
+    OciSpec.Process many =
+        new OciSpec.Process(
+            false,
+            null,
+            null,
+            List.of("sh"),
+            manyVariables,
+            "/",
+            null,
+            null,
+            null,
+            null,
+            null,
+            null);
+    assertThat(route(spec(many, null, List.of()))).isInstanceOf(DirectExec.ThroughRunc.class);
+    // Kubernetes' service links: thousands of short variables still fit.
+    OciSpec.Process services =
+        new OciSpec.Process(
+            false,
+            null,
+            null,
+            List.of("sh"),
+            manyVariables.subList(0, 5_000),
+            "/",
+            null,
+            null,
+            null,
+            null,
+            null,
+            null);
+    assertThat(route(spec(services, null, List.of()))).isInstanceOf(DirectExec.Direct.class);
+  }
+
+  @Test
   void aPlainV2NodeHasOnlyTheUnifiedDirectory() {
     String mounts = "25 1 0:22 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw,nsdelegate\n";
     assertThat(DirectExec.cgroupDirs("0::/kubepods/pod1/abc\n", mounts))
