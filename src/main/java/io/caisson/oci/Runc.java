@@ -432,6 +432,11 @@ public final class Runc {
       if (!finished) {
         if (pidFile != null) {
           killExecProcess(pidFile);
+        } else {
+          // The direct helper waits for its command: killed first, the command is reaped by it,
+          // not left a zombie under a container init that never reaps (kubelet's `top`, `sleep`).
+          p.descendants().forEach(ProcessHandle::destroyForcibly);
+          p.waitFor(2, TimeUnit.SECONDS);
         }
         killTree(p);
         throw new CaissonException(

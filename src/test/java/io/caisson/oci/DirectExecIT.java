@@ -178,8 +178,15 @@ class DirectExecIT {
         .isInstanceOfSatisfying(
             StatusRuntimeException.class,
             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
+    // Gone, not a zombie under the container's `sleep` (pid 1), which reaps nothing: pgrep
+    // matches zombies by name (critest's check).
     assertThat(processWithCommandLine("sleep\u000031.5\u0000"))
         .as("the timed-out command is killed")
+        .isEmpty();
+    assertThat(
+            node.exec(id, "sh", "-c", "pgrep sleep | grep -vx 1 || true")
+                .getStdout()
+                .toStringUtf8())
         .isEmpty();
   }
 
