@@ -120,8 +120,9 @@ class DiskFullIT {
         .containsIgnoringCase("no space left on device")
         .contains(root.toString());
 
-    assertThat(refusedForSpace(() -> node.exec(running, "true")))
-        .containsIgnoringCase("no space left on device");
+    // ExecSync writes nothing on the node through caisson-exec (runc exec needed a pid file in
+    // the state directory, and failed RESOURCE_EXHAUSTED here): probes keep working.
+    assertThat(node.exec(running, "true").getExitCode()).isZero();
 
     assertThat(tree(root)).as("files under the full state directory").isEqualTo(before);
     assertThat(node.status(running).getState()).isEqualTo(ContainerState.CONTAINER_RUNNING);
