@@ -14,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -354,8 +353,8 @@ public final class DirectExec {
       if (!fields[3].equals("/") || fields[4].contains("\\")) {
         continue;
       }
-      Set<String> options = new HashSet<>(List.of(fields[dash + 3].split(",")));
-      mounts.add(new CgroupMount(Path.of(fields[4]), type.equals("cgroup2"), Set.copyOf(options)));
+      Set<String> options = Set.copyOf(List.of(fields[dash + 3].split(",")));
+      mounts.add(new CgroupMount(Path.of(fields[4]), type.equals("cgroup2"), options));
     }
     return mounts;
   }

@@ -65,6 +65,12 @@ class DirectExecTest {
         null);
   }
 
+  /** A root {@code sh} with this environment and nothing else set. */
+  private static OciSpec.Process shell(List<String> env) {
+    return new OciSpec.Process(
+        false, null, null, List.of("sh"), env, "/", null, null, null, null, null, null);
+  }
+
   private static DirectExec.Route route(OciSpec spec) {
     return DirectExec.route(HELPER, spec, "abc", INIT, HYBRID_CGROUPS, HYBRID_MOUNTS);
   }
@@ -133,56 +139,17 @@ class DirectExecTest {
 
   @Test
   void anEnvironmentTooBigForArgumentsGoesToRunc() {
-    OciSpec.Process bigVariable =
-        new OciSpec.Process(
-            false,
-            null,
-            null,
-            List.of("sh"),
-            List.of("BIG=" + "x".repeat(40 << 10)),
-            "/",
-            null,
-            null,
-            null,
-            null,
-            null,
-            null);
+    OciSpec.Process bigVariable = shell(List.of("BIG=" + "x".repeat(40 << 10)));
     assertThat(route(spec(bigVariable, null, List.of())))
         .isInstanceOf(DirectExec.ThroughRunc.class);
     List<String> manyVariables =
         java.util.stream.IntStream.range(0, 20_000)
             .mapToObj(i -> "V" + i + "=" + "y".repeat(20))
             .toList();
-    OciSpec.Process many =
-        new OciSpec.Process(
-            false,
-            null,
-            null,
-            List.of("sh"),
-            manyVariables,
-            "/",
-            null,
-            null,
-            null,
-            null,
-            null,
-            null);
+    OciSpec.Process many = shell(manyVariables);
     assertThat(route(spec(many, null, List.of()))).isInstanceOf(DirectExec.ThroughRunc.class);
     // Kubernetes' service links: thousands of short variables still fit.
-    OciSpec.Process services =
-        new OciSpec.Process(
-            false,
-            null,
-            null,
-            List.of("sh"),
-            manyVariables.subList(0, 5_000),
-            "/",
-            null,
-            null,
-            null,
-            null,
-            null,
-            null);
+    OciSpec.Process services = shell(manyVariables.subList(0, 5_000));
     assertThat(route(spec(services, null, List.of()))).isInstanceOf(DirectExec.Direct.class);
   }
 
