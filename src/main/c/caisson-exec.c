@@ -1,15 +1,23 @@
 /*
  * caisson-exec: runs one command inside a running container the way `runc exec` would for a
- * container without seccomp, LSM labels or a user namespace, in one short-lived process instead
- * of runc's three (runc, runc init and its re-exec). The daemon decides when this applies and
- * passes everything as arguments; nothing here reads the container's spec or environment.
+ * container without LSM labels or a user namespace, in one short-lived process instead of runc's
+ * three (runc, runc init and its re-exec). The daemon decides when this applies and passes
+ * everything as arguments; nothing here reads the container's spec or environment.
  *
  * Order, as runc's setns path does it: verify the container's first process is still the one the
  * daemon knows (pid + start time, pinned with a pidfd), join its cgroup v1 hierarchies, join its
  * namespaces, fork (the pid namespace applies to children) into its cgroup v2, and in the child:
  * new session, session keyring, rlimits, umask, bounding set, groups and ids (keeping
- * capabilities across the switch), working directory, capability sets, no_new_privs, execve. The parent waits and exits with the
- * command's status (128 + signal for a signalled one, as runc does).
+ * capabilities across the switch), working directory, capability sets, no_new_privs, execve. The
+ * seccomp filter goes on where runc puts it: before the ids and capabilities change when the
+ * process may gain privileges (loading it then needs CAP_SYS_ADMIN), else just before the execve.
+ * The parent waits and exits with the command's status (128 + signal for a signalled one, as runc
+ * does).
+ *
+ * The filter is runc's own: with --read-seccomp this prints, as hex, the filter runc installed in
+ * the container's first process (read with ptrace, which stops that process for the read), and
+ * the daemon passes it back with --seccomp-filter to every exec. runc builds the same filter from
+ * the same spec for its execs, so both routes confine the command alike.
  *
  * Failures before the command runs go to fd 3 as one line, and the exit status is 255: the
  * command's own stdout and stderr never carry this helper's messages.
@@ -18,7 +26,9 @@
  *   caisson-exec --pid N --start-ticks T [--cgroup-v1 DIR]... [--cgroup-v2 DIR] --uid U --gid G
  *       [--groups G1,G2...] [--umask OCTAL] [--rlimit RES:SOFT:HARD]... --cap-bounding HEX
  *       --cap-effective HEX --cap-permitted HEX --cap-inheritable HEX --cap-ambient HEX
- *       [--no-new-privs] [--keyring NAME] --cwd DIR [--env K=V]... -- COMMAND [ARG]...
+ *       [--no-new-privs] [--seccomp-filter HEX] [--keyring NAME] --cwd DIR [--env K=V]...
+ *       -- COMMAND [ARG]...
+ *   caisson-exec --read-seccomp --pid N --start-ticks T
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -26,6 +36,8 @@
 #include <grp.h>
 #include <limits.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -35,6 +47,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -50,8 +63,12 @@
 #define PR_CAP_AMBIENT_RAISE 2
 #define PR_CAP_AMBIENT_CLEAR_ALL 4
 #endif
+#ifndef PTRACE_SECCOMP_GET_FILTER
+#define PTRACE_SECCOMP_GET_FILTER 0x420c
+#endif
 #define KEYCTL_JOIN_SESSION_KEYRING 1
 #define MAX_LIST 256
+#define MAX_FILTER 2048
 #define STATUS_FD 3
 
 /* Where failures are reported: fd 3 in the helper, the error pipe to it in its child. */
@@ -92,6 +109,9 @@ struct options {
   int n_rlimits;
   uint64_t cap_bounding, cap_effective, cap_permitted, cap_inheritable, cap_ambient;
   int no_new_privs;
+  struct sock_filter *seccomp; /* null: none */
+  unsigned short n_seccomp;
+  int read_seccomp;
   const char *keyring;
   const char *cwd;
   char **env; /* room for every argument, HOME and the terminating NULL */
@@ -136,6 +156,22 @@ static void parse_groups(struct options *o, char *list) {
     o->groups[o->n_groups++] = (gid_t)parse_unsigned("group", g, 10);
 }
 
+/* A filter as --read-seccomp prints it: its instructions' bytes, in hex. */
+static void parse_seccomp(struct options *o, const char *hex) {
+  size_t len = strlen(hex);
+  size_t size = sizeof(struct sock_filter);
+  if (len == 0 || len % (2 * size) != 0 || len / (2 * size) > BPF_MAXINSNS)
+    fail("bad seccomp filter: %zu hex digits", len);
+  o->n_seccomp = (unsigned short)(len / (2 * size));
+  o->seccomp = calloc(o->n_seccomp, size);
+  if (!o->seccomp) fail("out of memory");
+  unsigned char *bytes = (unsigned char *)o->seccomp;
+  for (size_t i = 0; i < len / 2; i++) {
+    char pair[3] = {hex[2 * i], hex[2 * i + 1], '\0'};
+    bytes[i] = (unsigned char)parse_unsigned("seccomp filter", pair, 16);
+  }
+}
+
 static void parse(struct options *o, int argc, char **argv) {
   memset(o, 0, sizeof(*o));
   o->pid = -1;
@@ -151,6 +187,10 @@ static void parse(struct options *o, int argc, char **argv) {
     }
     if (strcmp(a, "--no-new-privs") == 0) {
       o->no_new_privs = 1;
+      continue;
+    }
+    if (strcmp(a, "--read-seccomp") == 0) {
+      o->read_seccomp = 1;
       continue;
     }
     if (i + 1 >= argc) fail("%s needs a value", a);
@@ -187,6 +227,8 @@ static void parse(struct options *o, int argc, char **argv) {
       o->cap_inheritable = parse_unsigned("capabilities", v, 16);
     } else if (strcmp(a, "--cap-ambient") == 0) {
       o->cap_ambient = parse_unsigned("capabilities", v, 16);
+    } else if (strcmp(a, "--seccomp-filter") == 0) {
+      parse_seccomp(o, v);
     } else if (strcmp(a, "--keyring") == 0) {
       o->keyring = v;
     } else if (strcmp(a, "--cwd") == 0) {
@@ -198,6 +240,7 @@ static void parse(struct options *o, int argc, char **argv) {
     }
   }
   if (o->pid <= 0 || o->start_ticks == 0) fail("--pid and --start-ticks are required");
+  if (o->read_seccomp) return;
   if (!have_uid || !have_gid) fail("--uid and --gid are required");
   if (!o->cwd || o->cwd[0] != '/') fail("--cwd must be an absolute path");
   if (i >= argc) fail("no command");
@@ -239,6 +282,68 @@ static int open_container_process(const struct options *o) {
   if (ticks != o->start_ticks || poll(&exited, 1, 0) != 0)
     fail("container process %d is not running", (int)o->pid);
   return pidfd;
+}
+
+/*
+ * Prints the seccomp filter runc installed in the container's first process, as hex. ptrace is the
+ * only way to read a process's filter: the process is seized, stopped by an interrupt (a system
+ * call it sleeps in restarts afterwards, as under strace) and let go once the filter is read; if
+ * this helper dies meanwhile, the kernel lets it go. A signal that arrived during the stop is given
+ * back at the detach. runc's filter is the first one installed, the last in the kernel's order (a
+ * program may add its own later).
+ */
+static int print_seccomp_filter(const struct options *o) {
+  int pidfd = open_container_process(o);
+  if (ptrace(PTRACE_SEIZE, o->pid, 0, 0) != 0)
+    fail("cannot trace container process %d: %s", (int)o->pid, strerror(errno));
+  if (ptrace(PTRACE_INTERRUPT, o->pid, 0, 0) != 0)
+    fail("cannot stop container process %d: %s", (int)o->pid, strerror(errno));
+  int status;
+  while (waitpid(o->pid, &status, __WALL) < 0) {
+    if (errno != EINTR) fail("waitpid %d: %s", (int)o->pid, strerror(errno));
+  }
+  if (!WIFSTOPPED(status)) fail("container process %d ended", (int)o->pid);
+  /* A stop for a signal on its way (not the interrupt's or a group stop) holds that signal. */
+  int held = (status >> 16) == PTRACE_EVENT_STOP ? 0 : WSTOPSIG(status);
+  long last = -1, count = 0;
+  for (long i = 0; i < 1024; i++) {
+    long n = ptrace(PTRACE_SECCOMP_GET_FILTER, o->pid, (void *)i, NULL);
+    if (n < 0) break;
+    last = i;
+    count = n;
+  }
+  int error = errno;
+  struct sock_filter *prog = NULL;
+  if (last >= 0 && count > 0 && count <= BPF_MAXINSNS) {
+    prog = calloc((size_t)count, sizeof(*prog));
+    if (prog && ptrace(PTRACE_SECCOMP_GET_FILTER, o->pid, (void *)last, prog) != count) {
+      error = errno;
+      free(prog);
+      prog = NULL;
+    }
+  }
+  if (ptrace(PTRACE_DETACH, o->pid, 0, (void *)(long)held) != 0)
+    fail("cannot let container process %d go: %s", (int)o->pid, strerror(errno));
+  close(pidfd);
+  if (last < 0)
+    fail("container process %d has no seccomp filter to read: %s", (int)o->pid,
+         strerror(error));
+  if (!prog) fail("cannot read the seccomp filter of process %d: %s", (int)o->pid, strerror(error));
+  /* Its hex must fit one argument of the daemon's (32 Ki chars), and a pipe's buffer meanwhile. */
+  if (count > MAX_FILTER)
+    fail("the seccomp filter has %ld instructions, over %d", count, MAX_FILTER);
+  const unsigned char *bytes = (const unsigned char *)prog;
+  for (size_t i = 0; i < (size_t)count * sizeof(*prog); i++) printf("%02x", bytes[i]);
+  printf("\n");
+  return fflush(stdout) == 0 ? 0 : 255;
+}
+
+/* Confines this process with the container's seccomp filter; -1 with a message when refused. */
+static int load_seccomp(const struct options *o, char *message, size_t size) {
+  struct sock_fprog prog = {.len = o->n_seccomp, .filter = o->seccomp};
+  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) == 0) return 0;
+  snprintf(message, size, "loading the seccomp filter: %s", strerror(errno));
+  return -1;
 }
 
 /*
@@ -446,6 +551,9 @@ static void become_container_process(struct options *o, int error_pipe) {
   if (o->umask_set) umask(o->umask_value);
   add_home_if_missing(o, o->uid);
   o->env[o->n_env] = NULL;
+  /* Allowed to gain privileges, the process needs CAP_SYS_ADMIN to load its filter: now. */
+  if (o->seccomp && !o->no_new_privs && load_seccomp(o, message, sizeof(message)) != 0)
+    goto failed;
   /* As root first: a directory only the container's user may enter is retried after the switch. */
   int in_cwd = chdir(o->cwd) == 0;
   drop_bounding_set(o);
@@ -473,6 +581,9 @@ static void become_container_process(struct options *o, int error_pipe) {
     snprintf(message, sizeof(message), "no_new_privs: %s", strerror(errno));
     goto failed;
   }
+  /* Otherwise as late as possible, so that as little as possible runs under it before the command. */
+  if (o->seccomp && o->no_new_privs && load_seccomp(o, message, sizeof(message)) != 0)
+    goto failed;
   exec_command(o, message, sizeof(message));
 failed:
   (void)!write(error_pipe, message, strlen(message));
@@ -482,6 +593,7 @@ failed:
 int main(int argc, char **argv) {
   struct options o;
   parse(&o, argc, argv);
+  if (o.read_seccomp) return print_seccomp_filter(&o);
   /* Not dumpable until the command's execve resets it: processes of the container cannot
      ptrace or open /proc files of the child while it still holds the node's credentials. */
   if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) fail("dumpable: %s", strerror(errno));

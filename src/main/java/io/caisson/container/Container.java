@@ -11,9 +11,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** A container in memory: its CRI config, its current record and its own lifecycle lock. */
 public final class Container {
+  private static final Logger LOG = LoggerFactory.getLogger(Container.class);
   private volatile ContainerConfig config;
   private final Runc runtime;
   private final ReentrantLock lock = new ReentrantLock();
@@ -30,6 +33,7 @@ public final class Container {
   // How its ExecSync runs, worked out at the first one from its spec and first process (neither
   // changes while it runs); null until then.
   private volatile DirectExec.Route execRoute;
+  private final Object routeLock = new Object();
   // Completed by the record that says EXITED, whoever writes it: a stop waits on it instead of
   // polling for conmon's exit file.
   private final CompletableFuture<Void> exited = new CompletableFuture<>();
@@ -97,14 +101,36 @@ public final class Container {
     this.initProcess = stamp;
   }
 
-  /** The exec route, worked out by {@code plan} the first time. */
-  DirectExec.Route execRoute(Supplier<DirectExec.Route> plan) {
+  /**
+   * The exec route, worked out by {@code plan} the first time, by one caller at a time (reading a
+   * seccomp filter traces the container's process, which only one tracer may do); a route through
+   * runc for a failed read is not kept, the next exec tries again. A lasting route through runc is
+   * logged, once: an operator can see why a container's execs take runc's longer way.
+   */
+  DirectExec.Route execRoute(String id, Supplier<DirectExec.Route> plan) {
     DirectExec.Route route = execRoute;
-    if (route == null) {
-      route = plan.get();
-      execRoute = route;
+    if (route != null) {
+      return route;
     }
-    return route;
+    synchronized (routeLock) {
+      route = execRoute;
+      if (route == null) {
+        route = plan.get();
+        switch (route) {
+          case DirectExec.Direct _ -> LOG.debug("container {}: ExecSync through caisson-exec", id);
+          case DirectExec.ThroughRunc runc when runc.lasting() ->
+              LOG.info("container {}: ExecSync through runc exec: {}", id, runc.reason());
+          // Tried again at the next exec: at info, a probe every few seconds would repeat it.
+          case DirectExec.ThroughRunc runc ->
+              LOG.debug(
+                  "container {}: ExecSync through runc exec this time: {}", id, runc.reason());
+        }
+        if (!(route instanceof DirectExec.ThroughRunc runc) || runc.lasting()) {
+          execRoute = route;
+        }
+      }
+      return route;
+    }
   }
 
   void updateConfig(ContainerConfig newConfig) {

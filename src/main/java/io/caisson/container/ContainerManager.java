@@ -919,6 +919,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
     }
     DirectExec.Route route =
         container.execRoute(
+            record.id(),
             () ->
                 DirectExec.routeFor(
                     container.runtime(),

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 /**
  * ExecSync without runc: {@code caisson-exec} (src/main/c) joins the container's cgroups and
@@ -25,10 +26,13 @@ import java.util.Set;
  * no_new_privs, working directory, environment) and execs the command, in one short-lived process
  * where {@code runc exec} takes three (runc, runc init and its re-exec) and ~15 ms more.
  *
- * <p>It applies only where it does everything runc would: a container without a seccomp profile,
- * AppArmor or SELinux labels, a user namespace or a personality, run by runc itself (not another
- * handler's binary, which may keep its processes somewhere else entirely). Anything else takes
- * {@code runc exec}, with the reason in the {@link Route}.
+ * <p>It applies only where it does everything runc would: a container without AppArmor or SELinux
+ * labels, a user namespace or a personality, run by runc itself (not another handler's binary,
+ * which may keep its processes somewhere else entirely). A container with a seccomp profile gets
+ * the very filter runc installed in its first process, read once from that process (the helper's
+ * {@code --read-seccomp}); one whose profile has flags (log, spec_allow) keeps {@code runc exec},
+ * whose load applies them. Anything else takes {@code runc exec}, with the reason in the {@link
+ * Route}.
  */
 public final class DirectExec {
   /** Where the helper is built, next to the jar (or the classes directory) in target/. */
@@ -41,6 +45,9 @@ public final class DirectExec {
   private static final int MAX_ARGUMENT = 32 << 10;
 
   private static final long MAX_ARGUMENTS = 400 << 10;
+
+  /** How long reading a container's seccomp filter may take (it stops the container's process). */
+  private static final Duration SECCOMP_READ_TIMEOUT = Duration.ofSeconds(2);
 
   // Resource numbers of x86_64 and aarch64 (the generic table); other architectures use runc.
   private static final List<String> RLIMITS =
@@ -77,8 +84,15 @@ public final class DirectExec {
   /** Through the helper, with these options before the command. */
   public record Direct(Path helper, List<String> options) implements Route {}
 
-  /** Through {@code runc exec}, for this reason. */
-  public record ThroughRunc(String reason) implements Route {}
+  /**
+   * Through {@code runc exec}, for this reason; {@code lasting} when it holds for the container's
+   * life (its spec), not for a failed read that the next exec may try again.
+   */
+  public record ThroughRunc(String reason, boolean lasting) implements Route {
+    ThroughRunc(String reason) {
+      this(reason, true);
+    }
+  }
 
   /** The built helper, when there is one. */
   public static Optional<Path> helper() {
@@ -110,17 +124,68 @@ public final class DirectExec {
     if (helper.isEmpty()) {
       return new ThroughRunc(HELPER + " is not built");
     }
+    OciSpec spec;
+    String procCgroup;
+    String mountinfo;
     try {
-      return route(
-          helper.get(),
-          OciJson.readConfig(bundle),
-          containerId,
-          init,
-          Files.readString(Path.of("/proc", Long.toString(init.pid()), "cgroup")),
-          Files.readString(Path.of("/proc/self/mountinfo")));
+      spec = OciJson.readConfig(bundle);
+      procCgroup = Files.readString(Path.of("/proc", Long.toString(init.pid()), "cgroup"));
+      mountinfo = Files.readString(Path.of("/proc/self/mountinfo"));
     } catch (IOException e) {
       // The container ended or its bundle is unreadable: runc exec says which, as before.
-      return new ThroughRunc("cannot read its spec or cgroups: " + e.getMessage());
+      return new ThroughRunc("cannot read its spec or cgroups: " + e.getMessage(), false);
+    }
+    String seccompFilter = null;
+    OciSpec.Seccomp seccomp = spec.linux() == null ? null : spec.linux().seccomp();
+    if (seccomp != null && (seccomp.flags() == null || seccomp.flags().isEmpty())) {
+      try {
+        seccompFilter = readSeccompFilter(helper.get(), init);
+      } catch (IOException e) {
+        return new ThroughRunc(
+            "cannot read the seccomp filter of its first process: " + e.getMessage(), false);
+      }
+    }
+    return route(helper.get(), spec, containerId, init, procCgroup, mountinfo, seccompFilter);
+  }
+
+  /**
+   * The seccomp filter runc installed in the container's first process, as the helper prints it
+   * (hex of its instructions).
+   */
+  static String readSeccompFilter(Path helper, ProcessStamp process) throws IOException {
+    SpawnedProcess p =
+        new Spawn(
+                List.of(
+                    helper.toString(),
+                    "--read-seccomp",
+                    "--pid",
+                    Long.toString(process.pid()),
+                    "--start-ticks",
+                    Long.toString(process.startTicks())))
+            .environment(Map.of())
+            .stdin(Stdio.NULL)
+            .stderr(Stdio.NULL)
+            .outputOnFd3()
+            .start();
+    // The helper prints at most 32 Ki hex digits (2048 instructions), which a pipe holds whole.
+    try (InputStream out = p.getInputStream();
+        InputStream status = p.fd3()) {
+      if (!p.waitFor(SECCOMP_READ_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+        // Killed, the helper lets the process go (the kernel detaches a dead tracer).
+        p.destroyForcibly();
+        p.waitFor();
+        throw new IOException("no answer within " + SECCOMP_READ_TIMEOUT.toSeconds() + " s");
+      }
+      String filter = new String(out.readAllBytes(), StandardCharsets.US_ASCII).strip();
+      if (p.exitValue() != 0 || filter.isEmpty()) {
+        String why = new String(status.readNBytes(4096), StandardCharsets.UTF_8).strip();
+        throw new IOException(why.isEmpty() ? "exit " + p.exitValue() : why);
+      }
+      return filter;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      p.destroyForcibly();
+      throw new IOException("interrupted");
     }
   }
 
@@ -129,6 +194,8 @@ public final class DirectExec {
    *
    * @param procCgroup {@code /proc/PID/cgroup} of the container's first process
    * @param mountinfo this process's {@code /proc/self/mountinfo}, where the cgroup hierarchies are
+   * @param seccompFilter the filter read from the container's first process, when its spec has a
+   *     seccomp profile without flags; null otherwise
    */
   static Route route(
       Path helper,
@@ -136,7 +203,8 @@ public final class DirectExec {
       String containerId,
       ProcessStamp init,
       String procCgroup,
-      String mountinfo) {
+      String mountinfo,
+      String seccompFilter) {
     String arch = System.getProperty("os.arch");
     if (!arch.equals("amd64") && !arch.equals("aarch64")) {
       return new ThroughRunc("architecture " + arch);
@@ -147,7 +215,15 @@ public final class DirectExec {
       return new ThroughRunc("no process or linux section in the spec");
     }
     if (linux.seccomp() != null) {
-      return new ThroughRunc("a seccomp profile");
+      if (linux.seccomp().flags() != null && !linux.seccomp().flags().isEmpty()) {
+        return new ThroughRunc("seccomp flags " + linux.seccomp().flags());
+      }
+      if (seccompFilter == null || seccompFilter.isEmpty()) {
+        return new ThroughRunc("a seccomp profile whose filter was not read", false);
+      }
+      if (seccompFilter.length() > MAX_ARGUMENT) {
+        return new ThroughRunc("a seccomp filter over " + MAX_ARGUMENT + " hex digits");
+      }
     }
     if (notEmpty(process.apparmorProfile()) || notEmpty(process.selinuxLabel())) {
       return new ThroughRunc("an LSM label");
@@ -215,6 +291,9 @@ public final class DirectExec {
     if (Boolean.TRUE.equals(process.noNewPrivileges())) {
       options.add("--no-new-privs");
     }
+    if (linux.seccomp() != null) {
+      add(options, "--seccomp-filter", seccompFilter);
+    }
     // runc gives every exec the session keyring of its container, not the daemon's.
     add(options, "--keyring", "_ses." + containerId);
     add(options, "--cwd", notEmpty(process.cwd()) ? process.cwd() : "/");
@@ -231,7 +310,8 @@ public final class DirectExec {
       total += option.length() + 1;
     }
     if (total > MAX_ARGUMENTS) {
-      return new ThroughRunc("an environment over " + MAX_ARGUMENTS + " chars");
+      return new ThroughRunc(
+          "an environment (with the seccomp filter) over " + MAX_ARGUMENTS + " chars");
     }
     return new Direct(helper, List.copyOf(options));
   }

@@ -15,6 +15,7 @@ import io.caisson.cri.v1.LinuxPodSandboxConfig;
 import io.caisson.cri.v1.LinuxSandboxSecurityContext;
 import io.caisson.cri.v1.RunPodSandboxRequest;
 import io.caisson.cri.v1.SecurityProfile;
+import io.caisson.linux.ProcessStamp;
 import io.caisson.testing.TestNode;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -26,6 +27,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -35,13 +38,14 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * ExecSync through caisson-exec: the command runs as the very process {@code runc exec} makes of it
  * (ids, groups, capabilities, no_new_privs, cgroups, namespaces, limits, directory, environment),
- * compared field by field against a real {@code runc exec} in the same container; and a container
- * runc must confine further (seccomp) still goes through runc.
+ * compared field by field against a real {@code runc exec} in the same container, also under a
+ * seccomp profile (the same filter, instruction for instruction).
  */
 class DirectExecIT {
   /** What a process can tell about itself; the same for both routes when nothing differs. */
   private static final String PROBE =
-      "grep -E '^(Uid|Gid|Groups|Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs|Seccomp):' /proc/self/status;"
+      "grep -E '^(Uid|Gid|Groups|Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs|Seccomp(_filters)?):'"
+          + " /proc/self/status;"
           + " cat /proc/self/cgroup;"
           + " for n in ipc mnt net pid uts cgroup; do readlink /proc/self/ns/$n; done;"
           + " ulimit -a; umask; pwd; env | grep -v '^_=' | sort";
@@ -126,20 +130,47 @@ class DirectExecIT {
   }
 
   @Test
-  void aContainerWithASeccompProfileExecsThroughRunc() throws Exception {
-    ContainerConfig.Builder config =
-        node.container("seccomp", "sleep", "3600")
-            .setLinux(
-                LinuxContainerConfig.newBuilder()
-                    .setSecurityContext(
-                        LinuxContainerSecurityContext.newBuilder()
-                            .setSeccomp(
-                                SecurityProfile.newBuilder()
-                                    .setProfileType(SecurityProfile.ProfileType.RuntimeDefault))));
-    String id = node.run(pod, "direct", config);
-    String probe = assertSameAsRunc(id);
-    assertThat(probe).contains("Seccomp:\t2");
-    assertThat(parentOfExec(id)).isEqualTo("runc");
+  void aContainerWithASeccompProfileExecsUnderTheFilterRuncInstalled() throws Exception {
+    SecurityProfile runtimeDefault =
+        SecurityProfile.newBuilder()
+            .setProfileType(SecurityProfile.ProfileType.RuntimeDefault)
+            .build();
+    // Root allowed to gain privileges loads the filter before its capabilities change; a user
+    // with no_new_privs just before the command.
+    List<LinuxContainerSecurityContext.Builder> contexts =
+        List.of(
+            LinuxContainerSecurityContext.newBuilder().setSeccomp(runtimeDefault),
+            LinuxContainerSecurityContext.newBuilder()
+                .setSeccomp(runtimeDefault)
+                .setRunAsUser(Int64Value.newBuilder().setValue(1000))
+                .setNoNewPrivs(true));
+    for (LinuxContainerSecurityContext.Builder context : contexts) {
+      String id =
+          node.run(
+              pod,
+              "direct",
+              node.container("seccomp-" + context.getNoNewPrivs(), "sleep", "3600")
+                  .setLinux(LinuxContainerConfig.newBuilder().setSecurityContext(context)));
+      assertThat(assertSameAsRunc(id)).contains("Seccomp:\t2", "Seccomp_filters:\t1");
+      assertThat(parentOfExec(id)).isEqualTo("caisson-exec");
+      Path helper = DirectExec.helper().orElseThrow();
+      String installed =
+          DirectExec.readSeccompFilter(helper, ProcessStamp.of(initPid(id)).orElseThrow());
+      String direct = duringExec(id, false, pid -> DirectExec.readSeccompFilter(helper, pid));
+      String viaRunc = duringExec(id, true, pid -> DirectExec.readSeccompFilter(helper, pid));
+      // Compared as booleans: a failure would print some 16,000 hex digits.
+      assertThat(direct.equals(installed))
+          .as("the exec's filter is the container's, instruction for instruction")
+          .isTrue();
+      // runc compiles the filter anew for each exec, and its stub for unknown system calls lists
+      // the architectures in an order that changes from run to run: the same length.
+      assertThat(viaRunc.length()).isEqualTo(installed.length());
+      // A new user namespace needs no capability, but RuntimeDefault allows unshare(2) only to
+      // holders of CAP_SYS_ADMIN: the filter refuses it.
+      ExecSyncResponse refused = node.exec(id, "busybox", "unshare", "-U", "true");
+      assertThat(refused.getExitCode()).isNotZero();
+      assertThat(refused.getStderr().toStringUtf8()).contains("Operation not permitted");
+    }
   }
 
   @Test
@@ -212,6 +243,63 @@ class DirectExecIT {
     String probe = direct.getStdout().toStringUtf8();
     assertThat(probe).isEqualTo(viaRunc);
     return probe;
+  }
+
+  /** The container's first process on the node, as runc recorded it. */
+  private long initPid(String id) throws Exception {
+    Process state =
+        new ProcessBuilder(
+                "runc", "--root", node.daemonState().resolve("runc").toString(), "state", id)
+            .start();
+    String json = new String(state.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(state.waitFor()).as(json).isZero();
+    Matcher pid = Pattern.compile("\"pid\":\\s*(\\d+)").matcher(json);
+    assertThat(pid.find()).as(json).isTrue();
+    return Long.parseLong(pid.group(1));
+  }
+
+  interface OfProcess<T> {
+    T apply(ProcessStamp process) throws Exception;
+  }
+
+  /**
+   * What {@code of} finds out about a {@code sleep} exec'd in the container while it runs, through
+   * ExecSync or through a real {@code runc exec}.
+   */
+  private <T> T duringExec(String id, boolean throughRunc, OfProcess<T> of) throws Exception {
+    String seconds = throughRunc ? "3.75" : "3.5";
+    CompletableFuture<Integer> exec =
+        throughRunc
+            ? CompletableFuture.supplyAsync(
+                () -> {
+                  try {
+                    return new ProcessBuilder(
+                            "runc",
+                            "--root",
+                            node.daemonState().resolve("runc").toString(),
+                            "exec",
+                            id,
+                            "sleep",
+                            seconds)
+                        .start()
+                        .waitFor();
+                  } catch (IOException | InterruptedException e) {
+                    throw new IllegalStateException(e);
+                  }
+                })
+            : CompletableFuture.supplyAsync(() -> node.exec(id, "sleep", seconds).getExitCode());
+    try {
+      for (int i = 0; i < 100; i++) {
+        Optional<Long> pid = processWithCommandLine("sleep\u0000" + seconds + "\u0000");
+        if (pid.isPresent()) {
+          return of.apply(ProcessStamp.of(pid.get()).orElseThrow());
+        }
+        Thread.sleep(20);
+      }
+      throw new AssertionError("the exec'd sleep never showed on the node");
+    } finally {
+      assertThat(exec.get(30, TimeUnit.SECONDS)).isZero();
+    }
   }
 
   /** The name of the node-side parent of a command ExecSync runs in the container. */

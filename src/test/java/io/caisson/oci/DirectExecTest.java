@@ -72,7 +72,12 @@ class DirectExecTest {
   }
 
   private static DirectExec.Route route(OciSpec spec) {
-    return DirectExec.route(HELPER, spec, "abc", INIT, HYBRID_CGROUPS, HYBRID_MOUNTS);
+    return route(spec, null);
+  }
+
+  private static DirectExec.Route route(OciSpec spec, String seccompFilter) {
+    return DirectExec.route(
+        HELPER, spec, "abc", INIT, HYBRID_CGROUPS, HYBRID_MOUNTS, seccompFilter);
   }
 
   @Test
@@ -107,12 +112,38 @@ class DirectExecTest {
   }
 
   @Test
+  void aSeccompProfileTakesTheFilterReadFromTheContainer() {
+    OciSpec.Seccomp seccomp =
+        new OciSpec.Seccomp("SCMP_ACT_ERRNO", null, List.of(), null, List.of());
+    DirectExec.Route route =
+        route(spec(process(null, null), seccomp, List.of()), "06000000ff7f0000");
+    assertThat(route).isInstanceOf(DirectExec.Direct.class);
+    List<String> options = ((DirectExec.Direct) route).options();
+    int at = options.indexOf("--seccomp-filter");
+    assertThat(at).isPositive();
+    assertThat(options.get(at + 1)).isEqualTo("06000000ff7f0000");
+    assertThat(route(spec(process(null, null), null, List.of())))
+        .isInstanceOfSatisfying(
+            DirectExec.Direct.class,
+            d -> assertThat(d.options()).doesNotContain("--seccomp-filter"));
+  }
+
+  @Test
   void whatRuncMustApplyKeepsExecsOnRunc() {
     OciSpec.Process plain = process(null, null);
     OciSpec.Seccomp seccomp =
         new OciSpec.Seccomp("SCMP_ACT_ERRNO", null, List.of(), null, List.of());
     assertThat(route(spec(plain, seccomp, List.of())))
-        .isEqualTo(new DirectExec.ThroughRunc("a seccomp profile"));
+        .as("a filter that could not be read: runc this time, the next exec reads it again")
+        .isEqualTo(
+            new DirectExec.ThroughRunc("a seccomp profile whose filter was not read", false));
+    OciSpec.Seccomp logged =
+        new OciSpec.Seccomp(
+            "SCMP_ACT_ERRNO", null, List.of(), List.of("SECCOMP_FILTER_FLAG_LOG"), List.of());
+    assertThat(route(spec(plain, logged, List.of()), "0600000000000000"))
+        .isEqualTo(new DirectExec.ThroughRunc("seccomp flags [SECCOMP_FILTER_FLAG_LOG]"));
+    assertThat(route(spec(plain, seccomp, List.of()), "0".repeat(40 << 10)))
+        .isEqualTo(new DirectExec.ThroughRunc("a seccomp filter over 32768 hex digits"));
     assertThat(route(spec(plain, null, List.of(new OciSpec.Namespace("user", null)))))
         .isEqualTo(new DirectExec.ThroughRunc("a user namespace"));
     OciSpec.Process labelled =
