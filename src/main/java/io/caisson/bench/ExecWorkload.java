@@ -1,18 +1,25 @@
 package io.caisson.bench;
 
+import io.caisson.cri.v1.ContainerConfig;
 import io.caisson.cri.v1.ExecSyncRequest;
+import io.caisson.cri.v1.ExecSyncResponse;
+import io.caisson.cri.v1.SecurityProfile;
 
 /**
  * ExecSync {@code true} in a running busybox container; with a {@link RuncExecFloor}, each one is
- * followed by a timed raw {@code runc exec} of {@code true} in the same container. Each ExecSync
- * and each floor starts after {@link ContainerWorkload#QUIET}: a floor right after the call would
- * share the machine with the runtime's own work after its answer, and kubelet's probes come seconds
+ * followed by a timed raw {@code runc exec} of {@code true} in the same container; then ExecSync
+ * {@code true} in a second container confined by seccomp {@code RuntimeDefault} (kubelet's default
+ * is {@code Unconfined}; the restricted Pod Security Standard asks for this one). Each ExecSync and
+ * each floor starts after {@link ContainerWorkload#QUIET}: a floor right after the call would share
+ * the machine with the runtime's own work after its answer, and kubelet's probes come seconds
  * apart, each to a quiet node.
  */
 public final class ExecWorkload implements Workload {
   static final String EXEC = "ExecSync true";
   static final String FLOOR = "raw runc exec true (floor)";
+  static final String EXEC_SECCOMP = "ExecSync true, seccomp RuntimeDefault";
   private String container;
+  private String confined;
 
   @Override
   public String name() {
@@ -23,6 +30,18 @@ public final class ExecWorkload implements Workload {
   public void setUp(BenchContext context) throws Exception {
     String pod = context.fleet().runPod("exec");
     container = context.fleet().runContainer(pod, "exec");
+    ContainerConfig plain = context.fleet().containerConfig("exec-seccomp");
+    ContainerConfig seccomp =
+        plain.toBuilder()
+            .setLinux(
+                plain.getLinux().toBuilder()
+                    .setSecurityContext(
+                        plain.getLinux().getSecurityContext().toBuilder()
+                            .setSeccomp(
+                                SecurityProfile.newBuilder()
+                                    .setProfileType(SecurityProfile.ProfileType.RuntimeDefault))))
+            .build();
+    confined = context.fleet().runContainer(pod, seccomp);
   }
 
   @Override
@@ -33,17 +52,11 @@ public final class ExecWorkload implements Workload {
             .addCmd("true")
             .setTimeout(30)
             .build();
+    var confinedRequest = request.toBuilder().setContainerId(confined).build();
     var runtime = context.client().runtime();
     for (int i = 0; i < context.iterations(); i++) {
       Thread.sleep(ContainerWorkload.QUIET);
-      var response = samples.time(EXEC, () -> runtime.execSync(request));
-      if (response.getExitCode() != 0) {
-        throw new IllegalStateException(
-            "ExecSync true exited "
-                + response.getExitCode()
-                + ": "
-                + response.getStderr().toStringUtf8());
-      }
+      requireSuccess(samples.time(EXEC, () -> runtime.execSync(request)));
       RuncExecFloor floor = context.execFloor();
       if (floor != null) {
         Thread.sleep(ContainerWorkload.QUIET);
@@ -54,6 +67,18 @@ public final class ExecWorkload implements Workload {
               return null;
             });
       }
+      Thread.sleep(ContainerWorkload.QUIET);
+      requireSuccess(samples.time(EXEC_SECCOMP, () -> runtime.execSync(confinedRequest)));
+    }
+  }
+
+  private static void requireSuccess(ExecSyncResponse response) {
+    if (response.getExitCode() != 0) {
+      throw new IllegalStateException(
+          "ExecSync true exited "
+              + response.getExitCode()
+              + ": "
+              + response.getStderr().toStringUtf8());
     }
   }
 

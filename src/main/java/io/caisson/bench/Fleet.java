@@ -153,10 +153,20 @@ public final class Fleet implements AutoCloseable {
 
   /** Creates and starts a container in a pod (untimed) and returns its id. */
   public String runContainer(String podId, String name) {
+    return runContainer(podId, containerConfig(name));
+  }
+
+  /** Creates and starts a container of this config in a pod (untimed) and returns its id. */
+  public String runContainer(String podId, ContainerConfig config) {
     String id =
         client
             .runtime()
-            .createContainer(createRequest(podId, pods.get(podId), name))
+            .createContainer(
+                CreateContainerRequest.newBuilder()
+                    .setPodSandboxId(podId)
+                    .setConfig(config)
+                    .setSandboxConfig(pods.get(podId))
+                    .build())
             .getContainerId();
     trackContainer(id, podId);
     client.runtime().startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());

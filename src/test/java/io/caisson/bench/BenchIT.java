@@ -204,6 +204,8 @@ class BenchIT {
       JsonNode exec = root.at("/workloads/1/results/caisson");
       assertThat(exec.get("status").asText()).as(run.output()).isEqualTo("ok");
       assertThat(exec.at("/metrics/raw runc exec true (floor)/count").asInt()).isEqualTo(2);
+      assertThat(exec.at("/metrics/ExecSync true, seccomp RuntimeDefault/count").asInt())
+          .isEqualTo(2);
       assertThat(exec.get("exec_sync_over_runc_exec").asDouble()).isPositive();
       assertThat(run.output()).contains("ExecSync true / runc exec floor of the same rounds");
       // runc run removes what it ran: the floor leaves no container in its state directory.
