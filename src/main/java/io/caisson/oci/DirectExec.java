@@ -135,17 +135,21 @@ public final class DirectExec {
       // The container ended or its bundle is unreadable: runc exec says which, as before.
       return new ThroughRunc("cannot read its spec or cgroups: " + e.getMessage(), false);
     }
-    String seccompFilter = null;
-    OciSpec.Seccomp seccomp = spec.linux() == null ? null : spec.linux().seccomp();
-    if (seccomp != null && (seccomp.flags() == null || seccomp.flags().isEmpty())) {
-      try {
-        seccompFilter = readSeccompFilter(helper.get(), init);
-      } catch (IOException e) {
-        return new ThroughRunc(
-            "cannot read the seccomp filter of its first process: " + e.getMessage(), false);
-      }
-    }
-    return route(helper.get(), spec, containerId, init, procCgroup, mountinfo, seccompFilter);
+    Path built = helper.get();
+    return route(
+        built,
+        spec,
+        containerId,
+        init,
+        procCgroup,
+        mountinfo,
+        () -> readSeccompFilter(built, init));
+  }
+
+  /** Reads the seccomp filter of the container's first process, when the route needs it. */
+  @FunctionalInterface
+  interface FilterReader {
+    String read() throws IOException;
   }
 
   /**
@@ -194,8 +198,8 @@ public final class DirectExec {
    *
    * @param procCgroup {@code /proc/PID/cgroup} of the container's first process
    * @param mountinfo this process's {@code /proc/self/mountinfo}, where the cgroup hierarchies are
-   * @param seccompFilter the filter read from the container's first process, when its spec has a
-   *     seccomp profile without flags; null otherwise
+   * @param seccompFilter reads the filter of the container's first process; called only for a spec
+   *     with a seccomp profile that nothing else keeps on runc
    */
   static Route route(
       Path helper,
@@ -204,7 +208,7 @@ public final class DirectExec {
       ProcessStamp init,
       String procCgroup,
       String mountinfo,
-      String seccompFilter) {
+      FilterReader seccompFilter) {
     String arch = System.getProperty("os.arch");
     if (!arch.equals("amd64") && !arch.equals("aarch64")) {
       return new ThroughRunc("architecture " + arch);
@@ -214,16 +218,10 @@ public final class DirectExec {
     if (process == null || linux == null) {
       return new ThroughRunc("no process or linux section in the spec");
     }
-    if (linux.seccomp() != null) {
-      if (linux.seccomp().flags() != null && !linux.seccomp().flags().isEmpty()) {
-        return new ThroughRunc("seccomp flags " + linux.seccomp().flags());
-      }
-      if (seccompFilter == null || seccompFilter.isEmpty()) {
-        return new ThroughRunc("a seccomp profile whose filter was not read", false);
-      }
-      if (seccompFilter.length() > MAX_ARGUMENT) {
-        return new ThroughRunc("a seccomp filter over " + MAX_ARGUMENT + " hex digits");
-      }
+    if (linux.seccomp() != null
+        && linux.seccomp().flags() != null
+        && !linux.seccomp().flags().isEmpty()) {
+      return new ThroughRunc("seccomp flags " + linux.seccomp().flags());
     }
     if (notEmpty(process.apparmorProfile()) || notEmpty(process.selinuxLabel())) {
       return new ThroughRunc("an LSM label");
@@ -291,14 +289,25 @@ public final class DirectExec {
     if (Boolean.TRUE.equals(process.noNewPrivileges())) {
       options.add("--no-new-privs");
     }
-    if (linux.seccomp() != null) {
-      add(options, "--seccomp-filter", seccompFilter);
-    }
     // runc gives every exec the session keyring of its container, not the daemon's.
     add(options, "--keyring", "_ses." + containerId);
     add(options, "--cwd", notEmpty(process.cwd()) ? process.cwd() : "/");
     for (String env : process.env() == null ? List.<String>of() : process.env()) {
       add(options, "--env", env);
+    }
+    // After every other check: reading the filter stops the container's process a moment.
+    if (linux.seccomp() != null) {
+      String filter;
+      try {
+        filter = seccompFilter.read();
+      } catch (IOException e) {
+        return new ThroughRunc(
+            "cannot read the seccomp filter of its first process: " + e.getMessage(), false);
+      }
+      if (filter.length() > MAX_ARGUMENT) {
+        return new ThroughRunc("a seccomp filter over " + MAX_ARGUMENT + " hex digits");
+      }
+      add(options, "--seccomp-filter", filter);
     }
     // The kernel takes at most 128 KiB per argument and ~2 MiB for them all; runc reads the
     // environment from the bundle instead, so a bigger one goes to runc.

@@ -3,6 +3,7 @@ package io.caisson.oci;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.caisson.linux.ProcessStamp;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -72,10 +73,14 @@ class DirectExecTest {
   }
 
   private static DirectExec.Route route(OciSpec spec) {
-    return route(spec, null);
+    return route(
+        spec,
+        () -> {
+          throw new AssertionError("the filter is read only for a seccomp profile");
+        });
   }
 
-  private static DirectExec.Route route(OciSpec spec, String seccompFilter) {
+  private static DirectExec.Route route(OciSpec spec, DirectExec.FilterReader seccompFilter) {
     return DirectExec.route(
         HELPER, spec, "abc", INIT, HYBRID_CGROUPS, HYBRID_MOUNTS, seccompFilter);
   }
@@ -116,7 +121,7 @@ class DirectExecTest {
     OciSpec.Seccomp seccomp =
         new OciSpec.Seccomp("SCMP_ACT_ERRNO", null, List.of(), null, List.of());
     DirectExec.Route route =
-        route(spec(process(null, null), seccomp, List.of()), "06000000ff7f0000");
+        route(spec(process(null, null), seccomp, List.of()), () -> "06000000ff7f0000");
     assertThat(route).isInstanceOf(DirectExec.Direct.class);
     List<String> options = ((DirectExec.Direct) route).options();
     int at = options.indexOf("--seccomp-filter");
@@ -133,16 +138,27 @@ class DirectExecTest {
     OciSpec.Process plain = process(null, null);
     OciSpec.Seccomp seccomp =
         new OciSpec.Seccomp("SCMP_ACT_ERRNO", null, List.of(), null, List.of());
-    assertThat(route(spec(plain, seccomp, List.of())))
+    DirectExec.FilterReader untraceable =
+        () -> {
+          throw new IOException("cannot trace container process 42: Operation not permitted");
+        };
+    assertThat(route(spec(plain, seccomp, List.of()), untraceable))
         .as("a filter that could not be read: runc this time, the next exec reads it again")
         .isEqualTo(
-            new DirectExec.ThroughRunc("a seccomp profile whose filter was not read", false));
+            new DirectExec.ThroughRunc(
+                "cannot read the seccomp filter of its first process: cannot trace container"
+                    + " process 42: Operation not permitted",
+                false));
+    assertThat(
+            route(spec(plain, seccomp, List.of(new OciSpec.Namespace("user", null))), untraceable))
+        .as("nothing read where the route is runc's anyway")
+        .isEqualTo(new DirectExec.ThroughRunc("a user namespace"));
     OciSpec.Seccomp logged =
         new OciSpec.Seccomp(
             "SCMP_ACT_ERRNO", null, List.of(), List.of("SECCOMP_FILTER_FLAG_LOG"), List.of());
-    assertThat(route(spec(plain, logged, List.of()), "0600000000000000"))
+    assertThat(route(spec(plain, logged, List.of())))
         .isEqualTo(new DirectExec.ThroughRunc("seccomp flags [SECCOMP_FILTER_FLAG_LOG]"));
-    assertThat(route(spec(plain, seccomp, List.of()), "0".repeat(40 << 10)))
+    assertThat(route(spec(plain, seccomp, List.of()), () -> "0".repeat(40 << 10)))
         .isEqualTo(new DirectExec.ThroughRunc("a seccomp filter over 32768 hex digits"));
     assertThat(route(spec(plain, null, List.of(new OciSpec.Namespace("user", null)))))
         .isEqualTo(new DirectExec.ThroughRunc("a user namespace"));
