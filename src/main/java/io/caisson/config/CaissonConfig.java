@@ -63,11 +63,15 @@ public record CaissonConfig(
   public record Cni(
       @JsonProperty("conf_dir") Path confDir, @JsonProperty("bin_dirs") List<Path> binDirs) {}
 
-  /** The exec / attach / port-forward server; TLS when both cert and key are set. */
+  /**
+   * The exec / attach / port-forward server; TLS when both cert and key are set. A connection with
+   * no traffic either way for {@code idleTimeout} is closed (zero: never).
+   */
   public record Streaming(
       String address,
       @JsonProperty("tls_cert") Path tlsCert,
-      @JsonProperty("tls_key") Path tlsKey) {}
+      @JsonProperty("tls_key") Path tlsKey,
+      @JsonProperty("idle_timeout") Duration idleTimeout) {}
 
   /** The daemon's own Prometheus endpoint; an empty address turns it off. */
   public record Metrics(String address) {}

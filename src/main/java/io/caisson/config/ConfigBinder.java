@@ -73,7 +73,9 @@ final class ConfigBinder {
   }
 
   private static Streaming streaming(Table t) throws InvalidConfigException {
-    Streaming streaming = new Streaming(t.string("address"), t.path("tls_cert"), t.path("tls_key"));
+    Streaming streaming =
+        new Streaming(
+            t.string("address"), t.path("tls_cert"), t.path("tls_key"), t.duration("idle_timeout"));
     t.rejectUnknown();
     return streaming;
   }

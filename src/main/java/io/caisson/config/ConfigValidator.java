@@ -219,6 +219,10 @@ final class ConfigValidator {
       throw new InvalidConfigException(
           "keys 'streaming.tls_cert' and 'streaming.tls_key': set both for TLS, or neither");
     }
+    if (streaming.idleTimeout() == null || streaming.idleTimeout().isNegative()) {
+      throw new InvalidConfigException(
+          "key 'streaming.idle_timeout': a duration such as \"4h\", or \"0\" for none");
+    }
   }
 
   private static void address(String key, String value) throws InvalidConfigException {

@@ -314,7 +314,8 @@ public final class Daemon implements AutoCloseable {
                 streamAddress.port(),
                 config.streaming().tlsCert(),
                 config.streaming().tlsKey(),
-                null),
+                null,
+                config.streaming().idleTimeout()),
             new Backends(streams, streams, new PodPortForward(sandboxes)),
             new TokenRegistry());
     streamingServer.start();

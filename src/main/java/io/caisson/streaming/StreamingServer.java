@@ -3,6 +3,8 @@ package io.caisson.streaming;
 import io.caisson.common.CaissonException;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -22,12 +24,16 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,9 +50,16 @@ public final class StreamingServer implements AutoCloseable {
   /**
    * Where to listen. Port 0 picks a free port. With {@code tlsCert} and {@code tlsKey} (PEM; the
    * key PKCS#8) the server speaks HTTPS. {@code advertiseHost}, when set, is the host put in URLs
-   * (needed when binding a wildcard address).
+   * (needed when binding a wildcard address). A connection with no traffic either way for {@code
+   * idleTimeout} is closed, which ends its sessions (null or zero: never).
    */
-  public record Config(String host, int port, Path tlsCert, Path tlsKey, String advertiseHost) {
+  public record Config(
+      String host,
+      int port,
+      Path tlsCert,
+      Path tlsKey,
+      String advertiseHost,
+      Duration idleTimeout) {
     public Config {
       if (host == null || host.isBlank()) {
         host = "127.0.0.1";
@@ -60,7 +73,11 @@ public final class StreamingServer implements AutoCloseable {
     }
 
     public static Config loopback(int port) {
-      return new Config("127.0.0.1", port, null, null, null);
+      return new Config("127.0.0.1", port, null, null, null, null);
+    }
+
+    boolean closesIdle() {
+      return idleTimeout != null && idleTimeout.isPositive();
     }
   }
 
@@ -128,6 +145,15 @@ public final class StreamingServer implements AutoCloseable {
                   @Override
                   protected void initChannel(SocketChannel ch) {
                     connections.add(ch);
+                    if (config.closesIdle()) {
+                      // Outermost, so that any bytes either way count: TLS records, pings.
+                      ch.pipeline()
+                          .addLast(
+                              "idle",
+                              new IdleStateHandler(
+                                  0, 0, config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS))
+                          .addLast("idle-close", new IdleClose(config.idleTimeout()));
+                    }
                     if (sslContext != null) {
                       ch.pipeline().addLast("ssl", sslContext.newHandler(ch.alloc()));
                     }
@@ -206,6 +232,28 @@ public final class StreamingServer implements AutoCloseable {
     connections.close().awaitUninterruptibly();
     if (ownGroup) {
       group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+    }
+  }
+
+  /** Closes a connection the {@link IdleStateHandler} found idle; its sessions end with it. */
+  private static final class IdleClose extends ChannelInboundHandlerAdapter {
+    private final Duration timeout;
+
+    IdleClose(Duration timeout) {
+      this.timeout = timeout;
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
+      if (event instanceof IdleStateEvent) {
+        LOG.info(
+            "streaming connection from {} idle for {}: closed",
+            ctx.channel().remoteAddress(),
+            timeout);
+        ctx.close();
+        return;
+      }
+      super.userEventTriggered(ctx, event);
     }
   }
 }

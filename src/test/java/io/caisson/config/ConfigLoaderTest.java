@@ -261,6 +261,7 @@ class ConfigLoaderTest {
     assertThat(config.runtime("kata").privilegedWithoutHostDevices()).isTrue();
     assertThat(config.runtime("runc").privilegedWithoutHostDevices()).isFalse();
     assertThat(config.pullStallTimeout()).isEqualTo(Duration.ofSeconds(90));
+    assertThat(config.streaming().idleTimeout()).isEqualTo(Duration.ofHours(4));
   }
 
   @Test
@@ -281,6 +282,7 @@ class ConfigLoaderTest {
     assertInvalid("max_concurrent_downloads = 0", "max_concurrent_downloads");
     assertInvalid("[streaming]\naddress = \"localhost\"", "streaming.address");
     assertInvalid("[streaming]\ntls_cert = \"/c.pem\"", "set both");
+    assertInvalid("[streaming]\nidle_timeout = \"a while\"", "streaming.idle_timeout");
     assertInvalid("socket = [", "not valid TOML");
     assertInvalid("max_concurrent_downloads = \"many\"", "max_concurrent_downloads");
   }

@@ -76,7 +76,7 @@ class TlsAndTunnelIT {
     assertThat(openssl.waitFor()).isZero();
     try (StreamingServer server =
         new StreamingServer(
-            new StreamingServer.Config("127.0.0.1", 0, cert, key, null),
+            new StreamingServer.Config("127.0.0.1", 0, cert, key, null, null),
             backends.backends(),
             new TokenRegistry())) {
       server.start();

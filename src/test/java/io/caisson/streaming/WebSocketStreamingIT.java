@@ -141,6 +141,48 @@ class WebSocketStreamingIT {
   }
 
   /**
+   * A connection with no traffic either way for the idle timeout is closed and its process killed
+   * (containerd's and kubelet's {@code stream_idle_timeout}); one with traffic is not.
+   */
+  @Test
+  void anIdleConnectionIsClosedAndItsProcessKilled() throws Exception {
+    try (StreamingServer idling =
+        new StreamingServer(
+            new StreamingServer.Config("127.0.0.1", 0, null, null, null, Duration.ofSeconds(2)),
+            backends.backends(),
+            new TokenRegistry())) {
+      idling.start();
+      URI busy =
+          idling.url(
+              new StreamRequest.Exec(
+                  "c1",
+                  List.of("sh", "-c", "for i in 1 2 3 4 5 6; do echo $i; sleep 1; done"),
+                  false,
+                  false,
+                  true,
+                  true));
+      try (WsTestClient c = WsTestClient.connect(busy, "v5.channel.k8s.io")) {
+        assertThat(c.collect().get(1))
+            .as("6 s of output, never 2 s quiet")
+            .isEqualTo("1\n2\n3\n4\n5\n6\n");
+      }
+      URI quiet =
+          idling.url(
+              new StreamRequest.Exec("c1", List.of("sleep", "1000"), false, true, true, true));
+      int before = backends.started.size();
+      WsTestClient c = WsTestClient.connect(quiet, "v5.channel.k8s.io");
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (backends.started.size() == before && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      Process p = backends.started.getLast();
+      assertThat(c.closed.handle((code, error) -> true).get(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(p.waitFor(10, TimeUnit.SECONDS)).as("the idle session's process").isTrue();
+      c.close();
+    }
+  }
+
+  /**
    * A client that vanishes while the server has stopped reading its stdin (the process never reads
    * it) is still noticed: the connection ends and the process is killed.
    */
