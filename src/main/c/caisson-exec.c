@@ -14,10 +14,12 @@
  * The parent waits and exits with the command's status (128 + signal for a signalled one, as runc
  * does).
  *
- * The filter is runc's own: with --read-seccomp this prints, as hex, the filter runc installed in
- * the container's first process (read with ptrace, which stops that process for the read), and
- * the daemon passes it back with --seccomp-filter to every exec. runc builds the same filter from
- * the same spec for its execs, so both routes confine the command alike.
+ * The filter is runc's own: with --read-seccomp this writes to stdout the filter runc installed
+ * in the container's first process (its instructions as the kernel holds them, read with ptrace,
+ * which stops that process for the read), and the daemon passes it back on stdin to every exec
+ * (--seccomp-filter-on-stdin N: N instructions; stdin is then /dev/null for the command). runc
+ * builds the same filter from the same spec for its execs, so both routes confine the command
+ * alike.
  *
  * Failures before the command runs go to fd 3 as one line, and the exit status is 255: the
  * command's own stdout and stderr never carry this helper's messages.
@@ -26,7 +28,7 @@
  *   caisson-exec --pid N --start-ticks T [--cgroup-v1 DIR]... [--cgroup-v2 DIR] --uid U --gid G
  *       [--groups G1,G2...] [--umask OCTAL] [--rlimit RES:SOFT:HARD]... --cap-bounding HEX
  *       --cap-effective HEX --cap-permitted HEX --cap-inheritable HEX --cap-ambient HEX
- *       [--no-new-privs] [--seccomp-filter HEX] [--keyring NAME] --cwd DIR [--env K=V]...
+ *       [--no-new-privs] [--seccomp-filter-on-stdin N] [--keyring NAME] --cwd DIR [--env K=V]...
  *       -- COMMAND [ARG]...
  *   caisson-exec --read-seccomp --pid N --start-ticks T
  */
@@ -68,7 +70,6 @@
 #endif
 #define KEYCTL_JOIN_SESSION_KEYRING 1
 #define MAX_LIST 256
-#define MAX_FILTER 2048
 #define STATUS_FD 3
 
 /* Where failures are reported: fd 3 in the helper, the error pipe to it in its child. */
@@ -156,20 +157,25 @@ static void parse_groups(struct options *o, char *list) {
     o->groups[o->n_groups++] = (gid_t)parse_unsigned("group", g, 10);
 }
 
-/* A filter as --read-seccomp prints it: its instructions' bytes, in hex. */
-static void parse_seccomp(struct options *o, const char *hex) {
-  size_t len = strlen(hex);
-  size_t size = sizeof(struct sock_filter);
-  if (len == 0 || len % (2 * size) != 0 || len / (2 * size) > BPF_MAXINSNS)
-    fail("bad seccomp filter: %zu hex digits", len);
-  o->n_seccomp = (unsigned short)(len / (2 * size));
-  o->seccomp = calloc(o->n_seccomp, size);
+/*
+ * Reads a filter of `count` instructions from stdin, as --read-seccomp wrote it, then makes stdin
+ * /dev/null again: the command gets what `runc exec` gives an ExecSync, nothing to read.
+ */
+static void read_seccomp_from_stdin(struct options *o, unsigned long long count) {
+  if (count == 0 || count > BPF_MAXINSNS) fail("bad seccomp filter length %llu", count);
+  o->n_seccomp = (unsigned short)count;
+  o->seccomp = calloc(count, sizeof(struct sock_filter));
   if (!o->seccomp) fail("out of memory");
-  unsigned char *bytes = (unsigned char *)o->seccomp;
-  for (size_t i = 0; i < len / 2; i++) {
-    char pair[3] = {hex[2 * i], hex[2 * i + 1], '\0'};
-    bytes[i] = (unsigned char)parse_unsigned("seccomp filter", pair, 16);
+  size_t want = count * sizeof(struct sock_filter), got = 0;
+  while (got < want) {
+    ssize_t n = read(STDIN_FILENO, (char *)o->seccomp + got, want - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) fail("seccomp filter: %zu of %zu bytes on stdin", got, want);
+    got += (size_t)n;
   }
+  int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (null < 0 || dup2(null, STDIN_FILENO) < 0) fail("stdin: %s", strerror(errno));
+  close(null);
 }
 
 static void parse(struct options *o, int argc, char **argv) {
@@ -227,8 +233,8 @@ static void parse(struct options *o, int argc, char **argv) {
       o->cap_inheritable = parse_unsigned("capabilities", v, 16);
     } else if (strcmp(a, "--cap-ambient") == 0) {
       o->cap_ambient = parse_unsigned("capabilities", v, 16);
-    } else if (strcmp(a, "--seccomp-filter") == 0) {
-      parse_seccomp(o, v);
+    } else if (strcmp(a, "--seccomp-filter-on-stdin") == 0) {
+      read_seccomp_from_stdin(o, parse_unsigned("seccomp filter length", v, 10));
     } else if (strcmp(a, "--keyring") == 0) {
       o->keyring = v;
     } else if (strcmp(a, "--cwd") == 0) {
@@ -285,7 +291,8 @@ static int open_container_process(const struct options *o) {
 }
 
 /*
- * Prints the seccomp filter runc installed in the container's first process, as hex. ptrace is the
+ * Writes the seccomp filter runc installed in the container's first process to stdout, its
+ * instructions as the kernel holds them (at most 32 KiB: a pipe holds it whole). ptrace is the
  * only way to read a process's filter: the process is seized, stopped by an interrupt (a system
  * call it sleeps in restarts afterwards, as under strace) and let go once the filter is read; if
  * this helper dies meanwhile, the kernel lets it go. A signal that arrived during the stop is given
@@ -329,13 +336,14 @@ static int print_seccomp_filter(const struct options *o) {
     fail("container process %d has no seccomp filter to read: %s", (int)o->pid,
          strerror(error));
   if (!prog) fail("cannot read the seccomp filter of process %d: %s", (int)o->pid, strerror(error));
-  /* Its hex must fit one argument of the daemon's (32 Ki chars), and a pipe's buffer meanwhile. */
-  if (count > MAX_FILTER)
-    fail("the seccomp filter has %ld instructions, over %d", count, MAX_FILTER);
-  const unsigned char *bytes = (const unsigned char *)prog;
-  for (size_t i = 0; i < (size_t)count * sizeof(*prog); i++) printf("%02x", bytes[i]);
-  printf("\n");
-  return fflush(stdout) == 0 ? 0 : 255;
+  size_t want = (size_t)count * sizeof(*prog), done = 0;
+  while (done < want) {
+    ssize_t n = write(STDOUT_FILENO, (const char *)prog + done, want - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) fail("writing the seccomp filter: %s", strerror(errno));
+    done += (size_t)n;
+  }
+  return 0;
 }
 
 /* Confines this process with the container's seccomp filter; -1 with a message when refused. */

@@ -8,12 +8,14 @@ import io.caisson.linux.Spawn.Stdio;
 import io.caisson.linux.SpawnedProcess;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -45,6 +47,9 @@ public final class DirectExec {
   private static final int MAX_ARGUMENT = 32 << 10;
 
   private static final long MAX_ARGUMENTS = 400 << 10;
+
+  /** The size of one BPF instruction (struct sock_filter). */
+  private static final int FILTER_INSTRUCTION = 8;
 
   /** How long reading a container's seccomp filter may take (it stops the container's process). */
   private static final Duration SECCOMP_READ_TIMEOUT = Duration.ofSeconds(2);
@@ -81,8 +86,11 @@ public final class DirectExec {
   /** How a container's ExecSync runs. */
   public sealed interface Route permits Direct, ThroughRunc {}
 
-  /** Through the helper, with these options before the command. */
-  public record Direct(Path helper, List<String> options) implements Route {}
+  /**
+   * Through the helper, with these options before the command, and the container's seccomp filter
+   * (hex of its instructions, written to the helper's stdin) or null.
+   */
+  public record Direct(Path helper, List<String> options, String seccompFilter) implements Route {}
 
   /**
    * Through {@code runc exec}, for this reason; {@code lasting} when it holds for the container's
@@ -153,8 +161,8 @@ public final class DirectExec {
   }
 
   /**
-   * The seccomp filter runc installed in the container's first process, as the helper prints it
-   * (hex of its instructions).
+   * The seccomp filter runc installed in the container's first process: the hex of its instructions
+   * as the kernel holds them (8 bytes each).
    */
   static String readSeccompFilter(Path helper, ProcessStamp process) throws IOException {
     SpawnedProcess p =
@@ -171,7 +179,7 @@ public final class DirectExec {
             .stderr(Stdio.NULL)
             .outputOnFd3()
             .start();
-    // The helper prints at most 32 Ki hex digits (2048 instructions), which a pipe holds whole.
+    // The helper writes at most 32 KiB (4096 instructions), which a pipe holds whole.
     try (InputStream out = p.getInputStream();
         InputStream status = p.fd3()) {
       if (!p.waitFor(SECCOMP_READ_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -180,12 +188,13 @@ public final class DirectExec {
         p.waitFor();
         throw new IOException("no answer within " + SECCOMP_READ_TIMEOUT.toSeconds() + " s");
       }
-      String filter = new String(out.readAllBytes(), StandardCharsets.US_ASCII).strip();
-      if (p.exitValue() != 0 || filter.isEmpty()) {
+      byte[] filter = out.readAllBytes();
+      if (p.exitValue() != 0 || filter.length == 0 || filter.length % FILTER_INSTRUCTION != 0) {
         String why = new String(status.readNBytes(4096), StandardCharsets.UTF_8).strip();
-        throw new IOException(why.isEmpty() ? "exit " + p.exitValue() : why);
+        throw new IOException(
+            why.isEmpty() ? "exit " + p.exitValue() + ", " + filter.length + " bytes" : why);
       }
-      return filter;
+      return HexFormat.of().formatHex(filter);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       p.destroyForcibly();
@@ -296,18 +305,18 @@ public final class DirectExec {
       add(options, "--env", env);
     }
     // After every other check: reading the filter stops the container's process a moment.
+    String filter = null;
     if (linux.seccomp() != null) {
-      String filter;
       try {
         filter = seccompFilter.read();
       } catch (IOException e) {
         return new ThroughRunc(
             "cannot read the seccomp filter of its first process: " + e.getMessage(), false);
       }
-      if (filter.length() > MAX_ARGUMENT) {
-        return new ThroughRunc("a seccomp filter over " + MAX_ARGUMENT + " hex digits");
-      }
-      add(options, "--seccomp-filter", filter);
+      add(
+          options,
+          "--seccomp-filter-on-stdin",
+          Integer.toString(filter.length() / (2 * FILTER_INSTRUCTION)));
     }
     // The kernel takes at most 128 KiB per argument and ~2 MiB for them all; runc reads the
     // environment from the bundle instead, so a bigger one goes to runc.
@@ -319,10 +328,9 @@ public final class DirectExec {
       total += option.length() + 1;
     }
     if (total > MAX_ARGUMENTS) {
-      return new ThroughRunc(
-          "an environment (with the seccomp filter) over " + MAX_ARGUMENTS + " chars");
+      return new ThroughRunc("an environment over " + MAX_ARGUMENTS + " chars");
     }
-    return new Direct(helper, List.copyOf(options));
+    return new Direct(helper, List.copyOf(options), filter);
   }
 
   /**
@@ -339,9 +347,22 @@ public final class DirectExec {
     argv.addAll(command);
     SpawnedProcess p;
     try {
-      p = new Spawn(argv).environment(Map.of()).stdin(Stdio.NULL).outputOnFd3().start();
+      p =
+          new Spawn(argv)
+              .environment(Map.of())
+              .stdin(route.seccompFilter() == null ? Stdio.NULL : Stdio.PIPE)
+              .outputOnFd3()
+              .start();
     } catch (IOException e) {
       throw CaissonException.internal("cannot run " + route.helper() + " in " + id, e);
+    }
+    if (route.seccompFilter() != null) {
+      // At most 32 KiB, which the pipe takes whole; the helper reads it before anything else.
+      try (OutputStream stdin = p.getOutputStream()) {
+        stdin.write(HexFormat.of().parseHex(route.seccompFilter()));
+      } catch (IOException e) {
+        // The helper ended first: it reports why on fd 3.
+      }
     }
     InputStream status = p.fd3();
     try {

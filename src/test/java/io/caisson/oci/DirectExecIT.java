@@ -165,6 +165,12 @@ class DirectExecIT {
       // runc compiles the filter anew for each exec, and its stub for unknown system calls lists
       // the architectures in an order that changes from run to run: the same length.
       assertThat(viaRunc.length()).isEqualTo(installed.length());
+      // The filter came on the helper's stdin; the command's is /dev/null, as for any ExecSync.
+      assertThat(
+              node.exec(id, "sh", "-c", "[ -c /proc/self/fd/0 ] && echo character device")
+                  .getStdout()
+                  .toStringUtf8())
+          .isEqualTo("character device\n");
       // A new user namespace needs no capability, but RuntimeDefault allows unshare(2) only to
       // holders of CAP_SYS_ADMIN: the filter refuses it.
       ExecSyncResponse refused = node.exec(id, "busybox", "unshare", "-U", "true");
