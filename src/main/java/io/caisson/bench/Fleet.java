@@ -112,9 +112,14 @@ public final class Fleet implements AutoCloseable {
   }
 
   public CreateContainerRequest createRequest(String podId, PodSandboxConfig pod, String name) {
+    return createRequest(podId, pod, containerConfig(name));
+  }
+
+  private static CreateContainerRequest createRequest(
+      String podId, PodSandboxConfig pod, ContainerConfig config) {
     return CreateContainerRequest.newBuilder()
         .setPodSandboxId(podId)
-        .setConfig(containerConfig(name))
+        .setConfig(config)
         .setSandboxConfig(pod)
         .build();
   }
@@ -161,12 +166,7 @@ public final class Fleet implements AutoCloseable {
     String id =
         client
             .runtime()
-            .createContainer(
-                CreateContainerRequest.newBuilder()
-                    .setPodSandboxId(podId)
-                    .setConfig(config)
-                    .setSandboxConfig(pods.get(podId))
-                    .build())
+            .createContainer(createRequest(podId, pods.get(podId), config))
             .getContainerId();
     trackContainer(id, podId);
     client.runtime().startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());

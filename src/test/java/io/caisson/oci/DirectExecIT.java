@@ -23,6 +23,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -231,18 +232,7 @@ class DirectExecIT {
   private String assertSameAsRunc(String id) throws Exception {
     ExecSyncResponse direct = node.exec(id, "sh", "-c", PROBE);
     assertThat(direct.getExitCode()).as(direct.getStderr().toStringUtf8()).isZero();
-    Process runc =
-        new ProcessBuilder(
-                "runc",
-                "--root",
-                node.daemonState().resolve("runc").toString(),
-                "exec",
-                id,
-                "sh",
-                "-c",
-                PROBE)
-            .redirectErrorStream(true)
-            .start();
+    Process runc = runc("exec", id, "sh", "-c", PROBE).redirectErrorStream(true).start();
     String viaRunc = new String(runc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(runc.waitFor(30, TimeUnit.SECONDS)).isTrue();
     assertThat(runc.exitValue()).as(viaRunc).isZero();
@@ -251,12 +241,17 @@ class DirectExecIT {
     return probe;
   }
 
+  /** The node's runc on the daemon's containers. */
+  private ProcessBuilder runc(String... args) {
+    List<String> command = new ArrayList<>(List.of("runc", "--root"));
+    command.add(node.daemonState().resolve("runc").toString());
+    command.addAll(List.of(args));
+    return new ProcessBuilder(command);
+  }
+
   /** The container's first process on the node, as runc recorded it. */
   private long initPid(String id) throws Exception {
-    Process state =
-        new ProcessBuilder(
-                "runc", "--root", node.daemonState().resolve("runc").toString(), "state", id)
-            .start();
+    Process state = runc("state", id).start();
     String json = new String(state.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(state.waitFor()).as(json).isZero();
     Matcher pid = Pattern.compile("\"pid\":\\s*(\\d+)").matcher(json);
@@ -279,16 +274,7 @@ class DirectExecIT {
             ? CompletableFuture.supplyAsync(
                 () -> {
                   try {
-                    return new ProcessBuilder(
-                            "runc",
-                            "--root",
-                            node.daemonState().resolve("runc").toString(),
-                            "exec",
-                            id,
-                            "sleep",
-                            seconds)
-                        .start()
-                        .waitFor();
+                    return runc("exec", id, "sleep", seconds).start().waitFor();
                   } catch (IOException | InterruptedException e) {
                     throw new IllegalStateException(e);
                   }
@@ -310,22 +296,14 @@ class DirectExecIT {
 
   /** The name of the node-side parent of a command ExecSync runs in the container. */
   private String parentOfExec(String id) throws Exception {
-    CompletableFuture<ExecSyncResponse> exec =
-        CompletableFuture.supplyAsync(() -> node.exec(id, "sleep", "2.25"));
-    try {
-      for (int i = 0; i < 100; i++) {
-        Optional<Long> pid = processWithCommandLine("sleep\u00002.25\u0000");
-        if (pid.isPresent()) {
-          String stat = Files.readString(Path.of("/proc", pid.get().toString(), "stat"));
+    return duringExec(
+        id,
+        false,
+        process -> {
+          String stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
           String ppid = stat.substring(stat.lastIndexOf(')') + 2).split(" ")[1];
           return Files.readString(Path.of("/proc", ppid, "comm")).strip();
-        }
-        Thread.sleep(20);
-      }
-      throw new AssertionError("the exec'd sleep never showed on the node");
-    } finally {
-      assertThat(exec.get(30, TimeUnit.SECONDS).getExitCode()).isZero();
-    }
+        });
   }
 
   private static Optional<Long> processWithCommandLine(String cmdline) throws IOException {
