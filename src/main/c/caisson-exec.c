@@ -17,12 +17,14 @@
  * The filter is runc's own: with --read-seccomp this writes to stdout the filter runc installed
  * in the container's first process (its instructions as the kernel holds them, read with ptrace,
  * which stops that process for the read), and the daemon passes it back on stdin to every exec
- * (--seccomp-filter-on-stdin N: N instructions; stdin is then /dev/null for the command). runc
- * builds the same filter from the same spec for its execs, so both routes confine the command
- * alike.
+ * (--seccomp-filter-on-stdin N: N instructions; stdin is then /dev/null for the command, or with
+ * --keep-stdin the rest of stdin, for an interactive exec). runc builds the same filter from the
+ * same spec for its execs, so both routes confine the command alike.
  *
  * Failures before the command runs go to fd 3 as one line, and the exit status is 255: the
- * command's own stdout and stderr never carry this helper's messages.
+ * command's own stdout and stderr never carry this helper's messages. An interactive exec
+ * (--errors-on-stderr, first) has no fd 3: there the line goes to stderr, the client's, where
+ * `runc exec` writes its own errors.
  *
  * Usage:
  *   caisson-exec --pid N --start-ticks T [--cgroup-v1 DIR]... [--cgroup-v2 DIR] --uid U --gid G
@@ -30,6 +32,7 @@
  *       --cap-effective HEX --cap-permitted HEX --cap-inheritable HEX --cap-ambient HEX
  *       [--no-new-privs] [--seccomp-filter-on-stdin N] [--keyring NAME] --cwd DIR [--env K=V]...
  *       -- COMMAND [ARG]...
+ *       (first, for an interactive exec: [--errors-on-stderr] [--keep-stdin])
  *   caisson-exec --read-seccomp --pid N --start-ticks T
  */
 #define _GNU_SOURCE
@@ -113,6 +116,8 @@ struct options {
   struct sock_filter *seccomp; /* null: none */
   unsigned short n_seccomp;
   int read_seccomp;
+  int keep_stdin;       /* the command reads stdin (after any filter) */
+  int errors_on_stderr; /* no fd 3: failures go to stderr */
   const char *keyring;
   const char *cwd;
   char **env; /* room for every argument, HOME and the terminating NULL */
@@ -158,8 +163,8 @@ static void parse_groups(struct options *o, char *list) {
 }
 
 /*
- * Reads a filter of `count` instructions from stdin, as --read-seccomp wrote it, then makes stdin
- * /dev/null again: the command gets what `runc exec` gives an ExecSync, nothing to read.
+ * Reads a filter of `count` instructions from stdin, as --read-seccomp wrote it, and not a byte
+ * more: with --keep-stdin, what follows is the command's input.
  */
 static void read_seccomp_from_stdin(struct options *o, unsigned long long count) {
   if (count == 0 || count > BPF_MAXINSNS) fail("bad seccomp filter length %llu", count);
@@ -173,9 +178,6 @@ static void read_seccomp_from_stdin(struct options *o, unsigned long long count)
     if (n <= 0) fail("seccomp filter: %zu of %zu bytes on stdin", got, want);
     got += (size_t)n;
   }
-  int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (null < 0 || dup2(null, STDIN_FILENO) < 0) fail("stdin: %s", strerror(errno));
-  close(null);
 }
 
 static void parse(struct options *o, int argc, char **argv) {
@@ -197,6 +199,15 @@ static void parse(struct options *o, int argc, char **argv) {
     }
     if (strcmp(a, "--read-seccomp") == 0) {
       o->read_seccomp = 1;
+      continue;
+    }
+    if (strcmp(a, "--keep-stdin") == 0) {
+      o->keep_stdin = 1;
+      continue;
+    }
+    if (strcmp(a, "--errors-on-stderr") == 0) {
+      o->errors_on_stderr = 1;
+      report_fd = STDERR_FILENO;
       continue;
     }
     if (i + 1 >= argc) fail("%s needs a value", a);
@@ -247,6 +258,13 @@ static void parse(struct options *o, int argc, char **argv) {
   }
   if (o->pid <= 0 || o->start_ticks == 0) fail("--pid and --start-ticks are required");
   if (o->read_seccomp) return;
+  /* The filter came on stdin: an ExecSync's command gets what `runc exec` gives it, nothing to
+     read, not the end of a pipe. */
+  if (o->seccomp && !o->keep_stdin) {
+    int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (null < 0 || dup2(null, STDIN_FILENO) < 0) fail("stdin: %s", strerror(errno));
+    close(null);
+  }
   if (!have_uid || !have_gid) fail("--uid and --gid are required");
   if (!o->cwd || o->cwd[0] != '/') fail("--cwd must be an absolute path");
   if (i >= argc) fail("no command");
@@ -627,7 +645,8 @@ int main(int argc, char **argv) {
   if (child < 0) fail("fork: %s", strerror(errno));
   if (child == 0) {
     close(pipe_fds[0]);
-    close(STATUS_FD);
+    /* Without fd 3 (--errors-on-stderr) that number may be any descriptor opened since. */
+    if (!o.errors_on_stderr) close(STATUS_FD);
     report_fd = pipe_fds[1];
     if (move_child) join_cgroup_v2(v2_dir);
     if (v2_dir >= 0) close(v2_dir);

@@ -904,6 +904,21 @@ public final class ContainerManager implements SandboxManager.PodContainers {
   }
 
   /**
+   * How execs in this running container run: through caisson-exec or runc exec, worked out at the
+   * first exec and kept while it holds (see {@link DirectExec}).
+   */
+  DirectExec.Route execRoute(Container container, ContainerRecord record) {
+    return container.execRoute(
+        record.id(),
+        () ->
+            DirectExec.routeFor(
+                container.runtime(),
+                Path.of(record.bundle()),
+                record.id(),
+                container.initProcess()));
+  }
+
+  /**
    * @param timeout null for none
    */
   public Runc.ExecResult execSync(String idOrPrefix, List<String> argv, Duration timeout)
@@ -917,16 +932,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
       throw CaissonException.precondition(
           "container %s is not running (%s)", record.id(), record.state().name().toLowerCase());
     }
-    DirectExec.Route route =
-        container.execRoute(
-            record.id(),
-            () ->
-                DirectExec.routeFor(
-                    container.runtime(),
-                    Path.of(record.bundle()),
-                    record.id(),
-                    container.initProcess()));
-    return switch (route) {
+    return switch (execRoute(container, record)) {
       case DirectExec.Direct direct ->
           DirectExec.run(direct, record.id(), argv, timeout, Runc.EXEC_OUTPUT_LIMIT);
       case DirectExec.ThroughRunc _ ->

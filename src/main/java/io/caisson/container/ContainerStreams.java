@@ -3,8 +3,8 @@ package io.caisson.container;
 import io.caisson.common.CaissonException;
 import io.caisson.linux.SeqPacketSocket;
 import io.caisson.oci.Conmon;
+import io.caisson.oci.DirectExec;
 import io.caisson.oci.ExecSession;
-import io.caisson.oci.OciSpec;
 import io.caisson.oci.Runc;
 import io.caisson.streaming.AttachBackend;
 import io.caisson.streaming.ExecBackend;
@@ -40,11 +40,22 @@ public final class ContainerStreams implements ExecBackend, AttachBackend {
     Container container = containers.find(request.containerId());
     ContainerRecord record = container.record();
     Path bundle = Path.of(record.bundle());
-    OciSpec.Process process = Runc.execProcess(bundle, request.cmd(), request.tty());
     // Streams nobody will read or write are /dev/null, or the process would block on them.
     ExecSession.Streams streams =
         new ExecSession.Streams(request.stdin(), request.stdout(), request.stderr());
-    ExecSession session = container.runtime().startExec(record.id(), process, bundle, streams);
+    // Without a terminal, the exec goes where the container's ExecSync goes; a terminal is made
+    // inside the container by runc.
+    ExecSession session =
+        !request.tty()
+                && containers.execRoute(container, record) instanceof DirectExec.Direct direct
+            ? DirectExec.startInteractive(direct, record.id(), request.cmd(), streams)
+            : container
+                .runtime()
+                .startExec(
+                    record.id(),
+                    Runc.execProcess(bundle, request.cmd(), request.tty()),
+                    bundle,
+                    streams);
     return new ExecProcess() {
       @Override
       public OutputStream stdin() {

@@ -204,7 +204,7 @@ public final class Daemon implements AutoCloseable {
     if (config.directExec() && DirectExec.helper().isEmpty()) {
       LOG.warn(
           "direct_exec: the exec helper is not built (target/native/caisson-exec): every"
-              + " ExecSync goes through the runtime binary");
+              + " exec goes through the runtime binary");
     }
     Map<String, Runc> byName = new LinkedHashMap<>();
     Set<String> withoutHostDevices = new HashSet<>();

@@ -23,10 +23,11 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * ExecSync without runc: {@code caisson-exec} (src/main/c) joins the container's cgroups and
- * namespaces, becomes the container's process (user, groups, capabilities, limits, keyring,
- * no_new_privs, working directory, environment) and execs the command, in one short-lived process
- * where {@code runc exec} takes three (runc, runc init and its re-exec) and ~15 ms more.
+ * ExecSync, and exec without a terminal ({@link ExecSession#startDirect}), without runc: {@code
+ * caisson-exec} (src/main/c) joins the container's cgroups and namespaces, becomes the container's
+ * process (user, groups, capabilities, limits, keyring, no_new_privs, working directory,
+ * environment) and execs the command, in one short-lived process where {@code runc exec} takes
+ * three (runc, runc init and its re-exec) and ~15 ms more.
  *
  * <p>It applies only where it does everything runc would: a container without AppArmor or SELinux
  * labels, a user namespace or a personality, run by runc itself (not another handler's binary,
@@ -340,15 +341,10 @@ public final class DirectExec {
    */
   public static Runc.ExecResult run(
       Direct route, String id, List<String> command, Duration timeout, int maxOutput) {
-    List<String> argv = new ArrayList<>(route.options().size() + command.size() + 2);
-    argv.add(route.helper().toString());
-    argv.addAll(route.options());
-    argv.add("--");
-    argv.addAll(command);
     SpawnedProcess p;
     try {
       p =
-          new Spawn(argv)
+          new Spawn(argv(route, List.of(), command))
               .environment(Map.of())
               .stdin(route.seccompFilter() == null ? Stdio.NULL : Stdio.PIPE)
               .outputOnFd3()
@@ -359,7 +355,7 @@ public final class DirectExec {
     if (route.seccompFilter() != null) {
       // At most 32 KiB, which the pipe takes whole; the helper reads it before anything else.
       try (OutputStream stdin = p.getOutputStream()) {
-        stdin.write(HexFormat.of().parseHex(route.seccompFilter()));
+        stdin.write(filterBytes(route));
       } catch (IOException e) {
         // The helper ended first: it reports why on fd 3.
       }
@@ -381,6 +377,36 @@ public final class DirectExec {
         // the read end of a pipe: nothing to lose
       }
     }
+  }
+
+  /**
+   * Starts {@code command} through the helper for an interactive exec without a terminal (see
+   * {@link ExecSession}).
+   */
+  public static ExecSession startInteractive(
+      Direct route, String id, List<String> command, ExecSession.Streams streams) {
+    return ExecSession.startDirect(route, id, command, streams);
+  }
+
+  /**
+   * The helper's command line: {@code flags} (which the helper takes first), the route's options,
+   * the command.
+   */
+  static List<String> argv(Direct route, List<String> flags, List<String> command) {
+    List<String> argv = new ArrayList<>(flags.size() + route.options().size() + command.size() + 2);
+    argv.add(route.helper().toString());
+    argv.addAll(flags);
+    argv.addAll(route.options());
+    argv.add("--");
+    argv.addAll(command);
+    return argv;
+  }
+
+  /** The seccomp filter's instructions as the helper reads them on stdin; empty for none. */
+  static byte[] filterBytes(Direct route) {
+    return route.seccompFilter() == null
+        ? new byte[0]
+        : HexFormat.of().parseHex(route.seccompFilter());
   }
 
   /** The helper's report on fd 3 when the command did not run; empty when it ran and gave 255. */

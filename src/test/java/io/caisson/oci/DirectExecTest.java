@@ -192,6 +192,20 @@ class DirectExecTest {
   }
 
   @Test
+  void theHelpersFlagsComeFirstAndTheFilterGoesAsItsBytes() {
+    DirectExec.Direct route =
+        new DirectExec.Direct(
+            Path.of("/x/caisson-exec"), List.of("--uid", "0"), "0600000000000000");
+    assertThat(
+            DirectExec.argv(route, List.of("--errors-on-stderr", "--keep-stdin"), List.of("cat")))
+        .containsExactly(
+            "/x/caisson-exec", "--errors-on-stderr", "--keep-stdin", "--uid", "0", "--", "cat");
+    assertThat(DirectExec.filterBytes(route)).containsExactly(6, 0, 0, 0, 0, 0, 0, 0);
+    assertThat(DirectExec.filterBytes(new DirectExec.Direct(Path.of("/h"), List.of(), null)))
+        .isEmpty();
+  }
+
+  @Test
   void anEnvironmentTooBigForArgumentsGoesToRunc() {
     OciSpec.Process bigVariable = shell(List.of("BIG=" + "x".repeat(40 << 10)));
     assertThat(route(spec(bigVariable, null, List.of())))

@@ -11,19 +11,27 @@ import io.caisson.cri.v1.ContainerStatusRequest;
 import io.caisson.cri.v1.ExecRequest;
 import io.caisson.cri.v1.ExecSyncRequest;
 import io.caisson.cri.v1.ExecSyncResponse;
+import io.caisson.cri.v1.LinuxContainerConfig;
+import io.caisson.cri.v1.LinuxContainerSecurityContext;
 import io.caisson.cri.v1.PortForwardRequest;
+import io.caisson.cri.v1.SecurityProfile;
 import io.caisson.cri.v1.StopContainerRequest;
 import io.caisson.testing.DaemonProcess;
 import io.caisson.testing.TestNode;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -216,6 +224,112 @@ class StreamingDaemonIT {
     while (ps(id).contains("sleep 1111")) {
       assertThat(System.nanoTime()).as("exec outlived its client").isLessThan(deadline);
       Thread.sleep(200);
+    }
+  }
+
+  /**
+   * Without a terminal, an exec in a container under seccomp RuntimeDefault runs through
+   * caisson-exec, as its ExecSync does: the filter goes first on the helper's stdin, and the
+   * client's bytes after it reach the command whole; the command is confined by the container's
+   * filter and its parent on the node is the helper; a command that cannot run says why on stderr
+   * and ends with 255, as through runc exec. A terminal keeps runc.
+   */
+  @Test
+  void anExecWithoutATerminalRunsThroughTheHelperUnderTheContainersFilter() throws Exception {
+    String id =
+        node.run(
+            pod,
+            POD,
+            node.container("confined", "sleep", "3600")
+                .setLinux(
+                    LinuxContainerConfig.newBuilder()
+                        .setSecurityContext(
+                            LinuxContainerSecurityContext.newBuilder()
+                                .setSeccomp(
+                                    SecurityProfile.newBuilder()
+                                        .setProfileType(
+                                            SecurityProfile.ProfileType.RuntimeDefault)))));
+    SpdyStreamingIT.assertEchoedWhole(
+        exec(
+            ExecRequest.newBuilder()
+                .setContainerId(id)
+                .addCmd("cat")
+                .setStdin(true)
+                .setStdout(true)
+                .setStderr(true)),
+        1 << 20);
+
+    // RuntimeDefault allows unshare(2) only to holders of CAP_SYS_ADMIN.
+    Map<Integer, String> confined =
+        collect(
+            id, false, "sh", "-c", "grep '^Seccomp:' /proc/self/status; busybox unshare -U true");
+    assertThat(confined.get(1)).isEqualTo("Seccomp:\t2\n");
+    assertThat(confined.get(2)).contains("Operation not permitted");
+    assertThat(JSON.readTree(confined.get(3)).path("reason").asText()).isEqualTo("NonZeroExitCode");
+    // The parent is outside the container's pid namespace: the node knows it.
+    assertThat(parentOnTheNode(id, false)).isEqualTo("caisson-exec");
+    assertThat(parentOnTheNode(id, true)).startsWith("runc");
+
+    Map<Integer, String> missing = collect(id, false, "no-such-command");
+    assertThat(missing.get(2)).contains("\"no-such-command\": executable file not found in $PATH");
+    assertThat(JSON.readTree(missing.get(3)).at("/details/causes/0/message").asText())
+        .isEqualTo("255");
+  }
+
+  /** stdout (1), stderr (2) and status (3) of an exec over WebSocket, without stdin. */
+  private Map<Integer, String> collect(String id, boolean tty, String... command) throws Exception {
+    URI url =
+        exec(
+            ExecRequest.newBuilder()
+                .setContainerId(id)
+                .addAllCmd(List.of(command))
+                .setTty(tty)
+                .setStdout(true)
+                .setStderr(!tty));
+    try (WsTestClient ws = WsTestClient.connect(wsUrl(url), "v5.channel.k8s.io")) {
+      return ws.collect();
+    }
+  }
+
+  /** The name of the node-side parent of a {@code sleep} exec'd over the streaming server. */
+  private String parentOnTheNode(String id, boolean tty) throws Exception {
+    String seconds = tty ? "4.25" : "4.5";
+    CompletableFuture<Map<Integer, String>> exec =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return collect(id, tty, "sleep", seconds);
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            });
+    try {
+      for (int i = 0; i < 150; i++) {
+        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+          Optional<Path> sleep =
+              procs
+                  .filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit))
+                  .filter(p -> commandLine(p).equals("sleep\u0000" + seconds + "\u0000"))
+                  .findFirst();
+          if (sleep.isPresent()) {
+            String stat = Files.readString(sleep.get().resolve("stat"));
+            String ppid = stat.substring(stat.lastIndexOf(')') + 2).split(" ")[1];
+            return Files.readString(Path.of("/proc", ppid, "comm")).strip();
+          }
+        }
+        Thread.sleep(20);
+      }
+      throw new AssertionError("the exec'd sleep never showed on the node");
+    } finally {
+      exec.get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  private static String commandLine(Path proc) {
+    try {
+      return Files.readString(proc.resolve("cmdline"));
+    } catch (IOException | RuntimeException e) {
+      return "";
     }
   }
 
