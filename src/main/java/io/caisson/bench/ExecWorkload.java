@@ -1,9 +1,12 @@
 package io.caisson.bench;
 
 import io.caisson.cri.v1.ContainerConfig;
+import io.caisson.cri.v1.ExecRequest;
 import io.caisson.cri.v1.ExecSyncRequest;
 import io.caisson.cri.v1.ExecSyncResponse;
 import io.caisson.cri.v1.SecurityProfile;
+import java.net.URI;
+import java.time.Duration;
 
 /**
  * ExecSync {@code true} in a running busybox container; with a {@link RuncExecFloor}, each one is
@@ -12,12 +15,16 @@ import io.caisson.cri.v1.SecurityProfile;
  * is {@code Unconfined}; the restricted Pod Security Standard asks for this one). Each ExecSync and
  * each floor starts after {@link ContainerWorkload#QUIET}: a floor right after the call would share
  * the machine with the runtime's own work after its answer, and kubelet's probes come seconds
- * apart, each to a quiet node.
+ * apart, each to a quiet node. Last, an exec of {@code true} in the first container as {@code
+ * kubectl exec} without {@code -t} makes it ({@link SpdyExec}): the Exec call, the connection to
+ * the runtime's streaming server and the command, until its status arrives.
  */
 public final class ExecWorkload implements Workload {
   static final String EXEC = "ExecSync true";
   static final String FLOOR = "raw runc exec true (floor)";
   static final String EXEC_SECCOMP = "ExecSync true, seccomp RuntimeDefault";
+  static final String EXEC_STREAMING = "Exec true over SPDY, no terminal";
+  private static final Duration STREAMING_TIMEOUT = Duration.ofSeconds(30);
   private String container;
   private String confined;
 
@@ -53,6 +60,8 @@ public final class ExecWorkload implements Workload {
             .setTimeout(30)
             .build();
     var confinedRequest = request.toBuilder().setContainerId(confined).build();
+    var streamingRequest =
+        ExecRequest.newBuilder().setContainerId(container).addCmd("true").setStdout(true).build();
     var runtime = context.client().runtime();
     for (int i = 0; i < context.iterations(); i++) {
       Thread.sleep(ContainerWorkload.QUIET);
@@ -69,6 +78,16 @@ public final class ExecWorkload implements Workload {
       }
       Thread.sleep(ContainerWorkload.QUIET);
       requireSuccess(samples.time(EXEC_SECCOMP, () -> runtime.execSync(confinedRequest)));
+      Thread.sleep(ContainerWorkload.QUIET);
+      String status =
+          samples.time(
+              EXEC_STREAMING,
+              () ->
+                  SpdyExec.run(
+                      URI.create(runtime.exec(streamingRequest).getUrl()), STREAMING_TIMEOUT));
+      if (!status.contains("\"Success\"")) {
+        throw new IllegalStateException("Exec true over SPDY ended with " + status);
+      }
     }
   }
 

@@ -206,6 +206,7 @@ class BenchIT {
       assertThat(exec.at("/metrics/raw runc exec true (floor)/count").asInt()).isEqualTo(2);
       assertThat(exec.at("/metrics/ExecSync true, seccomp RuntimeDefault/count").asInt())
           .isEqualTo(2);
+      assertThat(exec.at("/metrics/Exec true over SPDY, no terminal/count").asInt()).isEqualTo(2);
       assertThat(exec.get("exec_sync_over_runc_exec").asDouble()).isPositive();
       assertThat(run.output()).contains("ExecSync true / runc exec floor of the same rounds");
       // runc run removes what it ran: the floor leaves no container in its state directory.
