@@ -130,8 +130,14 @@ final class SpdyExec {
                 return status.toString(StandardCharsets.UTF_8);
               }
             }
-            case SpdyRstStreamFrame reset when reset.streamId() == ERROR_STREAM ->
+            case SpdyRstStreamFrame reset when reset.streamId() == ERROR_STREAM -> {
+              // kubelet's streaming library (containerd's) resets the streams once it has
+              // written the status.
+              if (status.size() == 0) {
                 throw new IOException("the error stream was reset: " + reset.status());
+              }
+              return status.toString(StandardCharsets.UTF_8);
+            }
             case SpdyGoAwayFrame goAway -> {
               return status.toString(StandardCharsets.UTF_8);
             }
