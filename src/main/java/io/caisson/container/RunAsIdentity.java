@@ -12,6 +12,9 @@ import java.nio.file.Path;
  * image's, resolved against the container's own /etc/passwd and /etc/group.
  */
 final class RunAsIdentity {
+  /** The largest id a process can have: (uid_t) -1 is "no id" to the kernel. */
+  static final long MAX_ID = 0xFFFF_FFFEL;
+
   private RunAsIdentity() {}
 
   static ImageUsers.Identity resolve(ContainerConfig config, ImageConfig image, Path rootfs)
@@ -21,6 +24,16 @@ final class RunAsIdentity {
         && !security.hasRunAsUser()
         && security.getRunAsUsername().isEmpty()) {
       throw CaissonException.invalid("run_as_group is set without run_as_user or run_as_username");
+    }
+    // Checked here: runc takes ids as uint32 and refuses the spec with an error of its own.
+    if (security.hasRunAsUser()) {
+      requireId("run_as_user", security.getRunAsUser().getValue());
+    }
+    if (security.hasRunAsGroup()) {
+      requireId("run_as_group", security.getRunAsGroup().getValue());
+    }
+    for (long group : security.getSupplementalGroupsList()) {
+      requireId("supplemental group", group);
     }
     String user;
     String group = InfraContainers.groupOf(image.user());
@@ -40,5 +53,11 @@ final class RunAsIdentity {
     boolean imageGroups = security.getSupplementalGroupsPolicy() != SupplementalGroupsPolicy.Strict;
     return ImageUsers.read(rootfs)
         .resolve(user, group, security.getSupplementalGroupsList(), imageGroups);
+  }
+
+  private static void requireId(String what, long id) {
+    if (id < 0 || id > MAX_ID) {
+      throw CaissonException.invalid("%s %d is out of range (0 to %d)", what, id, MAX_ID);
+    }
   }
 }
