@@ -25,6 +25,8 @@ import io.caisson.image.ImageService;
 import io.caisson.image.PinnedImages;
 import io.caisson.image.Platform;
 import io.caisson.image.SignaturePolicyFile;
+import io.caisson.linux.SignalDispositions;
+import io.caisson.linux.SyscallException;
 import io.caisson.metrics.DaemonMetrics;
 import io.caisson.metrics.MetricRegistry;
 import io.caisson.metrics.MetricsServer;
@@ -122,6 +124,19 @@ public final class Daemon implements AutoCloseable {
   /** Serves until SIGTERM or SIGINT, then drains and returns the process exit code. */
   public int runUntilSignalled() throws Exception {
     long started = System.nanoTime();
+    // Signals ignored from the start (nohup, a shell's background job) would stay ignored.
+    for (int signal :
+        new int[] {
+          SignalDispositions.SIGTERM, SignalDispositions.SIGINT, SignalDispositions.SIGHUP
+        }) {
+      try {
+        if (SignalDispositions.unignore(signal)) {
+          LOG.info("signal {} was ignored when the daemon started: taken over", signal);
+        }
+      } catch (SyscallException e) {
+        LOG.warn("cannot take over signal {}: {}", signal, e.getMessage());
+      }
+    }
     // Before the socket exists: a SIGTERM as soon as it appears must drain, not kill the JVM.
     Signal.handle(new Signal("TERM"), signal -> stopRequested.countDown());
     Signal.handle(new Signal("INT"), signal -> stopRequested.countDown());

@@ -29,6 +29,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -302,6 +303,21 @@ class DaemonIT {
   }
 
   /** SIGHUP, as `systemctl reload caisson` sends it. */
+  /**
+   * Under nohup (SIGHUP ignored from the start, which the JVM would keep and Signal.handle would
+   * silently accept) a SIGHUP still reloads the configuration, as Go's daemons take it over.
+   */
+  @Test
+  void aDaemonStartedWithSighupIgnoredStillReloadsOnIt() throws Exception {
+    try (DaemonProcess daemon = DaemonProcess.startUnder(List.of("nohup"), dir)) {
+      awaitLog(daemon, "signal 1 was ignored when the daemon started: taken over");
+      Path dropIns = Files.createDirectories(dir.resolve("caisson.d"));
+      Files.writeString(dropIns.resolve("50-reload.toml"), "default_env = [\"UNDER_NOHUP=yes\"]\n");
+      hangUp(daemon);
+      awaitLog(daemon, "configuration reloaded: taken up [default_env]");
+    }
+  }
+
   private static void hangUp(DaemonProcess daemon) throws Exception {
     Process kill =
         new ProcessBuilder("kill", "-HUP", Long.toString(daemon.process().pid())).start();
