@@ -1,10 +1,8 @@
 package io.caisson.bench;
 
-import io.caisson.cri.v1.ContainerConfig;
 import io.caisson.cri.v1.ExecRequest;
 import io.caisson.cri.v1.ExecSyncRequest;
 import io.caisson.cri.v1.ExecSyncResponse;
-import io.caisson.cri.v1.SecurityProfile;
 import java.net.URI;
 import java.time.Duration;
 
@@ -37,18 +35,8 @@ public final class ExecWorkload implements Workload {
   public void setUp(BenchContext context) throws Exception {
     String pod = context.fleet().runPod("exec");
     container = context.fleet().runContainer(pod, "exec");
-    ContainerConfig plain = context.fleet().containerConfig("exec-seccomp");
-    ContainerConfig seccomp =
-        plain.toBuilder()
-            .setLinux(
-                plain.getLinux().toBuilder()
-                    .setSecurityContext(
-                        plain.getLinux().getSecurityContext().toBuilder()
-                            .setSeccomp(
-                                SecurityProfile.newBuilder()
-                                    .setProfileType(SecurityProfile.ProfileType.RuntimeDefault))))
-            .build();
-    confined = context.fleet().runContainer(pod, seccomp);
+    confined =
+        context.fleet().runContainer(pod, context.fleet().confinedContainerConfig("exec-seccomp"));
   }
 
   @Override

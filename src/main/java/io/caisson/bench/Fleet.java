@@ -15,6 +15,7 @@ import io.caisson.cri.v1.PodSandboxMetadata;
 import io.caisson.cri.v1.RemoveContainerRequest;
 import io.caisson.cri.v1.RemovePodSandboxRequest;
 import io.caisson.cri.v1.RunPodSandboxRequest;
+import io.caisson.cri.v1.SecurityProfile;
 import io.caisson.cri.v1.StartContainerRequest;
 import io.caisson.cri.v1.StopContainerRequest;
 import io.caisson.cri.v1.StopPodSandboxRequest;
@@ -104,6 +105,23 @@ public final class Fleet implements AutoCloseable {
                 .setSecurityContext(
                     LinuxContainerSecurityContext.newBuilder()
                         .setNamespaceOptions(KUBELET_DEFAULT)))
+        .build();
+  }
+
+  /**
+   * {@link #containerConfig} confined by seccomp {@code RuntimeDefault}, as the restricted Pod
+   * Security Standard asks.
+   */
+  public ContainerConfig confinedContainerConfig(String name) {
+    ContainerConfig plain = containerConfig(name);
+    return plain.toBuilder()
+        .setLinux(
+            plain.getLinux().toBuilder()
+                .setSecurityContext(
+                    plain.getLinux().getSecurityContext().toBuilder()
+                        .setSeccomp(
+                            SecurityProfile.newBuilder()
+                                .setProfileType(SecurityProfile.ProfileType.RuntimeDefault))))
         .build();
   }
 

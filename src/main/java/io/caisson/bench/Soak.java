@@ -12,7 +12,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * 10 s: a leak shows as a rising PSS trend, a bug as errors. Meanwhile a {@link RelistPoller}
  * relists once a second as kubelet does, over the churn and any standing pods (2 containers each,
  * run first and removed at the end): a relist that slows down over time shows as a rising trend of
- * its per-sample medians.
+ * its per-sample medians. The standing pods' containers (one plain, one under seccomp {@code
+ * RuntimeDefault}) get exec probes ({@link SoakProbes}), five a second.
  */
 public final class Soak {
   private static final Duration SAMPLE_EVERY = Duration.ofSeconds(10);
@@ -22,6 +23,7 @@ public final class Soak {
   public static ObjectNode run(
       Fleet fleet, long daemonPid, Duration length, int standingPods, PrintStream out)
       throws Exception {
+    List<String> standing = java.util.Collections.synchronizedList(new ArrayList<>());
     if (standingPods > 0) {
       out.printf("soak %s: running %d standing pods%n", fleet.client().label(), standingPods);
       Parallel.run(
@@ -29,8 +31,8 @@ public final class Soak {
           standingPods,
           i -> {
             String pod = fleet.runPod("standing");
-            fleet.runContainer(pod, "a");
-            fleet.runContainer(pod, "b");
+            standing.add(fleet.runContainer(pod, "a"));
+            standing.add(fleet.runContainer(pod, fleet.confinedContainerConfig("b")));
           });
     }
     AtomicLong lifecycles = new AtomicLong();
@@ -40,6 +42,7 @@ public final class Soak {
     List<Double> rss = new ArrayList<>();
     List<Double> pss = new ArrayList<>();
     RelistPoller relists = RelistPoller.start(fleet.client());
+    SoakProbes probes = SoakProbes.start(fleet.client(), standing);
     long start = System.nanoTime();
     long end = start + length.toNanos();
     try {
@@ -82,8 +85,14 @@ public final class Soak {
           memory = ", RSS %.1f MiB, PSS %.1f MiB".formatted(usage.rssMb(), usage.pssMb());
         }
         out.printf(
-            "soak %s: %.1f min, %d lifecycles, %d errors%s, %s%n",
-            fleet.client().label(), t, lifecycles.get(), errors.get(), memory, relistText);
+            "soak %s: %.1f min, %d lifecycles, %d errors%s, %s, %s%n",
+            fleet.client().label(),
+            t,
+            lifecycles.get(),
+            errors.get(),
+            memory,
+            relistText,
+            probes.progress());
         if (System.nanoTime() >= end) {
           break;
         }
@@ -94,6 +103,7 @@ public final class Soak {
         churner.join();
       }
     } finally {
+      probes.close();
       relists.close();
     }
     fleet.close();
@@ -107,6 +117,20 @@ public final class Soak {
     ObjectNode relist = relists.result();
     result.set("relist", relist);
     printRelist(out, fleet.client().label(), relist);
+    ObjectNode probed = probes.result();
+    result.set("exec_probes", probed);
+    if (probed.get("count").asInt() > 0 || probed.get("errors").asLong() > 0) {
+      out.printf(
+          "soak %s: %d exec probes (%d over SPDY), median %.1f ms, p90 %.1f ms, max %.1f ms,"
+              + " %d errors%n",
+          fleet.client().label(),
+          probed.get("count").asInt(),
+          probed.get("over_spdy").asLong(),
+          probed.path("median_ms").asDouble(),
+          probed.path("p90_ms").asDouble(),
+          probed.path("max_ms").asDouble(),
+          probed.get("errors").asLong());
+    }
     if (!pss.isEmpty()) {
       double slope = Stats.slope(minutes, pss) * 60;
       result.put("rss_before_mib", rss.getFirst()).put("rss_after_mib", rss.getLast());

@@ -136,6 +136,12 @@ class BenchIT {
           .isGreaterThanOrEqualTo(relist.get("p99_ms").asDouble());
       assertThat(relist.get("median_trend_ms_per_hour").isNumber()).isTrue();
       assertThat(output).contains("relists, median");
+      // Five probes a second for 15 s into the 4 standing containers, every tenth over SPDY.
+      JsonNode probes = soak.get("exec_probes");
+      assertThat(probes.get("count").asInt()).as(output).isGreaterThanOrEqualTo(20);
+      assertThat(probes.get("over_spdy").asLong()).as(output).isPositive();
+      assertThat(probes.get("errors").asLong()).as(output).isZero();
+      assertThat(output).contains("exec probes (");
 
       // The standing pods went with the churn's.
       assertThat(node.pods()).isEmpty();
