@@ -117,13 +117,12 @@ public final class Container {
       if (route == null) {
         route = plan.get();
         switch (route) {
-          case DirectExec.Direct _ -> LOG.debug("container {}: ExecSync through caisson-exec", id);
+          case DirectExec.Direct _ -> LOG.debug("container {}: execs through caisson-exec", id);
           case DirectExec.ThroughRunc runc when runc.lasting() ->
-              LOG.info("container {}: ExecSync through runc exec: {}", id, runc.reason());
+              LOG.info("container {}: execs through runc exec: {}", id, runc.reason());
           // Tried again at the next exec: at info, a probe every few seconds would repeat it.
           case DirectExec.ThroughRunc runc ->
-              LOG.debug(
-                  "container {}: ExecSync through runc exec this time: {}", id, runc.reason());
+              LOG.debug("container {}: exec through runc exec this time: {}", id, runc.reason());
         }
         if (!(route instanceof DirectExec.ThroughRunc runc) || runc.lasting()) {
           execRoute = route;

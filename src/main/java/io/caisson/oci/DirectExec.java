@@ -352,14 +352,8 @@ public final class DirectExec {
     } catch (IOException e) {
       throw CaissonException.internal("cannot run " + route.helper() + " in " + id, e);
     }
-    if (route.seccompFilter() != null) {
-      // At most 32 KiB, which the pipe takes whole; the helper reads it before anything else.
-      try (OutputStream stdin = p.getOutputStream()) {
-        stdin.write(filterBytes(route));
-      } catch (IOException e) {
-        // The helper ended first: it reports why on fd 3.
-      }
-    }
+    // The helper ended first if this fails: it reports why on fd 3.
+    sendFilter(route, p, false);
     InputStream status = p.fd3();
     try {
       return Runc.awaitExec(
@@ -400,6 +394,35 @@ public final class DirectExec {
     argv.add("--");
     argv.addAll(command);
     return argv;
+  }
+
+  /**
+   * Writes the route's seccomp filter, if it has one, to the helper's stdin, which the helper reads
+   * before anything else; at most 32 KiB, which the empty pipe takes whole. Then closes stdin
+   * unless {@code keepOpen} (the client's input follows).
+   *
+   * @return false when the helper had already ended (its status says why)
+   */
+  static boolean sendFilter(Direct route, Process helper, boolean keepOpen) {
+    if (route.seccompFilter() == null) {
+      return true;
+    }
+    OutputStream stdin = helper.getOutputStream();
+    try {
+      stdin.write(filterBytes(route));
+      stdin.flush();
+      return true;
+    } catch (IOException e) {
+      return false;
+    } finally {
+      if (!keepOpen) {
+        try {
+          stdin.close();
+        } catch (IOException e) {
+          // our end of a pipe the helper no longer reads: nothing to lose
+        }
+      }
+    }
   }
 
   /** The seccomp filter's instructions as the helper reads them on stdin; empty for none. */

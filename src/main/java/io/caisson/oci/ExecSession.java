@@ -112,7 +112,6 @@ public final class ExecSession implements AutoCloseable {
    */
   static ExecSession startDirect(
       DirectExec.Direct route, String id, List<String> command, Streams streams) {
-    byte[] filter = DirectExec.filterBytes(route);
     List<String> flags = new ArrayList<>(List.of("--errors-on-stderr"));
     if (streams.stdin()) {
       flags.add("--keep-stdin");
@@ -122,26 +121,15 @@ public final class ExecSession implements AutoCloseable {
       helper =
           new Spawn(DirectExec.argv(route, flags, command))
               .environment(Map.of())
-              .stdin(piped(streams.stdin() || filter.length > 0))
+              .stdin(piped(streams.stdin() || route.seccompFilter() != null))
               .stdout(piped(streams.stdout()))
               .stderr(piped(streams.stderr()))
               .start();
     } catch (IOException e) {
       throw CaissonException.internal("cannot run " + route.helper() + " in " + id, e);
     }
-    if (filter.length > 0) {
-      // At most 32 KiB, which the pipe takes whole before the helper reads it.
-      OutputStream stdin = helper.getOutputStream();
-      try {
-        stdin.write(filter);
-        stdin.flush();
-        if (!streams.stdin()) {
-          stdin.close();
-        }
-      } catch (IOException e) {
-        // The helper ended first: its stderr and exit status say why.
-      }
-    }
+    // The helper ended first if this fails: its stderr and exit status say why.
+    DirectExec.sendFilter(route, helper, streams.stdin());
     return new ExecSession(helper, null, null);
   }
 
