@@ -16,12 +16,12 @@ import io.caisson.cri.v1.LinuxSandboxSecurityContext;
 import io.caisson.cri.v1.RunPodSandboxRequest;
 import io.caisson.cri.v1.SecurityProfile;
 import io.caisson.linux.ProcessStamp;
+import io.caisson.testing.NodeProcesses;
 import io.caisson.testing.TestNode;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,7 +30,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -218,7 +217,7 @@ class DirectExecIT {
             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
     // Gone, not a zombie under the container's `sleep` (pid 1), which reaps nothing: pgrep
     // matches zombies by name (critest's check).
-    assertThat(processWithCommandLine("sleep\u000031.5\u0000"))
+    assertThat(NodeProcesses.withCommandLine("sleep", "31.5"))
         .as("the timed-out command is killed")
         .isEmpty();
     assertThat(
@@ -282,7 +281,7 @@ class DirectExecIT {
             : CompletableFuture.supplyAsync(() -> node.exec(id, "sleep", seconds).getExitCode());
     try {
       for (int i = 0; i < 100; i++) {
-        Optional<Long> pid = processWithCommandLine("sleep\u0000" + seconds + "\u0000");
+        Optional<Long> pid = NodeProcesses.withCommandLine("sleep", seconds);
         if (pid.isPresent()) {
           return of.apply(ProcessStamp.of(pid.get()).orElseThrow());
         }
@@ -296,30 +295,6 @@ class DirectExecIT {
 
   /** The name of the node-side parent of a command ExecSync runs in the container. */
   private String parentOfExec(String id) throws Exception {
-    return duringExec(
-        id,
-        false,
-        process -> {
-          String stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
-          String ppid = stat.substring(stat.lastIndexOf(')') + 2).split(" ")[1];
-          return Files.readString(Path.of("/proc", ppid, "comm")).strip();
-        });
-  }
-
-  private static Optional<Long> processWithCommandLine(String cmdline) throws IOException {
-    try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
-      return procs
-          .filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit))
-          .filter(
-              p -> {
-                try {
-                  return Files.readString(p.resolve("cmdline")).equals(cmdline);
-                } catch (IOException | RuntimeException e) {
-                  return false;
-                }
-              })
-          .map(p -> Long.parseLong(p.getFileName().toString()))
-          .findFirst();
-    }
+    return duringExec(id, false, process -> NodeProcesses.parentName(process.pid()));
   }
 }

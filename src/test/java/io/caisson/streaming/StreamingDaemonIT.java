@@ -17,21 +17,19 @@ import io.caisson.cri.v1.PortForwardRequest;
 import io.caisson.cri.v1.SecurityProfile;
 import io.caisson.cri.v1.StopContainerRequest;
 import io.caisson.testing.DaemonProcess;
+import io.caisson.testing.NodeProcesses;
 import io.caisson.testing.TestNode;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -70,6 +68,16 @@ class StreamingDaemonIT {
 
   private String run(String name, boolean tty, String... command) {
     return node.run(pod, POD, node.container(name, command).setTty(tty).setStdin(tty));
+  }
+
+  /** {@code cat} with stdin, stdout and stderr: what goes in comes back. */
+  private static ExecRequest.Builder catAll(String id) {
+    return ExecRequest.newBuilder()
+        .setContainerId(id)
+        .addCmd("cat")
+        .setStdin(true)
+        .setStdout(true)
+        .setStderr(true);
   }
 
   private URI exec(ExecRequest.Builder request) {
@@ -192,14 +200,7 @@ class StreamingDaemonIT {
   void megabytesOfStdinThroughExecOverSpdyAndAVanishedClientsProcessEnds() throws Exception {
     String id = run("echo", false, "sleep", "3600");
     int size = 4 << 20;
-    URI url =
-        exec(
-            ExecRequest.newBuilder()
-                .setContainerId(id)
-                .addCmd("cat")
-                .setStdin(true)
-                .setStdout(true)
-                .setStderr(true));
+    URI url = exec(catAll(id));
     SpdyStreamingIT.assertEchoedWhole(url, size);
 
     URI stuck =
@@ -249,15 +250,7 @@ class StreamingDaemonIT {
                                     SecurityProfile.newBuilder()
                                         .setProfileType(
                                             SecurityProfile.ProfileType.RuntimeDefault)))));
-    SpdyStreamingIT.assertEchoedWhole(
-        exec(
-            ExecRequest.newBuilder()
-                .setContainerId(id)
-                .addCmd("cat")
-                .setStdin(true)
-                .setStdout(true)
-                .setStderr(true)),
-        1 << 20);
+    SpdyStreamingIT.assertEchoedWhole(exec(catAll(id)), 1 << 20);
 
     // RuntimeDefault allows unshare(2) only to holders of CAP_SYS_ADMIN.
     Map<Integer, String> confined =
@@ -305,31 +298,15 @@ class StreamingDaemonIT {
             });
     try {
       for (int i = 0; i < 150; i++) {
-        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
-          Optional<Path> sleep =
-              procs
-                  .filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit))
-                  .filter(p -> commandLine(p).equals("sleep\u0000" + seconds + "\u0000"))
-                  .findFirst();
-          if (sleep.isPresent()) {
-            String stat = Files.readString(sleep.get().resolve("stat"));
-            String ppid = stat.substring(stat.lastIndexOf(')') + 2).split(" ")[1];
-            return Files.readString(Path.of("/proc", ppid, "comm")).strip();
-          }
+        Optional<Long> sleep = NodeProcesses.withCommandLine("sleep", seconds);
+        if (sleep.isPresent()) {
+          return NodeProcesses.parentName(sleep.get());
         }
         Thread.sleep(20);
       }
       throw new AssertionError("the exec'd sleep never showed on the node");
     } finally {
       exec.get(30, TimeUnit.SECONDS);
-    }
-  }
-
-  private static String commandLine(Path proc) {
-    try {
-      return Files.readString(proc.resolve("cmdline"));
-    } catch (IOException | RuntimeException e) {
-      return "";
     }
   }
 
