@@ -1,8 +1,8 @@
 package io.caisson.bench;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.caisson.cri.v1.VersionRequest;
 import io.caisson.cri.v1.VersionResponse;
+import io.caisson.json.JsonObject;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
@@ -186,7 +186,7 @@ public final class Bench implements Callable<Integer> {
       }
       List<String> labels = labels(targets);
       warmUpClient(targets);
-      ObjectNode header = header(targets, labels);
+      JsonObject header = header(targets, labels);
       Runner runner =
           new Runner(
               targets,
@@ -204,7 +204,7 @@ public final class Bench implements Callable<Integer> {
         results.add(runner.run(name));
       }
       out.print(Report.table(labels, results));
-      ObjectNode document = Report.json(header, labels, results);
+      JsonObject document = Report.json(header, labels, results);
       if (soakMinutes != null) {
         var soaks = document.putArray("soak");
         for (Runner.Target target : targets) {
@@ -285,8 +285,8 @@ public final class Bench implements Callable<Integer> {
     return targets.size() == 1 ? List.of("A") : List.of("A", "B");
   }
 
-  private ObjectNode header(List<Runner.Target> targets, List<String> labels) throws IOException {
-    ObjectNode header = Report.mapper().createObjectNode();
+  private JsonObject header(List<Runner.Target> targets, List<String> labels) throws IOException {
+    JsonObject header = new JsonObject();
     header.put("date", OffsetDateTime.now().toString());
     header.put("host", InetAddress.getLocalHost().getHostName());
     header.put("cpus", Runtime.getRuntime().availableProcessors());

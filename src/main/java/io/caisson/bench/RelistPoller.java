@@ -1,10 +1,10 @@
 package io.caisson.bench;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.caisson.cri.v1.Container;
 import io.caisson.cri.v1.ContainerStatusRequest;
 import io.caisson.cri.v1.ListContainersRequest;
 import io.caisson.cri.v1.ListPodSandboxRequest;
+import io.caisson.json.JsonObject;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
@@ -114,8 +114,8 @@ final class RelistPoller implements AutoCloseable {
    * Everything timed so far: count, median, p99 and max (ms), the trend of the windows' medians
    * (ms/h), errors and containers that vanished between list and status.
    */
-  synchronized ObjectNode result() {
-    ObjectNode result = Report.mapper().createObjectNode();
+  synchronized JsonObject result() {
+    JsonObject result = new JsonObject();
     result.put("count", all.size());
     result.put("vanished_containers", vanished.get());
     result.put("errors", errors.get());

@@ -1,8 +1,8 @@
 package io.caisson.bench;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.caisson.json.Json;
+import io.caisson.json.JsonArray;
+import io.caisson.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,7 +13,6 @@ import java.util.Set;
 
 /** The printed tables and the JSON document of a run. */
 public final class Report {
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private Report() {}
 
@@ -142,32 +141,32 @@ public final class Report {
   }
 
   /** The whole run as JSON: environment, per-target outcomes with summaries and raw samples. */
-  public static ObjectNode json(
-      ObjectNode header, List<String> labels, List<Runner.WorkloadResult> results) {
-    ObjectNode root = header.deepCopy();
-    ArrayNode workloads = root.putArray("workloads");
+  public static JsonObject json(
+      JsonObject header, List<String> labels, List<Runner.WorkloadResult> results) {
+    JsonObject root = header.deepCopy();
+    JsonArray workloads = root.putArray("workloads");
     for (Runner.WorkloadResult result : results) {
-      ObjectNode workload = workloads.addObject().put("name", result.name());
-      ObjectNode byTarget = workload.putObject("results");
+      JsonObject workload = workloads.addObject().put("name", result.name());
+      JsonObject byTarget = workload.putObject("results");
       for (int e = 0; e < labels.size(); e++) {
         Outcome outcome = result.outcomes().get(e);
-        ObjectNode node = byTarget.putObject(labels.get(e));
+        JsonObject node = byTarget.putObject(labels.get(e));
         switch (outcome) {
           case Outcome.Measured m -> {
             node.put("status", "ok");
-            ObjectNode metrics = node.putObject("metrics");
+            JsonObject metrics = node.putObject("metrics");
             m.metrics()
                 .forEach(
                     (name, metric) -> {
                       Stats.Summary s = Stats.summarize(metric.values());
-                      ObjectNode mn = metrics.putObject(name);
+                      JsonObject mn = metrics.putObject(name);
                       mn.put("unit", metric.unit())
                           .put("count", s.count())
                           .put("median", s.median())
                           .put("p90", s.p90())
                           .put("min", s.min())
                           .put("max", s.max());
-                      ArrayNode values = mn.putArray("samples");
+                      JsonArray values = mn.putArray("samples");
                       metric.values().forEach(values::add);
                     });
           }
@@ -184,7 +183,7 @@ public final class Report {
         }
       }
       if (labels.size() == 2) {
-        ObjectNode ratios = workload.putObject("ratio");
+        JsonObject ratios = workload.putObject("ratio");
         ratios.put("of", labels.get(0) + "/" + labels.get(1));
         Map<String, Samples.Metric> a = metricsOf(result.outcomes().get(0));
         Map<String, Samples.Metric> b = metricsOf(result.outcomes().get(1));
@@ -204,16 +203,11 @@ public final class Report {
     return root;
   }
 
-  public static void write(Path file, ObjectNode document) throws IOException {
+  public static void write(Path file, JsonObject document) throws IOException {
     Path parent = file.toAbsolutePath().getParent();
     if (parent != null) {
       Files.createDirectories(parent);
     }
-    Files.writeString(
-        file, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(document) + "\n");
-  }
-
-  static ObjectMapper mapper() {
-    return JSON;
+    Files.writeString(file, Json.pretty(document) + "\n");
   }
 }

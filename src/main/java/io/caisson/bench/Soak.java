@@ -1,6 +1,6 @@
 package io.caisson.bench;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.caisson.json.JsonObject;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,7 +20,7 @@ public final class Soak {
 
   private Soak() {}
 
-  public static ObjectNode run(
+  public static JsonObject run(
       Fleet fleet, long daemonPid, Duration length, int standingPods, PrintStream out)
       throws Exception {
     List<String> standing = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -107,17 +107,17 @@ public final class Soak {
       relists.close();
     }
     fleet.close();
-    ObjectNode result = Report.mapper().createObjectNode();
+    JsonObject result = new JsonObject();
     result.put("endpoint", fleet.client().label());
     result.put("minutes", length.toSeconds() / 60.0);
     result.put("standing_pods", standingPods);
     result.put("lifecycles", lifecycles.get());
     result.put("errors", errors.get());
     firstErrors.forEach(result.putArray("first_errors")::add);
-    ObjectNode relist = relists.result();
+    JsonObject relist = relists.result();
     result.set("relist", relist);
     printRelist(out, fleet.client().label(), relist);
-    ObjectNode probed = probes.result();
+    JsonObject probed = probes.result();
     result.set("exec_probes", probed);
     if (probed.get("count").asInt() > 0 || probed.get("errors").asLong() > 0) {
       out.printf(
@@ -162,7 +162,7 @@ public final class Soak {
     return result;
   }
 
-  private static void printRelist(PrintStream out, String label, ObjectNode relist) {
+  private static void printRelist(PrintStream out, String label, JsonObject relist) {
     if (relist.get("count").asInt() == 0) {
       out.printf("soak %s: no relist finished, %d errors%n", label, relist.get("errors").asLong());
       return;

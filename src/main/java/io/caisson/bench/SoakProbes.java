@@ -1,8 +1,8 @@
 package io.caisson.bench;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.caisson.cri.v1.ExecRequest;
 import io.caisson.cri.v1.ExecSyncRequest;
+import io.caisson.json.JsonObject;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -102,8 +102,8 @@ final class SoakProbes implements AutoCloseable {
   }
 
   /** The probes' count, latencies and errors. */
-  ObjectNode result() {
-    ObjectNode result = Report.mapper().createObjectNode();
+  JsonObject result() {
+    JsonObject result = new JsonObject();
     List<Double> all;
     synchronized (millis) {
       all = List.copyOf(millis);

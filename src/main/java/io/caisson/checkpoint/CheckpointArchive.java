@@ -1,8 +1,8 @@
 package io.caisson.checkpoint;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.caisson.common.CaissonException;
+import io.caisson.json.Json;
+import io.caisson.json.JsonRecords;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -59,7 +59,6 @@ public final class CheckpointArchive {
       PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
   private static final FileAttribute<?> PRIVATE_FILE =
       PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
-  private static final ObjectMapper JSON = JsonMapper.builder().build();
 
   private CheckpointArchive() {}
 
@@ -67,7 +66,7 @@ public final class CheckpointArchive {
   public static void writeMetadata(Path staging, CheckpointMetadata metadata) throws IOException {
     Files.write(
         staging.resolve(METADATA),
-        JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(metadata));
+        Json.pretty(JsonRecords.STANDARD.toTree(metadata)).getBytes(StandardCharsets.UTF_8));
   }
 
   /**
@@ -203,7 +202,7 @@ public final class CheckpointArchive {
   private static CheckpointMetadata parse(byte[] bytes, Path archive) {
     CheckpointMetadata metadata;
     try {
-      metadata = JSON.readValue(bytes, CheckpointMetadata.class);
+      metadata = JsonRecords.STANDARD.read(bytes, CheckpointMetadata.class);
     } catch (IOException e) {
       throw CaissonException.invalid(
           "%s in %s is not readable: %s", METADATA, archive, e.getMessage());

@@ -1,7 +1,5 @@
 package io.caisson.checkpoint;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-import com.fasterxml.jackson.annotation.JsonInclude;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.caisson.common.CaissonException;
 import io.caisson.cri.v1.ContainerConfig;
@@ -25,8 +23,6 @@ import java.util.Map;
  * @param version the format version; readers refuse a newer one
  * @param criContainerConfig base64 of the {@link ContainerConfig} protobuf, or null
  */
-@JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonIgnoreProperties(ignoreUnknown = true)
 public record CheckpointMetadata(
     int version,
     String containerId,
@@ -50,7 +46,6 @@ public record CheckpointMetadata(
   public static final int VERSION = 1;
 
   /** One bind mount as the CRI describes it. */
-  @JsonIgnoreProperties(ignoreUnknown = true)
   public record MountInfo(
       String containerPath, String hostPath, boolean readonly, String propagation) {}
 

@@ -1,6 +1,6 @@
 package io.caisson.config;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
+import io.caisson.json.JsonName;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
@@ -16,34 +16,33 @@ public record CaissonConfig(
     Path socket,
     Path root,
     Path state,
-    @JsonProperty("log_level") String logLevel,
-    @JsonProperty("cgroup_driver") String cgroupDriver,
-    @JsonProperty("default_runtime") String defaultRuntime,
+    @JsonName("log_level") String logLevel,
+    @JsonName("cgroup_driver") String cgroupDriver,
+    @JsonName("default_runtime") String defaultRuntime,
     Map<String, RuntimeHandler> runtimes,
-    @JsonProperty("conmon") Path conmon,
-    @JsonProperty("pause_image") String pauseImage,
-    @JsonProperty("pinned_images") List<String> pinnedImages,
-    @JsonProperty("registries_conf") Path registriesConf,
-    @JsonProperty("auth_file") Path authFile,
-    @JsonProperty("certs_dir") Path certsDir,
-    @JsonProperty("signature_policy") Path signaturePolicy,
-    @JsonProperty("registries_d") Path registriesD,
-    @JsonProperty("decryption_keys_path") Path decryptionKeysPath,
-    @JsonProperty("pull_stall_timeout") Duration pullStallTimeout,
-    @JsonProperty("max_concurrent_downloads") int maxConcurrentDownloads,
-    @JsonProperty("cdi_spec_dirs") List<Path> cdiSpecDirs,
-    @JsonProperty("hooks_dirs") List<Path> hooksDirs,
-    @JsonProperty("additional_devices") List<String> additionalDevices,
-    @JsonProperty("device_ownership_from_security_context")
-        boolean deviceOwnershipFromSecurityContext,
-    @JsonProperty("default_capabilities") List<String> defaultCapabilities,
-    @JsonProperty("seccomp_profile") Path seccompProfile,
-    @JsonProperty("default_ulimits") List<String> defaultUlimits,
-    @JsonProperty("default_sysctls") List<String> defaultSysctls,
-    @JsonProperty("default_env") List<String> defaultEnv,
-    @JsonProperty("image_volumes") String imageVolumes,
-    @JsonProperty("log_size_max") long logSizeMax,
-    @JsonProperty("direct_exec") boolean directExec,
+    @JsonName("conmon") Path conmon,
+    @JsonName("pause_image") String pauseImage,
+    @JsonName("pinned_images") List<String> pinnedImages,
+    @JsonName("registries_conf") Path registriesConf,
+    @JsonName("auth_file") Path authFile,
+    @JsonName("certs_dir") Path certsDir,
+    @JsonName("signature_policy") Path signaturePolicy,
+    @JsonName("registries_d") Path registriesD,
+    @JsonName("decryption_keys_path") Path decryptionKeysPath,
+    @JsonName("pull_stall_timeout") Duration pullStallTimeout,
+    @JsonName("max_concurrent_downloads") int maxConcurrentDownloads,
+    @JsonName("cdi_spec_dirs") List<Path> cdiSpecDirs,
+    @JsonName("hooks_dirs") List<Path> hooksDirs,
+    @JsonName("additional_devices") List<String> additionalDevices,
+    @JsonName("device_ownership_from_security_context") boolean deviceOwnershipFromSecurityContext,
+    @JsonName("default_capabilities") List<String> defaultCapabilities,
+    @JsonName("seccomp_profile") Path seccompProfile,
+    @JsonName("default_ulimits") List<String> defaultUlimits,
+    @JsonName("default_sysctls") List<String> defaultSysctls,
+    @JsonName("default_env") List<String> defaultEnv,
+    @JsonName("image_volumes") String imageVolumes,
+    @JsonName("log_size_max") long logSizeMax,
+    @JsonName("direct_exec") boolean directExec,
     Cni cni,
     Streaming streaming,
     Metrics metrics) {
@@ -57,11 +56,10 @@ public record CaissonConfig(
   public record RuntimeHandler(
       Path path,
       Path root,
-      @JsonProperty("privileged_without_host_devices") boolean privilegedWithoutHostDevices) {}
+      @JsonName("privileged_without_host_devices") boolean privilegedWithoutHostDevices) {}
 
   /** Where CNI network configs and plugin binaries live. */
-  public record Cni(
-      @JsonProperty("conf_dir") Path confDir, @JsonProperty("bin_dirs") List<Path> binDirs) {}
+  public record Cni(@JsonName("conf_dir") Path confDir, @JsonName("bin_dirs") List<Path> binDirs) {}
 
   /**
    * The exec / attach / port-forward server; TLS when both cert and key are set. A connection with
@@ -69,9 +67,9 @@ public record CaissonConfig(
    */
   public record Streaming(
       String address,
-      @JsonProperty("tls_cert") Path tlsCert,
-      @JsonProperty("tls_key") Path tlsKey,
-      @JsonProperty("idle_timeout") Duration idleTimeout) {}
+      @JsonName("tls_cert") Path tlsCert,
+      @JsonName("tls_key") Path tlsKey,
+      @JsonName("idle_timeout") Duration idleTimeout) {}
 
   /** The daemon's own Prometheus endpoint; an empty address turns it off. */
   public record Metrics(String address) {}

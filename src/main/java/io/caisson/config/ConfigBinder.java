@@ -1,12 +1,11 @@
 package io.caisson.config;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.caisson.config.CaissonConfig.Cni;
 import io.caisson.config.CaissonConfig.Metrics;
 import io.caisson.config.CaissonConfig.RuntimeHandler;
 import io.caisson.config.CaissonConfig.Streaming;
+import io.caisson.json.JsonObject;
+import io.caisson.json.JsonValue;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,7 +24,7 @@ import java.util.Set;
 final class ConfigBinder {
   private ConfigBinder() {}
 
-  static CaissonConfig bind(ObjectNode tree) throws InvalidConfigException {
+  static CaissonConfig bind(JsonObject tree) throws InvalidConfigException {
     Table top = new Table(tree, "");
     CaissonConfig config =
         new CaissonConfig(
@@ -88,29 +87,29 @@ final class ConfigBinder {
 
   /** One TOML table and the keys read from it so far. */
   private static final class Table {
-    private final ObjectNode node;
+    private final JsonObject node;
     private final String prefix;
     private final Set<String> known = new HashSet<>();
 
-    Table(ObjectNode node, String prefix) {
+    Table(JsonObject node, String prefix) {
       this.node = node;
       this.prefix = prefix;
     }
 
     /** The value at key, or null when the key is absent or set to nothing. */
-    private JsonNode value(String key) {
+    private JsonValue value(String key) {
       known.add(key);
-      JsonNode value = node.get(key);
+      JsonValue value = node.get(key);
       return value == null || value.isNull() || value.isMissingNode() ? null : value;
     }
 
-    private InvalidConfigException wrong(String key, String expected, JsonNode value) {
+    private InvalidConfigException wrong(String key, String expected, JsonValue value) {
       return new InvalidConfigException(
           "key '%s%s': expected %s, not %s".formatted(prefix, key, expected, value));
     }
 
     String string(String key) throws InvalidConfigException {
-      JsonNode value = value(key);
+      JsonValue value = value(key);
       if (value == null) {
         return null;
       }
@@ -137,7 +136,7 @@ final class ConfigBinder {
 
     /** A list of strings, null when unset; {@code expected} names it in the error. */
     private List<String> texts(String key, String expected) throws InvalidConfigException {
-      JsonNode value = value(key);
+      JsonValue value = value(key);
       if (value == null) {
         return null;
       }
@@ -145,7 +144,7 @@ final class ConfigBinder {
         throw wrong(key, expected, value);
       }
       List<String> texts = new ArrayList<>();
-      for (JsonNode element : value) {
+      for (JsonValue element : value) {
         if (!element.isTextual()) {
           throw wrong(key, expected, value);
         }
@@ -178,7 +177,7 @@ final class ConfigBinder {
 
     /** true or false, {@code unset} when the key is not there. */
     boolean boolOr(String key, boolean unset) throws InvalidConfigException {
-      JsonNode value = value(key);
+      JsonValue value = value(key);
       if (value == null) {
         return unset;
       }
@@ -194,7 +193,7 @@ final class ConfigBinder {
 
     /** A 64-bit integer: a byte count such as log_size_max may pass 2 GiB. */
     long longInteger(String key) throws InvalidConfigException {
-      JsonNode value = value(key);
+      JsonValue value = value(key);
       if (value == null) {
         throw new InvalidConfigException("key '%s%s': must be set".formatted(prefix, key));
       }
@@ -208,11 +207,11 @@ final class ConfigBinder {
     }
 
     int integer(String key) throws InvalidConfigException {
-      JsonNode value = value(key);
+      JsonValue value = value(key);
       if (value == null) {
         throw new InvalidConfigException("key '%s%s': must be set".formatted(prefix, key));
       }
-      if (value.isInt()) {
+      if (value.canConvertToInt()) {
         return value.intValue();
       }
       if (value.isTextual() && value.textValue().matches("-?[0-9]{1,9}")) {
@@ -223,11 +222,11 @@ final class ConfigBinder {
 
     /** A sub-table; an absent one reads as empty. */
     Table table(String key) throws InvalidConfigException {
-      JsonNode value = value(key);
+      JsonValue value = value(key);
       if (value == null) {
-        return new Table(JsonNodeFactory.instance.objectNode(), prefix + key + ".");
+        return new Table(new JsonObject(), prefix + key + ".");
       }
-      if (!(value instanceof ObjectNode object)) {
+      if (!(value instanceof JsonObject object)) {
         throw wrong(key, "a table", value);
       }
       return new Table(object, prefix + key + ".");
@@ -237,7 +236,7 @@ final class ConfigBinder {
     Map<String, RuntimeHandler> runtimes(String key) throws InvalidConfigException {
       Table runtimes = table(key);
       Map<String, RuntimeHandler> handlers = new LinkedHashMap<>();
-      for (Map.Entry<String, JsonNode> entry : runtimes.node.properties()) {
+      for (Map.Entry<String, JsonValue> entry : runtimes.node.properties()) {
         String name = entry.getKey();
         Table handler = runtimes.table(name);
         handlers.put(
@@ -253,7 +252,7 @@ final class ConfigBinder {
 
     /** Fails on the first key of this table that nothing read: a typo must not pass silently. */
     void rejectUnknown() throws InvalidConfigException {
-      for (Map.Entry<String, JsonNode> entry : node.properties()) {
+      for (Map.Entry<String, JsonValue> entry : node.properties()) {
         String key = entry.getKey();
         if (!known.contains(key)) {
           throw new InvalidConfigException("unknown key '%s%s'".formatted(prefix, key));

@@ -1,7 +1,7 @@
 package io.caisson.config;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.caisson.json.JsonObject;
+import io.caisson.json.JsonValue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -43,16 +43,16 @@ public record ConfigChange(CaissonConfig running, List<String> applied, List<Str
 
   /** The change from {@code current} to {@code reloaded}, both checked configs. */
   public static ConfigChange between(CaissonConfig current, CaissonConfig reloaded) {
-    ObjectNode running = tree(current);
-    ObjectNode next = tree(reloaded);
+    JsonObject running = tree(current);
+    JsonObject next = tree(reloaded);
     Set<String> keys = new TreeSet<>();
     running.fieldNames().forEachRemaining(keys::add);
     next.fieldNames().forEachRemaining(keys::add);
     List<String> applied = new ArrayList<>();
     List<String> needRestart = new ArrayList<>();
     for (String key : keys) {
-      JsonNode was = running.get(key);
-      JsonNode now = next.get(key);
+      JsonValue was = running.get(key);
+      JsonValue now = next.get(key);
       if (Objects.equals(was, now)) {
         continue;
       }
@@ -74,7 +74,7 @@ public record ConfigChange(CaissonConfig running, List<String> applied, List<Str
     }
   }
 
-  private static ObjectNode tree(CaissonConfig config) {
-    return ConfigJson.toml().valueToTree(config);
+  private static JsonObject tree(CaissonConfig config) {
+    return ConfigJson.tree(config);
   }
 }

@@ -1,10 +1,11 @@
 package io.caisson.config;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import io.caisson.json.JsonArray;
+import io.caisson.json.JsonObject;
+import io.caisson.json.JsonString;
+import io.caisson.json.JsonValue;
+import io.caisson.toml.TomlReader;
+import io.caisson.toml.TomlWriter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -26,8 +27,6 @@ import java.util.stream.Stream;
 public final class ConfigLoader {
   public static final Path DEFAULT_FILE = Path.of("/etc/caisson/caisson.toml");
 
-  private final TomlMapper mapper = ConfigJson.toml();
-
   /**
    * @param file the TOML file; when absent and not {@code required}, defaults apply
    * @param required true when the operator named the file explicitly (then absence is an error)
@@ -35,24 +34,24 @@ public final class ConfigLoader {
    */
   public CaissonConfig load(Path file, boolean required, Map<String, Object> overrides)
       throws InvalidConfigException {
-    ObjectNode defaults = defaults();
-    ObjectNode tree = defaults.deepCopy();
+    JsonObject defaults = defaults();
+    JsonObject tree = defaults.deepCopy();
     if (Files.exists(file)) {
       merge(tree, readFile(file), "");
     } else if (required) {
       throw new InvalidConfigException("config file " + file + " does not exist");
     }
     for (Path dropIn : dropIns(file)) {
-      ObjectNode layer = readFile(dropIn);
+      JsonObject layer = readFile(dropIn);
       // Checked alone first, so a key it gets wrong is reported with its own name.
-      ObjectNode alone = defaults.deepCopy();
+      JsonObject alone = defaults.deepCopy();
       merge(alone, layer.deepCopy(), "");
       bind(alone, dropIn.toString());
       merge(tree, layer, "");
     }
     // Checked before they are laid over the file, so a bad flag is named as a flag, not as a key
     // of a file that may not even exist.
-    ObjectNode flagsAlone = tree.deepCopy();
+    JsonObject flagsAlone = tree.deepCopy();
     for (Map.Entry<String, Object> override : overrides.entrySet()) {
       set(flagsAlone, override.getKey(), overrideValue(override.getValue()));
     }
@@ -92,43 +91,32 @@ public final class ConfigLoader {
 
   /** The effective config as the TOML an operator could save as their file. */
   public String toToml(CaissonConfig config) {
-    try {
-      return mapper.writeValueAsString(config);
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot render config", e);
-    }
+    return TomlWriter.write(ConfigJson.tree(config));
   }
 
-  private ObjectNode defaults() {
+  private JsonObject defaults() {
     try (InputStream in = ConfigLoader.class.getResourceAsStream("defaults.toml")) {
-      return (ObjectNode) mapper.readTree(in);
+      return TomlReader.read(in);
     } catch (IOException e) {
       throw new IllegalStateException("built-in defaults.toml is unreadable", e);
     }
   }
 
-  private ObjectNode readFile(Path file) throws InvalidConfigException {
+  private JsonObject readFile(Path file) throws InvalidConfigException {
     try {
-      JsonNode node = mapper.readTree(file.toFile());
-      if (node == null || node.isMissingNode() || node.isNull()) {
-        return mapper.createObjectNode();
-      }
-      if (!(node instanceof ObjectNode object)) {
-        throw new InvalidConfigException(file + ": the top level must be a table");
-      }
-      return object;
+      return TomlReader.read(file);
     } catch (IOException e) {
       throw new InvalidConfigException(file + ": not valid TOML: " + e.getMessage(), e);
     }
   }
 
-  private static void merge(ObjectNode base, ObjectNode layer, String prefix) {
-    Iterator<Map.Entry<String, JsonNode>> fields = layer.properties().iterator();
+  private static void merge(JsonObject base, JsonObject layer, String prefix) {
+    Iterator<Map.Entry<String, JsonValue>> fields = layer.properties().iterator();
     while (fields.hasNext()) {
-      Map.Entry<String, JsonNode> field = fields.next();
-      JsonNode existing = base.get(field.getKey());
-      if (existing instanceof ObjectNode existingTable
-          && field.getValue() instanceof ObjectNode layerTable) {
+      Map.Entry<String, JsonValue> field = fields.next();
+      JsonValue existing = base.get(field.getKey());
+      if (existing instanceof JsonObject existingTable
+          && field.getValue() instanceof JsonObject layerTable) {
         merge(existingTable, layerTable, prefix + field.getKey() + ".");
       } else {
         base.set(field.getKey(), field.getValue());
@@ -136,16 +124,16 @@ public final class ConfigLoader {
     }
   }
 
-  private static void set(ObjectNode tree, String dottedKey, JsonNode value) {
+  private static void set(JsonObject tree, String dottedKey, JsonValue value) {
     String[] parts = dottedKey.split("\\.");
-    ObjectNode table = tree;
+    JsonObject table = tree;
     for (int i = 0; i < parts.length - 1; i++) {
-      table = table.get(parts[i]) instanceof ObjectNode child ? child : table.putObject(parts[i]);
+      table = table.get(parts[i]) instanceof JsonObject child ? child : table.putObject(parts[i]);
     }
     table.set(parts[parts.length - 1], value);
   }
 
-  private static CaissonConfig bind(ObjectNode tree, String source) throws InvalidConfigException {
+  private static CaissonConfig bind(JsonObject tree, String source) throws InvalidConfigException {
     try {
       return ConfigBinder.bind(tree);
     } catch (InvalidConfigException e) {
@@ -154,12 +142,12 @@ public final class ConfigLoader {
   }
 
   /** A flag's value as a tree node: a string, or a list of strings for a repeated flag. */
-  private static JsonNode overrideValue(Object value) {
+  private static JsonValue overrideValue(Object value) {
     if (value instanceof List<?> list) {
-      ArrayNode array = JsonNodeFactory.instance.arrayNode();
+      JsonArray array = new JsonArray();
       list.forEach(element -> array.add(String.valueOf(element)));
       return array;
     }
-    return JsonNodeFactory.instance.textNode(String.valueOf(value));
+    return new JsonString(String.valueOf(value));
   }
 }

@@ -1,7 +1,5 @@
 package io.caisson.container;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.caisson.common.CaissonException;
 import io.caisson.common.EpochNanos;
 import io.caisson.common.Ids;
@@ -16,6 +14,7 @@ import io.caisson.cri.v1.PodSandboxConfig;
 import io.caisson.events.Lifecycle;
 import io.caisson.image.ImageRootfs;
 import io.caisson.image.ImageService;
+import io.caisson.json.JsonRecords;
 import io.caisson.linux.CgroupKill;
 import io.caisson.linux.MountTable;
 import io.caisson.linux.ProcessStamp;
@@ -94,7 +93,6 @@ public final class ContainerManager implements SandboxManager.PodContainers {
   private final int daemonOomScoreAdj;
   private final ConcurrentHashMap<String, Container> containers = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, String> names = new ConcurrentHashMap<>();
-  private final ObjectMapper json = JsonMapper.builder().build();
   private volatile Lifecycle events = Lifecycle.NONE;
   // runc deletes of containers that exited on their own, two at a time: a node's worth of Jobs
   // ending together must not start a runc per container in the same instant.
@@ -1052,7 +1050,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
           if (recordBytes.isEmpty() || configBytes.isEmpty() || configBytes.get().length == 0) {
             throw new IOException("record incomplete");
           }
-          record = json.readValue(recordBytes.get(), ContainerRecord.class);
+          record = JsonRecords.STANDARD.read(recordBytes.get(), ContainerRecord.class);
           config = ContainerConfig.parseFrom(configBytes.get());
         } catch (IOException e) {
           // A crash between reserving the record dir and the first complete write: the
@@ -1149,7 +1147,7 @@ public final class ContainerManager implements SandboxManager.PodContainers {
    * readable record, removes what the container left).
    */
   private void persist(ContainerRecord record) throws IOException {
-    store.update(record.id(), RECORD, json.writeValueAsBytes(record));
+    store.update(record.id(), RECORD, JsonRecords.STANDARD.bytes(record));
   }
 
   private static int ownOomScoreAdj() {

@@ -1,6 +1,5 @@
 package io.caisson.container;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 
 /**
@@ -13,7 +12,6 @@ import java.util.List;
  * @param imageNames the image's name and pullable digest reference for the status; null in records
  *     written before they were kept
  */
-@JsonInclude(JsonInclude.Include.NON_NULL)
 public record ContainerRecord(
     String id,
     String sandboxId,

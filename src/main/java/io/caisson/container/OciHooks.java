@@ -1,8 +1,8 @@
 package io.caisson.container;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.caisson.common.CaissonException;
+import io.caisson.json.Json;
+import io.caisson.json.JsonValue;
 import io.caisson.oci.OciSpec;
 import io.caisson.oci.OciSpecBuilder;
 import java.io.IOException;
@@ -25,7 +25,6 @@ import java.util.stream.Stream;
  * node meant it to have.
  */
 final class OciHooks {
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   /** One hook file: the hook, its stages and its conditions. */
   record Hook(
@@ -137,9 +136,9 @@ final class OciHooks {
 
   /** Reads one hook file; IllegalArgumentException says what is wrong with it. */
   static Hook parse(String file, byte[] bytes) {
-    JsonNode root;
+    JsonValue root;
     try {
-      root = JSON.readTree(bytes);
+      root = Json.parse(bytes);
     } catch (IOException e) {
       throw new IllegalArgumentException("not valid JSON");
     }
@@ -150,7 +149,7 @@ final class OciHooks {
     if (!version.equals("1.0.0")) {
       throw new IllegalArgumentException("version '" + version + "' is not 1.0.0");
     }
-    JsonNode h = root.path("hook");
+    JsonValue h = root.path("hook");
     String path = h.path("path").asText("");
     if (!path.startsWith("/")) {
       throw new IllegalArgumentException("hook.path must be an absolute path");
@@ -173,7 +172,7 @@ final class OciHooks {
         throw new IllegalArgumentException("unknown stage '" + stage + "'");
       }
     }
-    JsonNode when = root.path("when");
+    JsonValue when = root.path("when");
     Map<Pattern, Pattern> annotations = new java.util.LinkedHashMap<>();
     when.path("annotations")
         .properties()
@@ -197,9 +196,9 @@ final class OciHooks {
     }
   }
 
-  private static List<String> strings(JsonNode array) {
+  private static List<String> strings(JsonValue array) {
     List<String> out = new ArrayList<>();
-    for (JsonNode v : array) {
+    for (JsonValue v : array) {
       out.add(v.asText());
     }
     return List.copyOf(out);

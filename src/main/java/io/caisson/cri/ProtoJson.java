@@ -1,13 +1,15 @@
 package io.caisson.cri;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Descriptors.EnumValueDescriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.MessageOrBuilder;
+import io.caisson.json.JsonArray;
+import io.caisson.json.JsonBoolean;
+import io.caisson.json.JsonNumber;
+import io.caisson.json.JsonObject;
+import io.caisson.json.JsonString;
+import io.caisson.json.JsonValue;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -20,12 +22,10 @@ import java.util.Map;
  * classes loaded at every start) for a call only operators make.
  */
 final class ProtoJson {
-  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
-
   private ProtoJson() {}
 
-  static ObjectNode tree(MessageOrBuilder message) {
-    ObjectNode object = NODES.objectNode();
+  static JsonObject tree(MessageOrBuilder message) {
+    JsonObject object = new JsonObject();
     // Only the fields that are set: for proto3 scalars, those not at their default; for repeated
     // fields and maps, the non-empty ones. Ordered by field number, as protobuf prints them.
     for (Map.Entry<FieldDescriptor, Object> field : message.getAllFields().entrySet()) {
@@ -34,7 +34,7 @@ final class ProtoJson {
       if (descriptor.isMapField()) {
         object.set(name, map(descriptor, (List<?>) field.getValue()));
       } else if (descriptor.isRepeated()) {
-        ArrayNode array = object.putArray(name);
+        JsonArray array = object.putArray(name);
         for (Object element : (List<?>) field.getValue()) {
           array.add(value(descriptor, element));
         }
@@ -45,10 +45,10 @@ final class ProtoJson {
     return object;
   }
 
-  private static ObjectNode map(FieldDescriptor descriptor, List<?> entries) {
+  private static JsonObject map(FieldDescriptor descriptor, List<?> entries) {
     FieldDescriptor keyField = descriptor.getMessageType().findFieldByNumber(1);
     FieldDescriptor valueField = descriptor.getMessageType().findFieldByNumber(2);
-    ObjectNode object = NODES.objectNode();
+    JsonObject object = new JsonObject();
     for (Object entry : entries) {
       MessageOrBuilder pair = (MessageOrBuilder) entry;
       // Keys are strings in JSON whatever their type (the CRI's maps all have string keys).
@@ -58,19 +58,18 @@ final class ProtoJson {
     return object;
   }
 
-  private static JsonNode value(FieldDescriptor descriptor, Object value) {
+  private static JsonValue value(FieldDescriptor descriptor, Object value) {
     return switch (descriptor.getJavaType()) {
       case MESSAGE -> tree((MessageOrBuilder) value);
       case ENUM -> enumValue((EnumValueDescriptor) value);
-      case STRING -> NODES.textNode((String) value);
-      case BOOLEAN -> NODES.booleanNode((Boolean) value);
+      case STRING -> new JsonString((String) value);
+      case BOOLEAN -> JsonBoolean.of((Boolean) value);
       case BYTE_STRING ->
-          NODES.textNode(Base64.getEncoder().encodeToString(((ByteString) value).toByteArray()));
-      case INT ->
-          unsigned32(descriptor) ? unsigned((Integer) value) : NODES.numberNode((int) value);
+          new JsonString(Base64.getEncoder().encodeToString(((ByteString) value).toByteArray()));
+      case INT -> unsigned32(descriptor) ? unsigned((Integer) value) : JsonNumber.of((int) value);
       // 64-bit integers as strings: JavaScript's numbers lose precision above 2^53.
       case LONG ->
-          NODES.textNode(
+          new JsonString(
               unsigned64(descriptor)
                   ? Long.toUnsignedString((Long) value)
                   : Long.toString((Long) value));
@@ -79,11 +78,11 @@ final class ProtoJson {
     };
   }
 
-  private static JsonNode enumValue(EnumValueDescriptor value) {
+  private static JsonValue enumValue(EnumValueDescriptor value) {
     // A number the descriptor does not know (from a newer client) has no name: its number, then.
     return value.getType().findValueByNumber(value.getNumber()) == null
-        ? NODES.numberNode(value.getNumber())
-        : NODES.textNode(value.getName());
+        ? JsonNumber.of(value.getNumber())
+        : new JsonString(value.getName());
   }
 
   private static boolean unsigned32(FieldDescriptor descriptor) {
@@ -96,22 +95,22 @@ final class ProtoJson {
         || descriptor.getType() == FieldDescriptor.Type.FIXED64;
   }
 
-  private static JsonNode unsigned(int value) {
-    return NODES.numberNode(Integer.toUnsignedLong(value));
+  private static JsonValue unsigned(int value) {
+    return JsonNumber.of(Integer.toUnsignedLong(value));
   }
 
-  private static JsonNode floating(double value) {
+  private static JsonValue floating(double value) {
     // JSON has no NaN or infinities: protobuf spells them as strings.
     if (Double.isNaN(value)) {
-      return NODES.textNode("NaN");
+      return new JsonString("NaN");
     }
     if (Double.isInfinite(value)) {
-      return NODES.textNode(value > 0 ? "Infinity" : "-Infinity");
+      return new JsonString(value > 0 ? "Infinity" : "-Infinity");
     }
-    return NODES.numberNode(value);
+    return JsonNumber.of(value);
   }
 
-  private static JsonNode floating(float value) {
-    return Float.isFinite(value) ? NODES.numberNode(value) : floating((double) value);
+  private static JsonValue floating(float value) {
+    return Float.isFinite(value) ? JsonNumber.of(value) : floating((double) value);
   }
 }

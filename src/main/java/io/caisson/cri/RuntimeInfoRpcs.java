@@ -1,8 +1,6 @@
 package io.caisson.cri;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import io.caisson.BuildInfo;
-import io.caisson.common.CaissonException;
 import io.caisson.config.CaissonConfig;
 import io.caisson.config.ConfigJson;
 import io.caisson.cri.v1.CgroupDriver;
@@ -108,19 +106,14 @@ public final class RuntimeInfoRpcs {
   }
 
   private Map<String, String> verboseInfo(CaissonConfig current) {
-    try {
-      return Map.of(
-          "config",
-          ConfigJson.json().writeValueAsString(current),
-          "podCIDR",
-          ConfigJson.json().writeValueAsString(node.podCidr()),
-          "checkpointRestore",
-          ConfigJson.json()
-              .writeValueAsString(
-                  criu.unusableReason().map(why -> "unavailable: " + why).orElse("available")));
-    } catch (JsonProcessingException e) {
-      throw CaissonException.internal("cannot render config as JSON", e);
-    }
+    return Map.of(
+        "config",
+        ConfigJson.json(current),
+        "podCIDR",
+        ConfigJson.json(node.podCidr()),
+        "checkpointRestore",
+        ConfigJson.json(
+            criu.unusableReason().map(why -> "unavailable: " + why).orElse("available")));
   }
 
   private static RuntimeCondition condition(String type, Optional<Readiness.NotReady> notReady) {

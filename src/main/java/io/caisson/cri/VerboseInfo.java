@@ -1,15 +1,15 @@
 package io.caisson.cri;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.caisson.container.ContainerRecord;
 import io.caisson.cri.v1.ContainerConfig;
 import io.caisson.cri.v1.PodSandboxConfig;
 import io.caisson.image.ChainId;
 import io.caisson.image.Digest;
 import io.caisson.image.ImageRecord;
-import io.caisson.oci.OciJson;
+import io.caisson.json.Json;
+import io.caisson.json.JsonObject;
+import io.caisson.json.JsonRecords;
+import io.caisson.json.JsonValue;
 import io.caisson.sandbox.SandboxRecord;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -28,24 +28,23 @@ import org.slf4j.LoggerFactory;
  */
 final class VerboseInfo {
   private static final Logger LOG = LoggerFactory.getLogger(VerboseInfo.class);
-  private static final ObjectMapper JSON = OciJson.mapper();
 
   private VerboseInfo() {}
 
   /** A container's: its record, sandboxID, config and the runtimeSpec in its bundle. */
   static String container(ContainerRecord record, ContainerConfig config) throws IOException {
-    ObjectNode info = JSON.valueToTree(record);
+    JsonObject info = (JsonObject) JsonRecords.STANDARD.toTree(record);
     info.put("sandboxID", record.sandboxId());
     info.set("config", ProtoJson.tree(config));
     runtimeSpec(Path.of(record.bundle())).ifPresent(spec -> info.set("runtimeSpec", spec));
-    return JSON.writeValueAsString(info);
+    return Json.write(info);
   }
 
   /** A pod's: its record and config. */
   static String sandbox(SandboxRecord record, PodSandboxConfig config) throws IOException {
-    ObjectNode info = JSON.valueToTree(record);
+    JsonObject info = (JsonObject) JsonRecords.STANDARD.toTree(record);
     info.set("config", ProtoJson.tree(config));
-    return JSON.writeValueAsString(info);
+    return Json.write(info);
   }
 
   /**
@@ -54,19 +53,19 @@ final class VerboseInfo {
    * and the layer stack's {@code chainID}.
    */
   static String image(ImageRecord record, String configJson) throws IOException {
-    ObjectNode info = JSON.createObjectNode();
-    info.set("imageSpec", JSON.readTree(configJson));
+    JsonObject info = new JsonObject();
+    info.set("imageSpec", Json.parse(configJson));
     Digest chainId = ChainId.of(record.layers());
     if (chainId != null) {
       info.put("chainID", chainId.toString());
     }
-    return JSON.writeValueAsString(info);
+    return Json.write(info);
   }
 
   /** The bundle's config.json; none once the container is removed or its bundle is gone. */
-  private static Optional<JsonNode> runtimeSpec(Path bundle) {
+  private static Optional<JsonValue> runtimeSpec(Path bundle) {
     try {
-      return Optional.of(JSON.readTree(Files.readAllBytes(bundle.resolve("config.json"))));
+      return Optional.of(Json.parse(Files.readAllBytes(bundle.resolve("config.json"))));
     } catch (NoSuchFileException e) {
       return Optional.empty();
     } catch (IOException e) {

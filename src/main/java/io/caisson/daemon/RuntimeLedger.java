@@ -1,13 +1,13 @@
 package io.caisson.daemon;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import io.caisson.oci.OciJson;
+import io.caisson.json.JsonRecords;
 import io.caisson.oci.Runc;
 import io.caisson.store.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -47,9 +47,10 @@ final class RuntimeLedger {
   static RuntimeLedger open(Path file) throws IOException {
     Set<Entry> entries = new LinkedHashSet<>();
     try {
-      entries.addAll(
-          OciJson.mapper()
-              .readValue(Files.readAllBytes(file), new TypeReference<List<Entry>>() {}));
+      Entry[] read = JsonRecords.STANDARD.read(Files.readAllBytes(file), Entry[].class);
+      if (read != null) {
+        entries.addAll(Arrays.asList(read));
+      }
     } catch (NoSuchFileException e) {
       // A node that never ran a pod.
     } catch (IOException e) {
@@ -77,6 +78,6 @@ final class RuntimeLedger {
   }
 
   private void write() throws IOException {
-    AtomicFiles.write(file, OciJson.mapper().writeValueAsBytes(List.copyOf(entries)));
+    AtomicFiles.write(file, JsonRecords.STANDARD.bytes(List.copyOf(entries)));
   }
 }

@@ -1,7 +1,7 @@
 package io.caisson.image;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.caisson.json.Json;
+import io.caisson.json.JsonValue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +20,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class AuthFile {
   private static final Logger log = LoggerFactory.getLogger(AuthFile.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Path path;
   private final CredentialHelper helpers;
@@ -56,22 +55,22 @@ public final class AuthFile {
     if (path == null || !Files.isRegularFile(path)) {
       return Credentials.NONE;
     }
-    JsonNode root;
+    JsonValue root;
     try {
-      root = JSON.readTree(path.toFile());
+      root = Json.parse(path);
     } catch (IOException e) {
       log.warn("ignoring unreadable auth file {}: {}", path, e.getMessage());
       return Credentials.NONE;
     }
     String registry = normalizedKey(host);
-    JsonNode helper = find(root.path("credHelpers"), registry);
+    JsonValue helper = find(root.path("credHelpers"), registry);
     if (helper != null && helper.isTextual()) {
       return helpers.get(helper.asText(), host);
     }
-    JsonNode auths = root.path("auths");
+    JsonValue auths = root.path("auths");
     String key = repository.isEmpty() ? registry : registry + "/" + repository;
     while (true) {
-      JsonNode entry = find(auths, key);
+      JsonValue entry = find(auths, key);
       if (entry != null && entry.isObject()) {
         return new Credentials(null, null, text(entry, "auth"), text(entry, "identitytoken"), null);
       }
@@ -88,8 +87,8 @@ public final class AuthFile {
    * over one that only normalizes to it ({@code docker.io} over {@code
    * https://index.docker.io/v1/}), as the one an operator wrote for this registry on purpose.
    */
-  private static JsonNode find(JsonNode table, String key) {
-    JsonNode exact = table.get(key);
+  private static JsonValue find(JsonValue table, String key) {
+    JsonValue exact = table.get(key);
     if (exact != null) {
       return exact;
     }
@@ -125,8 +124,8 @@ public final class AuthFile {
     return ImageReference.dockerHubAlias(host) + (slash < 0 ? "" : k.substring(slash));
   }
 
-  private static String text(JsonNode node, String field) {
-    JsonNode v = node.get(field);
+  private static String text(JsonValue node, String field) {
+    JsonValue v = node.get(field);
     return v == null || v.isNull() || v.asText().isEmpty() ? null : v.asText();
   }
 }

@@ -1,6 +1,13 @@
 package io.caisson.image;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import io.caisson.json.JsonArray;
+import io.caisson.json.JsonBoolean;
+import io.caisson.json.JsonMissing;
+import io.caisson.json.JsonNull;
+import io.caisson.json.JsonNumber;
+import io.caisson.json.JsonObject;
+import io.caisson.json.JsonString;
+import io.caisson.json.JsonValue;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.TreeMap;
@@ -18,17 +25,17 @@ final class CanonicalJson {
   private CanonicalJson() {}
 
   /** The canonical UTF-8 bytes of {@code value}; IllegalArgumentException says what was refused. */
-  static byte[] of(JsonNode value) {
+  static byte[] of(JsonValue value) {
     StringBuilder out = new StringBuilder();
     write(value, out);
     return out.toString().getBytes(StandardCharsets.UTF_8);
   }
 
-  private static void write(JsonNode value, StringBuilder out) {
-    switch (value.getNodeType()) {
-      case OBJECT -> {
-        Map<String, JsonNode> sorted = new TreeMap<>(); // String order is UTF-16 code unit order
-        value.properties().forEach(e -> sorted.put(e.getKey(), e.getValue()));
+  private static void write(JsonValue value, StringBuilder out) {
+    switch (value) {
+      case JsonObject object -> {
+        Map<String, JsonValue> sorted = new TreeMap<>(); // String order is UTF-16 code unit order
+        object.properties().forEach(e -> sorted.put(e.getKey(), e.getValue()));
         out.append('{');
         boolean first = true;
         for (var member : sorted.entrySet()) {
@@ -42,25 +49,25 @@ final class CanonicalJson {
         }
         out.append('}');
       }
-      case ARRAY -> {
+      case JsonArray array -> {
         out.append('[');
-        for (int i = 0; i < value.size(); i++) {
+        for (int i = 0; i < array.size(); i++) {
           if (i > 0) {
             out.append(',');
           }
-          write(value.get(i), out);
+          write(array.get(i), out);
         }
         out.append(']');
       }
-      case STRING -> string(value.textValue(), out);
-      case NUMBER -> out.append(integer(value));
-      case BOOLEAN -> out.append(value.booleanValue());
-      case NULL -> out.append("null");
-      default -> throw new IllegalArgumentException("a JSON value of type " + value.getNodeType());
+      case JsonString string -> string(string.value(), out);
+      case JsonNumber number -> out.append(integer(number));
+      case JsonBoolean bool -> out.append(bool.booleanValue());
+      case JsonNull ignored -> out.append("null");
+      case JsonMissing ignored -> throw new IllegalArgumentException("a missing JSON value");
     }
   }
 
-  private static long integer(JsonNode number) {
+  private static long integer(JsonValue number) {
     double d = number.doubleValue();
     if (number.isIntegralNumber() ? !number.canConvertToLong() : d != Math.rint(d)) {
       throw new IllegalArgumentException("a number that is not an integer: " + number);

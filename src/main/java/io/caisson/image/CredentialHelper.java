@@ -1,8 +1,8 @@
 package io.caisson.image;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.caisson.common.SearchPath;
+import io.caisson.json.Json;
+import io.caisson.json.JsonValue;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -21,7 +21,6 @@ import org.slf4j.LoggerFactory;
  */
 final class CredentialHelper {
   private static final Logger log = LoggerFactory.getLogger(CredentialHelper.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
   private static final long TIMEOUT_SECONDS = 30;
   private static final int MAX_OUTPUT = 64 << 10;
@@ -79,7 +78,7 @@ final class CredentialHelper {
         }
         return Credentials.NONE;
       }
-      JsonNode answer = JSON.readTree(said);
+      JsonValue answer = Json.parse(said);
       String username = answer.path("Username").asText("");
       String secret = answer.path("Secret").asText("");
       if (secret.isEmpty()) {

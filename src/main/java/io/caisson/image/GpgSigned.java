@@ -1,6 +1,6 @@
 package io.caisson.image;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import io.caisson.json.JsonValue;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,9 +21,9 @@ record GpgSigned(List<PolicyKey> keyrings, SignedIdentity identity) {
    * Reads the requirement. A key type Caisson cannot check gives a reason to refuse instead; a
    * malformed requirement is an IllegalArgumentException.
    */
-  static SignaturePolicy.Requirement parse(String where, JsonNode node) {
+  static SignaturePolicy.Requirement parse(String where, JsonValue node) {
     SignaturePolicy.onlyFields(where, "signedBy", node, FIELDS);
-    JsonNode keyType = node.get("keyType");
+    JsonValue keyType = node.get("keyType");
     if (keyType == null || !keyType.isTextual()) {
       throw new IllegalArgumentException(where + ": signedBy needs a keyType");
     }

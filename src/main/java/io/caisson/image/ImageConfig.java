@@ -1,8 +1,8 @@
 package io.caisson.image;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.caisson.common.CaissonException;
+import io.caisson.json.Json;
+import io.caisson.json.JsonValue;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -26,21 +26,19 @@ public record ImageConfig(
     String os,
     String architecture) {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   /** Parsed config plus its diff ids (rootfs.diff_ids), which identify the unpacked layers. */
   record Parsed(ImageConfig config, List<Digest> diffIds) {}
 
   static Parsed parse(byte[] json) {
-    JsonNode root;
+    JsonValue root;
     try {
-      root = JSON.readTree(json);
+      root = Json.parse(json);
     } catch (IOException e) {
       throw CaissonException.invalid("image config is not valid JSON: %s", e.getMessage());
     }
-    JsonNode c = root.path("config");
+    JsonValue c = root.path("config");
     List<Digest> diffIds = new ArrayList<>();
-    for (JsonNode d : root.path("rootfs").path("diff_ids")) {
+    for (JsonValue d : root.path("rootfs").path("diff_ids")) {
       diffIds.add(Digest.parse(d.asText()));
     }
     Map<String, String> labels = new LinkedHashMap<>();
@@ -61,13 +59,13 @@ public record ImageConfig(
     return new Parsed(config, List.copyOf(diffIds));
   }
 
-  private static List<String> strings(JsonNode array) {
+  private static List<String> strings(JsonValue array) {
     List<String> out = new ArrayList<>();
     array.forEach(n -> out.add(n.asText()));
     return List.copyOf(out);
   }
 
-  private static List<String> keys(JsonNode object) {
+  private static List<String> keys(JsonValue object) {
     List<String> out = new ArrayList<>();
     object.properties().forEach(e -> out.add(e.getKey()));
     return List.copyOf(out);

@@ -1,8 +1,9 @@
 package io.caisson.image;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.caisson.common.CaissonException;
 import io.caisson.image.ocicrypt.DecryptionKeys;
+import io.caisson.json.Json;
+import io.caisson.json.JsonRecords;
 import io.caisson.stats.DirUsage;
 import io.caisson.storage.DiskUsage;
 import io.caisson.store.AtomicFiles;
@@ -42,7 +43,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ImageService implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ImageService.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern FULL_ID = Pattern.compile("(?:sha256:)?([a-f0-9]{64})");
   private static final Pattern ID_PREFIX = Pattern.compile("(?:sha256:)?([a-f0-9]{3,63})");
 
@@ -176,7 +176,7 @@ public final class ImageService implements AutoCloseable {
           Files.deleteIfExists(f); // temp file of an interrupted write
           continue;
         }
-        ImageRecord r = JSON.readValue(f.toFile(), ImageRecord.class);
+        ImageRecord r = JsonRecords.STANDARD.fromTree(Json.parse(f), ImageRecord.class);
         images.put(r.id(), r);
       }
       layers.cleanStaging();
@@ -439,7 +439,7 @@ public final class ImageService implements AutoCloseable {
   }
 
   private void save(ImageRecord r) throws IOException {
-    AtomicFiles.write(recordsDir.resolve(r.hex() + ".json"), JSON.writeValueAsBytes(r));
+    AtomicFiles.write(recordsDir.resolve(r.hex() + ".json"), JsonRecords.STANDARD.bytes(r));
     images.put(r.id(), r);
   }
 

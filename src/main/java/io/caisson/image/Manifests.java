@@ -1,8 +1,8 @@
 package io.caisson.image;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.caisson.common.CaissonException;
+import io.caisson.json.Json;
+import io.caisson.json.JsonValue;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -16,8 +16,6 @@ final class Manifests {
   static final String DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json";
   static final String DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json";
   static final String DOCKER_SCHEMA1 = "application/vnd.docker.distribution.manifest.v1";
-
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private Manifests() {}
 
@@ -37,9 +35,9 @@ final class Manifests {
 
   /** Parses a manifest or index; the media type comes from the body, else the header. */
   static Parsed parse(byte[] body, String contentType) {
-    JsonNode root;
+    JsonValue root;
     try {
-      root = JSON.readTree(body);
+      root = Json.parse(body);
     } catch (IOException e) {
       throw CaissonException.invalid("manifest is not valid JSON: %s", e.getMessage());
     }
@@ -58,7 +56,7 @@ final class Manifests {
                 && root.has("manifests"));
     if (isIndex) {
       List<Descriptor> list = new ArrayList<>();
-      for (JsonNode d : root.path("manifests")) {
+      for (JsonValue d : root.path("manifests")) {
         list.add(descriptor(d));
       }
       return new Index(List.copyOf(list));
@@ -67,14 +65,14 @@ final class Manifests {
       throw CaissonException.invalid("unsupported manifest type '%s'", mediaType);
     }
     List<Descriptor> layers = new ArrayList<>();
-    for (JsonNode d : root.path("layers")) {
+    for (JsonValue d : root.path("layers")) {
       layers.add(descriptor(d));
     }
     return new Manifest(descriptor(root.path("config")), List.copyOf(layers));
   }
 
-  private static Descriptor descriptor(JsonNode d) {
-    JsonNode p = d.get("platform");
+  private static Descriptor descriptor(JsonValue d) {
+    JsonValue p = d.get("platform");
     Platform platform =
         p == null
             ? null

@@ -1,6 +1,6 @@
 package io.caisson.image;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import io.caisson.json.JsonValue;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
@@ -43,7 +43,7 @@ record PolicyKey(Path path, byte[] data) {
    *
    * @param what the requirement's type, for messages
    */
-  static List<PolicyKey> parse(String where, String what, String field, JsonNode value) {
+  static List<PolicyKey> parse(String where, String what, String field, JsonValue value) {
     List<PolicyKey> keys = new ArrayList<>();
     if (field.endsWith("Paths")) {
       nonEmpty(where, what, field, value)
@@ -66,7 +66,7 @@ record PolicyKey(Path path, byte[] data) {
    * <prefix>Data} (base64) fields; null when neither is there and the source is optional.
    */
   static PolicyKey single(
-      String where, String what, JsonNode node, String prefix, boolean required) {
+      String where, String what, JsonValue node, String prefix, boolean required) {
     boolean byPath = node.has(prefix + "Path");
     boolean byData = node.has(prefix + "Data");
     if (byPath && byData) {
@@ -84,7 +84,7 @@ record PolicyKey(Path path, byte[] data) {
     return parse(where, what, field, node.get(field)).getFirst();
   }
 
-  private static JsonNode nonEmpty(String where, String what, String field, JsonNode value) {
+  private static JsonValue nonEmpty(String where, String what, String field, JsonValue value) {
     if (!value.isArray() || value.isEmpty()) {
       throw new IllegalArgumentException(
           where + ": " + what + " " + field + " must be a non-empty list");
@@ -92,14 +92,14 @@ record PolicyKey(Path path, byte[] data) {
     return value;
   }
 
-  private static Path path(String where, String what, JsonNode value) {
+  private static Path path(String where, String what, JsonValue value) {
     if (!value.isTextual() || !value.asText().startsWith("/")) {
       throw new IllegalArgumentException(where + ": " + what + " key paths must be absolute");
     }
     return Path.of(value.asText());
   }
 
-  private static byte[] data(String where, String what, JsonNode value) {
+  private static byte[] data(String where, String what, JsonValue value) {
     try {
       if (!value.isTextual()) {
         throw new IllegalArgumentException();

@@ -1,8 +1,8 @@
 package io.caisson.image;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import io.caisson.common.CaissonException;
+import io.caisson.json.JsonValue;
+import io.caisson.toml.TomlReader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -151,9 +151,9 @@ public final class RegistriesConf {
   }
 
   public static RegistriesConf parse(String toml) {
-    JsonNode root;
+    JsonValue root;
     try {
-      root = new TomlMapper().readTree(toml);
+      root = TomlReader.read(toml);
     } catch (IOException e) {
       throw CaissonException.invalid("registries.conf is not valid TOML: %s", e.getMessage());
     }
@@ -166,7 +166,7 @@ public final class RegistriesConf {
               + " entries and unqualified-search-registries (containers-registries.conf(5))");
     }
     List<Entry> entries = new ArrayList<>();
-    for (JsonNode reg : root.path("registry")) {
+    for (JsonValue reg : root.path("registry")) {
       String location = text(reg, "location");
       String prefix = text(reg, "prefix");
       if (prefix == null) {
@@ -182,7 +182,7 @@ public final class RegistriesConf {
       }
       boolean mirrorByDigestOnly = reg.path("mirror-by-digest-only").asBoolean(false);
       List<Mirror> mirrors = new ArrayList<>();
-      for (JsonNode m : reg.path("mirror")) {
+      for (JsonValue m : reg.path("mirror")) {
         String mloc = text(m, "location");
         if (mloc == null || mloc.isEmpty()) {
           throw CaissonException.invalid("registries.conf: mirror of %s without location", prefix);
@@ -219,11 +219,11 @@ public final class RegistriesConf {
         entries, searchRegistries(root), aliases(root), credentialHelpers(root));
   }
 
-  private static List<String> credentialHelpers(JsonNode root) {
+  private static List<String> credentialHelpers(JsonValue root) {
     return names(root, "credential-helpers", CredentialHelper::isName, "a helper name");
   }
 
-  private static List<String> searchRegistries(JsonNode root) {
+  private static List<String> searchRegistries(JsonValue root) {
     return names(
         root,
         "unqualified-search-registries",
@@ -233,8 +233,8 @@ public final class RegistriesConf {
 
   /** A list of names under {@code key}, each of which must pass {@code valid}; null when unset. */
   private static List<String> names(
-      JsonNode root, String key, Predicate<String> valid, String what) {
-    JsonNode list = root.get(key);
+      JsonValue root, String key, Predicate<String> valid, String what) {
+    JsonValue list = root.get(key);
     if (list == null) {
       return null;
     }
@@ -242,7 +242,7 @@ public final class RegistriesConf {
       throw CaissonException.invalid("registries.conf: %s is no list", key);
     }
     List<String> out = new ArrayList<>();
-    for (JsonNode item : list) {
+    for (JsonValue item : list) {
       String name = item.asText("");
       if (!valid.test(name)) {
         throw CaissonException.invalid("registries.conf: %s has '%s', not %s", key, name, what);
@@ -253,7 +253,7 @@ public final class RegistriesConf {
   }
 
   /** Short name to fully qualified repository, as containers-registries.conf(5) writes them. */
-  private static Map<String, String> aliases(JsonNode root) {
+  private static Map<String, String> aliases(JsonValue root) {
     Map<String, String> out = new HashMap<>();
     for (var alias : root.path("aliases").properties()) {
       String shortName = alias.getKey();
@@ -282,8 +282,8 @@ public final class RegistriesConf {
     return out;
   }
 
-  private static String text(JsonNode node, String field) {
-    JsonNode v = node.get(field);
+  private static String text(JsonValue node, String field) {
+    JsonValue v = node.get(field);
     return v == null || v.isNull() ? null : v.asText();
   }
 

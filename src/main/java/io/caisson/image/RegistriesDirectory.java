@@ -1,8 +1,7 @@
 package io.caisson.image;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.caisson.json.JsonValue;
+import io.caisson.yaml.YamlReader;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -23,7 +22,6 @@ import java.util.stream.Stream;
  * Read again at each pull that needs it, as the policy is.
  */
 final class RegistriesDirectory {
-  private static final ObjectMapper YAML = new YAMLMapper();
   private static final int MAX_FILE_BYTES = 1 << 20;
 
   private final Map<String, URI> byNamespace;
@@ -59,9 +57,9 @@ final class RegistriesDirectory {
       if (Files.size(file) > MAX_FILE_BYTES) {
         throw new IllegalArgumentException(file + " is larger than 1 MiB");
       }
-      JsonNode root;
+      JsonValue root;
       try {
-        root = YAML.readTree(Files.readAllBytes(file));
+        root = YamlReader.read(Files.readString(file));
       } catch (IOException e) {
         throw new IllegalArgumentException(
             file + " is not valid YAML: " + e.getMessage().lines().findFirst().orElse(""));
@@ -72,7 +70,7 @@ final class RegistriesDirectory {
       if (!root.isObject()) {
         throw new IllegalArgumentException(file + " is not a YAML mapping");
       }
-      JsonNode defaults = root.get("default-docker");
+      JsonValue defaults = root.get("default-docker");
       if (defaults != null && !defaults.isNull()) {
         if (defaultFrom != null) {
           throw new IllegalArgumentException(
@@ -81,7 +79,7 @@ final class RegistriesDirectory {
         defaultFrom = file;
         byDefault = lookaside(file, "default-docker", defaults);
       }
-      JsonNode namespaces = root.path("docker");
+      JsonValue namespaces = root.path("docker");
       if (!namespaces.isMissingNode() && !namespaces.isNull() && !namespaces.isObject()) {
         throw new IllegalArgumentException(file + ": docker is not a mapping of namespaces");
       }
@@ -108,17 +106,17 @@ final class RegistriesDirectory {
   /**
    * A namespace's lookaside URL for reading ({@code lookaside}, or its old name {@code sigstore}).
    */
-  private static URI lookaside(Path file, String where, JsonNode namespace) {
+  private static URI lookaside(Path file, String where, JsonValue namespace) {
     if (!namespace.isObject()) {
       throw new IllegalArgumentException(file + ": " + where + " is not a mapping");
     }
-    JsonNode lookaside = namespace.get("lookaside");
-    JsonNode sigstore = namespace.get("sigstore");
+    JsonValue lookaside = namespace.get("lookaside");
+    JsonValue sigstore = namespace.get("sigstore");
     if (lookaside != null && sigstore != null) {
       throw new IllegalArgumentException(
           file + ": " + where + " sets both lookaside and its old name, sigstore");
     }
-    JsonNode value = lookaside != null ? lookaside : sigstore;
+    JsonValue value = lookaside != null ? lookaside : sigstore;
     if (value == null || value.isNull() || value.asText().isEmpty()) {
       return null;
     }

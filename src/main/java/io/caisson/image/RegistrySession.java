@@ -1,9 +1,9 @@
 package io.caisson.image;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.caisson.common.CaissonException;
 import io.caisson.common.CaissonException.Kind;
+import io.caisson.json.Json;
+import io.caisson.json.JsonValue;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -30,7 +30,6 @@ import org.slf4j.LoggerFactory;
  */
 final class RegistrySession {
   private static final Logger log = LoggerFactory.getLogger(RegistrySession.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final int MAX_MANIFEST = 4 << 20;
   private static final int MAX_TOKEN_REDIRECTS = 5;
   private static final Pattern PARAM =
@@ -410,7 +409,7 @@ final class RegistrySession {
             realm, scope, status, errorText(resp), credentialsGiven, sendCredentials);
       }
       try (InputStream in = watchdog.guard(resp.body(), redact(realm), new LongAdder())) {
-        JsonNode json = JSON.readTree(in.readNBytes(1 << 20));
+        JsonValue json = Json.parse(in.readNBytes(1 << 20));
         String token = json.path("token").asText("");
         if (token.isEmpty()) {
           token = json.path("access_token").asText("");

@@ -1,6 +1,7 @@
 package io.caisson.image;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import io.caisson.json.JsonReader;
+import io.caisson.json.JsonValue;
 import java.io.IOException;
 import java.security.PublicKey;
 import java.time.Instant;
@@ -32,9 +33,9 @@ final class RekorEntry {
   static Instant verify(
       List<PublicKey> logKeys, String bundle, byte[] signer, byte[] signature, byte[] payload)
       throws SignatureRejected {
-    JsonNode root;
+    JsonValue root;
     try {
-      root = StrictJson.MAPPER.readTree(bundle);
+      root = JsonReader.strict().read(bundle);
     } catch (IOException e) {
       throw new SignatureRejected("a signature's Rekor bundle is not valid JSON");
     }
@@ -53,9 +54,9 @@ final class RekorEntry {
               + (logKeys.size() == 1 ? "key" : logKeys.size() + " keys"));
     }
     // From here on the entry is Rekor's; what it says is read from the bytes that were verified.
-    JsonNode entry;
+    JsonValue entry;
     try {
-      entry = StrictJson.MAPPER.readTree(signed);
+      entry = JsonReader.strict().read(signed);
     } catch (IOException e) {
       throw new SignatureRejected("a signature's Rekor entry is not valid JSON");
     }
@@ -67,9 +68,9 @@ final class RekorEntry {
       throw new SignatureRejected(
           "a signature's Rekor entry has a malformed time, index or log id");
     }
-    JsonNode body;
+    JsonValue body;
     try {
-      body = StrictJson.MAPPER.readTree(base64(entry.get("body"), "body"));
+      body = JsonReader.strict().read(base64(entry.get("body"), "body"));
     } catch (IOException e) {
       throw new SignatureRejected("a signature's Rekor entry body is not valid JSON");
     }
@@ -78,7 +79,7 @@ final class RekorEntry {
   }
 
   /** The hashedrekord must name exactly this signer, signature and payload. */
-  private static void matchRecord(JsonNode body, byte[] signer, byte[] signature, byte[] payload)
+  private static void matchRecord(JsonValue body, byte[] signer, byte[] signature, byte[] payload)
       throws SignatureRejected {
     if (!body.path("kind").asText("").equals("hashedrekord")) {
       throw new SignatureRejected(
@@ -92,7 +93,7 @@ final class RekorEntry {
               + body.path("apiVersion").asText("")
               + "', not 0.0.1");
     }
-    JsonNode spec = body.path("spec");
+    JsonValue spec = body.path("spec");
     byte[] recordedSigner;
     try {
       recordedSigner =
@@ -110,7 +111,7 @@ final class RekorEntry {
     if (!Arrays.equals(base64(spec.path("signature").path("content"), "signature"), signature)) {
       throw new SignatureRejected("a signature's Rekor entry records another signature");
     }
-    JsonNode hash = spec.path("data").path("hash");
+    JsonValue hash = spec.path("data").path("hash");
     if (!hash.path("algorithm").asText("").equals("sha256")) {
       throw new SignatureRejected(
           "a signature's Rekor entry hashes its payload with '"
@@ -128,7 +129,7 @@ final class RekorEntry {
     }
   }
 
-  private static void exactly(JsonNode node, String what, Set<String> fields)
+  private static void exactly(JsonValue node, String what, Set<String> fields)
       throws SignatureRejected {
     try {
       StrictJson.exactly(node, what, fields);
@@ -137,7 +138,7 @@ final class RekorEntry {
     }
   }
 
-  private static byte[] base64(JsonNode value, String field) throws SignatureRejected {
+  private static byte[] base64(JsonValue value, String field) throws SignatureRejected {
     if (!value.isTextual()) {
       throw new SignatureRejected("a signature's Rekor bundle has no \"" + field + "\" text");
     }

@@ -1,8 +1,8 @@
 package io.caisson.image;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.caisson.common.CaissonException;
+import io.caisson.json.Json;
+import io.caisson.json.JsonValue;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -19,16 +19,15 @@ final class SignatureExtension {
   private static final int VERSION = 2;
   private static final String TYPE = "atomic";
   private static final int MAX_BODY = 8 << 20;
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private SignatureExtension() {}
 
   /** The signatures of {@code manifest} at the session's registry. */
   static Lookaside.Found fetch(RegistrySession session, Digest manifest) {
     String where = "in the signature extension of " + session.endpoint();
-    JsonNode list;
+    JsonValue list;
     try {
-      list = JSON.readTree(session.extensionSignatures(manifest, MAX_BODY)).path("signatures");
+      list = Json.parse(session.extensionSignatures(manifest, MAX_BODY)).path("signatures");
     } catch (IOException e) {
       throw CaissonException.precondition(
           "the signatures of %s %s are not valid JSON", manifest, where);
@@ -39,7 +38,7 @@ final class SignatureExtension {
           manifest, where, Lookaside.MAX_SIGNATURES);
     }
     List<byte[]> signatures = new ArrayList<>();
-    for (JsonNode entry : list) {
+    for (JsonValue entry : list) {
       if (entry.path("version").asInt(-1) != VERSION
           || !entry.path("type").asText("").equals(TYPE)) {
         continue; // a kind of signature this node does not read

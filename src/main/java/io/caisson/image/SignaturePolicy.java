@@ -1,8 +1,8 @@
 package io.caisson.image;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.caisson.json.Json;
+import io.caisson.json.JsonException;
+import io.caisson.json.JsonValue;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -52,8 +52,6 @@ public final class SignaturePolicy {
         implements Verdict {}
   }
 
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   private final List<Requirement> defaultRequirements;
   private final Map<String, List<Requirement>> dockerScopes;
 
@@ -88,12 +86,12 @@ public final class SignaturePolicy {
 
   /** Parses a policy; IllegalArgumentException names what is wrong with it. */
   public static SignaturePolicy parse(byte[] json) {
-    JsonNode root;
+    JsonValue root;
     try {
-      root = JSON.readTree(json);
-    } catch (JsonProcessingException e) {
+      root = Json.parse(json);
+    } catch (JsonException e) {
       throw new IllegalArgumentException(
-          "not valid JSON: " + e.getOriginalMessage().lines().findFirst().orElse(""));
+          "not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
     } catch (IOException e) {
       throw new IllegalArgumentException("not readable: " + e.getMessage());
     }
@@ -105,7 +103,7 @@ public final class SignaturePolicy {
     }
     List<Requirement> byDefault = requirements("default", root.get("default"));
     Map<String, List<Requirement>> docker = new LinkedHashMap<>();
-    JsonNode scopes = root.path("transports").path("docker");
+    JsonValue scopes = root.path("transports").path("docker");
     if (!scopes.isMissingNode() && !scopes.isObject()) {
       throw new IllegalArgumentException("transports.docker is not an object of scopes");
     }
@@ -117,12 +115,12 @@ public final class SignaturePolicy {
   }
 
   /** The requirements of one scope; a scope must have at least one. */
-  private static List<Requirement> requirements(String where, JsonNode list) {
+  private static List<Requirement> requirements(String where, JsonValue list) {
     if (!list.isArray() || list.isEmpty()) {
       throw new IllegalArgumentException(where + ": requirements must be a non-empty list");
     }
     List<Requirement> out = new ArrayList<>();
-    for (JsonNode requirement : list) {
+    for (JsonValue requirement : list) {
       String type = requirement.path("type").asText("");
       out.add(
           switch (type) {
@@ -144,7 +142,7 @@ public final class SignaturePolicy {
    * IllegalArgumentException unless {@code node} is an object of no field but {@code fields}: a
    * requirement field Caisson does not know could be one that restricts what it accepts.
    */
-  static void onlyFields(String where, String what, JsonNode node, Set<String> fields) {
+  static void onlyFields(String where, String what, JsonValue node, Set<String> fields) {
     if (!node.isObject()) {
       throw new IllegalArgumentException(where + ": " + what + " is not an object");
     }

@@ -1,7 +1,7 @@
 package io.caisson.image;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.caisson.common.CaissonException;
+import io.caisson.json.JsonValue;
 import java.util.Set;
 
 /**
@@ -85,7 +85,7 @@ sealed interface SignedIdentity {
   }
 
   /** Reads a {@code signedIdentity} object; IllegalArgumentException names what is wrong. */
-  static SignedIdentity parse(String where, JsonNode node) {
+  static SignedIdentity parse(String where, JsonValue node) {
     if (node == null || node.isMissingNode() || node.isNull()) {
       return new MatchRepoDigestOrExact();
     }
@@ -129,7 +129,7 @@ sealed interface SignedIdentity {
   }
 
   private static SignedIdentity only(
-      String where, JsonNode node, Set<String> fields, SignedIdentity identity) {
+      String where, JsonValue node, Set<String> fields, SignedIdentity identity) {
     for (var property : node.properties()) {
       String name = property.getKey();
       if (!name.equals("type") && !fields.contains(name)) {
@@ -145,8 +145,8 @@ sealed interface SignedIdentity {
     return identity;
   }
 
-  private static String field(String where, JsonNode node, String name) {
-    JsonNode value = node.get(name);
+  private static String field(String where, JsonValue node, String name) {
+    JsonValue value = node.get(name);
     if (value == null || !value.isTextual() || value.asText().isEmpty()) {
       throw new IllegalArgumentException(
           where + ": signedIdentity " + node.get("type").asText() + " needs \"" + name + "\"");

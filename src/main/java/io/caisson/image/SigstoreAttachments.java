@@ -1,9 +1,9 @@
 package io.caisson.image;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.caisson.common.CaissonException;
 import io.caisson.common.CaissonException.Kind;
+import io.caisson.json.Json;
+import io.caisson.json.JsonValue;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -27,7 +27,6 @@ final class SigstoreAttachments {
 
   private static final int MAX_TOTAL = 4 << 20;
   private static final int MAX_ATTACHMENTS = 64;
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   /**
    * One attachment: its media type, its payload (digest-checked; empty for attachments that are not
@@ -54,9 +53,9 @@ final class SigstoreAttachments {
           "the signatures of %s at %s (%s) are a %s, not an OCI image manifest",
           manifest, session.endpoint(), tag, attached.mediaType());
     }
-    JsonNode layers;
+    JsonValue layers;
     try {
-      layers = JSON.readTree(attached.body()).path("layers");
+      layers = Json.parse(attached.body()).path("layers");
     } catch (IOException e) {
       throw CaissonException.precondition(
           "the signatures of %s at %s (%s) are not valid JSON", manifest, session.endpoint(), tag);
@@ -68,7 +67,7 @@ final class SigstoreAttachments {
     }
     List<Signature> out = new ArrayList<>();
     long total = 0;
-    for (JsonNode layer : layers) {
+    for (JsonValue layer : layers) {
       String mediaType = layer.path("mediaType").asText("");
       if (!mediaType.equals(SIGNATURE_MEDIA_TYPE)) {
         // An attestation or other attachment: counted, never fetched.

@@ -1,6 +1,6 @@
 package io.caisson.image;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import io.caisson.json.JsonValue;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.security.PublicKey;
@@ -53,7 +53,7 @@ record SigstoreSigned(SigstoreTrustRoot root, List<PolicyKey> logKeys, SignedIde
    * most one source of Rekor keys, Rekor keys required with Fulcio and refused with a PKI. A
    * malformed requirement is an IllegalArgumentException.
    */
-  static SignaturePolicy.Requirement parse(String where, JsonNode node) {
+  static SignaturePolicy.Requirement parse(String where, JsonValue node) {
     SignaturePolicy.onlyFields(where, "sigstoreSigned", node, FIELDS);
     List<String> sources =
         List.of("keyPath", "keyPaths", "keyData", "keyDatas", "fulcio", "pki").stream()
@@ -109,7 +109,7 @@ record SigstoreSigned(SigstoreTrustRoot root, List<PolicyKey> logKeys, SignedIde
     return new SignaturePolicy.Requirement.Sigstore(new SigstoreSigned(root, logKeys, identity));
   }
 
-  private static SigstoreTrustRoot fulcio(String where, JsonNode node) {
+  private static SigstoreTrustRoot fulcio(String where, JsonValue node) {
     SignaturePolicy.onlyFields(where, "sigstoreSigned's fulcio", node, FULCIO_FIELDS);
     return new SigstoreTrustRoot.Fulcio(
         PolicyKey.single(where, "sigstoreSigned's fulcio", node, "ca", true),
@@ -117,7 +117,7 @@ record SigstoreSigned(SigstoreTrustRoot root, List<PolicyKey> logKeys, SignedIde
         text(where, "fulcio", node, "subjectEmail", true));
   }
 
-  private static SigstoreTrustRoot pki(String where, JsonNode node) {
+  private static SigstoreTrustRoot pki(String where, JsonValue node) {
     SignaturePolicy.onlyFields(where, "sigstoreSigned's pki", node, PKI_FIELDS);
     String email = text(where, "pki", node, "subjectEmail", false);
     String host = text(where, "pki", node, "subjectHostname", false);
@@ -133,8 +133,8 @@ record SigstoreSigned(SigstoreTrustRoot root, List<PolicyKey> logKeys, SignedIde
   }
 
   private static String text(
-      String where, String what, JsonNode node, String field, boolean required) {
-    JsonNode value = node.get(field);
+      String where, String what, JsonValue node, String field, boolean required) {
+    JsonValue value = node.get(field);
     if (value == null && !required) {
       return null;
     }

@@ -1,7 +1,8 @@
 package io.caisson.image;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.caisson.common.CaissonException;
+import io.caisson.json.JsonReader;
+import io.caisson.json.JsonValue;
 import java.io.IOException;
 import java.util.List;
 import java.util.Set;
@@ -27,26 +28,26 @@ record SimpleSigningPayload(Digest manifestDigest, String dockerReference) {
    *     of the other
    */
   static SimpleSigningPayload parse(byte[] payload, String type) {
-    JsonNode root;
+    JsonValue root;
     try {
-      root = StrictJson.MAPPER.readTree(payload);
+      root = JsonReader.strict().read(payload);
     } catch (IOException e) {
       throw new IllegalArgumentException("the signed payload is not valid JSON");
     }
     StrictJson.exactly(root, "the signed payload", Set.of("critical", "optional"));
-    JsonNode optional = root.get("optional");
+    JsonValue optional = root.get("optional");
     if (!optional.isNull() && !optional.isObject()) {
       throw new IllegalArgumentException("the signed payload's \"optional\" is not an object");
     }
-    JsonNode critical = root.get("critical");
+    JsonValue critical = root.get("critical");
     StrictJson.exactly(critical, "\"critical\"", Set.of("type", "image", "identity"));
     String signedType = text(critical, "type");
     if (!signedType.equals(type)) {
       throw new IllegalArgumentException("unrecognized signature type '" + signedType + "'");
     }
-    JsonNode image = critical.get("image");
+    JsonValue image = critical.get("image");
     StrictJson.exactly(image, "\"critical.image\"", Set.of("docker-manifest-digest"));
-    JsonNode identity = critical.get("identity");
+    JsonValue identity = critical.get("identity");
     StrictJson.exactly(identity, "\"critical.identity\"", Set.of("docker-reference"));
     String digest = text(image, "docker-manifest-digest");
     try {
@@ -83,8 +84,8 @@ record SimpleSigningPayload(Digest manifestDigest, String dockerReference) {
             + String.join("; ", reasons);
   }
 
-  private static String text(JsonNode node, String field) {
-    JsonNode value = node.get(field);
+  private static String text(JsonValue node, String field) {
+    JsonValue value = node.get(field);
     if (!value.isTextual()) {
       throw new IllegalArgumentException("\"" + field + "\" is not a string");
     }

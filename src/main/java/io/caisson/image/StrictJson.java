@@ -1,9 +1,6 @@
 package io.caisson.image;
 
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.caisson.json.JsonValue;
 import java.util.Set;
 
 /**
@@ -12,16 +9,12 @@ import java.util.Set;
  * field this reader does not know could be one the signer meant to restrict the signature with).
  */
 final class StrictJson {
-  /** Refuses duplicated members. */
-  static final ObjectMapper MAPPER =
-      JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
-
   private StrictJson() {}
 
   /**
    * IllegalArgumentException, naming {@code what}, unless {@code node} has exactly {@code fields}.
    */
-  static void exactly(JsonNode node, String what, Set<String> fields) {
+  static void exactly(JsonValue node, String what, Set<String> fields) {
     if (node == null || !node.isObject()) {
       throw new IllegalArgumentException(what + " is not a JSON object");
     }

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
@@ -385,9 +386,11 @@ public final class JsonRecords {
     private final Class<?> type;
     private final Component[] components;
     private final Constructor<?> constructor;
+    private final boolean refuseUnknown;
 
     Shape(Class<?> type) {
       this.type = type;
+      this.refuseUnknown = type.isAnnotationPresent(RefuseUnknown.class);
       RecordComponent[] declared = type.getRecordComponents();
       boolean omitEmpty = type.isAnnotationPresent(OmitEmpty.class);
       components = new Component[declared.length];
@@ -433,6 +436,13 @@ public final class JsonRecords {
     }
 
     Object read(JsonObject object, String where) throws JsonException {
+      if (refuseUnknown) {
+        for (String name : object.asMap().keySet()) {
+          if (Arrays.stream(components).noneMatch(c -> c.name.equals(name))) {
+            throw new JsonException(where + ": unknown field \"" + name + "\"");
+          }
+        }
+      }
       Object[] arguments = new Object[components.length];
       for (int i = 0; i < components.length; i++) {
         Component c = components[i];

@@ -24,6 +24,27 @@ public sealed interface JsonValue extends Iterable<JsonValue>
     return JsonMissing.INSTANCE;
   }
 
+  /**
+   * The value a JSON Pointer (RFC 6901, {@code "/details/causes/0"}) names, or {@link JsonMissing}.
+   */
+  default JsonValue at(String pointer) {
+    if (pointer.isEmpty()) {
+      return this;
+    }
+    if (!pointer.startsWith("/")) {
+      throw new IllegalArgumentException("a JSON Pointer starts with '/': " + pointer);
+    }
+    JsonValue current = this;
+    for (String token : pointer.substring(1).split("/", -1)) {
+      String name = token.replace("~1", "/").replace("~0", "~");
+      current =
+          current.isArray() && name.matches("0|[1-9][0-9]{0,8}")
+              ? current.path(Integer.parseInt(name))
+              : current.path(name);
+    }
+    return current;
+  }
+
   /** The member {@code name} of an object, or null. */
   default JsonValue get(String name) {
     return null;
@@ -32,6 +53,11 @@ public sealed interface JsonValue extends Iterable<JsonValue>
   /** The element at {@code index} of an array, or null. */
   default JsonValue get(int index) {
     return null;
+  }
+
+  default boolean hasNonNull(String name) {
+    JsonValue value = get(name);
+    return value != null && !value.isNull();
   }
 
   default boolean has(String name) {
@@ -136,6 +162,11 @@ public sealed interface JsonValue extends Iterable<JsonValue>
   /** Whether this is a number without fraction that fits a long. */
   default boolean canConvertToLong() {
     return false;
+  }
+
+  /** Whether this is a number without fraction that fits an int. */
+  default boolean canConvertToInt() {
+    return canConvertToLong() && longValue() == (int) longValue();
   }
 
   /** A number's value, a string parsed as one; {@code fallback} otherwise. */

@@ -1,8 +1,9 @@
 package io.caisson.network;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.caisson.common.CaissonException;
+import io.caisson.json.Json;
+import io.caisson.json.JsonObject;
+import io.caisson.json.JsonValue;
 import io.caisson.store.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.DirectoryNotEmptyException;
@@ -33,7 +34,7 @@ final class AttachmentCache {
   record Entry(
       CniAttachment attachment,
       CniConfig config,
-      Optional<ObjectNode> result,
+      Optional<JsonObject> result,
       OptionalInt pluginsStarted) {}
 
   private final Path dir;
@@ -45,9 +46,9 @@ final class AttachmentCache {
   Optional<Entry> read(String containerId, String ifName) {
     Path file = file(containerId, ifName);
     Path resultFile = resultFile(containerId, ifName);
-    JsonNode json;
+    JsonValue json;
     try {
-      json = CniConfig.JSON.readTree(Files.readAllBytes(file));
+      json = Json.parse(Files.readAllBytes(file));
     } catch (NoSuchFileException e) {
       return Optional.empty();
     } catch (IOException e) {
@@ -60,10 +61,10 @@ final class AttachmentCache {
               json.path("ifName").asText(),
               json.path("netns").asText(),
               json.path("cniArgs").asText(),
-              json.get("capabilityArgs") instanceof ObjectNode caps ? caps : null);
+              json.get("capabilityArgs") instanceof JsonObject caps ? caps : null);
       CniConfig config = CniConfig.fromCached(json.get("config"));
-      Optional<ObjectNode> result =
-          json.get("result") instanceof ObjectNode r // cached inside the intent until 2026-11-23
+      Optional<JsonObject> result =
+          json.get("result") instanceof JsonObject r // cached inside the intent until 2026-11-23
               ? Optional.of(r)
               : readResult(resultFile);
       OptionalInt started =
@@ -80,9 +81,9 @@ final class AttachmentCache {
    * The result beside the intent, if it is there whole. One a machine crash tore (written without a
    * flush) counts as none: the intent then has DEL run the whole chain, as after any crash.
    */
-  private static Optional<ObjectNode> readResult(Path resultFile) {
+  private static Optional<JsonObject> readResult(Path resultFile) {
     try {
-      return CniConfig.JSON.readTree(Files.readAllBytes(resultFile)) instanceof ObjectNode r
+      return Json.parse(Files.readAllBytes(resultFile)) instanceof JsonObject r
           ? Optional.of(r)
           : Optional.empty();
     } catch (IOException e) { // missing, or torn: unreadable JSON
@@ -98,7 +99,7 @@ final class AttachmentCache {
       throw new IllegalArgumentException("an intent has no result; complete() adds it");
     }
     CniAttachment a = entry.attachment();
-    ObjectNode json = CniConfig.JSON.createObjectNode();
+    JsonObject json = new JsonObject();
     json.put("containerId", a.containerId());
     json.put("ifName", a.ifName());
     json.put("netns", a.netns());
@@ -127,7 +128,7 @@ final class AttachmentCache {
    * leaves the intent untouched, whose DEL runs the whole chain, which a pod whose namespaces went
    * with the reboot needs anyway. Saves RunPodSandbox two fsyncs.
    */
-  void complete(String containerId, String ifName, ObjectNode result) {
+  void complete(String containerId, String ifName, JsonObject result) {
     Path file = resultFile(containerId, ifName);
     try {
       AtomicFiles.replace(file, CniConfig.toJson(result).getBytes(), "rw-------");

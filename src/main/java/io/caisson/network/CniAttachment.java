@@ -1,7 +1,7 @@
 package io.caisson.network;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.caisson.common.CaissonException;
+import io.caisson.json.JsonObject;
 import java.util.regex.Pattern;
 
 /**
@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
  * @param capabilityArgs capability name to value; only declared capabilities are passed on
  */
 public record CniAttachment(
-    String containerId, String ifName, String netns, String cniArgs, ObjectNode capabilityArgs) {
+    String containerId, String ifName, String netns, String cniArgs, JsonObject capabilityArgs) {
 
   // The CNI spec's rule for container ids; it also keeps them safe as a directory name.
   private static final Pattern CONTAINER_ID = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.\\-]*");
@@ -29,7 +29,7 @@ public record CniAttachment(
     if (netns == null || netns.isEmpty() || netns.indexOf('\0') >= 0) {
       throw CaissonException.invalid("network namespace path is empty or invalid");
     }
-    capabilityArgs = capabilityArgs == null ? CniConfig.JSON.createObjectNode() : capabilityArgs;
+    capabilityArgs = capabilityArgs == null ? new JsonObject() : capabilityArgs;
   }
 
   static void requireContainerId(String id) {

@@ -1,10 +1,10 @@
 package io.caisson.network;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.caisson.json.Json;
+import io.caisson.json.JsonArray;
+import io.caisson.json.JsonException;
+import io.caisson.json.JsonObject;
+import io.caisson.json.JsonValue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -25,13 +25,12 @@ public record CniConfig(
     String name,
     String cniVersion,
     boolean disableCheck,
-    List<ObjectNode> plugins,
-    ObjectNode json) {
+    List<JsonObject> plugins,
+    JsonObject json) {
 
   /** The spec versions whose result format (interfaces + ips) we parse. */
   public static final Set<String> SUPPORTED_VERSIONS = Set.of("0.3.0", "0.3.1", "0.4.0", "1.0.0");
 
-  static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.\\-]*");
   // A plugin type names a binary looked up in the bin dirs: no path separators, no dot-dot.
   private static final Pattern TYPE = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.\\-]*");
@@ -47,22 +46,21 @@ public record CniConfig(
    * @throws InvalidCniConfigException naming what is wrong
    */
   public static CniConfig parse(byte[] bytes) throws InvalidCniConfigException {
-    JsonNode root;
+    JsonValue root;
     try {
-      root = JSON.readTree(bytes);
-    } catch (java.io.IOException e) {
-      String why = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
-      throw new InvalidCniConfigException("not valid JSON: " + why);
+      root = Json.parse(bytes);
+    } catch (JsonException e) {
+      throw new InvalidCniConfigException("not valid JSON: " + e.getMessage());
     }
-    if (!(root instanceof ObjectNode object)) {
+    if (!(root instanceof JsonObject object)) {
       throw new InvalidCniConfigException("the top level is not a JSON object");
     }
     return object.has("plugins") ? fromList(object) : fromSingle(object);
   }
 
   /** Re-creates a config from the JSON cached with an attachment. */
-  static CniConfig fromCached(JsonNode json) throws InvalidCniConfigException {
-    if (!(json instanceof ObjectNode object)) {
+  static CniConfig fromCached(JsonValue json) throws InvalidCniConfigException {
+    if (!(json instanceof JsonObject object)) {
       throw new InvalidCniConfigException("cached network config is not an object");
     }
     return fromList(object);
@@ -78,24 +76,24 @@ public record CniConfig(
     return plugins.stream().map(p -> p.get("type").asText()).toList();
   }
 
-  private static CniConfig fromList(ObjectNode list) throws InvalidCniConfigException {
+  private static CniConfig fromList(JsonObject list) throws InvalidCniConfigException {
     String name = requireName(list);
     String version = requireVersion(list);
-    JsonNode pluginsNode = list.get("plugins");
-    if (!(pluginsNode instanceof ArrayNode array) || array.isEmpty()) {
+    JsonValue pluginsNode = list.get("plugins");
+    if (!(pluginsNode instanceof JsonArray array) || array.isEmpty()) {
       throw new InvalidCniConfigException(
           "network \"" + name + "\": \"plugins\" must be a non-empty array");
     }
-    List<ObjectNode> plugins = new ArrayList<>();
+    List<JsonObject> plugins = new ArrayList<>();
     for (int i = 0; i < array.size(); i++) {
-      if (!(array.get(i) instanceof ObjectNode plugin)) {
+      if (!(array.get(i) instanceof JsonObject plugin)) {
         throw new InvalidCniConfigException(
             "network \"%s\": plugin %d is not an object".formatted(name, i));
       }
       requireType(plugin, "network \"%s\": plugin %d".formatted(name, i));
       plugins.add(plugin);
     }
-    JsonNode disableCheck = list.get("disableCheck");
+    JsonValue disableCheck = list.get("disableCheck");
     if (disableCheck != null && !disableCheck.isBoolean()) {
       throw new InvalidCniConfigException(
           "network \"" + name + "\": \"disableCheck\" must be a boolean");
@@ -104,19 +102,19 @@ public record CniConfig(
         name, version, disableCheck != null && disableCheck.asBoolean(), plugins, list.deepCopy());
   }
 
-  private static CniConfig fromSingle(ObjectNode conf) throws InvalidCniConfigException {
+  private static CniConfig fromSingle(JsonObject conf) throws InvalidCniConfigException {
     String name = requireName(conf);
     String version = requireVersion(conf);
     requireType(conf, "network \"" + name + "\"");
-    ObjectNode list = JSON.createObjectNode();
+    JsonObject list = new JsonObject();
     list.put("cniVersion", version);
     list.put("name", name);
     list.putArray("plugins").add(conf.deepCopy());
     return fromList(list);
   }
 
-  private static String requireName(ObjectNode node) throws InvalidCniConfigException {
-    JsonNode name = node.get("name");
+  private static String requireName(JsonObject node) throws InvalidCniConfigException {
+    JsonValue name = node.get("name");
     if (name == null || !name.isTextual() || name.asText().isEmpty()) {
       throw new InvalidCniConfigException("\"name\" is missing or not a string");
     }
@@ -127,8 +125,8 @@ public record CniConfig(
     return name.asText();
   }
 
-  private static String requireVersion(ObjectNode node) throws InvalidCniConfigException {
-    JsonNode version = node.get("cniVersion");
+  private static String requireVersion(JsonObject node) throws InvalidCniConfigException {
+    JsonValue version = node.get("cniVersion");
     if (version == null || !version.isTextual()) {
       throw new InvalidCniConfigException("\"cniVersion\" is missing or not a string");
     }
@@ -140,9 +138,9 @@ public record CniConfig(
     return version.asText();
   }
 
-  private static void requireType(ObjectNode plugin, String where)
+  private static void requireType(JsonObject plugin, String where)
       throws InvalidCniConfigException {
-    JsonNode type = plugin.get("type");
+    JsonValue type = plugin.get("type");
     if (type == null || !type.isTextual() || type.asText().isEmpty()) {
       throw new InvalidCniConfigException(where + ": \"type\" is missing or not a string");
     }
@@ -152,11 +150,7 @@ public record CniConfig(
     }
   }
 
-  static String toJson(JsonNode node) {
-    try {
-      return JSON.writeValueAsString(node);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
+  static String toJson(JsonValue node) {
+    return Json.write(node);
   }
 }

@@ -1,7 +1,8 @@
 package io.caisson.network;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.caisson.common.CaissonException;
+import io.caisson.json.Json;
+import io.caisson.json.JsonValue;
 import io.caisson.linux.Spawn;
 import io.caisson.linux.Spawn.Stdio;
 import java.io.ByteArrayOutputStream;
@@ -115,7 +116,7 @@ final class CniExec {
   static String errorText(byte[] stdout, byte[] stderr, int exitValue) {
     for (byte[] stream : new byte[][] {stdout, stderr}) {
       try {
-        JsonNode error = CniConfig.JSON.readTree(stream);
+        JsonValue error = Json.parse(stream);
         if (error != null && error.hasNonNull("msg")) {
           String text = error.get("msg").asText();
           if (error.hasNonNull("details") && !error.get("details").asText().isEmpty()) {

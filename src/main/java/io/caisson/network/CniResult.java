@@ -1,8 +1,8 @@
 package io.caisson.network;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.caisson.common.CaissonException;
+import io.caisson.json.JsonObject;
+import io.caisson.json.JsonValue;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.util.ArrayList;
@@ -22,7 +22,7 @@ import java.util.Set;
  * @param json the result as the plugin printed it: cached, and given back to DEL and CHECK
  */
 public record CniResult(
-    String cniVersion, List<Interface> interfaces, List<IpConfig> ips, ObjectNode json) {
+    String cniVersion, List<Interface> interfaces, List<IpConfig> ips, JsonObject json) {
 
   /** An interface; {@code sandbox} is the netns path for interfaces inside the pod. */
   public record Interface(String name, String mac, String sandbox) {
@@ -43,15 +43,15 @@ public record CniResult(
     ips = List.copyOf(ips);
   }
 
-  public static CniResult parse(JsonNode node) {
-    if (!(node instanceof ObjectNode object)) {
+  public static CniResult parse(JsonValue node) {
+    if (!(node instanceof JsonObject object)) {
       throw bad("the result is not a JSON object");
     }
     if (object.has("ip4") || object.has("ip6")) {
       throw bad("the result is in the pre-0.3.0 format (ip4/ip6), which is not supported");
     }
     List<Interface> interfaces = new ArrayList<>();
-    for (JsonNode each : array(object, "interfaces")) {
+    for (JsonValue each : array(object, "interfaces")) {
       String name = text(each, "name");
       if (name == null) {
         throw bad("an interface has no name");
@@ -59,7 +59,7 @@ public record CniResult(
       interfaces.add(new Interface(name, text(each, "mac"), text(each, "sandbox")));
     }
     List<IpConfig> ips = new ArrayList<>();
-    for (JsonNode each : array(object, "ips")) {
+    for (JsonValue each : array(object, "ips")) {
       ips.add(ip(each, interfaces.size()));
     }
     return new CniResult(
@@ -94,7 +94,7 @@ public record CniResult(
     return all;
   }
 
-  private static IpConfig ip(JsonNode node, int interfaceCount) {
+  private static IpConfig ip(JsonValue node, int interfaceCount) {
     String cidr = text(node, "address");
     if (cidr == null) {
       throw bad("an IP entry has no address");
@@ -120,7 +120,7 @@ public record CniResult(
       literal(gateway);
     }
     OptionalInt index = OptionalInt.empty();
-    JsonNode iface = node.get("interface");
+    JsonValue iface = node.get("interface");
     if (iface != null && !iface.isNull()) {
       if (!iface.canConvertToInt() || iface.asInt() < 0 || iface.asInt() >= interfaceCount) {
         throw bad("IP " + cidr + " names interface index " + iface + ", which does not exist");
@@ -138,8 +138,8 @@ public record CniResult(
     }
   }
 
-  private static Iterable<JsonNode> array(JsonNode node, String field) {
-    JsonNode value = node.get(field);
+  private static Iterable<JsonValue> array(JsonValue node, String field) {
+    JsonValue value = node.get(field);
     if (value == null || value.isNull()) {
       return List.of();
     }
@@ -149,8 +149,8 @@ public record CniResult(
     return value;
   }
 
-  private static String text(JsonNode node, String field) {
-    JsonNode value = node.get(field);
+  private static String text(JsonValue node, String field) {
+    JsonValue value = node.get(field);
     return value == null || value.isNull() ? null : value.asText();
   }
 

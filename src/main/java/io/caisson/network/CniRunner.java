@@ -1,8 +1,9 @@
 package io.caisson.network;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.caisson.common.CaissonException;
+import io.caisson.json.Json;
+import io.caisson.json.JsonObject;
+import io.caisson.json.JsonValue;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -96,9 +97,9 @@ public final class CniRunner {
     CniConfig network = pending.network();
     CniAttachment attachment = pending.attachment();
     int started = 0;
-    JsonNode previous = null;
+    JsonValue previous = null;
     try {
-      for (ObjectNode plugin : network.plugins()) {
+      for (JsonObject plugin : network.plugins()) {
         String type = plugin.get("type").asText();
         Path binary = binary(network, type);
         started++;
@@ -109,7 +110,7 @@ public final class CniRunner {
         throw new IllegalStateException("a network config without plugins");
       }
       CniResult result = CniResult.parse(previous);
-      cache.complete(attachment.containerId(), attachment.ifName(), (ObjectNode) previous);
+      cache.complete(attachment.containerId(), attachment.ifName(), (JsonObject) previous);
       return result;
     } catch (RuntimeException failure) {
       undo(network, attachment, started, failure);
@@ -143,7 +144,7 @@ public final class CniRunner {
     if (!network.supportsCheck() || network.disableCheck()) {
       return false;
     }
-    for (ObjectNode plugin : network.plugins()) {
+    for (JsonObject plugin : network.plugins()) {
       String type = plugin.get("type").asText();
       exec.run(
           call(
@@ -234,12 +235,12 @@ public final class CniRunner {
   }
 
   private List<RuntimeException> delChain(
-      CniConfig network, CniAttachment attachment, int count, Optional<ObjectNode> result) {
+      CniConfig network, CniAttachment attachment, int count, Optional<JsonObject> result) {
     // Spec 0.3.x plugins get no prevResult on DEL; later versions get the cached ADD result.
-    JsonNode previous = network.supportsCheck() ? result.orElse(null) : null;
+    JsonValue previous = network.supportsCheck() ? result.orElse(null) : null;
     List<RuntimeException> failures = new ArrayList<>();
     for (int i = Math.min(count, network.plugins().size()) - 1; i >= 0; i--) {
-      ObjectNode plugin = network.plugins().get(i);
+      JsonObject plugin = network.plugins().get(i);
       try {
         String type = plugin.get("type").asText();
         exec.run(call("DEL", network, plugin, binary(network, type), attachment, previous));
@@ -262,10 +263,10 @@ public final class CniRunner {
   private CniExec.Call call(
       String command,
       CniConfig network,
-      ObjectNode plugin,
+      JsonObject plugin,
       Path binary,
       CniAttachment attachment,
-      JsonNode previous) {
+      JsonValue previous) {
     Map<String, String> env = new LinkedHashMap<>();
     env.put("CNI_COMMAND", command);
     env.put("CNI_CONTAINERID", attachment.containerId());
@@ -284,23 +285,22 @@ public final class CniRunner {
    * The config one plugin reads: its own object, the list's name and version, the previous result,
    * and a "runtimeConfig" holding the capability arguments it declares in "capabilities".
    */
-  static ObjectNode pluginStdin(
-      CniConfig network, ObjectNode plugin, JsonNode previous, ObjectNode capabilityArgs) {
-    ObjectNode conf = plugin.deepCopy();
+  static JsonObject pluginStdin(
+      CniConfig network, JsonObject plugin, JsonValue previous, JsonObject capabilityArgs) {
+    JsonObject conf = plugin.deepCopy();
     conf.put("name", network.name());
     conf.put("cniVersion", network.cniVersion());
     conf.remove("prevResult");
     if (previous != null) {
       conf.set("prevResult", previous);
     }
-    JsonNode declared = plugin.get("capabilities");
+    JsonValue declared = plugin.get("capabilities");
     if (declared != null && declared.isObject()) {
-      ObjectNode runtimeConfig =
-          conf.get("runtimeConfig") instanceof ObjectNode existing
-              ? existing
-              : CniConfig.JSON.createObjectNode();
-      for (Iterator<Map.Entry<String, JsonNode>> it = declared.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> capability = it.next();
+      JsonObject runtimeConfig =
+          conf.get("runtimeConfig") instanceof JsonObject existing ? existing : new JsonObject();
+      for (Iterator<Map.Entry<String, JsonValue>> it = declared.properties().iterator();
+          it.hasNext(); ) {
+        Map.Entry<String, JsonValue> capability = it.next();
         if (capability.getValue().asBoolean(false) && capabilityArgs.has(capability.getKey())) {
           runtimeConfig.set(capability.getKey(), capabilityArgs.get(capability.getKey()));
         }
@@ -312,10 +312,10 @@ public final class CniRunner {
     return conf;
   }
 
-  private static JsonNode parseResult(CniConfig network, String type, byte[] out) {
+  private static JsonValue parseResult(CniConfig network, String type, byte[] out) {
     try {
-      JsonNode json = CniConfig.JSON.readTree(out);
-      if (json instanceof ObjectNode) {
+      JsonValue json = Json.parse(out);
+      if (json instanceof JsonObject) {
         return json;
       }
     } catch (java.io.IOException e) {

@@ -1,8 +1,8 @@
 package io.caisson.network;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.caisson.common.CaissonException;
+import io.caisson.json.JsonArray;
+import io.caisson.json.JsonObject;
 import io.caisson.linux.SyscallException;
 import io.caisson.linux.Syscalls;
 import java.nio.file.Path;
@@ -161,14 +161,14 @@ public final class PodNetwork {
   }
 
   /** The runtimeConfig values plugins may declare capabilities for. */
-  static ObjectNode capabilityArgs(PodNetworkRequest request) {
-    ObjectNode args = CniConfig.JSON.createObjectNode();
-    ArrayNode ports = CniConfig.JSON.createArrayNode();
+  static JsonObject capabilityArgs(PodNetworkRequest request) {
+    JsonObject args = new JsonObject();
+    JsonArray ports = new JsonArray();
     for (PortMapping mapping : request.portMappings()) {
       if (!mapping.published()) {
         continue;
       }
-      ObjectNode port = ports.addObject();
+      JsonObject port = ports.addObject();
       port.put("hostPort", mapping.hostPort());
       port.put("containerPort", mapping.containerPort());
       port.put("protocol", mapping.protocol().cniName());
@@ -183,7 +183,7 @@ public final class PodNetwork {
         .bandwidth()
         .ifPresent(
             b -> {
-              ObjectNode bw = args.putObject("bandwidth");
+              JsonObject bw = args.putObject("bandwidth");
               bw.put("ingressRate", b.ingressRate());
               bw.put("ingressBurst", b.ingressBurst());
               bw.put("egressRate", b.egressRate());
@@ -191,14 +191,14 @@ public final class PodNetwork {
             });
     // As containerd passes them: plugins that declare these read the pod's own settings.
     if (!request.annotations().isEmpty()) {
-      ObjectNode annotations = args.putObject("io.kubernetes.cri.pod-annotations");
+      JsonObject annotations = args.putObject("io.kubernetes.cri.pod-annotations");
       request.annotations().forEach(annotations::put);
     }
     request
         .dns()
         .ifPresent(
             dns -> {
-              ObjectNode d = args.putObject("dns");
+              JsonObject d = args.putObject("dns");
               dns.servers().forEach(d.putArray("servers")::add);
               dns.searches().forEach(d.putArray("searches")::add);
               dns.options().forEach(d.putArray("options")::add);

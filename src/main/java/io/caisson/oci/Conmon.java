@@ -1,9 +1,10 @@
 package io.caisson.oci;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.caisson.common.CaissonException;
 import io.caisson.common.CaissonException.Kind;
 import io.caisson.common.OutOfSpace;
+import io.caisson.json.Json;
+import io.caisson.json.JsonValue;
 import io.caisson.linux.Errno;
 import io.caisson.linux.Spawn;
 import io.caisson.linux.Spawn.Stdio;
@@ -175,8 +176,8 @@ public final class Conmon {
     long pid;
     String message;
     try {
-      JsonNode node = OciJson.mapper().readTree(line);
-      JsonNode value = node.has("data") ? node.get("data") : node.get("pid");
+      JsonValue node = Json.parse(line);
+      JsonValue value = node.has("data") ? node.get("data") : node.get("pid");
       pid = value == null ? -1 : value.asLong(-1);
       message = node.path("message").asText("");
     } catch (IOException e) {

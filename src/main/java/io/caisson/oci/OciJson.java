@@ -1,11 +1,11 @@
 package io.caisson.oci;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.caisson.common.CaissonException;
+import io.caisson.json.Json;
+import io.caisson.json.JsonException;
+import io.caisson.json.JsonObject;
+import io.caisson.json.JsonRecords;
+import io.caisson.json.JsonValue;
 import io.caisson.store.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -13,33 +13,21 @@ import java.nio.file.Path;
 
 /** JSON for OCI documents: the bundle's config.json, process specs for exec, runc's answers. */
 public final class OciJson {
-  private static final ObjectMapper MAPPER =
-      new ObjectMapper()
-          .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
-          .configure(SerializationFeature.FAIL_ON_EMPTY_BEANS, false);
-
   private static final String POSTSTART_HOOKS = "poststart-hooks";
 
   private OciJson() {}
 
-  public static ObjectMapper mapper() {
-    return MAPPER;
-  }
-
   public static byte[] bytes(Object value) {
-    try {
-      return MAPPER.writeValueAsBytes(value);
-    } catch (IOException e) {
-      throw CaissonException.internal("cannot serialize " + value.getClass().getSimpleName(), e);
-    }
+    return JsonRecords.STANDARD.bytes(value);
   }
 
   public static String string(Object value) {
-    try {
-      return MAPPER.writeValueAsString(value);
-    } catch (IOException e) {
-      throw CaissonException.internal("cannot serialize " + value.getClass().getSimpleName(), e);
-    }
+    return JsonRecords.STANDARD.string(value);
+  }
+
+  /** Reads runc's answer or a document into a record. */
+  public static <T> T read(byte[] json, Class<T> type) throws JsonException {
+    return JsonRecords.STANDARD.read(json, type);
   }
 
   /** Writes the spec as {@code bundle/config.json}. */
@@ -75,21 +63,24 @@ public final class OciJson {
    */
   public static void updateResources(Path bundle, OciSpec.Resources applied) throws IOException {
     Path file = bundle.resolve("config.json");
-    JsonNode spec = MAPPER.readTree(file.toFile());
-    if (!(spec instanceof ObjectNode root)) {
+    JsonValue spec = Json.parse(file);
+    if (!(spec instanceof JsonObject root)) {
       throw new IOException(file + " is not a JSON object");
     }
-    ObjectNode linux =
-        root.get("linux") instanceof ObjectNode existing ? existing : root.putObject("linux");
-    ObjectNode resources =
-        linux.get("resources") instanceof ObjectNode existing
+    JsonObject linux =
+        root.get("linux") instanceof JsonObject existing ? existing : root.putObject("linux");
+    JsonObject resources =
+        linux.get("resources") instanceof JsonObject existing
             ? existing
             : linux.putObject("resources");
-    MAPPER.valueToTree(applied).properties().forEach(e -> resources.set(e.getKey(), e.getValue()));
-    AtomicFiles.replace(file, MAPPER.writeValueAsBytes(root));
+    JsonRecords.STANDARD
+        .toTree(applied)
+        .properties()
+        .forEach(e -> resources.set(e.getKey(), e.getValue()));
+    AtomicFiles.replace(file, Json.bytes(root));
   }
 
   public static OciSpec readConfig(Path bundle) throws IOException {
-    return MAPPER.readValue(bundle.resolve("config.json").toFile(), OciSpec.class);
+    return JsonRecords.STANDARD.fromTree(Json.parse(bundle.resolve("config.json")), OciSpec.class);
   }
 }

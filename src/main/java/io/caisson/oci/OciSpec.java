@@ -1,18 +1,8 @@
 package io.caisson.oci;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.annotation.JsonInclude.Include;
-import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.databind.DeserializationContext;
-import com.fasterxml.jackson.databind.JsonDeserializer;
-import com.fasterxml.jackson.databind.JsonSerializer;
-import com.fasterxml.jackson.databind.SerializerProvider;
-import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
-import com.fasterxml.jackson.databind.annotation.JsonSerialize;
-import java.io.IOException;
+import io.caisson.json.JsonName;
+import io.caisson.json.OmitEmpty;
+import io.caisson.json.Unsigned;
 import java.util.List;
 import java.util.Map;
 
@@ -21,36 +11,32 @@ import java.util.Map;
  * Absent values are null and are left out of the JSON, so runc applies its own defaults; empty
  * lists and maps are left out too, since the spec gives them the same meaning as absence.
  */
-@JsonInclude(Include.NON_NULL)
-@JsonIgnoreProperties(ignoreUnknown = true)
 public record OciSpec(
     String ociVersion,
     Process process,
     Root root,
     String hostname,
-    @JsonInclude(Include.NON_EMPTY) List<Mount> mounts,
+    @OmitEmpty List<Mount> mounts,
     Hooks hooks,
-    @JsonInclude(Include.NON_EMPTY) Map<String, String> annotations,
+    @OmitEmpty Map<String, String> annotations,
     Linux linux) {
 
   /** The spec version Caisson writes; runc 1.1 reads 1.0.x and 1.1.x. */
   public static final String VERSION = "1.0.2";
 
-  @JsonInclude(Include.NON_NULL)
-  @JsonIgnoreProperties(ignoreUnknown = true)
   public record Process(
       Boolean terminal,
       Box consoleSize,
       User user,
       List<String> args,
-      @JsonInclude(Include.NON_EMPTY) List<String> env,
+      @OmitEmpty List<String> env,
       String cwd,
       Capabilities capabilities,
-      @JsonInclude(Include.NON_EMPTY) List<Rlimit> rlimits,
+      @OmitEmpty List<Rlimit> rlimits,
       Boolean noNewPrivileges,
       Integer oomScoreAdj,
-      @JsonInclude(Include.NON_EMPTY) String apparmorProfile,
-      @JsonInclude(Include.NON_EMPTY) String selinuxLabel) {
+      @OmitEmpty String apparmorProfile,
+      @OmitEmpty String selinuxLabel) {
 
     /** The same process running {@code newArgs}, for exec. */
     public Process withArgs(List<String> newArgs, boolean tty) {
@@ -82,24 +68,20 @@ public record OciSpec(
     return List.copyOf(out);
   }
 
-  @JsonInclude(Include.NON_NULL)
   public record Box(int height, int width) {}
 
-  @JsonInclude(Include.NON_NULL)
-  @JsonIgnoreProperties(ignoreUnknown = true)
   public record User(
       long uid,
       long gid,
       Integer umask,
-      @JsonInclude(Include.NON_EMPTY) List<Long> additionalGids,
-      @JsonInclude(Include.NON_EMPTY) String username) {}
+      @OmitEmpty List<Long> additionalGids,
+      @OmitEmpty String username) {}
 
   /**
    * Capability names with the {@code CAP_} prefix, as the spec wants them. An empty set and an
    * absent one both mean "none" to runc.
    */
-  @JsonInclude(Include.NON_EMPTY)
-  @JsonIgnoreProperties(ignoreUnknown = true)
+  @OmitEmpty
   public record Capabilities(
       List<String> bounding,
       List<String> effective,
@@ -118,54 +100,14 @@ public record OciSpec(
    * A resource limit. The spec's values are unsigned 64-bit: -1 here is RLIM_INFINITY, written as
    * 18446744073709551615, which is what runc's parser accepts.
    */
-  @JsonIgnoreProperties(ignoreUnknown = true)
-  public record Rlimit(
-      String type,
-      @JsonSerialize(using = Unsigned.Writer.class) @JsonDeserialize(using = Unsigned.Reader.class)
-          long hard,
-      @JsonSerialize(using = Unsigned.Writer.class) @JsonDeserialize(using = Unsigned.Reader.class)
-          long soft) {}
+  public record Rlimit(String type, @Unsigned long hard, @Unsigned long soft) {}
 
-  /** A uint64 of the spec in a Java long (the same 64 bits). */
-  static final class Unsigned {
-    private Unsigned() {}
-
-    static final class Writer extends JsonSerializer<Long> {
-      @Override
-      public void serialize(Long value, JsonGenerator gen, SerializerProvider provider)
-          throws IOException {
-        gen.writeNumber(Long.toUnsignedString(value));
-      }
-    }
-
-    static final class Reader extends JsonDeserializer<Long> {
-      @Override
-      public Long deserialize(JsonParser parser, DeserializationContext context)
-          throws IOException {
-        try {
-          return Long.parseUnsignedLong(parser.getText());
-        } catch (NumberFormatException e) {
-          return (Long)
-              context.handleWeirdStringValue(Long.class, parser.getText(), "not a uint64");
-        }
-      }
-    }
-  }
-
-  @JsonInclude(Include.NON_NULL)
-  @JsonIgnoreProperties(ignoreUnknown = true)
   public record Root(String path, Boolean readonly) {}
 
-  @JsonInclude(Include.NON_NULL)
-  @JsonIgnoreProperties(ignoreUnknown = true)
   public record Mount(
-      String destination,
-      String type,
-      String source,
-      @JsonInclude(Include.NON_EMPTY) List<String> options) {}
+      String destination, String type, String source, @OmitEmpty List<String> options) {}
 
-  @JsonInclude(Include.NON_EMPTY)
-  @JsonIgnoreProperties(ignoreUnknown = true)
+  @OmitEmpty
   public record Hooks(
       List<Hook> prestart,
       List<Hook> createRuntime,
@@ -174,55 +116,39 @@ public record OciSpec(
       List<Hook> poststart,
       List<Hook> poststop) {}
 
-  @JsonInclude(Include.NON_NULL)
-  @JsonIgnoreProperties(ignoreUnknown = true)
   public record Hook(
-      String path,
-      @JsonInclude(Include.NON_EMPTY) List<String> args,
-      @JsonInclude(Include.NON_EMPTY) List<String> env,
-      Integer timeout) {}
+      String path, @OmitEmpty List<String> args, @OmitEmpty List<String> env, Integer timeout) {}
 
-  @JsonInclude(Include.NON_NULL)
-  @JsonIgnoreProperties(ignoreUnknown = true)
   public record Linux(
-      @JsonInclude(Include.NON_EMPTY) List<IdMapping> uidMappings,
-      @JsonInclude(Include.NON_EMPTY) List<IdMapping> gidMappings,
-      @JsonInclude(Include.NON_EMPTY) Map<String, String> sysctl,
+      @OmitEmpty List<IdMapping> uidMappings,
+      @OmitEmpty List<IdMapping> gidMappings,
+      @OmitEmpty Map<String, String> sysctl,
       Resources resources,
       String cgroupsPath,
       List<Namespace> namespaces,
-      @JsonInclude(Include.NON_EMPTY) List<Device> devices,
+      @OmitEmpty List<Device> devices,
       Seccomp seccomp,
-      @JsonInclude(Include.NON_EMPTY) String rootfsPropagation,
-      @JsonInclude(Include.NON_EMPTY) List<String> maskedPaths,
-      @JsonInclude(Include.NON_EMPTY) List<String> readonlyPaths,
-      @JsonInclude(Include.NON_EMPTY) String mountLabel,
+      @OmitEmpty String rootfsPropagation,
+      @OmitEmpty List<String> maskedPaths,
+      @OmitEmpty List<String> readonlyPaths,
+      @OmitEmpty String mountLabel,
       Personality personality) {}
 
-  @JsonIgnoreProperties(ignoreUnknown = true)
   public record IdMapping(
-      @JsonProperty("containerID") long containerId,
-      @JsonProperty("hostID") long hostId,
-      long size) {}
+      @JsonName("containerID") long containerId, @JsonName("hostID") long hostId, long size) {}
 
-  @JsonInclude(Include.NON_NULL)
-  @JsonIgnoreProperties(ignoreUnknown = true)
   public record Resources(
-      @JsonInclude(Include.NON_EMPTY) List<DeviceRule> devices,
+      @OmitEmpty List<DeviceRule> devices,
       Memory memory,
       Cpu cpu,
       Pids pids,
-      @JsonProperty("blockIO") BlockIo blockIo,
-      @JsonInclude(Include.NON_EMPTY) List<HugepageLimit> hugepageLimits,
-      @JsonInclude(Include.NON_EMPTY) Map<String, String> unified) {}
+      @JsonName("blockIO") BlockIo blockIo,
+      @OmitEmpty List<HugepageLimit> hugepageLimits,
+      @OmitEmpty Map<String, String> unified) {}
 
   /** A device cgroup rule; {@code access} is a subset of "rwm". */
-  @JsonInclude(Include.NON_NULL)
-  @JsonIgnoreProperties(ignoreUnknown = true)
   public record DeviceRule(boolean allow, String type, Long major, Long minor, String access) {}
 
-  @JsonInclude(Include.NON_NULL)
-  @JsonIgnoreProperties(ignoreUnknown = true)
   public record Memory(
       Long limit,
       Long reservation,
@@ -230,7 +156,7 @@ public record OciSpec(
       Long kernel,
       Long kernelTCP,
       Long swappiness,
-      @JsonProperty("disableOOMKiller") Boolean disableOomKiller,
+      @JsonName("disableOOMKiller") Boolean disableOomKiller,
       Boolean useHierarchy) {
 
     public static Memory limit(long bytes) {
@@ -238,75 +164,51 @@ public record OciSpec(
     }
   }
 
-  @JsonInclude(Include.NON_NULL)
-  @JsonIgnoreProperties(ignoreUnknown = true)
   public record Cpu(
       Long shares,
       Long quota,
       Long period,
       Long realtimeRuntime,
       Long realtimePeriod,
-      @JsonInclude(Include.NON_EMPTY) String cpus,
-      @JsonInclude(Include.NON_EMPTY) String mems) {}
+      @OmitEmpty String cpus,
+      @OmitEmpty String mems) {}
 
-  @JsonIgnoreProperties(ignoreUnknown = true)
   public record Pids(long limit) {}
 
-  @JsonIgnoreProperties(ignoreUnknown = true)
   public record HugepageLimit(String pageSize, long limit) {}
 
-  @JsonInclude(Include.NON_NULL)
-  @JsonIgnoreProperties(ignoreUnknown = true)
   public record BlockIo(
       Integer weight,
       Integer leafWeight,
-      @JsonInclude(Include.NON_EMPTY) List<WeightDevice> weightDevice,
-      @JsonInclude(Include.NON_EMPTY) List<ThrottleDevice> throttleReadBpsDevice,
-      @JsonInclude(Include.NON_EMPTY) List<ThrottleDevice> throttleWriteBpsDevice,
-      @JsonInclude(Include.NON_EMPTY) List<ThrottleDevice> throttleReadIOPSDevice,
-      @JsonInclude(Include.NON_EMPTY) List<ThrottleDevice> throttleWriteIOPSDevice) {}
+      @OmitEmpty List<WeightDevice> weightDevice,
+      @OmitEmpty List<ThrottleDevice> throttleReadBpsDevice,
+      @OmitEmpty List<ThrottleDevice> throttleWriteBpsDevice,
+      @OmitEmpty List<ThrottleDevice> throttleReadIOPSDevice,
+      @OmitEmpty List<ThrottleDevice> throttleWriteIOPSDevice) {}
 
-  @JsonInclude(Include.NON_NULL)
-  @JsonIgnoreProperties(ignoreUnknown = true)
   public record WeightDevice(long major, long minor, Integer weight, Integer leafWeight) {}
 
-  @JsonIgnoreProperties(ignoreUnknown = true)
   public record ThrottleDevice(long major, long minor, long rate) {}
 
   /** A namespace to create ({@code path} null) or to join. */
-  @JsonInclude(Include.NON_NULL)
-  @JsonIgnoreProperties(ignoreUnknown = true)
-  public record Namespace(String type, @JsonInclude(Include.NON_EMPTY) String path) {}
+  public record Namespace(String type, @OmitEmpty String path) {}
 
   /** A device node runc creates in the container's /dev; {@code type} is c, b, u or p. */
-  @JsonInclude(Include.NON_NULL)
-  @JsonIgnoreProperties(ignoreUnknown = true)
   public record Device(
       String path, String type, long major, long minor, Integer fileMode, Long uid, Long gid) {}
 
-  @JsonInclude(Include.NON_NULL)
-  @JsonIgnoreProperties(ignoreUnknown = true)
   public record Seccomp(
       String defaultAction,
       Integer defaultErrnoRet,
-      @JsonInclude(Include.NON_EMPTY) List<String> architectures,
-      @JsonInclude(Include.NON_EMPTY) List<String> flags,
-      @JsonInclude(Include.NON_EMPTY) List<SyscallRule> syscalls) {}
+      @OmitEmpty List<String> architectures,
+      @OmitEmpty List<String> flags,
+      @OmitEmpty List<SyscallRule> syscalls) {}
 
-  @JsonInclude(Include.NON_NULL)
-  @JsonIgnoreProperties(ignoreUnknown = true)
   public record SyscallRule(
-      List<String> names,
-      String action,
-      Integer errnoRet,
-      @JsonInclude(Include.NON_EMPTY) List<SyscallArg> args) {}
+      List<String> names, String action, Integer errnoRet, @OmitEmpty List<SyscallArg> args) {}
 
   /** A condition on one argument; with SCMP_CMP_MASKED_EQ, {@code value} is the mask. */
-  @JsonInclude(Include.NON_NULL)
-  @JsonIgnoreProperties(ignoreUnknown = true)
   public record SyscallArg(int index, long value, Long valueTwo, String op) {}
 
-  @JsonInclude(Include.NON_NULL)
-  @JsonIgnoreProperties(ignoreUnknown = true)
-  public record Personality(String domain, @JsonInclude(Include.NON_EMPTY) List<String> flags) {}
+  public record Personality(String domain, @OmitEmpty List<String> flags) {}
 }

@@ -1,8 +1,9 @@
 package io.caisson.oci;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.caisson.common.CaissonException;
 import io.caisson.common.CaissonException.Kind;
+import io.caisson.json.Json;
+import io.caisson.json.JsonValue;
 import io.caisson.linux.ProcessStamp;
 import io.caisson.linux.Spawn;
 import io.caisson.linux.Spawn.Stdio;
@@ -156,7 +157,7 @@ public final class Runc {
   }
 
   static Optional<ProcessStamp> initProcessOf(byte[] stateFile) throws IOException {
-    JsonNode state = OciJson.mapper().readTree(stateFile);
+    JsonValue state = Json.parse(stateFile);
     long pid = state.path("init_process_pid").asLong(0);
     // A number since runc 1.0, a string in the releases before.
     long start = state.path("init_process_start").asLong(0);
@@ -174,7 +175,7 @@ public final class Runc {
       throw e;
     }
     try {
-      return Optional.of(OciJson.mapper().readValue(r.stdout(), RuncState.class));
+      return Optional.of(OciJson.read(r.stdout(), RuncState.class));
     } catch (IOException e) {
       throw CaissonException.internal("runc state " + id + " printed unreadable JSON", e);
     }
@@ -194,7 +195,7 @@ public final class Runc {
       return List.of();
     }
     try {
-      return List.of(OciJson.mapper().readValue(out, RuncState[].class));
+      return List.of(OciJson.read(out.getBytes(StandardCharsets.UTF_8), RuncState[].class));
     } catch (IOException e) {
       throw CaissonException.internal("runc list printed unreadable JSON", e);
     }

@@ -1,8 +1,9 @@
 package io.caisson.oci;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.caisson.common.CaissonException;
 import io.caisson.common.CaissonException.Kind;
+import io.caisson.json.Json;
+import io.caisson.json.JsonValue;
 
 /**
  * Turns runc's stderr into a readable message and a category. runc runs with {@code --log-format
@@ -23,7 +24,7 @@ final class RuncErrors {
       String msg = trimmed;
       if (trimmed.startsWith("{")) {
         try {
-          JsonNode node = OciJson.mapper().readTree(trimmed);
+          JsonValue node = Json.parse(trimmed);
           String level = node.path("level").asText("");
           if (!level.equals("error") && !level.equals("fatal")) {
             continue;

@@ -1,11 +1,9 @@
 package io.caisson.oci;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import java.time.Instant;
 import java.util.Map;
 
 /** {@code runc state}: the runtime's view of one container. */
-@JsonIgnoreProperties(ignoreUnknown = true)
 public record RuncState(
     String ociVersion,
     String id,

@@ -1,6 +1,7 @@
 package io.caisson.oci;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import io.caisson.json.Json;
+import io.caisson.json.JsonValue;
 import java.io.IOException;
 import java.util.LinkedHashSet;
 import java.util.Set;
@@ -31,16 +32,16 @@ public record RuntimeFeatures(
 
   /** Reads the JSON {@code runc features} prints; unknown fields are ignored. */
   public static RuntimeFeatures parse(byte[] json, String kernelRelease) throws IOException {
-    JsonNode root = OciJson.mapper().readTree(json);
+    JsonValue root = Json.parse(json);
     if (root == null || !root.isObject()) {
       throw new IOException("runtime features: not a JSON object");
     }
     Set<String> options = new LinkedHashSet<>();
-    for (JsonNode option : root.path("mountOptions")) {
+    for (JsonValue option : root.path("mountOptions")) {
       options.add(option.asText());
     }
     Set<String> namespaces = new LinkedHashSet<>();
-    for (JsonNode kind : root.path("linux").path("namespaces")) {
+    for (JsonValue kind : root.path("linux").path("namespaces")) {
       namespaces.add(kind.asText());
     }
     return new RuntimeFeatures(options, namespaces, kernelRelease);

@@ -1,7 +1,8 @@
 package io.caisson.oci;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.caisson.common.CaissonException;
+import io.caisson.json.Json;
+import io.caisson.json.JsonValue;
 import io.caisson.oci.OciSpec.Seccomp;
 import io.caisson.oci.OciSpec.SyscallArg;
 import io.caisson.oci.OciSpec.SyscallRule;
@@ -48,7 +49,7 @@ public final class SeccompProfiles {
           "SCMP_CMP_GT",
           "SCMP_CMP_MASKED_EQ");
 
-  private static volatile JsonNode runtimeDefaultTree;
+  private static volatile JsonValue runtimeDefaultTree;
 
   private SeccompProfiles() {}
 
@@ -56,7 +57,7 @@ public final class SeccompProfiles {
    * The profile a container asking for RuntimeDefault gets: Caisson's own, or the node's {@code
    * seccomp_profile} file, read once when the daemon starts.
    */
-  public record RuntimeDefault(JsonNode tree, String source) {
+  public record RuntimeDefault(JsonValue tree, String source) {
     /** Caisson's own profile. */
     public static RuntimeDefault builtIn() {
       return new RuntimeDefault(runtimeDefaultTree(), RUNTIME_DEFAULT);
@@ -88,10 +89,10 @@ public final class SeccompProfiles {
     return convert(read(file), capabilities, Host.current(), file.toString());
   }
 
-  private static JsonNode read(Path file) {
-    JsonNode tree;
+  private static JsonValue read(Path file) {
+    JsonValue tree;
     try {
-      tree = OciJson.mapper().readTree(Files.readAllBytes(file));
+      tree = Json.parse(Files.readAllBytes(file));
     } catch (NoSuchFileException e) {
       throw CaissonException.notFound("seccomp profile %s does not exist", file);
     } catch (IOException e) {
@@ -104,14 +105,14 @@ public final class SeccompProfiles {
     return tree;
   }
 
-  private static JsonNode runtimeDefaultTree() {
-    JsonNode tree = runtimeDefaultTree;
+  private static JsonValue runtimeDefaultTree() {
+    JsonValue tree = runtimeDefaultTree;
     if (tree == null) {
       try (InputStream in = SeccompProfiles.class.getResourceAsStream(RUNTIME_DEFAULT)) {
         if (in == null) {
           throw new IllegalStateException(RUNTIME_DEFAULT + " is missing from the classpath");
         }
-        tree = OciJson.mapper().readTree(in);
+        tree = Json.parse(in);
       } catch (IOException e) {
         throw new IllegalStateException("cannot read " + RUNTIME_DEFAULT, e);
       }
@@ -143,7 +144,7 @@ public final class SeccompProfiles {
     return new int[] {major, minor};
   }
 
-  static Seccomp convert(JsonNode tree, Collection<String> caps, Host host, String source) {
+  static Seccomp convert(JsonValue tree, Collection<String> caps, Host host, String source) {
     String defaultAction = text(tree, "defaultAction");
     if (defaultAction == null) {
       throw CaissonException.invalid("seccomp profile %s has no defaultAction", source);
@@ -156,7 +157,7 @@ public final class SeccompProfiles {
     if (tree.has("architectures")) {
       tree.get("architectures").forEach(a -> architectures.add(a.asText()));
     } else if (tree.has("archMap")) {
-      for (JsonNode entry : tree.get("archMap")) {
+      for (JsonValue entry : tree.get("archMap")) {
         if (host.nativeScmpArch().equals(text(entry, "architecture"))) {
           architectures.add(host.nativeScmpArch());
           entry.path("subArchitectures").forEach(a -> architectures.add(a.asText()));
@@ -168,7 +169,7 @@ public final class SeccompProfiles {
     tree.path("flags").forEach(f -> flags.add(f.asText()));
 
     List<SyscallRule> rules = new ArrayList<>();
-    for (JsonNode rule : tree.path("syscalls")) {
+    for (JsonValue rule : tree.path("syscalls")) {
       if (!applies(rule.path("includes"), rule.path("excludes"), caps, host)) {
         continue;
       }
@@ -188,7 +189,7 @@ public final class SeccompProfiles {
       checkAction(action, source);
       Integer errno = rule.hasNonNull("errnoRet") ? rule.get("errnoRet").asInt() : null;
       List<SyscallArg> args = new ArrayList<>();
-      for (JsonNode arg : rule.path("args")) {
+      for (JsonValue arg : rule.path("args")) {
         String op = text(arg, "op");
         if (op == null || !OPS.contains(op)) {
           throw CaissonException.invalid(
@@ -206,13 +207,13 @@ public final class SeccompProfiles {
 
   /** Docker's semantics: every included cap present, no excluded cap present, and so on. */
   private static boolean applies(
-      JsonNode includes, JsonNode excludes, Collection<String> caps, Host host) {
-    for (JsonNode cap : includes.path("caps")) {
+      JsonValue includes, JsonValue excludes, Collection<String> caps, Host host) {
+    for (JsonValue cap : includes.path("caps")) {
       if (!caps.contains(cap.asText())) {
         return false;
       }
     }
-    for (JsonNode cap : excludes.path("caps")) {
+    for (JsonValue cap : excludes.path("caps")) {
       if (caps.contains(cap.asText())) {
         return false;
       }
@@ -233,8 +234,8 @@ public final class SeccompProfiles {
     return true;
   }
 
-  private static boolean contains(JsonNode array, String value) {
-    for (JsonNode n : array) {
+  private static boolean contains(JsonValue array, String value) {
+    for (JsonValue n : array) {
       if (n.asText().equals(value)) {
         return true;
       }
@@ -248,8 +249,8 @@ public final class SeccompProfiles {
     }
   }
 
-  private static String text(JsonNode node, String field) {
-    JsonNode v = node.get(field);
+  private static String text(JsonValue node, String field) {
+    JsonValue v = node.get(field);
     return v == null || v.isNull() ? null : v.asText();
   }
 }

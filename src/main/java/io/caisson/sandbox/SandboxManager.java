@@ -1,7 +1,5 @@
 package io.caisson.sandbox;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.google.common.util.concurrent.Uninterruptibles;
 import io.caisson.common.CaissonException;
 import io.caisson.common.EpochNanos;
@@ -13,6 +11,7 @@ import io.caisson.cri.v1.NamespaceOption;
 import io.caisson.cri.v1.PodSandboxConfig;
 import io.caisson.cri.v1.PodSandboxMetadata;
 import io.caisson.events.Lifecycle;
+import io.caisson.json.JsonRecords;
 import io.caisson.linux.Namespaces;
 import io.caisson.linux.ProcFiles;
 import io.caisson.linux.SyscallException;
@@ -79,7 +78,6 @@ public final class SandboxManager {
    */
   private final Set<String> strandedAttachments = ConcurrentHashMap.newKeySet();
 
-  private final ObjectMapper json = JsonMapper.builder().build();
   private volatile PodContainers containers = new NoContainers();
   private volatile Lifecycle events = Lifecycle.NONE;
 
@@ -488,7 +486,7 @@ public final class SandboxManager {
           if (recordBytes.isEmpty() || configBytes.isEmpty()) {
             throw new IOException("record incomplete");
           }
-          record = json.readValue(recordBytes.get(), SandboxRecord.class);
+          record = JsonRecords.STANDARD.read(recordBytes.get(), SandboxRecord.class);
           podConfig = PodSandboxConfig.parseFrom(configBytes.get());
         } catch (IOException e) {
           LOG.warn("sandbox {} was never fully created ({}); cleaning up", id, e.getMessage());
@@ -625,7 +623,7 @@ public final class SandboxManager {
   }
 
   private void persist(SandboxRecord record) throws IOException {
-    store.write(record.id(), RECORD, json.writeValueAsBytes(record));
+    store.write(record.id(), RECORD, JsonRecords.STANDARD.bytes(record));
   }
 
   private static String hostname(PodSandboxConfig podConfig, boolean hostNetwork)

@@ -1,6 +1,5 @@
 package io.caisson.sandbox;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
 import io.caisson.oci.OciRuntimes;
 import java.util.List;
 
@@ -16,7 +15,6 @@ import java.util.List;
  * @param runtime the runtime the pod's containers run with, as configured when the pod was made;
  *     null in records written before pods kept it (the default one)
  */
-@JsonInclude(JsonInclude.Include.NON_NULL)
 public record SandboxRecord(
     String id,
     String name,

@@ -1,7 +1,8 @@
 package io.caisson.streaming;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.MappingIterator;
+import io.caisson.json.JsonReader;
+import io.caisson.json.JsonStream;
+import io.caisson.json.JsonValue;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -198,10 +199,9 @@ final class RemoteCommandSession {
 
   // Resize messages are a stream of JSON objects {"Width":w,"Height":h}, as kubelet decodes them.
   private static void readResizes(InputStream in, StreamProcess p) {
-    try (MappingIterator<JsonNode> sizes =
-        SessionStatus.JSON.readerFor(JsonNode.class).readValues(in)) {
-      while (sizes.hasNextValue()) {
-        JsonNode size = sizes.nextValue();
+    try {
+      JsonStream sizes = new JsonStream(in, JsonReader.standard());
+      for (JsonValue size = sizes.next(); size != null; size = sizes.next()) {
         int width = size.path("Width").asInt(0);
         int height = size.path("Height").asInt(0);
         if (width > 0 && height > 0) {

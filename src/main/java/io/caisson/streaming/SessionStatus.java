@@ -1,7 +1,7 @@
 package io.caisson.streaming;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.caisson.json.Json;
+import io.caisson.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -11,8 +11,6 @@ import java.util.List;
  * only a failure message, and nothing at all on success.
  */
 sealed interface SessionStatus {
-
-  ObjectMapper JSON = new ObjectMapper();
 
   record Success() implements SessionStatus {}
 
@@ -37,7 +35,7 @@ sealed interface SessionStatus {
           };
       return message.getBytes(StandardCharsets.UTF_8);
     }
-    ObjectNode status = JSON.createObjectNode();
+    JsonObject status = new JsonObject();
     status.putObject("metadata");
     switch (this) {
       case Success s -> status.put("status", "Success");
@@ -60,10 +58,6 @@ sealed interface SessionStatus {
         status.put("code", 500);
       }
     }
-    try {
-      return JSON.writeValueAsBytes(status);
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalStateException("a Status tree cannot fail to serialise", e);
-    }
+    return Json.bytes(status);
   }
 }

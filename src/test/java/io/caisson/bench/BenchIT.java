@@ -2,12 +2,12 @@ package io.caisson.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.caisson.cri.v1.ListImagesRequest;
 import io.caisson.cri.v1.ListPodSandboxRequest;
 import io.caisson.cri.v1.ListPodSandboxStatsRequest;
+import io.caisson.json.Json;
+import io.caisson.json.JsonObject;
+import io.caisson.json.JsonValue;
 import io.caisson.linux.CgroupHierarchies;
 import io.caisson.testing.DaemonProcess;
 import io.caisson.testing.TestNetwork;
@@ -50,18 +50,18 @@ class BenchIT {
       int code = run.code();
       String table = run.output();
 
-      JsonNode root = new ObjectMapper().readTree(json.toFile());
+      JsonValue root = Json.parse(json);
       assertThat(root.at("/endpoints/0/runtime").asText()).isEqualTo("caisson");
       assertThat(root.at("/endpoints/0/daemon_pid").asLong()).isEqualTo(daemon.process().pid());
-      JsonNode sandbox = root.at("/workloads/0");
+      JsonValue sandbox = root.at("/workloads/0");
       assertThat(sandbox.get("name").asText()).isEqualTo("sandbox");
-      JsonNode results = sandbox.at("/results/caisson");
+      JsonValue results = sandbox.at("/results/caisson");
       assertThat(results.get("status").asText()).isEqualTo("ok");
       for (String rpc :
           new String[] {
             "RunPodSandbox", "PodSandboxStatus", "StopPodSandbox", "RemovePodSandbox"
           }) {
-        JsonNode metric = results.at("/metrics/" + rpc);
+        JsonValue metric = results.at("/metrics/" + rpc);
         assertThat(metric.get("unit").asText()).isEqualTo("ms");
         assertThat(metric.get("count").asInt()).isEqualTo(2);
         assertThat(metric.get("samples")).hasSize(2);
@@ -72,7 +72,7 @@ class BenchIT {
         assertThat(table).contains(rpc);
       }
 
-      JsonNode stats = root.at("/workloads/1/results/caisson");
+      JsonValue stats = root.at("/workloads/1/results/caisson");
       if (!statsBuilt) {
         assertThat(stats.get("status").asText()).isEqualTo("unimplemented");
         assertThat(stats.get("text").asText()).isEqualTo("n/a (UNIMPLEMENTED)");
@@ -123,11 +123,11 @@ class BenchIT {
       String output = run.output();
       assertThat(run.code()).as(output).isZero();
 
-      JsonNode soak = new ObjectMapper().readTree(json.toFile()).at("/soak/0");
+      JsonValue soak = Json.parse(json).at("/soak/0");
       assertThat(soak.get("standing_pods").asInt()).isEqualTo(2);
       assertThat(soak.get("lifecycles").asLong()).as(output).isPositive();
       assertThat(soak.get("errors").asLong()).as(output).isZero();
-      JsonNode relist = soak.get("relist");
+      JsonValue relist = soak.get("relist");
       // One a second for 15 s, each over the 4 standing containers and whatever churns.
       assertThat(relist.get("count").asInt()).as(output).isGreaterThanOrEqualTo(10);
       assertThat(relist.get("errors").asLong()).as(output).isZero();
@@ -137,7 +137,7 @@ class BenchIT {
       assertThat(relist.get("median_trend_ms_per_hour").isNumber()).isTrue();
       assertThat(output).contains("relists, median");
       // Five probes a second for 15 s into the 4 standing containers, every tenth over SPDY.
-      JsonNode probes = soak.get("exec_probes");
+      JsonValue probes = soak.get("exec_probes");
       assertThat(probes.get("count").asInt()).as(output).isGreaterThanOrEqualTo(20);
       assertThat(probes.get("over_spdy").asLong()).as(output).isPositive();
       assertThat(probes.get("errors").asLong()).as(output).isZero();
@@ -197,8 +197,8 @@ class BenchIT {
               json.toString());
       assertThat(run.code()).as(run.output()).isZero();
 
-      JsonNode root = new ObjectMapper().readTree(json.toFile());
-      JsonNode results = root.at("/workloads/0/results/caisson");
+      JsonValue root = Json.parse(json);
+      JsonValue results = root.at("/workloads/0/results/caisson");
       assertThat(results.get("status").asText()).isEqualTo("ok");
       assertThat(results.at("/metrics/CreateContainer + StartContainer/count").asInt())
           .isEqualTo(2);
@@ -207,7 +207,7 @@ class BenchIT {
       assertThat(results.get("create_start_over_runc_floor").asDouble()).isPositive();
       assertThat(run.output())
           .contains("CreateContainer + StartContainer / runc run floor of the same rounds");
-      JsonNode exec = root.at("/workloads/1/results/caisson");
+      JsonValue exec = root.at("/workloads/1/results/caisson");
       assertThat(exec.get("status").asText()).as(run.output()).isEqualTo("ok");
       assertThat(exec.at("/metrics/raw runc exec true (floor)/count").asInt()).isEqualTo(2);
       assertThat(exec.at("/metrics/ExecSync true, seccomp RuntimeDefault/count").asInt())
@@ -233,12 +233,11 @@ class BenchIT {
             .start();
     String said = new String(spec.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(spec.waitFor()).as(said).isZero();
-    ObjectMapper json = new ObjectMapper();
-    var config = (ObjectNode) json.readTree(bundle.resolve("config.json").toFile());
-    var process = (ObjectNode) config.get("process");
+    var config = (JsonObject) Json.parse(bundle.resolve("config.json"));
+    var process = (JsonObject) config.get("process");
     process.put("terminal", false);
     process.putArray("args").add("/bin/busybox").add("true");
-    json.writeValue(bundle.resolve("config.json").toFile(), config);
+    Files.write(bundle.resolve("config.json"), Json.bytes(config));
     return bundle;
   }
 

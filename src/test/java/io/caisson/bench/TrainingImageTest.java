@@ -2,8 +2,8 @@ package io.caisson.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.caisson.json.Json;
+import io.caisson.json.JsonValue;
 import java.io.ByteArrayInputStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,13 +13,12 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.junit.jupiter.api.Test;
 
 class TrainingImageTest {
-  private final ObjectMapper json = new ObjectMapper();
 
   @Test
   void manifestNamesTheConfigAndLayerByDigestAndSizeAndTheConfigTheUncompressedLayer()
       throws Exception {
     TrainingImage image = TrainingImage.ofThisNode();
-    JsonNode manifest = json.readTree(image.manifest());
+    JsonValue manifest = Json.parse(image.manifest());
     assertThat(manifest.at("/config/digest").asText())
         .isEqualTo(TrainingImage.digestOf(image.config()));
     assertThat(manifest.at("/config/size").asInt()).isEqualTo(image.config().length);
@@ -28,7 +27,7 @@ class TrainingImageTest {
     assertThat(manifest.at("/layers/0/size").asInt()).isEqualTo(image.layer().length);
 
     byte[] tar = new GZIPInputStream(new ByteArrayInputStream(image.layer())).readAllBytes();
-    assertThat(json.readTree(image.config()).at("/rootfs/diff_ids/0").asText())
+    assertThat(Json.parse(image.config()).at("/rootfs/diff_ids/0").asText())
         .isEqualTo(TrainingImage.digestOf(tar));
   }
 

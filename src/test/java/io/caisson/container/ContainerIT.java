@@ -3,8 +3,6 @@ package io.caisson.container;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.caisson.cri.v1.CDIDevice;
 import io.caisson.cri.v1.Capability;
 import io.caisson.cri.v1.ContainerConfig;
@@ -40,6 +38,8 @@ import io.caisson.cri.v1.SecurityProfile;
 import io.caisson.cri.v1.StartContainerRequest;
 import io.caisson.cri.v1.StatusRequest;
 import io.caisson.cri.v1.StopContainerRequest;
+import io.caisson.json.Json;
+import io.caisson.json.JsonValue;
 import io.caisson.linux.Syscalls;
 import io.caisson.store.RecordStore;
 import io.caisson.testing.DaemonProcess;
@@ -196,17 +196,13 @@ class ContainerIT {
     }
 
     // crictl inspect / inspectp: the keys containerd and CRI-O give, which operators' scripts read.
-    JsonNode info =
-        new ObjectMapper()
-            .readTree(
-                daemon
-                    .runtime()
-                    .containerStatus(
-                        ContainerStatusRequest.newBuilder()
-                            .setContainerId(id)
-                            .setVerbose(true)
-                            .build())
-                    .getInfoOrThrow("info"));
+    JsonValue info =
+        Json.parse(
+            daemon
+                .runtime()
+                .containerStatus(
+                    ContainerStatusRequest.newBuilder().setContainerId(id).setVerbose(true).build())
+                .getInfoOrThrow("info"));
     assertThat(info.path("sandboxID").asText()).isEqualTo(pod);
     assertThat(info.path("pid").asLong()).isPositive();
     assertThat(info.path("config").path("metadata").path("name").asText()).isEqualTo("merge");
@@ -222,17 +218,16 @@ class ContainerIT {
     // The bundle's spec follows the update (checkpoints archive it), and keeps the device rules.
     assertThat(info.at("/runtimeSpec/linux/resources/memory/limit").asLong()).isEqualTo(64 << 20);
     assertThat(info.at("/runtimeSpec/linux/resources/devices").size()).isPositive();
-    JsonNode podInfo =
-        new ObjectMapper()
-            .readTree(
-                daemon
-                    .runtime()
-                    .podSandboxStatus(
-                        io.caisson.cri.v1.PodSandboxStatusRequest.newBuilder()
-                            .setPodSandboxId(pod)
-                            .setVerbose(true)
-                            .build())
-                    .getInfoOrThrow("info"));
+    JsonValue podInfo =
+        Json.parse(
+            daemon
+                .runtime()
+                .podSandboxStatus(
+                    io.caisson.cri.v1.PodSandboxStatusRequest.newBuilder()
+                        .setPodSandboxId(pod)
+                        .setVerbose(true)
+                        .build())
+                .getInfoOrThrow("info"));
     assertThat(podInfo.at("/config/metadata/name").asText()).isEqualTo("ctr-it");
     assertThat(podInfo.path("netns").asText()).isNotEmpty();
 
@@ -1310,8 +1305,7 @@ class ContainerIT {
                     .build());
     assertThat(podStatus.getStatus().getRuntimeHandler()).isEqualTo("wrapped");
     // crictl inspectp shows which binary and root the pod is bound to.
-    JsonNode binding =
-        new ObjectMapper().readTree(podStatus.getInfoOrThrow("info")).path("runtime");
+    JsonValue binding = Json.parse(podStatus.getInfoOrThrow("info")).path("runtime");
     assertThat(binding.path("binary").asText()).isEqualTo(wrapper.toString());
     assertThat(binding.path("root").asText())
         .isEqualTo(daemon.dir().resolve("state/wrapped").toString());
@@ -1403,8 +1397,7 @@ class ContainerIT {
     start(lost);
     Path wrappedRoot = daemon.dir().resolve("state/wrapped");
     long pid =
-        new ObjectMapper()
-            .readTree(wrappedRoot.resolve(lost).resolve("state.json").toFile())
+        Json.parse(wrappedRoot.resolve(lost).resolve("state.json"))
             .path("init_process_pid")
             .asLong();
     assertThat(ProcessHandle.of(pid)).isPresent();

@@ -2,7 +2,6 @@ package io.caisson.cri;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.MessageOrBuilder;
 import com.google.protobuf.util.JsonFormat;
@@ -27,11 +26,12 @@ import io.caisson.cri.v1.PodSandboxMetadata;
 import io.caisson.cri.v1.PortMapping;
 import io.caisson.cri.v1.Protocol;
 import io.caisson.cri.v1.SecurityProfile;
+import io.caisson.json.Json;
+import io.caisson.json.JsonRecords;
 import org.junit.jupiter.api.Test;
 
 /** ProtoJson against protobuf's own JsonFormat printer, on configs that use every kind of field. */
 class ProtoJsonTest {
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   @Test
   void containerConfigPrintsAsJsonFormatDoes() throws Exception {
@@ -105,7 +105,7 @@ class ProtoJsonTest {
   void anEmptyMessageIsAnEmptyObject() throws Exception {
     assertSameAsJsonFormat(ContainerConfig.getDefaultInstance());
     assertEquals(
-        "{}", JSON.writeValueAsString(ProtoJson.tree(ContainerConfig.getDefaultInstance())));
+        "{}", JsonRecords.STANDARD.string(ProtoJson.tree(ContainerConfig.getDefaultInstance())));
   }
 
   @Test
@@ -126,7 +126,7 @@ class ProtoJsonTest {
 
   private static void assertSameAsJsonFormat(MessageOrBuilder message) throws Exception {
     assertEquals(
-        JSON.readTree(JsonFormat.printer().print(message)),
-        JSON.readTree(JSON.writeValueAsString(ProtoJson.tree(message))));
+        Json.parse(JsonFormat.printer().print(message)),
+        Json.parse(JsonRecords.STANDARD.string(ProtoJson.tree(message))));
   }
 }

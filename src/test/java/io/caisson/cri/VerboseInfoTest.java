@@ -2,9 +2,9 @@ package io.caisson.cri;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.caisson.image.ImageRecord;
+import io.caisson.json.Json;
+import io.caisson.json.JsonValue;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -35,7 +35,7 @@ class VerboseInfoTest {
             List.of(LOWER, UPPER),
             List.of());
 
-    JsonNode info = new ObjectMapper().readTree(VerboseInfo.image(record, config));
+    JsonValue info = Json.parse(VerboseInfo.image(record, config));
 
     // What {{.info.imageSpec.config.Env}} reads in crictl inspecti.
     assertThat(info.at("/imageSpec/config/Env").toString())

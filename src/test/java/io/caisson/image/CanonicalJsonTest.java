@@ -3,15 +3,14 @@ package io.caisson.image;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.caisson.json.Json;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 class CanonicalJsonTest {
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private static String canonical(String json) throws Exception {
-    return new String(CanonicalJson.of(JSON.readTree(json)), StandardCharsets.UTF_8);
+    return new String(CanonicalJson.of(Json.parse(json)), StandardCharsets.UTF_8);
   }
 
   @Test

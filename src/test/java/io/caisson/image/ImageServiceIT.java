@@ -10,6 +10,9 @@ import io.caisson.image.TestImages.Comp;
 import io.caisson.image.TestImages.Image;
 import io.caisson.image.TestImages.Layer;
 import io.caisson.image.TestImages.Pusher;
+import io.caisson.json.Json;
+import io.caisson.json.JsonObject;
+import io.caisson.json.JsonRecords;
 import io.caisson.linux.Syscalls;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -636,7 +639,7 @@ class ImageServiceIT {
       pusher.manifest(
           "unlabelled/app", im.manifestDigest().toString(), im.manifest(), im.manifestType());
     }
-    var unlabelled = TestImages.JSON.createObjectNode();
+    var unlabelled = new JsonObject();
     unlabelled.put("schemaVersion", 2).put("mediaType", Manifests.OCI_INDEX);
     unlabelled
         .putArray("manifests")
@@ -645,28 +648,24 @@ class ImageServiceIT {
         .put("digest", amd.manifestDigest().toString())
         .put("size", amd.manifest().length);
     pusher.manifest(
-        "unlabelled/app",
-        "amd",
-        TestImages.JSON.writeValueAsBytes(unlabelled),
-        Manifests.OCI_INDEX);
+        "unlabelled/app", "amd", JsonRecords.STANDARD.bytes(unlabelled), Manifests.OCI_INDEX);
     var armOnly = unlabelled.deepCopy();
-    ((com.fasterxml.jackson.databind.node.ObjectNode) armOnly.get("manifests").get(0))
+    ((JsonObject) armOnly.get("manifests").get(0))
         .put("digest", arm.manifestDigest().toString())
         .put("size", arm.manifest().length);
     pusher.manifest(
-        "unlabelled/app", "arm", TestImages.JSON.writeValueAsBytes(armOnly), Manifests.OCI_INDEX);
+        "unlabelled/app", "arm", JsonRecords.STANDARD.bytes(armOnly), Manifests.OCI_INDEX);
     // An unlabelled entry first, then one for linux/amd64: the labelled one wins.
-    var both = TestImages.JSON.createObjectNode();
+    var both = new JsonObject();
     both.put("schemaVersion", 2).put("mediaType", Manifests.OCI_INDEX);
     var entries = both.putArray("manifests");
     entries.add(armOnly.get("manifests").get(0));
     entries.add(
-        TestImages.JSON
-            .readTree(TestImages.index(List.of(amd), List.of("linux/amd64"), true))
+        Json.parse(TestImages.index(List.of(amd), List.of("linux/amd64"), true))
             .get("manifests")
             .get(0));
     pusher.manifest(
-        "unlabelled/app", "both", TestImages.JSON.writeValueAsBytes(both), Manifests.OCI_INDEX);
+        "unlabelled/app", "both", JsonRecords.STANDARD.bytes(both), Manifests.OCI_INDEX);
 
     ImageService s = service();
     assertThat(s.pull(ref("unlabelled/app:amd"), null).id())

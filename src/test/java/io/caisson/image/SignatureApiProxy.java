@@ -1,9 +1,10 @@
 package io.caisson.image;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.caisson.json.JsonArray;
+import io.caisson.json.JsonObject;
+import io.caisson.json.JsonRecords;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -55,8 +56,8 @@ final class SignatureApiProxy implements AutoCloseable {
     try (exchange) {
       String path = exchange.getRequestURI().getRawPath();
       if (path.startsWith("/extensions/v2/")) {
-        ObjectNode body = TestImages.JSON.createObjectNode();
-        ArrayNode list = body.putArray("signatures");
+        JsonObject body = new JsonObject();
+        JsonArray list = body.putArray("signatures");
         for (byte[] s :
             signatures.getOrDefault(path.substring("/extensions/v2/".length()), List.of())) {
           list.addObject()
@@ -67,7 +68,7 @@ final class SignatureApiProxy implements AutoCloseable {
         }
         // A kind of signature a node does not read is passed over.
         list.addObject().put("version", 3).put("type", "other").put("content", "eA==");
-        byte[] bytes = TestImages.JSON.writeValueAsBytes(body);
+        byte[] bytes = JsonRecords.STANDARD.bytes(body);
         exchange.getResponseHeaders().add("Content-Type", "application/json");
         exchange.sendResponseHeaders(200, bytes.length);
         exchange.getResponseBody().write(bytes);

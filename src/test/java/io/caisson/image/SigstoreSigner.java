@@ -1,7 +1,8 @@
 package io.caisson.image;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.caisson.json.JsonArray;
+import io.caisson.json.JsonObject;
+import io.caisson.json.JsonRecords;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -80,17 +81,17 @@ record SigstoreSigner(KeyPair keys, String algorithm) {
       throws Exception {
     byte[] config = "{}".getBytes(StandardCharsets.UTF_8);
     pusher.blob(repo, config, Digest.sha256(config));
-    ObjectNode m = TestImages.JSON.createObjectNode();
+    JsonObject m = new JsonObject();
     m.put("schemaVersion", 2).put("mediaType", Manifests.OCI_MANIFEST);
     m.putObject("config")
         .put("mediaType", "application/vnd.oci.image.config.v1+json")
         .put("digest", Digest.sha256(config).toString())
         .put("size", config.length);
-    ArrayNode layers = m.putArray("layers");
+    JsonArray layers = m.putArray("layers");
     for (SigstoreAttachments.Signature s : signatures) {
       Digest payloadDigest = Digest.sha256(s.payload());
       pusher.blob(repo, s.payload(), payloadDigest);
-      ObjectNode annotations =
+      JsonObject annotations =
           layers
               .addObject()
               .put("mediaType", s.mediaType())
@@ -102,7 +103,7 @@ record SigstoreSigner(KeyPair keys, String algorithm) {
     pusher.manifest(
         repo,
         manifest.algorithm() + "-" + manifest.hex() + ".sig",
-        TestImages.JSON.writeValueAsBytes(m),
+        JsonRecords.STANDARD.bytes(m),
         Manifests.OCI_MANIFEST);
   }
 }

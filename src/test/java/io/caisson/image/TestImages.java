@@ -1,9 +1,9 @@
 package io.caisson.image;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.luben.zstd.Zstd;
+import io.caisson.json.JsonArray;
+import io.caisson.json.JsonObject;
+import io.caisson.json.JsonRecords;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
@@ -16,7 +16,6 @@ import java.util.zip.GZIPOutputStream;
 
 /** Builds images in memory and pushes them with the distribution API (POST/PUT uploads). */
 final class TestImages {
-  static final ObjectMapper JSON = new ObjectMapper();
   static final HttpClient HTTP =
       HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
@@ -64,9 +63,9 @@ final class TestImages {
   }
 
   static Image image(List<Layer> layers, String user, String arch, boolean oci) throws IOException {
-    ObjectNode config = JSON.createObjectNode();
+    JsonObject config = new JsonObject();
     config.put("architecture", arch).put("os", "linux");
-    ObjectNode c = config.putObject("config");
+    JsonObject c = config.putObject("config");
     c.putArray("Env").add("PATH=/usr/bin:/bin").add("FOO=bar");
     c.putArray("Cmd").add("sh");
     c.putArray("Entrypoint").add("/entry");
@@ -78,15 +77,15 @@ final class TestImages {
     c.putObject("Labels").put("arch", arch);
     c.putObject("ExposedPorts").putObject("80/tcp");
     c.putObject("Volumes").putObject("/data");
-    ObjectNode rootfs = config.putObject("rootfs");
+    JsonObject rootfs = config.putObject("rootfs");
     rootfs.put("type", "layers");
-    ArrayNode diffIds = rootfs.putArray("diff_ids");
+    JsonArray diffIds = rootfs.putArray("diff_ids");
     layers.forEach(l -> diffIds.add(l.diffId().toString()));
-    byte[] configBytes = JSON.writeValueAsBytes(config);
+    byte[] configBytes = JsonRecords.STANDARD.bytes(config);
     Digest configDigest = Digest.sha256(configBytes);
 
     String manifestType = oci ? Manifests.OCI_MANIFEST : Manifests.DOCKER_MANIFEST;
-    ObjectNode m = JSON.createObjectNode();
+    JsonObject m = new JsonObject();
     m.put("schemaVersion", 2).put("mediaType", manifestType);
     m.putObject("config")
         .put(
@@ -96,35 +95,36 @@ final class TestImages {
                 : "application/vnd.docker.container.image.v1+json")
         .put("digest", configDigest.toString())
         .put("size", configBytes.length);
-    ArrayNode ls = m.putArray("layers");
+    JsonArray ls = m.putArray("layers");
     for (Layer l : layers) {
       ls.addObject()
           .put("mediaType", l.mediaType())
           .put("digest", l.digest().toString())
           .put("size", l.blob().length);
     }
-    return new Image(layers, configBytes, configDigest, JSON.writeValueAsBytes(m), manifestType);
+    return new Image(
+        layers, configBytes, configDigest, JsonRecords.STANDARD.bytes(m), manifestType);
   }
 
   /** An index over images, each entry tagged with its config's architecture. */
   static byte[] index(List<Image> images, List<String> arches, boolean oci) throws IOException {
-    ObjectNode idx = JSON.createObjectNode();
+    JsonObject idx = new JsonObject();
     idx.put("schemaVersion", 2).put("mediaType", oci ? Manifests.OCI_INDEX : Manifests.DOCKER_LIST);
-    ArrayNode ms = idx.putArray("manifests");
+    JsonArray ms = idx.putArray("manifests");
     for (int i = 0; i < images.size(); i++) {
       Image im = images.get(i);
-      ObjectNode d =
+      JsonObject d =
           ms.addObject()
               .put("mediaType", im.manifestType())
               .put("digest", im.manifestDigest().toString())
               .put("size", im.manifest().length);
       String[] p = arches.get(i).split("/");
-      ObjectNode plat = d.putObject("platform").put("os", p[0]).put("architecture", p[1]);
+      JsonObject plat = d.putObject("platform").put("os", p[0]).put("architecture", p[1]);
       if (p.length > 2) {
         plat.put("variant", p[2]);
       }
     }
-    return JSON.writeValueAsBytes(idx);
+    return JsonRecords.STANDARD.bytes(idx);
   }
 
   /** Pushes with a fixed Authorization header value (or none). */

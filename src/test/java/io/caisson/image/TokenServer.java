@@ -1,9 +1,10 @@
 package io.caisson.image;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
+import io.caisson.json.JsonObject;
+import io.caisson.json.JsonRecords;
 import java.io.ByteArrayInputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -183,12 +184,11 @@ final class TokenServer implements AutoCloseable {
   /** A signed registry token granting {@code actions} (comma-separated) on {@code repo}. */
   String mint(String repo, String actions) {
     try {
-      var json = TestImages.JSON;
-      ObjectNode header = json.createObjectNode().put("alg", "RS256").put("typ", "JWT");
+      JsonObject header = new JsonObject().put("alg", "RS256").put("typ", "JWT");
       header.putArray("x5c").add(x5c);
       long now = System.currentTimeMillis() / 1000;
-      ObjectNode claims =
-          json.createObjectNode()
+      JsonObject claims =
+          new JsonObject()
               .put("iss", ISSUER)
               .put("sub", user)
               .put("aud", SERVICE)
@@ -204,9 +204,9 @@ final class TokenServer implements AutoCloseable {
       }
       Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
       String signingInput =
-          b64.encodeToString(json.writeValueAsBytes(header))
+          b64.encodeToString(JsonRecords.STANDARD.bytes(header))
               + "."
-              + b64.encodeToString(json.writeValueAsBytes(claims));
+              + b64.encodeToString(JsonRecords.STANDARD.bytes(claims));
       Signature sig = Signature.getInstance("SHA256withRSA");
       sig.initSign(key);
       sig.update(signingInput.getBytes(StandardCharsets.US_ASCII));

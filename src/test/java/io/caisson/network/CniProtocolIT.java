@@ -4,11 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.caisson.common.CaissonException;
 import io.caisson.cri.v1.PodSandboxConfig;
 import io.caisson.cri.v1.PodSandboxMetadata;
 import io.caisson.cri.v1.Protocol;
+import io.caisson.json.Json;
+import io.caisson.json.JsonValue;
 import io.caisson.sandbox.SandboxNetwork;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -124,8 +125,8 @@ class CniProtocolIT {
     }
   }
 
-  private JsonNode stdin(int index) throws IOException {
-    return CniConfig.JSON.readTree(recorded(index, ".stdin").toFile());
+  private JsonValue stdin(int index) throws IOException {
+    return Json.parse(recorded(index, ".stdin"));
   }
 
   private Map<String, String> env(int index) throws IOException {
@@ -198,14 +199,14 @@ class CniProtocolIT {
                       + podId
                       + ";K8S_POD_UID=u-1"));
     }
-    JsonNode first = stdin(0);
+    JsonValue first = stdin(0);
     assertThat(first.get("name").asText()).isEqualTo("recnet");
     assertThat(first.get("cniVersion").asText()).isEqualTo("1.0.0");
     assertThat(first.at("/mine/kept").asBoolean()).isTrue();
     assertThat(first.has("prevResult")).isFalse();
     assertThat(first.has("runtimeConfig")).isFalse();
-    JsonNode second = stdin(1);
-    JsonNode result = CniConfig.JSON.readTree(RESULT.formatted(netns));
+    JsonValue second = stdin(1);
+    JsonValue result = Json.parse(RESULT.formatted(netns));
     assertThat(second.get("prevResult")).isEqualTo(result);
     assertThat(CniConfig.toJson(second.get("runtimeConfig")))
         .isEqualTo(

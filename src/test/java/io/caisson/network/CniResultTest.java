@@ -3,12 +3,13 @@ package io.caisson.network;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.caisson.json.Json;
 import org.junit.jupiter.api.Test;
 
 class CniResultTest {
 
   private static CniResult parse(String json) throws Exception {
-    return CniResult.parse(CniConfig.JSON.readTree(json));
+    return CniResult.parse(Json.parse(json));
   }
 
   @Test

@@ -2,7 +2,8 @@ package io.caisson.network;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.caisson.json.Json;
+import io.caisson.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -30,7 +31,7 @@ class CniRunnerStdinTest {
     }
   }
 
-  private static ObjectNode capabilityArgs() {
+  private static JsonObject capabilityArgs() {
     PodNetworkRequest request =
         new PodNetworkRequest(
             "abc123",
@@ -50,7 +51,7 @@ class CniRunnerStdinTest {
 
   @Test
   void theListNameAndVersionWinAndNoRuntimeConfigWithoutCapabilities() throws Exception {
-    ObjectNode stdin =
+    JsonObject stdin =
         CniRunner.pluginStdin(NETWORK, NETWORK.plugins().get(0), null, capabilityArgs());
     assertThat(stdin.get("name").asText()).isEqualTo("podnet");
     assertThat(stdin.get("cniVersion").asText()).isEqualTo("1.0.0");
@@ -61,9 +62,8 @@ class CniRunnerStdinTest {
 
   @Test
   void declaredCapabilitiesGetTheirArgumentsAndThePreviousResult() throws Exception {
-    ObjectNode previous =
-        (ObjectNode) CniConfig.JSON.readTree("{\"cniVersion\":\"1.0.0\",\"ips\":[]}");
-    ObjectNode stdin =
+    JsonObject previous = (JsonObject) Json.parse("{\"cniVersion\":\"1.0.0\",\"ips\":[]}");
+    JsonObject stdin =
         CniRunner.pluginStdin(NETWORK, NETWORK.plugins().get(1), previous, capabilityArgs());
     assertThat(stdin.get("prevResult")).isEqualTo(previous);
     assertThat(stdin.at("/runtimeConfig/keep").asInt()).isEqualTo(1);
@@ -73,7 +73,7 @@ class CniRunnerStdinTest {
             "[{\"hostPort\":8080,\"containerPort\":80,\"protocol\":\"tcp\"},"
                 + "{\"hostPort\":5353,\"containerPort\":53,\"protocol\":\"udp\",\"hostIP\":\"127.0.0.1\"}]");
 
-    ObjectNode shaping =
+    JsonObject shaping =
         CniRunner.pluginStdin(NETWORK, NETWORK.plugins().get(2), previous, capabilityArgs());
     assertThat(CniConfig.toJson(shaping.get("runtimeConfig")))
         .isEqualTo(
@@ -106,14 +106,14 @@ class CniRunnerStdinTest {
                     List.of("10.96.0.10"),
                     List.of("default.svc.cluster.local"),
                     List.of("ndots:5"))));
-    ObjectNode args = PodNetwork.capabilityArgs(request);
-    ObjectNode declaring = CniRunner.pluginStdin(network, network.plugins().get(0), null, args);
+    JsonObject args = PodNetwork.capabilityArgs(request);
+    JsonObject declaring = CniRunner.pluginStdin(network, network.plugins().get(0), null, args);
     assertThat(CniConfig.toJson(declaring.get("runtimeConfig")))
         .isEqualTo(
             "{\"io.kubernetes.cri.pod-annotations\":{\"vpc.amazonaws.com/pod-eni\":\"[]\"},"
                 + "\"dns\":{\"servers\":[\"10.96.0.10\"],\"searches\":[\"default.svc.cluster.local\"],"
                 + "\"options\":[\"ndots:5\"]}}");
-    ObjectNode other = CniRunner.pluginStdin(network, network.plugins().get(1), null, args);
+    JsonObject other = CniRunner.pluginStdin(network, network.plugins().get(1), null, args);
     assertThat(other.has("runtimeConfig")).isFalse();
   }
 

@@ -2,7 +2,9 @@ package io.caisson.oci;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import io.caisson.json.Json;
+import io.caisson.json.JsonRecords;
+import io.caisson.json.JsonValue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -10,11 +12,11 @@ import org.junit.jupiter.api.Test;
 
 class OciSpecTest {
 
-  private static JsonNode json(OciSpec spec) throws Exception {
-    return OciJson.mapper().readTree(OciJson.bytes(spec));
+  private static JsonValue json(OciSpec spec) throws Exception {
+    return Json.parse(OciJson.bytes(spec));
   }
 
-  private static List<String> texts(JsonNode array) {
+  private static List<String> texts(JsonValue array) {
     List<String> out = new ArrayList<>();
     array.forEach(n -> out.add(n.asText()));
     return out;
@@ -23,10 +25,10 @@ class OciSpecTest {
   @Test
   void defaultsSerializeToTheShapeRuncReads() throws Exception {
     OciSpec spec = OciSpecBuilder.criDefaults().args(List.of("sh")).build();
-    JsonNode j = json(spec);
+    JsonValue j = json(spec);
 
     assertThat(j.get("ociVersion").asText()).isEqualTo(OciSpec.VERSION);
-    JsonNode process = j.get("process");
+    JsonValue process = j.get("process");
     assertThat(texts(process.get("args"))).containsExactly("sh");
     assertThat(process.get("cwd").asText()).isEqualTo("/");
     // uid and gid 0 must be written, not dropped as "empty".
@@ -53,7 +55,7 @@ class OciSpecTest {
             "/proc", "/dev", "/sys", "/dev/pts", "/dev/shm", "/dev/mqueue", "/sys/fs/cgroup");
     assertThat(texts(j.get("mounts").get(2).get("options"))).contains("ro");
 
-    JsonNode linux = j.get("linux");
+    JsonValue linux = j.get("linux");
     List<String> ns = new ArrayList<>();
     linux.get("namespaces").forEach(n -> ns.add(n.get("type").asText()));
     assertThat(ns).containsExactly("pid", "ipc", "uts", "mount", "network");
@@ -61,7 +63,7 @@ class OciSpecTest {
     assertThat(texts(linux.get("maskedPaths")))
         .contains("/proc/kcore", "/proc/keys", "/sys/firmware", "/sys/devices/virtual/powercap");
     assertThat(texts(linux.get("readonlyPaths"))).contains("/proc/sys", "/proc/sysrq-trigger");
-    JsonNode rules = linux.get("resources").get("devices");
+    JsonValue rules = linux.get("resources").get("devices");
     assertThat(rules.get(0).get("allow").asBoolean()).isFalse();
     assertThat(rules.get(0).get("access").asText()).isEqualTo("rwm");
     assertThat(rules.get(0).has("major")).isFalse();
@@ -110,7 +112,7 @@ class OciSpecTest {
             .annotation("io.kubernetes.pod.name", "p")
             .mount(new OciSpec.Mount("/dev/shm/", "bind", "/run/shm", List.of("rbind", "ro")))
             .build();
-    JsonNode j = json(spec);
+    JsonValue j = json(spec);
     assertThat(texts(j.get("process").get("env"))).containsExactly("PATH=/bin", "A=1");
     assertThat(j.get("process").get("user").get("additionalGids").size()).isEqualTo(2);
     assertThat(j.get("process").get("terminal").asBoolean()).isTrue();
@@ -118,10 +120,10 @@ class OciSpecTest {
     assertThat(j.get("process").get("noNewPrivileges").asBoolean()).isTrue();
     assertThat(j.get("root").get("readonly").asBoolean()).isTrue();
     assertThat(j.get("hostname").asText()).isEqualTo("pod");
-    JsonNode linux = j.get("linux");
+    JsonValue linux = j.get("linux");
     assertThat(linux.get("uidMappings").get(0).get("containerID").asLong()).isZero();
     assertThat(linux.get("uidMappings").get(0).get("hostID").asLong()).isEqualTo(100000);
-    JsonNode res = linux.get("resources");
+    JsonValue res = linux.get("resources");
     assertThat(res.get("memory").get("limit").asLong()).isEqualTo(64L << 20);
     assertThat(res.get("memory").get("disableOOMKiller").asBoolean()).isTrue();
     assertThat(res.get("cpu").get("shares").asLong()).isEqualTo(512);
@@ -139,7 +141,7 @@ class OciSpecTest {
     assertThat(linux.get("namespaces").get(3).get("path").asText()).isEqualTo("/run/netns/x");
     // A CRI mount replaces the default at the same destination, trailing slash or not.
     long shm = 0;
-    for (JsonNode m : j.get("mounts")) {
+    for (JsonValue m : j.get("mounts")) {
       if (m.get("destination").asText().startsWith("/dev/shm")) {
         shm++;
         assertThat(m.get("type").asText()).isEqualTo("bind");
@@ -178,7 +180,7 @@ class OciSpecTest {
             .args(List.of("sh", "-c", "true"))
             .seccomp(SeccompProfiles.runtimeDefault(OciSpecBuilder.DEFAULT_CAPABILITIES))
             .build();
-    OciSpec back = OciJson.mapper().readValue(OciJson.bytes(spec), OciSpec.class);
+    OciSpec back = JsonRecords.STANDARD.read(OciJson.bytes(spec), OciSpec.class);
     // Empty collections come back as absent: compare what runc would read.
     assertThat(OciJson.string(back)).isEqualTo(OciJson.string(spec));
   }
@@ -196,7 +198,7 @@ class OciSpecTest {
         .contains(
             "{\"type\":\"RLIMIT_CORE\",\"hard\":18446744073709551615,\"soft\":18446744073709551615}")
         .contains("{\"type\":\"RLIMIT_NOFILE\",\"hard\":4096,\"soft\":1024}");
-    OciSpec back = OciJson.mapper().readValue(OciJson.bytes(spec), OciSpec.class);
+    OciSpec back = JsonRecords.STANDARD.read(OciJson.bytes(spec), OciSpec.class);
     assertThat(back.process().rlimits())
         .containsExactly(
             new OciSpec.Rlimit("RLIMIT_CORE", -1, -1),

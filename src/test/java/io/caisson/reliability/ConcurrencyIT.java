@@ -10,6 +10,7 @@ import io.caisson.cri.v1.PullImageRequest;
 import io.caisson.cri.v1.RemoveImageRequest;
 import io.caisson.cri.v1.StopContainerRequest;
 import io.caisson.cri.v1.StopPodSandboxRequest;
+import io.caisson.json.Json;
 import io.caisson.testing.TestImages;
 import io.caisson.testing.TestNode;
 import io.grpc.Status;
@@ -255,7 +256,7 @@ class ConcurrencyIT {
     if (out.isBlank() || out.strip().equals("null")) {
       return live;
     }
-    for (var c : com.fasterxml.jackson.databind.json.JsonMapper.builder().build().readTree(out)) {
+    for (var c : Json.parse(out)) {
       if (c.get("bundle").asText().startsWith(node.daemonState().toString())
           && !c.get("status").asText().equals("stopped")) {
         live.add(c.get("id").asText() + " " + c.get("status").asText());

@@ -3,6 +3,7 @@ package io.caisson.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.caisson.cri.v1.ListContainersRequest;
+import io.caisson.json.Json;
 import io.caisson.linux.Syscalls;
 import io.caisson.store.RecordStore;
 import io.caisson.testing.TestNode;
@@ -156,10 +157,7 @@ class CrashSafetyIT {
   }
 
   private long pid(String id) throws Exception {
-    return com.fasterxml.jackson.databind.json.JsonMapper.builder()
-        .build()
-        .readTree(
-            node.daemonRoot().resolve("containers").resolve(id).resolve("container.json").toFile())
+    return Json.parse(node.daemonRoot().resolve("containers").resolve(id).resolve("container.json"))
         .get("pid")
         .asLong();
   }

@@ -3,8 +3,6 @@ package io.caisson.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.caisson.cri.v1.ContainerState;
 import io.caisson.cri.v1.ContainerStatus;
 import io.caisson.cri.v1.ExecSyncRequest;
@@ -19,6 +17,8 @@ import io.caisson.cri.v1.PodSandboxState;
 import io.caisson.cri.v1.RunPodSandboxRequest;
 import io.caisson.cri.v1.StopContainerRequest;
 import io.caisson.cri.v1.StopPodSandboxRequest;
+import io.caisson.json.Json;
+import io.caisson.json.JsonValue;
 import io.caisson.linux.Syscalls;
 import io.caisson.store.RecordStore;
 import io.caisson.testing.DelRefusingPlugin;
@@ -419,15 +419,8 @@ class RestartIT {
   }
 
   private long recordedPid(String id) throws Exception {
-    JsonNode record =
-        JsonMapper.builder()
-            .build()
-            .readTree(
-                node.daemonRoot()
-                    .resolve("containers")
-                    .resolve(id)
-                    .resolve("container.json")
-                    .toFile());
+    JsonValue record =
+        Json.parse(node.daemonRoot().resolve("containers").resolve(id).resolve("container.json"));
     return record.get("pid").asLong();
   }
 

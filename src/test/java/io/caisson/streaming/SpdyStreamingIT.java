@@ -2,8 +2,8 @@ package io.caisson.streaming;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.caisson.json.Json;
+import io.caisson.json.JsonValue;
 import java.io.InputStream;
 import java.net.URI;
 import java.time.Duration;
@@ -34,7 +34,6 @@ class SpdyStreamingIT {
           "v3.channel.k8s.io",
           "v2.channel.k8s.io",
           "channel.k8s.io");
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final TestBackends backends = new TestBackends();
   private final AtomicReference<Instant> now = new AtomicReference<>(Instant.now());
@@ -88,7 +87,7 @@ class SpdyStreamingIT {
       Result r = run(c, false, true, null);
       assertThat(r.stdout()).isEqualTo("out\n");
       assertThat(r.stderr()).isEqualTo("err\n");
-      JsonNode status = JSON.readTree(r.error());
+      JsonValue status = Json.parse(r.error());
       assertThat(status.path("status").asText()).isEqualTo("Failure");
       assertThat(status.path("reason").asText()).isEqualTo("NonZeroExitCode");
       assertThat(status.at("/details/causes/0/reason").asText()).isEqualTo("ExitCode");
@@ -138,7 +137,7 @@ class SpdyStreamingIT {
     try (SpdyTestClient c = SpdyTestClient.connect(url, CRICTL_OFFERS, false)) {
       Result r = run(c, true, true, "hello through stdin\n");
       assertThat(r.stdout()).isEqualTo("HELLO THROUGH STDIN\n");
-      assertThat(JSON.readTree(r.error()).path("status").asText()).isEqualTo("Success");
+      assertThat(Json.parse(r.error()).path("status").asText()).isEqualTo("Success");
     }
   }
 
@@ -170,7 +169,7 @@ class SpdyStreamingIT {
       Duration took = Duration.ofNanos(System.nanoTime() - start);
       assertThat(total).isEqualTo(size);
       assertThat(took).isLessThan(Duration.ofSeconds(60));
-      assertThat(JSON.readTree(error.readAll()).path("status").asText()).isEqualTo("Success");
+      assertThat(Json.parse(error.readAll()).path("status").asText()).isEqualTo("Success");
       assertThat(c.windowOverrun).isFalse();
     }
   }
@@ -210,7 +209,7 @@ class SpdyStreamingIT {
         total += n;
       }
       assertThat(total).isEqualTo(size);
-      assertThat(JSON.readTree(error.readAll()).path("status").asText()).isEqualTo("Success");
+      assertThat(Json.parse(error.readAll()).path("status").asText()).isEqualTo("Success");
     }
   }
 
@@ -263,7 +262,7 @@ class SpdyStreamingIT {
           .isEqualTo(new TestBackends.Size(80, 24));
       in.write("done\n");
       assertThat(out.readAll()).isEqualTo("got done\n");
-      assertThat(JSON.readTree(error.readAll()).path("status").asText()).isEqualTo("Success");
+      assertThat(Json.parse(error.readAll()).path("status").asText()).isEqualTo("Success");
     }
   }
 

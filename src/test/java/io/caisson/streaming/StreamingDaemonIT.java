@@ -3,8 +3,6 @@ package io.caisson.streaming;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.caisson.cri.v1.AttachRequest;
 import io.caisson.cri.v1.ContainerState;
 import io.caisson.cri.v1.ContainerStatusRequest;
@@ -16,6 +14,8 @@ import io.caisson.cri.v1.LinuxContainerSecurityContext;
 import io.caisson.cri.v1.PortForwardRequest;
 import io.caisson.cri.v1.SecurityProfile;
 import io.caisson.cri.v1.StopContainerRequest;
+import io.caisson.json.Json;
+import io.caisson.json.JsonValue;
 import io.caisson.testing.DaemonProcess;
 import io.caisson.testing.NodeProcesses;
 import io.caisson.testing.TestNode;
@@ -42,7 +42,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(180)
 class StreamingDaemonIT {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final String POD = "streaming-it";
 
   @TempDir Path dir;
@@ -123,7 +122,7 @@ class StreamingDaemonIT {
       stdin.write("echo TERM=$TERM; exit 3\n");
       reader.join(TimeUnit.SECONDS.toMillis(30));
       assertThat(seen.toString()).contains("TERM=xterm");
-      JsonNode status = JSON.readTree(error.readAll());
+      JsonValue status = Json.parse(error.readAll());
       assertThat(status.path("reason").asText()).isEqualTo("NonZeroExitCode");
       assertThat(status.at("/details/causes/0/message").asText()).isEqualTo("3");
     }
@@ -166,7 +165,7 @@ class StreamingDaemonIT {
         }
       }
       assertThat(stdout).isEqualTo(100L << 20);
-      assertThat(JSON.readTree(status).path("status").asText()).isEqualTo("Success");
+      assertThat(Json.parse(status).path("status").asText()).isEqualTo("Success");
     }
   }
 
@@ -187,7 +186,7 @@ class StreamingDaemonIT {
       Map<Integer, String> got = ws.collect();
       assertThat(got.get(1)).isEqualTo("done\n");
       assertThat(got).doesNotContainKey(2);
-      assertThat(JSON.readTree(got.get(3)).path("status").asText()).isEqualTo("Success");
+      assertThat(Json.parse(got.get(3)).path("status").asText()).isEqualTo("Success");
     }
   }
 
@@ -258,14 +257,14 @@ class StreamingDaemonIT {
             id, false, "sh", "-c", "grep '^Seccomp:' /proc/self/status; busybox unshare -U true");
     assertThat(confined.get(1)).isEqualTo("Seccomp:\t2\n");
     assertThat(confined.get(2)).contains("Operation not permitted");
-    assertThat(JSON.readTree(confined.get(3)).path("reason").asText()).isEqualTo("NonZeroExitCode");
+    assertThat(Json.parse(confined.get(3)).path("reason").asText()).isEqualTo("NonZeroExitCode");
     // The parent is outside the container's pid namespace: the node knows it.
     assertThat(parentOnTheNode(id, false)).isEqualTo("caisson-exec");
     assertThat(parentOnTheNode(id, true)).startsWith("runc");
 
     Map<Integer, String> missing = collect(id, false, "no-such-command");
     assertThat(missing.get(2)).contains("\"no-such-command\": executable file not found in $PATH");
-    assertThat(JSON.readTree(missing.get(3)).at("/details/causes/0/message").asText())
+    assertThat(Json.parse(missing.get(3)).at("/details/causes/0/message").asText())
         .isEqualTo("255");
   }
 

@@ -3,8 +3,8 @@ package io.caisson.streaming;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.caisson.json.Json;
+import io.caisson.json.JsonValue;
 import java.net.URI;
 import java.net.http.WebSocketHandshakeException;
 import java.time.Duration;
@@ -21,7 +21,6 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(120)
 class WebSocketStreamingIT {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
   private final TestBackends backends = new TestBackends();
   private StreamingServer server;
 
@@ -51,7 +50,7 @@ class WebSocketStreamingIT {
       Map<Integer, String> got = c.collect();
       assertThat(got.get(1)).isEqualTo("out\n");
       assertThat(got.get(2)).isEqualTo("err\n");
-      JsonNode status = JSON.readTree(got.get(3));
+      JsonValue status = Json.parse(got.get(3));
       assertThat(status.path("reason").asText()).isEqualTo("NonZeroExitCode");
       assertThat(status.at("/details/causes/0/message").asText()).isEqualTo("3");
       assertThat(c.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1000);
@@ -76,7 +75,7 @@ class WebSocketStreamingIT {
     try (WsTestClient c =
         WsTestClient.connect(url, "channel.k8s.io", "v4.channel.k8s.io", "bogus.example")) {
       assertThat(c.subprotocol()).isEqualTo("v4.channel.k8s.io");
-      assertThat(JSON.readTree(c.collect().get(3)).path("status").asText()).isEqualTo("Success");
+      assertThat(Json.parse(c.collect().get(3)).path("status").asText()).isEqualTo("Success");
     }
   }
 
@@ -87,7 +86,7 @@ class WebSocketStreamingIT {
       c.sendBase64(0, "typed\n");
       Map<Integer, String> got = c.collect();
       assertThat(got.get(1)).isEqualTo("[typed]\n");
-      assertThat(JSON.readTree(got.get(3)).at("/details/causes/0/message").asText()).isEqualTo("4");
+      assertThat(Json.parse(got.get(3)).at("/details/causes/0/message").asText()).isEqualTo("4");
     }
   }
 

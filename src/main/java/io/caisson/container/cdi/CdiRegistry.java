@@ -1,13 +1,14 @@
 package io.caisson.container.cdi;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.caisson.common.CaissonException;
 import io.caisson.cri.v1.CDIDevice;
 import io.caisson.cri.v1.ContainerConfig;
+import io.caisson.json.Json;
+import io.caisson.json.JsonRecords;
+import io.caisson.json.JsonValue;
+import io.caisson.yaml.YamlReader;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
@@ -43,11 +44,6 @@ public final class CdiRegistry {
   // Vendors' specs list every device and the libraries to mount for them: tens of KiB, rarely a few
   // hundred; a file far beyond that is not a spec.
   private static final long MAX_SPEC_BYTES = 4L << 20;
-
-  private static final ObjectMapper JSON =
-      JsonMapper.builder().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
-  private static final ObjectMapper YAML =
-      YAMLMapper.builder().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
 
   private final List<Path> specDirs;
   private final Map<Path, Parsed> parsedFiles = new ConcurrentHashMap<>();
@@ -219,8 +215,11 @@ public final class CdiRegistry {
 
   /** Checks one spec file's content; IllegalArgumentException says what is wrong with it. */
   static CdiSpec read(Path path, byte[] content) throws IOException {
-    ObjectMapper mapper = path.toString().endsWith(".json") ? JSON : YAML;
-    CdiSpec spec = mapper.readValue(content, CdiSpec.class);
+    JsonValue tree =
+        path.toString().endsWith(".json")
+            ? Json.parse(content)
+            : YamlReader.read(new String(content, StandardCharsets.UTF_8));
+    CdiSpec spec = JsonRecords.STANDARD.fromTree(tree, CdiSpec.class);
     if (spec == null) {
       throw new IllegalArgumentException("empty");
     }

@@ -1,8 +1,8 @@
 package io.caisson.container.cdi;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.databind.JsonNode;
+import io.caisson.json.JsonName;
+import io.caisson.json.JsonValue;
+import io.caisson.json.RefuseUnknown;
 import java.util.List;
 import java.util.Map;
 
@@ -12,16 +12,14 @@ import java.util.Map;
  * reader does not know (descriptions a newer version may add); the edits do not, since an edit left
  * out would give a container less than its device needs without anyone noticing.
  */
-@JsonIgnoreProperties(ignoreUnknown = true)
 public record CdiSpec(
-    @JsonProperty("cdiVersion") String version,
+    @JsonName("cdiVersion") String version,
     String kind,
     Map<String, String> annotations,
     List<Device> devices,
     ContainerEdits containerEdits) {
 
   /** A device of the spec's kind, named {@code kind=name} by those who ask for it. */
-  @JsonIgnoreProperties(ignoreUnknown = true)
   public record Device(
       String name, Map<String, String> annotations, ContainerEdits containerEdits) {}
 
@@ -29,19 +27,21 @@ public record CdiSpec(
    * What a device (or, for all devices of a spec, the spec itself) adds to a container. {@code
    * intelRdt} and {@code netDevices} are read only to refuse them by name.
    */
+  @RefuseUnknown
   public record ContainerEdits(
       List<String> env,
       List<DeviceNode> deviceNodes,
       List<Hook> hooks,
       List<Mount> mounts,
-      JsonNode intelRdt,
+      JsonValue intelRdt,
       List<Long> additionalGids,
-      JsonNode netDevices) {}
+      JsonValue netDevices) {}
 
   /**
    * A device node at {@code path} in the container, made after {@code hostPath} (the same path when
    * absent); type and numbers, when left out, are the host node's.
    */
+  @RefuseUnknown
   public record DeviceNode(
       String path,
       String hostPath,
@@ -54,9 +54,11 @@ public record CdiSpec(
       Long gid) {}
 
   /** A bind (or other) mount of {@code hostPath} at {@code containerPath}. */
+  @RefuseUnknown
   public record Mount(String hostPath, String containerPath, List<String> options, String type) {}
 
   /** An OCI hook for the stage {@code hookName}. */
+  @RefuseUnknown
   public record Hook(
       String hookName, String path, List<String> args, List<String> env, Integer timeout) {}
 }

@@ -1,9 +1,9 @@
 package io.caisson.image.ocicrypt;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.caisson.image.OpenPgp;
 import io.caisson.image.PemFiles;
+import io.caisson.json.Json;
+import io.caisson.json.JsonValue;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -29,7 +29,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class DecryptionKeys {
   private static final Logger log = LoggerFactory.getLogger(DecryptionKeys.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final long MAX_FILE = 1 << 20;
 
   /** What the directory held, read once. */
@@ -179,9 +178,9 @@ public final class DecryptionKeys {
       throws IOException, UnwrapException {
     String text = new String(content, StandardCharsets.ISO_8859_1);
     if (text.strip().startsWith("{")) {
-      JsonNode jwk;
+      JsonValue jwk;
       try {
-        jwk = JSON.readTree(content);
+        jwk = Json.parse(content);
       } catch (IOException e) {
         throw new IOException(file + " is not valid JSON: " + e.getMessage());
       }

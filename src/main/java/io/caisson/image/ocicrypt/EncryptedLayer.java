@@ -1,9 +1,9 @@
 package io.caisson.image.ocicrypt;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.caisson.image.Digest;
 import io.caisson.image.OpenPgp;
+import io.caisson.json.Json;
+import io.caisson.json.JsonValue;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -29,7 +29,6 @@ public record EncryptedLayer(Digest digest, String mediaType, Map<String, String
   static final String PUBLIC_OPTIONS = "org.opencontainers.image.enc.pubopts";
   static final String CIPHER = "AES_256_CTR_HMAC_SHA256";
   private static final String SUFFIX = "+encrypted";
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   public EncryptedLayer {
     annotations = Map.copyOf(annotations);
@@ -103,12 +102,12 @@ public record EncryptedLayer(Digest digest, String mediaType, Map<String, String
   }
 
   private LayerKey key(byte[] privateOptionsJson) throws LayerDecryptionException {
-    JsonNode priv = json(privateOptionsJson, "its private options");
+    JsonValue priv = json(privateOptionsJson, "its private options");
     String publicOptions = annotations.get(PUBLIC_OPTIONS);
     if (publicOptions == null) {
       throw new LayerDecryptionException("layer " + digest + " has no " + PUBLIC_OPTIONS);
     }
-    JsonNode pub = json(base64(publicOptions, PUBLIC_OPTIONS), PUBLIC_OPTIONS);
+    JsonValue pub = json(base64(publicOptions, PUBLIC_OPTIONS), PUBLIC_OPTIONS);
     if (!CIPHER.equals(pub.path("cipher").asText())) {
       throw new LayerDecryptionException(
           "layer %s is encrypted with cipher %s; Caisson reads %s"
@@ -117,7 +116,7 @@ public record EncryptedLayer(Digest digest, String mediaType, Map<String, String
     byte[] symmetricKey = bytes(priv, "symkey", "the private options");
     byte[] hmac = bytes(pub, "hmac", PUBLIC_OPTIONS);
     // ocicrypt looks for a cipher option in the public options first.
-    JsonNode nonce = pub.path("cipheroptions").get("nonce");
+    JsonValue nonce = pub.path("cipheroptions").get("nonce");
     byte[] iv =
         nonce != null
             ? bytes(pub.path("cipheroptions"), "nonce", PUBLIC_OPTIONS)
@@ -150,9 +149,9 @@ public record EncryptedLayer(Digest digest, String mediaType, Map<String, String
     return schemes.isEmpty() ? "no" : String.join(", ", schemes).toUpperCase(Locale.ROOT);
   }
 
-  private JsonNode json(byte[] bytes, String what) throws LayerDecryptionException {
+  private JsonValue json(byte[] bytes, String what) throws LayerDecryptionException {
     try {
-      JsonNode node = JSON.readTree(bytes);
+      JsonValue node = Json.parse(bytes);
       if (node != null && node.isObject()) {
         return node;
       }
@@ -163,8 +162,8 @@ public record EncryptedLayer(Digest digest, String mediaType, Map<String, String
   }
 
   /** A Go {@code []byte} in JSON: standard base64 with padding. */
-  private byte[] bytes(JsonNode node, String field, String where) throws LayerDecryptionException {
-    JsonNode value = node.get(field);
+  private byte[] bytes(JsonValue node, String field, String where) throws LayerDecryptionException {
+    JsonValue value = node.get(field);
     if (value == null || !value.isTextual()) {
       throw new LayerDecryptionException(
           "layer " + digest + ": " + where + " have no \"" + field + "\"");

@@ -1,6 +1,6 @@
 package io.caisson.image.ocicrypt;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import io.caisson.json.JsonValue;
 import java.math.BigInteger;
 import java.security.AlgorithmParameters;
 import java.security.GeneralSecurityException;
@@ -20,7 +20,7 @@ final class JsonWebKeys {
   private JsonWebKeys() {}
 
   /** The public EC key of a JWK such as a JWE's {@code epk}. */
-  static ECPublicKey ecPublicKey(JsonNode jwk) throws UnwrapException {
+  static ECPublicKey ecPublicKey(JsonValue jwk) throws UnwrapException {
     if (!"EC".equals(jwk.path("kty").asText())) {
       throw new UnwrapException("the ephemeral key is not an EC key");
     }
@@ -35,7 +35,7 @@ final class JsonWebKeys {
   }
 
   /** The private key of an RSA or EC JWK; a public-only JWK is an error. */
-  static PrivateKey privateKey(JsonNode jwk) throws UnwrapException {
+  static PrivateKey privateKey(JsonValue jwk) throws UnwrapException {
     if (!jwk.has("d")) {
       throw new UnwrapException("the JWK holds no private key");
     }
@@ -54,7 +54,7 @@ final class JsonWebKeys {
     }
   }
 
-  private static PrivateKey rsa(JsonNode jwk) throws GeneralSecurityException, UnwrapException {
+  private static PrivateKey rsa(JsonValue jwk) throws GeneralSecurityException, UnwrapException {
     KeyFactory rsa = KeyFactory.getInstance("RSA");
     if (!jwk.has("p")) {
       return rsa.generatePrivate(new RSAPrivateKeySpec(integer(jwk, "n"), integer(jwk, "d")));
@@ -88,8 +88,8 @@ final class JsonWebKeys {
     }
   }
 
-  private static BigInteger integer(JsonNode jwk, String field) throws UnwrapException {
-    JsonNode value = jwk.get(field);
+  private static BigInteger integer(JsonValue jwk, String field) throws UnwrapException {
+    JsonValue value = jwk.get(field);
     if (value == null || !value.isTextual()) {
       throw new UnwrapException("the JWK has no \"" + field + "\"");
     }

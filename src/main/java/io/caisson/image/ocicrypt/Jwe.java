@@ -1,10 +1,8 @@
 package io.caisson.image.ocicrypt;
 
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.caisson.json.JsonObject;
+import io.caisson.json.JsonReader;
+import io.caisson.json.JsonValue;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -31,16 +29,14 @@ import javax.crypto.spec.SecretKeySpec;
  * with the algorithms RFC 7518 defines for {@code enc} (AES-GCM, AES-CBC with HMAC).
  */
 final class Jwe {
-  private static final ObjectMapper JSON =
-      JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
   private static final int MAX_INFLATED = 1 << 20;
 
   /** One recipient: its own header members and its wrapped content key. */
-  record Recipient(ObjectNode header, byte[] encryptedKey) {}
+  record Recipient(JsonObject header, byte[] encryptedKey) {}
 
   private final String protectedB64;
-  private final ObjectNode protectedHeader;
-  private final ObjectNode unprotected;
+  private final JsonObject protectedHeader;
+  private final JsonObject unprotected;
   private final List<Recipient> recipients;
   private final String aadB64;
   private final byte[] iv;
@@ -49,8 +45,8 @@ final class Jwe {
 
   private Jwe(
       String protectedB64,
-      ObjectNode protectedHeader,
-      ObjectNode unprotected,
+      JsonObject protectedHeader,
+      JsonObject unprotected,
       List<Recipient> recipients,
       String aadB64,
       byte[] iv,
@@ -68,9 +64,9 @@ final class Jwe {
 
   /** Parses the JSON serialization; the compact one ocicrypt never writes is refused. */
   static Jwe parse(byte[] json) throws UnwrapException {
-    JsonNode root;
+    JsonValue root;
     try {
-      root = JSON.readTree(json);
+      root = JsonReader.strict().read(json);
     } catch (IOException e) {
       throw new UnwrapException("not a JWE in JSON serialization: " + e.getMessage());
     }
@@ -78,16 +74,16 @@ final class Jwe {
       throw new UnwrapException("not a JWE in JSON serialization");
     }
     String protectedB64 = text(root, "protected", false);
-    ObjectNode protectedHeader =
-        protectedB64 == null ? JSON.createObjectNode() : object(b64(protectedB64, "protected"));
-    ObjectNode unprotected = objectOrEmpty(root, "unprotected");
+    JsonObject protectedHeader =
+        protectedB64 == null ? new JsonObject() : object(b64(protectedB64, "protected"));
+    JsonObject unprotected = objectOrEmpty(root, "unprotected");
     List<Recipient> recipients = new ArrayList<>();
-    JsonNode list = root.get("recipients");
+    JsonValue list = root.get("recipients");
     if (list != null) {
       if (!list.isArray() || list.isEmpty()) {
         throw new UnwrapException("\"recipients\" is not a non-empty array");
       }
-      for (JsonNode r : list) {
+      for (JsonValue r : list) {
         recipients.add(recipient(r));
       }
     } else {
@@ -116,7 +112,7 @@ final class Jwe {
   byte[] decrypt(List<PrivateKey> keys) throws UnwrapException {
     List<String> misses = new ArrayList<>();
     for (Recipient recipient : recipients) {
-      ObjectNode header = joinedHeader(recipient);
+      JsonObject header = joinedHeader(recipient);
       String alg = header.path("alg").asText("");
       String enc = header.path("enc").asText("");
       if (header.has("crit")) {
@@ -145,9 +141,9 @@ final class Jwe {
   }
 
   /** The recipient's header over the shared ones; a member given twice is an error (RFC 7516). */
-  private ObjectNode joinedHeader(Recipient recipient) throws UnwrapException {
-    ObjectNode joined = JSON.createObjectNode();
-    for (ObjectNode part : List.of(protectedHeader, unprotected, recipient.header())) {
+  private JsonObject joinedHeader(Recipient recipient) throws UnwrapException {
+    JsonObject joined = new JsonObject();
+    for (JsonObject part : List.of(protectedHeader, unprotected, recipient.header())) {
       for (var member : part.properties()) {
         if (joined.has(member.getKey())) {
           throw new UnwrapException("header member \"" + member.getKey() + "\" is given twice");
@@ -164,8 +160,8 @@ final class Jwe {
     return full.getBytes(StandardCharsets.US_ASCII);
   }
 
-  private static byte[] inflated(ObjectNode header, byte[] plain) throws UnwrapException {
-    JsonNode zip = header.get("zip");
+  private static byte[] inflated(JsonObject header, byte[] plain) throws UnwrapException {
+    JsonValue zip = header.get("zip");
     if (zip == null) {
       return plain;
     }
@@ -255,7 +251,7 @@ final class Jwe {
     }
   }
 
-  private static Recipient recipient(JsonNode node) throws UnwrapException {
+  private static Recipient recipient(JsonValue node) throws UnwrapException {
     if (!node.isObject()) {
       throw new UnwrapException("a recipient is not a JSON object");
     }
@@ -264,8 +260,9 @@ final class Jwe {
         objectOrEmpty(node, "header"), key == null ? new byte[0] : b64(key, "encrypted_key"));
   }
 
-  private static String text(JsonNode node, String field, boolean required) throws UnwrapException {
-    JsonNode value = node.get(field);
+  private static String text(JsonValue node, String field, boolean required)
+      throws UnwrapException {
+    JsonValue value = node.get(field);
     if (value == null) {
       if (required) {
         throw new UnwrapException("no \"" + field + "\"");
@@ -278,22 +275,22 @@ final class Jwe {
     return value.asText();
   }
 
-  private static ObjectNode objectOrEmpty(JsonNode node, String field) throws UnwrapException {
-    JsonNode value = node.get(field);
+  private static JsonObject objectOrEmpty(JsonValue node, String field) throws UnwrapException {
+    JsonValue value = node.get(field);
     if (value == null) {
-      return JSON.createObjectNode();
+      return new JsonObject();
     }
     if (!value.isObject()) {
       throw new UnwrapException("\"" + field + "\" is not a JSON object");
     }
-    return (ObjectNode) value;
+    return (JsonObject) value;
   }
 
-  private static ObjectNode object(byte[] json) throws UnwrapException {
+  private static JsonObject object(byte[] json) throws UnwrapException {
     try {
-      JsonNode node = JSON.readTree(json);
+      JsonValue node = JsonReader.strict().read(json);
       if (node != null && node.isObject()) {
-        return (ObjectNode) node;
+        return (JsonObject) node;
       }
     } catch (IOException e) {
       // Reported below.

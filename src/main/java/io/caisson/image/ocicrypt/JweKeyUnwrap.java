@@ -1,7 +1,7 @@
 package io.caisson.image.ocicrypt;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.caisson.json.JsonObject;
+import io.caisson.json.JsonValue;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -43,7 +43,7 @@ final class JweKeyUnwrap {
     };
   }
 
-  static byte[] unwrap(String alg, ObjectNode header, byte[] encryptedKey, PrivateKey key)
+  static byte[] unwrap(String alg, JsonObject header, byte[] encryptedKey, PrivateKey key)
       throws GeneralSecurityException, UnwrapException {
     return switch (alg) {
       case "RSA-OAEP" -> rsaOaep(key, encryptedKey, "SHA-1", MGF1ParameterSpec.SHA1);
@@ -66,9 +66,9 @@ final class JweKeyUnwrap {
   }
 
   private static byte[] ecdhKeyWrap(
-      String alg, int bits, ObjectNode header, byte[] wrapped, ECPrivateKey key)
+      String alg, int bits, JsonObject header, byte[] wrapped, ECPrivateKey key)
       throws GeneralSecurityException, UnwrapException {
-    JsonNode epk = header.get("epk");
+    JsonValue epk = header.get("epk");
     if (epk == null) {
       throw new UnwrapException(alg + " without an ephemeral key (\"epk\")");
     }
@@ -119,8 +119,8 @@ final class JweKeyUnwrap {
     return Arrays.copyOf(out, bits / 8);
   }
 
-  private static byte[] optional(ObjectNode header, String field) throws UnwrapException {
-    JsonNode value = header.get(field);
+  private static byte[] optional(JsonObject header, String field) throws UnwrapException {
+    JsonValue value = header.get(field);
     if (value == null) {
       return new byte[0];
     }

@@ -3,11 +3,11 @@ package io.caisson.image.ocicrypt;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.caisson.image.Digest;
 import io.caisson.image.PemFiles;
+import io.caisson.json.Json;
+import io.caisson.json.JsonObject;
+import io.caisson.json.JsonValue;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.math.BigInteger;
@@ -36,7 +36,6 @@ import org.junit.jupiter.api.io.TempDir;
  * made by openssl, opened the way a pull opens them.
  */
 class EncryptedLayerTest {
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir static Path dir;
   static Digest plainDigest;
@@ -210,7 +209,7 @@ class EncryptedLayerTest {
   void aPrivateKeyMayBeAJwkAndOtherFilesArePassedOver() throws Exception {
     ECPrivateKey ec = (ECPrivateKey) PemFiles.privateKey(dir.resolve("ec.pem"));
     ECPublicKey pub = (ECPublicKey) publicKey("ec.pub");
-    ObjectNode jwk = JSON.createObjectNode();
+    JsonObject jwk = new JsonObject();
     jwk.put("kty", "EC").put("crv", "P-256");
     jwk.put("x", b64url(pub.getW().getAffineX(), 32)).put("y", b64url(pub.getW().getAffineY(), 32));
     jwk.put("d", b64url(ec.getS(), 32));
@@ -279,10 +278,9 @@ class EncryptedLayerTest {
         .hasMessageContaining("does not match the HMAC");
 
     Map<String, String> annotations = new HashMap<>(rsaAndEc.annotations());
-    ObjectNode pub =
-        (ObjectNode)
-            JSON.readTree(
-                Base64.getDecoder().decode(annotations.get(EncryptedLayer.PUBLIC_OPTIONS)));
+    JsonObject pub =
+        (JsonObject)
+            Json.parse(Base64.getDecoder().decode(annotations.get(EncryptedLayer.PUBLIC_OPTIONS)));
     pub.put("hmac", Base64.getEncoder().encodeToString(new byte[32]));
     annotations.put(
         EncryptedLayer.PUBLIC_OPTIONS,
@@ -391,14 +389,14 @@ class EncryptedLayerTest {
     run(argv.toArray(String[]::new));
   }
 
-  private static JsonNode layer(Path layout) throws Exception {
-    JsonNode index = JSON.readTree(layout.resolve("index.json").toFile());
+  private static JsonValue layer(Path layout) throws Exception {
+    JsonValue index = Json.parse(layout.resolve("index.json"));
     Digest manifest = Digest.parse(index.path("manifests").get(0).path("digest").asText());
-    return JSON.readTree(blob(layout, manifest)).path("layers").get(0);
+    return Json.parse(blob(layout, manifest)).path("layers").get(0);
   }
 
   private static EncryptedLayer encrypted(Path layout) throws Exception {
-    JsonNode desc = layer(layout);
+    JsonValue desc = layer(layout);
     Map<String, String> annotations = new HashMap<>();
     desc.path("annotations")
         .properties()
@@ -424,7 +422,7 @@ class EncryptedLayerTest {
 
   private static String publicJwk(String file, String alg) throws Exception {
     RSAPublicKey rsa = (RSAPublicKey) publicKey(file);
-    ObjectNode jwk = JSON.createObjectNode();
+    JsonObject jwk = new JsonObject();
     jwk.put("kty", "RSA").put("alg", alg);
     jwk.put("n", b64url(rsa.getModulus(), 256)).put("e", b64url(rsa.getPublicExponent(), 3));
     return jwk.toString();

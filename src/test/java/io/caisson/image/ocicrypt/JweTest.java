@@ -3,8 +3,8 @@ package io.caisson.image.ocicrypt;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.caisson.json.Json;
+import io.caisson.json.JsonObject;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -34,7 +34,6 @@ import org.junit.jupiter.api.Test;
  * AES-128 key wrap), built here step by step from RFC 7516 and 7518, and the rules of the format.
  */
 class JweTest {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
   private static final byte[] PLAIN = "{\"symkey\":\"...\"}".getBytes(StandardCharsets.UTF_8);
 
@@ -92,7 +91,7 @@ class JweTest {
     String aadB64 = B64.encodeToString(ascii("extra"));
     byte[] iv = random(16);
     byte[][] sealed = cbcHmac(cek, iv, PLAIN, ascii(protectedB64 + "." + aadB64));
-    ObjectNode jwe = JSON.createObjectNode();
+    JsonObject jwe = new JsonObject();
     jwe.put("protected", protectedB64).put("aad", aadB64);
     jwe.putObject("header").put("alg", "RSA-OAEP-256");
     jwe.put("encrypted_key", B64.encodeToString(oaep.doFinal(cek)));
@@ -136,11 +135,11 @@ class JweTest {
     gcm.updateAAD(ascii(protectedB64));
     byte[] sealed = gcm.doFinal(PLAIN);
 
-    ObjectNode jwe = JSON.createObjectNode();
+    JsonObject jwe = new JsonObject();
     jwe.put("protected", protectedB64);
     var recipients = jwe.putArray("recipients");
     recipients.addObject().putObject("header").put("alg", "RSA-OAEP");
-    ObjectNode header =
+    JsonObject header =
         recipients
             .addObject()
             .put("encrypted_key", B64.encodeToString(wrapped))
@@ -200,7 +199,7 @@ class JweTest {
                 Jwe.parse(rsaOaepGcm(rsa, "{\"enc\":\"A512GCM\"}", PLAIN))
                     .decrypt(List.of(rsa.getPrivate())))
         .hasMessageContaining("content encryption \"A512GCM\" is not supported");
-    ObjectNode direct = (ObjectNode) JSON.readTree(rsaOaepGcm(rsa, "{\"enc\":\"A256GCM\"}", PLAIN));
+    JsonObject direct = (JsonObject) Json.parse(rsaOaepGcm(rsa, "{\"enc\":\"A256GCM\"}", PLAIN));
     direct.putObject("header").put("alg", "dir");
     assertThatThrownBy(() -> Jwe.parse(bytes(direct)).decrypt(List.of(rsa.getPrivate())))
         .hasMessageContaining("key algorithm dir is not supported");
@@ -218,7 +217,7 @@ class JweTest {
     gcm.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(cek, "AES"), new GCMParameterSpec(128, iv));
     gcm.updateAAD(ascii(protectedB64));
     byte[] sealed = gcm.doFinal(plain);
-    ObjectNode jwe = JSON.createObjectNode();
+    JsonObject jwe = new JsonObject();
     jwe.put("protected", protectedB64);
     jwe.putObject("header").put("alg", "RSA-OAEP");
     jwe.put("encrypted_key", B64.encodeToString(oaep.doFinal(cek)));
@@ -272,7 +271,7 @@ class JweTest {
     return s.getBytes(StandardCharsets.US_ASCII);
   }
 
-  private static byte[] bytes(ObjectNode node) {
+  private static byte[] bytes(JsonObject node) {
     return node.toString().getBytes(StandardCharsets.UTF_8);
   }
 }
