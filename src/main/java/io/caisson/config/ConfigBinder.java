@@ -17,9 +17,9 @@ import java.util.Set;
 
 /**
  * Turns the merged TOML tree into a {@link CaissonConfig}, key by key. Written out rather than left
- * to Jackson's data binding, whose reflection over the records was a third of the daemon's start-up
- * before its socket answers. Strict like the file's readers expect: a key it does not know, or a
- * value of the wrong kind, is an error naming the key's dotted path.
+ * to a reflective binder (Jackson's was a third of the daemon's start-up before its socket
+ * answered), and strict like the file's readers expect: a key it does not know, or a value of the
+ * wrong kind, is an error naming the key's dotted path.
  */
 final class ConfigBinder {
   private ConfigBinder() {}
