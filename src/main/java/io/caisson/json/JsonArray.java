@@ -2,20 +2,12 @@ package io.caisson.json;
 
 import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.List;
 
 /** A JSON array. Mutable, for building documents. */
 public final class JsonArray implements JsonValue {
   private final ArrayList<JsonValue> elements = new ArrayList<>();
 
   public JsonArray() {}
-
-  /** An array of these strings. */
-  public static JsonArray ofStrings(Iterable<String> values) {
-    JsonArray array = new JsonArray();
-    values.forEach(array::add);
-    return array;
-  }
 
   @Override
   public boolean isArray() {
@@ -41,11 +33,6 @@ public final class JsonArray implements JsonValue {
   @Override
   public Iterator<JsonValue> iterator() {
     return elements.iterator();
-  }
-
-  /** The elements as a read-only list view. */
-  public List<JsonValue> asList() {
-    return java.util.Collections.unmodifiableList(elements);
   }
 
   /** Appends {@code value} (null appends JSON null) and returns this array. */

@@ -1,6 +1,5 @@
 package io.caisson.json;
 
-import java.math.BigDecimal;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -83,10 +82,6 @@ public final class JsonObject implements JsonValue {
 
   public JsonObject put(String name, double value) {
     return set(name, JsonNumber.of(value));
-  }
-
-  public JsonObject put(String name, BigDecimal value) {
-    return set(name, value == null ? JsonNull.INSTANCE : JsonNumber.of(value));
   }
 
   public JsonObject put(String name, boolean value) {

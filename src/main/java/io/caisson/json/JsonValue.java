@@ -88,10 +88,6 @@ public sealed interface JsonValue extends Iterable<JsonValue>
     return Collections.emptyIterator();
   }
 
-  default Iterable<JsonValue> elements() {
-    return this;
-  }
-
   default boolean isObject() {
     return false;
   }
