@@ -8,23 +8,40 @@ import java.math.BigInteger;
  * uint64 values (an rlimit of 2^64-1, seccomp arguments) do not fit a long, and a document read and
  * written back keeps its numbers as they were. Two numbers are equal when their values are.
  */
-public record JsonNumber(String literal) implements JsonValue {
+public final class JsonNumber implements JsonValue {
   private static final BigInteger LONG_MIN = BigInteger.valueOf(Long.MIN_VALUE);
   private static final BigInteger LONG_MAX = BigInteger.valueOf(Long.MAX_VALUE);
 
-  public JsonNumber {
+  private final String literal;
+
+  /** A number from its literal, checked: IllegalArgumentException unless it is one. */
+  public JsonNumber(String literal) {
     if (!JsonReader.isNumberLiteral(literal)) {
       throw new IllegalArgumentException("not a JSON number: " + literal);
     }
+    this.literal = literal;
+  }
+
+  private JsonNumber(String literal, boolean checked) {
+    this.literal = literal;
+  }
+
+  /** A literal the reader or a factory here has already made sure of: not scanned again. */
+  static JsonNumber checked(String literal) {
+    return new JsonNumber(literal, true);
+  }
+
+  public String literal() {
+    return literal;
   }
 
   public static JsonNumber of(long value) {
-    return new JsonNumber(Long.toString(value));
+    return checked(Long.toString(value));
   }
 
   /** A uint64 held in a long's 64 bits: -1 is 18446744073709551615. */
   public static JsonNumber unsigned(long value) {
-    return new JsonNumber(Long.toUnsignedString(value));
+    return checked(Long.toUnsignedString(value));
   }
 
   /** A finite double; JSON has no NaN or infinities. */

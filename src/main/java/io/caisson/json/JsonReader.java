@@ -153,7 +153,7 @@ public final class JsonReader {
         case 'n' -> literal("null", JsonNull.INSTANCE);
         default -> {
           if (c == '-' || (c >= '0' && c <= '9')) {
-            yield new JsonNumber(number());
+            yield JsonNumber.checked(number());
           }
           throw error("unexpected character '" + printable(c) + "'");
         }
