@@ -93,6 +93,12 @@ record DaemonFlags(What what, Path configFile, boolean configGiven, Map<String, 
               "device nodes owned by the container's run_as_user / run_as_group",
               false),
           new Flag(
+              "--monitor",
+              "monitor",
+              "caisson|conmon",
+              "the process that stays with each container: Caisson's own or conmon",
+              false),
+          new Flag(
               "--direct-exec",
               "direct_exec",
               "true|false",

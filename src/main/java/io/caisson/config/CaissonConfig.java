@@ -20,6 +20,7 @@ public record CaissonConfig(
     @JsonName("cgroup_driver") String cgroupDriver,
     @JsonName("default_runtime") String defaultRuntime,
     Map<String, RuntimeHandler> runtimes,
+    String monitor,
     @JsonName("conmon") Path conmon,
     @JsonName("pause_image") String pauseImage,
     @JsonName("pinned_images") List<String> pinnedImages,

@@ -35,6 +35,7 @@ final class ConfigBinder {
             top.string("cgroup_driver"),
             top.string("default_runtime"),
             top.runtimes("runtimes"),
+            top.string("monitor"),
             top.path("conmon"),
             top.string("pause_image"),
             top.strings("pinned_images"),

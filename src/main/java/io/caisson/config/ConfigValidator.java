@@ -17,6 +17,7 @@ final class ConfigValidator {
   private static final Set<String> LOG_LEVELS = Set.of("trace", "debug", "info", "warn", "error");
   private static final Set<String> CGROUP_DRIVERS = Set.of("cgroupfs");
   private static final Set<String> IMAGE_VOLUMES = Set.of("copy", "mkdir", "ignore");
+  private static final Set<String> MONITORS = Set.of("caisson", "conmon");
   private static final int MIN_LOG_SIZE_MAX = 8192;
 
   private ConfigValidator() {}
@@ -42,6 +43,7 @@ final class ConfigValidator {
               .formatted(MIN_LOG_SIZE_MAX, config.logSizeMax()));
     }
     runtimes(config.runtimes(), config.defaultRuntime());
+    oneOf("monitor", config.monitor(), MONITORS);
     absolute("conmon", config.conmon());
     if (config.pauseImage() == null || config.pauseImage().isBlank()) {
       throw new InvalidConfigException("key 'pause_image': must name an image");

@@ -285,12 +285,19 @@ public final class Daemon implements AutoCloseable {
     UserNamespaceSupport userNamespaces =
         new UserNamespaceSupport(runtimes.standard(), config.root(), config.state());
     sandboxes.setUserNamespaces(userNamespaces);
+    Path monitor =
+        Conmon.binaryFor(config.monitor(), config.conmon())
+            .orElseGet(
+                () -> {
+                  LOG.warn(
+                      "monitor: Caisson's monitor is not built (target/native/caisson-monitor):"
+                          + " containers are started under {}",
+                      config.conmon());
+                  return config.conmon();
+                });
     Conmon conmon =
         new Conmon(
-            config.conmon(),
-            config.state().resolve("exits"),
-            config.state().resolve("sockets"),
-            "error");
+            monitor, config.state().resolve("exits"), config.state().resolve("sockets"), "error");
     containers = new ContainerManager(config, sandboxes, images, runtimes, conmon);
     containers.recover();
     new Leftovers(config.root(), config.state(), runtimes, conmon, ledger).sweep();

@@ -6,6 +6,7 @@ import io.caisson.image.ImagePreflight;
 import io.caisson.linux.CgroupHierarchies;
 import io.caisson.network.CniConfDir;
 import io.caisson.network.CniPlugins;
+import io.caisson.oci.Conmon;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -67,7 +68,7 @@ public final class Preflight {
               config.runtime(name).path(),
               isDefault));
     }
-    out.add(binary("conmon", config.conmon(), true));
+    out.add(binary("monitor", Conmon.effectiveBinary(config.monitor(), config.conmon()), true));
     out.add(network());
     out.add(overlayfs());
     out.add(cgroups());

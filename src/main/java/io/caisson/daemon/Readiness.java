@@ -1,6 +1,7 @@
 package io.caisson.daemon;
 
 import io.caisson.config.CaissonConfig;
+import io.caisson.oci.Conmon;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -31,9 +32,9 @@ public final class Readiness {
   }
 
   /**
-   * Why the node cannot run pods, if it cannot: the default handler's runtime or conmon is missing.
-   * Another handler's missing runtime fails only the pods that ask for it (as containerd does): a
-   * RuntimeClass for a runtime not installed yet must not stop the node.
+   * Why the node cannot run pods, if it cannot: the default handler's runtime or the container
+   * monitor is missing. Another handler's missing runtime fails only the pods that ask for it (as
+   * containerd does): a RuntimeClass for a runtime not installed yet must not stop the node.
    */
   public Optional<NotReady> runtimeNotReady() {
     Path binary = config.runtime("").path();
@@ -44,9 +45,11 @@ public final class Readiness {
               "the default runtime handler '%s': %s is not an executable file"
                   .formatted(config.defaultRuntime(), binary)));
     }
-    if (!Files.isExecutable(config.conmon())) {
+    Path monitor = Conmon.effectiveBinary(config.monitor(), config.conmon());
+    if (!Files.isExecutable(monitor)) {
       return Optional.of(
-          new NotReady("ConmonMissing", config.conmon() + " is not an executable file"));
+          new NotReady(
+              "MonitorMissing", "the container monitor " + monitor + " is not an executable file"));
     }
     return Optional.empty();
   }

@@ -14,6 +14,7 @@ import io.caisson.linux.Syscalls;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -35,10 +36,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Starts one conmon per container. conmon runs {@code runc create}, then holds the container's
- * stdio, writes the CRI log, records the exit code in {@code exitDir/ID}, serves the attach socket
- * and the ctl fifo, and outlives Caisson: it forks, the first process exits, and the survivor calls
- * setsid(2), so it is neither our child nor in our session.
+ * Starts one monitor per container: Caisson's own ({@code caisson-monitor}, src/main/c) or conmon,
+ * which take the same command line and leave the same files; "conmon" below is either. conmon runs
+ * {@code runc create}, then holds the container's stdio, writes the CRI log, records the exit code
+ * in {@code exitDir/ID}, serves the attach socket and the ctl fifo, and outlives Caisson: it forks,
+ * the first process exits, and the survivor calls setsid(2), so it is neither our child nor in our
+ * session.
  *
  * <p>conmon reports the outcome of {@code runc create} as one JSON line on the file descriptor
  * named by {@code _OCI_SYNCPIPE}: fd 3, a pipe {@link Spawn} hands it directly (ProcessBuilder can
@@ -50,6 +53,15 @@ public final class Conmon {
   private static final String SYNC_FD = "3";
   private static final int WIN_RESIZE = 1;
   private static final int REOPEN_LOGS = 2;
+
+  /** Where the build puts Caisson's monitor, next to the jar. */
+  private static final String BUILT_MONITOR = "native/caisson-monitor";
+
+  /**
+   * The process names of the monitors a container may have, whichever the daemon runs now: a
+   * container keeps the monitor it was started with across a restart and a change of setting.
+   */
+  private static final Set<String> MONITOR_NAMES = Set.of("conmon", "caisson-monitor");
 
   private final Path binary;
   private final Path exitDir;
@@ -68,6 +80,37 @@ public final class Conmon {
     this.exitDir = exitDir;
     this.socketDir = socketDir;
     this.logLevel = logLevel;
+  }
+
+  /**
+   * The monitor binary the setting names: Caisson's own when it is built, else the conmon binary
+   * (empty when "caisson" was asked for and is not built, so the caller can say so).
+   *
+   * @param monitor "caisson" or "conmon" (the {@code monitor} key)
+   * @param conmon the conmon binary (the {@code conmon} key)
+   */
+  public static Optional<Path> binaryFor(String monitor, Path conmon) {
+    if (!"caisson".equals(monitor)) {
+      return Optional.of(conmon);
+    }
+    try {
+      Path origin =
+          Path.of(Conmon.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      Path built = origin.getParent().resolve(BUILT_MONITOR);
+      return Files.isExecutable(built) ? Optional.of(built) : Optional.empty();
+    } catch (URISyntaxException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** What {@link #binaryFor} names, or the conmon binary when Caisson's monitor is not built. */
+  public static Path effectiveBinary(String monitor, Path conmon) {
+    return binaryFor(monitor, conmon).orElse(conmon);
+  }
+
+  /** The monitor binary this daemon starts. */
+  public Path binary() {
+    return binary;
   }
 
   /** The pids of a created container's monitor and init process. */
@@ -309,8 +352,9 @@ public final class Conmon {
   }
 
   /**
-   * Whether {@code pid} is a live conmon. A zombie does not count: conmon's parent is init, which
-   * may reap orphans late. The name check guards against a reused pid after a reboot or restart.
+   * Whether {@code pid} is a live monitor (conmon or Caisson's). A zombie does not count: conmon's
+   * parent is init, which may reap orphans late. The name check guards against a reused pid after a
+   * reboot or restart.
    */
   static boolean isConmon(long pid) {
     try {
@@ -321,7 +365,9 @@ public final class Conmon {
         return false;
       }
       char state = stat.charAt(close + 2);
-      return stat.substring(open + 1, close).equals("conmon") && state != 'Z' && state != 'X';
+      return MONITOR_NAMES.contains(stat.substring(open + 1, close))
+          && state != 'Z'
+          && state != 'X';
     } catch (IOException e) {
       return false;
     }

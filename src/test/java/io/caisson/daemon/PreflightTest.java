@@ -51,6 +51,7 @@ class PreflightTest {
     CaissonConfig config =
         config(
             Map.of(
+                "monitor", "conmon",
                 "conmon", tmp.resolve("no-conmon").toString(),
                 "cni.conf_dir", net.toString(),
                 "cni.bin_dirs", List.of(Files.createDirectories(tmp.resolve("bin")).toString()),
@@ -62,10 +63,10 @@ class PreflightTest {
     List<PreflightFinding> findings = new Preflight(config).findings();
     assertThat(about(findings, "runtime handler runc").level()).isEqualTo(Level.OK);
     assertThat(about(findings, "runtime handler runc").detail()).contains("runc version");
-    assertThat(about(findings, "conmon"))
+    assertThat(about(findings, "monitor"))
         .isEqualTo(
             PreflightFinding.fail(
-                "conmon", tmp.resolve("no-conmon") + " is not an executable file"));
+                "monitor", tmp.resolve("no-conmon") + " is not an executable file"));
     assertThat(about(findings, "pod network").level()).isEqualTo(Level.FAIL);
     assertThat(about(findings, "pod network").detail()).contains("no-such-plugin");
     assertThat(about(findings, "signature policy").level()).isEqualTo(Level.FAIL);
@@ -82,7 +83,7 @@ class PreflightTest {
     assertThat(new Preflight(config).run(new PrintStream(out, true, StandardCharsets.UTF_8)))
         .isEqualTo(1);
     assertThat(out.toString(StandardCharsets.UTF_8))
-        .contains("fail  conmon: " + tmp.resolve("no-conmon"))
+        .contains("fail  monitor: " + tmp.resolve("no-conmon"))
         .contains("3 failures");
   }
 

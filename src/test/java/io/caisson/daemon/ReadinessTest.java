@@ -30,8 +30,9 @@ class ReadinessTest {
               assertThat(why.reason()).isEqualTo("OCIRuntimeMissing");
               assertThat(why.message()).contains("'gone'", "/nonexistent/runc");
             });
-    assertThat(readiness("conmon = \"/nonexistent/conmon\"\n").runtimeNotReady())
-        .hasValueSatisfying(why -> assertThat(why.reason()).isEqualTo("ConmonMissing"));
+    assertThat(
+            readiness("monitor = \"conmon\"\nconmon = \"/nonexistent/conmon\"\n").runtimeNotReady())
+        .hasValueSatisfying(why -> assertThat(why.reason()).isEqualTo("MonitorMissing"));
   }
 
   @Test

@@ -23,7 +23,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Real conmon and runc running busybox containers. Needs root. */
+/**
+ * Caisson's monitor and runc running busybox containers (conmon: {@link ConmonBinaryIT}). Needs
+ * root.
+ */
 class ConmonRuncIT {
   private static final Pattern CRI_LINE =
       Pattern.compile(
@@ -34,7 +37,12 @@ class ConmonRuncIT {
 
   @BeforeEach
   void setUp() throws Exception {
-    rig = new OciTestRig(tmp);
+    rig = new OciTestRig(tmp, monitor());
+  }
+
+  /** The monitor under test: Caisson's own here, conmon in {@link ConmonBinaryIT}. */
+  Path monitor() {
+    return OciTestRig.DEFAULT_MONITOR;
   }
 
   @AfterEach

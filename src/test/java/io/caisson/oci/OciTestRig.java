@@ -28,11 +28,17 @@ final class OciTestRig implements AutoCloseable {
   final String cgroupParent;
   private final List<String> ids = new ArrayList<>();
 
+  /** The monitor the daemon starts by default: Caisson's own, when built. */
+  static final Path DEFAULT_MONITOR = Conmon.effectiveBinary("caisson", Path.of("/usr/bin/conmon"));
+
   OciTestRig(Path dir) throws IOException {
+    this(dir, DEFAULT_MONITOR);
+  }
+
+  OciTestRig(Path dir, Path monitor) throws IOException {
     this.dir = dir;
     this.runc = new Runc(Path.of("/usr/sbin/runc"), dir.resolve("runc"));
-    this.conmon =
-        new Conmon(Path.of("/usr/bin/conmon"), dir.resolve("exits"), dir.resolve("s"), "info");
+    this.conmon = new Conmon(monitor, dir.resolve("exits"), dir.resolve("s"), "info");
     this.cgroupParent = "caisson-test-" + UUID.randomUUID().toString().substring(0, 8);
   }
 

@@ -12,8 +12,9 @@ import java.util.TreeSet;
 
 /**
  * What a test may leave behind on the node, taken before and compared after: mounts, network links,
- * iptables NAT rules, conmon and runc processes, and anything under the test's own dirs. Every
- * integration test that touches the kernel takes a snapshot first and checks it at the end.
+ * iptables NAT rules, monitor (conmon or Caisson's) and runc processes, and anything under the
+ * test's own dirs. Every integration test that touches the kernel takes a snapshot first and checks
+ * it at the end.
  */
 public final class LeakCheck {
   private final Path scope;
@@ -37,7 +38,7 @@ public final class LeakCheck {
   /** Fails naming every mount and monitor process that appeared since. */
   public void assertNothingLeaked() throws IOException {
     assertThat(added(mounts, mounts())).as("mounts left behind").isEmpty();
-    assertThat(added(monitors, monitors())).as("conmon/runc processes left behind").isEmpty();
+    assertThat(added(monitors, monitors())).as("monitor/runc processes left behind").isEmpty();
   }
 
   private static List<String> added(Set<String> before, Set<String> after) {
@@ -64,7 +65,9 @@ public final class LeakCheck {
             process -> {
               String command = process.info().command().orElse("");
               String args = String.join(" ", process.info().arguments().orElse(new String[0]));
-              if ((command.endsWith("/conmon") || command.endsWith("/runc"))
+              if ((command.endsWith("/conmon")
+                      || command.endsWith("/caisson-monitor")
+                      || command.endsWith("/runc"))
                   && args.contains(scope.toString())) {
                 found.add(process.pid() + " " + command);
               }
