@@ -14,7 +14,6 @@ import io.caisson.linux.Syscalls;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -90,22 +89,17 @@ public final class Conmon {
    * @param conmon the conmon binary (the {@code conmon} key)
    */
   public static Optional<Path> binaryFor(String monitor, Path conmon) {
-    if (!"caisson".equals(monitor)) {
-      return Optional.of(conmon);
-    }
-    try {
-      Path origin =
-          Path.of(Conmon.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-      Path built = origin.getParent().resolve(BUILT_MONITOR);
-      return Files.isExecutable(built) ? Optional.of(built) : Optional.empty();
-    } catch (URISyntaxException | RuntimeException e) {
-      return Optional.empty();
-    }
+    return "caisson".equals(monitor) ? BuiltHelpers.find(BUILT_MONITOR) : Optional.of(conmon);
   }
 
   /** What {@link #binaryFor} names, or the conmon binary when Caisson's monitor is not built. */
   public static Path effectiveBinary(String monitor, Path conmon) {
     return binaryFor(monitor, conmon).orElse(conmon);
+  }
+
+  /** The monitor's file name, for messages: "caisson-monitor" or "conmon". */
+  private String name() {
+    return binary.getFileName().toString();
   }
 
   /** The monitor binary this daemon starts. */
@@ -185,7 +179,7 @@ public final class Conmon {
               .outputOnFd3()
               .start();
     } catch (IOException e) {
-      throw CaissonException.internal("cannot start conmon for " + id, e);
+      throw CaissonException.internal("cannot start " + name() + " for " + id, e);
     }
     CompletableFuture<String> syncLine = firstLine(p.fd3());
     CompletableFuture<Command.Bounded> stderr = Command.drain(p.getErrorStream(), 64 << 10);
@@ -195,7 +189,8 @@ public final class Conmon {
     } catch (TimeoutException e) {
       undoCreate(runc, launch, p);
       throw new CaissonException(
-          Kind.DEADLINE_EXCEEDED, "conmon/runc " + verb + " of " + id + " did not finish in time");
+          Kind.DEADLINE_EXCEEDED,
+          name() + "/runc " + verb + " of " + id + " did not finish in time");
     } catch (InterruptedException e) {
       undoCreate(runc, launch, p);
       Thread.currentThread().interrupt();
@@ -214,7 +209,7 @@ public final class Conmon {
       undoCreate(runc, launch, p);
       throw new CaissonException(
           RuncErrors.conmonExitKindOf(why),
-          "conmon for " + id + " exited without creating the container: " + why);
+          name() + " for " + id + " exited without creating the container: " + why);
     }
     long pid;
     String message;
@@ -225,7 +220,7 @@ public final class Conmon {
       message = node.path("message").asText("");
     } catch (IOException e) {
       undoCreate(runc, launch, p);
-      throw CaissonException.internal("conmon for " + id + " sent unreadable JSON: " + line, e);
+      throw CaissonException.internal(name() + " for " + id + " sent unreadable JSON: " + line, e);
     }
     if (pid <= 0) {
       undoCreate(runc, launch, p);
@@ -240,7 +235,7 @@ public final class Conmon {
       return new Created(conmonPid, pid);
     } catch (IOException | NumberFormatException e) {
       undoCreate(runc, launch, p);
-      throw CaissonException.internal("conmon for " + id + " left no readable pid file", e);
+      throw CaissonException.internal(name() + " for " + id + " left no readable pid file", e);
     } catch (InterruptedException e) {
       undoCreate(runc, launch, p);
       Thread.currentThread().interrupt();
@@ -484,7 +479,7 @@ public final class Conmon {
     while (!Files.exists(logPath)) {
       if (System.nanoTime() > deadline) {
         throw new CaissonException(
-            Kind.INTERNAL, "conmon did not reopen " + logPath + " within 5 seconds");
+            Kind.INTERNAL, name() + " did not reopen " + logPath + " within 5 seconds");
       }
       try {
         Thread.sleep(5);
@@ -502,9 +497,9 @@ public final class Conmon {
     } catch (SyscallException e) {
       if (e.errno() == Errno.ENXIO || e.errno() == Errno.ENOENT) {
         throw CaissonException.precondition(
-            "the container of bundle %s has no running monitor (conmon)", bundle);
+            "the container of bundle %s has no running monitor", bundle);
       }
-      throw CaissonException.internal("cannot write to conmon's control fifo in " + bundle, e);
+      throw CaissonException.internal("cannot write to the monitor's control fifo in " + bundle, e);
     }
   }
 

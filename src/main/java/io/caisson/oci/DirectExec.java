@@ -9,7 +9,6 @@ import io.caisson.linux.SpawnedProcess;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -105,14 +104,7 @@ public final class DirectExec {
 
   /** The built helper, when there is one. */
   public static Optional<Path> helper() {
-    try {
-      Path origin =
-          Path.of(DirectExec.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-      Path helper = origin.getParent().resolve(HELPER);
-      return Files.isExecutable(helper) ? Optional.of(helper) : Optional.empty();
-    } catch (URISyntaxException | RuntimeException e) {
-      return Optional.empty();
-    }
+    return BuiltHelpers.find(HELPER);
   }
 
   /**
