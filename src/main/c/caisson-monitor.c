@@ -395,10 +395,11 @@ static int bind_in(int dir_fd, const char *name, int type) {
   return s;
 }
 
-static int make_fifo(const char *path, bool reading) {
+/* A new fifo at path, opened for reading without waiting for a writer. */
+static int make_fifo(const char *path) {
   unlink(path);
   if (mkfifo(path, 0660) < 0) return -1;
-  return open(path, (reading ? O_RDONLY | O_NONBLOCK : O_WRONLY) | O_CLOEXEC);
+  return open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 }
 
 static long read_pid_file(const char *path) {
@@ -558,7 +559,7 @@ int main(int argc, char **argv) {
   if (attach_fd < 0) fail("cannot serve %s/attach: %s", link, strerror(errno));
 
   char *ctl_path = join(opt.bundle, "ctl");
-  int ctl_fd = make_fifo(ctl_path, true);
+  int ctl_fd = make_fifo(ctl_path);
   int ctl_keep = ctl_fd < 0 ? -1 : open(ctl_path, O_WRONLY | O_CLOEXEC); /* no EOF when writers go */
   if (ctl_fd < 0 || ctl_keep < 0) fail("cannot make %s: %s", ctl_path, strerror(errno));
 

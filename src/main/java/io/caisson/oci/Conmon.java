@@ -102,11 +102,6 @@ public final class Conmon {
     return binary.getFileName().toString();
   }
 
-  /** The monitor binary this daemon starts. */
-  public Path binary() {
-    return binary;
-  }
-
   /** The pids of a created container's monitor and init process. */
   public record Created(long conmonPid, long containerPid) {}
 
